@@ -1,0 +1,87 @@
+// The rasterizer's kernels on raw pointers, one declaration per stage and backend.
+// rasterize_cpu.cpp implements the *_cpu functions, rasterize.cu the *_cuda ones; both
+// compute with gaussian_math.h. The LibTorch layer (rasterize.cpp) allocates every buffer
+// and calls the stages in order:
+//   project_forward -> (cumsum of tiles_touched) -> bin -> blend_forward
+//   blend_backward -> project_backward
+// No kernel allocates memory the caller has to free, and none includes LibTorch.
+#pragma once
+
+#include <cstdint>
+
+#include "gaussian_math.h"
+
+namespace ggt {
+namespace render {
+
+// Layout of one projected Gaussian in the packed `proj` buffer [N, kProjStride].
+enum ProjField { kProjMeanX = 0, kProjMeanY, kProjConicA, kProjConicB, kProjConicC, kProjDepth, kProjOpacity };
+constexpr int kProjStride = 8;  // 7 fields, padded to 32 bytes
+
+struct GaussianInputs {
+  int64_t n;
+  const float* means;      // [N, 3] world positions
+  const float* quats;      // [N, 4] (w, x, y, z), any non-zero norm
+  const float* scales;     // [N, 3] positive standard deviations
+  const float* opacities;  // [N] in [0, 1]
+};
+
+struct TileGrid {
+  int32_t tiles_x, tiles_y;
+  static TileGrid for_camera(const Camera& cam) {
+    return {(cam.width + kTileSize - 1) / kTileSize, (cam.height + kTileSize - 1) / kTileSize};
+  }
+  int64_t count() const { return static_cast<int64_t>(tiles_x) * tiles_y; }
+};
+
+// Stage 1. Writes proj [N, 8], radii [N] (0 = culled) and tiles_touched [N].
+void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, float* proj, int32_t* radii,
+                         int32_t* tiles_touched);
+
+// Stage 2. offsets [N] is the inclusive cumulative sum of tiles_touched (int64); n_isect its
+// last value. Writes sorted_ids [n_isect]: Gaussian ids grouped by tile, front to back within
+// a tile (ties by id), and tile_start [tiles + 1]: tile t owns sorted_ids[tile_start[t] ..
+// tile_start[t + 1]).
+void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int64_t* offsets, TileGrid grid,
+             int64_t n_isect, int32_t* sorted_ids, int32_t* tile_start);
+
+// Stage 3. colors [N, 3]; background [3] is always a host pointer. Writes image [H, W, 3], alpha [H, W],
+// depth [H, W] (sum of w_i z_i, not yet divided by alpha), final_t [H, W] and
+// last_contributor [H, W] (one past the last position in the tile's list that blended).
+void blend_forward_cpu(const Camera& cam, const float* proj, const float* colors, const float* background,
+                       const int32_t* sorted_ids, const int32_t* tile_start, float* image, float* alpha,
+                       float* depth, float* final_t, int32_t* last_contributor);
+
+// Stage 3 backward. v_image [H, W, 3], v_alpha [H, W], v_depth [H, W] in; v_proj [N, 8]
+// (mean x/y, conic A/B/C, depth, opacity; zero-initialised by the caller) and v_colors [N, 3]
+// (zero-initialised) out.
+void blend_backward_cpu(const Camera& cam, int64_t n, const float* proj, const float* colors,
+                        const float* background, const int32_t* sorted_ids, const int32_t* tile_start,
+                        const float* final_t, const int32_t* last_contributor, const float* v_image,
+                        const float* v_alpha, const float* v_depth, float* v_proj, float* v_colors);
+
+// Stage 1 backward. v_proj [N, 8] in; v_means [N, 3], v_quats [N, 4], v_scales [N, 3],
+// v_opacities [N] out (fully written; zero for culled Gaussians).
+void project_backward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const int32_t* radii,
+                          const float* v_proj, float* v_means, float* v_quats, float* v_scales, float* v_opacities);
+
+// CUDA versions: the same contracts, all pointers on the device, work queued on `stream`
+// (a cudaStream_t). They throw std::runtime_error on a CUDA error. bin_cuda sorts with CUB
+// and takes scratch memory from cudaMallocAsync on the stream.
+void project_forward_cuda(const GaussianInputs& g, const Camera& cam, bool antialiased, float* proj, int32_t* radii,
+                          int32_t* tiles_touched, void* stream);
+void bin_cuda(int64_t n, const float* proj, const int32_t* radii, const int64_t* offsets, TileGrid grid,
+              int64_t n_isect, int32_t* sorted_ids, int32_t* tile_start, void* stream);
+void blend_forward_cuda(const Camera& cam, const float* proj, const float* colors, const float* background,
+                        const int32_t* sorted_ids, const int32_t* tile_start, float* image, float* alpha,
+                        float* depth, float* final_t, int32_t* last_contributor, void* stream);
+void blend_backward_cuda(const Camera& cam, int64_t n, const float* proj, const float* colors,
+                         const float* background, const int32_t* sorted_ids, const int32_t* tile_start,
+                         const float* final_t, const int32_t* last_contributor, const float* v_image,
+                         const float* v_alpha, const float* v_depth, float* v_proj, float* v_colors, void* stream);
+void project_backward_cuda(const GaussianInputs& g, const Camera& cam, bool antialiased, const int32_t* radii,
+                           const float* v_proj, float* v_means, float* v_quats, float* v_scales, float* v_opacities,
+                           void* stream);
+
+}  // namespace render
+}  // namespace ggt
