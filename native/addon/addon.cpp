@@ -1,0 +1,72 @@
+// Module entry: registers the bindings and sizes LibTorch's thread pool (Debian's LibTorch
+// starts with one thread; the rasterizer's CPU kernels run on this pool).
+#include <ATen/Parallel.h>
+#include <torch/version.h>
+#include <napi.h>
+
+#include <thread>
+
+#include "native_errors.h"
+#include "rasterize_binding.h"
+#include "tensor_handle.h"
+
+#ifdef GGT_WITH_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#endif
+
+namespace ggt {
+namespace addon {
+namespace {
+
+int cuda_device_count() {
+#ifdef GGT_WITH_CUDA
+  try {
+    return static_cast<int>(at::cuda::getNumGPUs());
+  } catch (...) {
+    return 0;
+  }
+#else
+  return 0;
+#endif
+}
+
+// backends() -> {cpu, cuda, cudaDevices, torchVersion, threads}
+Napi::Value Backends(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("cpu", true);
+#ifdef GGT_WITH_CUDA
+  out.Set("cuda", true);
+#else
+  out.Set("cuda", false);
+#endif
+  out.Set("cudaDevices", cuda_device_count());
+  out.Set("torchVersion", TORCH_VERSION);
+  out.Set("threads", at::get_num_threads());
+  return out;
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) throw_type_error(info.Env(), "expected a thread count");
+  const int n = info[0].As<Napi::Number>().Int32Value();
+  if (n < 1) throw_type_error(info.Env(), "expected a thread count of at least 1, received " + std::to_string(n));
+  guarded(info.Env(), [&] { at::set_num_threads(n); });
+  return info.Env().Undefined();
+}
+
+}  // namespace
+}  // namespace addon
+}  // namespace ggt
+
+static Napi::Object InitGgtalker(Napi::Env env, Napi::Object exports) {
+  using namespace ggt::addon;
+  const unsigned cores = std::thread::hardware_concurrency();
+  if (cores > 0 && at::get_num_threads() < static_cast<int>(cores)) at::set_num_threads(static_cast<int>(cores));
+  TensorHandle::Init(env, exports);
+  exports.Set("backends", Napi::Function::New<Backends>(env, "backends"));
+  exports.Set("setNumThreads", Napi::Function::New<SetNumThreads>(env, "setNumThreads"));
+  exports.Set("rasterize", Napi::Function::New<Rasterize>(env, "rasterize"));
+  return exports;
+}
+
+NODE_API_MODULE(ggtalker, InitGgtalker)

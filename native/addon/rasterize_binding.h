@@ -1,0 +1,17 @@
+// N-API binding of the rasterizer (rasterize_binding.cpp).
+#pragma once
+
+#include <napi.h>
+
+namespace ggt {
+namespace addon {
+
+// rasterize(options) -> Promise<{image, alpha, depth, radii, grads?}>. Options: means, quats,
+// scales, opacities, colors (Tensor handles or {data, shape}), camera {view[16], fx, fy, cx,
+// cy, width, height, near, far}, background [3], mode 'classic' | 'antialiased', device,
+// outputGrads {image?, alpha?, depth?} (loss weights: returns grads of their weighted sum),
+// reference (the float64 test reference), returnTensors (handles instead of arrays).
+Napi::Value Rasterize(const Napi::CallbackInfo& info);
+
+}  // namespace addon
+}  // namespace ggt

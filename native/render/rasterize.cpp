@@ -1,0 +1,317 @@
+// LibTorch layer of the rasterizer: input checks, buffer allocation, the stage sequence on
+// the right backend, and the autograd function that ties forward and backward together.
+#include "rasterize.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <cmath>
+#include <vector>
+
+#include "rasterize_kernels.h"
+
+#ifdef GGT_WITH_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#endif
+
+namespace ggt {
+namespace render {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+std::string shape_of(const at::Tensor& t) {
+  std::string s = "[";
+  for (int64_t d = 0; d < t.dim(); ++d) s += (d ? ", " : "") + std::to_string(t.size(d));
+  return s + "]";
+}
+
+void check_gaussian_tensor(const at::Tensor& t, const char* name, std::vector<int64_t> shape,
+                           const char* shape_text, const at::Device& device) {
+  TORCH_CHECK(t.defined(), "expected ", name, " to be a tensor, received nothing");
+  TORCH_CHECK(t.scalar_type() == at::kFloat, "expected ", name, " to be float32, received ", t.scalar_type());
+  bool ok = t.dim() == static_cast<int64_t>(shape.size());
+  for (size_t d = 0; ok && d < shape.size(); ++d) ok = shape[d] < 0 || t.size(d) == shape[d];
+  TORCH_CHECK(ok, "expected ", name, " to have shape ", shape_text, ", received shape ", shape_of(t));
+  TORCH_CHECK(t.device() == device, "expected ", name, " on ", device, " like means, received it on ", t.device());
+  TORCH_CHECK(at::isfinite(t).all().item<bool>(), "expected ", name, " to be finite, received NaN or infinity");
+}
+
+// Camera is stored in the autograd context as doubles (IValue has no float lists).
+std::vector<double> camera_to_doubles(const Camera& c) {
+  std::vector<double> v(c.view, c.view + 16);
+  for (double x : {double(c.fx), double(c.fy), double(c.cx), double(c.cy), double(c.width), double(c.height),
+                   double(c.near_plane), double(c.far_plane)})
+    v.push_back(x);
+  return v;
+}
+
+Camera camera_from_doubles(const std::vector<double>& v) {
+  Camera c;
+  for (int i = 0; i < 16; ++i) c.view[i] = static_cast<float>(v[i]);
+  c.fx = static_cast<float>(v[16]);
+  c.fy = static_cast<float>(v[17]);
+  c.cx = static_cast<float>(v[18]);
+  c.cy = static_cast<float>(v[19]);
+  c.width = static_cast<int32_t>(v[20]);
+  c.height = static_cast<int32_t>(v[21]);
+  c.near_plane = static_cast<float>(v[22]);
+  c.far_plane = static_cast<float>(v[23]);
+  return c;
+}
+
+#ifdef GGT_WITH_CUDA
+void* current_stream(const at::Tensor& t) {
+  return static_cast<void*>(at::cuda::getCurrentCUDAStream(t.device().index()).stream());
+}
+#endif
+
+[[noreturn]] void no_cuda() {
+  TORCH_CHECK(false, "these tensors are on a CUDA device, but this ggtalker binary was built without CUDA kernels; "
+                     "rebuild with nvcc and a CUDA-enabled LibTorch (see docs/gpu-build.md)");
+}
+
+GaussianInputs gaussian_inputs(const at::Tensor& means, const at::Tensor& quats, const at::Tensor& scales,
+                               const at::Tensor& opacities) {
+  return {means.size(0), means.data_ptr<float>(), quats.data_ptr<float>(), scales.data_ptr<float>(),
+          opacities.data_ptr<float>()};
+}
+
+// Everything the backward needs from the forward, besides the inputs.
+struct ForwardState {
+  at::Tensor proj, radii, sorted_ids, tile_start, final_t, last_contributor;
+  at::Tensor image, alpha, depth;
+};
+
+ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, const at::Tensor& scales,
+                             const at::Tensor& opacities, const at::Tensor& colors, const Camera& cam,
+                             const std::array<float, 3>& background, bool antialiased) {
+  const int64_t n = means.size(0);
+  const auto f32 = means.options();
+  const auto i32 = f32.dtype(at::kInt);
+  const TileGrid grid = TileGrid::for_camera(cam);
+  const bool cuda = means.is_cuda();
+  const GaussianInputs g = gaussian_inputs(means, quats, scales, opacities);
+  ForwardState s;
+  s.proj = at::empty({n, kProjStride}, f32);
+  s.radii = at::empty({n}, i32);
+  at::Tensor touched = at::empty({n}, i32);
+  if (n > 0) {
+    if (cuda) {
+#ifdef GGT_WITH_CUDA
+      project_forward_cuda(g, cam, antialiased, s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(),
+                           touched.data_ptr<int32_t>(), current_stream(means));
+#else
+      no_cuda();
+#endif
+    } else {
+      project_forward_cpu(g, cam, antialiased, s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(),
+                          touched.data_ptr<int32_t>());
+    }
+  }
+  const at::Tensor offsets = at::cumsum(touched, 0, at::kLong);
+  const int64_t n_isect = n > 0 ? offsets[n - 1].item<int64_t>() : 0;
+  TORCH_CHECK(n_isect < (int64_t(1) << 31), "this scene has ", n_isect,
+              " tile intersections, more than the rasterizer's 2^31 limit: render fewer or smaller Gaussians");
+  s.sorted_ids = at::empty({n_isect}, i32);
+  s.tile_start = at::zeros({grid.count() + 1}, i32);
+  const int64_t pixels = static_cast<int64_t>(cam.height) * cam.width;
+  s.image = at::empty({cam.height, cam.width, 3}, f32);
+  s.alpha = at::empty({cam.height, cam.width}, f32);
+  s.depth = at::empty({cam.height, cam.width}, f32);
+  s.final_t = at::empty({cam.height, cam.width}, f32);
+  s.last_contributor = at::empty({cam.height, cam.width}, i32);
+  if (pixels == 0) return s;
+  if (cuda) {
+#ifdef GGT_WITH_CUDA
+    void* stream = current_stream(means);
+    bin_cuda(n, s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(), offsets.data_ptr<int64_t>(), grid, n_isect,
+             s.sorted_ids.data_ptr<int32_t>(), s.tile_start.data_ptr<int32_t>(), stream);
+    blend_forward_cuda(cam, s.proj.data_ptr<float>(), colors.data_ptr<float>(), background.data(),
+                       s.sorted_ids.data_ptr<int32_t>(), s.tile_start.data_ptr<int32_t>(), s.image.data_ptr<float>(),
+                       s.alpha.data_ptr<float>(), s.depth.data_ptr<float>(), s.final_t.data_ptr<float>(),
+                       s.last_contributor.data_ptr<int32_t>(), stream);
+#endif
+  } else {
+    bin_cpu(n, s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(), offsets.data_ptr<int64_t>(), grid, n_isect,
+            s.sorted_ids.data_ptr<int32_t>(), s.tile_start.data_ptr<int32_t>());
+    blend_forward_cpu(cam, s.proj.data_ptr<float>(), colors.data_ptr<float>(), background.data(),
+                      s.sorted_ids.data_ptr<int32_t>(), s.tile_start.data_ptr<int32_t>(), s.image.data_ptr<float>(),
+                      s.alpha.data_ptr<float>(), s.depth.data_ptr<float>(), s.final_t.data_ptr<float>(),
+                      s.last_contributor.data_ptr<int32_t>());
+  }
+  return s;
+}
+
+at::Tensor contiguous_or_zeros(const at::Tensor& grad, at::IntArrayRef shape, const at::TensorOptions& options) {
+  return grad.defined() ? grad.contiguous() : at::zeros(shape, options);
+}
+
+// Autograd function over the kernels. Inputs are contiguous float32 tensors; colors [N, 3].
+// Outputs: image [H, W, 3], alpha [H, W], accumulated depth [H, W] (sum w_i z_i), radii [N].
+class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
+ public:
+  static variable_list forward(AutogradContext* ctx, const at::Tensor& means, const at::Tensor& quats,
+                               const at::Tensor& scales, const at::Tensor& opacities, const at::Tensor& colors,
+                               std::vector<double> camera, std::vector<double> background, bool antialiased) {
+    const Camera cam = camera_from_doubles(camera);
+    const std::array<float, 3> bg{float(background[0]), float(background[1]), float(background[2])};
+    ForwardState s = forward_kernels(means, quats, scales, opacities, colors, cam, bg, antialiased);
+    ctx->save_for_backward({means, quats, scales, opacities, colors, s.proj, s.radii, s.sorted_ids, s.tile_start,
+                            s.final_t, s.last_contributor});
+    ctx->saved_data["camera"] = camera;
+    ctx->saved_data["background"] = background;
+    ctx->saved_data["antialiased"] = antialiased;
+    ctx->mark_non_differentiable({s.radii});
+    return {s.image, s.alpha, s.depth, s.radii};
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const at::Tensor &means = saved[0], &quats = saved[1], &scales = saved[2], &opacities = saved[3],
+                     &colors = saved[4], &proj = saved[5], &radii = saved[6], &sorted_ids = saved[7],
+                     &tile_start = saved[8], &final_t = saved[9], &last_contributor = saved[10];
+    const Camera cam = camera_from_doubles(ctx->saved_data["camera"].toDoubleVector());
+    const auto bgd = ctx->saved_data["background"].toDoubleVector();
+    const std::array<float, 3> bg{float(bgd[0]), float(bgd[1]), float(bgd[2])};
+    const bool antialiased = ctx->saved_data["antialiased"].toBool();
+    const int64_t h = final_t.size(0), w = final_t.size(1);
+    const at::Tensor v_image = contiguous_or_zeros(grads[0], {h, w, 3}, final_t.options());
+    const at::Tensor v_alpha = contiguous_or_zeros(grads[1], {h, w}, final_t.options());
+    const at::Tensor v_depth = contiguous_or_zeros(grads[2], {h, w}, final_t.options());
+
+    const int64_t n = means.size(0);
+    at::Tensor v_proj = at::zeros_like(proj), v_colors = at::zeros_like(colors);
+    at::Tensor v_means = at::empty_like(means), v_quats = at::empty_like(quats), v_scales = at::empty_like(scales),
+               v_opacities = at::empty_like(opacities);
+    if (n > 0 && final_t.numel() > 0) {
+      const GaussianInputs g = gaussian_inputs(means, quats, scales, opacities);
+      if (means.is_cuda()) {
+#ifdef GGT_WITH_CUDA
+        void* stream = current_stream(means);
+        blend_backward_cuda(cam, n, proj.data_ptr<float>(), colors.data_ptr<float>(), bg.data(),
+                            sorted_ids.data_ptr<int32_t>(), tile_start.data_ptr<int32_t>(), final_t.data_ptr<float>(),
+                            last_contributor.data_ptr<int32_t>(), v_image.data_ptr<float>(), v_alpha.data_ptr<float>(),
+                            v_depth.data_ptr<float>(), v_proj.data_ptr<float>(), v_colors.data_ptr<float>(), stream);
+        project_backward_cuda(g, cam, antialiased, radii.data_ptr<int32_t>(), v_proj.data_ptr<float>(),
+                              v_means.data_ptr<float>(), v_quats.data_ptr<float>(), v_scales.data_ptr<float>(),
+                              v_opacities.data_ptr<float>(), stream);
+#else
+        no_cuda();
+#endif
+      } else {
+        blend_backward_cpu(cam, n, proj.data_ptr<float>(), colors.data_ptr<float>(), bg.data(),
+                           sorted_ids.data_ptr<int32_t>(), tile_start.data_ptr<int32_t>(), final_t.data_ptr<float>(),
+                           last_contributor.data_ptr<int32_t>(), v_image.data_ptr<float>(), v_alpha.data_ptr<float>(),
+                           v_depth.data_ptr<float>(), v_proj.data_ptr<float>(), v_colors.data_ptr<float>());
+        project_backward_cpu(g, cam, antialiased, radii.data_ptr<int32_t>(), v_proj.data_ptr<float>(),
+                             v_means.data_ptr<float>(), v_quats.data_ptr<float>(), v_scales.data_ptr<float>(),
+                             v_opacities.data_ptr<float>());
+      }
+    } else {
+      for (at::Tensor* t : {&v_means, &v_quats, &v_scales, &v_opacities}) t->zero_();
+    }
+    return {v_means, v_quats, v_scales, v_opacities, v_colors, at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
+
+}  // namespace
+
+std::array<float, 3> camera_center(const Camera& c) {
+  const float* v = c.view;
+  return {-(v[0] * v[3] + v[4] * v[7] + v[8] * v[11]), -(v[1] * v[3] + v[5] * v[7] + v[9] * v[11]),
+          -(v[2] * v[3] + v[6] * v[7] + v[10] * v[11])};
+}
+
+void check_camera(const Camera& c) {
+  for (int i = 0; i < 16; ++i)
+    TORCH_CHECK(std::isfinite(c.view[i]), "expected the view matrix to be finite, received ", c.view[i],
+                " at element ", i);
+  TORCH_CHECK(c.view[12] == 0.f && c.view[13] == 0.f && c.view[14] == 0.f && c.view[15] == 1.f,
+              "expected the view matrix's last row to be [0, 0, 0, 1], received [", c.view[12], ", ", c.view[13],
+              ", ", c.view[14], ", ", c.view[15], "]");
+  TORCH_CHECK(std::isfinite(c.fx) && c.fx > 0.f && std::isfinite(c.fy) && c.fy > 0.f,
+              "expected focal lengths fx, fy to be positive and finite, received ", c.fx, ", ", c.fy);
+  TORCH_CHECK(std::isfinite(c.cx) && std::isfinite(c.cy), "expected cx, cy to be finite, received ", c.cx, ", ",
+              c.cy);
+  TORCH_CHECK(c.width >= 1 && c.height >= 1 && c.width <= 16384 && c.height <= 16384,
+              "expected width and height in [1, 16384], received ", c.width, " x ", c.height);
+  TORCH_CHECK(std::isfinite(c.near_plane) && c.near_plane > 0.f && c.far_plane > c.near_plane,
+              "expected 0 < near < far (far may be infinite), received near ", c.near_plane, ", far ", c.far_plane);
+}
+
+at::Tensor sh_to_color(const at::Tensor& sh, const at::Tensor& means, const at::Tensor& campos) {
+  // Real SH basis of 3DGS (degree <= 3), evaluated at the unit direction camera -> Gaussian.
+  const int64_t k = sh.size(1);
+  const at::Tensor dir = means - campos.to(means.options()).view({1, 3});
+  const at::Tensor d = dir / dir.norm(2, 1, true).clamp_min(1e-12);
+  const at::Tensor x = d.select(1, 0), y = d.select(1, 1), z = d.select(1, 2);
+  std::vector<at::Tensor> basis{at::full_like(x, 0.28209479177387814)};
+  if (k > 1) {
+    const double c1 = 0.4886025119029199;
+    basis.insert(basis.end(), {-c1 * y, c1 * z, -c1 * x});
+  }
+  if (k > 4) {
+    const at::Tensor xx = x * x, yy = y * y, zz = z * z;
+    basis.insert(basis.end(), {1.0925484305920792 * x * y, -1.0925484305920792 * y * z,
+                               0.31539156525252005 * (2 * zz - xx - yy), -1.0925484305920792 * x * z,
+                               0.5462742152960396 * (xx - yy)});
+    if (k > 9) {
+      basis.insert(basis.end(), {-0.5900435899266435 * y * (3 * xx - yy), 2.890611442640554 * x * y * z,
+                                 -0.4570457994644658 * y * (4 * zz - xx - yy),
+                                 0.3731763325901154 * z * (2 * zz - 3 * xx - 3 * yy),
+                                 -0.4570457994644658 * x * (4 * zz - xx - yy), 1.445305721320277 * z * (xx - yy),
+                                 -0.5900435899266435 * x * (xx - 3 * yy)});
+    }
+  }
+  const at::Tensor b = at::stack(basis, 1);  // [N, K]
+  return (at::bmm(b.unsqueeze(1), sh).squeeze(1) + 0.5).clamp_min(0.0);
+}
+
+RasterOutputs rasterize(const at::Tensor& means, const at::Tensor& quats, const at::Tensor& scales,
+                        const at::Tensor& opacities, const at::Tensor& colors, const RasterSettings& settings) {
+  check_camera(settings.camera);
+  TORCH_CHECK(means.defined() && means.dim() == 2 && means.size(1) == 3,
+              "expected means to have shape [N, 3], received shape ", means.defined() ? shape_of(means) : "none");
+  const int64_t n = means.size(0);
+  const at::Device device = means.device();
+  check_gaussian_tensor(means, "means", {n, 3}, "[N, 3]", device);
+  check_gaussian_tensor(quats, "quats", {n, 4}, "[N, 4] (N from means)", device);
+  check_gaussian_tensor(scales, "scales", {n, 3}, "[N, 3] (N from means)", device);
+  check_gaussian_tensor(opacities, "opacities", {n}, "[N] (N from means)", device);
+  TORCH_CHECK(colors.defined() && (colors.dim() == 2 || colors.dim() == 3),
+              "expected colors to have shape [N, 3] or SH coefficients [N, K, 3], received shape ",
+              colors.defined() ? shape_of(colors) : "none");
+  if (colors.dim() == 2) {
+    check_gaussian_tensor(colors, "colors", {n, 3}, "[N, 3] (N from means)", device);
+  } else {
+    check_gaussian_tensor(colors, "SH coefficients", {n, -1, 3}, "[N, K, 3]", device);
+    const int64_t k = colors.size(1);
+    TORCH_CHECK(k == 1 || k == 4 || k == 9 || k == 16,
+                "expected SH coefficients [N, K, 3] with K = 1, 4, 9 or 16 (degree 0-3), received K = ", k);
+  }
+  TORCH_CHECK(n < (int64_t(1) << 31), "expected fewer than 2^31 Gaussians, received ", n);
+  TORCH_CHECK(device.is_cpu() || device.is_cuda(), "expected tensors on the CPU or a CUDA device, received ", device);
+  for (float b : settings.background)
+    TORCH_CHECK(std::isfinite(b), "expected the background colour to be finite, received ", b);
+
+  at::Tensor rgb = colors;
+  if (colors.dim() == 3) {
+    const auto c = camera_center(settings.camera);
+    rgb = sh_to_color(colors, means, at::tensor({c[0], c[1], c[2]}, means.options()));
+  }
+  const auto& bg = settings.background;
+  auto out = RasterizeFunction::apply(means.contiguous(), quats.contiguous(), scales.contiguous(),
+                                      opacities.contiguous(), rgb.contiguous(), camera_to_doubles(settings.camera),
+                                      std::vector<double>{bg[0], bg[1], bg[2]},
+                                      settings.mode == RasterMode::kAntialiased);
+  // Expected depth: normalise the accumulated depth by alpha where anything was drawn.
+  const at::Tensor drawn = out[1] > 0;
+  const at::Tensor depth = at::where(drawn, out[2] / at::where(drawn, out[1], at::ones_like(out[1])),
+                                     at::zeros_like(out[2]));
+  return {out[0], out[1], depth, out[3]};
+}
+
+}  // namespace render
+}  // namespace ggt

@@ -1,0 +1,52 @@
+// The differentiable Gaussian rasterizer on LibTorch tensors: checks inputs, allocates, and
+// runs the CPU or CUDA kernels (chosen by the tensors' device) inside an autograd function,
+// so later stages compose it into training graphs.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <array>
+#include <string>
+
+#include "gaussian_math.h"
+
+namespace ggt {
+namespace render {
+
+enum class RasterMode { kClassic, kAntialiased };
+
+struct RasterSettings {
+  Camera camera;
+  std::array<float, 3> background{0.f, 0.f, 0.f};
+  RasterMode mode = RasterMode::kClassic;
+};
+
+struct RasterOutputs {
+  at::Tensor image;   // [H, W, 3] colour + T * background
+  at::Tensor alpha;   // [H, W] 1 - T
+  at::Tensor depth;   // [H, W] expected depth: sum(w_i z_i) / alpha, 0 where alpha == 0
+  at::Tensor radii;   // [N] int32 screen radius in pixels, 0 = culled (not differentiable)
+};
+
+// Args:
+//   means [N, 3], quats [N, 4] (w, x, y, z), scales [N, 3] (> 0), opacities [N] in [0, 1]:
+//     float32, one device, any strides.
+//   colors: [N, 3] RGB, or [N, K, 3] spherical-harmonic coefficients with K = (d + 1)^2,
+//     d = 0..3 (evaluated towards the camera centre, + 0.5, clamped at 0 as 3DGS does).
+// Returns the rendered image, alpha, expected depth and radii; differentiable with respect
+// to means, quats, scales, opacities and colors.
+RasterOutputs rasterize(const at::Tensor& means, const at::Tensor& quats, const at::Tensor& scales,
+                        const at::Tensor& opacities, const at::Tensor& colors, const RasterSettings& settings);
+
+// Colour of SH coefficients [N, K, 3] seen from camera centre campos [3]; differentiable in
+// both coefficients and means. Returns [N, 3].
+at::Tensor sh_to_color(const at::Tensor& sh, const at::Tensor& means, const at::Tensor& campos);
+
+// Camera centre in world coordinates of a world->camera matrix: -R^T t.
+std::array<float, 3> camera_center(const Camera& camera);
+
+// Throws c10::Error with a message in the user's terms when the camera is unusable.
+void check_camera(const Camera& camera);
+
+}  // namespace render
+}  // namespace ggt
