@@ -1,0 +1,174 @@
+// ggtalker_native_check: tests and benchmarks the rasterizer kernels without Node.
+//   ggtalker_native_check            correctness: CPU vs the float64 reference; CUDA vs CPU
+//   ggtalker_native_check --bench    also prints one JSON line per (case, backend)
+// Exits non-zero when a check fails. This is what runs on GPU machines (no Node there).
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "render/bench_scenes.h"
+#include "render/rasterize.h"
+#include "render/reference_rasterize.h"
+
+#ifdef GGT_WITH_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAFunctions.h>
+#endif
+
+using namespace ggt::render;
+
+namespace {
+
+int passed = 0, failed = 0;
+
+bool cuda_available() {
+#ifdef GGT_WITH_CUDA
+  return at::cuda::is_available();
+#else
+  return false;
+#endif
+}
+
+void synchronize(const at::Device& device) {
+#ifdef GGT_WITH_CUDA
+  if (device.is_cuda()) c10::cuda::device_synchronize();
+#endif
+}
+
+struct Run {
+  RasterOutputs out;
+  std::vector<at::Tensor> grads;  // means, quats, scales, opacities, colors
+};
+
+// Renders `s` on `device` (float64 reference when `reference`) and back-propagates
+// sum(image * w_image + alpha * w_alpha + depth * w_depth).
+Run render_with_grads(const GaussianScene& s, const at::Device& device, RasterMode mode, bool reference,
+                      const std::vector<at::Tensor>& weights) {
+  std::vector<at::Tensor> in{s.means, s.quats, s.scales, s.opacities, s.colors};
+  for (auto& t : in) t = t.to(device).detach().requires_grad_(true);
+  RasterSettings settings{s.camera, {0.1f, 0.2f, 0.3f}, mode};
+  Run r;
+  r.out = reference ? reference_rasterize(in[0], in[1], in[2], in[3], in[4], settings)
+                    : rasterize(in[0], in[1], in[2], in[3], in[4], settings);
+  const auto dt = r.out.image.scalar_type();
+  at::Tensor loss = (r.out.image * weights[0].to(device, dt)).sum() + (r.out.alpha * weights[1].to(device, dt)).sum() +
+                    (r.out.depth * weights[2].to(device, dt)).sum();
+  loss.backward();
+  for (auto& t : in) r.grads.push_back(t.grad().to(at::kCPU, at::kDouble));
+  return r;
+}
+
+// max |a - b| / max |b|: error relative to the tensor's scale.
+double relative_error(const at::Tensor& a, const at::Tensor& b) {
+  const at::Tensor ad = a.to(at::kCPU, at::kDouble), bd = b.to(at::kCPU, at::kDouble);
+  const double scale = std::max(bd.abs().max().item<double>(), 1e-12);
+  return (ad - bd).abs().max().item<double>() / scale;
+}
+
+void expect_close(const std::string& what, const at::Tensor& a, const at::Tensor& b, double tol) {
+  const double err = relative_error(a, b);
+  const bool ok = err <= tol;
+  (ok ? passed : failed)++;
+  std::printf("%s %s: relative error %.3g (tolerance %.0e)\n", ok ? "PASS" : "FAIL", what.c_str(), err, tol);
+}
+
+void compare(const std::string& label, const GaussianScene& s, const at::Device& dev_a, bool ref_a,
+             const at::Device& dev_b, bool ref_b, double image_tol, double grad_tol) {
+  const char* names[5] = {"means", "quats", "scales", "opacities", "colors"};
+  const int64_t h = s.camera.height, w = s.camera.width;
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(7);
+  const std::vector<at::Tensor> weights{at::rand({h, w, 3}, gen) - 0.5, at::rand({h, w}, gen) - 0.5,
+                                        at::rand({h, w}, gen) - 0.5};
+  for (RasterMode mode : {RasterMode::kClassic, RasterMode::kAntialiased}) {
+    const std::string m = label + (mode == RasterMode::kClassic ? " classic" : " antialiased");
+    const Run a = render_with_grads(s, dev_a, mode, ref_a, weights);
+    const Run b = render_with_grads(s, dev_b, mode, ref_b, weights);
+    expect_close(m + " image", a.out.image, b.out.image, image_tol);
+    expect_close(m + " alpha", a.out.alpha, b.out.alpha, image_tol);
+    expect_close(m + " depth", a.out.depth, b.out.depth, image_tol);
+    for (int i = 0; i < 5; ++i) expect_close(m + " d/d" + names[i], a.grads[i], b.grads[i], grad_tol);
+  }
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+void bench(const std::string& name, const at::Device& device, int reps) {
+  const GaussianScene s = make_bench_scene(name, 0);
+  std::vector<at::Tensor> in{s.means, s.quats, s.scales, s.opacities, s.colors};
+  for (auto& t : in) t = t.to(device).detach().requires_grad_(true);
+  const RasterSettings settings{s.camera, {0.f, 0.f, 0.f}, RasterMode::kClassic};
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(1);
+  const at::Tensor weight = at::rand({s.camera.height, s.camera.width, 3}, gen).to(device);
+  using clock = std::chrono::steady_clock;
+  std::vector<double> fwd, bwd;
+  for (int r = 0; r < reps + 2; ++r) {  // the first two are warm-up
+    synchronize(device);
+    const auto t0 = clock::now();
+    const RasterOutputs out = rasterize(in[0], in[1], in[2], in[3], in[4], settings);
+    synchronize(device);
+    const auto t1 = clock::now();
+    (out.image * weight).sum().backward();
+    synchronize(device);
+    const auto t2 = clock::now();
+    for (auto& t : in) t.mutable_grad().reset();
+    if (r >= 2) {
+      fwd.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+      bwd.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+    }
+  }
+  std::printf("{\"case\":\"%s\",\"backend\":\"%s\",\"threads\":%d,\"n\":%lld,\"width\":%d,\"height\":%d,"
+              "\"forward_ms\":%.3f,\"backward_ms\":%.3f,\"source\":\"native_check\"}\n",
+              name.c_str(), device.is_cuda() ? "cuda" : "cpu", device.is_cuda() ? 0 : at::get_num_threads(),
+              static_cast<long long>(s.means.size(0)), s.camera.width, s.camera.height, median(fwd), median(bwd));
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool run_bench = false;
+  int reps = 10;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--bench")) run_bench = true;
+    else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::max(1, std::atoi(argv[++i]));
+  }
+  at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  try {
+    const at::Device cpu(at::kCPU);
+    compare("cpu vs float64 reference (small)", make_bench_scene("small", 3), cpu, false, cpu, true, 1e-4, 1e-3);
+    if (cuda_available()) {
+      const at::Device cuda(at::kCUDA, 0);
+      compare("cuda vs cpu (small)", make_bench_scene("small", 4), cuda, false, cpu, false, 1e-4, 1e-3);
+      compare("cuda vs cpu (head)", make_bench_scene("head", 5), cuda, false, cpu, false, 1e-4, 1e-3);
+    } else {
+      std::printf("SKIP cuda checks: %s\n",
+#ifdef GGT_WITH_CUDA
+                  "built with CUDA but no device is available"
+#else
+                  "built without CUDA kernels"
+#endif
+      );
+    }
+    if (run_bench) {
+      for (const char* name : {"head", "scene"}) {
+        if (cuda_available()) bench(name, at::Device(at::kCUDA, 0), reps);
+        bench(name, cpu, name == std::string("scene") ? std::max(1, reps / 3) : reps);
+      }
+    }
+  } catch (const std::exception& e) {
+    std::printf("FAIL: %s\n", e.what());
+    ++failed;
+  }
+  std::printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
