@@ -154,13 +154,51 @@ struct Projected {
   int32_t radius;   // pixels; 0 = culled
 };
 
-// Pixel-space bounding rectangle in tiles, [min, max), exactly as 3DGS computes it.
+// Clamps a tile coordinate into [0, hi] before the integer conversion (safe for huge or
+// NaN values; same result as 3DGS's truncate-then-clamp for every finite value).
+GGT_HD int clamp_tile(float v, int hi) {
+  return static_cast<int>(fminf(static_cast<float>(hi), fmaxf(0.f, v)));
+}
+
+// Pixel-space bounding rectangle in tiles, [x0, y0, x1, y1), exactly as 3DGS computes it.
 GGT_HD void tile_rect(Vec2 mean, int radius, int tiles_x, int tiles_y, int rect[4]) {
   const float r = static_cast<float>(radius);
-  rect[0] = min_int(tiles_x, max_int(0, static_cast<int>((mean.x - r) / kTileSize)));
-  rect[1] = min_int(tiles_y, max_int(0, static_cast<int>((mean.y - r) / kTileSize)));
-  rect[2] = min_int(tiles_x, max_int(0, static_cast<int>((mean.x + r + kTileSize - 1) / kTileSize)));
-  rect[3] = min_int(tiles_y, max_int(0, static_cast<int>((mean.y + r + kTileSize - 1) / kTileSize)));
+  rect[0] = clamp_tile((mean.x - r) / kTileSize, tiles_x);
+  rect[1] = clamp_tile((mean.y - r) / kTileSize, tiles_y);
+  rect[2] = clamp_tile((mean.x + r + kTileSize - 1) / kTileSize, tiles_x);
+  rect[3] = clamp_tile((mean.y + r + kTileSize - 1) / kTileSize, tiles_y);
+}
+
+// Half-extents (pixels) of the ellipse outside which the splat's alpha is below 1/255, so
+// 3DGS would skip it: alpha = o exp(-d^T K d / 2) >= 1/255  <=>  d^T K d <= 2 ln(255 o), whose
+// x half-extent is sqrt(2 ln(255 o) (K^-1)_xx). Padded slightly so float rounding in the
+// alpha test can never fall outside. Returns false when the splat can reach no pixel.
+GGT_HD bool splat_extent(Sym2 conic, float opacity, float* ex, float* ey) {
+  const float t = logf(255.f * opacity);
+  const float det = conic.a * conic.c - conic.b * conic.b;
+  if (!(t >= 0.f) || !(det > 0.f)) return false;
+  const float t2 = 2.f * (t + 1e-3f);
+  *ex = sqrtf(t2 * conic.c / det) * 1.0001f + 0.01f;
+  *ey = sqrtf(t2 * conic.a / det) * 1.0001f + 0.01f;
+  return true;
+}
+
+// Tiles the splat can change: the 3DGS rectangle intersected with the tiles its
+// alpha >= 1/255 ellipse reaches. Binning with this instead of the 3DGS rectangle alone gives
+// the same image and gradients (the dropped pairs would all be skipped) with fewer pairs.
+GGT_HD void splat_tile_rect(Vec2 mean, Sym2 conic, float opacity, int radius, int tiles_x, int tiles_y,
+                            int rect[4]) {
+  tile_rect(mean, radius, tiles_x, tiles_y, rect);
+  float ex, ey;
+  if (!splat_extent(conic, opacity, &ex, &ey)) {
+    rect[2] = rect[0];
+    rect[3] = rect[1];
+    return;
+  }
+  rect[0] = max_int(rect[0], clamp_tile(floorf((mean.x - ex) / kTileSize), tiles_x));
+  rect[1] = max_int(rect[1], clamp_tile(floorf((mean.y - ey) / kTileSize), tiles_y));
+  rect[2] = max_int(rect[0], min_int(rect[2], clamp_tile(floorf((mean.x + ex) / kTileSize) + 1.f, tiles_x)));
+  rect[3] = max_int(rect[1], min_int(rect[3], clamp_tile(floorf((mean.y + ey) / kTileSize) + 1.f, tiles_y)));
 }
 
 // Projects one Gaussian (EWA splatting). Returns false (and radius 0) when it is culled:
@@ -195,7 +233,7 @@ GGT_HD bool project_gaussian(const Camera& cam, Vec3 mean, const float quat[4], 
   const float lambda_max = mid + sqrtf(fmaxf(0.1f, mid * mid - det));
   const int radius = static_cast<int>(ceilf(3.f * sqrtf(lambda_max)));
   int rect[4];
-  tile_rect(out.mean, radius, tiles_x, tiles_y, rect);
+  splat_tile_rect(out.mean, out.conic, out.opacity, radius, tiles_x, tiles_y, rect);
   if ((rect[2] - rect[0]) * (rect[3] - rect[1]) == 0) return false;
   out.radius = radius;
   return true;

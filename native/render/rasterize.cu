@@ -131,7 +131,7 @@ __global__ void project_forward_kernel(GaussianInputs g, Camera cam, bool antial
   out[kProjOpacity] = p.opacity;
   out[kProjStride - 1] = 0.f;
   int rect[4];
-  tile_rect(p.mean, p.radius, tiles_x, tiles_y, rect);
+  proj_tile_rect(out, p.radius, tiles_x, tiles_y, rect);
   radii[i] = p.radius;
   tiles_touched[i] = (rect[2] - rect[0]) * (rect[3] - rect[1]);
 }
@@ -174,7 +174,7 @@ __global__ void emit_intersections_kernel(int64_t n, const float* __restrict__ p
   if (i >= n || radii[i] == 0) return;
   const float* p = proj + i * kProjStride;
   int rect[4];
-  tile_rect({p[kProjMeanX], p[kProjMeanY]}, radii[i], tiles_x, tiles_y, rect);
+  proj_tile_rect(p, radii[i], tiles_x, tiles_y, rect);
   const uint64_t depth_bits = __float_as_uint(p[kProjDepth]);
   int64_t k = i == 0 ? 0 : offsets[i - 1];
   for (int ty = rect[1]; ty < rect[3]; ++ty) {

@@ -18,6 +18,13 @@ namespace render {
 enum ProjField { kProjMeanX = 0, kProjMeanY, kProjConicA, kProjConicB, kProjConicC, kProjDepth, kProjOpacity };
 constexpr int kProjStride = 8;  // 7 fields, padded to 32 bytes
 
+// Tiles touched by the projected Gaussian stored at `row` (one row of `proj`): what both
+// backends' projection counts and binning emits.
+GGT_HD void proj_tile_rect(const float* row, int radius, int tiles_x, int tiles_y, int rect[4]) {
+  splat_tile_rect({row[kProjMeanX], row[kProjMeanY]}, {row[kProjConicA], row[kProjConicB], row[kProjConicC]},
+                  row[kProjOpacity], radius, tiles_x, tiles_y, rect);
+}
+
 struct GaussianInputs {
   int64_t n;
   const float* means;      // [N, 3] world positions
