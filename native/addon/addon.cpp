@@ -66,6 +66,7 @@ static Napi::Object InitGgtalker(Napi::Env env, Napi::Object exports) {
   exports.Set("backends", Napi::Function::New<Backends>(env, "backends"));
   exports.Set("setNumThreads", Napi::Function::New<SetNumThreads>(env, "setNumThreads"));
   exports.Set("rasterize", Napi::Function::New<Rasterize>(env, "rasterize"));
+  exports.Set("benchScene", Napi::Function::New<BenchScene>(env, "benchScene"));
   return exports;
 }
 

@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 
+#include "../render/bench_scenes.h"
 #include "../render/rasterize.h"
 #include "../render/reference_rasterize.h"
 #include "native_errors.h"
@@ -127,6 +128,36 @@ Napi::Value Rasterize(const Napi::CallbackInfo& info) {
     result.tensors.emplace_back("depth", keep(out.depth));
     result.tensors.emplace_back("radii", out.radii);
     return result;
+  });
+}
+
+Napi::Value BenchScene(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw_type_error(env, "expected a scene name: head, scene or small");
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  const double seed = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0.0;
+  return guarded(env, [&] {
+    const render::GaussianScene s = render::make_bench_scene(name, static_cast<uint64_t>(seed));
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("means", tensor_to_array(env, s.means));
+    out.Set("quats", tensor_to_array(env, s.quats));
+    out.Set("scales", tensor_to_array(env, s.scales));
+    out.Set("opacities", tensor_to_array(env, s.opacities));
+    out.Set("colors", tensor_to_array(env, s.colors));
+    Napi::Object cam = Napi::Object::New(env);
+    Napi::Array view = Napi::Array::New(env, 16);
+    for (uint32_t i = 0; i < 16; ++i) view.Set(i, Napi::Number::New(env, s.camera.view[i]));
+    cam.Set("view", view);
+    cam.Set("fx", s.camera.fx);
+    cam.Set("fy", s.camera.fy);
+    cam.Set("cx", s.camera.cx);
+    cam.Set("cy", s.camera.cy);
+    cam.Set("width", s.camera.width);
+    cam.Set("height", s.camera.height);
+    cam.Set("near", s.camera.near_plane);
+    cam.Set("far", s.camera.far_plane);
+    out.Set("camera", cam);
+    return out;
   });
 }
 

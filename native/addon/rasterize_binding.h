@@ -13,5 +13,9 @@ namespace addon {
 // reference (the float64 test reference), returnTensors (handles instead of arrays).
 Napi::Value Rasterize(const Napi::CallbackInfo& info);
 
+// benchScene(name, seed) -> {means, quats, scales, opacities, colors, camera}: the seeded
+// benchmark scenes of DESIGN.md §8 (bench_scenes.h).
+Napi::Value BenchScene(const Napi::CallbackInfo& info);
+
 }  // namespace addon
 }  // namespace ggt

@@ -292,6 +292,11 @@ RasterOutputs rasterize(const at::Tensor& means, const at::Tensor& quats, const 
                 "expected SH coefficients [N, K, 3] with K = 1, 4, 9 or 16 (degree 0-3), received K = ", k);
   }
   TORCH_CHECK(n < (int64_t(1) << 31), "expected fewer than 2^31 Gaussians, received ", n);
+  TORCH_CHECK((scales >= 0).all().item<bool>(),
+              "expected scales to be non-negative (standard deviations, not log-scales)");
+  TORCH_CHECK(((opacities >= 0) & (opacities <= 1)).all().item<bool>(), "expected opacities in [0, 1] (not logits)");
+  TORCH_CHECK((quats.abs().sum(1) > 0).all().item<bool>(),
+              "expected quats to have non-zero rows, received a zero quaternion");
   TORCH_CHECK(device.is_cpu() || device.is_cuda(), "expected tensors on the CPU or a CUDA device, received ", device);
   for (float b : settings.background)
     TORCH_CHECK(std::isfinite(b), "expected the background colour to be finite, received ", b);

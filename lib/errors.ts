@@ -1,0 +1,120 @@
+/**
+ * Typed errors thrown or rejected by ggtalker.
+ *
+ * Every error extends {@link GgtalkerError} and carries a stable `code`, so callers can
+ * branch on `err.code` (or `instanceof`) instead of parsing messages.
+ *
+ * @module
+ */
+
+/** Base class of every error ggtalker throws or rejects with. */
+export class GgtalkerError extends Error {
+  /** A stable, machine-readable identifier of the kind of failure, e.g. `'ERR_GGT_INVALID_ARGUMENT'`. */
+  readonly code: string;
+
+  /**
+   * @param message - What went wrong, in the user's terms.
+   * @param code - The stable error code.
+   * @param options - Standard error options; `cause` is the underlying error, if any.
+   */
+  constructor(message: string, code: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'GgtalkerError';
+    this.code = code;
+  }
+}
+
+/**
+ * An argument supplied by the caller is invalid: wrong type, dtype, shape, range or value.
+ * Thrown synchronously, before any native work starts.
+ */
+export class ValidationError extends GgtalkerError {
+  /**
+   * @param message - Names the argument, what was expected and what was received,
+   *   e.g. `expected width to be a positive integer, received 0`.
+   * @param options - Standard error options.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'ERR_GGT_INVALID_ARGUMENT', options);
+    this.name = 'ValidationError';
+  }
+}
+
+/** A failure reported by the native (LibTorch) core, e.g. a failed check or out-of-memory. */
+export class NativeError extends GgtalkerError {
+  /**
+   * @param message - The native core's explanation.
+   * @param options - Standard error options.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'ERR_GGT_NATIVE', options);
+    this.name = 'NativeError';
+  }
+}
+
+/** Options of {@link AddonLoadError}. */
+export interface AddonLoadErrorOptions {
+  /** The error raised while loading the addon. */
+  cause: unknown;
+  /** Remedies that fit the symptom, most likely first (e.g. "run `npm rebuild ggtalker`"). */
+  fixes?: readonly string[];
+}
+
+/**
+ * The native addon could not be loaded (missing binary, ABI mismatch, missing LibTorch or CUDA
+ * libraries...). The message lists the {@link AddonLoadError.fixes | fixes} that fit the symptom.
+ */
+export class AddonLoadError extends GgtalkerError {
+  /** Remedies that fit the symptom, most likely first. Also listed in the message. */
+  readonly fixes: string[];
+
+  /**
+   * @param message - What failed to load and why.
+   * @param options - The underlying `cause` and the suggested `fixes`.
+   */
+  constructor(message: string, options: AddonLoadErrorOptions) {
+    const fixes = [...(options.fixes ?? [])];
+    const listed = fixes.length > 0 ? `\nPossible fixes:\n${fixes.map((fix) => `  - ${fix}`).join('\n')}` : '';
+    super(message + listed, 'ERR_GGT_ADDON_LOAD', { cause: options.cause });
+    this.name = 'AddonLoadError';
+    this.fixes = fixes;
+  }
+}
+
+/**
+ * The operation was cancelled through its `AbortSignal`. Like the DOM and Node.js abort errors,
+ * its `name` is `'AbortError'` and its `code` is `'ABORT_ERR'`; `cause` holds `signal.reason`.
+ */
+export class AbortError extends GgtalkerError {
+  /**
+   * @param message - Defaults to `'The operation was aborted'`.
+   * @param options - Standard error options; pass `{ cause: signal.reason }`.
+   */
+  constructor(message = 'The operation was aborted', options?: ErrorOptions) {
+    super(message, 'ABORT_ERR', options);
+    this.name = 'AbortError';
+  }
+}
+
+/** Options of {@link FormatError}. */
+export interface FormatErrorOptions extends ErrorOptions {
+  /** The file that is malformed, when it came from a file. */
+  path?: string;
+}
+
+/** A file (PLY, safetensors, dataset, ...) is malformed or of an unsupported variant. */
+export class FormatError extends GgtalkerError {
+  /** The malformed file, or `undefined` when the data did not come from a file. */
+  readonly path: string | undefined;
+
+  /**
+   * @param message - What is wrong or missing, and what was expected.
+   * @param options - The file's `path` (prefixed to the message) and an optional `cause`.
+   */
+  constructor(message: string, options?: FormatErrorOptions) {
+    const path = options?.path;
+    super(path === undefined ? message : `${path}: ${message}`, 'ERR_GGT_FORMAT', options);
+    this.name = 'FormatError';
+    this.path = path;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Loads the native addon (node-gyp-build: a prebuild for this platform, else `build/Release`)
+ * and types its surface. This is the only module that touches the addon directly; a load
+ * failure becomes an {@link AddonLoadError} naming the cause and the fixes that fit it.
+ *
+ * @module
+ */
+
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+import { AddonLoadError } from './errors.js';
+
+const require = createRequire(import.meta.url);
+
+/** A plain array crossing the native boundary: contiguous, row-major. */
+export interface RawArray {
+  data: Float32Array | Float64Array | Int32Array;
+  shape: number[];
+}
+
+/** The native `Tensor` handle class (an at::Tensor owned by a JS object). */
+export interface NativeTensor {
+  readonly shape: number[];
+  readonly dtype: 'float32' | 'float64' | 'int32' | 'int64' | 'bool' | string;
+  readonly device: string;
+  requiresGrad: boolean;
+  readonly grad: NativeTensor | null;
+  toArray(): RawArray;
+  to(device: string): NativeTensor;
+  backward(grad?: RawArray | NativeTensor): Promise<void>;
+}
+
+/** The native `Tensor` constructor's static side. */
+export interface NativeTensorClass {
+  fromArray(data: RawArray['data'], shape: number[], options?: { requiresGrad?: boolean; device?: string }): NativeTensor;
+  prototype: NativeTensor;
+}
+
+/** Camera as the addon receives it (validated beforehand). */
+export interface RawCamera {
+  view: Float32Array;
+  fx: number;
+  fy: number;
+  cx: number;
+  cy: number;
+  width: number;
+  height: number;
+  near: number;
+  far: number;
+}
+
+type RawInput = RawArray | NativeTensor;
+
+/** Options of the addon's `rasterize`. */
+export interface RawRasterizeOptions {
+  means: RawInput;
+  quats: RawInput;
+  scales: RawInput;
+  opacities: RawInput;
+  colors: RawInput;
+  camera: RawCamera;
+  background: [number, number, number];
+  mode: 'classic' | 'antialiased';
+  device?: string;
+  outputGrads?: { image?: RawInput; alpha?: RawInput; depth?: RawInput };
+  reference?: boolean;
+  returnTensors?: boolean;
+}
+
+/** What the addon's `rasterize` resolves with (arrays, or handles with `returnTensors`). */
+export interface RawRasterizeResult<T> {
+  image: T;
+  alpha: T;
+  depth: T;
+  radii: T;
+  grads?: { means: T; quats: T; scales: T; opacities: T; colors: T };
+}
+
+/** What the loaded binary can do. */
+export interface Backends {
+  /** Always true: every build has the CPU kernels. */
+  cpu: boolean;
+  /** Whether this binary was built with the CUDA kernels. */
+  cuda: boolean;
+  /** CUDA devices visible now (0 without CUDA kernels or without a GPU). */
+  cudaDevices: number;
+  /** The LibTorch version the binary was built against. */
+  torchVersion: string;
+  /** Threads of LibTorch's CPU pool (the CPU kernels run on it). */
+  threads: number;
+}
+
+/** The addon's exports. */
+export interface NativeAddon {
+  backends(): Backends;
+  setNumThreads(threads: number): void;
+  rasterize(options: RawRasterizeOptions & { returnTensors: true }): Promise<RawRasterizeResult<NativeTensor>>;
+  rasterize(options: RawRasterizeOptions): Promise<RawRasterizeResult<RawArray>>;
+  benchScene(name: 'head' | 'scene' | 'small', seed?: number): BenchSceneData;
+  Tensor: NativeTensorClass;
+}
+
+/** A seeded benchmark scene (DESIGN.md §8) as the addon returns it. */
+export interface BenchSceneData {
+  means: RawArray;
+  quats: RawArray;
+  scales: RawArray;
+  opacities: RawArray;
+  colors: RawArray;
+  camera: Omit<RawCamera, 'view'> & { view: number[] };
+}
+
+/** The package root: `lib/..` from sources, `dist/..` once compiled. */
+const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+
+let addon: NativeAddon | undefined;
+
+/**
+ * The loaded addon (loaded once per process, ~1 s and ~160 MB with LibTorch).
+ *
+ * @throws {@link AddonLoadError} when no binary fits or it cannot be loaded.
+ */
+export function native(): NativeAddon {
+  if (addon) return addon;
+  let loaded: NativeAddon;
+  try {
+    const load = require('node-gyp-build') as (dir: string) => NativeAddon;
+    loaded = load(packageRoot);
+  } catch (cause) {
+    throw explainLoadFailure(cause);
+  }
+  addon = loaded;
+  return addon;
+}
+
+/** Turns a failure of `require(addon)` into an AddonLoadError with the fixes that fit. */
+export function explainLoadFailure(cause: unknown): AddonLoadError {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  const rebuild = 'rebuild from source: `npm rebuild ggtalker` (or `npm run build:native` in a checkout)';
+  const installTorch =
+    "install LibTorch: `sudo apt-get install --no-install-recommends libtorch-dev libopenblas0-openmp` on Debian/Ubuntu, or set LIBTORCH to an unpacked libtorch folder, then rebuild";
+  const missingLib = /(lib[\w+.-]+\.so[\w.]*): cannot open shared object file/.exec(text);
+  if (/No native build was found/i.test(text)) {
+    return new AddonLoadError(`ggtalker's native addon is not built for this platform (${process.platform}-${process.arch}, Node ${process.versions.node})`, {
+      cause,
+      fixes: [rebuild, installTorch],
+    });
+  }
+  if (missingLib && /torch|c10|gomp|openblas|blas/.test(missingLib[1]!)) {
+    return new AddonLoadError(`ggtalker's native addon needs LibTorch, but ${missingLib[1]} could not be found`, {
+      cause,
+      fixes: [
+        installTorch,
+        'if LibTorch is installed somewhere else, add its lib folder to LD_LIBRARY_PATH',
+      ],
+    });
+  }
+  if (missingLib && /cud|nv/.test(missingLib[1]!)) {
+    return new AddonLoadError(`ggtalker's native addon was built with CUDA, but ${missingLib[1]} could not be found`, {
+      cause,
+      fixes: ['install the CUDA runtime that matches your LibTorch, or add it to LD_LIBRARY_PATH', `or ${rebuild} without CUDA`],
+    });
+  }
+  if (missingLib) {
+    return new AddonLoadError(`ggtalker's native addon needs ${missingLib[1]}, which could not be found`, {
+      cause,
+      fixes: [`install the package that provides ${missingLib[1]}`, rebuild],
+    });
+  }
+  if (/NODE_MODULE_VERSION|different Node\.js version|invalid ELF header|wrong ELF class/i.test(text)) {
+    return new AddonLoadError('ggtalker\'s native addon was built for another Node.js version or platform', {
+      cause,
+      fixes: [rebuild],
+    });
+  }
+  if (/undefined symbol/i.test(text)) {
+    return new AddonLoadError(
+      "ggtalker's native addon does not match the LibTorch found at run time (built against another version)",
+      { cause, fixes: [rebuild, 'make sure only one LibTorch is on LD_LIBRARY_PATH'] },
+    );
+  }
+  return new AddonLoadError(`ggtalker's native addon could not be loaded: ${text}`, { cause, fixes: [rebuild, installTorch] });
+}

@@ -1,0 +1,294 @@
+/**
+ * The differentiable 3D Gaussian rasterizer (3DGS forward and backward), on ndarrays or on
+ * native tensor handles. The work runs off the JS thread, on LibTorch's CPU thread pool or on
+ * a CUDA device.
+ *
+ * @module
+ */
+
+import ndarray from 'ndarray';
+import type { NdArray } from 'ndarray';
+
+import { AbortError, ValidationError } from '../errors.js';
+import { native, type NativeTensor, type RawArray, type RawRasterizeOptions } from '../native.js';
+import { nativeAsync, Tensor } from '../tensor.js';
+import { requireEach, requireOneOf, requireShape, toFloat32Tensor, type ArrayLike, type Dims } from '../validate.js';
+import { toRawCamera, type Camera } from './camera.js';
+
+/**
+ * A set of 3D Gaussians, activated values (not the logits and log-scales a `.ply` stores).
+ * Give either `colors` or `sh`.
+ */
+export interface Gaussians<T = ArrayLike> {
+  /** Centres, [N, 3], world units. */
+  means: T;
+  /** Rotations as quaternions (w, x, y, z), [N, 4]; any non-zero norm (normalised inside). */
+  quats: T;
+  /** Standard deviations along the local axes, [N, 3], >= 0. */
+  scales: T;
+  /** Opacities in [0, 1], [N]. */
+  opacities: T;
+  /** RGB colours, [N, 3]. */
+  colors?: T;
+  /** Spherical-harmonic coefficients [N, K, 3], K = 1, 4, 9 or 16 (degree 0-3), as 3DGS stores them. */
+  sh?: T;
+}
+
+/** How to rasterize. */
+export interface RasterizeOptions {
+  /** The camera (OpenCV axes). */
+  camera: Camera;
+  /** Colour behind the Gaussians, [r, g, b]. Default black. */
+  background?: readonly [number, number, number];
+  /**
+   * `'classic'` (3DGS, default) or `'antialiased'` (gsplat's Mip-Splatting-style opacity
+   * compensation sqrt(det S / det(S + 0.3 I)), which keeps small splats from flickering).
+   */
+  mode?: 'classic' | 'antialiased';
+  /** `'cpu'` (default), `'cuda'` or `'cuda:N'`: where to run (array inputs are copied there). */
+  device?: string;
+  /** Cancels the call: it rejects with AbortError and its result is dropped. */
+  signal?: AbortSignal;
+}
+
+/** Weights of the outputs in the loss whose gradient {@link rasterizeWithGradients} returns. */
+export interface OutputGrads<T = ArrayLike> {
+  /** dL/dimage, [H, W, 3]. */
+  image?: T;
+  /** dL/dalpha, [H, W]. */
+  alpha?: T;
+  /** dL/ddepth, [H, W]. */
+  depth?: T;
+}
+
+/** Rendered outputs as ndarrays. */
+export interface RasterizeResult {
+  /** Colour plus remaining transmittance times the background, [H, W, 3]. */
+  image: NdArray<Float32Array>;
+  /** Accumulated opacity 1 - T, [H, W]. */
+  alpha: NdArray<Float32Array>;
+  /** Expected depth (camera z) of what was drawn, sum(w z) / alpha; 0 where nothing was, [H, W]. */
+  depth: NdArray<Float32Array>;
+  /** Screen radius in pixels per Gaussian, 0 when it cannot affect any pixel, [N]. */
+  radii: NdArray<Int32Array>;
+}
+
+/** Gradients of the loss with respect to each input, same shapes as the inputs. */
+export interface GaussianGrads {
+  means: NdArray<Float32Array>;
+  quats: NdArray<Float32Array>;
+  scales: NdArray<Float32Array>;
+  opacities: NdArray<Float32Array>;
+  /** With respect to `colors` or `sh`, whichever was given. */
+  colors: NdArray<Float32Array>;
+}
+
+/** Rendered outputs as native tensors, connected to the inputs' autograd graph. */
+export interface RasterizeTensorsResult {
+  image: Tensor;
+  alpha: Tensor;
+  depth: Tensor;
+  radii: Tensor;
+}
+
+/**
+ * Renders Gaussians into an image.
+ *
+ * @example
+ * ```ts
+ * const { image, alpha } = await rasterize(
+ *   { means, quats, scales, opacities, colors },
+ *   { camera: { view: lookAt([0, 0, -1], [0, 0, 0]), fx: 500, fy: 500, cx: 256, cy: 256, width: 512, height: 512 } },
+ * );
+ * ```
+ * @throws {@link ValidationError} (synchronously, as a rejected Promise) for bad input.
+ */
+export async function rasterize(gaussians: Gaussians, options: RasterizeOptions): Promise<RasterizeResult> {
+  const raw = await run(gaussians, options, {});
+  return outputs(raw);
+}
+
+/**
+ * Renders and back-propagates L = sum(image * outputGrads.image) + sum(alpha * outputGrads.alpha)
+ * + sum(depth * outputGrads.depth) to every input.
+ */
+export async function rasterizeWithGradients(
+  gaussians: Gaussians,
+  options: RasterizeOptions & { outputGrads: OutputGrads },
+): Promise<RasterizeResult & { grads: GaussianGrads }> {
+  const raw = await run(gaussians, options, { outputGrads: options.outputGrads });
+  return { ...outputs(raw), grads: gradients(raw) };
+}
+
+/**
+ * The independent float64 reference of the rasterizer: plain tensor maths, every pixel
+ * against every Gaussian, differentiated by LibTorch's autograd. For tests and for checking
+ * the kernels on your own data: it needs O(H W N) memory, so keep scenes small. Outputs are
+ * float64, as ndarrays.
+ */
+export async function referenceRasterize(
+  gaussians: Gaussians,
+  options: RasterizeOptions & { outputGrads?: OutputGrads },
+): Promise<{ image: NdArray; alpha: NdArray; depth: NdArray; grads?: Record<keyof GaussianGrads, NdArray> }> {
+  const raw = await run(gaussians, options, { reference: true, outputGrads: options.outputGrads });
+  const nd = (a: RawArray): NdArray => ndarray(a.data, a.shape);
+  return {
+    image: nd(raw.image),
+    alpha: nd(raw.alpha),
+    depth: nd(raw.depth),
+    ...(raw.grads ? { grads: gradients(raw) } : {}),
+  };
+}
+
+/**
+ * Renders native tensors and returns native tensors that stay in the autograd graph: call
+ * `image.backward(weights)` and read `means.grad` (create inputs with `requiresGrad: true`).
+ */
+export async function rasterizeTensors(
+  gaussians: Gaussians<Tensor>,
+  options: RasterizeOptions,
+): Promise<RasterizeTensorsResult> {
+  const base = prepare(gaussians, options, tensorInput, false);
+  const raw = await call(native().rasterize({ ...base, returnTensors: true }), options.signal);
+  return {
+    image: Tensor.wrap(raw.image),
+    alpha: Tensor.wrap(raw.alpha),
+    depth: Tensor.wrap(raw.depth),
+    radii: Tensor.wrap(raw.radii),
+  };
+}
+
+type Flags = { reference?: boolean; outputGrads?: OutputGrads | undefined };
+
+async function run(gaussians: Gaussians, options: RasterizeOptions, flags: Flags) {
+  const base = prepare(gaussians, options, arrayInput, true);
+  let outputGrads: RawRasterizeOptions['outputGrads'];
+  if (flags.outputGrads !== undefined) {
+    const { width, height } = base.camera;
+    const g = flags.outputGrads;
+    outputGrads = {};
+    if (g.image !== undefined) outputGrads.image = toFloat32Tensor('outputGrads.image', g.image, [height, width, 3]);
+    if (g.alpha !== undefined) outputGrads.alpha = toFloat32Tensor('outputGrads.alpha', g.alpha, [height, width]);
+    if (g.depth !== undefined) outputGrads.depth = toFloat32Tensor('outputGrads.depth', g.depth, [height, width]);
+  }
+  const reference = flags.reference === true;
+  return call(native().rasterize({ ...base, outputGrads, reference }), options.signal);
+}
+
+type InputReader<T> = (name: string, value: T, shape: (number | string)[], dims: Dims) => RawArray | NativeTensor;
+
+/**
+ * Validates everything in the user's terms and builds the addon's options. `checkValues`:
+ * read every value here (arrays); tensors' values are checked natively, where they live.
+ */
+function prepare<T>(
+  gaussians: Gaussians<T>,
+  options: RasterizeOptions,
+  read: InputReader<T>,
+  checkValues: boolean,
+): RawRasterizeOptions {
+  if (typeof gaussians !== 'object' || gaussians === null) {
+    throw new ValidationError('expected gaussians to be an object {means, quats, scales, opacities, colors | sh}');
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new ValidationError('expected options to be an object with at least a camera');
+  }
+  options.signal?.throwIfAborted();
+  const camera = toRawCamera(options.camera);
+  const dims: Dims = {};
+  const means = read('means', gaussians.means, ['N', 3], dims);
+  const quats = read('quats', gaussians.quats, ['N', 4], dims);
+  const scales = read('scales', gaussians.scales, ['N', 3], dims);
+  const opacities = read('opacities', gaussians.opacities, ['N'], dims);
+  if ((gaussians.colors === undefined) === (gaussians.sh === undefined)) {
+    throw new ValidationError('expected exactly one of colors [N, 3] or sh [N, K, 3], received ' +
+      (gaussians.colors === undefined ? 'neither' : 'both'));
+  }
+  const colors =
+    gaussians.colors !== undefined
+      ? read('colors', gaussians.colors, ['N', 3], dims)
+      : read('sh', gaussians.sh as T, ['N', 'K', 3], dims);
+  if (gaussians.sh !== undefined && ![1, 4, 9, 16].includes(dims.K!)) {
+    throw new ValidationError(`expected sh to have K = 1, 4, 9 or 16 coefficients (degree 0-3), received K = ${dims.K}`);
+  }
+  if (checkValues) {
+    const rawScales = scales as RawArray;
+    requireEach('scales', rawScales.data as Float32Array, rawScales.shape, (v) => v >= 0, 'non-negative (standard deviations, not log-scales)');
+    const rawOpacities = opacities as RawArray;
+    requireEach('opacities', rawOpacities.data as Float32Array, rawOpacities.shape, (v) => v >= 0 && v <= 1, 'in [0, 1] (not logits)');
+    requireNonZeroRows('quats', quats as RawArray);
+  }
+  const background = readBackground(options.background);
+  const mode = options.mode === undefined ? 'classic' : requireOneOf('mode', options.mode, ['classic', 'antialiased'] as const);
+  const device = options.device === undefined ? undefined : readDevice(options.device);
+  return { means, quats, scales, opacities, colors, camera, background, mode, ...(device ? { device } : {}) };
+}
+
+const arrayInput: InputReader<ArrayLike> = (name, value, shape, dims) => toFloat32Tensor(name, value, shape, dims);
+
+const tensorInput: InputReader<Tensor> = (name, value, shape, dims) => {
+  if (!(value instanceof Tensor)) {
+    throw new ValidationError(`expected ${name} to be a Tensor (use Tensor.from), received ${typeof value}`);
+  }
+  if (value.dtype !== 'float32') {
+    throw new ValidationError(`expected ${name} to be a float32 Tensor, received ${value.dtype}`);
+  }
+  requireShape(name, value.shape, shape, dims, 'a float32 Tensor');
+  return value.handle;
+};
+
+function requireNonZeroRows(name: string, a: RawArray): void {
+  const width = a.shape[1]!;
+  for (let row = 0; row < a.shape[0]!; row++) {
+    let norm = 0;
+    for (let k = 0; k < width; k++) norm += a.data[row * width + k]! ** 2;
+    if (!(norm > 0)) throw new ValidationError(`expected ${name} to have non-zero rows, received a zero quaternion at row ${row}`);
+  }
+}
+
+function readBackground(bg: unknown): [number, number, number] {
+  if (bg === undefined) return [0, 0, 0];
+  if (!Array.isArray(bg) || bg.length !== 3 || !bg.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new ValidationError(`expected background to be 3 finite numbers [r, g, b], received ${JSON.stringify(bg)}`);
+  }
+  return [bg[0], bg[1], bg[2]];
+}
+
+function readDevice(device: unknown): string {
+  if (typeof device !== 'string' || !/^(cpu|cuda(:\d+)?)$/.test(device)) {
+    throw new ValidationError(`expected device to be 'cpu', 'cuda' or 'cuda:N', received ${JSON.stringify(device)}`);
+  }
+  if (device.startsWith('cuda')) {
+    const b = native().backends();
+    if (!b.cuda) throw new ValidationError(`device '${device}' was requested, but this ggtalker binary has no CUDA kernels (built against LibTorch ${b.torchVersion} without CUDA); see docs/gpu-build.md`);
+    if (b.cudaDevices === 0) throw new ValidationError(`device '${device}' was requested, but no CUDA device is visible`);
+  }
+  return device;
+}
+
+/** Awaits the addon, honouring the signal (the native call finishes, its result is dropped). */
+async function call<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return nativeAsync(promise);
+  const aborted = new Promise<never>((_, reject) => {
+    const onAbort = (): void => reject(new AbortError(undefined, { cause: signal.reason }));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    void promise.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => undefined);
+  });
+  return Promise.race([nativeAsync(promise), aborted]);
+}
+
+function outputs(raw: { image: RawArray; alpha: RawArray; depth: RawArray; radii: RawArray }): RasterizeResult {
+  return {
+    image: ndarray(raw.image.data as Float32Array, raw.image.shape),
+    alpha: ndarray(raw.alpha.data as Float32Array, raw.alpha.shape),
+    depth: ndarray(raw.depth.data as Float32Array, raw.depth.shape),
+    radii: ndarray(raw.radii.data as Int32Array, raw.radii.shape),
+  };
+}
+
+function gradients(raw: { grads?: Record<keyof GaussianGrads, RawArray> }): GaussianGrads {
+  const g = raw.grads!;
+  const nd = (a: RawArray): NdArray<Float32Array> => ndarray(a.data as Float32Array, a.shape);
+  return { means: nd(g.means), quats: nd(g.quats), scales: nd(g.scales), opacities: nd(g.opacities), colors: nd(g.colors) };
+}

@@ -1,0 +1,134 @@
+/**
+ * Native tensor handles: data that stays inside LibTorch between calls (on the CPU or a CUDA
+ * device), with autograd. JS holds only the handle; the memory is released when the handle
+ * is garbage-collected.
+ *
+ * @module
+ */
+
+import ndarray from 'ndarray';
+import type { NdArray } from 'ndarray';
+
+import { NativeError, ValidationError } from './errors.js';
+import { native, type NativeTensor, type RawArray } from './native.js';
+import { toFloat32Tensor, type ArrayLike } from './validate.js';
+
+/** Options of {@link Tensor.from}. */
+export interface TensorOptions {
+  /** Track gradients of computations that use this tensor (float tensors only). */
+  requiresGrad?: boolean;
+  /** Where the data lives: `'cpu'` (default), `'cuda'` or `'cuda:N'`. */
+  device?: string;
+}
+
+/** A LibTorch tensor owned by JS. */
+export class Tensor {
+  /** @internal */
+  readonly handle: NativeTensor;
+
+  private constructor(handle: NativeTensor) {
+    this.handle = handle;
+  }
+
+  /**
+   * Copies a float32 array (ndarray or `{data, shape}`, any strides) into a new tensor.
+   *
+   * @throws {@link ValidationError} for non-float32 or non-finite data.
+   */
+  static from(value: ArrayLike, options: TensorOptions = {}): Tensor {
+    const shape = (value as { shape?: unknown }).shape;
+    const expected = Array.isArray(shape) ? (shape as number[]) : [];
+    const t = toFloat32Tensor('value', value, expected);
+    return nativeCall(() => new Tensor(native().Tensor.fromArray(t.data, t.shape, options)));
+  }
+
+  /** @internal Wraps a handle returned by the addon. */
+  static wrap(handle: NativeTensor): Tensor {
+    return new Tensor(handle);
+  }
+
+  /** Size of each dimension. */
+  get shape(): number[] {
+    return this.handle.shape;
+  }
+
+  /** Element type, e.g. `'float32'`. */
+  get dtype(): string {
+    return this.handle.dtype;
+  }
+
+  /** Device, e.g. `'cpu'` or `'cuda:0'`. */
+  get device(): string {
+    return this.handle.device;
+  }
+
+  /** Whether gradients flow to this tensor. */
+  get requiresGrad(): boolean {
+    return this.handle.requiresGrad;
+  }
+
+  set requiresGrad(value: boolean) {
+    nativeCall(() => {
+      this.handle.requiresGrad = value;
+    });
+  }
+
+  /** Gradient accumulated by {@link Tensor.backward}, or null. */
+  get grad(): Tensor | null {
+    const g = this.handle.grad;
+    return g === null ? null : new Tensor(g);
+  }
+
+  /** A copy of the data as an ndarray (float32 stays float32, int32 stays int32). */
+  toNdarray(): NdArray<Float32Array | Float64Array | Int32Array> {
+    const raw = nativeCall(() => this.handle.toArray());
+    return ndarray(raw.data, raw.shape);
+  }
+
+  /** This tensor on another device (`'cpu'`, `'cuda'`, `'cuda:N'`). */
+  to(device: string): Tensor {
+    return nativeCall(() => new Tensor(this.handle.to(device)));
+  }
+
+  /**
+   * Back-propagates from this tensor through the computation that produced it, accumulating
+   * `.grad` on every tensor created with `requiresGrad`. Runs off the JS thread.
+   *
+   * @param grad - dL/d(this), same shape; omit for a single-element tensor (dL/dthis = 1).
+   */
+  async backward(grad?: ArrayLike | Tensor): Promise<void> {
+    let g: RawArray | NativeTensor | undefined;
+    if (grad instanceof Tensor) g = grad.handle;
+    else if (grad !== undefined) g = toFloat32Tensor('grad', grad, this.shape);
+    else if (this.shape.reduce((a, b) => a * b, 1) !== 1) {
+      throw new ValidationError(`backward() on a tensor of shape [${this.shape.join(', ')}] needs grad of the same shape`);
+    }
+    await nativeAsync(this.handle.backward(g));
+  }
+}
+
+/** Runs a synchronous addon call, turning native failures into NativeError. */
+export function nativeCall<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw asNativeError(e);
+  }
+}
+
+/** Awaits an addon Promise, turning native failures into NativeError. */
+export async function nativeAsync<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (e) {
+    throw asNativeError(e);
+  }
+}
+
+function asNativeError(e: unknown): Error {
+  if (e instanceof TypeError) return new ValidationError(e.message, { cause: e });
+  if (e instanceof Error && (e as { code?: string }).code === 'ERR_GGT_NATIVE') {
+    return new NativeError(e.message, { cause: e });
+  }
+  return e instanceof Error ? e : new NativeError(String(e));
+}

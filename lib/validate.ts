@@ -1,0 +1,564 @@
+/**
+ * Argument validation in the user's terms.
+ *
+ * Every helper throws a {@link ValidationError} whose message names the argument, what was
+ * expected and what was received, e.g.
+ * `expected means to be a float32 array of shape [N, 3], received shape [10, 4]`.
+ * Validate at the outermost layer, before any native work starts.
+ *
+ * @module
+ */
+
+import { ValidationError } from './errors.js';
+
+/** Any built-in typed array. */
+export type TypedArray =
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/**
+ * An array input: either an `ndarray` (from the `ndarray` package: `data`, `shape`, `stride`,
+ * `offset`, `dtype`) or a flat row-major typed array with an explicit shape, `{ data, shape }`.
+ *
+ * Strides and offset are counted in elements, as `ndarray` does. Without `stride`, the data is
+ * row-major and must hold exactly `offset + product(shape)` elements.
+ *
+ * Note: inside a module that imports it, this name shadows TypeScript's global `ArrayLike<T>`.
+ *
+ * @example
+ * ```ts
+ * { data: new Float32Array(30), shape: [10, 3] }
+ * ndarray(new Float32Array(30), [10, 3])
+ * ```
+ */
+export interface ArrayLike {
+  /** Element storage. {@link toFloat32Tensor} accepts only `Float32Array`; other kinds are reported by dtype. */
+  readonly data: TypedArray | readonly number[];
+  /** Size of each dimension, outermost first, e.g. `[N, 3]`. */
+  readonly shape: readonly number[];
+  /** Element step of each dimension; row-major when omitted. */
+  readonly stride?: readonly number[];
+  /** Index in `data` of the first element; 0 when omitted. */
+  readonly offset?: number;
+  /** The `ndarray` dtype name (informative only: the dtype is read from `data` itself). */
+  readonly dtype?: string;
+}
+
+/**
+ * One dimension of an expected shape: a fixed size, or a symbolic name such as `'N'` that binds
+ * to the size first received for it and must then agree everywhere it appears.
+ */
+export type Dim = number | string;
+
+/**
+ * Sizes bound to symbolic dimensions, shared across the calls that validate the arguments of
+ * one operation, e.g. `{ N: 10, K: 16 }`. Start with `{}`, or pre-fill sizes that are known.
+ * A size is bound only when the argument that binds it passes every check.
+ */
+export type Dims = Record<string, number>;
+
+/** A validated float32 array: contiguous, row-major. */
+export interface Float32Tensor {
+  /**
+   * The elements, contiguous and row-major. When the input was already contiguous float32 this
+   * is a view of the caller's memory (zero-copy); otherwise it is a compacted copy.
+   */
+  readonly data: Float32Array;
+  /** The received shape. */
+  readonly shape: number[];
+}
+
+/** How messages name what {@link toFloat32Tensor} expects. */
+const FLOAT32_ARRAY = 'a float32 array';
+
+/** The argument that first bound each symbolic dimension, for messages naming both arguments. */
+const dimSources = new WeakMap<Dims, Map<string, string>>();
+
+/**
+ * Validates an array input and returns it as a contiguous row-major float32 tensor.
+ *
+ * Checks, in order: that `value` is an {@link ArrayLike} with a valid shape, that its data is
+ * float32, that its shape matches `expectedShape` (binding symbolic dimensions in `dims`), that
+ * its strides stay inside its data, and that every element is finite.
+ *
+ * @param name - The argument's name as the user knows it, e.g. `'means'`.
+ * @param value - The received input, expected to be an {@link ArrayLike}.
+ * @param expectedShape - The expected shape, e.g. `['N', 3]` or `['N', 'K', 3]`.
+ * @param dims - Symbolic dimension sizes shared with the other arguments of the same call.
+ * @param options - See {@link ToFloat32TensorOptions}.
+ * @returns The data, zero-copy when the input is already contiguous float32 (a `subarray` of the
+ *   caller's array, so later writes by the caller are visible), else a compacted copy.
+ * @throws {@link ValidationError} naming the argument, the expectation and what was received.
+ *
+ * @example
+ * ```ts
+ * const dims: Dims = {};
+ * const means = toFloat32Tensor('means', input.means, ['N', 3], dims);
+ * const opacities = toFloat32Tensor('opacities', input.opacities, ['N'], dims); // same N
+ * ```
+ */
+export function toFloat32Tensor(
+  name: string,
+  value: unknown,
+  expectedShape: readonly Dim[],
+  dims: Dims = {},
+  options: ToFloat32TensorOptions = {},
+): Float32Tensor {
+  const expectation = `expected ${name} to be ${FLOAT32_ARRAY} of shape ${formatShape(expectedShape)}`;
+  if (!isArrayLikeObject(value)) {
+    throw new ValidationError(`${expectation}, received ${describeArrayInput(value)}`);
+  }
+  const shape = readLayoutList(name, 'shape', value.shape, 0);
+  const dtype = dtypeOf(value.data);
+  if (dtype !== 'float32') {
+    throw new ValidationError(`${expectation}, received ${dtype} data; convert it with Float32Array.from(data)`);
+  }
+  const data = value.data as Float32Array;
+  const bindings = matchShape(expectation, shape, expectedShape, dims);
+  const offset = value.offset === undefined ? 0 : requireNonNegativeInt(`${name}.offset`, value.offset);
+  const stride = readStrides(name, value.stride, shape, offset, data.length);
+  const compact = isRowMajor(shape, stride)
+    ? data.subarray(offset, offset + product(shape))
+    : compactStrided(data, shape, stride, offset);
+  if (options.finite !== false) requireFinite(name, compact, shape);
+  commitBindings(dims, bindings, name);
+  return { data: compact, shape };
+}
+
+/**
+ * Checks a shape against an expected one, binding symbolic dimensions in `dims` (for inputs
+ * whose data is checked elsewhere, e.g. native tensors).
+ *
+ * @param name - The argument's name.
+ * @param shape - The received shape.
+ * @param expectedShape - The expected shape, e.g. `['N', 3]`.
+ * @param dims - Symbolic dimension sizes shared with the other arguments of the same call.
+ * @param kind - What the argument is, for the message; default `'a float32 array'`.
+ * @throws {@link ValidationError} such as
+ *   `expected means to be a float32 Tensor of shape [N, 3], received shape [10, 4]`.
+ */
+export function requireShape(
+  name: string,
+  shape: readonly number[],
+  expectedShape: readonly Dim[],
+  dims: Dims = {},
+  kind: string = FLOAT32_ARRAY,
+): void {
+  const received = readLayoutList(name, 'shape', shape, 0);
+  const expectation = `expected ${name} to be ${kind} of shape ${formatShape(expectedShape)}`;
+  commitBindings(dims, matchShape(expectation, received, expectedShape, dims), name);
+}
+
+/** Options of {@link toFloat32Tensor}. */
+export interface ToFloat32TensorOptions {
+  /**
+   * Whether to require every element to be finite (default `true`). The check reads every
+   * element once; pass `false` only on hot paths whose inputs are already known to be finite.
+   */
+  finite?: boolean;
+}
+
+/**
+ * Checks that every element of `data` passes `test`; reports the first one that does not.
+ *
+ * @param name - The argument's name.
+ * @param data - Row-major elements.
+ * @param shape - The logical shape of `data`, used to report a multi-dimensional index such as
+ *   `[2, 1]`; omit (or pass a 1-D shape) to report a flat index.
+ * @param test - The condition every element must meet.
+ * @param expectation - What the condition means in words, e.g. `'positive'` or `'in [0, 1]'`.
+ * @throws {@link ValidationError} such as `expected scales to be positive, received 0 at index [3, 1]`.
+ */
+export function requireEach(
+  name: string,
+  data: Float32Array | Float64Array,
+  shape: readonly number[] | undefined,
+  test: (value: number) => boolean,
+  expectation: string,
+): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!test(data[i]!)) throw elementError(name, expectation, data, i, shape);
+  }
+}
+
+/**
+ * Checks that every element is finite (neither NaN nor ±Infinity).
+ *
+ * @param name - The argument's name.
+ * @param data - Row-major elements.
+ * @param shape - The logical shape, for multi-dimensional indices in the message.
+ * @throws {@link ValidationError} such as `expected opacities to be finite, received NaN at index 7`.
+ */
+export function requireFinite(name: string, data: Float32Array | Float64Array, shape?: readonly number[]): void {
+  // A dedicated loop rather than requireEach: this runs on every large input, and `v - v` is
+  // 0 exactly for finite v (NaN for NaN and ±Infinity).
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v - v !== 0) throw elementError(name, 'finite', data, i, shape);
+  }
+}
+
+/**
+ * Requires an integer greater than zero.
+ *
+ * @param name - The argument's name.
+ * @param value - The received value.
+ * @returns `value`, typed as a number.
+ * @throws {@link ValidationError} such as `expected width to be a positive integer, received 0`.
+ */
+export function requirePositiveInt(name: string, value: unknown): number {
+  return requireInteger(name, value, 1, 'a positive integer');
+}
+
+/**
+ * Requires an integer greater than or equal to zero.
+ *
+ * @param name - The argument's name.
+ * @param value - The received value.
+ * @returns `value`, typed as a number.
+ * @throws {@link ValidationError} such as `expected count to be a non-negative integer, received -1`.
+ */
+export function requireNonNegativeInt(name: string, value: unknown): number {
+  return requireInteger(name, value, 0, 'a non-negative integer');
+}
+
+/** Inclusive bounds for {@link requireFiniteNumber}. */
+export interface NumberRange {
+  /** Smallest accepted value. */
+  min?: number;
+  /** Largest accepted value. */
+  max?: number;
+}
+
+/**
+ * Requires a finite number, optionally within inclusive bounds.
+ *
+ * @param name - The argument's name.
+ * @param value - The received value.
+ * @param range - Optional inclusive bounds.
+ * @returns `value`, typed as a number.
+ * @throws {@link ValidationError} such as `expected lr to be a finite number, received NaN` or
+ *   `expected guidance to be a finite number in [1, 10], received 12`.
+ */
+export function requireFiniteNumber(name: string, value: unknown, range: NumberRange = {}): number {
+  const { min = -Infinity, max = Infinity } = range;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new ValidationError(`expected ${name} to be a finite number${formatRange(min, max)}, received ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Requires a finite number greater than zero.
+ *
+ * @param name - The argument's name.
+ * @param value - The received value.
+ * @returns `value`, typed as a number.
+ * @throws {@link ValidationError} such as `expected camera.fx to be a positive finite number, received 0`.
+ */
+export function requirePositiveNumber(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ValidationError(`expected ${name} to be a positive finite number, received ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Requires one of a fixed set of values (compared with `===`).
+ *
+ * @param name - The argument's name.
+ * @param value - The received value.
+ * @param allowed - The accepted values.
+ * @returns `value`, narrowed to the allowed type.
+ * @throws {@link ValidationError} such as `expected mode to be one of "classic", "antialiased", received "fast"`.
+ */
+export function requireOneOf<const T>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) {
+    throw new ValidationError(`expected ${name} to be one of ${allowed.map(describeValue).join(', ')}, received ${describeValue(value)}`);
+  }
+  return value as T;
+}
+
+/**
+ * Requires a 4×4 matrix of finite numbers and returns it as 16 row-major float32 values.
+ *
+ * Accepts 16 numbers in row-major order (a `number[]`, `Float32Array` or `Float64Array`) or
+ * 4 rows of 4 numbers (`number[][]` or an array of 4 typed arrays). Flat input is read as
+ * row-major: transpose column-major matrices (e.g. from gl-matrix) first.
+ *
+ * @param name - The argument's name, e.g. `'viewMatrix'`.
+ * @param value - The received value.
+ * @returns A new `Float32Array` of 16 values, row-major.
+ * @throws {@link ValidationError} when the value is not 16 numbers / 4×4, or holds a non-finite entry
+ *   (reported by `[row, column]`).
+ */
+export function requireMatrix4(name: string, value: unknown): Float32Array {
+  const entries = matrixEntries(value);
+  if (entries === undefined) {
+    throw new ValidationError(
+      `expected ${name} to be a 4x4 matrix (16 numbers in row-major order, or 4 rows of 4 numbers), received ${describeValue(value)}`,
+    );
+  }
+  const values = Float64Array.from(entries);
+  requireFinite(name, values, [4, 4]);
+  return Float32Array.from(values);
+}
+
+/**
+ * Formats a shape the way messages show it: `[N, 3]`.
+ *
+ * @param shape - Fixed or symbolic dimensions.
+ * @returns The shape in brackets.
+ */
+export function formatShape(shape: readonly Dim[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/**
+ * Describes a received value briefly for a message: `0`, `NaN`, `"fast"`, `undefined`, `null`,
+ * `a Float64Array of length 12`, `an array of length 3`, `an object`.
+ *
+ * @param value - Any value.
+ * @returns A short description.
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (value === null || typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  const tag = typedArrayTag(value);
+  if (tag !== undefined) return `${/^[AEIO]/.test(tag) ? 'an' : 'a'} ${tag} of length ${(value as TypedArray).length}`;
+  return 'an object';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internals
+
+/** Indexable numeric list (TypeScript's global `ArrayLike<number>`, shadowed in this module). */
+interface ArrayLikeNumbers {
+  readonly length: number;
+  readonly [index: number]: number;
+}
+
+/** The 16 row-major entries of a flat or nested 4x4 matrix, or `undefined` if it is neither. */
+function matrixEntries(value: unknown): ArrayLikeNumbers | undefined {
+  if (isNumberList(value)) return value.length === 16 ? value : undefined;
+  if (Array.isArray(value) && value.length === 4 && value.every((row) => isNumberList(row) && row.length === 4)) {
+    return value.flatMap((row: ArrayLikeNumbers) => Array.from(row));
+  }
+  return undefined;
+}
+
+function isArrayLikeObject(value: unknown): value is ArrayLike {
+  return typeof value === 'object' && value !== null && 'data' in value && 'shape' in value;
+}
+
+function isNumberList(value: unknown): value is ArrayLikeNumbers {
+  if (Array.isArray(value)) return value.every((v) => typeof v === 'number');
+  const tag = typedArrayTag(value);
+  return tag === 'Float32Array' || tag === 'Float64Array';
+}
+
+/** `'Float32Array'` etc. for typed arrays of any realm, `undefined` for anything else. */
+function typedArrayTag(value: unknown): string | undefined {
+  if (!ArrayBuffer.isView(value) || value instanceof DataView) return undefined;
+  return (value as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag];
+}
+
+/** The dtype of array data: `'float32'`, `'float64'`, `'int32'`, ... `'plain Array'`, or its JS type. */
+function dtypeOf(data: unknown): string {
+  const tag = typedArrayTag(data);
+  if (tag !== undefined) return tag.replace(/Array$/, '').toLowerCase();
+  if (Array.isArray(data)) return 'plain Array';
+  return data === null ? 'null' : typeof data === 'object' ? 'non-array' : typeof data;
+}
+
+function describeArrayInput(value: unknown): string {
+  const tag = typedArrayTag(value);
+  if (tag !== undefined || Array.isArray(value)) {
+    return `${describeValue(value)} without a shape; pass { data, shape } or an ndarray`;
+  }
+  return describeValue(value);
+}
+
+/** Reads `shape` or `stride` as a list of integers no smaller than `min`. */
+function readLayoutList(name: string, field: string, list: unknown, min: number): number[] {
+  const ok = Array.isArray(list) && list.every((v) => Number.isSafeInteger(v) && v >= min);
+  if (!ok) {
+    const kind = min === 0 ? 'non-negative integers' : 'integers';
+    const received = Array.isArray(list) ? formatShape(list) : describeValue(list);
+    throw new ValidationError(`expected ${name}.${field} to be an array of ${kind}, received ${received}`);
+  }
+  return [...(list as number[])];
+}
+
+/**
+ * The strides of an input: row-major when it has none (its data must then hold exactly its
+ * elements after `offset`), else its own, checked to stay within its data.
+ */
+function readStrides(name: string, strides: unknown, shape: readonly number[], offset: number, length: number): number[] {
+  if (strides === undefined) {
+    const size = product(shape);
+    if (length - offset !== size) {
+      throw new ValidationError(`expected ${name} to hold ${size} float32 values for shape ${formatShape(shape)}, received ${length - offset}`);
+    }
+    return rowMajorStrides(shape);
+  }
+  const stride = readLayoutList(name, 'stride', strides, -Infinity);
+  if (stride.length !== shape.length) {
+    throw new ValidationError(
+      `expected ${name}.stride to have ${shape.length} entries like its shape ${formatShape(shape)}, received ${formatShape(stride)}`,
+    );
+  }
+  requireInBounds(name, length, shape, stride, offset);
+  return stride;
+}
+
+/** Matches a received shape against an expected one; returns the new symbol bindings. */
+function matchShape(
+  expectation: string,
+  shape: readonly number[],
+  expected: readonly Dim[],
+  dims: Dims,
+): Map<string, number> {
+  const mismatch = (detail = ''): ValidationError =>
+    new ValidationError(`${expectation}${detail}, received shape ${formatShape(shape)}`);
+  if (shape.length !== expected.length) throw mismatch();
+  const bindings = new Map<string, number>();
+  expected.forEach((dim, axis) => {
+    const size = shape[axis]!;
+    if (typeof dim === 'number') {
+      if (size !== dim) throw mismatch();
+      return;
+    }
+    const bound = Object.hasOwn(dims, dim) ? dims[dim] : bindings.get(dim);
+    if (bound === undefined) {
+      bindings.set(dim, size);
+    } else if (bound !== size) {
+      const source = dimSources.get(dims)?.get(dim);
+      const from = Object.hasOwn(dims, dim) ? ` (${dim} = ${bound}${source === undefined ? '' : ` from ${source}`})` : '';
+      throw mismatch(from);
+    }
+  });
+  return bindings;
+}
+
+function commitBindings(dims: Dims, bindings: Map<string, number>, name: string): void {
+  if (bindings.size === 0) return;
+  let sources = dimSources.get(dims);
+  if (sources === undefined) dimSources.set(dims, (sources = new Map()));
+  for (const [dim, size] of bindings) {
+    dims[dim] = size;
+    sources.set(dim, name);
+  }
+}
+
+function product(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function rowMajorStrides(shape: readonly number[]): number[] {
+  const stride = new Array<number>(shape.length);
+  let step = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    stride[d] = step;
+    step *= shape[d]!;
+  }
+  return stride;
+}
+
+/** Row-major contiguous, ignoring the stride of size-1 dimensions (and anything when empty). */
+function isRowMajor(shape: readonly number[], stride: readonly number[]): boolean {
+  if (product(shape) === 0) return true;
+  const expected = rowMajorStrides(shape);
+  return shape.every((size, d) => size === 1 || stride[d] === expected[d]);
+}
+
+function requireInBounds(name: string, length: number, shape: readonly number[], stride: readonly number[], offset: number): void {
+  if (product(shape) === 0) return;
+  let lo = offset;
+  let hi = offset;
+  shape.forEach((size, d) => {
+    const reach = (size - 1) * stride[d]!;
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  });
+  if (lo < 0 || hi >= length) {
+    throw new ValidationError(
+      `expected ${name} (shape ${formatShape(shape)}, stride ${formatShape(stride)}, offset ${offset}) to stay within its ${length} elements, ` +
+        `received a layout reaching element ${lo < 0 ? lo : hi}`,
+    );
+  }
+}
+
+/** Copies a strided view into a new contiguous row-major array. */
+function compactStrided(src: Float32Array, shape: readonly number[], stride: readonly number[], offset: number): Float32Array {
+  const size = product(shape);
+  const out = new Float32Array(size);
+  const rank = shape.length;
+  if (rank === 0) {
+    out[0] = src[offset]!;
+    return out;
+  }
+  const inner = shape[rank - 1]!;
+  const innerStride = stride[rank - 1]!;
+  const index = new Array<number>(rank).fill(0);
+  let base = offset;
+  for (let o = 0; o < size; o += inner) {
+    for (let j = 0, p = base; j < inner; j++, p += innerStride) out[o + j] = src[p]!;
+    for (let d = rank - 2; d >= 0; d--) {
+      base += stride[d]!;
+      if (++index[d]! < shape[d]!) break;
+      base -= stride[d]! * shape[d]!;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+function requireInteger(name: string, value: unknown, min: number, kind: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new ValidationError(`expected ${name} to be ${kind}, received ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** The error for the first element of `data` that is not as expected. */
+function elementError(
+  name: string,
+  expectation: string,
+  data: Float32Array | Float64Array,
+  index: number,
+  shape: readonly number[] | undefined,
+): ValidationError {
+  return new ValidationError(`expected ${name} to be ${expectation}, received ${data[index]} at index ${formatIndex(index, shape)}`);
+}
+
+/** `7` for flat or 1-D data, `[2, 1]` for multi-dimensional data. */
+function formatIndex(flat: number, shape: readonly number[] | undefined): string {
+  if (shape === undefined || shape.length <= 1) return String(flat);
+  const index = new Array<number>(shape.length);
+  let rest = flat;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    index[d] = rest % shape[d]!;
+    rest = Math.floor(rest / shape[d]!);
+  }
+  return formatShape(index);
+}
+
+function formatRange(min: number, max: number): string {
+  if (min > -Infinity && max < Infinity) return ` in [${min}, ${max}]`;
+  if (min > -Infinity) return ` >= ${min}`;
+  if (max < Infinity) return ` <= ${max}`;
+  return '';
+}
