@@ -50,8 +50,12 @@ RasterOutputs reference_rasterize(const at::Tensor& means_in, const at::Tensor& 
   const at::Tensor a = a_raw + 0.3, c = c_raw + 0.3;
   const at::Tensor det = a * c - b * b;
   at::Tensor opacity = opacities;
-  if (settings.mode == RasterMode::kAntialiased)
-    opacity = opacity * ((a_raw * c_raw - b * b) / det).clamp_min(0.0).sqrt();
+  if (settings.mode == RasterMode::kAntialiased) {
+    // sqrt(max(0, ratio)) with a zero (not NaN) gradient where the ratio is 0, e.g. zero scales.
+    const at::Tensor ratio = (a_raw * c_raw - b * b) / det;
+    const at::Tensor positive = ratio > 0;
+    opacity = opacity * at::where(positive, at::where(positive, ratio, at::ones_like(ratio)).sqrt(), at::zeros_like(ratio));
+  }
   const at::Tensor mx = cam.fx * x / z + cam.cx, my = cam.fy * y / z + cam.cy;
 
   // Culling and the screen rectangle, in the same integer arithmetic as 3DGS.

@@ -1,0 +1,118 @@
+// Seeded random Gaussian scenes and comparison helpers for the rasterizer tests.
+import type { NdArray } from 'ndarray';
+
+import type { Camera, Gaussians } from '../../lib/index.js';
+
+/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Scene {
+  gaussians: Gaussians<{ data: Float32Array; shape: number[] }>;
+  camera: Camera;
+  n: number;
+}
+
+export interface SceneOptions {
+  n?: number;
+  width?: number;
+  height?: number;
+  shDegree?: number; // undefined: plain colours
+}
+
+/**
+ * Gaussians spread in front of a camera looking down +z from the origin; some straddle the
+ * image border (the spread is wider than the field of view) and scales vary tenfold.
+ */
+export function randomScene(seed: number, options: SceneOptions = {}): Scene {
+  const { n = 150, width = 48, height = 40, shDegree } = options;
+  const r = rng(seed);
+  const means = new Float32Array(n * 3);
+  const quats = new Float32Array(n * 4);
+  const scales = new Float32Array(n * 3);
+  const opacities = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const z = 2 + 2 * r();
+    means[3 * i] = (r() - 0.5) * 1.6 * z * (width / 2 / 40);
+    means[3 * i + 1] = (r() - 0.5) * 1.6 * z * (height / 2 / 40);
+    means[3 * i + 2] = z;
+    for (let k = 0; k < 4; k++) quats[4 * i + k] = r() - 0.5;
+    for (let k = 0; k < 3; k++) scales[3 * i + k] = Math.exp(Math.log(0.02) + r() * Math.log(10));
+    opacities[i] = 0.05 + 0.95 * r();
+  }
+  const gaussians: Scene['gaussians'] = {
+    means: { data: means, shape: [n, 3] },
+    quats: { data: quats, shape: [n, 4] },
+    scales: { data: scales, shape: [n, 3] },
+    opacities: { data: opacities, shape: [n] },
+  };
+  if (shDegree === undefined) {
+    gaussians.colors = { data: Float32Array.from({ length: n * 3 }, () => r()), shape: [n, 3] };
+  } else {
+    const k = (shDegree + 1) ** 2;
+    const sh = Float32Array.from({ length: n * k * 3 }, (_, j) => (j % (k * 3) < 3 ? 1.5 * r() - 0.5 : 0.6 * (r() - 0.5)));
+    gaussians.sh = { data: sh, shape: [n, k, 3] };
+  }
+  const camera: Camera = {
+    view: [1, 0, 0, 0.05, 0, 1, 0, -0.03, 0, 0, 1, 0.1, 0, 0, 0, 1],
+    fx: 40,
+    fy: 42,
+    cx: width / 2 + 0.3,
+    cy: height / 2 - 0.2,
+    width,
+    height,
+  };
+  return { gaussians, camera, n };
+}
+
+type Numeric = { data: ArrayLike<number> } | NdArray;
+
+function values(a: Numeric): ArrayLike<number> {
+  return a.data as ArrayLike<number>;
+}
+
+/** max |a - b| / max |b|: the error relative to the reference tensor's scale. */
+export function relativeError(a: Numeric, b: Numeric): number {
+  const x = values(a);
+  const y = values(b);
+  if (x.length !== y.length) throw new Error(`length mismatch ${x.length} vs ${y.length}`);
+  let diff = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < x.length; i++) {
+    diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
+    scale = Math.max(scale, Math.abs(y[i]!));
+  }
+  return diff / scale;
+}
+
+/** max |a - b|. */
+export function maxAbsDiff(a: Numeric, b: Numeric): number {
+  const x = values(a);
+  const y = values(b);
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
+  return diff;
+}
+
+/** Uniform weights in [-0.5, 0.5) of the given shape, as a float32 array input. */
+export function randomWeights(seed: number, shape: number[]): { data: Float32Array; shape: number[] } {
+  const r = rng(seed);
+  const size = shape.reduce((a, b) => a * b, 1);
+  return { data: Float32Array.from({ length: size }, () => r() - 0.5), shape };
+}
+
+/** sum(a * w) in float64. */
+export function weightedSum(a: Numeric, w: { data: Float32Array }): number {
+  const x = values(a);
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]! * w.data[i]!;
+  return s;
+}
