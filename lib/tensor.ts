@@ -38,7 +38,7 @@ export class Tensor {
   static from(value: ArrayLike, options: TensorOptions = {}): Tensor {
     const shape = (value as { shape?: unknown }).shape;
     const expected = Array.isArray(shape) ? (shape as number[]) : [];
-    const t = toFloat32Tensor('value', value, expected);
+    const t = toFloat32Tensor('tensor data', value, expected);
     return nativeCall(() => new Tensor(native().Tensor.fromArray(t.data, t.shape, options)));
   }
 

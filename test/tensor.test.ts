@@ -1,0 +1,44 @@
+// Native tensor handles: round trips, autograd through rasterizeTensors, errors.
+import { describe, expect, it } from 'vitest';
+import ndarray from 'ndarray';
+
+import { rasterizeTensors, rasterizeWithGradients, Tensor, ValidationError } from '../lib/index.js';
+import { maxAbsDiff, randomScene, randomWeights } from './helpers/scene.js';
+
+describe('Tensor', () => {
+  it('copies strided ndarrays in and row-major data out', () => {
+    // A transposed view: logical [[0, 2, 4], [1, 3, 5]].
+    const view = ndarray(Float32Array.from([0, 1, 2, 3, 4, 5]), [2, 3], [1, 2], 0);
+    const t = Tensor.from(view);
+    expect(t.shape).toEqual([2, 3]);
+    expect(t.dtype).toBe('float32');
+    expect(t.device).toBe('cpu');
+    expect(Array.from(t.toNdarray().data)).toEqual([0, 2, 4, 1, 3, 5]);
+  });
+
+  it('rasterizeTensors + backward give the same gradients as rasterizeWithGradients', async () => {
+    const scene = randomScene(81, { n: 100 });
+    const weights = randomWeights(8, [scene.camera.height, scene.camera.width, 3]);
+    const g = scene.gaussians;
+    const t = (a: { data: Float32Array; shape: number[] }) => Tensor.from(a, { requiresGrad: true });
+    const inputs = { means: t(g.means), quats: t(g.quats), scales: t(g.scales), opacities: t(g.opacities), colors: t(g.colors!) };
+    const out = await rasterizeTensors(inputs, { camera: scene.camera });
+    expect(out.image.requiresGrad).toBe(true);
+    await out.image.backward(weights);
+    const expected = await rasterizeWithGradients(g, { camera: scene.camera, outputGrads: { image: weights } });
+    expect(maxAbsDiff(out.image.toNdarray(), expected.image)).toBe(0);
+    for (const key of ['means', 'quats', 'scales', 'opacities', 'colors'] as const) {
+      expect(maxAbsDiff(inputs[key].grad!.toNdarray(), expected.grads[key]), key).toBeLessThan(1e-6);
+    }
+  });
+
+  it('explains misuse: backward without a gradient on a non-scalar, wrong gradient shape', async () => {
+    const scene = randomScene(82, { n: 5, width: 8, height: 8 });
+    const g = scene.gaussians;
+    const t = (a: { data: Float32Array; shape: number[] }) => Tensor.from(a, { requiresGrad: true });
+    const out = await rasterizeTensors({ means: t(g.means), quats: t(g.quats), scales: t(g.scales), opacities: t(g.opacities), colors: t(g.colors!) }, { camera: scene.camera });
+    await expect(out.image.backward()).rejects.toThrow(ValidationError);
+    await expect(out.image.backward({ data: new Float32Array(8), shape: [8] })).rejects.toThrow(/expected grad to be a float32 array of shape \[8, 8, 3\]/);
+    expect(() => Tensor.from({ data: new Int8Array(3), shape: [3] })).toThrow(/int8/);
+  });
+});
