@@ -108,7 +108,7 @@ describe('rasterize rejects bad input with clear errors', () => {
       background: [0, 0, 0] as [number, number, number],
       mode: 'classic' as const,
     };
-    const call = (options: typeof raw) => nativeAsync((async () => native().rasterize(options))());
+    const call = (options: Parameters<ReturnType<typeof native>['rasterize']>[0]) => nativeAsync((async () => native().rasterize(options))());
     await rejects(call(raw), NativeError, /expected means to be finite/);
     await rejects(call({ ...raw, means: good.means, camera: { ...raw.camera, fx: -1 } }), NativeError, /focal lengths fx, fy to be positive/);
     const t = (a: { data: Float32Array; shape: number[] }) => Tensor.from(a);

@@ -73,7 +73,7 @@ describe('finite differences', () => {
       const minus = perturbed(scene.gaussians, key, index, -h);
       const step = plus[key]!.data[index]! - minus[key]!.data[index]!; // exact float32 step
       const fd = ((await loss(plus)) - (await loss(minus))) / step;
-      const analytic = ref.grads![key].data[index] as number;
+      const analytic = (ref.grads![key].data as Float32Array)[index]!;
       expect(Math.abs(fd - analytic), `${key}[${index}]: fd ${fd} vs autograd ${analytic}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(analytic)) + 1e-4 * Math.abs(analytic));
     }
   });

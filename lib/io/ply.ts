@@ -13,12 +13,11 @@
  * @module
  */
 
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { FormatError, ValidationError } from '../errors.js';
 import { describeValue, requireEach, requireNonNegativeInt, requireOneOf, toFloat32Tensor } from '../validate.js';
 import { logit, sigmoid } from './activations.js';
+import { writeFileAtomic } from './atomic.js';
 
 /** Degree of the spherical-harmonics colour model: 0 (constant colour) to 3. */
 export type ShDegree = 0 | 1 | 2 | 3;
@@ -487,25 +486,4 @@ function floatRows(
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Atomic file replacement
-
-/** Writes `data` to a temporary file beside `path`, flushes it, then renames it over `path`. */
-async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(temporary, 'wx');
-    await handle.writeFile(data);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(temporary, path);
-  } catch (error) {
-    await handle?.close().catch(() => undefined);
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }

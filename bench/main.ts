@@ -1,0 +1,29 @@
+// Benchmarks: `npm run bench -- <suite> [--reps N] [--cases a,b]`. Each suite prints one JSON
+// object per line on stdout (progress goes to stderr).
+import { rasterizerBench } from './rasterizer.js';
+
+const suites: Record<string, (args: BenchArgs) => Promise<void>> = { rasterizer: rasterizerBench };
+
+export interface BenchArgs {
+  reps?: number;
+  cases?: string[];
+}
+
+function parse(argv: string[]): { suite: string; args: BenchArgs } {
+  const [suite = '', ...rest] = argv;
+  const args: BenchArgs = {};
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--reps') args.reps = Number(rest[++i]);
+    else if (rest[i] === '--cases') args.cases = String(rest[++i]).split(',');
+    else throw new Error(`unknown option ${rest[i]}`);
+  }
+  return { suite, args };
+}
+
+const { suite, args } = parse(process.argv.slice(2));
+const run = suites[suite];
+if (!run) {
+  console.error(`usage: npm run bench -- <${Object.keys(suites).join('|')}> [--reps N] [--cases a,b]`);
+  process.exit(2);
+}
+await run(args);

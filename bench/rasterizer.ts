@@ -1,0 +1,91 @@
+// Rasterizer benchmark on the scenes of DESIGN.md §8: medians after warm-up of the forward
+// (projection + binning + blending, native tensors in and out) and of the backward (gradients
+// of sum(image * fixed random weights) to all inputs), per backend. The `reference` case times
+// the float64 per-pixel reference and the kernels on the same small scene.
+import {
+  backends,
+  benchScene,
+  rasterizeTensors,
+  referenceRasterize,
+  Tensor,
+  type BenchScene,
+} from '../lib/index.js';
+import type { BenchArgs } from './main.js';
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const now = (): number => performance.now();
+
+function weights(height: number, width: number): { data: Float32Array; shape: number[] } {
+  let s = 12345;
+  const data = Float32Array.from({ length: height * width * 3 }, () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32));
+  return { data, shape: [height, width, 3] };
+}
+
+async function timeKernels(scene: BenchScene, device: string, reps: number) {
+  const { gaussians: g, camera } = scene;
+  const w = Tensor.from(weights(camera.height, camera.width), { device });
+  const t = (a: (typeof g)['means']) => Tensor.from(a, { requiresGrad: true, device });
+  const inputs = { means: t(g.means), quats: t(g.quats), scales: t(g.scales), opacities: t(g.opacities), colors: t(g.colors) };
+  const forward: number[] = [];
+  const backward: number[] = [];
+  for (let r = 0; r < reps + 2; r++) {
+    const t0 = now();
+    const out = await rasterizeTensors(inputs, { camera, device });
+    const t1 = now();
+    await out.image.backward(w);
+    const t2 = now();
+    if (r >= 2) {
+      forward.push(t1 - t0);
+      backward.push(t2 - t1);
+    }
+  }
+  return { forward_ms: round(median(forward)), backward_ms: round(median(backward)) };
+}
+
+async function timeReference(scene: BenchScene, reps: number) {
+  const { gaussians, camera } = scene;
+  const outputGrads = { image: weights(camera.height, camera.width) };
+  const forward: number[] = [];
+  const both: number[] = [];
+  for (let r = 0; r < reps + 1; r++) {
+    const t0 = now();
+    await referenceRasterize(gaussians, { camera });
+    const t1 = now();
+    await referenceRasterize(gaussians, { camera, outputGrads });
+    const t2 = now();
+    if (r >= 1) {
+      forward.push(t1 - t0);
+      both.push(t2 - t1);
+    }
+  }
+  const f = median(forward);
+  return { forward_ms: round(f), backward_ms: round(Math.max(0, median(both) - f)) };
+}
+
+const round = (x: number): number => Math.round(x * 1000) / 1000;
+
+export async function rasterizerBench(args: BenchArgs): Promise<void> {
+  const b = backends();
+  const devices = ['cpu', ...(b.cuda && b.cudaDevices > 0 ? ['cuda'] : [])];
+  const cases = args.cases ?? ['reference', 'head', 'scene'];
+  for (const name of cases) {
+    const sceneName = name === 'reference' ? 'small' : (name as 'head' | 'scene');
+    const scene = benchScene(sceneName, 0);
+    const n = scene.gaussians.opacities.shape[0]!;
+    const base = { case: name, n, width: scene.camera.width, height: scene.camera.height };
+    const reps = args.reps ?? (name === 'scene' ? 3 : 10);
+    for (const device of devices) {
+      console.error(`rasterizer: ${name} on ${device}...`);
+      const kernel = await timeKernels(scene, device, reps);
+      const threads = device === 'cpu' ? backends().threads : 0;
+      if (name === 'reference') {
+        const ref = await timeReference(scene, Math.min(reps, 3));
+        const speedup = (ref.forward_ms + ref.backward_ms) / (kernel.forward_ms + kernel.backward_ms);
+        console.log(JSON.stringify({ ...base, backend: device, threads, ...kernel,
+          reference_forward_ms: ref.forward_ms, reference_backward_ms: ref.backward_ms, speedup: round(speedup) }));
+      } else {
+        console.log(JSON.stringify({ ...base, backend: device, threads, ...kernel }));
+      }
+    }
+  }
+}
