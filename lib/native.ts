@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 import { AddonLoadError } from './errors.js';
+import type { Camera } from './render/camera.js';
 
 const require = createRequire(import.meta.url);
 
@@ -37,18 +38,8 @@ export interface NativeTensorClass {
   prototype: NativeTensor;
 }
 
-/** Camera as the addon receives it (validated beforehand). */
-export interface RawCamera {
-  view: Float32Array;
-  fx: number;
-  fy: number;
-  cx: number;
-  cy: number;
-  width: number;
-  height: number;
-  near: number;
-  far: number;
-}
+/** Camera as the addon receives it (validated beforehand, defaults filled in). */
+export type RawCamera = Required<Omit<Camera, 'view'>> & { view: Float32Array };
 
 type RawInput = RawArray | NativeTensor;
 

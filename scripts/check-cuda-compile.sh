@@ -24,3 +24,25 @@ cmd=("$nvcc_bin" -std=c++17 -O3 --expt-relaxed-constexpr -arch="$arch" -I"$root/
 echo "${cmd[*]}"
 "${cmd[@]}"
 echo "CUDA compile check passed ($arch)"
+
+# The host code behind GGT_WITH_CUDA (streams, device counts, the CUDA dispatch) only builds
+# against a CUDA LibTorch. Syntax-check it against the installed LibTorch's headers when they
+# carry c10/cuda (Debian's CPU-only package lacks one generated header: stub it).
+torch_inc="$(node "$root/scripts/torch-config.cjs" include 2>/dev/null || true)"
+torch_root="${torch_inc%% *}"
+if [[ -n "$torch_root" && -d "$torch_root/c10/cuda" ]]; then
+  mkdir -p "$tmp/stub/c10/cuda/impl"
+  [[ -f "$torch_root/c10/cuda/impl/cuda_cmake_macros.h" ]] || echo '#pragma once' >"$tmp/stub/c10/cuda/impl/cuda_cmake_macros.h"
+  cuda_inc=""
+  for d in "${CUDA_HOME:-/nonexistent}/include" "$(dirname "$(readlink -f "$nvcc_bin")")/../include" /usr/local/cuda/include; do
+    if [[ -f "$d/cuda_runtime_api.h" ]]; then cuda_inc="$d"; break; fi
+  done
+  napi_inc="$(cd "$root" && node -p "require('node-addon-api').include_dir")"
+  node_inc="$(dirname "$(dirname "$(command -v node)")")/include/node"
+  for f in native/render/rasterize.cpp native/addon/addon.cpp native/tests/rasterize_check.cpp; do
+    g++ -std=c++17 -fsyntax-only -DGGT_WITH_CUDA -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS \
+      -I"$tmp/stub" -I"$root/native" $(for d in $torch_inc; do echo "-I$d"; done) \
+      -I"$cuda_inc" -I"$root/$napi_inc" -I"$napi_inc" -I"$node_inc" "$root/$f"
+  done
+  echo "CUDA-enabled host code compiles (syntax check against $torch_root)"
+fi

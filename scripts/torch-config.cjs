@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// Finds LibTorch for binding.gyp and prints one list of build settings, space-separated.
+// Finds LibTorch (and CUDA, when LibTorch has it) for binding.gyp and prints one list of
+// build settings, space-separated.
 //   node scripts/torch-config.cjs include|libs|ldflags|defines|sources|root|describe
+//   node scripts/torch-config.cjs cuda            1 when nvcc and a CUDA LibTorch are both found
+//   node scripts/torch-config.cjs cuda-sources|nvcc|cuda-include|cuda-libs|cuda-arch
 // Search order: $LIBTORCH (an unpacked libtorch folder), $Torch_DIR (…/share/cmake/Torch),
 // Debian's libtorch-dev, then the PyTorch of `python3` (torch.utils.cmake_prefix_path).
 'use strict';
@@ -76,14 +79,33 @@ function cxx11Abi(torch) {
   return '1';
 }
 
-function sources() {
-  const list = JSON.parse(fs.readFileSync(path.join(repo, 'native', 'sources.json'), 'utf8'));
-  return [...list.core, ...list.addon];
+function sourceList() {
+  return JSON.parse(fs.readFileSync(path.join(repo, 'native', 'sources.json'), 'utf8'));
+}
+
+// nvcc from $CUDA_HOME, PATH or /usr/local/cuda; null when absent.
+function findNvcc() {
+  const candidates = [];
+  if (process.env.CUDA_HOME) candidates.push(path.join(process.env.CUDA_HOME, 'bin', 'nvcc'));
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) if (dir) candidates.push(path.join(dir, 'nvcc'));
+  candidates.push('/usr/local/cuda/bin/nvcc');
+  return candidates.find((c) => fs.existsSync(c)) || null;
+}
+
+// CUDA is built in only when LibTorch itself has CUDA (libtorch_cuda) and nvcc exists;
+// GGT_CUDA=0 turns it off.
+function cudaBuild(torch) {
+  if (process.env.GGT_CUDA === '0' || !torch) return null;
+  const nvcc = findNvcc();
+  if (!nvcc || !fs.existsSync(path.join(torch.libdir, 'libtorch_cuda.so'))) return null;
+  const home = path.resolve(path.dirname(nvcc), '..');
+  return { nvcc, include: path.join(home, 'include'), libdir: path.join(home, 'lib64') };
 }
 
 const what = process.argv[2];
-if (what === 'sources') {
-  console.log(sources().join(' '));
+if (what === 'sources' || what === 'cuda-sources') {
+  const list = sourceList();
+  console.log((what === 'sources' ? [...list.core, ...list.addon] : list.cuda).join(' '));
   process.exit(0);
 }
 const torch = findTorch();
@@ -95,16 +117,23 @@ if (!torch) {
   );
   process.exit(1);
 }
+const cuda = cudaBuild(torch);
 const out = {
+  cuda: [cuda ? '1' : '0'],
+  nvcc: [cuda ? cuda.nvcc : 'nvcc'],
+  'cuda-include': cuda ? [cuda.include] : [],
+  // Static cudart: the addon loads on machines without a GPU; CUDA calls then fail cleanly.
+  'cuda-libs': cuda ? [`-L${cuda.libdir}`, '-ltorch_cuda', '-lc10_cuda', '-lcudart_static', '-ldl', '-lrt', '-lpthread'] : [],
+  'cuda-arch': [process.env.GGT_CUDA_ARCH || 'sm_80'],
   include: torch.include,
   libs: [`-L${torch.libdir}`, '-ltorch', '-ltorch_cpu', '-lc10'],
   ldflags: [`-Wl,-rpath,${torch.libdir}`],
   defines: [`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi(torch)}`],
   root: [torch.root],
-  describe: [`${torch.how} at ${torch.root}`],
+  describe: [`${torch.how} at ${torch.root}; CUDA kernels: ${cuda ? `yes (${cuda.nvcc})` : 'no'}`],
 }[what];
 if (!out) {
-  console.error('usage: torch-config.cjs include|libs|ldflags|defines|sources|root|describe');
+  console.error('usage: torch-config.cjs include|libs|ldflags|defines|sources|root|describe|cuda|cuda-sources|nvcc|cuda-include|cuda-libs|cuda-arch');
   process.exit(2);
 }
 console.log(out.join(' '));

@@ -4,21 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormatError, ValidationError } from '../lib/errors.js';
 import { encodePly, type GaussianCloud, parsePly, readPly, type ShDegree, writePly } from '../lib/io/ply.js';
+import { rng } from './helpers/scene.js';
 
 // ---------------------------------------------------------------------------------------------
 // Independent helpers (no code shared with the implementation)
-
-/** mulberry32: a small seeded PRNG returning floats in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomCloud(count: number, shDegree: ShDegree, seed: number): GaussianCloud {
   const random = rng(seed);

@@ -11,7 +11,7 @@
 #include "tensor_handle.h"
 
 #ifdef GGT_WITH_CUDA
-#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAFunctions.h>
 #endif
 
 namespace ggt {
@@ -21,7 +21,7 @@ namespace {
 int cuda_device_count() {
 #ifdef GGT_WITH_CUDA
   try {
-    return static_cast<int>(at::cuda::getNumGPUs());
+    return static_cast<int>(c10::cuda::device_count());
   } catch (...) {
     return 0;
   }

@@ -11,7 +11,7 @@
 #include "rasterize_kernels.h"
 
 #ifdef GGT_WITH_CUDA
-#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAStream.h>
 #endif
 
 namespace ggt {
@@ -63,7 +63,7 @@ Camera camera_from_doubles(const std::vector<double>& v) {
 
 #ifdef GGT_WITH_CUDA
 void* current_stream(const at::Tensor& t) {
-  return static_cast<void*>(at::cuda::getCurrentCUDAStream(t.device().index()).stream());
+  return static_cast<void*>(c10::cuda::getCurrentCUDAStream(t.device().index()).stream());
 }
 #endif
 

@@ -117,19 +117,12 @@ __global__ void project_forward_kernel(GaussianInputs g, Camera cam, bool antial
   Projected p;
   if (!project_gaussian(cam, load3(g.means, i), g.quats + 4 * i, load3(g.scales, i), g.opacities[i], antialiased,
                         tiles_x, tiles_y, p)) {
-    for (int k = 0; k < kProjStride; ++k) out[k] = 0.f;
+    store_projected(nullptr, out);
     radii[i] = 0;
     tiles_touched[i] = 0;
     return;
   }
-  out[kProjMeanX] = p.mean.x;
-  out[kProjMeanY] = p.mean.y;
-  out[kProjConicA] = p.conic.a;
-  out[kProjConicB] = p.conic.b;
-  out[kProjConicC] = p.conic.c;
-  out[kProjDepth] = p.depth;
-  out[kProjOpacity] = p.opacity;
-  out[kProjStride - 1] = 0.f;
+  store_projected(&p, out);
   int rect[4];
   proj_tile_rect(out, p.radius, tiles_x, tiles_y, rect);
   radii[i] = p.radius;
@@ -147,10 +140,7 @@ __global__ void project_backward_kernel(GaussianInputs g, Camera cam, bool antia
   float vm[3] = {0.f, 0.f, 0.f}, vq[4] = {0.f, 0.f, 0.f, 0.f}, vs[3] = {0.f, 0.f, 0.f}, vo = 0.f;
   if (radii[i] != 0) {
     const float* v = v_proj + i * kProjStride;
-    const ProjectedGrad pg{{v[kProjMeanX], v[kProjMeanY]},
-                           {v[kProjConicA], v[kProjConicB], v[kProjConicC]},
-                           v[kProjDepth],
-                           v[kProjOpacity]};
+    const ProjectedGrad pg = load_projected_grad(v);
     project_gaussian_vjp(cam, load3(g.means, i), g.quats + 4 * i, load3(g.scales, i), g.opacities[i], antialiased,
                          pg, vm, vq, vs, &vo);
   }

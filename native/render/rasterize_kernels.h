@@ -25,6 +25,27 @@ GGT_HD void proj_tile_rect(const float* row, int radius, int tiles_x, int tiles_
                   row[kProjOpacity], radius, tiles_x, tiles_y, rect);
 }
 
+// Writes one row of `proj` [8] from a projection (all zeros when `p` is null: culled).
+GGT_HD void store_projected(const Projected* p, float* row) {
+  for (int k = 0; k < kProjStride; ++k) row[k] = 0.f;
+  if (!p) return;
+  row[kProjMeanX] = p->mean.x;
+  row[kProjMeanY] = p->mean.y;
+  row[kProjConicA] = p->conic.a;
+  row[kProjConicB] = p->conic.b;
+  row[kProjConicC] = p->conic.c;
+  row[kProjDepth] = p->depth;
+  row[kProjOpacity] = p->opacity;
+}
+
+// Reads one row of `v_proj` [8] as the gradient of a projection.
+GGT_HD ProjectedGrad load_projected_grad(const float* row) {
+  return {{row[kProjMeanX], row[kProjMeanY]},
+          {row[kProjConicA], row[kProjConicB], row[kProjConicC]},
+          row[kProjDepth],
+          row[kProjOpacity]};
+}
+
 struct GaussianInputs {
   int64_t n;
   const float* means;      // [N, 3] world positions

@@ -18,7 +18,6 @@
 #include "render/reference_rasterize.h"
 
 #ifdef GGT_WITH_CUDA
-#include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAFunctions.h>
 #endif
 
@@ -30,7 +29,7 @@ int passed = 0, failed = 0;
 
 bool cuda_available() {
 #ifdef GGT_WITH_CUDA
-  return at::cuda::is_available();
+  return c10::cuda::device_count() > 0;
 #else
   return false;
 #endif
