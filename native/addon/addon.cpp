@@ -8,6 +8,7 @@
 
 #include "native_errors.h"
 #include "rasterize_binding.h"
+#include "rig_binding.h"
 #include "tensor_handle.h"
 
 #ifdef GGT_WITH_CUDA
@@ -67,6 +68,12 @@ static Napi::Object InitGgtalker(Napi::Env env, Napi::Object exports) {
   exports.Set("setNumThreads", Napi::Function::New<SetNumThreads>(env, "setNumThreads"));
   exports.Set("rasterize", Napi::Function::New<Rasterize>(env, "rasterize"));
   exports.Set("benchScene", Napi::Function::New<BenchScene>(env, "benchScene"));
+  exports.Set("flameForward", Napi::Function::New<FlameForward>(env, "flameForward"));
+  exports.Set("triangleFrames", Napi::Function::New<TriangleFrames>(env, "triangleFrames"));
+  exports.Set("rigGaussians", Napi::Function::New<RigGaussians>(env, "rigGaussians"));
+  exports.Set("uvLayout", Napi::Function::New<UvLayout>(env, "uvLayout"));
+  exports.Set("sampleUvGaussians", Napi::Function::New<SampleUvGaussians>(env, "sampleUvGaussians"));
+  exports.Set("renderHead", Napi::Function::New<RenderHead>(env, "renderHead"));
   return exports;
 }
 

@@ -102,6 +102,14 @@ Napi::Object tensor_to_array(Napi::Env env, const at::Tensor& tensor) {
       data = arr;
       break;
     }
+    case at::kLong:  // indices: JS gets int32 (every index this library returns fits)
+    case at::kBool: {
+      const at::Tensor i = t.to(at::kInt);
+      auto arr = Napi::Int32Array::New(env, n);
+      if (n) std::memcpy(arr.Data(), i.data_ptr<int32_t>(), n * sizeof(int32_t));
+      data = arr;
+      break;
+    }
     default: {
       const at::Tensor f = t.to(at::kFloat);
       auto arr = Napi::Float32Array::New(env, n);

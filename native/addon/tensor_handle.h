@@ -45,7 +45,8 @@ at::Tensor tensor_from_array(const Napi::Value& value, const std::string& name);
 // A handle or a plain array, as a tensor (handles share storage, arrays are copied).
 at::Tensor tensor_from_js(const Napi::Value& value, const std::string& name);
 
-// {data, shape} copy of a tensor (moved to the CPU, made contiguous). float64 stays float64.
+// {data, shape} copy of a tensor (moved to the CPU, made contiguous). float64 stays float64;
+// int64 and bool become int32; other types float32.
 Napi::Object tensor_to_array(Napi::Env env, const at::Tensor& tensor);
 
 // Throws a JS TypeError with `message` (argument errors found in the binding layer).
