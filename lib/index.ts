@@ -8,7 +8,13 @@
 export { backends, setThreads, type Backends } from './backends.js';
 export { AbortError, AddonLoadError, FormatError, GgtalkerError, NativeError, ValidationError } from './errors.js';
 export { parsePly, readPly, encodePly, writePly, type GaussianCloud } from './io/ply.js';
+export { Flame, type FlameOutput, type FlameOutputGrads, type FlameParams } from './flame/flame.js';
+export { FLAME_JOINTS, type FlameLandmarks, type FlameModel, type FlameUv } from './flame/model.js';
 export { lookAt, type Camera, type Matrix4Input } from './render/camera.js';
+export { renderHead, type RenderHeadInput } from './render/render-head.js';
+export type { AvatarGaussians, LocalGaussians } from './rig/local-gaussians.js';
+export { rigGaussians, rigGaussiansWithGradients, triangleFrames, type RiggedGaussians, type TriangleFrames } from './rig/rig.js';
+export { sampleUvGaussians, UV_MAP_CHANNELS, uvLayout, type UvGaussians, type UvLayout } from './rig/uv.js';
 export {
   rasterize,
   rasterizeTensors,

@@ -68,6 +68,13 @@ export interface RawRasterizeResult<T> {
   grads?: { means: T; quats: T; scales: T; opacities: T; colors: T };
 }
 
+/**
+ * A native operation (op_binding.h): named inputs (nested objects of arrays or Tensor handles)
+ * plus `device`, `returnTensors` and `outputGrads` options; resolves with named outputs and,
+ * with `outputGrads`, `grads` mirroring the inputs.
+ */
+export type NativeOp = (options: Record<string, unknown>) => Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
 /** What the loaded binary can do. */
 export interface Backends {
   /** Always true: every build has the CPU kernels. */
@@ -89,6 +96,12 @@ export interface NativeAddon {
   rasterize(options: RawRasterizeOptions & { returnTensors: true }): Promise<RawRasterizeResult<NativeTensor>>;
   rasterize(options: RawRasterizeOptions): Promise<RawRasterizeResult<RawArray>>;
   benchScene(name: 'head' | 'scene' | 'small', seed?: number): BenchSceneData;
+  flameForward: NativeOp;
+  triangleFrames: NativeOp;
+  rigGaussians: NativeOp;
+  uvLayout: NativeOp;
+  sampleUvGaussians: NativeOp;
+  renderHead: NativeOp;
   Tensor: NativeTensorClass;
 }
 

@@ -113,23 +113,65 @@ export function toFloat32Tensor(
   dims: Dims = {},
   options: ToFloat32TensorOptions = {},
 ): Float32Tensor {
-  const expectation = `expected ${name} to be ${FLOAT32_ARRAY} of shape ${formatShape(expectedShape)}`;
+  const { data, shape } = readTypedTensor(name, value, expectedShape, dims, 'float32', Float32Array, 'Float32Array.from(data)', (compact, s) => {
+    if (options.finite !== false) requireFinite(name, compact, s);
+  });
+  return { data, shape };
+}
+
+/** A validated int32 array (indices): contiguous, row-major. */
+export interface Int32Tensor {
+  readonly data: Int32Array;
+  readonly shape: number[];
+}
+
+/**
+ * Validates an index array (int32, e.g. face indices) like {@link toFloat32Tensor} does float
+ * arrays, and checks every value lies in [min, max).
+ */
+export function toInt32Tensor(
+  name: string,
+  value: unknown,
+  expectedShape: readonly Dim[],
+  dims: Dims = {},
+  range: { min?: number; max?: number } = {},
+): Int32Tensor {
+  const { min = -Infinity, max = Infinity } = range;
+  return readTypedTensor(name, value, expectedShape, dims, 'int32', Int32Array, 'Int32Array.from(data)', (compact, s) => {
+    requireEach(name, compact, s, (v) => v >= min && v < max, `in [${min}, ${max})`);
+  });
+}
+
+type TypedCtor<T> = { new (length: number): T };
+
+/** The shared checks of toFloat32Tensor / toInt32Tensor: layout, dtype, shape, then `check`. */
+function readTypedTensor<T extends Float32Array | Int32Array>(
+  name: string,
+  value: unknown,
+  expectedShape: readonly Dim[],
+  dims: Dims,
+  dtypeName: 'float32' | 'int32',
+  ctor: TypedCtor<T>,
+  conversion: string,
+  check: (compact: T, shape: number[]) => void,
+): { data: T; shape: number[] } {
+  const expectation = `expected ${name} to be a ${dtypeName} array of shape ${formatShape(expectedShape)}`;
   if (!isArrayLikeObject(value)) {
     throw new ValidationError(`${expectation}, received ${describeArrayInput(value)}`);
   }
   const shape = readLayoutList(name, 'shape', value.shape, 0);
   const dtype = dtypeOf(value.data);
-  if (dtype !== 'float32') {
-    throw new ValidationError(`${expectation}, received ${dtype} data; convert it with Float32Array.from(data)`);
+  if (dtype !== dtypeName) {
+    throw new ValidationError(`${expectation}, received ${dtype} data; convert it with ${conversion}`);
   }
-  const data = value.data as Float32Array;
+  const data = value.data as T;
   const bindings = matchShape(expectation, shape, expectedShape, dims);
   const offset = value.offset === undefined ? 0 : requireNonNegativeInt(`${name}.offset`, value.offset);
   const stride = readStrides(name, value.stride, shape, offset, data.length);
   const compact = isRowMajor(shape, stride)
-    ? data.subarray(offset, offset + product(shape))
-    : compactStrided(data, shape, stride, offset);
-  if (options.finite !== false) requireFinite(name, compact, shape);
+    ? (data.subarray(offset, offset + product(shape)) as T)
+    : compactStrided(data, shape, stride, offset, ctor);
+  check(compact, shape);
   commitBindings(dims, bindings, name);
   return { data: compact, shape };
 }
@@ -180,7 +222,7 @@ export interface ToFloat32TensorOptions {
  */
 export function requireEach(
   name: string,
-  data: Float32Array | Float64Array,
+  data: Float32Array | Float64Array | Int32Array,
   shape: readonly number[] | undefined,
   test: (value: number) => boolean,
   expectation: string,
@@ -410,7 +452,7 @@ function readStrides(name: string, strides: unknown, shape: readonly number[], o
   if (strides === undefined) {
     const size = product(shape);
     if (length - offset !== size) {
-      throw new ValidationError(`expected ${name} to hold ${size} float32 values for shape ${formatShape(shape)}, received ${length - offset}`);
+      throw new ValidationError(`expected ${name} to hold ${size} values for shape ${formatShape(shape)}, received ${length - offset}`);
     }
     return rowMajorStrides(shape);
   }
@@ -502,9 +544,15 @@ function requireInBounds(name: string, length: number, shape: readonly number[],
 }
 
 /** Copies a strided view into a new contiguous row-major array. */
-function compactStrided(src: Float32Array, shape: readonly number[], stride: readonly number[], offset: number): Float32Array {
+function compactStrided<T extends Float32Array | Int32Array>(
+  src: T,
+  shape: readonly number[],
+  stride: readonly number[],
+  offset: number,
+  ctor: TypedCtor<T>,
+): T {
   const size = product(shape);
-  const out = new Float32Array(size);
+  const out = new ctor(size);
   const rank = shape.length;
   if (rank === 0) {
     out[0] = src[offset]!;
@@ -537,7 +585,7 @@ function requireInteger(name: string, value: unknown, min: number, kind: string)
 function elementError(
   name: string,
   expectation: string,
-  data: Float32Array | Float64Array,
+  data: Float32Array | Float64Array | Int32Array,
   index: number,
   shape: readonly number[] | undefined,
 ): ValidationError {

@@ -56,7 +56,7 @@ describe('toFloat32Tensor: shapes', () => {
 
   it('rejects { data, shape } whose data length does not match the shape', () => {
     const message = validationMessage(() => toFloat32Tensor('means', { data: new Float32Array(29), shape: [10, 3] }, ['N', 3]));
-    expect(message).toBe('expected means to hold 30 float32 values for shape [10, 3], received 29');
+    expect(message).toBe('expected means to hold 30 values for shape [10, 3], received 29');
   });
 
   it('rejects a bare typed array, naming what is missing', () => {

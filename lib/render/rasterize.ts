@@ -9,9 +9,10 @@
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
-import { AbortError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
+import { awaitNative, toNdarray, toNdarrays } from '../ops.js';
 import { native, type NativeTensor, type RawArray, type RawRasterizeOptions } from '../native.js';
-import { nativeAsync, Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { requireEach, requireOneOf, requireShape, toFloat32Tensor, type ArrayLike, type Dims } from '../validate.js';
 import { toRawCamera, type Camera } from './camera.js';
 
@@ -131,7 +132,7 @@ export async function referenceRasterize(
   options: RasterizeOptions & { outputGrads?: OutputGrads },
 ): Promise<{ image: NdArray; alpha: NdArray; depth: NdArray; grads?: Record<keyof GaussianGrads, NdArray> }> {
   const raw = await run(gaussians, options, { reference: true, outputGrads: options.outputGrads });
-  const nd = (a: RawArray): NdArray => ndarray(a.data, a.shape);
+  const nd = (a: RawArray): NdArray => toNdarray(a);
   return {
     image: nd(raw.image),
     alpha: nd(raw.alpha),
@@ -149,7 +150,7 @@ export async function rasterizeTensors(
   options: RasterizeOptions,
 ): Promise<RasterizeTensorsResult> {
   const base = prepare(gaussians, options, tensorInput, false);
-  const raw = await call(native().rasterize({ ...base, returnTensors: true }), options.signal);
+  const raw = await awaitNative(native().rasterize({ ...base, returnTensors: true }), options.signal);
   return {
     image: Tensor.wrap(raw.image),
     alpha: Tensor.wrap(raw.alpha),
@@ -172,7 +173,7 @@ async function run(gaussians: Gaussians, options: RasterizeOptions, flags: Flags
     if (g.depth !== undefined) outputGrads.depth = toFloat32Tensor('outputGrads.depth', g.depth, [height, width]);
   }
   const reference = flags.reference === true;
-  return call(native().rasterize({ ...base, outputGrads, reference }), options.signal);
+  return awaitNative(native().rasterize({ ...base, outputGrads, reference }), options.signal);
 }
 
 type InputReader<T> = (name: string, value: T, shape: (number | string)[], dims: Dims) => RawArray | NativeTensor;
@@ -218,10 +219,21 @@ function prepare<T>(
     requireEach('opacities', rawOpacities.data as Float32Array, rawOpacities.shape, (v) => v >= 0 && v <= 1, 'in [0, 1] (not logits)');
     requireNonZeroRows('quats', quats as RawArray);
   }
+  return { means, quats, scales, opacities, colors, ...rasterSettingsInput(options, camera) };
+}
+
+/**
+ * Validates the rasterizer's settings (camera, background, mode, device) into the addon's
+ * form; `camera` may be passed when already validated.
+ */
+export function rasterSettingsInput(
+  options: RasterizeOptions,
+  camera: RawRasterizeOptions['camera'] = toRawCamera(options.camera),
+): Pick<RawRasterizeOptions, 'camera' | 'background' | 'mode' | 'device'> {
   const background = readBackground(options.background);
   const mode = options.mode === undefined ? 'classic' : requireOneOf('mode', options.mode, ['classic', 'antialiased'] as const);
   const device = options.device === undefined ? undefined : readDevice(options.device);
-  return { means, quats, scales, opacities, colors, camera, background, mode, ...(device ? { device } : {}) };
+  return { camera, background, mode, ...(device ? { device } : {}) };
 }
 
 const arrayInput: InputReader<ArrayLike> = (name, value, shape, dims) => toFloat32Tensor(name, value, shape, dims);
@@ -266,29 +278,10 @@ function readDevice(device: unknown): string {
   return device;
 }
 
-/** Awaits the addon, honouring the signal (the native call finishes, its result is dropped). */
-async function call<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return nativeAsync(promise);
-  const aborted = new Promise<never>((_, reject) => {
-    const onAbort = (): void => reject(new AbortError(undefined, { cause: signal.reason }));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    void promise.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => undefined);
-  });
-  return Promise.race([nativeAsync(promise), aborted]);
-}
-
 function outputs(raw: { image: RawArray; alpha: RawArray; depth: RawArray; radii: RawArray }): RasterizeResult {
-  return {
-    image: ndarray(raw.image.data as Float32Array, raw.image.shape),
-    alpha: ndarray(raw.alpha.data as Float32Array, raw.alpha.shape),
-    depth: ndarray(raw.depth.data as Float32Array, raw.depth.shape),
-    radii: ndarray(raw.radii.data as Int32Array, raw.radii.shape),
-  };
+  return { image: toNdarray(raw.image), alpha: toNdarray(raw.alpha), depth: toNdarray(raw.depth), radii: toNdarray(raw.radii) };
 }
 
 function gradients(raw: { grads?: Record<keyof GaussianGrads, RawArray> }): GaussianGrads {
-  const g = raw.grads!;
-  const nd = (a: RawArray): NdArray<Float32Array> => ndarray(a.data as Float32Array, a.shape);
-  return { means: nd(g.means), quats: nd(g.quats), scales: nd(g.scales), opacities: nd(g.opacities), colors: nd(g.colors) };
+  return toNdarrays(raw.grads!);
 }

@@ -61,12 +61,19 @@ Napi::Value run_op(const Napi::CallbackInfo& info, const OpSpec& spec, std::func
   if (opts.Get("device").IsString()) device = opts.Get("device").As<Napi::String>().Utf8Value();
   const bool as_handles = opts.Get("returnTensors").ToBoolean();
   const std::string what = spec.name;
+  const std::vector<std::string> constants = spec.constant_prefixes;
+  auto differentiable = [constants](const std::string& name, const at::Tensor& t) {
+    if (!t.is_floating_point()) return false;
+    for (const std::string& prefix : constants)
+      if (name.compare(0, prefix.size(), prefix) == 0) return false;
+    return true;
+  };
 
-  return run_async(env, what, [inputs, out_grads, device, as_handles, compute, what]() mutable {
+  return run_async(env, what, [inputs, out_grads, device, as_handles, compute, what, differentiable]() mutable {
     const bool want_grads = !out_grads.empty();
     for (auto& [name, t] : inputs.all()) {
       if (!device.empty()) t = t.to(at::Device(device));
-      if (want_grads && t.is_floating_point()) t = t.detach().requires_grad_(true);
+      if (want_grads) t = differentiable(name, t) ? t.detach().requires_grad_(true) : t.detach();
     }
     at::AutoGradMode grad_mode(true);
     OpOutputs outputs = compute(inputs);
@@ -86,7 +93,7 @@ Napi::Value run_op(const Napi::CallbackInfo& info, const OpSpec& spec, std::func
       }
       if (loss.requires_grad()) loss.backward();
       for (auto& [name, t] : inputs.all()) {
-        if (!t.is_floating_point()) continue;
+        if (!differentiable(name, t)) continue;
         const at::Tensor g = t.grad();
         result.tensors.emplace_back("grads." + name, g.defined() ? g : at::zeros_like(t));
       }

@@ -37,6 +37,9 @@ struct OpSpec {
   std::string name;                    // for error messages
   std::vector<std::string> required;   // input names, dotted for nested objects
   std::vector<std::string> optional;
+  // Inputs whose names start with one of these get no gradient (e.g. "model." for a fixed
+  // FLAME model): outputGrads never differentiates them.
+  std::vector<std::string> constant_prefixes = {};
 };
 
 // Reads the inputs from info[0] on the JS thread, then runs `compute` on a worker and

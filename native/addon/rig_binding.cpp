@@ -69,7 +69,7 @@ std::vector<std::string> concat(std::initializer_list<std::vector<std::string>> 
 Napi::Value FlameForward(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsObject()) throw_type_error(info.Env(), "flameForward expects one options object");
   const auto parents = parse_parents(info[0].As<Napi::Object>());
-  const OpSpec spec{"flameForward", kModelInputs, concat({kModelOptional, kParamInputs})};
+  const OpSpec spec{"flameForward", kModelInputs, concat({kModelOptional, kParamInputs}), {"model."}};
   return run_op(info, spec, [parents](const OpInputs& in) {
     const rig::FlameOutput out = rig::flame_forward(model_of(in, parents), params_of(in));
     return OpOutputs{{"vertices", out.vertices}, {"joints", out.joints}, {"landmarks", out.landmarks}};
@@ -84,7 +84,7 @@ Napi::Value TriangleFrames(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value RigGaussians(const Napi::CallbackInfo& info) {
-  const OpSpec spec{"rigGaussians", concat({{"vertices", "faces"}, kLocalInputs}), {"gaussians.bary"}};
+  const OpSpec spec{"rigGaussians", concat({{"vertices", "faces"}, kLocalInputs}), {"gaussians.bary"}, {"gaussians.bary"}};
   return run_op(info, spec, [](const OpInputs& in) {
     const rig::RiggedGaussians r = rig::rig_gaussians(in["vertices"], in["faces"].to(at::kLong), local_of(in));
     return OpOutputs{{"means", r.means}, {"scales", r.scales}, {"quats", r.quats}};
@@ -103,7 +103,7 @@ Napi::Value UvLayout(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SampleUvGaussians(const Napi::CallbackInfo& info) {
-  return run_op(info, {"sampleUvGaussians", {"map", "layout.face", "layout.bary"}, {}}, [](const OpInputs& in) {
+  return run_op(info, {"sampleUvGaussians", {"map", "layout.face", "layout.bary"}, {}, {"layout."}}, [](const OpInputs& in) {
     const rig::UvGaussians g =
         rig::sample_uv_gaussians(in["map"], {in["layout.face"].to(at::kLong), in["layout.bary"]});
     return OpOutputs{{"face", g.local.face}, {"bary", g.local.bary},   {"offset", g.local.offset},
@@ -118,7 +118,7 @@ Napi::Value RenderHead(const Napi::CallbackInfo& info) {
   const auto parents = parse_parents(opts);
   const render::RasterSettings settings = parse_raster_settings(opts);
   const OpSpec spec{"renderHead", concat({kModelInputs, kLocalInputs, {"gaussians.sh0", "gaussians.opacityLogit"}}),
-                    concat({kModelOptional, kParamInputs, {"gaussians.bary"}})};
+                    concat({kModelOptional, kParamInputs, {"gaussians.bary"}}), {"model.", "gaussians.bary"}};
   return run_op(info, spec, [parents, settings](const OpInputs& in) {
     const rig::FlameModelTensors model = model_of(in, parents);
     const rig::FlameOutput flame = rig::flame_forward(model, params_of(in));

@@ -1,0 +1,183 @@
+/**
+ * The building blocks of the data-only unpickler's allow-list: the classes and functions a
+ * pickle may name ({@link PickleGlobal}), the objects that wait for their state
+ * ({@link PickleInstance}), and conversions of unpickled values with clear messages.
+ *
+ * Unpickled values: `None` → `null`, `bool` → boolean, `int` → number (bigint beyond 2^53),
+ * `float` → number, `str`/`unicode` → string, Python 2 `str` → string of Latin-1 characters
+ * (the `encoding='latin1'` convention), `bytes`/`bytearray` → `Uint8Array`, `tuple`/`list` →
+ * array, `dict`/`OrderedDict` → `Map`, `set`/`frozenset` → `Set`.
+ *
+ * @module
+ */
+
+/**
+ * Malformed or unsupported data met while running a data constructor; the unpickler turns it
+ * into a {@link FormatError} naming the file and the opcode's byte offset.
+ */
+export class PickleDataError extends Error {
+  override readonly name = 'PickleDataError';
+}
+
+/**
+ * Throws a {@link PickleDataError}.
+ *
+ * @param message - What was expected and what was received.
+ */
+export function fail(message: string): never {
+  throw new PickleDataError(message);
+}
+
+/**
+ * A class or function a pickle may name with `GLOBAL`/`STACK_GLOBAL`/`INST`, mapped to a
+ * constructor of plain data. Nothing else can be called: there is no path from a pickle to
+ * any other JavaScript or Python code.
+ */
+export abstract class PickleGlobal {
+  /**
+   * @param module - The module the pickle named, e.g. `'numpy.core.multiarray'`.
+   * @param name - The attribute the pickle named, e.g. `'_reconstruct'`.
+   */
+  constructor(
+    readonly module: string,
+    readonly name: string,
+  ) {}
+
+  /** `module.name`, for messages. */
+  get qualifiedName(): string {
+    return `${this.module}.${this.name}`;
+  }
+
+  /**
+   * `callable(*args)`, for `REDUCE`, `INST` and `OBJ`.
+   *
+   * @param args - The positional arguments.
+   * @returns The constructed value.
+   */
+  abstract call(args: readonly unknown[]): unknown;
+
+  /**
+   * `cls.__new__(cls, *args)`, for `NEWOBJ` and `copyreg.__newobj__`. Only classes support it.
+   *
+   * @param args - The positional arguments.
+   * @returns The new, usually still state-less, instance.
+   */
+  construct(_args: readonly unknown[]): unknown {
+    return fail(`${this.qualifiedName} is not a class that NEWOBJ can create`);
+  }
+}
+
+/**
+ * An object created by a data constructor that `BUILD` completes: `build(state)` returns the
+ * finished value, which replaces the instance on the stack and in the memo.
+ */
+export abstract class PickleInstance {
+  /** The Python class it stands for, for messages, e.g. `'chumpy.ch.Ch'`. */
+  abstract readonly typeName: string;
+
+  /** Whether it is meaningless without its state (`BUILD` must follow). */
+  readonly needsState: boolean = true;
+
+  /**
+   * Applies the pickled state (`__setstate__`).
+   *
+   * @param state - The unpickled state.
+   * @returns The finished value.
+   */
+  abstract build(state: unknown): unknown;
+}
+
+/**
+ * Describes an unpickled value briefly for a message, in Python's terms: `None`, `an int`,
+ * `a str "x"`, `a tuple of 3`, `a dict`, `numpy.dtype`...
+ *
+ * @param value - An unpickled value.
+ * @returns The description.
+ */
+export function describePickled(value: unknown): string {
+  if (value === null) return 'None';
+  if (typeof value === 'boolean') return 'a bool';
+  if (typeof value === 'number') return Number.isInteger(value) ? `the int ${value}` : `the float ${value}`;
+  if (typeof value === 'bigint') return `the int ${value}`;
+  if (typeof value === 'string') return `a str ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  if (value instanceof Uint8Array) return `bytes of length ${value.length}`;
+  if (Array.isArray(value)) return `a tuple/list of ${value.length}`;
+  if (value instanceof Map) return 'a dict';
+  if (value instanceof Set) return 'a set';
+  if (value instanceof PickleGlobal) return value.qualifiedName;
+  if (value instanceof PickleInstance) return `a ${value.typeName}`;
+  if (typeof value === 'object' && 'dtype' in value && 'shape' in value) return 'a numpy array';
+  return 'an object';
+}
+
+/**
+ * Requires a tuple or list.
+ *
+ * @param value - The value.
+ * @param what - What it is, e.g. `'the arguments of numpy.dtype'`.
+ * @param length - The required length, if fixed.
+ * @returns The array.
+ */
+export function requireTuple(value: unknown, what: string, length?: number): readonly unknown[] {
+  if (!Array.isArray(value) || (length !== undefined && value.length !== length)) {
+    fail(`expected ${what} to be a tuple${length === undefined ? '' : ` of ${length}`}, received ${describePickled(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Requires an integer (a Python `int` or `bool`) that fits a JavaScript number.
+ *
+ * @param value - The value.
+ * @param what - What it is, for the message.
+ * @returns The integer.
+ */
+export function requireInt(value: unknown, what: string): number {
+  if (typeof value === 'boolean') return Number(value);
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  return fail(`expected ${what} to be an int, received ${describePickled(value)}`);
+}
+
+/**
+ * Requires text: a `str`, or `bytes` read as Latin-1 (as Python 2's `str` would be).
+ *
+ * @param value - The value.
+ * @param what - What it is, for the message.
+ * @returns The text.
+ */
+export function requireText(value: unknown, what: string): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
+  return fail(`expected ${what} to be a str, received ${describePickled(value)}`);
+}
+
+/**
+ * Requires binary data: `bytes`/`bytearray`, or a string of Latin-1 characters (how a Python 2
+ * `str` unpickles under `encoding='latin1'`, e.g. numpy's raw array data).
+ *
+ * @param value - The value.
+ * @param what - What it is, for the message.
+ * @returns The bytes (a view when `value` was already bytes).
+ */
+export function requireBytes(value: unknown, what: string): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') {
+    for (let i = 0; i < value.length; i++) {
+      if (value.charCodeAt(i) > 0xff) fail(`expected ${what} to be bytes, received a str with the non-Latin-1 character at ${i}`);
+    }
+    return Buffer.from(value, 'latin1');
+  }
+  return fail(`expected ${what} to be bytes, received ${describePickled(value)}`);
+}
+
+/**
+ * Requires a dict (as an object's state usually is).
+ *
+ * @param value - The value.
+ * @param what - What it is, for the message.
+ * @returns The dict.
+ */
+export function requireDict(value: unknown, what: string): ReadonlyMap<unknown, unknown> {
+  if (value instanceof Map) return value;
+  return fail(`expected ${what} to be a dict, received ${describePickled(value)}`);
+}

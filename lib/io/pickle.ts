@@ -1,0 +1,509 @@
+/**
+ * A data-only unpickler for Python pickles (protocols 0-5), for FLAME's model files and other
+ * numpy / scipy.sparse / chumpy data.
+ *
+ * Safety: a pickle is a program, and Python's `pickle.load` runs whatever callable it names
+ * (`os.system`, `eval`...). This unpickler runs nothing. The classes and functions a pickle
+ * names (`GLOBAL`, `STACK_GLOBAL`, `INST`) are looked up in an allow-list of data
+ * constructors (numpy arrays, dtypes and scalars; scipy CSC/CSR matrices; chumpy's `Ch`;
+ * `set`, `frozenset`, `bytes`, `bytearray`, `OrderedDict`, `_codecs.encode` and `copyreg`'s
+ * object helpers), and any other name is refused the moment it is read, before anything else
+ * happens. `REDUCE`, `NEWOBJ`, `INST`, `OBJ` and `BUILD` only ever call those constructors.
+ * Persistent ids (PyTorch checkpoints), the extension registry and out-of-band buffers are
+ * refused too.
+ *
+ * Values: Python dicts become JavaScript `Map`s (keys of any type, and no prototype to
+ * pollute), tuples and lists become arrays, sets become `Set`s, `None` becomes `null`, ints
+ * become numbers (bigints beyond 2^53), Python 3 `bytes` become `Uint8Array`s and Python 2
+ * `str`s become strings of Latin-1 characters (Python's `encoding='latin1'`, which numpy's
+ * Python-2 pickles need). numpy arrays become {@link NdArrayData} (C order, host byte order;
+ * float16 widened to float32), numpy scalars numbers, scipy sparse matrices
+ * {@link SparseMatrixData}, and a chumpy `Ch` the value it wraps (its `x`).
+ *
+ * @module
+ */
+
+import { FormatError } from '../errors.js';
+import type { NdArrayData } from './ndarray-data.js';
+import { resolveGlobal } from './pickle-globals.js';
+import { describePickled, PickleDataError, PickleGlobal, PickleInstance } from './pickle-objects.js';
+import { decodeQuotedString, decodeRawUnicodeEscape, parseFloatLine, parseIntegerLine, toNumberIfSafe } from './pickle-text.js';
+import type { SparseMatrixData } from './sparse-matrix.js';
+
+export type { NdArrayData, SparseMatrixData };
+
+/**
+ * Unpickles data without executing anything (see the module documentation for what is
+ * accepted and how Python values map to JavaScript).
+ *
+ * @param bytes - The pickle.
+ * @param path - The file it came from, for messages.
+ * @returns The unpickled value, e.g. a `Map` of a FLAME model's arrays.
+ * @throws {@link FormatError} when the pickle names a class or function outside the
+ *   allow-list (`refusing to load posix.system: pickles can run code; only numpy,
+ *   scipy.sparse and chumpy data are accepted`), is truncated, holds an unknown opcode, or is
+ *   otherwise malformed; the message names the byte offset of the failing opcode.
+ *
+ * @example
+ * ```ts
+ * const model = unpickle(await readFile('generic_model.pkl'), 'generic_model.pkl') as Map<string, unknown>;
+ * const vTemplate = model.get('v_template') as NdArrayData; // float64, shape [5023, 3]
+ * ```
+ */
+export function unpickle(bytes: Uint8Array, path?: string): unknown {
+  return new Unpickler(bytes, path).load();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internals
+
+/** Opcode names by byte, for messages and dispatch (pickletools' names). */
+const OPCODES: { readonly [byte: number]: string } = Object.fromEntries(
+  Object.entries({
+    MARK: '(', STOP: '.', POP: '0', POP_MARK: '1', DUP: '2', FLOAT: 'F', INT: 'I', BININT: 'J', BININT1: 'K',
+    LONG: 'L', BININT2: 'M', NONE: 'N', PERSID: 'P', BINPERSID: 'Q', REDUCE: 'R', STRING: 'S', BINSTRING: 'T',
+    SHORT_BINSTRING: 'U', UNICODE: 'V', BINUNICODE: 'X', APPEND: 'a', BUILD: 'b', GLOBAL: 'c', DICT: 'd',
+    EMPTY_DICT: '}', APPENDS: 'e', GET: 'g', BINGET: 'h', INST: 'i', LONG_BINGET: 'j', LIST: 'l',
+    EMPTY_LIST: ']', OBJ: 'o', PUT: 'p', BINPUT: 'q', LONG_BINPUT: 'r', SETITEM: 's', TUPLE: 't',
+    EMPTY_TUPLE: ')', SETITEMS: 'u', BINFLOAT: 'G', PROTO: '\x80', NEWOBJ: '\x81', EXT1: '\x82', EXT2: '\x83',
+    EXT4: '\x84', TUPLE1: '\x85', TUPLE2: '\x86', TUPLE3: '\x87', NEWTRUE: '\x88', NEWFALSE: '\x89',
+    LONG1: '\x8a', LONG4: '\x8b', BINBYTES: 'B', SHORT_BINBYTES: 'C', SHORT_BINUNICODE: '\x8c',
+    BINUNICODE8: '\x8d', BINBYTES8: '\x8e', EMPTY_SET: '\x8f', ADDITEMS: '\x90', FROZENSET: '\x91',
+    NEWOBJ_EX: '\x92', STACK_GLOBAL: '\x93', MEMOIZE: '\x94', FRAME: '\x95', BYTEARRAY8: '\x96',
+    NEXT_BUFFER: '\x97', READONLY_BUFFER: '\x98',
+  }).map(([name, char]) => [char.charCodeAt(0), name]),
+);
+
+const HIGHEST_PROTOCOL = 5;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The pickle virtual machine, restricted to data. One instance per pickle. */
+class Unpickler {
+  private readonly view: DataView;
+  private pos = 0;
+  /** Offset of the opcode being run, for messages. */
+  private opStart = 0;
+  private stack: unknown[] = [];
+  private readonly metastack: unknown[][] = [];
+  private readonly memo = new Map<number, unknown>();
+  /** Memo keys of each instance awaiting BUILD, so BUILD can replace it there too. */
+  private readonly memoKeys = new Map<PickleInstance, number[]>();
+  /** Instances that still need their BUILD, with where they were made. */
+  private readonly unbuilt = new Map<PickleInstance, number>();
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly path: string | undefined,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  load(): unknown {
+    while (this.pos < this.bytes.length) {
+      this.opStart = this.pos;
+      const code = this.bytes[this.pos++]!;
+      const name = OPCODES[code];
+      if (name === undefined) {
+        throw new FormatError(`malformed pickle: unknown opcode 0x${code.toString(16).padStart(2, '0')} at byte ${this.opStart}`, {
+          path: this.path,
+        });
+      }
+      if (name === 'STOP') return this.finish(this.pop());
+      try {
+        this.run(name);
+      } catch (error) {
+        // Data constructors know nothing of the file: add its path and the opcode's offset.
+        if (error instanceof PickleDataError || (error instanceof FormatError && error.path === undefined)) {
+          throw this.error(error.message, error);
+        }
+        throw error;
+      }
+    }
+    throw new FormatError(`truncated pickle: it ends at byte ${this.bytes.length} without a STOP opcode`, { path: this.path });
+  }
+
+  /** Runs one opcode (its byte already read). */
+  private run(name: string): void {
+    switch (name) {
+      // Framing and protocol
+      case 'PROTO': {
+        const protocol = this.readUint8();
+        if (protocol > HIGHEST_PROTOCOL) throw this.error(`unsupported pickle protocol ${protocol} (expected 0 to ${HIGHEST_PROTOCOL})`);
+        return;
+      }
+      case 'FRAME': {
+        // Frames only group opcodes for buffered reading; check the frame is all there.
+        const length = this.readUint64();
+        if (length > this.bytes.length - this.pos) throw this.truncated(length);
+        return;
+      }
+      // Constants and numbers
+      case 'NONE': return this.push(null);
+      case 'NEWTRUE': return this.push(true);
+      case 'NEWFALSE': return this.push(false);
+      case 'INT': {
+        const line = this.readLine('ascii');
+        if (line === '00' || line === '01') return this.push(line === '01'); // protocol 0's bools
+        return this.push(this.parsed(parseIntegerLine(line), 'an integer', line));
+      }
+      case 'LONG': {
+        const line = this.readLine('ascii');
+        return this.push(this.parsed(parseIntegerLine(line), 'an integer', line));
+      }
+      case 'BININT': return this.push(this.take(4, (at) => this.view.getInt32(at, true)));
+      case 'BININT1': return this.push(this.readUint8());
+      case 'BININT2': return this.push(this.take(2, (at) => this.view.getUint16(at, true)));
+      case 'LONG1': return this.push(this.readLong(this.readUint8()));
+      case 'LONG4': return this.push(this.readLong(this.readInt32Length()));
+      case 'FLOAT': {
+        const line = this.readLine('ascii');
+        return this.push(this.parsed(parseFloatLine(line), 'a float', line));
+      }
+      case 'BINFLOAT': return this.push(this.take(8, (at) => this.view.getFloat64(at, false)));
+      // Strings and bytes
+      case 'STRING': {
+        const line = this.readLineBytes();
+        const decoded = decodeQuotedString(line);
+        if (decoded === undefined) throw this.error(`expected a quoted string literal, received ${JSON.stringify(latin1(line))}`);
+        return this.push(latin1(decoded));
+      }
+      case 'BINSTRING': return this.push(latin1(this.readBytes(this.readInt32Length())));
+      case 'SHORT_BINSTRING': return this.push(latin1(this.readBytes(this.readUint8())));
+      case 'UNICODE': {
+        const line = this.readLineBytes();
+        const text = decodeRawUnicodeEscape(line);
+        if (text === undefined) throw this.error(`invalid \\u escape in ${JSON.stringify(latin1(line))}`);
+        return this.push(text);
+      }
+      case 'BINUNICODE': return this.push(this.utf8(this.readBytes(this.readUint32())));
+      case 'SHORT_BINUNICODE': return this.push(this.utf8(this.readBytes(this.readUint8())));
+      case 'BINUNICODE8': return this.push(this.utf8(this.readBytes(this.readUint64())));
+      case 'BINBYTES': return this.push(this.readBytes(this.readUint32()).slice());
+      case 'SHORT_BINBYTES': return this.push(this.readBytes(this.readUint8()).slice());
+      case 'BINBYTES8':
+      case 'BYTEARRAY8':
+        return this.push(this.readBytes(this.readUint64()).slice());
+      // Containers
+      case 'MARK':
+        this.metastack.push(this.stack);
+        this.stack = [];
+        return;
+      case 'EMPTY_TUPLE':
+      case 'EMPTY_LIST':
+        return this.push([]);
+      case 'EMPTY_DICT': return this.push(new Map());
+      case 'EMPTY_SET': return this.push(new Set());
+      case 'TUPLE1': return this.push([this.pop()]);
+      case 'TUPLE2': return this.push(this.popMany(2));
+      case 'TUPLE3': return this.push(this.popMany(3));
+      case 'TUPLE':
+      case 'LIST':
+        return this.push(this.popMark());
+      case 'DICT': return this.push(this.setItems(new Map(), this.popMark()));
+      case 'FROZENSET': return this.push(new Set(this.popMark()));
+      case 'APPEND': {
+        const item = this.pop();
+        this.target(Array, 'a list').push(item);
+        return;
+      }
+      case 'APPENDS': {
+        const items = this.popMark();
+        const list = this.target(Array, 'a list');
+        for (const item of items) list.push(item);
+        return;
+      }
+      case 'SETITEM': {
+        const [key, value] = this.popMany(2);
+        this.setItems(this.target(Map, 'a dict'), [key, value]);
+        return;
+      }
+      case 'SETITEMS': {
+        const items = this.popMark();
+        this.setItems(this.target(Map, 'a dict'), items);
+        return;
+      }
+      case 'ADDITEMS': {
+        const items = this.popMark();
+        const set = this.target(Set, 'a set');
+        for (const item of items) set.add(item);
+        return;
+      }
+      // Stack and memo
+      case 'POP':
+        if (this.stack.length > 0) this.stack.pop();
+        else this.popMark();
+        return;
+      case 'POP_MARK':
+        this.popMark();
+        return;
+      case 'DUP': return this.push(this.top());
+      case 'PUT': return this.memoize(this.memoIndex(this.readLine('ascii')));
+      case 'BINPUT': return this.memoize(this.readUint8());
+      case 'LONG_BINPUT': return this.memoize(this.readUint32());
+      case 'MEMOIZE': return this.memoize(this.memo.size);
+      case 'GET': return this.recall(this.memoIndex(this.readLine('ascii')));
+      case 'BINGET': return this.recall(this.readUint8());
+      case 'LONG_BINGET': return this.recall(this.readUint32());
+      // Classes, functions and objects: only the allow-list's data constructors
+      case 'GLOBAL': {
+        const module = this.readLine('utf8');
+        return this.push(this.global(module, this.readLine('utf8')));
+      }
+      case 'STACK_GLOBAL': {
+        const [module, name] = this.popMany(2);
+        if (typeof module !== 'string' || typeof name !== 'string') {
+          throw this.error(`expected STACK_GLOBAL's module and name to be strings, received ${describePickled(module)} and ${describePickled(name)}`);
+        }
+        return this.push(this.global(module, name));
+      }
+      case 'INST': {
+        const module = this.readLine('utf8');
+        const cls = this.global(module, this.readLine('utf8'));
+        return this.push(this.created(cls.call(this.popMark())));
+      }
+      case 'OBJ': {
+        const [cls, ...args] = this.popMark();
+        return this.push(this.created(this.callable(cls, 'OBJ').call(args)));
+      }
+      case 'REDUCE': {
+        const args = this.args(this.pop(), 'REDUCE');
+        return this.push(this.created(this.callable(this.pop(), 'REDUCE').call(args)));
+      }
+      case 'NEWOBJ': {
+        const args = this.args(this.pop(), 'NEWOBJ');
+        return this.push(this.created(this.callable(this.pop(), 'NEWOBJ').construct(args)));
+      }
+      case 'NEWOBJ_EX': {
+        const [cls, args, kwargs] = this.popMany(3);
+        if (!(kwargs instanceof Map) || kwargs.size > 0) {
+          throw this.error(`expected no keyword arguments for NEWOBJ_EX, received ${describePickled(kwargs)}`);
+        }
+        return this.push(this.created(this.callable(cls, 'NEWOBJ_EX').construct(this.args(args, 'NEWOBJ_EX'))));
+      }
+      case 'BUILD': return this.build(this.pop());
+      // Never data
+      case 'PERSID':
+      case 'BINPERSID':
+        throw this.error('persistent ids are not supported (this looks like a PyTorch checkpoint; use safetensors)');
+      case 'EXT1':
+      case 'EXT2':
+      case 'EXT4':
+        throw this.error('the copyreg extension registry is not supported');
+      case 'NEXT_BUFFER':
+        throw this.error('out-of-band buffers are not supported: pickle with the buffers in-band');
+      case 'READONLY_BUFFER':
+        this.top(); // makes the top buffer read-only in Python; nothing to do for a copy
+        return;
+    }
+    throw this.error(`opcode ${name} is not implemented`);
+  }
+
+  // -- Stack -----------------------------------------------------------------------------------
+
+  private push(value: unknown): void {
+    this.stack.push(value);
+  }
+
+  private pop(): unknown {
+    if (this.stack.length === 0) throw this.error('stack underflow: the opcode needs a value and the stack is empty');
+    return this.stack.pop();
+  }
+
+  private popMany(count: number): unknown[] {
+    if (this.stack.length < count) throw this.error(`stack underflow: the opcode needs ${count} values, the stack holds ${this.stack.length}`);
+    return this.stack.splice(this.stack.length - count, count);
+  }
+
+  private top(): unknown {
+    if (this.stack.length === 0) throw this.error('stack underflow: the opcode needs a value and the stack is empty');
+    return this.stack[this.stack.length - 1];
+  }
+
+  /** Pops everything pushed since the last MARK (and the mark). */
+  private popMark(): unknown[] {
+    const items = this.stack;
+    const previous = this.metastack.pop();
+    if (previous === undefined) throw this.error('no MARK on the stack');
+    this.stack = previous;
+    return items;
+  }
+
+  /** The value on top of the stack, required to be of a container type. */
+  private target<T>(type: abstract new (...args: never[]) => T, what: string): T {
+    const value = this.top();
+    if (!(value instanceof type)) throw this.error(`expected ${what} on the stack, received ${describePickled(value)}`);
+    return value;
+  }
+
+  private setItems(map: Map<unknown, unknown>, items: readonly unknown[]): Map<unknown, unknown> {
+    if (items.length % 2 !== 0) throw this.error(`expected key/value pairs, received ${items.length} items`);
+    for (let i = 0; i < items.length; i += 2) map.set(items[i], items[i + 1]);
+    return map;
+  }
+
+  // -- Memo ------------------------------------------------------------------------------------
+
+  private memoIndex(line: string): number {
+    const index = parseIntegerLine(line);
+    if (typeof index !== 'number' || index < 0) throw this.error(`expected a memo index, received ${JSON.stringify(line)}`);
+    return index;
+  }
+
+  private memoize(index: number): void {
+    const value = this.top();
+    this.memo.set(index, value);
+    if (value instanceof PickleInstance && this.unbuilt.has(value)) {
+      this.memoKeys.set(value, [...(this.memoKeys.get(value) ?? []), index]);
+    }
+  }
+
+  private recall(index: number): void {
+    if (!this.memo.has(index)) throw this.error(`memo entry ${index} was never stored`);
+    this.push(this.memo.get(index));
+  }
+
+  // -- Objects ---------------------------------------------------------------------------------
+
+  /** Resolves a class or function against the allow-list, refusing anything else at once. */
+  private global(module: string, name: string): PickleGlobal {
+    const resolved = resolveGlobal(module, name);
+    if (resolved === undefined) {
+      throw new FormatError(
+        `refusing to load ${module}.${name}: pickles can run code; only numpy, scipy.sparse and chumpy data are accepted`,
+        { path: this.path },
+      );
+    }
+    return resolved;
+  }
+
+  private callable(value: unknown, opcode: string): PickleGlobal {
+    if (!(value instanceof PickleGlobal)) throw this.error(`expected ${opcode} to call a class or function, received ${describePickled(value)}`);
+    return value;
+  }
+
+  private args(value: unknown, opcode: string): unknown[] {
+    if (!Array.isArray(value)) throw this.error(`expected ${opcode}'s arguments to be a tuple, received ${describePickled(value)}`);
+    return value;
+  }
+
+  /** Records an instance that awaits its BUILD. */
+  private created(value: unknown): unknown {
+    if (value instanceof PickleInstance && value.needsState) this.unbuilt.set(value, this.opStart);
+    return value;
+  }
+
+  /** BUILD: the top instance takes its state and is replaced, on the stack and in the memo, by the result. */
+  private build(state: unknown): void {
+    const instance = this.top();
+    if (!(instance instanceof PickleInstance)) throw this.error(`BUILD cannot set the state of ${describePickled(instance)}`);
+    const value = instance.build(state);
+    this.stack[this.stack.length - 1] = value;
+    for (const index of this.memoKeys.get(instance) ?? []) this.memo.set(index, value);
+    this.memoKeys.delete(instance);
+    this.unbuilt.delete(instance);
+  }
+
+  /** The result of STOP, once every created object has been given its state. */
+  private finish(result: unknown): unknown {
+    for (const [instance, offset] of this.unbuilt) {
+      throw new FormatError(`malformed pickle: the ${instance.typeName} created at byte ${offset} never received its state (BUILD)`, {
+        path: this.path,
+      });
+    }
+    return result;
+  }
+
+  // -- Reading ---------------------------------------------------------------------------------
+
+  /** Reads `length` bytes through `read`, after checking they are there. */
+  private take<T>(length: number, read: (at: number) => T): T {
+    if (length > this.bytes.length - this.pos) throw this.truncated(length);
+    const value = read(this.pos);
+    this.pos += length;
+    return value;
+  }
+
+  private readUint8(): number {
+    return this.take(1, (at) => this.bytes[at]!);
+  }
+
+  private readUint32(): number {
+    return this.take(4, (at) => this.view.getUint32(at, true));
+  }
+
+  /** A signed 4-byte length (BINSTRING, LONG4), which must not be negative. */
+  private readInt32Length(): number {
+    const length = this.take(4, (at) => this.view.getInt32(at, true));
+    if (length < 0) throw this.error(`negative length ${length}`);
+    return length;
+  }
+
+  private readUint64(): number {
+    const length = this.take(8, (at) => this.view.getBigUint64(at, true));
+    // Anything beyond 2^53 cannot be in memory; report it as the truncation it is.
+    return length > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(length);
+  }
+
+  private readBytes(length: number): Uint8Array {
+    return this.take(length, (at) => this.bytes.subarray(at, at + length));
+  }
+
+  /** A little-endian two's-complement integer of `length` bytes (LONG1, LONG4). */
+  private readLong(length: number): number | bigint {
+    const bytes = this.readBytes(length);
+    if (length === 0) return 0;
+    let value = 0n;
+    for (let i = length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]!);
+    if (bytes[length - 1]! & 0x80) value -= 1n << BigInt(8 * length);
+    return toNumberIfSafe(value);
+  }
+
+  /** The bytes up to the next newline (which is consumed). */
+  private readLineBytes(): Uint8Array {
+    const end = this.bytes.indexOf(0x0a, this.pos);
+    if (end < 0) throw this.error('truncated pickle: the opcode\'s line has no newline');
+    const line = this.bytes.subarray(this.pos, end);
+    this.pos = end + 1;
+    return line;
+  }
+
+  private readLine(encoding: 'ascii' | 'utf8'): string {
+    const line = this.readLineBytes();
+    return encoding === 'ascii' ? latin1(line) : this.utf8(line);
+  }
+
+  private utf8(bytes: Uint8Array): string {
+    try {
+      return UTF8.decode(bytes);
+    } catch {
+      throw this.error('invalid UTF-8 text');
+    }
+  }
+
+  private parsed<T>(value: T | undefined, what: string, line: string): T {
+    if (value === undefined) throw this.error(`expected ${what}, received ${JSON.stringify(line)}`);
+    return value;
+  }
+
+  // -- Errors ----------------------------------------------------------------------------------
+
+  /** A FormatError naming the running opcode and its offset. */
+  private error(message: string, cause?: unknown): FormatError {
+    const where = `${OPCODES[this.bytes[this.opStart]!]} at byte ${this.opStart}`;
+    return new FormatError(`malformed pickle: ${message} (${where})`, { path: this.path, cause });
+  }
+
+  private truncated(length: number): FormatError {
+    const remaining = this.bytes.length - this.pos;
+    const needed = Number.isFinite(length) ? `${length} bytes` : 'more bytes than any file holds';
+    return new FormatError(
+      `truncated pickle: the ${OPCODES[this.bytes[this.opStart]!]} opcode at byte ${this.opStart} needs ${needed}, only ${remaining} remain`,
+      { path: this.path },
+    );
+  }
+}
+
+/** Bytes as a string of Latin-1 characters (Python 2 `str` under `encoding='latin1'`). */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}

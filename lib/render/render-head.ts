@@ -1,0 +1,50 @@
+/**
+ * The heart of every later stage: local Gaussians rigged to a posed FLAME head, rendered from
+ * a camera. FLAME forward -> triangle frames -> rigging -> rasterization, in one native call.
+ *
+ * @module
+ */
+
+import type { Flame, FlameParams } from '../flame/flame.js';
+import { native } from '../native.js';
+import { awaitNative, toNdarray } from '../ops.js';
+import { avatarGaussiansInput, type AvatarGaussians } from '../rig/local-gaussians.js';
+import { rasterSettingsInput, type RasterizeOptions, type RasterizeResult } from './rasterize.js';
+import type { NdArray } from 'ndarray';
+
+/** What to render: a head model, one frame of its parameters, and the Gaussians on it. */
+export interface RenderHeadInput {
+  flame: Flame;
+  /** One frame: vectors ([D]) or a batch of one ([1, D]). */
+  params: FlameParams;
+  gaussians: AvatarGaussians;
+}
+
+/**
+ * Renders rigged Gaussians on a posed FLAME head.
+ *
+ * @returns The rasterizer's outputs and the posed vertices [V, 3].
+ */
+export async function renderHead(
+  input: RenderHeadInput,
+  options: RasterizeOptions,
+): Promise<RasterizeResult & { vertices: NdArray<Float32Array> }> {
+  const { flame } = input;
+  const gaussians = avatarGaussiansInput(input.gaussians, flame.faceCount);
+  const raw = await awaitNative(
+    native().renderHead({
+      model: flame.nativeModel(),
+      params: flame.nativeParams(input.params),
+      gaussians,
+      ...rasterSettingsInput(options),
+    }),
+    options.signal,
+  );
+  return {
+    image: toNdarray(raw.image),
+    alpha: toNdarray(raw.alpha),
+    depth: toNdarray(raw.depth),
+    radii: toNdarray<Int32Array>(raw.radii),
+    vertices: toNdarray(raw.vertices),
+  };
+}

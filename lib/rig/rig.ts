@@ -1,0 +1,90 @@
+/**
+ * Triangle frames and rigging (GGTalker eq. 7, as GaussianAvatars defines it), native and
+ * differentiable.
+ *
+ * @module
+ */
+
+import type { NdArray } from 'ndarray';
+
+import { native } from '../native.js';
+import { awaitNative, toNdarrays } from '../ops.js';
+import { toFloat32Tensor, toInt32Tensor, type ArrayLike, type Dims } from '../validate.js';
+import { localGaussiansInput, type LocalGaussians } from './local-gaussians.js';
+
+/** Per-triangle frames of meshes. */
+export interface TriangleFrames {
+  /** Centroids, [T, F, 3]. */
+  origin: NdArray<Float32Array>;
+  /** Rotations, columns (edge, normal, edge x normal...), [T, F, 3, 3]. */
+  rotation: NdArray<Float32Array>;
+  /** Scale k = (|v1 - v0| + |a2 . (v2 - v0)|) / 2, [T, F]. */
+  scale: NdArray<Float32Array>;
+}
+
+/** World-space Gaussians, per frame. */
+export interface RiggedGaussians {
+  /** [T, N, 3]. */
+  means: NdArray<Float32Array>;
+  /** [T, N, 3]. */
+  scales: NdArray<Float32Array>;
+  /** [T, N, 4], (w, x, y, z). */
+  quats: NdArray<Float32Array>;
+}
+
+function meshInput(vertices: ArrayLike, faces: ArrayLike, dims: Dims) {
+  const v = toFloat32Tensor('vertices', vertices, ['T', 'V', 3], dims);
+  return { vertices: v, faces: toInt32Tensor('faces', faces, ['F', 3], dims, { min: 0, max: dims.V! }) };
+}
+
+/**
+ * Frames of every triangle: origin = centroid; a0 = normalize(v1 - v0); a1 = normalize(a0 x
+ * (v2 - v0)) (the normal); a2 = -normalize(a1 x a0); R = [a0 a1 a2]; k as above.
+ *
+ * @param vertices - [T, V, 3].
+ * @param faces - int32 [F, 3].
+ */
+export async function triangleFrames(vertices: ArrayLike, faces: ArrayLike): Promise<TriangleFrames> {
+  const raw = await awaitNative(native().triangleFrames(meshInput(vertices, faces, {})), undefined);
+  return toNdarrays(raw) as unknown as TriangleFrames;
+}
+
+/**
+ * Places local Gaussians on posed meshes: mean = anchor + k R offset, scale = k exp(logScale),
+ * rotation = q(R) ⊗ quat.
+ *
+ * @param vertices - [T, V, 3].
+ * @param faces - int32 [F, 3].
+ */
+export async function rigGaussians(vertices: ArrayLike, faces: ArrayLike, gaussians: LocalGaussians): Promise<RiggedGaussians> {
+  const dims: Dims = {};
+  const mesh = meshInput(vertices, faces, dims);
+  const input = { ...mesh, gaussians: localGaussiansInput(gaussians, dims.F!) };
+  const raw = await awaitNative(native().rigGaussians(input), undefined);
+  return toNdarrays(raw) as unknown as RiggedGaussians;
+}
+
+/**
+ * {@link rigGaussians} with gradients of L = Σ means·W_m + Σ scales·W_s + Σ quats·W_q with
+ * respect to the vertices and the local attributes (offset, logScale, quat).
+ */
+export async function rigGaussiansWithGradients(
+  vertices: ArrayLike,
+  faces: ArrayLike,
+  gaussians: LocalGaussians,
+  outputGrads: { means?: ArrayLike; scales?: ArrayLike; quats?: ArrayLike },
+): Promise<RiggedGaussians & { grads: { vertices: NdArray<Float32Array>; offset: NdArray<Float32Array>; logScale: NdArray<Float32Array>; quat: NdArray<Float32Array> } }> {
+  const dims: Dims = {};
+  const mesh = meshInput(vertices, faces, dims);
+  const grads: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(outputGrads)) {
+    if (value !== undefined) grads[name] = toFloat32Tensor(`outputGrads.${name}`, value, ['T', 'N', name === 'quats' ? 4 : 3], dims);
+  }
+  const input = { ...mesh, gaussians: localGaussiansInput(gaussians, dims.F!, dims), outputGrads: grads };
+  const raw = await awaitNative(native().rigGaussians(input), undefined);
+  const g = raw.grads;
+  return {
+    ...(toNdarrays({ means: raw.means, scales: raw.scales, quats: raw.quats }) as unknown as RiggedGaussians),
+    grads: toNdarrays({ vertices: g.vertices, offset: g.gaussians.offset, logScale: g.gaussians.logScale, quat: g.gaussians.quat }),
+  };
+}
