@@ -125,3 +125,84 @@ export function randomFlameModel(seed: number, V = 40, S = 4, E = 3): FlameModel
     landmarks: { faceIdx: Int32Array.from([0, 5, 9]), bary: Float32Array.from([0.2, 0.3, 0.5, 1, 0, 0, 0.1, 0.1, 0.8]) },
   };
 }
+
+// ---- Rigging (DESIGN.md §3), float64 -------------------------------------------------------
+
+const sub = (a: V3, b: V3): V3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+const cross = (a: V3, b: V3): V3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const dot = (a: V3, b: V3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+const unit = (a: V3): V3 => {
+  const n = Math.hypot(...a);
+  return [a[0] / n, a[1] / n, a[2] / n];
+};
+
+export interface RefFrame {
+  origin: V3;
+  r: M3; // columns a0, a1, a2
+  k: number;
+}
+
+export function frameReference(v0: V3, v1: V3, v2: V3): RefFrame {
+  const a0 = unit(sub(v1, v0));
+  const a1 = unit(cross(a0, sub(v2, v0)));
+  const a2n = unit(cross(a1, a0));
+  const a2: V3 = [-a2n[0], -a2n[1], -a2n[2]];
+  const origin: V3 = [0, 1, 2].map((c) => (v0[c]! + v1[c]! + v2[c]!) / 3) as V3;
+  const r = [0, 1, 2].map((i) => [a0[i]!, a1[i]!, a2[i]!]);
+  const k = 0.5 * (Math.hypot(...sub(v1, v0)) + Math.abs(dot(a2, sub(v2, v0))));
+  return { origin, r, k };
+}
+
+/** Quaternion (w, x, y, z), w >= 0, of a rotation matrix (classic trace / largest-diagonal branches). */
+export function quatOfMatrix(m: M3): number[] {
+  const tr = m[0]![0]! + m[1]![1]! + m[2]![2]!;
+  let q: number[];
+  if (tr > 0) {
+    const s = 2 * Math.sqrt(tr + 1);
+    q = [s / 4, (m[2]![1]! - m[1]![2]!) / s, (m[0]![2]! - m[2]![0]!) / s, (m[1]![0]! - m[0]![1]!) / s];
+  } else if (m[0]![0]! > m[1]![1]! && m[0]![0]! > m[2]![2]!) {
+    const s = 2 * Math.sqrt(1 + m[0]![0]! - m[1]![1]! - m[2]![2]!);
+    q = [(m[2]![1]! - m[1]![2]!) / s, s / 4, (m[0]![1]! + m[1]![0]!) / s, (m[0]![2]! + m[2]![0]!) / s];
+  } else if (m[1]![1]! > m[2]![2]!) {
+    const s = 2 * Math.sqrt(1 + m[1]![1]! - m[0]![0]! - m[2]![2]!);
+    q = [(m[0]![2]! - m[2]![0]!) / s, (m[0]![1]! + m[1]![0]!) / s, s / 4, (m[1]![2]! + m[2]![1]!) / s];
+  } else {
+    const s = 2 * Math.sqrt(1 + m[2]![2]! - m[0]![0]! - m[1]![1]!);
+    q = [(m[1]![0]! - m[0]![1]!) / s, (m[0]![2]! + m[2]![0]!) / s, (m[1]![2]! + m[2]![1]!) / s, s / 4];
+  }
+  return q[0]! < 0 ? q.map((x) => -x) : q;
+}
+
+export function quatMultiply(a: number[], b: number[]): number[] {
+  const [aw, ax, ay, az] = a as [number, number, number, number];
+  const [bw, bx, by, bz] = b as [number, number, number, number];
+  return [
+    aw * bw - ax * bx - ay * by - az * bz,
+    aw * bx + ax * bw + ay * bz - az * by,
+    aw * by - ax * bz + ay * bw + az * bx,
+    aw * bz + ax * by - ay * bx + az * bw,
+  ];
+}
+
+export interface RefLocal {
+  face: number;
+  bary?: V3;
+  offset: V3;
+  logScale: V3;
+  quat: number[];
+}
+
+/** Rigs one Gaussian on a mesh (vertices [V][3], faces flat [F*3]). */
+export function rigReference(vertices: V3[], faces: ArrayLike<number>, g: RefLocal): { mean: V3; scale: V3; quat: number[] } {
+  const [i0, i1, i2] = [faces[3 * g.face]!, faces[3 * g.face + 1]!, faces[3 * g.face + 2]!];
+  const f = frameReference(vertices[i0]!, vertices[i1]!, vertices[i2]!);
+  const anchor = g.bary
+    ? ([0, 1, 2].map((c) => g.bary![0] * vertices[i0]![c]! + g.bary![1] * vertices[i1]![c]! + g.bary![2] * vertices[i2]![c]!) as V3)
+    : f.origin;
+  const ro = apply(f.r, g.offset);
+  return {
+    mean: [0, 1, 2].map((c) => anchor[c]! + f.k * ro[c]!) as V3,
+    scale: g.logScale.map((s) => f.k * Math.exp(s)) as V3,
+    quat: quatMultiply(quatOfMatrix(f.r), g.quat),
+  };
+}
