@@ -1,8 +1,9 @@
 // Benchmarks: `npm run bench -- <suite> [--reps N] [--cases a,b]`. Each suite prints one JSON
 // object per line on stdout (progress goes to stderr).
 import { rasterizerBench } from './rasterizer.js';
+import { rigBench } from './rig.js';
 
-const suites: Record<string, (args: BenchArgs) => Promise<void>> = { rasterizer: rasterizerBench };
+const suites: Record<string, (args: BenchArgs) => Promise<void>> = { rasterizer: rasterizerBench, rig: rigBench };
 
 export interface BenchArgs {
   reps?: number;

@@ -121,8 +121,9 @@ FlameOutput flame_forward(const FlameModelTensors& m, const FlameParams& p) {
   // Linear blend skinning.
   auto [posed_joints, a] = rigid_transforms(rot, joints, m.parents);
   const at::Tensor blended = at::einsum("vj,tjrc->tvrc", {m.lbs_weights, a});  // [T, V, 3, 4]
-  const at::Tensor homogeneous = at::cat({posed_rest, at::ones({t, v, 1}, opts)}, 2).unsqueeze(-1);
-  at::Tensor vertices = at::matmul(blended, homogeneous).squeeze(-1);           // [T, V, 3]
+  // blended [R | t] applied to each vertex as a multiply-sum (a batched matmul of V tiny
+  // matrices costs a BLAS call per vertex).
+  at::Tensor vertices = (blended.slice(3, 0, 3) * posed_rest.unsqueeze(2)).sum(-1) + blended.select(3, 3);  // [T, V, 3]
   const at::Tensor translation = frames_of(p.translation, t, 3, "translation", opts).unsqueeze(1);
   vertices = vertices + translation;
 

@@ -55,7 +55,9 @@ RiggedGaussians rig_gaussians(const at::Tensor& vertices, const at::Tensor& face
     anchor = frames.origin.index_select(1, face);
   }
   RiggedGaussians out;
-  out.means = anchor + k.unsqueeze(-1) * at::matmul(r, g.offset.unsqueeze(0).unsqueeze(-1)).squeeze(-1);
+  // R offset as a broadcast multiply-sum: a batched matmul of N 3x3 matrices costs a BLAS
+  // call per matrix.
+  out.means = anchor + k.unsqueeze(-1) * (r * g.offset.unsqueeze(0).unsqueeze(-2)).sum(-1);
   out.scales = k.unsqueeze(-1) * g.log_scale.exp().unsqueeze(0);
   out.quats = quaternion_multiply(matrix_to_quaternion(r), g.quat.unsqueeze(0));
   return out;
