@@ -16,6 +16,8 @@
 #include "render/bench_scenes.h"
 #include "render/rasterize.h"
 #include "render/reference_rasterize.h"
+#include "rig/flame.h"
+#include "rig/rig.h"
 
 #ifdef GGT_WITH_CUDA
 #include <c10/cuda/CUDAFunctions.h>
@@ -96,6 +98,36 @@ void compare(const std::string& label, const GaussianScene& s, const at::Device&
   }
 }
 
+// FLAME forward + rigging on `device` for a random FLAME-format model; returns the rigged
+// means, scales, quats and the gradient of a weighted sum to the jaw pose and offsets.
+std::vector<at::Tensor> rig_run(const at::Device& device) {
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(11);
+  const int64_t v = 300, f = 500, n = 2000;
+  ggt::rig::FlameModelTensors m;
+  m.v_template = at::randn({v, 3}, gen) * 0.1;
+  m.shapedirs = at::randn({v, 3, 10}, gen) * 0.01;
+  m.exprdirs = at::randn({v, 3, 5}, gen) * 0.01;
+  m.posedirs = at::randn({v, 3, 36}, gen) * 0.001;
+  m.j_regressor = at::softmax(at::randn({5, v}, gen), 1);
+  m.lbs_weights = at::softmax(at::randn({v, 5}, gen) * 3, 1);
+  m.parents = {-1, 0, 1, 1, 1};
+  const at::Tensor faces = at::randint(0, v, {f, 3}, gen, at::kLong);
+  ggt::rig::LocalGaussians g{at::randint(0, f, {n}, gen, at::kLong), at::Tensor(), at::randn({n, 3}, gen) * 0.3,
+                             at::randn({n, 3}, gen) * 0.3 - 1, at::randn({n, 4}, gen)};
+  ggt::rig::FlameParams p;
+  p.jaw = (at::randn({4, 3}, gen) * 0.3).to(device).requires_grad_(true);
+  p.expr = (at::randn({4, 5}, gen)).to(device);
+  for (at::Tensor* t : {&m.v_template, &m.shapedirs, &m.exprdirs, &m.posedirs, &m.j_regressor, &m.lbs_weights})
+    *t = t->to(device);
+  for (at::Tensor* t : {&g.face, &g.offset, &g.log_scale, &g.quat}) *t = t->to(device);
+  g.offset.requires_grad_(true);
+  const ggt::rig::FlameOutput out = ggt::rig::flame_forward(m, p);
+  const ggt::rig::RiggedGaussians r = ggt::rig::rig_gaussians(out.vertices, faces.to(device), g);
+  const at::Tensor w = at::randn(r.means.sizes(), gen).to(device);
+  ((r.means * w).sum() + r.scales.sum() + r.quats.sum()).backward();
+  return {r.means, r.scales, r.quats, p.jaw.grad(), g.offset.grad()};
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -149,6 +181,10 @@ int main(int argc, char** argv) {
       const at::Device cuda(at::kCUDA, 0);
       compare("cuda vs cpu (small)", make_bench_scene("small", 4), cuda, false, cpu, false, 1e-4, 1e-3);
       compare("cuda vs cpu (head)", make_bench_scene("head", 5), cuda, false, cpu, false, 1e-4, 1e-3);
+      const auto rig_cpu = rig_run(cpu), rig_cuda = rig_run(cuda);
+      const char* rig_names[5] = {"means", "scales", "quats", "d/djaw", "d/doffset"};
+      for (int i = 0; i < 5; ++i)
+        expect_close(std::string("flame+rig cuda vs cpu ") + rig_names[i], rig_cuda[i], rig_cpu[i], 1e-4);
     } else {
       std::printf("SKIP cuda checks: %s\n",
 #ifdef GGT_WITH_CUDA
