@@ -106,11 +106,11 @@ const ITEM_SIZES: { [D in StoredDtype]: number } = {
   bool: 1,
 };
 
-/** Every {@link NdDtype}, e.g. for messages and checks. */
-export const ND_DTYPES = Object.keys(ARRAY_TYPES) as NdDtype[];
+/** Every {@link NdDtype}, for messages. */
+const ND_DTYPES = Object.keys(ARRAY_TYPES) as NdDtype[];
 
 /** Whether the host stores numbers little-endian (every platform Node supports in practice). */
-const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * The number of elements of a shape (1 for the 0-d shape `[]`).
@@ -120,16 +120,6 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  */
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
-}
-
-/**
- * The size in bytes of one element of a stored dtype.
- *
- * @param dtype - The stored element type.
- * @returns 1, 2, 4 or 8.
- */
-export function itemSize(dtype: StoredDtype): number {
-  return ITEM_SIZES[dtype];
 }
 
 /**
@@ -154,7 +144,10 @@ export function storedByteLength(layout: Pick<StoredLayout, 'dtype' | 'shape'>):
  */
 export function decodeNdArray(bytes: Uint8Array, layout: StoredLayout): NdArrayData {
   const size = ITEM_SIZES[layout.dtype];
-  let own = bytes.slice(); // slice() copies into a new buffer at offset 0: aligned for any view
+  // A copy in a new buffer at offset 0, aligned for any view. (Not bytes.slice(): on a Node
+  // Buffer that returns a view of the same memory; and set() is a memcpy.)
+  let own = new Uint8Array(bytes.length);
+  own.set(bytes);
   if (size > 1 && layout.littleEndian !== HOST_LITTLE_ENDIAN) swapBytes(own, size);
   if (layout.fortranOrder && layout.shape.length > 1) own = fortranToC(own, size, layout.shape);
   const shape = [...layout.shape];

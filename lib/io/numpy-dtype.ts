@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { NdDtype, StoredDtype } from './ndarray-data.js';
+import { HOST_LITTLE_ENDIAN, type NdDtype, type StoredDtype } from './ndarray-data.js';
 
 /** A parsed type string: the element type and the byte order. */
 export interface NumpyType {
@@ -30,9 +30,6 @@ const TYPE_CODES: { readonly [code: string]: StoredDtype } = {
   u8: 'uint64',
   b1: 'bool',
 };
-
-/** Whether the host is little-endian, for numpy's `'='` (native) byte order. */
-const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Parses a numpy type string such as `'<f8'`, `'|b1'` or `'f4'`.

@@ -9,7 +9,7 @@
  */
 
 import { FormatError } from '../errors.js';
-import type { NdArrayData } from './ndarray-data.js';
+import { isNdArrayData, type NdArrayData } from './ndarray-data.js';
 import { NUMPY_GLOBALS } from './pickle-numpy.js';
 import {
   describePickled,
@@ -87,7 +87,7 @@ class PendingSparse extends PickleInstance {
     const dict = requireDict(state, `the state of ${this.typeName}`);
     const field = (key: string): NdArrayData => {
       const value = dict.get(key);
-      if (!isArray(value) || value.shape.length !== 1) {
+      if (!isNdArrayData(value) || value.shape.length !== 1) {
         fail(`expected '${key}' in the state of ${this.typeName} to be a 1-D numpy array, received ${describePickled(value)}`);
       }
       return value;
@@ -111,10 +111,6 @@ class PendingSparse extends PickleInstance {
     }
     return matrix;
   }
-}
-
-function isArray(value: unknown): value is NdArrayData {
-  return typeof value === 'object' && value !== null && 'dtype' in value && 'shape' in value && 'data' in value;
 }
 
 function numbersOf(array: NdArrayData, what: string): Float64Array {

@@ -1,15 +1,14 @@
 /**
  * The building blocks of the data-only unpickler's allow-list: the classes and functions a
  * pickle may name ({@link PickleGlobal}), the objects that wait for their state
- * ({@link PickleInstance}), and conversions of unpickled values with clear messages.
- *
- * Unpickled values: `None` → `null`, `bool` → boolean, `int` → number (bigint beyond 2^53),
- * `float` → number, `str`/`unicode` → string, Python 2 `str` → string of Latin-1 characters
- * (the `encoding='latin1'` convention), `bytes`/`bytearray` → `Uint8Array`, `tuple`/`list` →
- * array, `dict`/`OrderedDict` → `Map`, `set`/`frozenset` → `Set`.
+ * ({@link PickleInstance}), and conversions of unpickled values (as `pickle.ts` describes
+ * them) with clear messages.
  *
  * @module
  */
+
+import { latin1 } from './bytes.js';
+import { isNdArrayData } from './ndarray-data.js';
 
 /**
  * Malformed or unsupported data met while running a data constructor; the unpickler turns it
@@ -106,7 +105,7 @@ export function describePickled(value: unknown): string {
   if (value instanceof Set) return 'a set';
   if (value instanceof PickleGlobal) return value.qualifiedName;
   if (value instanceof PickleInstance) return `a ${value.typeName}`;
-  if (typeof value === 'object' && 'dtype' in value && 'shape' in value) return 'a numpy array';
+  if (isNdArrayData(value)) return `a numpy ${value.dtype} array of shape [${value.shape.join(', ')}]`;
   return 'an object';
 }
 
@@ -147,7 +146,7 @@ export function requireInt(value: unknown, what: string): number {
  */
 export function requireText(value: unknown, what: string): string {
   if (typeof value === 'string') return value;
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
+  if (value instanceof Uint8Array) return latin1(value);
   return fail(`expected ${what} to be a str, received ${describePickled(value)}`);
 }
 
@@ -162,12 +161,41 @@ export function requireText(value: unknown, what: string): string {
 export function requireBytes(value: unknown, what: string): Uint8Array {
   if (value instanceof Uint8Array) return value;
   if (typeof value === 'string') {
-    for (let i = 0; i < value.length; i++) {
-      if (value.charCodeAt(i) > 0xff) fail(`expected ${what} to be bytes, received a str with the non-Latin-1 character at ${i}`);
-    }
+    const source = latin1Sources.get(value);
+    if (source !== undefined) return source;
+    const wide = /[^\x00-\xff]/.exec(value);
+    if (wide !== null) fail(`expected ${what} to be bytes, received a str with the non-Latin-1 character at ${wide.index}`);
     return Buffer.from(value, 'latin1');
   }
   return fail(`expected ${what} to be bytes, received ${describePickled(value)}`);
+}
+
+/**
+ * The bytes behind the long Latin-1 strings of the pickle being read (Python 2 `str`s such as
+ * numpy's raw array data, tens of MB in FLAME), so that {@link requireBytes} hands them back
+ * instead of re-encoding the string, which costs as much as the rest of the unpickling.
+ * Unpickling is synchronous, so the entries of one pickle never meet those of another.
+ */
+const latin1Sources = new Map<string, Uint8Array>();
+
+/** Strings shorter than this are cheap to re-encode and not worth remembering. */
+const REMEMBERED_LENGTH = 4096;
+
+/**
+ * Runs `read` (one whole unpickling) with a way to remember which bytes a Latin-1 string was
+ * decoded from; forgets them all when it returns or throws.
+ *
+ * @param read - The unpickling, given `remember(text, bytes)`.
+ * @returns What `read` returns.
+ */
+export function withLatin1Sources<T>(read: (remember: (text: string, bytes: Uint8Array) => void) => T): T {
+  try {
+    return read((text, bytes) => {
+      if (text.length >= REMEMBERED_LENGTH) latin1Sources.set(text, bytes);
+    });
+  } finally {
+    latin1Sources.clear();
+  }
 }
 
 /**

@@ -24,9 +24,10 @@
  */
 
 import { FormatError } from '../errors.js';
+import { latin1, plainView } from './bytes.js';
 import type { NdArrayData } from './ndarray-data.js';
 import { resolveGlobal } from './pickle-globals.js';
-import { describePickled, PickleDataError, PickleGlobal, PickleInstance } from './pickle-objects.js';
+import { describePickled, PickleDataError, PickleGlobal, PickleInstance, withLatin1Sources } from './pickle-objects.js';
 import { decodeQuotedString, decodeRawUnicodeEscape, parseFloatLine, parseIntegerLine, toNumberIfSafe } from './pickle-text.js';
 import type { SparseMatrixData } from './sparse-matrix.js';
 
@@ -51,7 +52,7 @@ export type { NdArrayData, SparseMatrixData };
  * ```
  */
 export function unpickle(bytes: Uint8Array, path?: string): unknown {
-  return new Unpickler(bytes, path).load();
+  return withLatin1Sources((remember) => new Unpickler(bytes, path, remember).load());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -79,6 +80,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The pickle virtual machine, restricted to data. One instance per pickle. */
 class Unpickler {
+  private readonly bytes: Uint8Array;
   private readonly view: DataView;
   private pos = 0;
   /** Offset of the opcode being run, for messages. */
@@ -86,15 +88,18 @@ class Unpickler {
   private stack: unknown[] = [];
   private readonly metastack: unknown[][] = [];
   private readonly memo = new Map<number, unknown>();
-  /** Memo keys of each instance awaiting BUILD, so BUILD can replace it there too. */
+  /** Memo keys of each instance not yet built, so BUILD can replace it there too. */
   private readonly memoKeys = new Map<PickleInstance, number[]>();
   /** Instances that still need their BUILD, with where they were made. */
   private readonly unbuilt = new Map<PickleInstance, number>();
 
   constructor(
-    private readonly bytes: Uint8Array,
+    bytes: Uint8Array,
     private readonly path: string | undefined,
+    /** Records the bytes a Latin-1 string came from (see withLatin1Sources). */
+    private readonly remember: (text: string, bytes: Uint8Array) => void,
   ) {
+    this.bytes = plainView(bytes);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -113,7 +118,7 @@ class Unpickler {
         this.run(name);
       } catch (error) {
         // Data constructors know nothing of the file: add its path and the opcode's offset.
-        if (error instanceof PickleDataError || (error instanceof FormatError && error.path === undefined)) {
+        if (error instanceof PickleDataError) {
           throw this.error(error.message, error);
         }
         throw error;
@@ -167,7 +172,12 @@ class Unpickler {
         if (decoded === undefined) throw this.error(`expected a quoted string literal, received ${JSON.stringify(latin1(line))}`);
         return this.push(latin1(decoded));
       }
-      case 'BINSTRING': return this.push(latin1(this.readBytes(this.readInt32Length())));
+      case 'BINSTRING': {
+        const bytes = this.readBytes(this.readInt32Length());
+        const text = latin1(bytes);
+        this.remember(text, bytes);
+        return this.push(text);
+      }
       case 'SHORT_BINSTRING': return this.push(latin1(this.readBytes(this.readUint8())));
       case 'UNICODE': {
         const line = this.readLineBytes();
@@ -352,7 +362,7 @@ class Unpickler {
   private memoize(index: number): void {
     const value = this.top();
     this.memo.set(index, value);
-    if (value instanceof PickleInstance && this.unbuilt.has(value)) {
+    if (value instanceof PickleInstance) {
       this.memoKeys.set(value, [...(this.memoKeys.get(value) ?? []), index]);
     }
   }
@@ -501,9 +511,4 @@ class Unpickler {
       { path: this.path },
     );
   }
-}
-
-/** Bytes as a string of Latin-1 characters (Python 2 `str` under `encoding='latin1'`). */
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }

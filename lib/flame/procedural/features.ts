@@ -1,0 +1,145 @@
+/**
+ * The face's features as a height field over the blank: how far (metres, along the blank's
+ * outward normal) the skin stands out of the featureless head at a blank point. Each feature
+ * is an analytic bump or ridge in face coordinates (x across, y up), faded out behind the
+ * face so nothing leaks onto the back of the head. Eye sockets and eyelids are not here:
+ * they depend on the eyeball and live in eyelids.ts.
+ *
+ * @module
+ */
+
+import { bump, clamp, gauss, monotoneSpline, smax, smoothstep, type Vec3 } from './math.js';
+import { SPEC } from './spec.js';
+
+const { nose: N, mouth: M, brow: B } = SPEC;
+
+/** Front-of-the-face mask: 1 on the face, 0 from the ears back. */
+const frontMask = (p: Vec3): number => smoothstep(0.015, 0.05, p[2]);
+
+// ---------------------------------------------------------------------------------- nose
+
+/** Height of the nose's midline ridge over the blank, by y (nasion -> tip -> subnasale). */
+const noseRidge = monotoneSpline(
+  [N.subnasaleY - 0.002, N.subnasaleY, -0.0235, -0.018, -0.0125, N.tipY, -0.004, 0.0, 0.01, N.nasionY, 0.032],
+  [0, 0.0005, 0.0105, 0.0175, 0.0208, N.tipHeight, 0.0188, 0.0155, 0.0088, 0.0038, 0],
+);
+/** Half-width of the ridge's cross-section, by y. */
+const noseWidth = monotoneSpline([N.subnasaleY, -0.018, N.tipY, 0.0, 0.012, N.nasionY, 0.035], [0.0062, 0.0074, 0.0082, 0.0066, 0.0058, 0.006, 0.0075]);
+
+function noseHeight(x: number, y: number): number {
+  const w = noseWidth(y);
+  const ridge = noseRidge(y) * Math.exp(-0.5 * Math.abs(x / w) ** 2.4);
+  // The tip's rounded lobule sits on the ridge.
+  const tip = 0.0022 * bump(((x / 0.0072) ** 2) + ((y - N.tipY) / 0.0062) ** 2);
+  // Alae: rounded wings on either side of the tip, with a soft crease around them.
+  const ar2 = ((Math.abs(x) - N.alaX) / 0.0066) ** 2 + ((y - N.alaY) / 0.0058) ** 2;
+  const ala = N.alaHeight * (ar2 < 1 ? (1 - ar2) ** 0.55 : 0) - 0.0007 * gauss(((Math.sqrt(ar2) - 1.05) / 0.12) ** 2);
+  return smax(ridge + tip, ala, 0.0025);
+}
+
+// ---------------------------------------------------------------------------------- lips
+
+/** Upper vermilion border (with Cupid's bow) above the contact line, by |x|. */
+export function upperBorderY(ax: number): number {
+  const t = clamp(ax / M.cornerX, 0, 1);
+  const base = M.upperHeight * (1 - t ** 2.2) ** 0.75;
+  const bow = 0.0011 * gauss(((ax - 0.0056) / 0.0024) ** 2) - 0.0005 * gauss((ax / 0.0018) ** 2);
+  return M.y + base + bow * (1 - t);
+}
+
+/** Lower vermilion border below the contact line, by |x|. */
+export function lowerBorderY(ax: number): number {
+  const t = clamp(ax / M.cornerX, 0, 1);
+  return M.y - M.lowerHeight * (1 - t ** 2) ** 0.7;
+}
+
+/**
+ * Lip profiles: height over the blank along a normalised coordinate w that is 0 at the
+ * contact line, 1 at the vermilion border and 2 at the subnasale (upper) or the
+ * labiomental fold (lower). Both start at the same height at w = 0, so the lips meet.
+ */
+const upperProfile = monotoneSpline([0, 0.2, 0.42, 0.7, 1.0, 1.12, 1.5, 2.0], [0.0026, 0.0052, 0.0063, 0.0058, 0.0047, 0.0046, 0.003, 0.0]);
+const lowerProfile = monotoneSpline([0, 0.3, 0.55, 0.85, 1.0, 1.4, 2.0], [0.0026, 0.0058, 0.0064, 0.0049, 0.0036, 0.0008, -0.0012]);
+
+/** Normalised lip coordinate of (|x|, y): > 0 above the contact line, < 0 below. */
+export function lipCoordinate(ax: number, y: number): number {
+  if (y >= M.y) {
+    const border = upperBorderY(ax);
+    if (y <= border) return (y - M.y) / Math.max(border - M.y, 1e-6);
+    return 1 + Math.min((y - border) / (N.subnasaleY - border), 1);
+  }
+  const border = lowerBorderY(ax);
+  if (y >= border) return -(M.y - y) / Math.max(M.y - border, 1e-6);
+  return -1 - Math.min((border - y) / (border - M.foldY), 1);
+}
+
+function lipHeight(x: number, y: number): number {
+  const ax = Math.abs(x);
+  // Lateral taper: the vermilion thins to nothing at the corners; the skin above and
+  // below the lips fades a little further out, into the cheeks.
+  const t = clamp(ax / M.cornerX, 0, 1.5);
+  const taper = t < 1 ? Math.sqrt(1 - t * t) : 0;
+  const skinTaper = smoothstep(1.45, 0.55, t);
+  const w = lipCoordinate(ax, y);
+  let h: number;
+  if (w >= 0) h = w <= 1 ? taper * upperProfile(w) : lerpTaper(upperProfile(w), taper, skinTaper, w - 1);
+  else h = w >= -1 ? taper * lowerProfile(-w) : lerpTaper(lowerProfile(-w), taper, skinTaper, -w - 1);
+  // Philtrum: a shallow groove between two ridges, from the bow up to the nose.
+  const philtrum = smoothstep(0.9, 1.2, w) * smoothstep(2.0, 1.6, w) * (0.0005 * gauss(((ax - 0.0052) / 0.0018) ** 2) - 0.0005 * gauss((ax / 0.0022) ** 2));
+  // The corners sink into the cheeks (the modiolus).
+  const corner = -0.0016 * gauss(((ax - M.cornerX) / 0.0038) ** 2 + ((y - M.y) / 0.0045) ** 2);
+  return h + philtrum + corner;
+}
+
+/** Skin heights outside the vermilion blend from the lip's taper to the wider skin taper. */
+function lerpTaper(h: number, taper: number, skinTaper: number, s: number): number {
+  const k = smoothstep(0, 0.35, s);
+  return h * (taper + (skinTaper - taper) * k);
+}
+
+// ---------------------------------------------------------------------------- the rest
+
+/** Brow ridge: arches up laterally, joins across the glabella. */
+function browHeight(x: number, y: number): number {
+  const ax = Math.abs(x);
+  const yc = B.y + 0.004 * (ax / 0.05) ** 2;
+  return B.height * gauss(((y - yc) / B.width) ** 2) * smoothstep(B.lateralEnd, B.lateralEnd - 0.015, ax);
+}
+
+function faceHeight(x: number, y: number): number {
+  const ax = Math.abs(x);
+  const cheekbone = 0.0042 * gauss(((ax - 0.05) / 0.013) ** 2 + ((y - 0.001) / 0.0085) ** 2);
+  const cheek = 0.0022 * gauss(((ax - 0.034) / 0.014) ** 2 + ((y + 0.02) / 0.012) ** 2);
+  // Nasolabial fold: a groove from beside the ala to beside the mouth corner.
+  const nl = segmentDistance(ax, y, 0.0205, -0.021, 0.0325, -0.057);
+  const fold = (-0.0011 * gauss((nl.d / 0.0022) ** 2) + 0.0007 * gauss(((nl.d - 0.004) / 0.003) ** 2)) * smoothstep(1.15, 0.9, nl.t) * smoothstep(-0.15, 0.1, nl.t);
+  const chin = 0.0032 * gauss((x / 0.0115) ** 2 + ((y - SPEC.chin.y) / 0.0085) ** 2);
+  const temple = -0.0022 * gauss(((ax - 0.066) / 0.012) ** 2 + ((y - 0.035) / 0.016) ** 2);
+  const boss = 0.0016 * gauss(((ax - 0.023) / 0.016) ** 2 + ((y - 0.075) / 0.014) ** 2);
+  return cheekbone + cheek + fold + chin + temple + boss;
+}
+
+/** Distance from (x, y) to the segment a-b, and the projection parameter t along it. */
+function segmentDistance(x: number, y: number, ax: number, ay: number, bx: number, by: number): { d: number; t: number } {
+  const [dx, dy] = [bx - ax, by - ay];
+  const t = ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy);
+  const tc = clamp(t, 0, 1);
+  return { d: Math.hypot(x - ax - dx * tc, y - ay - dy * tc), t };
+}
+
+/** Jaw angle prominence, in 3D (it sits on the side of the head). */
+function jawAngleHeight(p: Vec3): number {
+  const ax = Math.abs(p[0]);
+  return 0.0028 * gauss(((ax - 0.05) / 0.012) ** 2 + ((p[1] + 0.072) / 0.012) ** 2 + ((p[2] + 0.002) / 0.014) ** 2);
+}
+
+/**
+ * Height of the skin over the blank point p (metres along the blank normal), for the
+ * canonical face.
+ */
+export function featureHeight(p: Vec3): number {
+  const [x, y] = [p[0], p[1]];
+  const front = frontMask(p);
+  const face = front > 0 ? front * (noseHeight(x, y) + lipHeight(x, y) + browHeight(x, y) + faceHeight(x, y)) : 0;
+  return face + jawAngleHeight(p);
+}

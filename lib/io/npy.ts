@@ -1,0 +1,176 @@
+/**
+ * numpy's `.npy` (one array) and `.npz` (a ZIP of `.npy` files, as `np.savez` and
+ * `np.savez_compressed` write) formats.
+ *
+ * Reading accepts format versions 1.0, 2.0 and 3.0, C and Fortran order, little- and
+ * big-endian bool, int, uint and float dtypes (`'<f4'`, `'<f8'`, `'<i4'`, `'<i8'`, `'<u4'`,
+ * `'|u1'`, `'|b1'`...; float16 is widened to float32), and stored or deflated `.npz` entries.
+ * Object (pickled), structured and string arrays are refused. Writing produces version 1.0
+ * (2.0 when the header needs it), little-endian, C order, and `.npz` files of stored entries.
+ *
+ * @module
+ */
+
+import { readFile } from 'node:fs/promises';
+import { FormatError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
+import { latin1, plainView } from './bytes.js';
+import {
+  decodeNdArray,
+  encodeNdArray,
+  namedArrays,
+  requireNdArrayData,
+  storedByteLength,
+  type NdArrayData,
+} from './ndarray-data.js';
+import { formatNpyHeader, parseNpyHeader } from './npy-header.js';
+import { numpyTypeString, parseNumpyType } from './numpy-dtype.js';
+import { encodeZip, readZip } from './zip.js';
+
+export type { NdArrayData };
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
+/** numpy aligns the data to 64 bytes (the header is padded with spaces). */
+const ALIGNMENT = 64;
+
+/**
+ * Parses a `.npy` file.
+ *
+ * @param bytes - The file's contents.
+ * @param path - The file it came from (or `archive.npz/name.npy`), for messages.
+ * @returns The array, C order, host byte order.
+ * @throws {@link FormatError} for a bad magic or version, an unparsable header, an
+ *   unsupported dtype, or data of the wrong length.
+ *
+ * @example
+ * ```ts
+ * const a = parseNpy(await readFile('weights.npy')); // { dtype: 'float32', shape: [5023, 5], data }
+ * ```
+ */
+export function parseNpy(bytes: Uint8Array, path?: string): NdArrayData {
+  const data = plainView(bytes);
+  const fail = (message: string): never => {
+    throw new FormatError(message, { path });
+  };
+  if (data.length < 10 || !MAGIC.every((b, i) => data[i] === b)) fail('not a .npy file: expected the magic "\\x93NUMPY"');
+  const major = data[6]!;
+  const minor = data[7]!;
+  if (major < 1 || major > 3 || minor !== 0) fail(`unsupported .npy format version ${major}.${minor} (expected 1.0, 2.0 or 3.0)`);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const lengthSize = major === 1 ? 2 : 4;
+  if (data.length < 8 + lengthSize) fail('truncated .npy file: the header length is missing');
+  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const dataStart = 8 + lengthSize + headerLength;
+  if (dataStart > data.length) fail(`truncated .npy file: the header needs ${headerLength} bytes, only ${data.length - 8 - lengthSize} remain`);
+  const headerBytes = data.subarray(8 + lengthSize, dataStart);
+  const text = major === 3 ? Buffer.from(headerBytes).toString('utf8') : latin1(headerBytes);
+  const header = parseNpyHeader(text);
+  if (typeof header === 'string') return fail(`malformed .npy header: ${header}`);
+  const type = parseNumpyType(header.descr);
+  if (type === undefined) {
+    const kind = header.descr.replace(/^[<>|=]/, '')[0];
+    const why = kind === 'O' ? 'object arrays hold pickles, which are not loaded' : 'only bool, int, uint and float arrays are';
+    return fail(`unsupported .npy dtype '${header.descr}' (${why})`);
+  }
+  const expected = storedByteLength({ dtype: type.dtype, shape: header.shape });
+  const received = data.length - dataStart;
+  if (received !== expected) {
+    fail(`expected ${expected} bytes of '${header.descr}' data for shape (${header.shape.join(', ')}), received ${received}`);
+  }
+  return decodeNdArray(data.subarray(dataStart), {
+    dtype: type.dtype,
+    shape: header.shape,
+    littleEndian: type.littleEndian,
+    fortranOrder: header.fortranOrder,
+  });
+}
+
+/**
+ * Encodes an array as a `.npy` file (version 1.0, or 2.0 when its header exceeds 64 KiB),
+ * little-endian, C order, data aligned to 64 bytes as numpy writes it.
+ *
+ * @param array - The array.
+ * @returns The file's contents.
+ * @throws {@link ValidationError} when `array` is not a consistent {@link NdArrayData}.
+ */
+export function encodeNpy(array: NdArrayData): Uint8Array {
+  requireNdArrayData('array', array);
+  const dict = formatNpyHeader({ descr: numpyTypeString(array.dtype), fortranOrder: false, shape: array.shape });
+  // Pad with spaces so that magic + version + length + header + '\n' is a multiple of 64.
+  const padded = (lengthSize: number): string => {
+    const unpadded = 8 + lengthSize + dict.length + 1;
+    return `${dict}${' '.repeat((ALIGNMENT - (unpadded % ALIGNMENT)) % ALIGNMENT)}\n`;
+  };
+  // Version 1.0 stores the header length in 2 bytes; 2.0 (numpy >= 1.9) in 4.
+  const lengthSize = padded(2).length > 0xffff ? 4 : 2;
+  const header = padded(lengthSize);
+  const body = encodeNdArray(array);
+  const out = new Uint8Array(8 + lengthSize + header.length + body.length);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC);
+  out[6] = lengthSize === 2 ? 1 : 2;
+  if (lengthSize === 2) view.setUint16(8, header.length, true);
+  else view.setUint32(8, header.length, true);
+  out.set(Buffer.from(header, 'latin1'), 8 + lengthSize);
+  out.set(body, 8 + lengthSize + header.length);
+  return out;
+}
+
+/**
+ * Parses a `.npz` archive.
+ *
+ * @param bytes - The archive's contents.
+ * @param path - The file it came from, for messages.
+ * @returns The arrays by name, without the `.npy` suffix, in archive order.
+ * @throws {@link FormatError} for a malformed archive (zip64 included), an entry that is not
+ *   a `.npy` file, or a malformed `.npy` entry (named as `path/entry.npy`).
+ */
+export function parseNpz(bytes: Uint8Array, path?: string): Map<string, NdArrayData> {
+  const arrays = new Map<string, NdArrayData>();
+  for (const entry of readZip(bytes, path)) {
+    if (!entry.name.endsWith('.npy')) {
+      throw new FormatError(`expected every entry of the .npz archive to be a .npy array, received ${JSON.stringify(entry.name)}`, { path });
+    }
+    arrays.set(entry.name.slice(0, -4), parseNpy(entry.data, `${path ?? '.npz'}/${entry.name}`));
+  }
+  return arrays;
+}
+
+/**
+ * Reads a `.npz` file (what `np.savez` / `np.savez_compressed` write).
+ *
+ * @param path - The file.
+ * @returns The arrays by name, without the `.npy` suffix.
+ * @throws {@link FormatError} as {@link parseNpz} does; file-system errors as `readFile` does.
+ */
+export async function readNpz(path: string): Promise<Map<string, NdArrayData>> {
+  return parseNpz(await readFile(path), path);
+}
+
+/**
+ * Encodes arrays as a `.npz` archive of stored entries, readable by `np.load`.
+ *
+ * @param arrays - The arrays by name (`.npy` is appended to each name).
+ * @returns The archive's contents.
+ * @throws {@link ValidationError} for an inconsistent array, or an archive that would need zip64.
+ */
+export function encodeNpz(arrays: Readonly<Record<string, NdArrayData>> | ReadonlyMap<string, NdArrayData>): Uint8Array {
+  return encodeZip(namedArrays('arrays', arrays).map(([name, array]) => ({ name: `${name}.npy`, data: encodeNpy(array) })));
+}
+
+/**
+ * Writes arrays to a `.npz` file, atomically (the previous file stays whole until the new one
+ * is complete).
+ *
+ * @param path - The file to write.
+ * @param arrays - The arrays by name (`.npy` is appended to each name).
+ * @throws {@link ValidationError} as {@link encodeNpz} does; file-system errors as writing does.
+ *
+ * @example
+ * ```ts
+ * await writeNpz('params.npz', { expr: { dtype: 'float32', shape: [100], data: expr } });
+ * ```
+ */
+export async function writeNpz(path: string, arrays: Readonly<Record<string, NdArrayData>> | ReadonlyMap<string, NdArrayData>): Promise<void> {
+  await writeFileAtomic(path, encodeNpz(arrays));
+}
