@@ -265,7 +265,7 @@ describe('encodePly validation', () => {
   it('rejects inconsistent lengths, naming the field and its shape', () => {
     expect(message((c) => (c.sh = new Float32Array(12)))).toBe('expected cloud.sh to hold 48 values for shape [4, 4, 3], received 12');
     expect(message((c) => (c.count = 5))).toBe('expected cloud.means to hold 15 values for shape [5, 3], received 12');
-    expect(message((c) => (c.quats = new Float32Array(12)))).toBe('expected cloud.quats to hold 16 float32 values for shape [4, 4], received 12');
+    expect(message((c) => (c.quats = new Float32Array(12)))).toBe('expected cloud.quats to hold 16 values for shape [4, 4], received 12');
   });
 
   it('rejects bad degrees, counts, dtypes and values', () => {
