@@ -21,6 +21,7 @@ export { FLAME_JOINTS, type FlameLandmarks, type FlameModel, type FlameUv } from
 export { lookAt, type Camera, type Matrix4Input } from './render/camera.js';
 export { renderHead, type RenderHeadInput } from './render/render-head.js';
 export type { AvatarGaussians, LocalGaussians } from './rig/local-gaussians.js';
+export { gaussiansOnMesh, SH_C0, type MeshGaussiansOptions } from './rig/mesh-gaussians.js';
 export { rigGaussians, rigGaussiansWithGradients, triangleFrames, type RiggedGaussians, type TriangleFrames } from './rig/rig.js';
 export { sampleUvGaussians, UV_MAP_CHANNELS, uvLayout, type UvGaussians, type UvLayout } from './rig/uv.js';
 export {
