@@ -64,9 +64,17 @@ export function lidRowOffset(u: number, k: number, side: 1 | -1, s: LidState): n
   return (side > 0 ? m.upper : m.lower) * fade;
 }
 
-/** Skin thickness over the eyeball `k` rows from the lid margin: thin at the margin. */
-export function lidThickness(k: number): number {
-  return E.marginGap + (E.lidThickness - E.marginGap) * Math.min(k, 2) / 2;
+/** Extra lid thickness at the eye's corners, where the fissure reaches past the eyeball's rim. */
+const CORNER_THICKENING = 0.0016;
+
+/**
+ * Skin thickness over the eyeball `k` rows from the lid margin, at fraction u along the
+ * fissure: thin at the margin, thicker towards the corners (which lie beyond the eyeball's
+ * silhouette, so the skin there has to stand off the eyeball to reach them).
+ */
+export function lidThickness(k: number, u: number): number {
+  const rows = E.marginGap + ((E.lidThickness - E.marginGap) * Math.min(k, 2)) / 2;
+  return rows + CORNER_THICKENING * (1 - arch(u, 0.5)) ** 3;
 }
 
 /**
@@ -89,10 +97,10 @@ export function applyEyeSocket(p: Vec3, centre: Vec3, side: 1 | -1, thickness: n
   const rho = Math.hypot(ex, ey);
   if (rho > 2.2) return p;
   const floor = centre[2] + S.floor + S.rise * Math.max(rho - 1, 0) ** 2;
-  let z = smin(p[2], floor, 0.003);
+  let z = smin(p[2], floor, 0.004);
   const rl = E.radius + thickness;
   const r2 = dx * dx + dy * dy;
-  if (r2 < rl * rl) z = smax(z, centre[2] + Math.sqrt(rl * rl - r2), 0.0018);
+  if (r2 < rl * rl) z = smax(z, centre[2] + Math.sqrt(rl * rl - r2), 0.003);
   // A faint tear trough under the lower lid.
   z -= 0.0006 * gauss(((dy + 0.0125) / 0.0025) ** 2 + (dx / 0.012) ** 2);
   return [p[0], p[1], z];

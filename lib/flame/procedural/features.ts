@@ -8,7 +8,7 @@
  * @module
  */
 
-import { bump, clamp, gauss, monotoneSpline, smax, smoothstep, type Vec3 } from './math.js';
+import { add, bump, clamp, dot, gauss, monotoneSpline, norm, scale, smax, smoothstep, sub, type Vec3 } from './math.js';
 import { SPEC } from './spec.js';
 
 const { nose: N, mouth: M, brow: B } = SPEC;
@@ -20,19 +20,20 @@ const frontMask = (p: Vec3): number => smoothstep(0.015, 0.05, p[2]);
 
 /** Height of the nose's midline ridge over the blank, by y (nasion -> tip -> subnasale). */
 const noseRidge = monotoneSpline(
-  [N.subnasaleY - 0.002, N.subnasaleY, -0.0235, -0.018, -0.0125, N.tipY, -0.004, 0.0, 0.01, N.nasionY, 0.032],
-  [0, 0.0005, 0.0105, 0.0175, 0.0208, N.tipHeight, 0.0188, 0.0155, 0.0088, 0.0038, 0],
+  [N.subnasaleY - 0.002, N.subnasaleY, -0.0255, -0.021, -0.016, N.tipY, -0.006, 0.0, 0.012, N.nasionY, 0.034],
+  [0, 0.0005, 0.009, 0.016, 0.0205, N.tipHeight, 0.0212, 0.0185, 0.011, 0.0042, 0],
 );
 /** Half-width of the ridge's cross-section, by y. */
-const noseWidth = monotoneSpline([N.subnasaleY, -0.018, N.tipY, 0.0, 0.012, N.nasionY, 0.035], [0.0062, 0.0074, 0.0082, 0.0066, 0.0058, 0.006, 0.0075]);
+const noseWidth = monotoneSpline([N.subnasaleY, -0.02, N.tipY, -0.002, 0.01, N.nasionY, 0.036], [0.0058, 0.0072, 0.0078, 0.006, 0.0048, 0.0052, 0.0075]);
 
-function noseHeight(x: number, y: number): number {
+/** Height of the nose over the blank at face coordinates (x, y). */
+export function noseHeight(x: number, y: number): number {
   const w = noseWidth(y);
-  const ridge = noseRidge(y) * Math.exp(-0.5 * Math.abs(x / w) ** 2.4);
+  const ridge = noseRidge(y) * Math.exp(-0.5 * Math.abs(x / w) ** 2.8);
   // The tip's rounded lobule sits on the ridge.
-  const tip = 0.0022 * bump(((x / 0.0072) ** 2) + ((y - N.tipY) / 0.0062) ** 2);
+  const tip = 0.0022 * bump(((x / 0.0068) ** 2) + ((y - N.tipY) / 0.0058) ** 2);
   // Alae: rounded wings on either side of the tip, with a soft crease around them.
-  const ar2 = ((Math.abs(x) - N.alaX) / 0.0066) ** 2 + ((y - N.alaY) / 0.0058) ** 2;
+  const ar2 = ((Math.abs(x) - N.alaX) / 0.0058) ** 2 + ((y - N.alaY) / 0.0055) ** 2;
   const ala = N.alaHeight * (ar2 < 1 ? (1 - ar2) ** 0.55 : 0) - 0.0007 * gauss(((Math.sqrt(ar2) - 1.05) / 0.12) ** 2);
   return smax(ridge + tip, ala, 0.0025);
 }
@@ -59,7 +60,7 @@ export function lowerBorderY(ax: number): number {
  * labiomental fold (lower). Both start at the same height at w = 0, so the lips meet.
  */
 const upperProfile = monotoneSpline([0, 0.2, 0.42, 0.7, 1.0, 1.12, 1.5, 2.0], [0.0026, 0.0052, 0.0063, 0.0058, 0.0047, 0.0046, 0.003, 0.0]);
-const lowerProfile = monotoneSpline([0, 0.3, 0.55, 0.85, 1.0, 1.4, 2.0], [0.0026, 0.0058, 0.0064, 0.0049, 0.0036, 0.0008, -0.0012]);
+const lowerProfile = monotoneSpline([0, 0.3, 0.55, 0.85, 1.0, 1.4, 2.0], [0.0026, 0.0058, 0.0064, 0.0049, 0.0034, 0.0002, -0.002]);
 
 /** Normalised lip coordinate of (|x|, y): > 0 above the contact line, < 0 below. */
 export function lipCoordinate(ax: number, y: number): number {
@@ -108,15 +109,16 @@ function browHeight(x: number, y: number): number {
 
 function faceHeight(x: number, y: number): number {
   const ax = Math.abs(x);
-  const cheekbone = 0.0042 * gauss(((ax - 0.05) / 0.013) ** 2 + ((y - 0.001) / 0.0085) ** 2);
-  const cheek = 0.0022 * gauss(((ax - 0.034) / 0.014) ** 2 + ((y + 0.02) / 0.012) ** 2);
+  const cheekbone = 0.0036 * gauss(((ax - 0.05) / 0.013) ** 2 + ((y - 0.001) / 0.0085) ** 2);
+  const cheek = 0.001 * gauss(((ax - 0.034) / 0.014) ** 2 + ((y + 0.02) / 0.012) ** 2);
+  const hollow = -0.0018 * gauss(((ax - 0.047) / 0.012) ** 2 + ((y + 0.043) / 0.014) ** 2);
   // Nasolabial fold: a groove from beside the ala to beside the mouth corner.
   const nl = segmentDistance(ax, y, 0.0205, -0.021, 0.0325, -0.057);
   const fold = (-0.0011 * gauss((nl.d / 0.0022) ** 2) + 0.0007 * gauss(((nl.d - 0.004) / 0.003) ** 2)) * smoothstep(1.15, 0.9, nl.t) * smoothstep(-0.15, 0.1, nl.t);
-  const chin = 0.0032 * gauss((x / 0.0115) ** 2 + ((y - SPEC.chin.y) / 0.0085) ** 2);
+  const chin = 0.004 * gauss((x / 0.012) ** 2 + ((y - SPEC.chin.y) / 0.0085) ** 2);
   const temple = -0.0022 * gauss(((ax - 0.066) / 0.012) ** 2 + ((y - 0.035) / 0.016) ** 2);
   const boss = 0.0016 * gauss(((ax - 0.023) / 0.016) ** 2 + ((y - 0.075) / 0.014) ** 2);
-  return cheekbone + cheek + fold + chin + temple + boss;
+  return cheekbone + cheek + hollow + fold + chin + temple + boss;
 }
 
 /** Distance from (x, y) to the segment a-b, and the projection parameter t along it. */
@@ -127,19 +129,62 @@ function segmentDistance(x: number, y: number, ax: number, ay: number, bx: numbe
   return { d: Math.hypot(x - ax - dx * tc, y - ay - dy * tc), t };
 }
 
-/** Jaw angle prominence, in 3D (it sits on the side of the head). */
-function jawAngleHeight(p: Vec3): number {
-  const ax = Math.abs(p[0]);
-  return 0.0028 * gauss(((ax - 0.05) / 0.012) ** 2 + ((p[1] + 0.072) / 0.012) ** 2 + ((p[2] + 0.002) / 0.014) ** 2);
+/** The mandible's lower border (left side): chin, along the jaw to its angle, up the ramus. */
+const JAW_BORDER: readonly Vec3[] = [
+  [0, -0.1, 0.07],
+  [0.024, -0.095, 0.055],
+  [0.043, -0.085, 0.022],
+  [0.052, -0.075, -0.008],
+  [0.057, -0.052, -0.013],
+  [0.061, -0.025, -0.007],
+];
+
+/**
+ * The jaw line: skin stands out a little above the mandible's border and sinks below it
+ * (towards the neck), which draws the jaw in profile. Which side of the border a point is on
+ * comes from the blank's normal: the underside of the jaw faces down.
+ */
+function jawLineHeight(p: Vec3, n: Vec3): number {
+  const q: Vec3 = [Math.abs(p[0]), p[1], p[2]];
+  let best = Infinity;
+  let along = 0;
+  for (let i = 0; i + 1 < JAW_BORDER.length; i++) {
+    const a = JAW_BORDER[i]!;
+    const b = JAW_BORDER[i + 1]!;
+    const ab = sub(b, a);
+    const t = clamp(dot(sub(q, a), ab) / dot(ab, ab), 0, 1);
+    const d = norm(sub(q, add(a, scale(ab, t))));
+    if (d < best) {
+      best = d;
+      along = (i + t) / (JAW_BORDER.length - 1);
+    }
+  }
+  const faceSide = smoothstep(-0.65, 0.05, n[1]);
+  const fade = smoothstep(1, 0.75, along); // dies out up the ramus
+  return gauss((best / 0.0058) ** 2) * (0.0032 * faceSide - 0.003 * (1 - faceSide)) * fade;
 }
 
 /**
- * Height of the skin over the blank point p (metres along the blank normal), for the
- * canonical face.
+ * Height of the skin over the blank point p (blank normal n), for the canonical face: the
+ * face's features (to be applied horizontally, so they do not shift rows up or down) and the
+ * jaw line (along the normal: it sits where the surface turns under the jaw).
  */
-export function featureHeight(p: Vec3): number {
+export function featureHeight(p: Vec3, n: Vec3): { face: number; normal: number } {
   const [x, y] = [p[0], p[1]];
   const front = frontMask(p);
   const face = front > 0 ? front * (noseHeight(x, y) + lipHeight(x, y) + browHeight(x, y) + faceHeight(x, y)) : 0;
-  return face + jawAngleHeight(p);
+  return { face, normal: jawLineHeight(p, n) };
 }
+
+/**
+ * The hairline's height around the head by azimuth (0 = the face's midline): high on the
+ * forehead, receding at the temples, down in front of the ears (sideburns), over the ears,
+ * and low at the nape.
+ */
+export const hairlineY = (() => {
+  const spline = monotoneSpline(
+    [0, 0.35, 0.75, 1.0, 1.2, 1.35, 1.62, 1.95, 2.4, Math.PI],
+    [0.075, 0.074, 0.058, 0.045, 0.012, 0.0, 0.036, 0.014, -0.03, -0.05],
+  );
+  return (theta: number): number => spline(Math.abs(theta));
+})();

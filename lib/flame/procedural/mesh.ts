@@ -7,7 +7,7 @@
  * @module
  */
 
-import { add, type Vec2, type Vec3 } from './math.js';
+import { add, cross, normalize, sub, type Vec2, type Vec3 } from './math.js';
 
 /** A part: vertices, triangles (counter-clockwise seen from outside), what each face is, and its unwrap. */
 export interface Part {
@@ -101,8 +101,9 @@ export function fan(
  * rings at polar angles `alphas` (radians from the front pole, increasing, excluding 0 and
  * pi) with `segments` vertices each. `point(alpha, phi)` gives a surface point (phi the
  * angle around the axis, 0 towards local +x, counter-clockwise seen from the front). The
- * unwrap is azimuthal equidistant around the front pole (the back pole is spread over the
- * rim), scaled by `uvScale`. Returns the front pole's id, ring ids and the back pole's id.
+ * unwrap is azimuthal around the front pole (the back pole is spread over the rim), with the
+ * radius growing as alpha^0.75 so the front gets more room than the back, scaled by
+ * `uvScale`. Returns the front pole's id, ring ids and the back pole's id.
  */
 export function polarSurface(
   b: PartBuilder,
@@ -114,7 +115,7 @@ export function polarSurface(
   uvScale: number,
 ): { front: number; rings: number[][]; back: number } {
   const phiOf = (k: number): number => (2 * Math.PI * k) / segments;
-  const uvAt = (alpha: number, phi: number): Vec2 => [uvScale * alpha * Math.cos(phi), uvScale * alpha * Math.sin(phi)];
+  const uvAt = (alpha: number, phi: number): Vec2 => [uvScale * alpha ** 0.75 * Math.cos(phi), uvScale * alpha ** 0.75 * Math.sin(phi)];
   const front = b.vertex(point(0, 0));
   const rings = alphas.map((a) => Array.from({ length: segments }, (_, k) => b.vertex(point(a, phiOf(k)))));
   const back = b.vertex(point(Math.PI, 0));
@@ -130,4 +131,37 @@ export function polarSurface(
 /** Translates every position of a part (used to place parts built around the origin). */
 export function translatePart(part: Part, t: Vec3): void {
   part.positions = part.positions.map((p) => add(p, t));
+}
+
+/**
+ * The mirror image of a part across x = 0, renamed (regions and islands named after the
+ * part are renamed with it). Mirroring turns a surface inside out, so each face's winding is
+ * reversed, and its unwrap is mirrored too so that UV triangles keep the faces' orientation.
+ */
+export function mirrorPart(part: Part, name: string): Part {
+  const rename = (s: string): string => (s.startsWith(part.name) ? name + s.slice(part.name.length) : s);
+  return {
+    name,
+    positions: part.positions.map((p) => [-p[0], p[1], p[2]] as Vec3),
+    faces: part.faces.map(([a, b, c]) => [a, c, b]),
+    faceRegion: part.faceRegion.map(rename),
+    faceIsland: part.faceIsland.map(rename),
+    faceUv: part.faceUv.map(([a, b, c]) => [[-a[0], a[1]], [-c[0], c[1]], [-b[0], b[1]]]),
+  };
+}
+
+/** Per-vertex unit normals: area-weighted sums of the incident faces' normals. */
+export function vertexNormals(positions: ArrayLike<number>, faces: ArrayLike<number>): Float32Array {
+  const n = new Float32Array(positions.length);
+  const p = (i: number): Vec3 => [positions[3 * i]!, positions[3 * i + 1]!, positions[3 * i + 2]!];
+  for (let f = 0; f < faces.length; f += 3) {
+    const [a, b, c] = [faces[f]!, faces[f + 1]!, faces[f + 2]!];
+    const fn = cross(sub(p(b), p(a)), sub(p(c), p(a)));
+    for (const v of [a, b, c]) for (let k = 0; k < 3; k++) n[3 * v + k] += fn[k]!;
+  }
+  for (let v = 0; v < n.length; v += 3) {
+    const u = normalize([n[v]!, n[v + 1]!, n[v + 2]!]);
+    n.set(u, v);
+  }
+  return n;
 }

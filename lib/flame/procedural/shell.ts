@@ -17,7 +17,7 @@
 import { AXIS_Z, blankNormal, meridianArcAtY, meridianAt, meridianPoint, sectionAt, traceMeridian, type Meridian } from './blank.js';
 import { applyEyeSocket, lidRowOffset, lidThickness, LIDS_AT_REST, type LidState } from './eyelids.js';
 import { featureHeight } from './features.js';
-import { interpLinear, monotoneSpline, smoothstep, type Vec3 } from './math.js';
+import { interpLinear, monotoneSpline, normalize, smoothstep, type Vec3 } from './math.js';
 import { eyeCentre, SPEC } from './spec.js';
 
 /** Columns around the head (even; column 0 is the face's midline, NU / 2 the back's). */
@@ -36,8 +36,9 @@ const BAND_KNOTS: readonly { row: number; y: number }[] = [
   { row: 49, y: SPEC.chin.y },
   { row: 52, y: SPEC.jawLineY },
 ];
-const BAND_TOP = BAND_KNOTS[0]!.row;
-const JAW_ROW = BAND_KNOTS[BAND_KNOTS.length - 1]!.row;
+/** First and last rows of the face band (brow-level forehead to the jaw line). */
+export const BAND_TOP = BAND_KNOTS[0]!.row;
+export const JAW_ROW = BAND_KNOTS[BAND_KNOTS.length - 1]!.row;
 /** Last row: the neck's cut. */
 const NV = 61;
 export const EYE_ROW = 21;
@@ -158,8 +159,8 @@ function makeTopology(layout: ShellLayout): Omit<Shell, 'layout'> {
   const faceCells: { c: number; j: number }[] = [];
   for (let c = -HALF + 1; c <= HALF; c++) {
     const c1 = nextColumn(c);
-    // Crown fan.
-    faces.push([0, id(c1, 1, true), id(c, 1, true)]);
+    // Crown fan (its edge on row 1 runs opposite to the quad below it).
+    faces.push([0, id(c, 1, true), id(c1, 1, true)]);
     faceCells.push({ c, j: 0 });
     for (let j = 1; j < NV; j++) {
       const a = id(c, j, false); // top-left (seen from outside: columns grow to the right)
@@ -207,7 +208,7 @@ function rowTargetY(j: number, theta: number): number {
 const faceWeight = (theta: number): number => smoothstep(1.35, 0.75, Math.abs(theta));
 
 /** Lid offsets of a vertex: its height change and the skin thickness over the eyeball. */
-function lidEffect(layout: ShellLayout, v: ShellVertex, lids: { left: LidState; right: LidState }): { dy: number; eye?: { side: 1 | -1; k: number } } {
+function lidEffect(layout: ShellLayout, v: ShellVertex, lids: { left: LidState; right: LidState }): { dy: number; eye?: { side: 1 | -1; k: number; u: number } } {
   for (const eyeSide of [1, -1] as const) {
     const slit = layout.slits[eyeSide > 0 ? 'eye_left' : 'eye_right'];
     if (v.c < slit.first || v.c > slit.last) continue;
@@ -219,7 +220,7 @@ function lidEffect(layout: ShellLayout, v: ShellVertex, lids: { left: LidState; 
     const rowSide: 1 | -1 = v.j < slit.row || (v.j === slit.row && v.side > 0) ? 1 : -1;
     const k = Math.abs(v.j - slit.row);
     const state = eyeSide > 0 ? lids.left : lids.right;
-    return { dy: lidRowOffset(u, k, rowSide, state), eye: { side: eyeSide, k } };
+    return { dy: lidRowOffset(u, k, rowSide, state), eye: { side: eyeSide, k, u } };
   }
   return { dy: 0 };
 }
@@ -255,12 +256,15 @@ export function shellPositions(
     const [d, y] = meridianAt(m, s);
     const p0 = meridianPoint(theta, d, y);
     const n = blankNormal(p0);
-    const h = featureHeight(p0);
-    let p: Vec3 = [p0[0] + n[0] * h, p0[1] + n[1] * h, p0[2] + n[2] * h];
+    // Face features push horizontally (so rows keep their heights: the slits stay on their
+    // lines), the rest along the normal.
+    const h = featureHeight(p0, n);
+    const nh = normalize([n[0], 0, n[2]]);
+    let p: Vec3 = [p0[0] + nh[0] * h.face + n[0] * h.normal, p0[1] + n[1] * h.normal, p0[2] + nh[2] * h.face + n[2] * h.normal];
     for (const eyeSide of [1, -1] as const) {
       const centre = eyeCentre(eyeSide);
       if (Math.abs(p[0] - centre[0]) > 0.04 || Math.abs(p[1] - centre[1]) > 0.04 || p[2] < 0.02) continue;
-      const thickness = lid.eye?.side === eyeSide ? lidThickness(lid.eye.k) : SPEC.eye.lidThickness;
+      const thickness = lid.eye?.side === eyeSide ? lidThickness(lid.eye.k, lid.eye.u) : SPEC.eye.lidThickness;
       p = applyEyeSocket(p, centre, eyeSide, thickness);
     }
     positions.set(p, 3 * i);

@@ -20,8 +20,8 @@ export const SPEC = {
     irisRadius: 0.0059,
     pupilRadius: 0.0021,
     /** Eye corners: x offsets from the eyeball centre (medial < 0 < lateral), at the centre's height. */
-    cornerMedial: -0.0124,
-    cornerLateral: 0.0124,
+    cornerMedial: -0.0134,
+    cornerLateral: 0.0136,
     /** Lid margins at rest, above / below the corners' line at their extreme. */
     upperLid: 0.0047,
     lowerLid: 0.0052,
@@ -32,19 +32,19 @@ export const SPEC = {
     marginGap: 0.0008,
     lidThickness: 0.0019,
     /** Bony socket around the eyeball: semi-axes of the floor ellipse (medial, lateral, up, down). */
-    socket: { medial: 0.0142, lateral: 0.0158, up: 0.0128, down: 0.0098, floor: 0.001, rise: 0.06 },
+    socket: { medial: 0.0136, lateral: 0.0152, up: 0.0122, down: 0.0079, floor: 0.002, rise: 0.05 },
   },
 
-  brow: { y: 0.041, height: 0.0034, width: 0.0068, lateralEnd: 0.064 },
+  brow: { y: 0.039, height: 0.0034, width: 0.0068, lateralEnd: 0.064 },
 
   nose: {
-    nasionY: 0.023,
-    tipY: -0.0085,
-    subnasaleY: -0.028,
-    alaY: -0.0195,
-    alaX: 0.0143,
-    tipHeight: 0.0215,
-    alaHeight: 0.0082,
+    nasionY: 0.024,
+    tipY: -0.011,
+    subnasaleY: -0.029,
+    alaY: -0.021,
+    alaX: 0.0122,
+    tipHeight: 0.023,
+    alaHeight: 0.0075,
   },
 
   mouth: {
@@ -64,7 +64,7 @@ export const SPEC = {
 
   ear: {
     /** Centre of the concha (the ear's bowl), left ear. */
-    centre: [0.0705, 0.003, -0.012] as Vec3,
+    centre: [0.0778, 0.001, -0.009] as Vec3,
     height: 0.062,
     width: 0.034,
     /** Backward tilt of the ear's long axis (radians) and its flare away from the head. */

@@ -1,14 +1,15 @@
 /**
  * Turns a coloured triangle mesh into flat 3D Gaussians for debug renders with the project's
- * rasterizer: four splats per triangle (one per triangle of its midpoint subdivision), each
- * with the in-plane covariance of its sub-triangle (inflated so neighbours overlap) and a
- * thin normal axis, coloured by the interpolated vertex colours with a simple lambertian
- * term. Not a reconstruction method: a way to look at the mesh.
+ * rasterizer: four splats per triangle (at the centres of its midpoint subdivision), each
+ * with the triangle's in-plane covariance (so neighbours overlap) and a thin normal axis,
+ * coloured by the interpolated vertex colours with a simple lambertian term. Not a
+ * reconstruction method: a way to look at the mesh.
  *
  * @module
  */
 
 import { cross, dot, normalize, sub, type Vec3 } from './math.js';
+import { vertexNormals } from './mesh.js';
 
 /** Flat arrays ready for `rasterize` (activated values). */
 export interface SplatCloud {
@@ -27,22 +28,18 @@ export interface SplatOptions {
   ambient?: number;
   /** Opacity of every splat. Default 0.95. */
   opacity?: number;
-}
-
-/** Per-vertex unit normals: area-weighted sums of the incident faces' normals. */
-export function vertexNormals(positions: ArrayLike<number>, faces: ArrayLike<number>): Float32Array {
-  const n = new Float32Array(positions.length);
-  const p = (i: number): Vec3 => [positions[3 * i]!, positions[3 * i + 1]!, positions[3 * i + 2]!];
-  for (let f = 0; f < faces.length; f += 3) {
-    const [a, b, c] = [faces[f]!, faces[f + 1]!, faces[f + 2]!];
-    const fn = cross(sub(p(b), p(a)), sub(p(c), p(a)));
-    for (const v of [a, b, c]) for (let k = 0; k < 3; k++) n[3 * v + k] += fn[k]!;
-  }
-  for (let v = 0; v < n.length; v += 3) {
-    const u = normalize([n[v]!, n[v + 1]!, n[v + 2]!]);
-    n.set(u, v);
-  }
-  return n;
+  /**
+   * Splat size relative to its triangle's spread (each splat gets the whole triangle's
+   * covariance times spread squared). Default 1.3: neighbours overlap enough that one layer
+   * of surface is opaque and smooth.
+   */
+  spread?: number;
+  /**
+   * Camera position: when given, splats of faces seen from behind or edge-on are left out
+   * (on a closed surface they are hidden anyway, and at grazing angles they interleave in
+   * depth with their neighbours and speckle).
+   */
+  viewpoint?: Vec3;
 }
 
 /** Rotation matrix with columns a, b, c (right-handed, orthonormal) as a wxyz quaternion. */
@@ -86,8 +83,19 @@ export function splatMesh(
   const ambient = options.ambient ?? 0.45;
   const opacity = options.opacity ?? 0.95;
   const normals = vertexNormals(positions, faces);
-  const F = faces.length / 3;
-  const N = F * SUB_CENTRES.length;
+  const p = (i: number): Vec3 => [positions[3 * i]!, positions[3 * i + 1]!, positions[3 * i + 2]!];
+  const visible: number[] = [];
+  for (let f = 0; f < faces.length / 3; f++) {
+    if (!options.viewpoint) {
+      visible.push(f);
+      continue;
+    }
+    const [a, b, c] = [p(faces[3 * f]!), p(faces[3 * f + 1]!), p(faces[3 * f + 2]!)];
+    const n = normalize(cross(sub(b, a), sub(c, a)));
+    const toEye = normalize(sub(options.viewpoint, [(a[0] + b[0] + c[0]) / 3, (a[1] + b[1] + c[1]) / 3, (a[2] + b[2] + c[2]) / 3]));
+    if (dot(n, toEye) > 0.02) visible.push(f);
+  }
+  const N = visible.length * SUB_CENTRES.length;
   const out: SplatCloud = {
     means: new Float32Array(N * 3),
     quats: new Float32Array(N * 4),
@@ -96,9 +104,8 @@ export function splatMesh(
     colors: new Float32Array(N * 3),
     count: N,
   };
-  const p = (i: number): Vec3 => [positions[3 * i]!, positions[3 * i + 1]!, positions[3 * i + 2]!];
   let g = 0;
-  for (let f = 0; f < F; f++) {
+  for (const f of visible) {
     const ids = [faces[3 * f]!, faces[3 * f + 1]!, faces[3 * f + 2]!];
     const v = ids.map(p) as [Vec3, Vec3, Vec3];
     const n = normalize(cross(sub(v[1], v[0]), sub(v[2], v[0])));
@@ -129,7 +136,7 @@ export function splatMesh(
     ]);
     const a2 = cross(n, a1);
     const q = quatFromColumns(a1, a2, n);
-    const inflate = 0.75; // sqrt of (1/4 sub-triangle share) x (2.25 overlap)
+    const inflate = options.spread ?? 1.3;
     for (const b of SUB_CENTRES) {
       for (let k = 0; k < 3; k++) out.means[3 * g + k] = b[0] * v[0][k] + b[1] * v[1][k] + b[2] * v[2][k];
       out.quats.set(q, 4 * g);
