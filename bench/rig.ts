@@ -20,7 +20,7 @@ async function time(reps: number, fn: () => Promise<unknown>): Promise<number> {
 
 async function benchModel(name: string, model: FlameModel, gaussians: AvatarGaussians, reps: number): Promise<void> {
   const flame = Flame.from(model);
-  const n = (gaussians.opacityLogit as { shape: number[] }).shape[0]!;
+  const n = gaussians.opacityLogit.shape[0]!;
   const camera = { view: lookAt([0, 0, 0.6], [0, 0, 0], [0, 1, 0]), fx: 1100, fy: 1100, cx: 256, cy: 256, width: 512, height: 512 };
   const jaw = { data: Float32Array.from([0.2, 0, 0]), shape: [3] };
   const base = { model: name, vertices: model.vertexCount, faces: model.faces.length / 3, gaussians: n, threads: backends().threads };
