@@ -58,7 +58,7 @@ export function sectionAt(y: number): Section {
 const SCALE = 0.08;
 
 /** Implicit function of the blank: negative inside, zero on the surface, about metres nearby. */
-export function blankSdf(p: Vec3): number {
+function blankSdf(p: Vec3): number {
   const s = sectionAt(p[1]);
   const dz = p[2] - s.zc;
   const depth = dz > 0 ? s.f : s.b;

@@ -13,6 +13,7 @@ import { PART, type Assembled } from './assemble.js';
 import { hairlineY, lipCoordinate } from './features.js';
 import { clamp, gauss, lerp, lerp3, smoothstep, type Vec3 } from './math.js';
 import { vertexNormals } from './mesh.js';
+import { TONGUE } from './mouth.js';
 import { EYE_ROW } from './shell.js';
 import { eyeCentre, SPEC } from './spec.js';
 
@@ -63,7 +64,7 @@ function skinColor(p: Vec3, normal: Vec3, palette: Palette, lidMargin: number, h
     c = mix(c, palette.lip, lip);
   }
   // Nostrils: dark on the nose's underside, either side of the columella.
-  const nostril = gauss(((ax - 0.0062) / 0.0026) ** 2 + ((y - SPEC.nose.subnasaleY - 0.0032) / 0.002) ** 2) * smoothstep(-0.2, -0.6, normal[1]);
+  const nostril = gauss(((ax - 0.0064) / 0.0029) ** 2 + ((y - SPEC.nose.subnasaleY - 0.0034) / 0.0024) ** 2) * smoothstep(-0.1, -0.45, normal[1]);
   if (z > 0.06) c = mix(c, [0.1, 0.05, 0.04], nostril * 0.95);
   // Eyebrows and the hair cap.
   c = mix(c, palette.hair, 0.8 * eyebrow(x, y, z));
@@ -74,51 +75,70 @@ function skinColor(p: Vec3, normal: Vec3, palette: Palette, lidMargin: number, h
   return c;
 }
 
+/** Eyeball: black pupil, iris darkening outwards with a dark limbal ring, white sclera (pinker towards the back). */
+function eyeColor(p: Vec3, side: 1 | -1, palette: Palette): Vec3 {
+  const E = SPEC.eye;
+  const centre = eyeCentre(side);
+  const r = Math.hypot(p[0] - centre[0], p[1] - centre[1]);
+  const front = p[2] > centre[2];
+  if (front && r < E.pupilRadius * 1.02) return [0.02, 0.02, 0.02];
+  if (front && r < E.irisRadius * 0.98) return mix(palette.iris, mul(palette.iris, [0.55, 0.55, 0.55]), (r - E.pupilRadius) / (E.irisRadius - E.pupilRadius));
+  if (front && r < E.irisRadius * 1.03) return mul(palette.iris, [0.35, 0.35, 0.35]);
+  return mix([0.93, 0.91, 0.88], [0.85, 0.62, 0.6], smoothstep(0.6, 0.1, (p[2] - centre[2]) / E.radius) * 0.6);
+}
+
+/** Teeth: enamel, darker in the gaps between teeth, pink gums. */
+function teethColor(gum: number, gap: number): Vec3 {
+  return mix(mix([0.95, 0.93, 0.86], [0.62, 0.58, 0.52], gap * 0.7), [0.82, 0.45, 0.45], gum);
+}
+
+/** Mouth cavity: dark red, darker further in. */
+function cavityColor(p: Vec3): Vec3 {
+  return mix([0.42, 0.14, 0.14], [0.1, 0.03, 0.03], clamp((SPEC.teeth.upperFrontZ + 0.004 - p[2]) / 0.05, 0, 1));
+}
+
+/** Tongue: pink on top, darker underneath. */
+function tongueColor(p: Vec3): Vec3 {
+  return mix([0.82, 0.44, 0.44], [0.6, 0.28, 0.3], smoothstep(0.0, -0.006, p[1] - TONGUE.centre[1]));
+}
+
+/** Ears: skin (no hair), a little redder, darker in the concha around the ear's centre. */
+function earColor(p: Vec3, normal: Vec3, palette: Palette): Vec3 {
+  const e = SPEC.ear.centre;
+  const bowl = gauss(((Math.abs(p[0]) - e[0] + 0.004) / 0.006) ** 2 + ((p[1] - e[1]) / 0.009) ** 2 + ((p[2] - e[2]) / 0.008) ** 2);
+  return mix(mul(skinColor(p, normal, palette, 0, false), [1.02, 0.93, 0.92]), mul(palette.skin, [0.62, 0.42, 0.4]), 0.6 * bowl);
+}
+
+/** How dark a shell vertex's lid margin is: lashes on the upper lid, a faint line on the lower. */
+function lidMargin(asm: Assembled, i: number): number {
+  const { vertices, layout } = asm.surface.shell;
+  const v = vertices[i]!;
+  const inEye = (['eye_left', 'eye_right'] as const).some((k) => v.c >= layout.slits[k].first && v.c <= layout.slits[k].last);
+  if (!inEye) return 0;
+  if (v.j === EYE_ROW) return v.side >= 0 ? 0.85 : 0.45;
+  return v.j === EYE_ROW - 1 ? 0.35 : 0;
+}
+
 /** Per-vertex colours [V, 3] of the assembled head. */
 export function vertexColors(asm: Assembled, palette: Palette = DEFAULT_PALETTE): Float32Array {
   const out = new Float32Array(asm.vertexCount * 3);
-  const pos = (i: number): Vec3 => [asm.positions[3 * i]!, asm.positions[3 * i + 1]!, asm.positions[3 * i + 2]!];
-  const shell = asm.surface.shell;
   const normals = vertexNormals(asm.positions, asm.faces);
-  const normalAt = (i: number): Vec3 => [normals[3 * i]!, normals[3 * i + 1]!, normals[3 * i + 2]!];
-  const teethUpper = asm.partOffset.teeth_upper;
-  const teethLower = asm.partOffset.teeth_lower;
   for (let i = 0; i < asm.vertexCount; i++) {
-    const p = pos(i);
+    const p: Vec3 = [asm.positions[3 * i]!, asm.positions[3 * i + 1]!, asm.positions[3 * i + 2]!];
+    const n: Vec3 = [normals[3 * i]!, normals[3 * i + 1]!, normals[3 * i + 2]!];
     const part = asm.vertexPart[i]!;
     let c: Vec3;
     if (part === PART.head && i < asm.surface.shellVertexCount) {
-      const v = shell.vertices[i]!;
-      const inEye = (['eye_left', 'eye_right'] as const).some((k) => v.c >= shell.layout.slits[k].first && v.c <= shell.layout.slits[k].last);
-      const margin = inEye && v.j === EYE_ROW ? (v.side >= 0 ? 0.85 : 0.45) : inEye && v.j === EYE_ROW - 1 ? 0.35 : 0;
-      c = skinColor(p, normalAt(i), palette, margin);
+      c = skinColor(p, n, palette, lidMargin(asm, i));
       // The lips' inner edge turns into the mouth's darker lining.
       if (asm.surface.lipSide[i] !== 0) c = mix(c, mul(palette.lip, [0.75, 0.6, 0.6]), 0.6);
-    } else if (part === PART.head) {
-      // Mouth cavity: dark red, darker further in.
-      const depth = clamp((SPEC.teeth.upperFrontZ + 0.004 - p[2]) / 0.05, 0, 1);
-      c = mix([0.42, 0.14, 0.14], [0.1, 0.03, 0.03], depth);
-    } else if (part === PART.eye_left || part === PART.eye_right) {
-      const centre = eyeCentre(part === PART.eye_left ? 1 : -1);
-      const r = Math.hypot(p[0] - centre[0], p[1] - centre[1]);
-      const front = p[2] > centre[2];
-      const E = SPEC.eye;
-      if (front && r < E.pupilRadius * 1.02) c = [0.02, 0.02, 0.02];
-      else if (front && r < E.irisRadius * 0.98) c = mix(palette.iris, mul(palette.iris, [0.55, 0.55, 0.55]), (r - E.pupilRadius) / (E.irisRadius - E.pupilRadius));
-      else if (front && r < E.irisRadius * 1.03) c = mul(palette.iris, [0.35, 0.35, 0.35]);
-      else c = mix([0.93, 0.91, 0.88], [0.85, 0.62, 0.6], smoothstep(0.6, 0.1, (p[2] - centre[2]) / E.radius) * 0.6);
-    } else if (part === PART.teeth_upper || part === PART.teeth_lower) {
-      const info = part === PART.teeth_upper ? asm.teeth.upper : asm.teeth.lower;
-      const k = i - (part === PART.teeth_upper ? teethUpper : teethLower);
-      c = mix(mix([0.95, 0.93, 0.86], [0.62, 0.58, 0.52], info.gap[k]! * 0.7), [0.82, 0.45, 0.45], info.gum[k]!);
-    } else if (part === PART.tongue) {
-      c = mix([0.82, 0.44, 0.44], [0.6, 0.28, 0.3], smoothstep(0.0, -0.006, p[1] - (SPEC.mouth.y - 0.0115)));
-    } else {
-      // Ears: skin, a little redder, darker in the concha (the bowl around the ear's centre).
-      const e = SPEC.ear.centre;
-      const bowl = gauss(((Math.abs(p[0]) - e[0] + 0.004) / 0.006) ** 2 + ((p[1] - e[1]) / 0.009) ** 2 + ((p[2] - e[2]) / 0.008) ** 2);
-      c = mix(mul(skinColor(p, normalAt(i), palette, 0, false), [1.02, 0.93, 0.92]), mul(palette.skin, [0.62, 0.42, 0.4]), 0.6 * bowl);
-    }
+    } else if (part === PART.head) c = cavityColor(p);
+    else if (part === PART.eye_left || part === PART.eye_right) c = eyeColor(p, part === PART.eye_left ? 1 : -1, palette);
+    else if (part === PART.teeth_upper || part === PART.teeth_lower) {
+      const [info, k] = part === PART.teeth_upper ? [asm.teeth.upper, i - asm.partOffset.teeth_upper] : [asm.teeth.lower, i - asm.partOffset.teeth_lower];
+      c = teethColor(info.gum[k]!, info.gap[k]!);
+    } else if (part === PART.tongue) c = tongueColor(p);
+    else c = earColor(p, n, palette);
     out.set(c.map((x) => clamp(x, 0, 1)), 3 * i);
   }
   return out;

@@ -1,8 +1,9 @@
 /**
  * Expression blendshapes: displacements of the canonical head at coefficient 1 (a full
- * expression). Eyelid expressions (blinks, wide eyes, squint) re-build the shell with the
- * lids moved, so the lids slide over the eyeball instead of cutting through it; the others
- * are smooth displacement fields around the mouth, cheeks and brows. The jaw opening rotates
+ * expression). Lid movements (blinks, wide eyes, squint, a smile's raised lower lids)
+ * re-build the shell with the lids moved, so the lids slide over the eyeball instead of
+ * cutting through it; the rest are smooth displacement fields around the mouth, cheeks and
+ * brows. The jaw opening rotates
  * the lower face about the jaw joint by an angle that follows the skinning's jaw share, so
  * the lips and cheeks stretch between the still upper face and the lowered jaw. Eyeballs and
  * teeth are rigid: only the jaw opening moves the lower teeth and the tongue.
@@ -24,7 +25,6 @@ const sgn = (x: number): number => (x < 0 ? -1 : 1);
 /** What an expression needs to know about a vertex. */
 interface VertexInfo {
   p: Vec3;
-  part: number;
   /** +1 upper lip's edge / the cavity's roof, -1 lower, 0 elsewhere. */
   lipSide: number;
 }
@@ -96,12 +96,16 @@ const FIELDS: Record<string, ExprField> = {
   },
 };
 
-/** Lid states of the lid expressions, both eyes. */
+/** Both eyes' lids in one state. */
+const both = (s: LidState): { left: LidState; right: LidState } => ({ left: s, right: s });
+
+/** Lid states of the expressions that move the lids (a smile's cheeks push the lower lids up). */
 const LIDS: Record<string, { left: LidState; right: LidState }> = {
   blink_left: { left: { close: 1, lowerRaise: 0 }, right: LIDS_AT_REST },
   blink_right: { left: LIDS_AT_REST, right: { close: 1, lowerRaise: 0 } },
-  eye_wide: { left: { close: -1, lowerRaise: -0.0004 }, right: { close: -1, lowerRaise: -0.0004 } },
-  squint: { left: { close: 0.22, lowerRaise: 0.0021 }, right: { close: 0.22, lowerRaise: 0.0021 } },
+  eye_wide: both({ close: -1, lowerRaise: -0.0004 }),
+  squint: both({ close: 0.22, lowerRaise: 0.0021 }),
+  smile: both({ close: 0.06, lowerRaise: 0.0012 }),
 };
 
 /** Expression names, in order (exprdirs' last axis). */
@@ -125,63 +129,63 @@ export const EXPRESSION_NAMES = [
   'squint',
 ] as const;
 
-/** The jaw opening: each vertex turns about the jaw's axis by the angle times its jaw share. */
+/**
+ * The jaw opening: each vertex turns about the jaw's axis by the angle times its jaw share
+ * (so the cheeks and the mouth's corners stretch between the still upper face and the jaw);
+ * the mouth's corners are drawn in a little and the upper lip lifts off the teeth.
+ */
 function jawOpen(asm: Assembled): Float64Array {
   const W = skinningWeights(asm);
   const J = SPEC.joints.jaw;
   const out = new Float64Array(asm.vertexCount * 3);
   for (let i = 0; i < asm.vertexCount; i++) {
-    const w = W[i * JOINT_COUNT + 2]!;
-    if (w === 0) continue;
-    const a = JAW_OPEN_ANGLE * w;
-    const y = asm.positions[3 * i + 1]! - J[1];
-    const z = asm.positions[3 * i + 2]! - J[2];
-    // Rotation about +x: (y, z) -> (y cos a - z sin a, y sin a + z cos a).
-    out[3 * i + 1] = y * Math.cos(a) - z * Math.sin(a) - y;
-    out[3 * i + 2] = y * Math.sin(a) + z * Math.cos(a) - z;
-    // The mouth's corners are drawn in a little as the lips stretch open.
-    if (asm.vertexPart[i] === PART.head) {
-      const p: Vec3 = [asm.positions[3 * i]!, asm.positions[3 * i + 1]!, asm.positions[3 * i + 2]!];
-      out[3 * i] = -0.06 * p[0] * mouthMask(p, 0.03, 0.014);
-    }
-  }
-  // The upper lip lifts a little off the teeth (it is not on the jaw, so this is all it does).
-  for (let i = 0; i < asm.vertexCount; i++) {
-    if (asm.vertexPart[i] !== PART.head || W[i * JOINT_COUNT + 2]! > 0.5) continue;
     const p: Vec3 = [asm.positions[3 * i]!, asm.positions[3 * i + 1]!, asm.positions[3 * i + 2]!];
-    const upper = asm.surface.lipSide[i]! > 0 ? 1 : asm.surface.lipSide[i]! < 0 ? 0 : smoothstep(M.y - 0.001, M.y + 0.004, p[1]);
-    out[3 * i + 1] += 0.0014 * upper * mouthMask(p, 0.02, 0.012) * (1 - 2 * W[i * JOINT_COUNT + 2]!);
+    const w = W[i * JOINT_COUNT + 2]!;
+    const a = JAW_OPEN_ANGLE * w;
+    const [y, z] = [p[1] - J[1], p[2] - J[2]];
+    // Rotation about +x: (y, z) -> (y cos a - z sin a, y sin a + z cos a).
+    const d: Vec3 = [0, y * Math.cos(a) - z * Math.sin(a) - y, y * Math.sin(a) + z * Math.cos(a) - z];
+    if (asm.vertexPart[i] === PART.head) {
+      d[0] -= 0.06 * p[0] * mouthMask(p, 0.03, 0.014);
+      const side = asm.surface.lipSide[i]!;
+      const upper = side > 0 ? 1 : side < 0 ? 0 : smoothstep(M.y - 0.001, M.y + 0.004, p[1]);
+      d[1] += 0.0014 * upper * mouthMask(p, 0.02, 0.012) * Math.max(1 - 2 * w, 0);
+    }
+    out.set(d, 3 * i);
   }
   return out;
 }
 
-/** Expression blendshapes [V, 3, E] of the canonical head. */
+/** Displacement [V, 3] of a field expression (zero on rigid parts and in the eyes' zones). */
+function fieldDisplacement(asm: Assembled, field: ExprField): Float64Array {
+  const d = new Float64Array(asm.vertexCount * 3);
+  for (let i = 0; i < asm.vertexCount; i++) {
+    if (isRigid(asm.vertexPart[i]!)) continue;
+    const p: Vec3 = [asm.positions[3 * i]!, asm.positions[3 * i + 1]!, asm.positions[3 * i + 2]!];
+    // Lids belong to the lid states: the fields leave the eyes' zones alone.
+    const keep = 1 - eyesZone(p);
+    const f = field({ p, lipSide: asm.surface.lipSide[i]! });
+    d.set([f[0] * keep, f[1] * keep, f[2] * keep], 3 * i);
+  }
+  return d;
+}
+
+/** Expression blendshapes [V, 3, E] of the canonical head: each the sum of its jaw, field and lid parts. */
 export function expressionDirs(asm: Assembled): Float64Array {
   const E = EXPRESSION_NAMES.length;
   const V = asm.vertexCount;
   const out = new Float64Array(V * 3 * E);
   const rest = surfacePositionsWithLids();
   EXPRESSION_NAMES.forEach((name, k) => {
-    let d: Float64Array;
-    if (name === 'jaw_open') d = jawOpen(asm);
-    else if (LIDS[name]) {
+    const parts: Float64Array[] = [];
+    if (name === 'jaw_open') parts.push(jawOpen(asm));
+    if (FIELDS[name]) parts.push(fieldDisplacement(asm, FIELDS[name]));
+    if (LIDS[name]) {
       const moved = surfacePositionsWithLids(LIDS[name]);
-      d = new Float64Array(V * 3);
-      for (let i = 0; i < moved.length; i++) d[i] = moved[i]! - rest[i]!;
-    } else {
-      const field = FIELDS[name]!;
-      d = new Float64Array(V * 3);
-      for (let i = 0; i < V; i++) {
-        const part = asm.vertexPart[i]!;
-        if (isRigid(part)) continue;
-        const p: Vec3 = [asm.positions[3 * i]!, asm.positions[3 * i + 1]!, asm.positions[3 * i + 2]!];
-        // Lids belong to the lid expressions: the fields leave the eyes' zones alone.
-        const keep = 1 - eyesZone(p);
-        const f = field({ p, part, lipSide: asm.surface.lipSide[i]! });
-        d.set([f[0] * keep, f[1] * keep, f[2] * keep], 3 * i);
-      }
+      parts.push(moved.map((x, i) => x - rest[i]!));
     }
-    for (let i = 0; i < V * 3; i++) out[i * E + k] = d[i]!;
+    if (parts.length === 0) throw new Error(`procedural head: expression ${name} has no definition`);
+    for (const d of parts) d.forEach((x, i) => (out[i * E + k] += x));
   });
   return out;
 }

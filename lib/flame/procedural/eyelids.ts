@@ -32,8 +32,8 @@ function arch(u: number, peak: number): number {
 }
 
 /** Rest heights of the lid margins over the corners' line, by u along the fissure. */
-export const upperMarginRest = (u: number): number => E.upperLid * arch(u, E.upperPeak);
-export const lowerMarginRest = (u: number): number => -E.lowerLid * arch(u, E.lowerPeak);
+const upperMarginRest = (u: number): number => E.upperLid * arch(u, E.upperPeak);
+const lowerMarginRest = (u: number): number => -E.lowerLid * arch(u, E.lowerPeak);
 
 /** How far the lids close: the upper margin meets the lower one this far above it. */
 const SHUT_GAP = 0.0002;
@@ -41,7 +41,7 @@ const SHUT_GAP = 0.0002;
 const WIDE_LIFT = 0.0024;
 
 /** Heights of the two margins over the corners' line for a lid state. */
-export function marginHeights(u: number, s: LidState): { upper: number; lower: number } {
+function marginHeights(u: number, s: LidState): { upper: number; lower: number } {
   const lower = lowerMarginRest(u) + s.lowerRaise * arch(u, E.lowerPeak);
   const rest = upperMarginRest(u);
   const upper = s.close >= 0 ? rest + (lower + SHUT_GAP * arch(u, 0.5) - rest) * s.close : rest - s.close * WIDE_LIFT * arch(u, E.upperPeak);

@@ -16,7 +16,7 @@ const PUPIL = Math.asin(E.pupilRadius / E.radius);
 const IRIS = Math.asin(E.irisRadius / E.radius);
 /** Polar angles of the rings from the front pole; index of the equator ring below. */
 const ALPHAS = [PUPIL * 0.55, PUPIL, (PUPIL + IRIS) / 2, IRIS, IRIS + 0.12, 0.95, 1.25, Math.PI / 2, 1.95, 2.35, 2.75];
-export const EQUATOR_RING = ALPHAS.indexOf(Math.PI / 2);
+const EQUATOR_RING = ALPHAS.indexOf(Math.PI / 2);
 
 export interface Eyeball {
   part: Part;

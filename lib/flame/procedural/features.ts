@@ -1,14 +1,15 @@
 /**
- * The face's features as a height field over the blank: how far (metres, along the blank's
- * outward normal) the skin stands out of the featureless head at a blank point. Each feature
- * is an analytic bump or ridge in face coordinates (x across, y up), faded out behind the
- * face so nothing leaks onto the back of the head. Eye sockets and eyelids are not here:
- * they depend on the eyeball and live in eyelids.ts.
+ * The face's features as a height field over the blank: how far (metres) the skin stands out
+ * of the featureless head at a blank point. Each feature is an analytic bump or ridge in face
+ * coordinates (x across, y up), faded out behind the face so nothing leaks onto the back of
+ * the head; the shell applies these heights horizontally (so rows keep their heights), and
+ * the jaw line's along the blank's normal (it sits where the surface turns under the jaw).
+ * Eye sockets and eyelids are not here: they depend on the eyeball and live in eyelids.ts.
  *
  * @module
  */
 
-import { add, bump, clamp, dot, gauss, monotoneSpline, norm, scale, smax, smoothstep, sub, type Vec3 } from './math.js';
+import { bump, clamp, gauss, monotoneSpline, segmentDistance, smax, smoothstep, type Vec3 } from './math.js';
 import { SPEC } from './spec.js';
 
 const { nose: N, mouth: M, brow: B } = SPEC;
@@ -113,20 +114,12 @@ function faceHeight(x: number, y: number): number {
   const cheek = 0.001 * gauss(((ax - 0.034) / 0.014) ** 2 + ((y + 0.02) / 0.012) ** 2);
   const hollow = -0.0018 * gauss(((ax - 0.047) / 0.012) ** 2 + ((y + 0.043) / 0.014) ** 2);
   // Nasolabial fold: a groove from beside the ala to beside the mouth corner.
-  const nl = segmentDistance(ax, y, 0.0205, -0.021, 0.0325, -0.057);
+  const nl = segmentDistance([ax, y, 0], [0.0205, -0.021, 0], [0.0325, -0.057, 0]);
   const fold = (-0.0011 * gauss((nl.d / 0.0022) ** 2) + 0.0007 * gauss(((nl.d - 0.004) / 0.003) ** 2)) * smoothstep(1.15, 0.9, nl.t) * smoothstep(-0.15, 0.1, nl.t);
   const chin = 0.004 * gauss((x / 0.012) ** 2 + ((y - SPEC.chin.y) / 0.0085) ** 2);
   const temple = -0.0022 * gauss(((ax - 0.066) / 0.012) ** 2 + ((y - 0.035) / 0.016) ** 2);
   const boss = 0.0016 * gauss(((ax - 0.023) / 0.016) ** 2 + ((y - 0.075) / 0.014) ** 2);
   return cheekbone + cheek + hollow + fold + chin + temple + boss;
-}
-
-/** Distance from (x, y) to the segment a-b, and the projection parameter t along it. */
-function segmentDistance(x: number, y: number, ax: number, ay: number, bx: number, by: number): { d: number; t: number } {
-  const [dx, dy] = [bx - ax, by - ay];
-  const t = ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy);
-  const tc = clamp(t, 0, 1);
-  return { d: Math.hypot(x - ax - dx * tc, y - ay - dy * tc), t };
 }
 
 /** The mandible's lower border (left side): chin, along the jaw to its angle, up the ramus. */
@@ -149,14 +142,10 @@ function jawLineHeight(p: Vec3, n: Vec3): number {
   let best = Infinity;
   let along = 0;
   for (let i = 0; i + 1 < JAW_BORDER.length; i++) {
-    const a = JAW_BORDER[i]!;
-    const b = JAW_BORDER[i + 1]!;
-    const ab = sub(b, a);
-    const t = clamp(dot(sub(q, a), ab) / dot(ab, ab), 0, 1);
-    const d = norm(sub(q, add(a, scale(ab, t))));
+    const { d, t } = segmentDistance(q, JAW_BORDER[i]!, JAW_BORDER[i + 1]!);
     if (d < best) {
       best = d;
-      along = (i + t) / (JAW_BORDER.length - 1);
+      along = (i + clamp(t, 0, 1)) / (JAW_BORDER.length - 1);
     }
   }
   const faceSide = smoothstep(-0.65, 0.05, n[1]);

@@ -19,6 +19,7 @@
  * @module
  */
 
+import { ValidationError } from '../../errors.js';
 import type { FlameModel } from '../model.js';
 import { assemble, PART, type Assembled } from './assemble.js';
 import { vertexColors } from './colors.js';
@@ -29,6 +30,9 @@ import { POSE_FEATURES, poseDirs } from './posedirs.js';
 import { ASYMMETRIES, evaluateField, SHAPE_COMPONENTS, shapeDirs } from './shapes.js';
 import { intendedJoints, jointRegressor, JOINT_COUNT, PARENTS, skinningWeights } from './skinning.js';
 import { layoutUv } from './uv.js';
+
+/** The jaw rotation (radians about +x) that the `jaw_open` expression at 1 corresponds to. */
+export { JAW_OPEN_ANGLE } from './expressions.js';
 
 /** Region names, indexed by the ids in {@link ProceduralHead.regions}.face. */
 export const REGION_NAMES = [
@@ -124,10 +128,12 @@ function getCanonical(): Canonical {
 /**
  * Builds a procedural head. Deterministic: the same seed gives bit-identical arrays; other
  * seeds vary proportions and small asymmetries (and colours) within a plausible range.
+ *
+ * @throws {@link ValidationError} when the seed is not an integer.
  */
 export function makeProceduralHead(options: ProceduralHeadOptions = {}): ProceduralHead {
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed)) throw new TypeError(`expected options.seed to be an integer, received ${seed}`);
+  if (!Number.isSafeInteger(seed)) throw new ValidationError(`expected options.seed to be an integer, received ${String(seed)}`);
   const c = getCanonical();
   const { asm } = c;
   const V = asm.vertexCount;
@@ -183,4 +189,3 @@ export function makeProceduralHead(options: ProceduralHeadOptions = {}): Procedu
   };
 }
 
-export { FLAME_JOINTS } from '../model.js';

@@ -13,7 +13,7 @@ const E = SPEC.eye;
 const M = SPEC.mouth;
 
 /** Elliptic distance from an eye's centre in the face plane, in socket radii (1 = the socket's rim). */
-export function eyeRadius(p: Vec3, side: 1 | -1): number {
+function eyeRadius(p: Vec3, side: 1 | -1): number {
   const c = eyeCentre(side);
   const dx = (p[0] - c[0]) * side;
   const dy = p[1] - c[1];
@@ -45,7 +45,7 @@ export function cornerMask(p: Vec3, side: 1 | -1, sigma = 0.011): number {
 }
 
 /** Horizontal distance from the neck's axis. */
-export const neckAxisDistance = (p: Vec3): number => Math.hypot(p[0], p[2] + 0.012);
+export const neckAxisDistance = (p: Vec3): number => Math.hypot(p[0], p[2] - SPEC.neckAxisZ);
 
 /** 1 inside the neck's column (below the head, within the neck's radius), 0 on the chin and face. */
 export function neckColumn(p: Vec3): number {

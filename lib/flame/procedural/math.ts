@@ -31,12 +31,6 @@ export function smoothstep(e0: number, e1: number, x: number): number {
   return t * t * (3 - 2 * t);
 }
 
-/** C2 smootherstep, for blends whose second derivative shows in shading. */
-export function smootherstep(e0: number, e1: number, x: number): number {
-  const t = clamp((x - e0) / (e1 - e0), 0, 1);
-  return t * t * t * (t * (6 * t - 15) + 10);
-}
-
 /** Polynomial smooth minimum with blend width k (Quilez): equals min(a, b) when |a - b| >= k. */
 export function smin(a: number, b: number, k: number): number {
   const h = clamp(0.5 + (0.5 * (b - a)) / k, 0, 1);
@@ -45,6 +39,13 @@ export function smin(a: number, b: number, k: number): number {
 
 /** Polynomial smooth maximum, the mirror of {@link smin}. */
 export const smax = (a: number, b: number, k: number): number => -smin(-a, -b, k);
+
+/** Distance from p to the segment a-b, and the parameter t of p's projection on the line (unclamped). */
+export function segmentDistance(p: Vec3, a: Vec3, b: Vec3): { d: number; t: number } {
+  const ab = sub(b, a);
+  const t = dot(sub(p, a), ab) / dot(ab, ab);
+  return { d: norm(sub(p, lerp3(a, b, clamp(t, 0, 1)))), t };
+}
 
 /** exp(-r²/2): an isotropic bump of unit height and unit standard deviation. */
 export const gauss = (r2: number): number => Math.exp(-0.5 * r2);
@@ -116,8 +117,9 @@ export class Random {
   private spare: number | undefined;
 
   constructor(seed: number) {
-    // Mix the seed so that neighbouring seeds start far apart.
-    let s = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
+    // Mix the seed (both 32-bit halves) so that neighbouring seeds start far apart.
+    const high = Math.floor(seed / 4294967296);
+    let s = (Math.floor(seed) ^ Math.imul(high, 0x9e3779b1) ^ 0x9e3779b9) >>> 0;
     s = Math.imul(s ^ (s >>> 16), 0x85ebca6b) >>> 0;
     s = Math.imul(s ^ (s >>> 13), 0xc2b2ae35) >>> 0;
     this.state = (s ^ (s >>> 16)) >>> 0;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { add, cross, normalize, sub, type Vec2, type Vec3 } from './math.js';
+import { cross, normalize, sub, type Vec2, type Vec3 } from './math.js';
 
 /** A part: vertices, triangles (counter-clockwise seen from outside), what each face is, and its unwrap. */
 export interface Part {
@@ -126,11 +126,6 @@ export function polarSurface(
   const last = alphas.length - 1;
   fan(b, back, rings[last]!, region(alphas.length), island, (k) => uvAt(Math.PI, phiOf(k + 0.5)), (k) => uvAt(alphas[last]!, phiOf(k)), true);
   return { front, rings, back };
-}
-
-/** Translates every position of a part (used to place parts built around the origin). */
-export function translatePart(part: Part, t: Vec3): void {
-  part.positions = part.positions.map((p) => add(p, t));
 }
 
 /**

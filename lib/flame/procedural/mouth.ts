@@ -17,13 +17,15 @@ const T = SPEC.teeth;
 // ------------------------------------------------------------------------------ cavity
 
 /**
- * The cavity's rings behind the lips: each is an arch (half-width W, depth D behind its
- * front Z) with an elliptic vertical profile of half-heights Hu (up) and Hd (down). Ring 1
- * hugs the lips' inner faces; ring 2 is the vestibule in front of the teeth; the rest are
- * the palate / floor going back to the throat.
+ * The cavity's rings behind the lips: each spans half-width W across and has an elliptic
+ * vertical profile of half-heights Hu (up) and Hd (down). The first hugs the lips' inner
+ * faces a little behind their edge; the others are arches (front at Z, curving back by D at
+ * the sides): the vestibule in front of the teeth, then the palate and floor going back to
+ * the throat.
  */
-const CAVITY_RINGS: readonly { Z: number; W: number; D: number; Hu: number; Hd: number }[] = [
-  { Z: NaN, W: M.cornerX, D: 0.008, Hu: 0.0025, Hd: 0.0025 }, // Z: 4 mm behind the slit
+type CavityRing = { W: number; Hu: number; Hd: number } & ({ behindLips: number } | { Z: number; D: number });
+const CAVITY_RINGS: readonly CavityRing[] = [
+  { behindLips: 0.004, W: M.cornerX, Hu: 0.0025, Hd: 0.0025 },
   { Z: T.upperFrontZ + 0.0019, W: 0.0295, D: 0.031, Hu: 0.0128, Hd: 0.0135 },
   { Z: T.upperFrontZ - 0.012, W: 0.0335, D: 0.045, Hu: 0.0175, Hd: 0.021 },
   { Z: T.upperFrontZ - 0.035, W: 0.0325, D: 0.035, Hu: 0.019, Hd: 0.023 },
@@ -61,11 +63,11 @@ export function addMouthCavity(b: PartBuilder, loop: LipLoop): CavityVertex[] {
   const psi = loop.positions.map(lipAngle);
   const added: CavityVertex[] = [];
   const rings: number[][] = [loop.ids];
-  CAVITY_RINGS.forEach((r, k) => {
+  for (const r of CAVITY_RINGS) {
     rings.push(
       loop.positions.map((p, q) => {
         const ps = psi[q]!;
-        const z = k === 0 ? p[2] - 0.004 : r.Z - r.D * (1 - Math.cos(ps)) ** 1.3;
+        const z = 'behindLips' in r ? p[2] - r.behindLips : r.Z - r.D * (1 - Math.cos(ps)) ** 1.3;
         const prof = Math.cos(ps) ** 0.6;
         const y = M.y + (loop.sides[q]! > 0 ? r.Hu * prof : loop.sides[q]! < 0 ? -r.Hd * prof : 0);
         const id = b.vertex([r.W * Math.sin(ps), y, z]);
@@ -73,17 +75,13 @@ export function addMouthCavity(b: PartBuilder, loop: LipLoop): CavityVertex[] {
         return id;
       }),
     );
-  });
-  // Raw unwrap: concentric rings, the lips' edge outermost, angles as seen from the front.
-  const angle = (q: number): number => {
-    const a = Math.acos(clamp(loop.positions[q]![0] / M.cornerX, -1, 1));
-    return loop.sides[q]! < 0 ? 2 * Math.PI - a : a;
-  };
+  }
+  // Raw unwrap: concentric rings, the lips' edge outermost, at the angle the loop's vertex
+  // has seen from the front (upper lip from the left corner at 0 over the top to the right
+  // corner at pi, lower lip back under the bottom).
+  const angle = (q: number): number => (loop.sides[q % n]! < 0 ? 1.5 * Math.PI + psi[q % n]! : 0.5 * Math.PI - psi[q % n]!);
   const radius = (r: number): number => 0.03 * (1 - r / (rings.length + 0.5));
-  const uv = (r: number, q: number): Vec2 => {
-    const a = q === n ? angle(0) + (angle(0) <= angle(n - 1) ? 2 * Math.PI : 0) : angle(q);
-    return [radius(r) * Math.cos(a), radius(r) * Math.sin(a)];
-  };
+  const uv = (r: number, q: number): Vec2 => [radius(r) * Math.cos(angle(q)), radius(r) * Math.sin(angle(q))];
   // Seen from the front through the open mouth, the loop runs counter-clockwise and the
   // rings shrink inwards: unflipped strips face the viewer (into the cavity).
   ringStrips(b, rings, () => 'mouth_interior', 'mouth', uv);

@@ -9,7 +9,7 @@
  */
 
 import { PART, type Assembled } from './assemble.js';
-import { blob, blob2, browMask, cheekMask, eyeZone, faceFront, mouthMask } from './masks.js';
+import { blob, blob2, browMask, cheekMask, eyeZone, faceFront, mouthMask, neckAxisDistance } from './masks.js';
 import { gauss, smoothstep, type Vec3 } from './math.js';
 import { TONGUE } from './mouth.js';
 import { eyeCentre, SPEC } from './spec.js';
@@ -23,7 +23,7 @@ const isEar = (part: number): boolean => part === PART.ear_left || part === PART
 /** The neck's share of a point (fields that shape the head leave the neck's cut alone). */
 const aboveNeck = (p: Vec3): number => smoothstep(-0.125, -0.07, p[1]);
 /** Nose region (bridge to alae), for nose components. */
-export const noseMask = (p: Vec3): number => gauss((p[0] / 0.014) ** 2 + ((p[1] + 0.004) / 0.02) ** 2) * smoothstep(0.07, 0.09, p[2]);
+const noseMask = (p: Vec3): number => gauss((p[0] / 0.014) ** 2 + ((p[1] + 0.004) / 0.02) ** 2) * smoothstep(0.07, 0.09, p[2]);
 /** Lower face (below the nose), for face-height components. */
 const lowerFace = (p: Vec3): number => smoothstep(-0.02, -0.075, p[1]) * smoothstep(-0.035, 0.0, p[2]) * aboveNeck(p);
 /** The ear's own frame: its centre, for size and protrusion. */
@@ -57,14 +57,14 @@ export const SHAPE_COMPONENTS: readonly { name: string; field: Field }[] = [
   { name: 'ear_protrusion', field: (p, part) => (isEar(part) ? [sgn(p[0]) * 0.0045 * smoothstep(-0.005, -0.03, p[2]), 0, 0] : [0, 0, 0]) },
   { name: 'neck_thickness', field: (p) => {
     const w = 0.003 * smoothstep(-0.06, -0.1, p[1]);
-    const r = Math.hypot(p[0], p[2] + 0.012) || 1;
-    return [(w * p[0]) / r, 0, (w * (p[2] + 0.012)) / r];
+    const r = neckAxisDistance(p) || 1;
+    return [(w * p[0]) / r, 0, (w * (p[2] - SPEC.neckAxisZ)) / r];
   } },
   { name: 'occiput', field: (p) => [0, 0, -0.004 * gauss(((p[1] - 0.03) / 0.035) ** 2) * smoothstep(-0.03, -0.08, p[2])] },
 ];
 
 /** Eye features move the eye, its lids and socket together, fading over the surrounding brow and cheek. */
-export function eyeZoneWide(p: Vec3, side: 1 | -1): number {
+function eyeZoneWide(p: Vec3, side: 1 | -1): number {
   const c = eyeCentre(side);
   return gauss(((p[0] - c[0]) / 0.019) ** 2 + ((p[1] - c[1]) / 0.017) ** 2) * smoothstep(c[2] - 0.025, c[2] - 0.01, p[2]);
 }
@@ -139,5 +139,5 @@ export const ASYMMETRIES: readonly Field[] = [
   (p) => [0, 0.0009 * eyeZoneWide(p, 1), 0],
   (p) => [0, 0.0009 * (p[0] / M.cornerX) * mouthMask(p, 0.026, 0.016), 0],
   (p) => [0.0013 * gauss((p[0] / 0.025) ** 2 + ((p[1] + 0.085) / 0.02) ** 2) * faceFront(p), 0, 0],
-  (p, part) => [0, part === PART.ear_left ? 0.0018 : 0, 0],
+  (_p, part) => [0, part === PART.ear_left ? 0.0018 : 0, 0],
 ];

@@ -7,9 +7,9 @@
  * duplicated), which is what opens the eyes and lets the mouth open.
  *
  * Positions: a vertex's row gives a target height (on the face) or an arc position (on the
- * back), its column a meridian of the blank; the blank point is pushed out along the blank's
- * normal by the features' height field, and around the eyes the skin is laid over the
- * eyeball. Lid states (blinks) only change the rows' target heights, so they re-use all of it.
+ * back), its column a meridian of the blank; the blank point is pushed out by the features'
+ * height field, and around the eyes the skin is laid over the eyeball. Lid states (blinks)
+ * only change the rows' target heights, so they re-use all of it.
  *
  * @module
  */
@@ -24,25 +24,31 @@ import { eyeCentre, SPEC } from './spec.js';
 const NU = 88;
 const HALF = NU / 2;
 
-/** Face-band rows: target heights at key rows (the rows between are splined). */
-const BAND_KNOTS: readonly { row: number; y: number }[] = [
-  { row: 7, y: 0.07 },
-  { row: 13, y: 0.042 },
-  { row: 21, y: SPEC.eye.centre[1] }, // eye fissure slit
-  { row: 28, y: -0.01 },
-  { row: 33, y: SPEC.nose.subnasaleY },
-  { row: 40, y: SPEC.mouth.y }, // lips' contact line slit
-  { row: 45, y: SPEC.mouth.foldY },
-  { row: 49, y: SPEC.chin.y },
-  { row: 52, y: SPEC.jawLineY },
-];
-/** First and last rows of the face band (brow-level forehead to the jaw line). */
-export const BAND_TOP = BAND_KNOTS[0]!.row;
-export const JAW_ROW = BAND_KNOTS[BAND_KNOTS.length - 1]!.row;
+/**
+ * The face band's key rows and their target heights on the face (the rows between are
+ * splined; the counts between knots set the mesh's vertical resolution: finest around the
+ * eyes and the lips). Above the band, rows are spread evenly up to the crown; below it, down
+ * the neck to its cut.
+ */
+const KNOTS = {
+  top: { row: 7, y: 0.07 },
+  brow: { row: 13, y: 0.042 },
+  eye: { row: 21, y: SPEC.eye.centre[1] }, // the eye fissures' slit
+  nose: { row: 28, y: -0.01 },
+  subnasale: { row: 33, y: SPEC.nose.subnasaleY },
+  mouth: { row: 40, y: SPEC.mouth.y }, // the lips' contact line: a slit
+  fold: { row: 45, y: SPEC.mouth.foldY },
+  chin: { row: 49, y: SPEC.chin.y },
+  jaw: { row: 52, y: SPEC.jawLineY },
+} as const;
+const BAND_KNOTS = Object.values(KNOTS);
+/** First and last rows of the face band (upper forehead to the jaw line). */
+export const BAND_TOP = KNOTS.top.row;
+export const JAW_ROW = KNOTS.jaw.row;
+export const EYE_ROW = KNOTS.eye.row;
+export const MOUTH_ROW = KNOTS.mouth.row;
 /** Last row: the neck's cut. */
 const NV = 61;
-export const EYE_ROW = 21;
-export const MOUTH_ROW = 40;
 
 /** Signed key columns on the left side (+x); the right side mirrors them. */
 const KEY_COLUMNS = { eyeMedial: 6, mouthCorner: 7, eyeLateral: 14, side: 28 } as const;
@@ -192,9 +198,13 @@ export function shellTopology(): Shell {
 /** Rest target height of a face-band row at azimuth theta (the band's bottom follows the jaw line). */
 const bandSpline = monotoneSpline(BAND_KNOTS.map((k) => k.row), BAND_KNOTS.map((k) => k.y));
 
-/** The jaw line's height around the head: the menton in front, the jaw angle at the sides, the nape behind. */
+/** Jaw line heights: the menton in front, the jaw's angle at the sides, the nape behind. */
+const JAW_LINE = { front: SPEC.jawLineY, side: -0.075, back: -0.09 };
+
+/** The jaw line's height around the head: a cosine series through the front, side and back heights. */
 function jawLineY(theta: number): number {
-  return -0.08425 - 0.0035 * Math.cos(theta) - 0.00925 * Math.cos(2 * theta) + (SPEC.jawLineY + 0.097);
+  const { front, side, back } = JAW_LINE;
+  return (front + 2 * side + back) / 4 + ((front - back) / 2) * Math.cos(theta) + ((front - 2 * side + back) / 4) * Math.cos(2 * theta);
 }
 
 function rowTargetY(j: number, theta: number): number {

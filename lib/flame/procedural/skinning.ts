@@ -13,7 +13,7 @@
  */
 
 import { PART, shellFaceIds, type Assembled } from './assemble.js';
-import { neckColumn } from './masks.js';
+import { neckAxisDistance, neckColumn } from './masks.js';
 import { smoothstep, type Vec3 } from './math.js';
 import { raycast } from './raycast.js';
 import { SPEC } from './spec.js';
@@ -45,7 +45,7 @@ function jawShareBySide(side: number, angle: number): number {
 
 /** Root share on the neck: 1 at the cut, 0 at the top of the neck. */
 function rootShare(p: Vec3): number {
-  return smoothstep(-0.07, -0.125, p[1]) * smoothstep(0.075, 0.062, Math.hypot(p[0], p[2] + 0.012));
+  return smoothstep(-0.07, -0.125, p[1]) * smoothstep(0.075, 0.062, neckAxisDistance(p));
 }
 
 /** LBS weights [V, 5] of the canonical head (rows sum to 1). */

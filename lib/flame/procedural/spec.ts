@@ -12,6 +12,8 @@ export const SPEC = {
   /** Top of the head and the neck's cut. */
   crownY: 0.125,
   neckCutY: -0.13,
+  /** Depth of the neck's (vertical) axis. */
+  neckAxisZ: -0.012,
 
   eye: {
     /** Left eyeball centre; the right one mirrors x. */
@@ -69,7 +71,7 @@ export const SPEC = {
     width: 0.034,
     /** Backward tilt of the ear's long axis (radians) and its flare away from the head. */
     tilt: 0.26,
-    flare: 0.32,
+    flare: 0.27,
   },
 
   /** Intended joint positions (FLAME order: root, neck, jaw, left eye, right eye is mirrored). */
@@ -90,9 +92,6 @@ export const SPEC = {
     overjet: 0.0018,
   },
 } as const;
-
-/** Mirrors a left-side point to the right side. */
-export const mirrorX = (p: Vec3): Vec3 => [-p[0], p[1], p[2]];
 
 /** Eyeball centre of one side: +1 left (+x), -1 right. */
 export const eyeCentre = (side: 1 | -1): Vec3 => [side * SPEC.eye.centre[0], SPEC.eye.centre[1], SPEC.eye.centre[2]];

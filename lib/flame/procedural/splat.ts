@@ -127,7 +127,8 @@ export function splatMesh(
     const tr = (cxx + cyy) / 2;
     const det = Math.sqrt(Math.max(0, ((cxx - cyy) / 2) ** 2 + cxy * cxy));
     const l1 = tr + det;
-    const l2 = Math.max(tr - det, l1 * 1e-4);
+    // Limit the anisotropy: long thin splats leave their triangulation's pattern in the image.
+    const l2 = Math.max(tr - det, l1 * 0.15);
     const ang = 0.5 * Math.atan2(2 * cxy, cxx - cyy);
     const a1: Vec3 = normalize([
       e1[0] * Math.cos(ang) + e2[0] * Math.sin(ang),

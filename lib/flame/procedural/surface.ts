@@ -64,7 +64,7 @@ function chartV(layout: ShellLayout, shell: Shell, positions: Float64Array): (b:
 /** Region of a shell face from its grid cell and its centroid. */
 function shellRegion(layout: ShellLayout, cell: { c: number; j: number }, centroid: Vec3, theta: number): string {
   const { c, j } = cell;
-  if (j >= layout.rows - 9) return 'neck';
+  if (j >= JAW_ROW) return 'neck';
   for (const [kind, name] of [
     ['eye_left', 'eyelid_left'],
     ['eye_right', 'eyelid_right'],
