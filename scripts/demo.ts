@@ -1,10 +1,11 @@
-// `npm run demo`: renders the benchmark head cloud (DESIGN.md §8: 100k Gaussians on a
-// head-sized shell) from a ring of viewpoints with the native rasterizer, writes PNGs to
-// demo-output/, and prints the timings. Nothing is downloaded.
+// `npm run demo`: the procedural FLAME-format head, posed and animated through the native
+// FLAME forward, rigged Gaussians and the rasterizer; writes PNG frames to demo-output/ and
+// prints the timings. Nothing is downloaded.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { backends, benchScene, lookAt, rasterize } from '../lib/index.js';
+import { backends, Flame, gaussiansOnMesh, lookAt, renderHead, type FlameParams } from '../lib/index.js';
+import { makeProceduralHead } from '../lib/flame/procedural/index.js';
 import { writePng } from '../lib/io/png.js';
 
 const out = process.argv[2] ?? 'demo-output';
@@ -12,28 +13,32 @@ await mkdir(out, { recursive: true });
 const b = backends();
 console.log(`ggtalker demo: LibTorch ${b.torchVersion}, ${b.threads} CPU threads, CUDA kernels: ${b.cuda ? 'yes' : 'no'}`);
 
-const { gaussians, camera } = benchScene('head', 0);
-// Shade the shell by position so its shape reads in a still image.
-const n = gaussians.opacities.shape[0]!;
-const colors = new Float32Array(n * 3);
-for (let i = 0; i < n; i++) {
-  const [x, y, z] = [gaussians.means.get(i, 0), gaussians.means.get(i, 1), gaussians.means.get(i, 2)];
-  colors[3 * i] = 0.55 + 3 * x;
-  colors[3 * i + 1] = 0.45 - 2 * y;
-  colors[3 * i + 2] = 0.5 + 3 * z;
-}
-const views = 6;
-for (let v = 0; v < views; v++) {
-  const angle = (2 * Math.PI * v) / views;
-  const eye = [0.6 * Math.sin(angle), -0.05, -0.6 * Math.cos(angle)] as const;
+const head = makeProceduralHead({ seed: 0 });
+const flame = Flame.from(head.model);
+const gaussians = gaussiansOnMesh(head.model, head.vertexColors);
+console.log(`procedural head: ${head.model.vertexCount} vertices, ${head.model.faces.length / 3} faces, ${gaussians.face.shape[0]} Gaussians`);
+
+const expr = (weights: Record<string, number>) => {
+  const e = new Float32Array(head.model.exprCount);
+  for (const [name, w] of Object.entries(weights)) e[head.expressionNames.indexOf(name)] = w;
+  return { data: e, shape: [e.length] };
+};
+const vec = (...v: number[]) => ({ data: Float32Array.from(v), shape: [v.length] });
+const frames: [string, FlameParams][] = [
+  ['neutral', {}],
+  ['smile', { expr: expr({ smile: 1 }) }],
+  ['jaw-open', { jaw: vec(0.3, 0, 0) }],
+  ['ooh', { expr: expr({ lip_round: 1 }), jaw: vec(0.12, 0, 0) }],
+  ['blink', { expr: expr({ blink_left: 1, blink_right: 1 }) }],
+  ['turn', { rotation: vec(0, 0.5, 0), neck: vec(0.1, 0, 0), expr: expr({ brow_raise: 0.8 }) }],
+];
+const camera = { view: lookAt([0, 0.02, 0.75], [0, 0.01, 0], [0, 1, 0]), fx: 1100, fy: 1100, cx: 256, cy: 256, width: 512, height: 512 };
+for (const [name, params] of frames) {
   const t0 = performance.now();
-  const { image } = await rasterize(
-    { ...gaussians, colors: { data: colors, shape: [n, 3] } },
-    { camera: { ...camera, view: lookAt(eye, [0, 0, 0]) }, background: [0.08, 0.08, 0.1], mode: 'antialiased' },
-  );
+  const { image } = await renderHead({ flame, params, gaussians }, { camera, background: [0.16, 0.18, 0.22], mode: 'antialiased' });
   const ms = performance.now() - t0;
-  const file = join(out, `head-${v}.png`);
+  const file = join(out, `head-${name}.png`);
   await writePng(file, image);
-  console.log(`  view ${v}: ${ms.toFixed(0)} ms -> ${file}`);
+  console.log(`  ${name.padEnd(9)} ${ms.toFixed(0).padStart(5)} ms  -> ${file}`);
 }
-console.log(`wrote ${views} views of ${n} Gaussians at ${camera.width}x${camera.height} to ${out}/`);
+console.log(`wrote ${frames.length} frames to ${out}/`);
