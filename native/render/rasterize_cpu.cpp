@@ -1,21 +1,39 @@
 // CPU kernels of the rasterizer (contracts in rasterize_kernels.h). Parallel over Gaussians
 // for the projection stages and over 16x16 tiles for blending (tiles handed out dynamically,
-// since a face's tiles cost far more than the background's), on LibTorch's thread pool.
+// since a face's tiles cost far more than the background's).
 //
-// Blending walks a tile Gaussian by Gaussian (front to back), touching only the pixels inside
-// each splat's alpha >= 1/255 ellipse box, with per-pixel state; every pixel still sees its
-// Gaussians in list order, so the result is the per-pixel 3DGS loop's, without testing pairs
-// that cannot contribute. The backward is race-free and deterministic: each tile's thread
-// owns the gradient rows of its (tile, Gaussian) pairs, and the rows of one Gaussian are
-// summed afterwards in a fixed order, whatever the thread count.
+// Threads: as many as at::get_num_threads() says, on LibTorch's thread pool (see run_workers).
+//
+// Memory: the large temporary buffers live in per-thread Scratch kept from call to call.
+// Touching fresh memory costs a page fault per 4 KiB (about 12 us each on the benchmark VM,
+// i.e. ~3 ms per MiB), far more than the kernels' own work on it.
+//
+// Blending precomputes one 64-byte record per Gaussian (Splat), then walks each tile Gaussian
+// by Gaussian (front to back), touching only the pixels inside the splat's alpha >= 1/255
+// ellipse box that are still blending, with per-pixel state; every pixel still sees its
+// Gaussians in list order, so the result is the per-pixel 3DGS loop's. The pixel loops are
+// vectorised (rasterize_cpu_tiles.inc, compiled for AVX-512, for AVX2+FMA and for plain scalar
+// maths, the widest the CPU runs picked at run time). The backward is race-free and
+// deterministic: each tile's thread owns the gradient rows of its (tile, Gaussian) pairs, and
+// the rows of one Gaussian are summed afterwards in tile order, whatever the thread count
+// (each row is written straight to its place in the Gaussian-grouped order, so the sums
+// stream through memory).
 #include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <mutex>
 #include <numeric>
 #include <vector>
 
+#if __has_include(<dlfcn.h>)
+#include <dlfcn.h>
+#endif
+
+#include "cpu_simd.h"
 #include "rasterize_kernels.h"
 
 namespace ggt {
@@ -23,41 +41,87 @@ namespace render {
 namespace {
 
 constexpr int64_t kGaussianGrain = 2048;  // Gaussians per parallel chunk
+constexpr int kTilePixels = kTileSize * kTileSize;
 
 Vec3 load3(const float* p, int64_t i) { return {p[3 * i], p[3 * i + 1], p[3 * i + 2]}; }
 
-// The Gaussians of one tile, gathered front to back into contiguous arrays so the per-pixel
-// loops stream through memory. One instance per thread, reused across tiles.
-struct TileBatch {
-  std::vector<float> mx, my, ca, cb, cc, opacity, depth, r, g, b, ex, ey;
-  int64_t size = 0;
+// ---- Threads ----------------------------------------------------------------------------------
+//
+// at::parallel_for is inline code. With LibTorch's native or TBB backends it runs in parallel
+// from any file, but with its OpenMP backend (Debian's LibTorch) only from files compiled with
+// OpenMP, which this build does not do. There the kernels run their parallel regions on
+// LibTorch's own OpenMP threads through GOMP_parallel, the entry point compilers turn
+// `#pragma omp parallel` into (GNU, LLVM and Intel OpenMP runtimes all provide it), found at
+// run time. Threads of our own would compete for the cores with LibTorch's OpenMP threads,
+// which spin for milliseconds after each LibTorch operation.
 
-  void gather(const float* proj, const float* colors, const int32_t* ids, int64_t count) {
-    if (static_cast<int64_t>(mx.size()) < count) {
-      for (auto* v : {&mx, &my, &ca, &cb, &cc, &opacity, &depth, &r, &g, &b, &ex, &ey}) v->resize(count);
-    }
-    for (int64_t k = 0; k < count; ++k) {
-      const float* p = proj + static_cast<int64_t>(ids[k]) * kProjStride;
-      const float* c = colors + static_cast<int64_t>(ids[k]) * 3;
-      mx[k] = p[kProjMeanX];
-      my[k] = p[kProjMeanY];
-      ca[k] = p[kProjConicA];
-      cb[k] = p[kProjConicB];
-      cc[k] = p[kProjConicC];
-      depth[k] = p[kProjDepth];
-      opacity[k] = p[kProjOpacity];
-      r[k] = c[0];
-      g[k] = c[1];
-      b[k] = c[2];
-      if (!splat_extent({ca[k], cb[k], cc[k]}, opacity[k], &ex[k], &ey[k])) ex[k] = ey[k] = -1.f;
-    }
-    size = count;
-  }
+int worker_count(int64_t items) {
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), items)));
+}
 
-  float alpha_at(int64_t k, float px, float py, float* gauss, float* dx, float* dy) const {
-    return splat_alpha({mx[k], my[k]}, {ca[k], cb[k], cc[k]}, opacity[k], px, py, gauss, dx, dy);
+#if !defined(INTRA_OP_PARALLEL)
+using GompParallel = void (*)(void (*fn)(void*), void* data, unsigned num_threads, unsigned flags);
+
+// GOMP_parallel of the OpenMP runtime loaded with LibTorch, or null.
+GompParallel openmp_parallel() {
+#if __has_include(<dlfcn.h>)
+  static const GompParallel fn = reinterpret_cast<GompParallel>(dlsym(RTLD_DEFAULT, "GOMP_parallel"));
+  return fn;
+#else
+  return nullptr;
+#endif
+}
+#endif
+
+// Runs fn(worker) once for every worker = 0 .. workers - 1, spread over up to `workers`
+// threads (the calling one included), and rethrows the first exception a call threw.
+template <typename Fn>
+void run_workers(int workers, const Fn& fn) {
+  std::atomic<int> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&] {
+    for (int w = next++; w < workers; w = next++) {
+      try {
+        fn(w);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+      }
+    }
+  };
+  if (workers > 1) {
+#if defined(INTRA_OP_PARALLEL)
+    at::parallel_for(0, workers, 1, [&](int64_t, int64_t) { work(); });
+#else
+    if (const GompParallel parallel = openmp_parallel())
+      parallel([](void* w) { (*static_cast<decltype(work)*>(w))(); }, &work, static_cast<unsigned>(workers), 0);
+#endif
   }
-};
+  work();  // whatever no thread took (everything when no parallel region ran)
+  if (error) std::rethrow_exception(error);
+}
+
+// fn(begin, end) over [0, n) in chunks of `grain` items handed out dynamically.
+template <typename Fn>
+void parallel_ranges(int64_t n, int64_t grain, const Fn& fn) {
+  const int64_t chunks = (n + grain - 1) / grain;
+  std::atomic<int64_t> next{0};
+  run_workers(worker_count(chunks), [&](int) {
+    for (int64_t c = next++; c < chunks; c = next++) fn(c * grain, std::min(n, (c + 1) * grain));
+  });
+}
+
+// fn(tile, worker) for every tile, handed out one at a time to `workers` workers.
+template <typename Fn>
+void for_each_tile(int64_t tiles, int workers, const Fn& fn) {
+  std::atomic<int64_t> next{0};
+  run_workers(workers, [&](int worker) {
+    for (int64_t t = next++; t < tiles; t = next++) fn(t, worker);
+  });
+}
+
+// ---- Blending data ----------------------------------------------------------------------------
 
 struct TileBounds {
   int x0, y0, x1, y1;  // pixel range [x0, x1) x [y0, y1)
@@ -69,53 +133,248 @@ TileBounds tile_bounds(int64_t tile, TileGrid grid, const Camera& cam) {
           std::min(cam.height, (ty + 1) * kTileSize)};
 }
 
-// Pixels of tile `tb` whose centres (i + 0.5) lie within batch entry k's ellipse box.
-// Empty (x0 >= x1 or y0 >= y1) when the splat cannot reach this tile.
-TileBounds splat_pixels(const TileBatch& batch, int64_t k, const TileBounds& tb) {
-  if (batch.ex[k] < 0.f) return {0, 0, 0, 0};
-  auto lo = [](float v, int bound) { return std::max(bound, static_cast<int>(std::ceil(std::max(v, -1e9f)))); };
-  auto hi = [](float v, int bound) { return std::min(bound, static_cast<int>(std::floor(std::min(v, 1e9f))) + 1); };
-  return {lo(batch.mx[k] - batch.ex[k] - 0.5f, tb.x0), lo(batch.my[k] - batch.ey[k] - 0.5f, tb.y0),
-          hi(batch.mx[k] + batch.ex[k] - 0.5f, tb.x1), hi(batch.my[k] + batch.ey[k] - 0.5f, tb.y1)};
+// Powers below -(ln(255 o) + kPowerMargin) give alpha < 1/255 for certain (the margin covers
+// the rounding of logf and expf many times over), so blending skips them without expf.
+constexpr float kPowerMargin = 1e-3f;
+
+// Everything blending needs of one Gaussian, in one cache line.
+struct alignas(64) Splat {
+  float mean_x, mean_y;
+  float conic_a, conic_b, conic_c;
+  float opacity;
+  float min_power;         // see kPowerMargin
+  float value[4];          // r, g, b, depth
+  int32_t x0, y0, x1, y1;  // pixels [x0, x1) x [y0, y1) whose centres lie in the alpha >= 1/255 ellipse's box
+};
+static_assert(sizeof(Splat) == 64, "one cache line per Gaussian");
+
+Splat make_splat(const float* p, const float* color) {
+  Splat s;
+  s.mean_x = p[kProjMeanX];
+  s.mean_y = p[kProjMeanY];
+  s.conic_a = p[kProjConicA];
+  s.conic_b = p[kProjConicB];
+  s.conic_c = p[kProjConicC];
+  s.opacity = p[kProjOpacity];
+  for (int c = 0; c < 3; ++c) s.value[c] = color[c];
+  s.value[3] = p[kProjDepth];
+  float ex, ey;
+  if (!splat_extent({s.conic_a, s.conic_b, s.conic_c}, s.opacity, &ex, &ey)) {
+    s.min_power = 0.f;
+    s.x0 = s.y0 = s.x1 = s.y1 = 0;  // empty box: reaches no pixel
+    return s;
+  }
+  s.min_power = -(logf(255.f * s.opacity) + kPowerMargin);
+  // Pixel i is in the box when its centre i + 0.5 lies in [mean - extent, mean + extent].
+  auto lo = [](float v) { return static_cast<int32_t>(std::ceil(std::max(v, -1e9f))); };
+  auto hi = [](float v) { return static_cast<int32_t>(std::floor(std::min(v, 1e9f))) + 1; };
+  s.x0 = lo(s.mean_x - ex - 0.5f);
+  s.y0 = lo(s.mean_y - ey - 0.5f);
+  s.x1 = hi(s.mean_x + ex - 0.5f);
+  s.y1 = hi(s.mean_y + ey - 0.5f);
+  return s;
 }
 
-// Runs fn(tile) for every tile, handing tiles out one at a time to the pool's threads.
-template <typename Fn>
-void for_each_tile(int64_t tiles, const Fn& fn) {
-  std::atomic<int64_t> next{0};
-  const int64_t workers = std::min<int64_t>(at::get_num_threads(), std::max<int64_t>(tiles, 1));
-  at::parallel_for(0, workers, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t w = begin; w < end; ++w)
-      for (int64_t t = next++; t < tiles; t = next++) fn(t);
+// Writes the records of Gaussians 0 .. count - 1 to splats[0 .. count).
+void make_splats(const float* proj, const float* colors, int64_t count, Splat* splats) {
+  parallel_ranges(count, kGaussianGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) splats[i] = make_splat(proj + i * kProjStride, colors + 3 * i);
   });
 }
 
-constexpr int kTilePixels = kTileSize * kTileSize;
+struct ForwardOutputs {
+  int width;
+  const float* background;
+  float *image, *alpha, *depth, *final_t;
+  int32_t* last_contributor;
+};
+
+// One tile's per-pixel state in the forward, pixel (x, y) of the tile at y * kTileSize + x.
+struct alignas(64) ForwardTile {
+  float T[kTilePixels];
+  float acc[4][kTilePixels];       // weighted r, g, b and depth
+  int32_t last[kTilePixels];
+  uint32_t active[kTileSize];      // per row, bit x set while pixel x is still blending
+  uint32_t active_rows;            // bit y set while row y has pixels blending
+
+  void reset(const TileBounds& tb) {
+    std::fill(T, T + kTilePixels, 1.f);
+    std::memset(acc, 0, sizeof acc);
+    std::fill(last, last + kTilePixels, 0);
+    const int w = tb.x1 - tb.x0, h = tb.y1 - tb.y0;
+    for (int y = 0; y < kTileSize; ++y) active[y] = y < h ? (1u << w) - 1 : 0u;
+    active_rows = (1u << h) - 1;
+  }
+
+  // The pixels of row y in `pixels` (bits) are done: 3DGS stops them.
+  void stop(int y, uint32_t pixels) {
+    active[y] &= ~pixels;
+    if (!active[y]) active_rows &= ~(1u << y);
+  }
+
+  // Row by row, in loops the compiler vectorises.
+  void write(const TileBounds& tb, const ForwardOutputs& out) const {
+    const int w = tb.x1 - tb.x0;
+    for (int y = tb.y0; y < tb.y1; ++y) {
+      const int p = (y - tb.y0) * kTileSize;
+      const int64_t pix = static_cast<int64_t>(y) * out.width + tb.x0;
+      for (int x = 0; x < w; ++x) {
+        for (int c = 0; c < 3; ++c) out.image[3 * (pix + x) + c] = acc[c][p + x] + T[p + x] * out.background[c];
+      }
+      for (int x = 0; x < w; ++x) out.alpha[pix + x] = 1.f - T[p + x];
+      std::copy(acc[3] + p, acc[3] + p + w, out.depth + pix);
+      std::copy(T + p, T + p + w, out.final_t + pix);
+      std::copy(last + p, last + p + w, out.last_contributor + pix);
+    }
+  }
+};
+
+// Gradient row of one (tile, Gaussian) pair.
+enum RowField { kRowMeanX = 0, kRowMeanY, kRowConicA, kRowConicB, kRowConicC, kRowOpacity, kRowValue };
+constexpr int kRowStride = kRowValue + 4;  // then r, g, b, depth
+
+struct BackwardInputs {
+  int width;
+  const float* background;
+  const float *final_t, *v_image, *v_alpha, *v_depth;
+  const int32_t* last_contributor;
+};
+
+// One tile's per-pixel state in the backward (the 3DGS recursion, back to front), laid out as
+// in ForwardTile.
+struct alignas(64) BackwardTile {
+  float T[kTilePixels];              // transmittance in front of the current splat
+  float behind[4][kTilePixels];      // r, g, b, depth of everything behind it, per unit weight
+  float v_value[4][kTilePixels];     // dL/d(image r, g, b, depth)
+  float v_alpha_bg[kTilePixels];     // dL/dalpha - background . dL/dimage
+  float final_t[kTilePixels];
+  uint32_t active[kTileSize];        // per row, bit x set once the replay reached pixel x's last splat
+  uint32_t active_rows;              // bit y set once row y has an active pixel
+  int32_t next[kTilePixels];         // pixels by last_contributor: next pixel with the same value
+  std::vector<int32_t> first;        // first[l]: a pixel whose last_contributor is l, or -1
+
+  void reset(const TileBounds& tb, const BackwardInputs& in, int64_t live) {
+    std::memset(behind, 0, sizeof behind);
+    std::memset(active, 0, sizeof active);
+    active_rows = 0;
+    first.assign(live + 1, -1);
+    for (int y = tb.y0; y < tb.y1; ++y) {
+      for (int x = tb.x0; x < tb.x1; ++x) {
+        const int p = (y - tb.y0) * kTileSize + (x - tb.x0);
+        const int64_t pix = static_cast<int64_t>(y) * in.width + x;
+        T[p] = final_t[p] = in.final_t[pix];
+        for (int c = 0; c < 3; ++c) v_value[c][p] = in.v_image[3 * pix + c];
+        v_value[3][p] = in.v_depth[pix];
+        v_alpha_bg[p] = in.v_alpha[pix] - (in.background[0] * v_value[0][p] + in.background[1] * v_value[1][p] +
+                                           in.background[2] * v_value[2][p]);
+        const int32_t last = in.last_contributor[pix];
+        if (last > 0) {
+          next[p] = first[last];
+          first[last] = p;
+        }
+      }
+    }
+  }
+
+  // Pixels whose last blended list position is last - 1 join the replay.
+  void activate(int32_t last) {
+    for (int32_t p = first[last]; p >= 0; p = next[p]) {
+      active[p / kTileSize] |= 1u << (p % kTileSize);
+      active_rows |= 1u << (p / kTileSize);
+    }
+  }
+};
+
+// The tile kernels, once per lane set.
+namespace scalar_tiles {
+using V = simd::ScalarLanes;
+#include "rasterize_cpu_tiles.inc"
+}  // namespace scalar_tiles
+
+#if defined(GGT_BEGIN_AVX2)
+GGT_BEGIN_AVX2
+namespace avx2_tiles {
+using V = simd::Avx2Lanes;
+#include "rasterize_cpu_tiles.inc"
+}  // namespace avx2_tiles
+GGT_END_TARGET
+GGT_BEGIN_AVX512
+namespace avx512_tiles {
+using V = simd::Avx512Lanes;
+#include "rasterize_cpu_tiles.inc"
+}  // namespace avx512_tiles
+GGT_END_TARGET
+#endif
+
+struct TileKernels {
+  decltype(&scalar_tiles::blend_tile_forward) forward;
+  decltype(&scalar_tiles::blend_tile_backward) backward;
+};
+
+// The widest kernels this CPU runs. GGT_CPU_SIMD=avx2 or =scalar caps the choice (to test
+// the narrower kernels on a wider CPU).
+const TileKernels& tile_kernels() {
+  static const TileKernels kernels = [] {
+    const char* cap = std::getenv("GGT_CPU_SIMD");
+    const bool allow_avx512 = !cap || !std::strcmp(cap, "avx512");
+    const bool allow_avx2 = allow_avx512 || !std::strcmp(cap, "avx2");
+#if defined(GGT_BEGIN_AVX2)
+    if (allow_avx512 && simd::cpu_has_avx512())
+      return TileKernels{avx512_tiles::blend_tile_forward, avx512_tiles::blend_tile_backward};
+    if (allow_avx2 && simd::cpu_has_avx2_fma())
+      return TileKernels{avx2_tiles::blend_tile_forward, avx2_tiles::blend_tile_backward};
+#endif
+    (void)allow_avx2;
+    return TileKernels{scalar_tiles::blend_tile_forward, scalar_tiles::blend_tile_backward};
+  }();
+  return kernels;
+}
+
+// Temporary buffers of the kernels, kept per calling thread from one call to the next (see
+// the note on memory at the top); each call uses them as scratch and relies on nothing left
+// in them. grow(v, n) makes sure v holds at least n elements and returns its data.
+struct Scratch {
+  // bin_cpu
+  std::vector<uint32_t> keys, keys_tmp;
+  std::vector<int32_t> order, order_tmp, rects, slots_per_tile;
+  // blending
+  std::vector<Splat> splats;
+  std::vector<ForwardTile> forward_tiles;
+  std::vector<BackwardTile> backward_tiles;
+  std::vector<int32_t> live_start, group_start, row_slot;
+  std::vector<float> rows;
+
+  static Scratch& of_this_thread() {
+    thread_local Scratch scratch;
+    return scratch;
+  }
+};
+
+template <typename T>
+T* grow(std::vector<T>& v, int64_t n) {
+  if (static_cast<int64_t>(v.size()) < n) v.resize(n);
+  return v.data();
+}
 
 }  // namespace
+
+// ---- Projection -------------------------------------------------------------------------------
 
 void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, float* proj, int32_t* radii,
                          int32_t* tiles_touched) {
   const TileGrid grid = TileGrid::for_camera(cam);
-  at::parallel_for(0, g.n, kGaussianGrain, [&](int64_t begin, int64_t end) {
+  parallel_ranges(g.n, kGaussianGrain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       Projected p;
       float* out = proj + i * kProjStride;
       if (!project_gaussian(cam, load3(g.means, i), g.quats + 4 * i, load3(g.scales, i), g.opacities[i],
                             antialiased, grid.tiles_x, grid.tiles_y, p)) {
-        std::fill(out, out + kProjStride, 0.f);
+        store_projected(nullptr, out);
         radii[i] = 0;
         tiles_touched[i] = 0;
         continue;
       }
-      out[kProjMeanX] = p.mean.x;
-      out[kProjMeanY] = p.mean.y;
-      out[kProjConicA] = p.conic.a;
-      out[kProjConicB] = p.conic.b;
-      out[kProjConicC] = p.conic.c;
-      out[kProjDepth] = p.depth;
-      out[kProjOpacity] = p.opacity;
-      out[kProjStride - 1] = 0.f;
+      store_projected(&p, out);
       int rect[4];
       proj_tile_rect(out, p.radius, grid.tiles_x, grid.tiles_y, rect);
       radii[i] = p.radius;
@@ -124,27 +383,31 @@ void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antial
   });
 }
 
+// ---- Binning ----------------------------------------------------------------------------------
+
 namespace {
 
-// Stable LSD radix sort of ids by a non-negative float key (its bits order like the float):
-// equal keys keep their input order. 4 passes of 8 bits.
-void radix_sort_by_key(std::vector<uint32_t>& keys, std::vector<int32_t>& ids) {
-  const size_t n = keys.size();
-  std::vector<uint32_t> keys_tmp(n);
-  std::vector<int32_t> ids_tmp(n);
-  for (int shift = 0; shift < 32; shift += 8) {
-    size_t count[257] = {};
-    for (size_t i = 0; i < n; ++i) ++count[((keys[i] >> shift) & 0xff) + 1];
-    if (count[1] == n) continue;  // every key has this byte = 0: nothing to move
-    for (int d = 0; d < 256; ++d) count[d + 1] += count[d];
-    for (size_t i = 0; i < n; ++i) {
-      const size_t dst = count[(keys[i] >> shift) & 0xff]++;
+// Stable LSD radix sort of ids[0 .. n) by non-negative float keys (their bits order like the
+// floats): equal keys keep their input order. 4 passes of 8 bits, skipping the bytes all keys
+// share; keys_tmp and ids_tmp are scratch of the same size. The sorted arrays end up in
+// keys / ids or in the tmp pair: returns the ids that hold them.
+int32_t* radix_sort_by_key(int64_t n, uint32_t* keys, int32_t* ids, uint32_t* keys_tmp, int32_t* ids_tmp) {
+  int64_t count[4][257] = {};
+  for (int64_t i = 0; i < n; ++i)
+    for (int d = 0; d < 4; ++d) ++count[d][((keys[i] >> (8 * d)) & 0xff) + 1];
+  for (int d = 0; d < 4; ++d) {
+    int64_t* c = count[d];
+    if (*std::max_element(c + 1, c + 257) == n) continue;  // one value for every key: nothing moves
+    for (int v = 0; v < 256; ++v) c[v + 1] += c[v];
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t dst = c[(keys[i] >> (8 * d)) & 0xff]++;
       keys_tmp[dst] = keys[i];
       ids_tmp[dst] = ids[i];
     }
-    keys.swap(keys_tmp);
-    ids.swap(ids_tmp);
+    std::swap(keys, keys_tmp);
+    std::swap(ids, ids_tmp);
   }
+  return ids;
 }
 
 }  // namespace
@@ -154,117 +417,149 @@ void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int64_t* 
   const int64_t tiles = grid.count();
   std::fill(tile_start, tile_start + tiles + 1, 0);
   if (n_isect == 0) return;
+  Scratch& scratch = Scratch::of_this_thread();
 
   // Visible Gaussians front to back (ties by id): emitting pairs in this order and then
   // placing them by tile with a stable counting sort leaves each tile's list depth-sorted.
-  std::vector<uint32_t> keys;
-  std::vector<int32_t> order;
+  uint32_t* keys = grow(scratch.keys, n);
+  int32_t* order = grow(scratch.order, n);
+  int64_t visible = 0;
   for (int64_t i = 0; i < n; ++i) {
     if (radii[i] == 0) continue;
-    uint32_t bits;
-    std::memcpy(&bits, proj + i * kProjStride + kProjDepth, sizeof bits);
-    keys.push_back(bits);
-    order.push_back(static_cast<int32_t>(i));
+    std::memcpy(&keys[visible], proj + i * kProjStride + kProjDepth, sizeof(uint32_t));
+    order[visible++] = static_cast<int32_t>(i);
   }
-  radix_sort_by_key(keys, order);
+  order = radix_sort_by_key(visible, keys, order, grow(scratch.keys_tmp, visible),
+                            grow(scratch.order_tmp, visible));
 
-  std::vector<int32_t> rects(order.size() * 4);
-  at::parallel_for(0, static_cast<int64_t>(order.size()), kGaussianGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t j = begin; j < end; ++j)
+  // The depth-ordered Gaussians in `workers` consecutive parts. Each part computes its
+  // Gaussians' tile rectangles and counts its pairs per tile into slots [workers, tiles], which
+  // then becomes the part's first slot in each tile's list; each part then places its pairs in
+  // order. (The Gaussians' rows are visited in random order: they are prefetched, as the
+  // rectangle's maths is too long for the next iterations' loads to overlap it.)
+  const int workers = worker_count(visible / kGaussianGrain + 1);
+  auto part = [&](int w) { return visible * w / workers; };
+  int32_t* rects = grow(scratch.rects, 4 * visible);
+  int32_t* slots = grow(scratch.slots_per_tile, workers * tiles);
+  run_workers(workers, [&](int w) {
+    constexpr int64_t kAhead = 16;
+    const int64_t begin = part(w), end = part(w + 1);
+    int32_t* count = slots + w * tiles;
+    std::fill(count, count + tiles, 0);
+    for (int64_t j = begin; j < end; ++j) {
+      if (j + kAhead < end) {
+        __builtin_prefetch(proj + static_cast<int64_t>(order[j + kAhead]) * kProjStride);
+        __builtin_prefetch(radii + order[j + kAhead]);
+      }
       proj_tile_rect(proj + static_cast<int64_t>(order[j]) * kProjStride, radii[order[j]], grid.tiles_x,
                      grid.tiles_y, &rects[4 * j]);
+    }
+    for (int64_t j = begin; j < end; ++j) {
+      const int32_t* r = &rects[4 * j];
+      for (int ty = r[1]; ty < r[3]; ++ty)
+        for (int tx = r[0]; tx < r[2]; ++tx) ++count[ty * grid.tiles_x + tx];
+    }
   });
-  for (size_t j = 0; j < order.size(); ++j) {
-    const int32_t* r = &rects[4 * j];
-    for (int ty = r[1]; ty < r[3]; ++ty)
-      for (int tx = r[0]; tx < r[2]; ++tx) ++tile_start[ty * grid.tiles_x + tx + 1];
+  int64_t total = 0;
+  for (int64_t t = 0; t < tiles; ++t) {
+    tile_start[t] = static_cast<int32_t>(total);
+    for (int w = 0; w < workers; ++w) {
+      const int32_t count = slots[w * tiles + t];
+      slots[w * tiles + t] = static_cast<int32_t>(total);
+      total += count;
+    }
   }
-  std::partial_sum(tile_start, tile_start + tiles + 1, tile_start);
-  TORCH_INTERNAL_ASSERT(tile_start[tiles] == n_isect, "binning counted ", tile_start[tiles],
-                        " tile pairs but projection counted ", n_isect);
-  std::vector<int32_t> cursor(tile_start, tile_start + tiles);
-  for (size_t j = 0; j < order.size(); ++j) {
-    const int32_t* r = &rects[4 * j];
-    for (int ty = r[1]; ty < r[3]; ++ty)
-      for (int tx = r[0]; tx < r[2]; ++tx) sorted_ids[cursor[ty * grid.tiles_x + tx]++] = order[j];
-  }
+  tile_start[tiles] = static_cast<int32_t>(total);
+  TORCH_INTERNAL_ASSERT(total == n_isect, "binning counted ", total, " tile pairs but projection counted ",
+                        n_isect);
+  run_workers(workers, [&](int w) {
+    int32_t* cursor = slots + w * tiles;
+    for (int64_t j = part(w); j < part(w + 1); ++j) {
+      const int32_t* r = &rects[4 * j];
+      for (int ty = r[1]; ty < r[3]; ++ty)
+        for (int tx = r[0]; tx < r[2]; ++tx) sorted_ids[cursor[ty * grid.tiles_x + tx]++] = order[j];
+    }
+  });
   (void)offsets;  // the pair count per Gaussian is recomputed from its rectangle
 }
+
+// ---- Blending ---------------------------------------------------------------------------------
 
 void blend_forward_cpu(const Camera& cam, const float* proj, const float* colors, const float* background,
                        const int32_t* sorted_ids, const int32_t* tile_start, float* image, float* alpha,
                        float* depth, float* final_t, int32_t* last_contributor) {
   const TileGrid grid = TileGrid::for_camera(cam);
-  std::vector<TileBatch> batches(at::get_num_threads());
-  for_each_tile(grid.count(), [&](int64_t t) {
-    TileBatch& batch = batches[at::get_thread_num()];
-    const TileBounds tb = tile_bounds(t, grid, cam);
-    batch.gather(proj, colors, sorted_ids + tile_start[t], tile_start[t + 1] - tile_start[t]);
-    // Per-pixel state, indexed (y - y0) * kTileSize + (x - x0).
-    float T[kTilePixels], acc[kTilePixels][4];
-    int32_t last[kTilePixels];
-    bool done[kTilePixels];
-    std::fill(T, T + kTilePixels, 1.f);
-    std::memset(acc, 0, sizeof acc);
-    std::fill(last, last + kTilePixels, 0);
-    std::fill(done, done + kTilePixels, false);
-    int remaining = (tb.x1 - tb.x0) * (tb.y1 - tb.y0);
-    for (int64_t k = 0; k < batch.size && remaining > 0; ++k) {
-      const TileBounds sp = splat_pixels(batch, k, tb);
-      for (int y = sp.y0; y < sp.y1; ++y) {
-        for (int x = sp.x0; x < sp.x1; ++x) {
-          const int p = (y - tb.y0) * kTileSize + (x - tb.x0);
-          if (done[p]) continue;
-          float gv, dx, dy;
-          const float a = batch.alpha_at(k, x + 0.5f, y + 0.5f, &gv, &dx, &dy);
-          if (a == 0.f) continue;
-          const float next_t = T[p] * (1.f - a);
-          if (next_t < kMinTransmittance) {
-            done[p] = true;
-            --remaining;
-            continue;
-          }
-          const float w = a * T[p];
-          acc[p][0] += batch.r[k] * w;
-          acc[p][1] += batch.g[k] * w;
-          acc[p][2] += batch.b[k] * w;
-          acc[p][3] += batch.depth[k] * w;
-          T[p] = next_t;
-          last[p] = static_cast<int32_t>(k + 1);
-        }
-      }
+  const int64_t tiles = grid.count();
+  Scratch& scratch = Scratch::of_this_thread();
+
+  // Records for every Gaussian the lists name (the stage is not told how many there are).
+  const int64_t n_isect = tile_start[tiles];
+  std::atomic<int32_t> max_id{-1};
+  parallel_ranges(n_isect, 1 << 16, [&](int64_t begin, int64_t end) {
+    const int32_t m = *std::max_element(sorted_ids + begin, sorted_ids + end);
+    for (int32_t seen = max_id.load(); m > seen && !max_id.compare_exchange_weak(seen, m);) {
     }
-    for (int y = tb.y0; y < tb.y1; ++y) {
-      for (int x = tb.x0; x < tb.x1; ++x) {
-        const int p = (y - tb.y0) * kTileSize + (x - tb.x0);
-        const int64_t pix = static_cast<int64_t>(y) * cam.width + x;
-        for (int c = 0; c < 3; ++c) image[3 * pix + c] = acc[p][c] + T[p] * background[c];
-        alpha[pix] = 1.f - T[p];
-        depth[pix] = acc[p][3];
-        final_t[pix] = T[p];
-        last_contributor[pix] = last[p];
-      }
-    }
+  });
+  const int64_t n = static_cast<int64_t>(max_id.load()) + 1;
+  Splat* splats = grow(scratch.splats, n);
+  make_splats(proj, colors, n, splats);
+
+  const ForwardOutputs out{cam.width, background, image, alpha, depth, final_t, last_contributor};
+  const TileKernels& kernels = tile_kernels();
+  const int workers = worker_count(tiles);
+  ForwardTile* state = grow(scratch.forward_tiles, workers);
+  for_each_tile(tiles, workers, [&](int64_t t, int worker) {
+    kernels.forward(splats, sorted_ids + tile_start[t], tile_start[t + 1] - tile_start[t],
+                    tile_bounds(t, grid, cam), state[worker], out);
   });
 }
 
 namespace {
 
-// Gradient row of one (tile, Gaussian) intersection.
-enum IsectGrad { kGMeanX = 0, kGMeanY, kGConicA, kGConicB, kGConicC, kGDepth, kGOpacity, kGR, kGG, kGB };
-constexpr int kIsectGradStride = 10;
-
-// One pixel's state while replaying its Gaussians back to front (the 3DGS recursion).
-struct BackwardPixel {
-  float T;               // transmittance in front of the current Gaussian
-  float accum[4];        // colour and depth of everything behind it, per unit weight
-  float last_alpha;
-  float last_value[4];
-  float v_value[4];      // dL/d(image rgb, depth) at this pixel
-  float v_alpha_minus_bg;  // dL/dalpha - background . dL/dimage
-  float final_t;
-  int32_t last;
+// Where the backward's gradient rows go. Only the first `live` positions of a tile's list can
+// have gradients (live = the tile's largest last_contributor); these (tile, position) pairs,
+// numbered in tile order from live_start[t], are grouped by Gaussian, stably: Gaussian i's rows
+// are rows [group_start[i], group_start[i + 1]), in tile order, and pair r's row is
+// row_slot[r].
+struct RowLayout {
+  const int32_t *live_start, *group_start, *row_slot;
+  int64_t rows;
 };
+
+RowLayout layout_rows(const Camera& cam, int64_t n, const int32_t* sorted_ids, const int32_t* tile_start,
+                      const int32_t* last_contributor, Scratch& scratch) {
+  const TileGrid grid = TileGrid::for_camera(cam);
+  const int64_t tiles = grid.count();
+  int32_t* live_start = grow(scratch.live_start, tiles + 1);
+  live_start[0] = 0;
+  parallel_ranges(tiles, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      const TileBounds tb = tile_bounds(t, grid, cam);
+      int32_t live = 0;
+      for (int y = tb.y0; y < tb.y1; ++y)
+        for (int x = tb.x0; x < tb.x1; ++x)
+          live = std::max(live, last_contributor[static_cast<int64_t>(y) * cam.width + x]);
+      live_start[t + 1] = live;
+    }
+  });
+  std::partial_sum(live_start, live_start + tiles + 1, live_start);
+  const int64_t rows = live_start[tiles];
+
+  int32_t* group_start = grow(scratch.group_start, n + 1);
+  std::fill(group_start, group_start + n + 1, 0);
+  for (int64_t t = 0; t < tiles; ++t)
+    for (int32_t k = tile_start[t], end = k + live_start[t + 1] - live_start[t]; k < end; ++k)
+      ++group_start[sorted_ids[k] + 1];
+  std::partial_sum(group_start, group_start + n + 1, group_start);
+  int32_t* row_slot = grow(scratch.row_slot, rows);
+  for (int64_t t = 0; t < tiles; ++t)
+    for (int32_t k = tile_start[t], r = live_start[t]; r < live_start[t + 1]; ++k, ++r)
+      row_slot[r] = group_start[sorted_ids[k]]++;
+  // group_start[i] now holds the end of group i, i.e. the start of group i + 1.
+  std::copy_backward(group_start, group_start + n, group_start + n + 1);
+  group_start[0] = 0;
+  return {live_start, group_start, row_slot, rows};
+}
 
 }  // namespace
 
@@ -273,107 +568,48 @@ void blend_backward_cpu(const Camera& cam, int64_t n, const float* proj, const f
                         const float* final_t, const int32_t* last_contributor, const float* v_image,
                         const float* v_alpha, const float* v_depth, float* v_proj, float* v_colors) {
   const TileGrid grid = TileGrid::for_camera(cam);
-  const int64_t n_isect = tile_start[grid.count()];
-  if (n_isect == 0) return;
-  std::vector<float> rows(static_cast<size_t>(n_isect) * kIsectGradStride, 0.f);
-  std::vector<TileBatch> batches(at::get_num_threads());
+  const int64_t tiles = grid.count();
+  if (tile_start[tiles] == 0) return;
+  Scratch& scratch = Scratch::of_this_thread();
 
-  for_each_tile(grid.count(), [&](int64_t t) {
-    const int64_t count = tile_start[t + 1] - tile_start[t];
-    if (count == 0) return;
-    TileBatch& batch = batches[at::get_thread_num()];
-    const TileBounds tb = tile_bounds(t, grid, cam);
-    batch.gather(proj, colors, sorted_ids + tile_start[t], count);
-    BackwardPixel px[kTilePixels];
-    int32_t max_last = 0;
-    for (int y = tb.y0; y < tb.y1; ++y) {
-      for (int x = tb.x0; x < tb.x1; ++x) {
-        BackwardPixel& s = px[(y - tb.y0) * kTileSize + (x - tb.x0)];
-        const int64_t pix = static_cast<int64_t>(y) * cam.width + x;
-        s = BackwardPixel{};
-        s.T = s.final_t = final_t[pix];
-        s.last = last_contributor[pix];
-        for (int c = 0; c < 3; ++c) s.v_value[c] = v_image[3 * pix + c];
-        s.v_value[3] = v_depth[pix];
-        s.v_alpha_minus_bg = v_alpha[pix] - (background[0] * s.v_value[0] + background[1] * s.v_value[1] +
-                                             background[2] * s.v_value[2]);
-        max_last = std::max(max_last, s.last);
-      }
-    }
-    for (int64_t k = max_last - 1; k >= 0; --k) {
-      const TileBounds sp = splat_pixels(batch, k, tb);
-      float g[kIsectGradStride] = {};
-      const float value[4] = {batch.r[k], batch.g[k], batch.b[k], batch.depth[k]};
-      const float o = batch.opacity[k], ca = batch.ca[k], cb = batch.cb[k], cc = batch.cc[k];
-      for (int y = sp.y0; y < sp.y1; ++y) {
-        for (int x = sp.x0; x < sp.x1; ++x) {
-          BackwardPixel& s = px[(y - tb.y0) * kTileSize + (x - tb.x0)];
-          if (k >= s.last) continue;
-          float gv, dx, dy;
-          const float a = batch.alpha_at(k, x + 0.5f, y + 0.5f, &gv, &dx, &dy);
-          if (a == 0.f) continue;
-          s.T = s.T / (1.f - a);
-          const float w = a * s.T;
-          float v_a = 0.f;
-          for (int c = 0; c < 4; ++c) {
-            s.accum[c] = s.last_alpha * s.last_value[c] + (1.f - s.last_alpha) * s.accum[c];
-            s.last_value[c] = value[c];
-            v_a += (value[c] - s.accum[c]) * s.v_value[c];
-          }
-          g[kGR] += w * s.v_value[0];
-          g[kGG] += w * s.v_value[1];
-          g[kGB] += w * s.v_value[2];
-          g[kGDepth] += w * s.v_value[3];
-          v_a = v_a * s.T + s.final_t / (1.f - a) * s.v_alpha_minus_bg;
-          s.last_alpha = a;
-          if (o * gv >= kMaxAlpha) continue;  // alpha clamped: no gradient to the splat's shape
-          const float v_g = o * v_a;
-          g[kGOpacity] += gv * v_a;
-          g[kGMeanX] += v_g * gv * (-ca * dx - cb * dy);
-          g[kGMeanY] += v_g * gv * (-cb * dx - cc * dy);
-          g[kGConicA] += -0.5f * gv * dx * dx * v_g;
-          g[kGConicB] += -gv * dx * dy * v_g;
-          g[kGConicC] += -0.5f * gv * dy * dy * v_g;
-        }
-      }
-      std::memcpy(&rows[(tile_start[t] + k) * kIsectGradStride], g, sizeof g);
-    }
+  const RowLayout layout = layout_rows(cam, n, sorted_ids, tile_start, last_contributor, scratch);
+  float* rows = grow(scratch.rows, layout.rows * kRowStride);
+  Splat* splats = grow(scratch.splats, n);
+  make_splats(proj, colors, n, splats);
+
+  const BackwardInputs in{cam.width, background, final_t, v_image, v_alpha, v_depth, last_contributor};
+  const TileKernels& kernels = tile_kernels();
+  const int workers = worker_count(tiles);
+  BackwardTile* state = grow(scratch.backward_tiles, workers);
+  for_each_tile(tiles, workers, [&](int64_t t, int worker) {
+    const int64_t live = layout.live_start[t + 1] - layout.live_start[t];
+    if (live == 0) return;
+    kernels.backward(splats, sorted_ids + tile_start[t], live, tile_bounds(t, grid, cam), state[worker], in,
+                     layout.row_slot + layout.live_start[t], rows);
   });
 
-  // Group intersection rows by Gaussian (stable: tile order), then sum each group.
-  std::vector<int64_t> first(n + 1, 0);
-  for (int64_t k = 0; k < n_isect; ++k) ++first[sorted_ids[k] + 1];
-  std::partial_sum(first.begin(), first.end(), first.begin());
-  std::vector<int64_t> by_gaussian(n_isect);
-  {
-    std::vector<int64_t> cursor(first.begin(), first.end() - 1);
-    for (int64_t k = 0; k < n_isect; ++k) by_gaussian[cursor[sorted_ids[k]]++] = k;
-  }
-  at::parallel_for(0, n, kGaussianGrain, [&](int64_t begin, int64_t end) {
+  // Each Gaussian's rows, summed in tile order.
+  parallel_ranges(n, kGaussianGrain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      float sum[kIsectGradStride] = {};
-      for (int64_t j = first[i]; j < first[i + 1]; ++j) {
-        const float* row = rows.data() + by_gaussian[j] * kIsectGradStride;
-        for (int c = 0; c < kIsectGradStride; ++c) sum[c] += row[c];
-      }
+      float sum[kRowStride] = {};
+      for (int64_t r = layout.group_start[i]; r < layout.group_start[i + 1]; ++r)
+        for (int c = 0; c < kRowStride; ++c) sum[c] += rows[r * kRowStride + c];
       float* vp = v_proj + i * kProjStride;
-      vp[kProjMeanX] += sum[kGMeanX];
-      vp[kProjMeanY] += sum[kGMeanY];
-      vp[kProjConicA] += sum[kGConicA];
-      vp[kProjConicB] += sum[kGConicB];
-      vp[kProjConicC] += sum[kGConicC];
-      vp[kProjDepth] += sum[kGDepth];
-      vp[kProjOpacity] += sum[kGOpacity];
-      v_colors[3 * i + 0] += sum[kGR];
-      v_colors[3 * i + 1] += sum[kGG];
-      v_colors[3 * i + 2] += sum[kGB];
+      vp[kProjMeanX] += sum[kRowMeanX];
+      vp[kProjMeanY] += sum[kRowMeanY];
+      vp[kProjConicA] += sum[kRowConicA];
+      vp[kProjConicB] += sum[kRowConicB];
+      vp[kProjConicC] += sum[kRowConicC];
+      vp[kProjDepth] += sum[kRowValue + 3];
+      vp[kProjOpacity] += sum[kRowOpacity];
+      for (int c = 0; c < 3; ++c) v_colors[3 * i + c] += sum[kRowValue + c];
     }
   });
 }
 
 void project_backward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const int32_t* radii,
                           const float* v_proj, float* v_means, float* v_quats, float* v_scales, float* v_opacities) {
-  at::parallel_for(0, g.n, kGaussianGrain, [&](int64_t begin, int64_t end) {
+  parallel_ranges(g.n, kGaussianGrain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       if (radii[i] == 0) {
         std::fill(v_means + 3 * i, v_means + 3 * i + 3, 0.f);
@@ -383,10 +619,7 @@ void project_backward_cpu(const GaussianInputs& g, const Camera& cam, bool antia
         continue;
       }
       const float* vp = v_proj + i * kProjStride;
-      const ProjectedGrad pg{{vp[kProjMeanX], vp[kProjMeanY]},
-                             {vp[kProjConicA], vp[kProjConicB], vp[kProjConicC]},
-                             vp[kProjDepth],
-                             vp[kProjOpacity]};
+      const ProjectedGrad pg = load_projected_grad(vp);
       project_gaussian_vjp(cam, load3(g.means, i), g.quats + 4 * i, load3(g.scales, i), g.opacities[i], antialiased,
                            pg, v_means + 3 * i, v_quats + 4 * i, v_scales + 3 * i, v_opacities + i);
     }

@@ -1,0 +1,258 @@
+// Minimal SIMD layer for the CPU blending kernels (rasterize_cpu.cpp). A "lane set" type
+// provides float vectors F, int vectors I and lane masks M with the few operations the kernels
+// need; the kernels are written once against it (rasterize_cpu_tiles.inc) and compiled per
+// instruction set:
+//   ScalarLanes  one lane, plain float maths with libm's expf: exactly the arithmetic of
+//                splat_alpha in gaussian_math.h. Used on every CPU without AVX2+FMA and
+//                on non-x86 targets.
+//   Avx2Lanes    eight lanes (x86-64 with AVX2 and FMA, chosen at run time). Its expf is a
+//                polynomial accurate to about 1 ulp, and a*b+c is fused, so results differ
+//                from the scalar path in the last bits only.
+//   Avx512Lanes  sixteen lanes (x86-64 with AVX-512F, chosen at run time): a whole tile row.
+//                Same arithmetic as Avx2Lanes lane for lane (same expf bits).
+// fmadd(a, b, c) means a * b + c: one rounding with FMA, two without, which keeps the scalar
+// path bit-identical to the reference formulas.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+// Compile the functions defined between GGT_BEGIN_AVX2 (GGT_BEGIN_AVX512) and GGT_END_TARGET
+// for AVX2 + FMA (AVX-512F); callers must check the CPU first (cpu_has_avx2_fma, cpu_has_avx512).
+#if defined(__x86_64__) && defined(__clang__)
+#define GGT_BEGIN_AVX2 _Pragma("clang attribute push(__attribute__((target(\"avx2,fma\"))), apply_to = function)")
+#define GGT_BEGIN_AVX512 \
+  _Pragma("clang attribute push(__attribute__((target(\"avx512f,avx2,fma\"))), apply_to = function)")
+#define GGT_END_TARGET _Pragma("clang attribute pop")
+#elif defined(__x86_64__) && defined(__GNUC__)
+#define GGT_BEGIN_AVX2 _Pragma("GCC push_options") _Pragma("GCC target(\"avx2,fma\")")
+#define GGT_BEGIN_AVX512 _Pragma("GCC push_options") _Pragma("GCC target(\"avx512f,avx2,fma\")")
+#define GGT_END_TARGET _Pragma("GCC pop_options")
+#endif
+
+namespace ggt {
+namespace render {
+namespace simd {
+
+struct ScalarLanes {
+  static constexpr int kLanes = 1;
+  using F = float;
+  using I = int32_t;
+  using M = bool;
+
+  static F set1(float v) { return v; }
+  static F iota() { return 0.f; }
+  static F load(const float* p) { return *p; }
+  static void store(float* p, F v) { *p = v; }
+  static I load(const int32_t* p) { return *p; }
+  static void store(int32_t* p, I v) { *p = v; }
+  static I set1(int32_t v) { return v; }
+
+  static F add(F a, F b) { return a + b; }
+  static F sub(F a, F b) { return a - b; }
+  static F mul(F a, F b) { return a * b; }
+  static F div(F a, F b) { return a / b; }
+  static F fmadd(F a, F b, F c) { return a * b + c; }   // a * b + c, two roundings
+  static F fnmadd(F a, F b, F c) { return c - a * b; }  // c - a * b, two roundings
+  static F min(F a, F b) { return std::fmin(a, b); }
+  static F exp(F x) { return std::exp(x); }
+
+  static M lt(F a, F b) { return a < b; }
+  static M le(F a, F b) { return a <= b; }
+  static M ge(F a, F b) { return a >= b; }
+  static M both(M a, M b) { return a && b; }
+  static M and_not(M a, M b) { return a && !b; }  // a and not b
+  static bool any(M m) { return m; }
+  static uint32_t bits(M m) { return m ? 1u : 0u; }
+  static M from_bits(uint32_t b) { return b != 0; }
+  static F select(M m, F a, F b) { return m ? a : b; }
+  static I select(M m, I a, I b) { return m ? a : b; }
+
+  // out[j] = sum of the lanes of v[j], j < count.
+  static void sum_lanes(const F* v, int count, float* out) {
+    for (int j = 0; j < count; ++j) out[j] = v[j];
+  }
+};
+
+#if defined(GGT_BEGIN_AVX2)
+GGT_BEGIN_AVX2
+
+struct Avx2Lanes {
+  static constexpr int kLanes = 8;
+  using F = __m256;
+  using I = __m256i;
+  using M = __m256;  // all-ones lanes are set
+
+  static F set1(float v) { return _mm256_set1_ps(v); }
+  static F iota() { return _mm256_setr_ps(0.f, 1.f, 2.f, 3.f, 4.f, 5.f, 6.f, 7.f); }
+  static F load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, F v) { _mm256_storeu_ps(p, v); }
+  static I load(const int32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+  static void store(int32_t* p, I v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
+  static I set1(int32_t v) { return _mm256_set1_epi32(v); }
+
+  static F add(F a, F b) { return _mm256_add_ps(a, b); }
+  static F sub(F a, F b) { return _mm256_sub_ps(a, b); }
+  static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+  static F div(F a, F b) { return _mm256_div_ps(a, b); }
+  static F fmadd(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
+  static F fnmadd(F a, F b, F c) { return _mm256_fnmadd_ps(a, b, c); }
+  static F min(F a, F b) { return _mm256_min_ps(a, b); }
+
+  // e^x for x >= -87 (smaller x gives e^-87), max error 1.03 ulp: x = q ln2 + s with
+  // |s| <= ln2 / 2 (ln2 split in two for an exact reduction), e^s = 1 + s + s^2 P(s) with
+  // SLEEF's expf_u10 coefficients for P, evaluated in Estrin's form (a shorter dependency
+  // chain than Horner's), then the 2^q scaling through the exponent bits.
+  static F exp(F x) {
+    x = _mm256_max_ps(x, _mm256_set1_ps(-87.f));
+    const F q = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    F s = _mm256_fnmadd_ps(q, _mm256_set1_ps(0.693145751953125f), x);
+    s = _mm256_fnmadd_ps(q, _mm256_set1_ps(1.428606765330187045e-06f), s);
+    const F s2 = _mm256_mul_ps(s, s);
+    const F p01 = _mm256_fmadd_ps(_mm256_set1_ps(0.166666671633720397949219f), s, _mm256_set1_ps(0.5f));
+    const F p23 = _mm256_fmadd_ps(_mm256_set1_ps(0.00833336077630519866943359f), s,
+                                  _mm256_set1_ps(0.0416664853692054748535156f));
+    const F p45 = _mm256_fmadd_ps(_mm256_set1_ps(0.000198527617612853646278381f), s,
+                                  _mm256_set1_ps(0.00139304355252534151077271f));
+    const F p = _mm256_fmadd_ps(p45, _mm256_mul_ps(s2, s2), _mm256_fmadd_ps(p23, s2, p01));
+    const F u = _mm256_add_ps(_mm256_set1_ps(1.f), _mm256_fmadd_ps(s2, p, s));
+    const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(q), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(u, _mm256_castsi256_ps(e));
+  }
+
+  static M lt(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+  static M le(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
+  static M ge(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_GE_OQ); }
+  static M both(M a, M b) { return _mm256_and_ps(a, b); }
+  static M and_not(M a, M b) { return _mm256_andnot_ps(b, a); }
+  static bool any(M m) { return !_mm256_testz_ps(m, m); }
+  static uint32_t bits(M m) { return static_cast<uint32_t>(_mm256_movemask_ps(m)); }
+  static M from_bits(uint32_t b) {
+    const __m256i lane_bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    const __m256i v = _mm256_and_si256(_mm256_set1_epi32(static_cast<int32_t>(b)), lane_bit);
+    return _mm256_castsi256_ps(_mm256_cmpeq_epi32(v, lane_bit));
+  }
+  static F select(M m, F a, F b) { return _mm256_blendv_ps(b, a, m); }
+  static I select(M m, I a, I b) {
+    return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(b), _mm256_castsi256_ps(a), m));
+  }
+
+  // out[j] = sum of the lanes of v[j], j < count (lanes summed pairwise: a fixed order).
+  static void sum_lanes(const F* v, int count, float* out) {
+    for (int j = 0; j < count; j += 8) {
+      F r[8];
+      for (int i = 0; i < 8; ++i) r[i] = j + i < count ? v[j + i] : _mm256_setzero_ps();
+      const F h01 = _mm256_hadd_ps(r[0], r[1]), h23 = _mm256_hadd_ps(r[2], r[3]);
+      const F h45 = _mm256_hadd_ps(r[4], r[5]), h67 = _mm256_hadd_ps(r[6], r[7]);
+      const F h0123 = _mm256_hadd_ps(h01, h23), h4567 = _mm256_hadd_ps(h45, h67);
+      // h0123 = (v0 v1 v2 v3 | v0 v1 v2 v3) partial sums of the low and high 128-bit halves.
+      const F lo = _mm256_permute2f128_ps(h0123, h4567, 0x20), hi = _mm256_permute2f128_ps(h0123, h4567, 0x31);
+      float sums[8];
+      _mm256_storeu_ps(sums, _mm256_add_ps(lo, hi));
+      for (int i = 0; i < 8 && j + i < count; ++i) out[j + i] = sums[i];
+    }
+  }
+};
+
+GGT_END_TARGET
+
+GGT_BEGIN_AVX512
+
+struct Avx512Lanes {
+  static constexpr int kLanes = 16;
+  using F = __m512;
+  using I = __m512i;
+  using M = __mmask16;
+  static constexpr M kAll = 0xffff;
+
+  static F set1(float v) { return _mm512_set1_ps(v); }
+  static F iota() {
+    return _mm512_setr_ps(0.f, 1.f, 2.f, 3.f, 4.f, 5.f, 6.f, 7.f, 8.f, 9.f, 10.f, 11.f, 12.f, 13.f, 14.f, 15.f);
+  }
+  static F load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, F v) { _mm512_storeu_ps(p, v); }
+  static I load(const int32_t* p) { return _mm512_loadu_si512(p); }
+  static void store(int32_t* p, I v) { _mm512_storeu_si512(p, v); }
+  static I set1(int32_t v) { return _mm512_set1_epi32(v); }
+
+  static F add(F a, F b) { return _mm512_add_ps(a, b); }
+  static F sub(F a, F b) { return _mm512_sub_ps(a, b); }
+  static F mul(F a, F b) { return _mm512_mul_ps(a, b); }
+  static F div(F a, F b) { return _mm512_div_ps(a, b); }
+  static F fmadd(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  static F fnmadd(F a, F b, F c) { return _mm512_fnmadd_ps(a, b, c); }
+  static F min(F a, F b) { return _mm512_mask_min_ps(a, kAll, a, b); }
+
+  // Avx2Lanes::exp, sixteen lanes at a time. (The masked forms with every lane on stand for
+  // the plain ones, whose GCC 12 definitions trip -Wmaybe-uninitialized.)
+  static F exp(F x) {
+    x = _mm512_mask_max_ps(x, kAll, x, _mm512_set1_ps(-87.f));
+    const F q = _mm512_mask_roundscale_ps(x, kAll, _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    F s = _mm512_fnmadd_ps(q, _mm512_set1_ps(0.693145751953125f), x);
+    s = _mm512_fnmadd_ps(q, _mm512_set1_ps(1.428606765330187045e-06f), s);
+    const F s2 = _mm512_mul_ps(s, s);
+    const F p01 = _mm512_fmadd_ps(_mm512_set1_ps(0.166666671633720397949219f), s, _mm512_set1_ps(0.5f));
+    const F p23 = _mm512_fmadd_ps(_mm512_set1_ps(0.00833336077630519866943359f), s,
+                                  _mm512_set1_ps(0.0416664853692054748535156f));
+    const F p45 = _mm512_fmadd_ps(_mm512_set1_ps(0.000198527617612853646278381f), s,
+                                  _mm512_set1_ps(0.00139304355252534151077271f));
+    const F p = _mm512_fmadd_ps(p45, _mm512_mul_ps(s2, s2), _mm512_fmadd_ps(p23, s2, p01));
+    const F u = _mm512_add_ps(_mm512_set1_ps(1.f), _mm512_fmadd_ps(s2, p, s));
+    return _mm512_mask_scalef_ps(u, kAll, u, q);  // u 2^q, exact like Avx2Lanes' exponent-bits product
+  }
+
+  static M lt(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+  static M le(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ); }
+  static M ge(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ); }
+  static M both(M a, M b) { return a & b; }
+  static M and_not(M a, M b) { return a & ~b; }
+  static bool any(M m) { return m != 0; }
+  static uint32_t bits(M m) { return m; }
+  static M from_bits(uint32_t b) { return static_cast<M>(b); }
+  static F select(M m, F a, F b) { return _mm512_mask_blend_ps(m, b, a); }
+  static I select(M m, I a, I b) { return _mm512_mask_blend_epi32(m, b, a); }
+
+  // out[j] = sum of the lanes of v[j], j < count: the two 256-bit halves added, then as
+  // Avx2Lanes::sum_lanes.
+  static void sum_lanes(const F* v, int count, float* out) {
+    __m256 halves[16];
+    for (int j = 0; j < count; ++j) {
+      const __m512d d = _mm512_castps_pd(v[j]);
+      const __m256d lo = _mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xff, d, 0);
+      const __m256d hi = _mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xff, d, 1);
+      halves[j] = _mm256_add_ps(_mm256_castpd_ps(lo), _mm256_castpd_ps(hi));
+    }
+    Avx2Lanes::sum_lanes(halves, count, out);
+  }
+};
+
+GGT_END_TARGET
+#endif
+
+// True when this CPU runs the Avx2Lanes kernels.
+inline bool cpu_has_avx2_fma() {
+#if defined(GGT_BEGIN_AVX2)
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+// True when this CPU runs the Avx512Lanes kernels.
+inline bool cpu_has_avx512() {
+#if defined(GGT_BEGIN_AVX512)
+  return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
+}  // namespace simd
+}  // namespace render
+}  // namespace ggt
