@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { rigGaussians, rigGaussiansWithGradients, sampleUvGaussians, triangleFrames, uvLayout, ValidationError } from '../lib/index.js';
 import { frameReference, rigReference, type RefLocal } from './helpers/flame-reference.js';
+import { native } from '../lib/native.js';
 import { rng } from './helpers/scene.js';
 
 type V3 = [number, number, number];
@@ -164,6 +165,26 @@ describe('UV layout and map sampling', () => {
       expect(g.opacityLogit.get(m)).toBe(t * 14 + 13);
       for (let k = 0; k < 3; k++) expect(g.bary.get(m, k)).toBe(layout.bary.data[3 * t + k]);
       m++;
+    }
+  });
+
+  it('is differentiable with respect to the map: gradients land on the covered texels', async () => {
+    const layout = await uvLayout({ vt: uv.vt, ft: Int32Array.from([0, 1, 2]) }, { height: 4, width: 4 });
+    const map = { data: Float32Array.from({ length: 4 * 4 * 14 }, (_, i) => i / 100), shape: [4, 4, 14] };
+    const w = { data: Float32Array.from({ length: 10 * 3 }, (_, i) => i + 1), shape: [10, 3] };
+    const raw = await native().sampleUvGaussians({
+      map,
+      layout: { face: { data: layout.face.data, shape: [4, 4] }, bary: { data: layout.bary.data, shape: [4, 4, 3] } },
+      outputGrads: { offset: w },
+    });
+    const g = raw.grads.map.data as Float32Array;
+    let m = 0;
+    for (let t = 0; t < 16; t++) {
+      for (let c = 0; c < 14; c++) {
+        const expected = layout.face.data[t]! >= 0 && c < 3 ? w.data[3 * m + c]! : 0;
+        expect(g[t * 14 + c]).toBe(expected);
+      }
+      if (layout.face.data[t]! >= 0) m++;
     }
   });
 });
