@@ -9,6 +9,7 @@ import { flameToArrays, saveFlameNpz, saveFlameSafetensors } from '../lib/flame/
 import type { NdArrayData } from '../lib/io/ndarray-data.js';
 import { readNpz } from '../lib/io/npy.js';
 import { expected, expectValues, fixture, hasNumpy, runPython } from './helpers/array-fixtures.js';
+import { formatMessage } from './helpers/errors.js';
 
 const FORMATS = ['model.pkl', 'model_protocol4.pkl', 'model.npz', 'model_compressed.npz', 'model.safetensors'];
 const m = expected.model;
@@ -55,16 +56,6 @@ async function fixtureArrays(): Promise<Record<string, NdArrayData>> {
   return Object.fromEntries(await readNpz(fixture('model.npz')));
 }
 
-/** Runs `fn`, expects a FormatError, and returns its message. */
-function formatMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FormatError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a FormatError, but nothing was thrown');
-}
 
 describe('loadFlame: the five fixture formats', () => {
   for (const name of FORMATS) {

@@ -7,6 +7,7 @@ import { FormatError, ValidationError } from '../lib/errors.js';
 import type { NdArrayData } from '../lib/io/ndarray-data.js';
 import { encodeNpy, encodeNpz, parseNpy, parseNpz, readNpz, writeNpz } from '../lib/io/npy.js';
 import { expected, expectValues, fixture, hasNumpy, runPython } from './helpers/array-fixtures.js';
+import { formatMessage } from './helpers/errors.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -35,16 +36,6 @@ function sampleArrays(): Record<string, NdArrayData> {
   };
 }
 
-/** Runs `fn`, expects a FormatError, and returns its message. */
-function formatMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FormatError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a FormatError, but nothing was thrown');
-}
 
 /** A .npy file built by hand: magic, version, header length, header, data. */
 function handNpy(header: string, data: Uint8Array = new Uint8Array(0), version = 1): Uint8Array {

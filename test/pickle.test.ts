@@ -5,22 +5,13 @@ import type { NdArrayData } from '../lib/io/ndarray-data.js';
 import { unpickle } from '../lib/io/pickle.js';
 import type { SparseMatrixData } from '../lib/io/sparse-matrix.js';
 import { expectValues, expected, fixture } from './helpers/array-fixtures.js';
+import { formatMessage } from './helpers/errors.js';
 
 /** Builds pickle bytes from Latin-1 strings (opcodes and text) and byte lists. */
 function pk(...parts: (string | number[])[]): Uint8Array {
   return Uint8Array.from(parts.flatMap((part) => (typeof part === 'string' ? [...part].map((c) => c.charCodeAt(0)) : part)));
 }
 
-/** Runs `fn`, expects a FormatError, and returns its message. */
-function formatMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FormatError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a FormatError, but nothing was thrown');
-}
 
 function load(name: string): Map<unknown, unknown> {
   const value = unpickle(readFileSync(fixture(name)), fixture(name));

@@ -6,6 +6,7 @@ import { FormatError, ValidationError } from '../lib/errors.js';
 import type { NdArrayData } from '../lib/io/ndarray-data.js';
 import { encodeSafetensors, parseSafetensors, readSafetensors, writeSafetensors } from '../lib/io/safetensors.js';
 import { expected, expectValues, fixture, hasNumpy, runPython } from './helpers/array-fixtures.js';
+import { formatMessage } from './helpers/errors.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -25,16 +26,6 @@ function handFile(header: unknown, data: Uint8Array = new Uint8Array(0)): Uint8A
   return out;
 }
 
-/** Runs `fn`, expects a FormatError, and returns its message. */
-function formatMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FormatError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a FormatError, but nothing was thrown');
-}
 
 const tensors: Record<string, NdArrayData> = {
   weight: { dtype: 'float32', shape: [2, 3], data: Float32Array.from([1, -2, 3.5, 0, 1e-30, -7]) },
