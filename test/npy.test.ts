@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FormatError, ValidationError } from '../lib/errors.js';
+import { ValidationError } from '../lib/errors.js';
 import type { NdArrayData } from '../lib/io/ndarray-data.js';
 import { encodeNpy, encodeNpz, parseNpy, parseNpz, readNpz, writeNpz } from '../lib/io/npy.js';
 import { expected, expectValues, fixture, hasNumpy, runPython } from './helpers/array-fixtures.js';

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FormatError } from '../lib/errors.js';
 import type { NdArrayData } from '../lib/io/ndarray-data.js';
 import { unpickle } from '../lib/io/pickle.js';
 import type { SparseMatrixData } from '../lib/io/sparse-matrix.js';
