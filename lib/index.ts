@@ -17,6 +17,7 @@ export { unpickle } from './io/pickle.js';
 export type { NdArrayData } from './io/ndarray-data.js';
 export type { SparseMatrixData } from './io/sparse-matrix.js';
 export { encodePng, writePng } from './io/png.js';
+export { makeProceduralHead, REGION_NAMES, type ProceduralHead } from './flame/procedural/index.js';
 export { FLAME_JOINTS, type FlameLandmarks, type FlameModel, type FlameUv } from './flame/model.js';
 export { lookAt, type Camera, type Matrix4Input } from './render/camera.js';
 export { renderHead, type RenderHeadInput } from './render/render-head.js';
