@@ -134,9 +134,41 @@ export function native(): NativeAddon {
   } catch (cause) {
     throw explainLoadFailure(cause);
   }
-  addon = loaded;
+  addon = checkAddonSurface(loaded);
   return addon;
 }
+
+/**
+ * Returns `loaded` when it has every function this version calls.
+ *
+ * @throws {@link AddonLoadError} for a stale binary (an old build or prebuild left behind).
+ */
+export function checkAddonSurface(loaded: unknown): NativeAddon {
+  const record = (loaded ?? {}) as Record<string, unknown>;
+  const missing = REQUIRED_EXPORTS.filter((name) => typeof record[name] !== 'function');
+  if (missing.length > 0) {
+    throw new AddonLoadError(
+      `the ggtalker native addon that was loaded is older than this version of ggtalker (it lacks ${missing.join(', ')})`,
+      { cause: undefined, fixes: ['rebuild it: `npm rebuild ggtalker` (or `npm run build:native` in a checkout)', 'remove stale files in prebuilds/ and build/'] },
+    );
+  }
+  return loaded as NativeAddon;
+}
+
+/** What this version of the TypeScript layer calls; a binary without one of them is stale. */
+const REQUIRED_EXPORTS = [
+  'backends',
+  'setNumThreads',
+  'rasterize',
+  'benchScene',
+  'flameForward',
+  'triangleFrames',
+  'rigGaussians',
+  'uvLayout',
+  'sampleUvGaussians',
+  'renderHead',
+  'Tensor',
+] as const satisfies readonly (keyof NativeAddon)[];
 
 /** Turns a failure of `require(addon)` into an AddonLoadError with the fixes that fit. */
 export function explainLoadFailure(cause: unknown): AddonLoadError {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { AddonLoadError, backends } from '../lib/index.js';
-import { explainLoadFailure } from '../lib/native.js';
+import { checkAddonSurface, explainLoadFailure, native } from '../lib/native.js';
 
 const require = createRequire(import.meta.url);
 
@@ -37,6 +37,13 @@ describe('addon loading', () => {
     const err = explainLoadFailure(new Error(message));
     expect(err.message).toMatch(summary);
     expect(err.fixes.join('\n')).toMatch(fix);
+  });
+
+  it('rejects a stale binary that lacks functions this version calls, naming them', () => {
+    const { flameForward: _, renderHead: __, ...stale } = native() as unknown as Record<string, unknown>;
+    expect(() => checkAddonSurface(stale)).toThrow(AddonLoadError);
+    expect(() => checkAddonSurface(stale)).toThrow(/older than this version of ggtalker \(it lacks flameForward, renderHead\)/);
+    expect(checkAddonSurface(native())).toBe(native());
   });
 
   it('reports what the loaded binary has', () => {
