@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { logMelFeatures, type LogMelOptions } from './audio/log-mel.js';
 export { backends, setThreads, type Backends } from './backends.js';
 export { AbortError, AddonLoadError, FormatError, GgtalkerError, NativeError, ValidationError } from './errors.js';
 export { parsePly, readPly, encodePly, writePly, type GaussianCloud } from './io/ply.js';

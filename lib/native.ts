@@ -102,6 +102,7 @@ export interface NativeAddon {
   uvLayout: NativeOp;
   sampleUvGaussians: NativeOp;
   renderHead: NativeOp;
+  logMel: NativeOp;
   Tensor: NativeTensorClass;
 }
 
@@ -167,6 +168,7 @@ const REQUIRED_EXPORTS = [
   'uvLayout',
   'sampleUvGaussians',
   'renderHead',
+  'logMel',
   'Tensor',
 ] as const satisfies readonly (keyof NativeAddon)[];
 

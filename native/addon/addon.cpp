@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "audio_binding.h"
 #include "native_errors.h"
 #include "rasterize_binding.h"
 #include "rig_binding.h"
@@ -74,6 +75,7 @@ static Napi::Object InitGgtalker(Napi::Env env, Napi::Object exports) {
   exports.Set("uvLayout", Napi::Function::New<UvLayout>(env, "uvLayout"));
   exports.Set("sampleUvGaussians", Napi::Function::New<SampleUvGaussians>(env, "sampleUvGaussians"));
   exports.Set("renderHead", Napi::Function::New<RenderHead>(env, "renderHead"));
+  exports.Set("logMel", Napi::Function::New<LogMel>(env, "logMel"));
   return exports;
 }
 
