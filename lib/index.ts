@@ -5,7 +5,10 @@
  * @packageDocumentation
  */
 
+export { loadAudio, type LoadAudioOptions, type LoadedAudio } from './audio/load.js';
 export { logMelFeatures, type LogMelOptions } from './audio/log-mel.js';
+export { resample, STOPBAND_DB, toMono } from './audio/resample.js';
+export { decodeWav, readWav, type DecodedAudio } from './audio/wav.js';
 export { backends, setThreads, type Backends } from './backends.js';
 export { AbortError, AddonLoadError, FormatError, GgtalkerError, NativeError, ValidationError } from './errors.js';
 export { parsePly, readPly, encodePly, writePly, type GaussianCloud } from './io/ply.js';

@@ -1,0 +1,119 @@
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { loadAudio } from '../lib/audio/load.js';
+import { FormatError, ValidationError } from '../lib/errors.js';
+import { writeWav } from './fixtures/audio/wav-writer.js';
+
+function hasFfmpeg(): boolean {
+  try {
+    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const ffmpegInstalled = hasFfmpeg();
+
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ggt-load-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Writes an executable shell script standing in for ffmpeg. */
+async function fakeFfmpeg(name: string, script: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, `#!/bin/sh\n${script}\n`);
+  await chmod(path, 0o755);
+  return path;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(Error);
+  return error as Error;
+}
+
+describe('loadAudio: WAV', () => {
+  it('mixes stereo to mono and resamples 48 kHz to 16 kHz', async () => {
+    const frames = Array.from({ length: 48000 }, (_, n) => {
+      const v = Math.round(16384 * Math.sin((2 * Math.PI * 1000 * n) / 48000));
+      return [v, v];
+    });
+    const path = join(dir, 'stereo.WAV');
+    await writeFile(path, writeWav({ kind: 'pcm', bits: 16, sampleRate: 48000, frames }));
+    const { samples, sampleRate } = await loadAudio(path);
+    expect(sampleRate).toBe(16000);
+    expect(samples.length).toBe(16000);
+    for (let n = 4000; n < 12000; n++) expect(Math.abs(samples[n]! - 0.5 * Math.sin((2 * Math.PI * 1000 * n) / 16000))).toBeLessThan(2e-3);
+  });
+
+  it('honours sampleRate and validates options', async () => {
+    const path = join(dir, 'mono.wav');
+    await writeFile(path, writeWav({ kind: 'float', bits: 32, sampleRate: 8000, frames: Array.from({ length: 800 }, () => [0.25]) }));
+    expect((await loadAudio(path, { sampleRate: 24000 })).samples.length).toBe(2400);
+    const error = await rejection(loadAudio(path, { sampleRate: 0 }));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.message).toBe('expected sampleRate to be a positive integer, received 0');
+  });
+
+  it('reports a malformed WAV with its path', async () => {
+    const path = join(dir, 'empty.wav');
+    await writeFile(path, writeWav({ kind: 'pcm', bits: 16, sampleRate: 8000, frames: [] }));
+    const error = await rejection(loadAudio(path));
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error.message).toBe(`${path}: contains no audio samples`);
+  });
+});
+
+describe('loadAudio: other formats through ffmpeg', () => {
+  it('names the fix when ffmpeg is missing', async () => {
+    const error = await rejection(loadAudio(join(dir, 'speech.mp3'), { ffmpeg: join(dir, 'no-such-ffmpeg') }));
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error.message).toMatch(/decoding \.mp3 needs ffmpeg, but .* was not found on PATH; install ffmpeg \(apt-get install ffmpeg\) or convert to WAV/);
+  });
+
+  it("puts ffmpeg's stderr in the error when it fails", async () => {
+    const ffmpeg = await fakeFfmpeg('failing-ffmpeg', 'echo "speech.ogg: Invalid data found when processing input" >&2; exit 1');
+    const error = await rejection(loadAudio(join(dir, 'speech.ogg'), { ffmpeg }));
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error.message).toMatch(/ffmpeg could not decode the file \(exit code 1\): speech\.ogg: Invalid data found when processing input/);
+  });
+
+  it('passes the decode arguments and reads f32le samples from stdout', async () => {
+    // Records its arguments, then prints two little-endian float32 samples: 0.5 and -0.25.
+    const ffmpeg = await fakeFfmpeg('echo-ffmpeg', `echo "$@" > "${join(dir, 'args.txt')}"; printf '\\000\\000\\000\\077\\000\\000\\200\\276'`);
+    const path = join(dir, 'clip.m4a');
+    const { samples, sampleRate } = await loadAudio(path, { ffmpeg, sampleRate: 22050 });
+    expect(sampleRate).toBe(22050);
+    expect(Array.from(samples)).toEqual([0.5, -0.25]);
+    const { readFile } = await import('node:fs/promises');
+    expect((await readFile(join(dir, 'args.txt'), 'utf8')).trim()).toBe(`-v error -nostdin -i ${path} -f f32le -ac 1 -ar 22050 -`);
+  });
+
+  it('reports a file that decodes to no samples', async () => {
+    const ffmpeg = await fakeFfmpeg('silent-ffmpeg', 'exit 0');
+    const error = await rejection(loadAudio(join(dir, 'empty.flac'), { ffmpeg }));
+    expect(error.message).toMatch(/empty\.flac: contains no audio samples$/);
+  });
+
+  it.skipIf(!ffmpegInstalled)('decodes a real file with the installed ffmpeg (skipped: ffmpeg is not on PATH)', async () => {
+    const wav = join(dir, 'tone.wav');
+    await writeFile(wav, writeWav({ kind: 'pcm', bits: 16, sampleRate: 44100, frames: Array.from({ length: 44100 }, (_, n) => [Math.round(8192 * Math.sin((2 * Math.PI * 440 * n) / 44100))]) }));
+    const flac = join(dir, 'tone.flac');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', wav, flac]);
+    const { samples } = await loadAudio(flac);
+    expect(Math.abs(samples.length - 16000)).toBeLessThanOrEqual(2);
+    const peak = samples.slice(4000, 12000).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(Math.abs(peak - 0.25)).toBeLessThan(0.01);
+  });
+});
