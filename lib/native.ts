@@ -103,6 +103,7 @@ export interface NativeAddon {
   sampleUvGaussians: NativeOp;
   renderHead: NativeOp;
   logMel: NativeOp;
+  wav2vec2Features: NativeOp;
   Tensor: NativeTensorClass;
 }
 
@@ -169,6 +170,7 @@ const REQUIRED_EXPORTS = [
   'sampleUvGaussians',
   'renderHead',
   'logMel',
+  'wav2vec2Features',
   'Tensor',
 ] as const satisfies readonly (keyof NativeAddon)[];
 

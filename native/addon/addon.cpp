@@ -11,6 +11,7 @@
 #include "rasterize_binding.h"
 #include "rig_binding.h"
 #include "tensor_handle.h"
+#include "wav2vec2_binding.h"
 
 #ifdef GGT_WITH_CUDA
 #include <c10/cuda/CUDAFunctions.h>
@@ -76,6 +77,7 @@ static Napi::Object InitGgtalker(Napi::Env env, Napi::Object exports) {
   exports.Set("sampleUvGaussians", Napi::Function::New<SampleUvGaussians>(env, "sampleUvGaussians"));
   exports.Set("renderHead", Napi::Function::New<RenderHead>(env, "renderHead"));
   exports.Set("logMel", Napi::Function::New<LogMel>(env, "logMel"));
+  exports.Set("wav2vec2Features", Napi::Function::New<Wav2Vec2Features>(env, "wav2vec2Features"));
   return exports;
 }
 
