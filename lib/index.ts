@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { diffusionSchedule, diffusionStep, type DiffusionScheduleTables, type DiffusionStepInput, type NoiseSchedule } from './a2e/diffusion.js';
 export { loadAudio, type LoadAudioOptions, type LoadedAudio } from './audio/load.js';
 export { logMelFeatures, type LogMelOptions } from './audio/log-mel.js';
 export { Wav2Vec2Encoder, wav2vec2Frames, WAV2VEC2_BASE, WAV2VEC2_LARGE, XLSR_1B, type Wav2Vec2Config, type Wav2Vec2FeaturesOptions, type Wav2Vec2Weights } from './audio/wav2vec2.js';

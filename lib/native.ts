@@ -103,6 +103,8 @@ export interface NativeAddon {
   sampleUvGaussians: NativeOp;
   renderHead: NativeOp;
   logMel: NativeOp;
+  diffusionSchedule: NativeOp;
+  diffusionStep: NativeOp;
   wav2vec2Features: NativeOp;
   Tensor: NativeTensorClass;
 }
@@ -170,6 +172,8 @@ const REQUIRED_EXPORTS = [
   'sampleUvGaussians',
   'renderHead',
   'logMel',
+  'diffusionSchedule',
+  'diffusionStep',
   'wav2vec2Features',
   'Tensor',
 ] as const satisfies readonly (keyof NativeAddon)[];

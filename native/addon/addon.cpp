@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "audio_binding.h"
+#include "diffusion_binding.h"
 #include "native_errors.h"
 #include "rasterize_binding.h"
 #include "rig_binding.h"
@@ -77,6 +78,8 @@ static Napi::Object InitGgtalker(Napi::Env env, Napi::Object exports) {
   exports.Set("sampleUvGaussians", Napi::Function::New<SampleUvGaussians>(env, "sampleUvGaussians"));
   exports.Set("renderHead", Napi::Function::New<RenderHead>(env, "renderHead"));
   exports.Set("logMel", Napi::Function::New<LogMel>(env, "logMel"));
+  exports.Set("diffusionSchedule", Napi::Function::New<DiffusionSchedule>(env, "diffusionSchedule"));
+  exports.Set("diffusionStep", Napi::Function::New<DiffusionStep>(env, "diffusionStep"));
   exports.Set("wav2vec2Features", Napi::Function::New<Wav2Vec2Features>(env, "wav2vec2Features"));
   return exports;
 }
