@@ -106,7 +106,19 @@ export interface NativeAddon {
   diffusionSchedule: NativeOp;
   diffusionStep: NativeOp;
   wav2vec2Features: NativeOp;
+  a2eInit: NativeOp;
+  a2eForward: NativeOp;
+  a2eLoss: NativeOp;
+  a2eTrain: NativeOp;
+  a2eEval: NativeOp;
+  a2eSample: NativeOp;
+  A2EScriptModel: new (path: string) => NativeScriptModel;
   Tensor: NativeTensorClass;
+}
+
+/** A TorchScript Audio-Expression network loaded by the addon. */
+export interface NativeScriptModel {
+  parameterNames(): string[];
 }
 
 /** A seeded benchmark scene (DESIGN.md §8) as the addon returns it. */
@@ -175,6 +187,13 @@ const REQUIRED_EXPORTS = [
   'diffusionSchedule',
   'diffusionStep',
   'wav2vec2Features',
+  'a2eInit',
+  'a2eForward',
+  'a2eLoss',
+  'a2eTrain',
+  'a2eEval',
+  'a2eSample',
+  'A2EScriptModel',
   'Tensor',
 ] as const satisfies readonly (keyof NativeAddon)[];
 

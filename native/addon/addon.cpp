@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "a2e_binding.h"
 #include "audio_binding.h"
 #include "diffusion_binding.h"
 #include "native_errors.h"
@@ -77,6 +78,13 @@ static Napi::Object InitGgtalker(Napi::Env env, Napi::Object exports) {
   exports.Set("uvLayout", Napi::Function::New<UvLayout>(env, "uvLayout"));
   exports.Set("sampleUvGaussians", Napi::Function::New<SampleUvGaussians>(env, "sampleUvGaussians"));
   exports.Set("renderHead", Napi::Function::New<RenderHead>(env, "renderHead"));
+  exports.Set("a2eInit", Napi::Function::New<A2eInit>(env, "a2eInit"));
+  exports.Set("a2eForward", Napi::Function::New<A2eForward>(env, "a2eForward"));
+  exports.Set("a2eLoss", Napi::Function::New<A2eLoss>(env, "a2eLoss"));
+  exports.Set("a2eTrain", Napi::Function::New<A2eTrain>(env, "a2eTrain"));
+  exports.Set("a2eEval", Napi::Function::New<A2eEval>(env, "a2eEval"));
+  exports.Set("a2eSample", Napi::Function::New<A2eSample>(env, "a2eSample"));
+  InitA2eScriptModel(env, exports);
   exports.Set("logMel", Napi::Function::New<LogMel>(env, "logMel"));
   exports.Set("diffusionSchedule", Napi::Function::New<DiffusionSchedule>(env, "diffusionSchedule"));
   exports.Set("diffusionStep", Napi::Function::New<DiffusionStep>(env, "diffusionStep"));

@@ -1,0 +1,48 @@
+// Sampling expression sequences from the Audio-Expression model (docs/audio-expression-model.md,
+// "Sampling"): DDPM or DDIM over a chosen number of steps, classifier-free guidance, and
+// sequences longer than one window denoised as overlapping windows that are blended into one
+// sequence at every step (so no seams), optionally with known frames held fixed (streaming
+// continues from frames already emitted).
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <functional>
+#include <string>
+
+#include "dit.h"
+
+namespace ggt {
+namespace a2e {
+
+// The network: (x_t [B, T, K], n [B] int64, cond [B, T, F], speaker [B] int64, keep [B] float)
+// -> x̂0 [B, T, K], normalised. The native DiT or a TorchScript module.
+using DenoiseFn = std::function<at::Tensor(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&,
+                                           const at::Tensor&)>;
+
+struct SampleOptions {
+  std::string method = "ddim";  // "ddim" or "ddpm"
+  int64_t steps = 25;           // denoising steps (<= diffusion steps)
+  double guidance = 1.0;        // classifier-free guidance scale (1: conditional only)
+  double eta = 0.0;             // DDIM noise (0: deterministic); "ddpm" uses 1 on strided steps
+  int64_t window = 10;          // frames per window
+  int64_t overlap = 4;          // frames shared by neighbouring windows
+  uint64_t seed = 0;
+};
+
+// The timesteps visited, from N-1 down to 0 (steps values, evenly spaced, distinct).
+std::vector<int64_t> sampling_timesteps(int64_t diffusion_steps, int64_t steps);
+
+// Window starts covering T frames with the given window and overlap (last one ends at T).
+std::vector<int64_t> window_starts(int64_t frames, int64_t window, int64_t overlap);
+
+// cond [T, F] -> expressions and jaw pose [T, K] in raw units (denormalised with mean/std [K]).
+// known [T, K] (raw units) and known_mask [T] (bool) hold frames fixed: their x̂0 is replaced
+// by the known values at every step, so the result equals them there and continues smoothly.
+at::Tensor sample_sequence(const DitConfig& cfg, const DenoiseFn& denoise, const at::Tensor& mean,
+                           const at::Tensor& std, const at::Tensor& cond, int64_t speaker, const SampleOptions& o,
+                           const at::Tensor& known = {}, const at::Tensor& known_mask = {},
+                           const std::function<bool()>& should_stop = {});
+
+}  // namespace a2e
+}  // namespace ggt

@@ -1,0 +1,96 @@
+// Training the Audio-Expression diffusion transformer (docs/audio-expression-model.md,
+// "Training"): random windows of a clip set, x0-prediction diffusion loss (L2 + Huber on
+// frame differences), classifier-free condition dropout, and Adam with warm-up + cosine
+// learning rate. Steps are seeded by (seed, global step), so a run resumed from a
+// checkpoint draws exactly the batches the uninterrupted run would have drawn.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dit.h"
+
+namespace ggt {
+namespace a2e {
+
+// Clips laid end to end: features [Σ T_c, F] and targets [Σ T_c, K] (raw units, normalised
+// inside with data.mean / data.std), clip_start / clip_length / clip_speaker [C] int64.
+struct ClipSet {
+  at::Tensor features, targets, clip_start, clip_length, clip_speaker;
+  void validate(const DitConfig& cfg, int64_t window) const;
+};
+
+struct LossOptions {
+  int64_t window = 10;           // frames per training window
+  double lambda_exp = 1.0;
+  double lambda_temp = 1.0;
+  double huber_delta = 1.0;
+  double cond_drop = 0.1;        // probability of dropping C' (classifier-free guidance)
+};
+
+struct AdamOptions {
+  double lr = 1e-4;
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0.0;
+  int64_t warmup_steps = 0;
+  int64_t total_steps = 0;       // cosine decay to lr * min_lr_factor at total_steps (0: constant)
+  double min_lr_factor = 0.1;
+  double grad_clip = 1.0;        // global gradient-norm clip (0: none)
+};
+
+// The learning rate at a global step (0-based).
+double learning_rate(const AdamOptions& o, int64_t step);
+
+// The loss of predicted x̂0 [B, T, K] against x0 [B, T, K] (both normalised):
+// λ_exp mean((x̂0 − x0)²) + λ_temp mean(Huber_δ(Δx̂0 − Δx0)). Returns a scalar.
+at::Tensor a2e_loss(const at::Tensor& x0_hat, const at::Tensor& x0, const LossOptions& o);
+
+// Adam moments for the trained parameters (created as zeros when missing); step counts the
+// updates made so far.
+struct AdamState {
+  ParamMap m, v;
+  int64_t step = 0;
+};
+
+// Which parameters train: all but those whose names start with one of `frozen`, and never
+// data.mean / data.std. When speaker_rows is non-empty, only those rows of the speaker
+// embedding receive updates.
+struct TrainableSet {
+  std::vector<std::string> frozen;
+  std::vector<int64_t> speaker_rows;
+  bool trains(const std::string& name) const;
+};
+
+struct TrainResult {
+  std::vector<double> losses;  // one per step
+  std::vector<double> lrs;
+  double grad_norm = 0;        // of the last step, before clipping
+};
+
+// Runs `steps` optimisation steps from adam.step, updating `params` (in place) and `adam`.
+// `should_stop` is polled between steps. Throws if the loss becomes non-finite.
+TrainResult train_steps(const DitConfig& cfg, ParamMap& params, AdamState& adam, const ClipSet& data,
+                        const LossOptions& loss_opts, const AdamOptions& adam_opts, const TrainableSet& trainable,
+                        int64_t steps, uint64_t seed, int64_t batch, const std::function<bool()>& should_stop);
+
+// A fixed, seeded evaluation: every clip cut into non-overlapping windows, each with a
+// timestep and noise drawn from `seed`, condition kept. Returns the mean loss.
+double eval_loss(const DitConfig& cfg, const ParamMap& params, const ClipSet& data, const LossOptions& loss_opts,
+                 uint64_t seed, int64_t batch);
+
+// The loss of one explicit batch and, when want_grads, the gradient of every trained
+// parameter (for tests and gradient checks). x0 normalised [B, T, K].
+struct LossAndGrads {
+  double loss = 0;
+  ParamMap grads;
+};
+LossAndGrads loss_and_grads(const DitConfig& cfg, const ParamMap& params, const at::Tensor& x0, const at::Tensor& n,
+                            const at::Tensor& noise, const at::Tensor& cond, const at::Tensor& speaker,
+                            const at::Tensor& keep, const LossOptions& o, const TrainableSet& trainable,
+                            bool want_grads);
+
+}  // namespace a2e
+}  // namespace ggt

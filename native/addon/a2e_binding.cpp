@@ -1,0 +1,344 @@
+#include "a2e_binding.h"
+
+#include <ATen/ATen.h>
+
+#include <memory>
+
+#include "../a2e/dit.h"
+#include "../a2e/dit_sample.h"
+#include "../a2e/dit_train.h"
+#include "../a2e/script_model.h"
+#include "native_errors.h"
+#include "op_binding.h"
+#include "tensor_handle.h"
+
+namespace ggt {
+namespace addon {
+namespace {
+
+// ---- reading options on the JS thread -----------------------------------------------------
+
+Napi::Object object_option(const Napi::Object& opts, const char* key, const std::string& op) {
+  Napi::Value v = opts.Get(key);
+  if (!v.IsObject()) throw_type_error(opts.Env(), "expected " + op + "." + key + " to be an object");
+  return v.As<Napi::Object>();
+}
+
+int64_t int_or(const Napi::Object& o, const char* key, int64_t fallback, const std::string& where) {
+  return o.Get(key).IsUndefined() ? fallback : static_cast<int64_t>(number_option(o, key, where));
+}
+
+double num_or(const Napi::Object& o, const char* key, double fallback, const std::string& where) {
+  return o.Get(key).IsUndefined() ? fallback : number_option(o, key, where);
+}
+
+a2e::DitConfig read_config(const Napi::Object& opts, const std::string& op) {
+  const Napi::Object c = object_option(opts, "config", op);
+  const std::string where = op + ".config";
+  a2e::DitConfig cfg;
+  auto integer = [&](const char* key, int64_t& field) { field = static_cast<int64_t>(number_option(c, key, where)); };
+  integer("featureDim", cfg.feature_dim);
+  integer("outputDim", cfg.output_dim);
+  integer("expressionCount", cfg.expression_count);
+  integer("dModel", cfg.d_model);
+  integer("heads", cfg.heads);
+  integer("ffDim", cfg.ff_dim);
+  integer("condLayers", cfg.cond_layers);
+  integer("decoderLayers", cfg.decoder_layers);
+  integer("speakers", cfg.speakers);
+  integer("speakerDim", cfg.speaker_dim);
+  integer("timeTokens", cfg.time_tokens);
+  integer("maxFrames", cfg.max_frames);
+  integer("diffusionSteps", cfg.diffusion_steps);
+  if (!c.Get("schedule").IsString()) throw_type_error(c.Env(), "expected " + where + ".schedule to be 'cosine' or 'linear'");
+  cfg.schedule = c.Get("schedule").As<Napi::String>().Utf8Value();
+  guarded(c.Env(), [&] { cfg.validate(); });
+  return cfg;
+}
+
+// {name: Tensor handle | {data, shape}} -> map. `handles_only`: in-place updates must reach JS.
+a2e::ParamMap read_named(const Napi::Object& opts, const char* key, const std::string& op, bool handles_only) {
+  const Napi::Object obj = object_option(opts, key, op);
+  a2e::ParamMap out;
+  Napi::Array names = obj.GetPropertyNames();
+  for (uint32_t i = 0; i < names.Length(); ++i) {
+    const std::string name = names.Get(i).ToString().Utf8Value();
+    Napi::Value v = obj.Get(name);
+    if (handles_only && !TensorHandle::IsHandle(v))
+      throw_type_error(opts.Env(), "expected " + op + "." + key + "['" + name + "'] to be a Tensor handle");
+    out[name] = tensor_from_js(v, op + "." + key + "." + name);
+  }
+  return out;
+}
+
+at::Tensor required_tensor(const Napi::Object& opts, const char* key, const std::string& op) {
+  Napi::Value v = opts.Get(key);
+  if (v.IsUndefined() || v.IsNull()) throw_type_error(opts.Env(), op + ": missing input " + key);
+  return tensor_from_js(v, key);
+}
+
+std::vector<std::string> string_list(const Napi::Object& opts, const char* key) {
+  std::vector<std::string> out;
+  Napi::Value v = opts.Get(key);
+  if (!v.IsArray()) return out;
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).ToString().Utf8Value());
+  return out;
+}
+
+std::vector<int64_t> int_list(const Napi::Object& opts, const char* key) {
+  std::vector<int64_t> out;
+  Napi::Value v = opts.Get(key);
+  if (!v.IsArray()) return out;
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).ToNumber().Int64Value());
+  return out;
+}
+
+a2e::LossOptions read_loss(const Napi::Object& opts, const std::string& op) {
+  a2e::LossOptions o;
+  if (!opts.Get("loss").IsObject()) return o;
+  const Napi::Object l = opts.Get("loss").As<Napi::Object>();
+  const std::string where = op + ".loss";
+  o.window = int_or(l, "window", o.window, where);
+  o.lambda_exp = num_or(l, "lambdaExp", o.lambda_exp, where);
+  o.lambda_temp = num_or(l, "lambdaTemp", o.lambda_temp, where);
+  o.huber_delta = num_or(l, "huberDelta", o.huber_delta, where);
+  o.cond_drop = num_or(l, "condDrop", o.cond_drop, where);
+  return o;
+}
+
+a2e::TrainableSet read_trainable(const Napi::Object& opts) {
+  a2e::TrainableSet t;
+  t.frozen = string_list(opts, "frozen");
+  t.speaker_rows = int_list(opts, "speakerRows");
+  return t;
+}
+
+a2e::ClipSet read_clips(const Napi::Object& opts, const std::string& op) {
+  const Napi::Object d = object_option(opts, "data", op);
+  a2e::ClipSet c;
+  c.features = required_tensor(d, "features", op + ".data");
+  c.targets = required_tensor(d, "targets", op + ".data");
+  c.clip_start = required_tensor(d, "clipStart", op + ".data").to(at::kLong);
+  c.clip_length = required_tensor(d, "clipLength", op + ".data").to(at::kLong);
+  c.clip_speaker = required_tensor(d, "clipSpeaker", op + ".data").to(at::kLong);
+  return c;
+}
+
+uint64_t seed_of(const Napi::Object& opts, const std::string& op) {
+  const double s = num_or(opts, "seed", 0, op);
+  if (s < 0 || s > 9007199254740991.0 || s != static_cast<double>(static_cast<uint64_t>(s)))
+    throw_type_error(opts.Env(), "expected " + op + ".seed to be a non-negative integer, received " + std::to_string(s));
+  return static_cast<uint64_t>(s);
+}
+
+Napi::Object options_of(const Napi::CallbackInfo& info, const std::string& op) {
+  if (info.Length() < 1 || !info[0].IsObject()) throw_type_error(info.Env(), op + " expects one options object");
+  return info[0].As<Napi::Object>();
+}
+
+AsyncResult arrays(std::vector<std::pair<std::string, at::Tensor>> tensors) {
+  AsyncResult r;
+  r.tensors = std::move(tensors);
+  return r;
+}
+
+// ---- TorchScript model handle ---------------------------------------------------------------
+
+const napi_type_tag kScriptTag = {0x6a2e5c1e7d3b4f01ull, 0x9c8b7a6f5e4d3c2bull};
+
+class ScriptModelHandle : public Napi::ObjectWrap<ScriptModelHandle> {
+ public:
+  explicit ScriptModelHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ScriptModelHandle>(info) {
+    if (info.Length() < 1 || !info[0].IsString())
+      throw_type_error(info.Env(), "A2EScriptModel expects the path of a TorchScript file");
+    const std::string path = info[0].As<Napi::String>().Utf8Value();
+    model_ = guarded(info.Env(), [&] { return std::make_shared<a2e::ScriptModel>(path); });
+    info.This().As<Napi::Object>().TypeTag(&kScriptTag);
+  }
+  static bool Is(const Napi::Value& v) { return v.IsObject() && v.As<Napi::Object>().CheckTypeTag(&kScriptTag); }
+  static std::shared_ptr<a2e::ScriptModel> ModelOf(const Napi::Value& v) { return Unwrap(v.As<Napi::Object>())->model_; }
+
+  Napi::Value ParameterNames(const Napi::CallbackInfo& info) {
+    const std::vector<std::string> names = model_->parameter_names();
+    Napi::Array out = Napi::Array::New(info.Env(), names.size());
+    for (size_t i = 0; i < names.size(); ++i) out.Set(static_cast<uint32_t>(i), names[i]);
+    return out;
+  }
+
+ private:
+  std::shared_ptr<a2e::ScriptModel> model_;
+};
+
+}  // namespace
+
+void InitA2eScriptModel(Napi::Env env, Napi::Object exports) {
+  Napi::Function cls = ScriptModelHandle::DefineClass(
+      env, "A2EScriptModel", {ScriptModelHandle::InstanceMethod<&ScriptModelHandle::ParameterNames>("parameterNames")});
+  exports.Set("A2EScriptModel", cls);
+}
+
+Napi::Value A2eInit(const Napi::CallbackInfo& info) {
+  const std::string op = "a2eInit";
+  const Napi::Object opts = options_of(info, op);
+  const a2e::DitConfig cfg = read_config(opts, op);
+  const uint64_t seed = seed_of(opts, op);
+  const bool zeros = opts.Get("zeros").ToBoolean();
+  return run_async(info.Env(), op, [cfg, seed, zeros]() {
+    AsyncResult r;
+    r.as_handles = true;
+    for (auto& [name, t] : a2e::dit_init(cfg, seed)) r.tensors.emplace_back(name, zeros ? at::zeros_like(t) : t);
+    return r;
+  });
+}
+
+Napi::Value A2eForward(const Napi::CallbackInfo& info) {
+  const std::string op = "a2eForward";
+  const Napi::Object opts = options_of(info, op);
+  const a2e::DitConfig cfg = read_config(opts, op);
+  const a2e::ParamMap params = read_named(opts, "params", op, false);
+  const at::Tensor x_t = required_tensor(opts, "x_t", op), n = required_tensor(opts, "n", op);
+  const at::Tensor cond = required_tensor(opts, "cond", op), speaker = required_tensor(opts, "speaker", op);
+  const at::Tensor keep = required_tensor(opts, "keep", op);
+  return run_async(info.Env(), op, [=]() {
+    at::NoGradGuard no_grad;
+    a2e::check_dit_params(cfg, params);
+    return arrays({{"x0", a2e::dit_forward(cfg, params, x_t, n.to(at::kLong), cond, speaker.to(at::kLong), keep)}});
+  });
+}
+
+Napi::Value A2eLoss(const Napi::CallbackInfo& info) {
+  const std::string op = "a2eLoss";
+  const Napi::Object opts = options_of(info, op);
+  const a2e::DitConfig cfg = read_config(opts, op);
+  const a2e::ParamMap params = read_named(opts, "params", op, false);
+  const at::Tensor x0 = required_tensor(opts, "x0", op), n = required_tensor(opts, "n", op);
+  const at::Tensor noise = required_tensor(opts, "noise", op), cond = required_tensor(opts, "cond", op);
+  const at::Tensor speaker = required_tensor(opts, "speaker", op), keep = required_tensor(opts, "keep", op);
+  const a2e::LossOptions lo = read_loss(opts, op);
+  const a2e::TrainableSet trainable = read_trainable(opts);
+  const bool grads = opts.Get("grads").ToBoolean();
+  return run_async(info.Env(), op, [=]() {
+    a2e::check_dit_params(cfg, params);
+    const a2e::LossAndGrads lg = a2e::loss_and_grads(cfg, params, x0, n.to(at::kLong), noise, cond,
+                                                     speaker.to(at::kLong), keep, lo, trainable, grads);
+    AsyncResult r = arrays({{"loss", at::full({1}, lg.loss, at::kDouble)}});
+    for (const auto& [name, g] : lg.grads) r.tensors.emplace_back("grads." + name, g);
+    return r;
+  });
+}
+
+Napi::Value A2eTrain(const Napi::CallbackInfo& info) {
+  const std::string op = "a2eTrain";
+  const Napi::Object opts = options_of(info, op);
+  const a2e::DitConfig cfg = read_config(opts, op);
+  a2e::ParamMap params = read_named(opts, "params", op, true);
+  a2e::AdamState adam;
+  adam.m = read_named(opts, "adamM", op, true);
+  adam.v = read_named(opts, "adamV", op, true);
+  adam.step = int_or(opts, "step", 0, op);
+  const a2e::ClipSet data = read_clips(opts, op);
+  const a2e::LossOptions lo = read_loss(opts, op);
+  const a2e::TrainableSet trainable = read_trainable(opts);
+  a2e::AdamOptions ao;
+  if (opts.Get("adam").IsObject()) {
+    const Napi::Object a = opts.Get("adam").As<Napi::Object>();
+    const std::string where = op + ".adam";
+    ao.lr = num_or(a, "lr", ao.lr, where);
+    ao.beta1 = num_or(a, "beta1", ao.beta1, where);
+    ao.beta2 = num_or(a, "beta2", ao.beta2, where);
+    ao.eps = num_or(a, "eps", ao.eps, where);
+    ao.weight_decay = num_or(a, "weightDecay", ao.weight_decay, where);
+    ao.warmup_steps = int_or(a, "warmupSteps", ao.warmup_steps, where);
+    ao.total_steps = int_or(a, "totalSteps", ao.total_steps, where);
+    ao.min_lr_factor = num_or(a, "minLrFactor", ao.min_lr_factor, where);
+    ao.grad_clip = num_or(a, "gradClip", ao.grad_clip, where);
+  }
+  for (const auto& [name, p] : params)
+    if (trainable.trains(name) && (!adam.m.count(name) || !adam.v.count(name)))
+      throw_type_error(info.Env(), op + ": missing Adam moments for " + name);
+  const int64_t steps = int_or(opts, "steps", 1, op), batch = int_or(opts, "batch", 16, op);
+  const uint64_t seed = seed_of(opts, op);
+  return run_async(info.Env(), op, [=]() mutable {
+    for (const auto& [name, m] : adam.m)
+      TORCH_CHECK(params.count(name) && m.sizes() == params.at(name).sizes(), "the Adam state of ", name,
+                  " does not match its parameter");
+    const a2e::TrainResult tr = a2e::train_steps(cfg, params, adam, data, lo, ao, trainable, steps, seed, batch, {});
+    return arrays({{"losses", at::tensor(tr.losses, at::kDouble)},
+                   {"lrs", at::tensor(tr.lrs, at::kDouble)},
+                   {"step", at::full({1}, static_cast<double>(adam.step), at::kDouble)},
+                   {"gradNorm", at::full({1}, tr.grad_norm, at::kDouble)}});
+  });
+}
+
+Napi::Value A2eEval(const Napi::CallbackInfo& info) {
+  const std::string op = "a2eEval";
+  const Napi::Object opts = options_of(info, op);
+  const a2e::DitConfig cfg = read_config(opts, op);
+  const a2e::ParamMap params = read_named(opts, "params", op, false);
+  const a2e::ClipSet data = read_clips(opts, op);
+  const a2e::LossOptions lo = read_loss(opts, op);
+  const uint64_t seed = seed_of(opts, op);
+  const int64_t batch = int_or(opts, "batch", 64, op);
+  return run_async(info.Env(), op, [=]() {
+    return arrays({{"loss", at::full({1}, a2e::eval_loss(cfg, params, data, lo, seed, batch), at::kDouble)}});
+  });
+}
+
+Napi::Value A2eSample(const Napi::CallbackInfo& info) {
+  const std::string op = "a2eSample";
+  const Napi::Object opts = options_of(info, op);
+  const a2e::DitConfig cfg = read_config(opts, op);
+  std::shared_ptr<a2e::ScriptModel> script;
+  a2e::ParamMap params;
+  at::Tensor mean, std_;
+  if (ScriptModelHandle::Is(opts.Get("script"))) {
+    script = ScriptModelHandle::ModelOf(opts.Get("script"));
+    mean = required_tensor(opts, "mean", op);
+    std_ = required_tensor(opts, "std", op);
+  } else {
+    params = read_named(opts, "params", op, false);
+  }
+  const at::Tensor cond = required_tensor(opts, "cond", op);
+  const int64_t speaker = int_or(opts, "speaker", 0, op);
+  a2e::SampleOptions so;
+  if (opts.Get("sample").IsObject()) {
+    const Napi::Object s = opts.Get("sample").As<Napi::Object>();
+    const std::string where = op + ".sample";
+    if (s.Get("method").IsString()) so.method = s.Get("method").As<Napi::String>().Utf8Value();
+    so.steps = int_or(s, "steps", so.steps, where);
+    so.guidance = num_or(s, "guidance", so.guidance, where);
+    so.eta = num_or(s, "eta", so.eta, where);
+    so.window = int_or(s, "window", so.window, where);
+    so.overlap = int_or(s, "overlap", so.overlap, where);
+    so.seed = seed_of(s, where);
+  }
+  at::Tensor known, known_mask;
+  if (!opts.Get("known").IsUndefined()) {
+    known = required_tensor(opts, "known", op);
+    known_mask = required_tensor(opts, "knownMask", op);
+  }
+  return run_async(info.Env(), op, [=]() {
+    a2e::DenoiseFn fn;
+    at::Tensor m = mean, s = std_;
+    if (script) {
+      fn = [script](const at::Tensor& x, const at::Tensor& n, const at::Tensor& c, const at::Tensor& spk,
+                    const at::Tensor& keep) { return script->forward(x, n, c, spk, keep); };
+    } else {
+      a2e::check_dit_params(cfg, params);
+      m = params.at("data.mean");
+      s = params.at("data.std");
+      fn = [cfg, params](const at::Tensor& x, const at::Tensor& n, const at::Tensor& c, const at::Tensor& spk,
+                         const at::Tensor& keep) { return a2e::dit_forward(cfg, params, x, n, c, spk, keep); };
+    }
+    TORCH_CHECK(m.numel() == cfg.output_dim && s.numel() == cfg.output_dim, "expected mean and std of ",
+                cfg.output_dim, " values");
+    const at::Tensor out = a2e::sample_sequence(cfg, fn, m.to(at::kFloat).reshape({-1}), s.to(at::kFloat).reshape({-1}),
+                                                cond, speaker, so, known, known_mask);
+    return arrays({{"expressions", out}});
+  });
+}
+
+}  // namespace addon
+}  // namespace ggt
