@@ -1,0 +1,134 @@
+/**
+ * Audio features at the video frame rate: the speech encoders run at 50 Hz (20 ms hops at
+ * 16 kHz); the Audio-Expression model works per video frame (25 fps by default), so features
+ * are linearly interpolated at each video frame's centre time.
+ *
+ * @module
+ */
+
+import ndarray from 'ndarray';
+import type { NdArray } from 'ndarray';
+
+import { loadAudio } from '../audio/load.js';
+import { logMelFeatures } from '../audio/log-mel.js';
+import { Wav2Vec2Encoder } from '../audio/wav2vec2.js';
+import { ValidationError } from '../errors.js';
+import { describeValue, requireNonNegativeInt, requirePositiveInt, requirePositiveNumber, toFloat32Tensor } from '../validate.js';
+
+/** Audio as a path (WAV, or anything ffmpeg reads), 16 kHz mono samples, or samples with their rate. */
+export type AudioInput = string | Float32Array | { samples: Float32Array; sampleRate: number };
+
+/** The encoder: the weight-free log-mel encoder (80 bands) or a loaded wav2vec 2.0 model. */
+export type AudioEncoder = 'log-mel' | Wav2Vec2Encoder;
+
+/** What a model's features were made with, stored in its checkpoint. */
+export interface AudioFeatureSpec {
+  encoder: 'log-mel' | 'wav2vec2';
+  /** Feature width. */
+  dim: number;
+  /** Video frames per second. */
+  fps: number;
+  /** wav2vec2 only: the hidden layer used. */
+  layer?: number;
+}
+
+/** Options of {@link encodeAudio}. */
+export interface EncodeAudioOptions {
+  /** Default `'log-mel'`. */
+  encoder?: AudioEncoder;
+  /** Video frame rate. Default 25. */
+  fps?: number;
+  /** wav2vec2 only: the hidden layer (default: the last). */
+  layer?: number;
+  /** Frames to return; default round(duration · fps). */
+  frames?: number;
+  signal?: AbortSignal;
+}
+
+/** Encoder frame rate at 16 kHz (hop 320 samples). */
+export const ENCODER_RATE = 50;
+/** Where each encoder's frame j is centred, seconds: log-mel frames are centred on j·20 ms; wav2vec2's 400-sample receptive field starts there. */
+const FRAME_OFFSET_S = { 'log-mel': 0, wav2vec2: 200 / 16000 } as const;
+
+/** Video frames covering `samples` samples at `sampleRate`: round(duration · fps). */
+export function videoFrameCount(samples: number, sampleRate: number, fps: number): number {
+  return Math.round((samples / sampleRate) * fps);
+}
+
+/** 16 kHz mono samples of any {@link AudioInput}. */
+export async function audioSamples16k(audio: AudioInput): Promise<Float32Array> {
+  if (typeof audio === 'string') return (await loadAudio(audio, { sampleRate: 16000 })).samples;
+  if (audio instanceof Float32Array) return audio;
+  if (audio && typeof audio === 'object' && audio.samples instanceof Float32Array) {
+    const rate = requirePositiveInt('audio.sampleRate', audio.sampleRate);
+    if (rate === 16000) return audio.samples;
+    const { resample } = await import('../audio/resample.js');
+    return resample(audio.samples, rate, 16000);
+  }
+  throw new ValidationError(`expected audio to be a file path, 16 kHz mono Float32Array samples or {samples, sampleRate}, received ${describeValue(audio)}`);
+}
+
+/**
+ * Per-video-frame audio features.
+ *
+ * @returns [frames, F]: F = 80 for log-mel, the encoder's width for wav2vec2.
+ */
+export async function encodeAudio(audio: AudioInput, options: EncodeAudioOptions = {}): Promise<NdArray<Float32Array>> {
+  const fps = requirePositiveNumber('fps', options.fps ?? 25);
+  const samples = await audioSamples16k(audio);
+  const frames = options.frames === undefined ? videoFrameCount(samples.length, 16000, fps) : requireNonNegativeInt('frames', options.frames);
+  const encoder = options.encoder ?? 'log-mel';
+  let feats: NdArray<Float32Array>;
+  let kind: 'log-mel' | 'wav2vec2';
+  if (encoder === 'log-mel') {
+    kind = 'log-mel';
+    feats = await logMelFeatures(samples, { signal: options.signal });
+  } else if (encoder instanceof Wav2Vec2Encoder) {
+    kind = 'wav2vec2';
+    // The extractor needs 400 samples; pad short clips with silence.
+    const padded = samples.length >= 400 ? samples : Float32Array.from({ length: 400 }, (_, i) => samples[i] ?? 0);
+    feats = await encoder.features(padded, { layer: options.layer, signal: options.signal });
+  } else {
+    throw new ValidationError(`expected encoder to be 'log-mel' or a Wav2Vec2Encoder, received ${describeValue(encoder)}`);
+  }
+  return resampleFeatures(feats, { frames, fps, offsetSeconds: FRAME_OFFSET_S[kind] });
+}
+
+/** Options of {@link resampleFeatures}. */
+export interface ResampleFeaturesOptions {
+  /** Output frames. */
+  frames: number;
+  /** Output frame rate. Default 25. */
+  fps?: number;
+  /** Input frame rate. Default 50. */
+  fromRate?: number;
+  /** Centre time of input frame 0, seconds. Default 0. */
+  offsetSeconds?: number;
+}
+
+/**
+ * Linear interpolation of [T_in, F] features (frame j centred at offset + j / fromRate) at the
+ * output frames' centres (i + 0.5) / fps, clamped at both ends.
+ *
+ * @returns [frames, F].
+ */
+export function resampleFeatures(features: NdArray<Float32Array> | { data: Float32Array; shape: number[] }, options: ResampleFeaturesOptions): NdArray<Float32Array> {
+  const input = toFloat32Tensor('features', features, ['T', 'F']);
+  const [tIn, f] = input.shape as [number, number];
+  const frames = requireNonNegativeInt('frames', options.frames);
+  const fps = requirePositiveNumber('fps', options.fps ?? 25);
+  const fromRate = requirePositiveNumber('fromRate', options.fromRate ?? ENCODER_RATE);
+  const offset = options.offsetSeconds ?? 0;
+  if (tIn === 0 && frames > 0) throw new ValidationError('expected at least one feature frame to resample, received none (is the audio empty?)');
+  const out = new Float32Array(frames * f);
+  for (let i = 0; i < frames; i++) {
+    const pos = Math.min(tIn - 1, Math.max(0, ((i + 0.5) / fps - offset) * fromRate));
+    const j0 = Math.floor(pos);
+    const j1 = Math.min(tIn - 1, j0 + 1);
+    const w = pos - j0;
+    const a = j0 * f;
+    const b = j1 * f;
+    for (let k = 0; k < f; k++) out[i * f + k] = (1 - w) * input.data[a + k]! + w * input.data[b + k]!;
+  }
+  return ndarray(out, [frames, f]);
+}

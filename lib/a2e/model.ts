@@ -1,0 +1,352 @@
+/**
+ * The Audio-Expression model: a diffusion transformer from per-frame audio features to FLAME
+ * expression coefficients and jaw pose (GGTalker §3.2), with its weights in native tensors.
+ * Training lives in `train.ts`, sampling of whole clips in `predict.ts`; this class holds the
+ * weights, their files, and the low-level calls.
+ *
+ * @module
+ */
+
+import ndarray from 'ndarray';
+import type { NdArray } from 'ndarray';
+
+import { ValidationError } from '../errors.js';
+import type { NdArrayData } from '../io/ndarray-data.js';
+import { native, type NativeScriptModel, type NativeTensor } from '../native.js';
+import { awaitNative, toNdarray } from '../ops.js';
+import { nativeAsync, nativeCall } from '../tensor.js';
+import { describeValue, requireNonNegativeInt, toFloat32Tensor, toInt32Tensor, type ArrayLike, type Dims } from '../validate.js';
+import { readA2eCheckpoint, writeA2eCheckpoint, type A2eCheckpointJson } from './checkpoint.js';
+import { resolveA2eConfig, type AudioExpressionConfig } from './config.js';
+import type { AudioFeatureSpec } from './features.js';
+import { arrayToHandle, cloneParams, flattenNamed, handleToArray, toParamObject } from './native-params.js';
+
+/** Options of {@link AudioExpressionModel.create}. */
+export interface CreateA2eModelOptions {
+  /** Sizes; the paper's by default (see {@link PAPER_A2E_CONFIG}). `featureDim` follows `features.dim`. */
+  config?: Partial<AudioExpressionConfig>;
+  /** The audio features the model reads. Default: log-mel (80) at 25 fps. */
+  features?: Partial<AudioFeatureSpec>;
+  /** Speaker names, one embedding row each. Default `['default']`. */
+  speakers?: string[];
+  /** Names of the expression coefficients (e.g. a procedural head's), stored with the model. */
+  expressionNames?: string[];
+  /** Output normalisation: per-channel mean and std [outputDim] (set from data by training). */
+  normalisation?: { mean: globalThis.ArrayLike<number>; std: globalThis.ArrayLike<number> };
+  /** Seed of the initial weights. Default 0. */
+  seed?: number;
+}
+
+/** Options of {@link AudioExpressionModel.sample}. */
+export interface SampleExpressionsOptions {
+  /** Speaker name or embedding row. Default 0. */
+  speaker?: string | number;
+  /** `'ddim'` (default; deterministic for a seed with eta 0) or `'ddpm'` (ancestral). */
+  method?: 'ddim' | 'ddpm';
+  /** Denoising steps. Default 25. */
+  steps?: number;
+  /** Classifier-free guidance scale (1: plain conditional). Default 1. */
+  guidance?: number;
+  /** DDIM noise. Default 0. */
+  eta?: number;
+  /** Frames per window. Default: the training window (or 10). */
+  window?: number;
+  /** Frames shared by neighbouring windows. Default: 40 % of the window. */
+  overlap?: number;
+  seed?: number;
+  /** Frames held fixed, raw units [T, outputDim], where `knownMask` [T] is non-zero. */
+  known?: ArrayLike;
+  knownMask?: ArrayLike;
+  signal?: AbortSignal;
+}
+
+/** A loaded or new Audio-Expression model. */
+export class AudioExpressionModel {
+  readonly config: Readonly<AudioExpressionConfig>;
+  readonly features: Readonly<AudioFeatureSpec>;
+  readonly speakers: readonly string[];
+  readonly expressionNames: readonly string[] | undefined;
+  /** Training state saved with the checkpoint (step, seed, history), for resuming. */
+  trainState: Record<string, unknown> | undefined;
+  /** @internal Weights by name (native models). */
+  readonly params: Map<string, NativeTensor> | undefined;
+  /** @internal Adam moments by parameter name, when saved by training. */
+  adam: { m: Map<string, NativeTensor>; v: Map<string, NativeTensor> } | undefined;
+  private readonly script: { module: NativeScriptModel; mean: Float32Array; std: Float32Array } | undefined;
+
+  private constructor(init: {
+    config: AudioExpressionConfig;
+    features: AudioFeatureSpec;
+    speakers: string[];
+    expressionNames?: string[];
+    params?: Map<string, NativeTensor>;
+    script?: { module: NativeScriptModel; mean: Float32Array; std: Float32Array };
+    trainState?: Record<string, unknown>;
+  }) {
+    this.config = Object.freeze({ ...init.config });
+    this.features = Object.freeze({ ...init.features });
+    this.speakers = Object.freeze([...init.speakers]);
+    this.expressionNames = init.expressionNames ? Object.freeze([...init.expressionNames]) : undefined;
+    this.params = init.params;
+    this.script = init.script;
+    this.trainState = init.trainState;
+  }
+
+  /** A new model with freshly initialised weights. */
+  static async create(options: CreateA2eModelOptions = {}): Promise<AudioExpressionModel> {
+    const speakers = options.speakers ?? ['default'];
+    requireSpeakerNames(speakers);
+    const features = resolveFeatureSpec(options.features, options.config?.featureDim);
+    const config = resolveA2eConfig({ ...options.config, featureDim: features.dim, speakers: speakers.length });
+    const seed = requireNonNegativeInt('seed', options.seed ?? 0);
+    const raw = await nativeAsync(native().a2eInit({ config, seed }));
+    const params = flattenNamed<NativeTensor>(raw);
+    const model = new AudioExpressionModel({ config, features, speakers, expressionNames: options.expressionNames, params });
+    if (options.normalisation) model.setNormalisation(options.normalisation.mean, options.normalisation.std);
+    return model;
+  }
+
+  /**
+   * Loads a checkpoint: `<stem>.json` with `<stem>.safetensors`, or a TorchScript model whose
+   * JSON says `"weights": "torchscript"`. TorchScript files run code when loaded: load them
+   * only from sources you trust (safetensors checkpoints hold only numbers).
+   *
+   * @param path - The stem, or either file's path.
+   * @param options.weights - The weights file, when not where the JSON says.
+   */
+  static async load(path: string, options: { weights?: string } = {}): Promise<AudioExpressionModel> {
+    const read = await readA2eCheckpoint(path, options.weights);
+    const json = read.json;
+    const config = resolveA2eConfig(json.config);
+    const features = resolveFeatureSpec(json.features, config.featureDim);
+    const speakers = json.speakers ?? Array.from({ length: config.speakers }, (_, i) => `speaker${i}`);
+    if (speakers.length !== config.speakers) throw new ValidationError(`${read.jsonPath}: lists ${speakers.length} speakers but config.speakers is ${config.speakers}`);
+    const common = { config, features, speakers, expressionNames: json.expressionNames, trainState: json.train };
+    if (read.torchscriptPath !== undefined) {
+      const mean = Float32Array.from(json.data?.mean ?? []);
+      const std = Float32Array.from(json.data?.std ?? []);
+      if (mean.length !== config.outputDim || std.length !== config.outputDim) {
+        throw new ValidationError(`${read.jsonPath}: a TorchScript model needs "data": {"mean", "std"} of ${config.outputDim} values each`);
+      }
+      const module = nativeCall(() => new (native().A2EScriptModel)(read.torchscriptPath!));
+      return new AudioExpressionModel({ ...common, script: { module, mean, std } });
+    }
+    const params = new Map<string, NativeTensor>();
+    const m = new Map<string, NativeTensor>();
+    const v = new Map<string, NativeTensor>();
+    for (const [name, array] of read.tensors!) {
+      if (array.dtype !== 'float32') throw new ValidationError(`${read.jsonPath}: expected weight ${name} to be float32, received ${array.dtype}`);
+      const target = name.startsWith('adam.m.') ? m : name.startsWith('adam.v.') ? v : params;
+      target.set(name.replace(/^adam\.[mv]\./, ''), arrayToHandle(array));
+    }
+    const model = new AudioExpressionModel({ ...common, params });
+    if (m.size > 0) model.adam = { m, v };
+    await model.checkWeights();
+    return model;
+  }
+
+  /** `'native'` (trainable weights) or `'torchscript'` (inference only). */
+  get kind(): 'native' | 'torchscript' {
+    return this.params ? 'native' : 'torchscript';
+  }
+
+  /** Names of the weights (native models). */
+  parameterNames(): string[] {
+    return this.params ? [...this.params.keys()] : nativeCall(() => this.script!.module.parameterNames());
+  }
+
+  /** A copy of one weight. */
+  parameter(name: string): NdArray<Float32Array> {
+    const t = this.nativeParams().get(name);
+    if (!t) throw new ValidationError(`the Audio-Expression model has no parameter "${name}"`);
+    const a = handleToArray(t);
+    return ndarray(a.data as Float32Array, a.shape);
+  }
+
+  /** Number of trainable values (excluding the normalisation). */
+  parameterCount(): number {
+    let n = 0;
+    for (const [name, t] of this.nativeParams()) if (!name.startsWith('data.')) n += t.shape.reduce((a, b) => a * b, 1);
+    return n;
+  }
+
+  /** Index of a speaker given by name or row. */
+  speakerIndex(speaker: string | number | undefined): number {
+    if (speaker === undefined) return 0;
+    if (typeof speaker === 'number') {
+      if (!Number.isInteger(speaker) || speaker < 0 || speaker >= this.speakers.length) {
+        throw new ValidationError(`expected speaker to be a row in [0, ${this.speakers.length}), received ${describeValue(speaker)}`);
+      }
+      return speaker;
+    }
+    const i = this.speakers.indexOf(speaker);
+    if (i < 0) throw new ValidationError(`unknown speaker ${describeValue(speaker)}: the model knows ${this.speakers.map((s) => JSON.stringify(s)).join(', ')}`);
+    return i;
+  }
+
+  /** Saves the model (and, with `withOptimizer`, its Adam moments) as `<stem>.json` + `<stem>.safetensors`, atomically. */
+  async save(path: string, options: { withOptimizer?: boolean } = {}): Promise<{ json: string; weights: string }> {
+    const tensors = new Map<string, NdArrayData>();
+    for (const [name, t] of this.nativeParams()) tensors.set(name, handleToArray(t));
+    if (options.withOptimizer && this.adam) {
+      for (const [name, t] of this.adam.m) tensors.set(`adam.m.${name}`, handleToArray(t));
+      for (const [name, t] of this.adam.v) tensors.set(`adam.v.${name}`, handleToArray(t));
+    }
+    const json: Omit<A2eCheckpointJson, 'format' | 'version' | 'weightsCrc32' | 'file'> = {
+      config: { ...this.config },
+      features: { ...this.features },
+      speakers: [...this.speakers],
+      ...(this.expressionNames ? { expressionNames: [...this.expressionNames] } : {}),
+      ...(this.trainState ? { train: this.trainState } : {}),
+    };
+    return writeA2eCheckpoint(path, json, tensors);
+  }
+
+  /** An independent copy (weights copied), optionally with speakers added (new rows start at the mean embedding). */
+  async clone(options: { addSpeakers?: string[] } = {}): Promise<AudioExpressionModel> {
+    const add = options.addSpeakers ?? [];
+    const speakers = [...this.speakers, ...add];
+    requireSpeakerNames(speakers);
+    const params = cloneParams(this.nativeParams());
+    if (add.length > 0) {
+      const e = handleToArray(params.get('speaker.embedding')!);
+      const [rows, width] = e.shape as [number, number];
+      const grown = new Float32Array((rows + add.length) * width);
+      grown.set(e.data as Float32Array);
+      for (let r = rows; r < rows + add.length; r++) {
+        for (let k = 0; k < width; k++) {
+          let s = 0;
+          for (let q = 0; q < rows; q++) s += (e.data[q * width + k] as number);
+          grown[r * width + k] = s / rows;
+        }
+      }
+      params.set('speaker.embedding', arrayToHandle({ data: grown, shape: [rows + add.length, width] }));
+    }
+    const config = { ...this.config, speakers: speakers.length };
+    return new AudioExpressionModel({ config, features: { ...this.features }, speakers, expressionNames: this.expressionNames ? [...this.expressionNames] : undefined, params, trainState: undefined });
+  }
+
+  /** Sets the output normalisation data.mean / data.std [outputDim] (std floored at 1e-3). */
+  setNormalisation(mean: globalThis.ArrayLike<number>, std: globalThis.ArrayLike<number>): void {
+    const k = this.config.outputDim;
+    const m = Float32Array.from(mean);
+    const s = Float32Array.from(std, (x) => Math.max(1e-3, x));
+    if (m.length !== k || s.length !== k) throw new ValidationError(`expected normalisation mean and std of ${k} values, received ${m.length} and ${s.length}`);
+    if (![...m, ...s].every(Number.isFinite)) throw new ValidationError('expected finite normalisation mean and std');
+    const params = this.nativeParams();
+    params.set('data.mean', arrayToHandle({ data: m, shape: [k] }));
+    params.set('data.std', arrayToHandle({ data: s, shape: [k] }));
+  }
+
+  /**
+   * One network evaluation (x̂0 in normalised units), for tests and custom samplers.
+   * x_t [B, T, K], n [B] int32, cond [B, T, F], speaker [B] int32, keep [B].
+   */
+  async forward(input: { x_t: ArrayLike; n: ArrayLike; cond: ArrayLike; speaker: ArrayLike; keep: ArrayLike; signal?: AbortSignal }): Promise<NdArray<Float32Array>> {
+    const c = this.config;
+    const dims: Dims = {};
+    const x_t = toFloat32Tensor('x_t', input.x_t, ['B', 'T', c.outputDim], dims);
+    const cond = toFloat32Tensor('cond', input.cond, ['B', 'T', c.featureDim], dims);
+    const n = toInt32Tensor('n', input.n, ['B'], dims, { min: 0, max: c.diffusionSteps });
+    const speaker = toInt32Tensor('speaker', input.speaker, ['B'], dims, { min: 0, max: c.speakers });
+    const keep = toFloat32Tensor('keep', input.keep, ['B'], dims);
+    const raw = await awaitNative(native().a2eForward({ config: c, params: toParamObject(this.nativeParams()), x_t, n, cond, speaker, keep }), input.signal);
+    return toNdarray(raw.x0);
+  }
+
+  /**
+   * Samples one sequence for per-frame features [T, F] (T may exceed the window: windows are
+   * denoised jointly and blended). Returns raw units [T, outputDim].
+   */
+  async sample(features: ArrayLike, options: SampleExpressionsOptions = {}): Promise<NdArray<Float32Array>> {
+    const c = this.config;
+    const dims: Dims = {};
+    const cond = toFloat32Tensor('features', features, ['T', c.featureDim], dims);
+    const window = requirePositiveWindow(options.window ?? defaultWindow(this), c.maxFrames);
+    const overlap = options.overlap ?? Math.floor(window * 0.4);
+    if (!Number.isInteger(overlap) || overlap < 0 || overlap >= window) {
+      throw new ValidationError(`expected overlap to be an integer in [0, window = ${window}), received ${describeValue(overlap)}`);
+    }
+    const sample = {
+      method: options.method ?? 'ddim',
+      steps: options.steps ?? 25,
+      guidance: options.guidance ?? 1,
+      eta: options.eta ?? 0,
+      window,
+      overlap,
+      seed: requireNonNegativeInt('seed', options.seed ?? 0),
+    };
+    if (sample.method !== 'ddim' && sample.method !== 'ddpm') throw new ValidationError(`expected method 'ddim' or 'ddpm', received ${describeValue(sample.method)}`);
+    if (!Number.isInteger(sample.steps) || sample.steps < 1 || sample.steps > c.diffusionSteps) {
+      throw new ValidationError(`expected steps to be an integer in [1, ${c.diffusionSteps}] (the model's diffusion steps), received ${describeValue(sample.steps)}`);
+    }
+    if (!Number.isFinite(sample.guidance)) throw new ValidationError(`expected guidance to be a finite number, received ${describeValue(sample.guidance)}`);
+    const extra: Record<string, unknown> = {};
+    if (options.known !== undefined || options.knownMask !== undefined) {
+      extra.known = toFloat32Tensor('known', options.known, [dims.T!, c.outputDim]);
+      extra.knownMask = toFloat32Tensor('knownMask', options.knownMask, [dims.T!]);
+    }
+    const weights = this.script
+      ? { script: this.script.module, mean: { data: this.script.mean, shape: [c.outputDim] }, std: { data: this.script.std, shape: [c.outputDim] } }
+      : { params: toParamObject(this.params!) };
+    const raw = await awaitNative(
+      native().a2eSample({ config: c, ...weights, cond, speaker: this.speakerIndex(options.speaker), sample, ...extra }),
+      options.signal,
+    );
+    return toNdarray(raw.expressions);
+  }
+
+  /** @internal The weights, or a clear error for TorchScript models. */
+  nativeParams(): Map<string, NativeTensor> {
+    if (!this.params) throw new ValidationError('this Audio-Expression model was loaded from TorchScript: it can sample, but its weights cannot be read, saved or trained');
+    return this.params;
+  }
+
+  /** Checks every weight is present with its shape (names the first that is not). */
+  private async checkWeights(): Promise<void> {
+    const c = this.config;
+    const zeros = { data: new Float32Array(c.outputDim), shape: [1, 1, c.outputDim] };
+    await nativeAsync(
+      native().a2eForward({
+        config: c,
+        params: toParamObject(this.params!),
+        x_t: zeros,
+        n: { data: new Int32Array(1), shape: [1] },
+        cond: { data: new Float32Array(c.featureDim), shape: [1, 1, c.featureDim] },
+        speaker: { data: new Int32Array(1), shape: [1] },
+        keep: { data: new Float32Array([1]), shape: [1] },
+      }),
+    );
+  }
+}
+
+function defaultWindow(model: AudioExpressionModel): number {
+  const w = (model.trainState?.window as number | undefined) ?? 10;
+  return Math.min(w, model.config.maxFrames);
+}
+
+function requirePositiveWindow(window: unknown, maxFrames: number): number {
+  if (typeof window !== 'number' || !Number.isInteger(window) || window < 1 || window > maxFrames) {
+    throw new ValidationError(`expected window to be an integer in [1, ${maxFrames}] (config.maxFrames), received ${describeValue(window)}`);
+  }
+  return window;
+}
+
+function requireSpeakerNames(speakers: unknown): asserts speakers is string[] {
+  if (!Array.isArray(speakers) || speakers.length === 0 || !speakers.every((s) => typeof s === 'string' && s !== '')) {
+    throw new ValidationError(`expected speakers to be a non-empty array of names, received ${describeValue(speakers)}`);
+  }
+  if (new Set(speakers).size !== speakers.length) throw new ValidationError(`expected distinct speaker names, received ${speakers.join(', ')}`);
+}
+
+/** A complete feature spec (log-mel 80 at 25 fps unless told otherwise). */
+export function resolveFeatureSpec(spec: Partial<AudioFeatureSpec> | undefined, featureDim?: number): AudioFeatureSpec {
+  const dim = spec?.dim ?? featureDim ?? 80;
+  const encoder = spec?.encoder ?? (dim === 80 ? 'log-mel' : 'wav2vec2');
+  if (encoder !== 'log-mel' && encoder !== 'wav2vec2') throw new ValidationError(`expected features.encoder 'log-mel' or 'wav2vec2', received ${describeValue(encoder)}`);
+  if (encoder === 'log-mel' && dim !== 80) throw new ValidationError(`expected log-mel features of width 80, received ${dim}`);
+  if (featureDim !== undefined && featureDim !== dim) throw new ValidationError(`expected config.featureDim (${featureDim}) to equal features.dim (${dim})`);
+  const fps = spec?.fps ?? 25;
+  if (typeof fps !== 'number' || !(fps > 0)) throw new ValidationError(`expected features.fps to be a positive number, received ${describeValue(fps)}`);
+  return { encoder, dim, fps, ...(spec?.layer !== undefined ? { layer: spec.layer } : {}) };
+}

@@ -1,0 +1,84 @@
+/**
+ * Speech to expressions: `predictExpressions(audio, {model})` encodes the audio as the model's
+ * features, samples the whole sequence (long audio as overlapping windows denoised jointly, so
+ * there are no seams), and splits the result into expression coefficients and jaw pose.
+ *
+ * @module
+ */
+
+import ndarray from 'ndarray';
+import type { NdArray } from 'ndarray';
+
+import { ValidationError } from '../errors.js';
+import { Wav2Vec2Encoder } from '../audio/wav2vec2.js';
+import { describeValue } from '../validate.js';
+import { encodeAudio, type AudioEncoder, type AudioInput } from './features.js';
+import { AudioExpressionModel, type SampleExpressionsOptions } from './model.js';
+
+/** Options of {@link predictExpressions}. */
+export interface PredictExpressionsOptions extends Omit<SampleExpressionsOptions, 'known' | 'knownMask'> {
+  model: AudioExpressionModel;
+  /** The loaded wav2vec2 encoder, for models trained on wav2vec2 features. */
+  encoder?: AudioEncoder;
+}
+
+/** Per-frame expression tracks. */
+export interface ExpressionTracks {
+  fps: number;
+  frames: number;
+  /** [frames, expressionCount]. */
+  expression: NdArray<Float32Array>;
+  /** [frames, 3] axis-angle jaw rotation. */
+  jawPose: NdArray<Float32Array>;
+  expressionNames?: readonly string[];
+}
+
+/** The encoder a model's features need (and a clear error when it is missing or mismatched). */
+export function encoderFor(model: AudioExpressionModel, encoder: AudioEncoder | undefined): AudioEncoder {
+  if (model.features.encoder === 'log-mel') {
+    if (encoder !== undefined && encoder !== 'log-mel') throw new ValidationError('this model reads log-mel features: leave encoder unset or pass "log-mel"');
+    return 'log-mel';
+  }
+  if (!(encoder instanceof Wav2Vec2Encoder)) {
+    throw new ValidationError(`this model reads wav2vec2 features of width ${model.features.dim}: pass encoder (a Wav2Vec2Encoder), received ${describeValue(encoder)}`);
+  }
+  if (encoder.config.hidden !== model.features.dim) {
+    throw new ValidationError(`this model reads wav2vec2 features of width ${model.features.dim}, but the encoder given is ${encoder.config.hidden} wide`);
+  }
+  return encoder;
+}
+
+/** Splits [T, E + 3] samples into expression and jaw pose. */
+export function splitTracks(model: AudioExpressionModel, out: NdArray<Float32Array>): ExpressionTracks {
+  const frames = out.shape[0]!;
+  const k = model.config.outputDim;
+  const e = model.config.expressionCount;
+  const expression = new Float32Array(frames * e);
+  const jaw = new Float32Array(frames * 3);
+  for (let t = 0; t < frames; t++) {
+    expression.set(out.data.subarray(t * k, t * k + e), t * e);
+    jaw.set(out.data.subarray(t * k + e, (t + 1) * k), t * 3);
+  }
+  return {
+    fps: model.features.fps,
+    frames,
+    expression: ndarray(expression, [frames, e]),
+    jawPose: ndarray(jaw, [frames, 3]),
+    ...(model.expressionNames ? { expressionNames: model.expressionNames } : {}),
+  };
+}
+
+/**
+ * Expression coefficients and jaw pose for speech, one row per video frame
+ * (round(duration · fps) frames).
+ *
+ * @param audio - A file path, 16 kHz mono samples, or {samples, sampleRate}.
+ */
+export async function predictExpressions(audio: AudioInput, options: PredictExpressionsOptions): Promise<ExpressionTracks> {
+  if (!(options?.model instanceof AudioExpressionModel)) throw new ValidationError(`expected options.model to be an AudioExpressionModel, received ${describeValue(options?.model)}`);
+  const { model } = options;
+  const encoder = encoderFor(model, options.encoder);
+  const features = await encodeAudio(audio, { encoder, fps: model.features.fps, layer: model.features.layer, signal: options.signal });
+  if (features.shape[0] === 0) return splitTracks(model, ndarray(new Float32Array(0), [0, model.config.outputDim]));
+  return splitTracks(model, await model.sample(features, options));
+}

@@ -1,0 +1,180 @@
+/**
+ * Streaming speech to expressions: audio arrives in chunks, expression frames leave as soon
+ * as a window of audio (plus a small encoder look-ahead) is in. Each window continues from the
+ * frames already emitted (they are held fixed while the window is denoised), so the stream has
+ * no seams; each emitted chunk reports its latency.
+ *
+ * Latency of a frame = the audio that must arrive after it starts (the rest of its window and
+ * the look-ahead: (window − overlap) / fps + lookAhead at most) + the time to compute it.
+ *
+ * @module
+ */
+
+import ndarray from 'ndarray';
+
+import { ValidationError } from '../errors.js';
+import { describeValue, requirePositiveNumber } from '../validate.js';
+import { encodeAudio, videoFrameCount } from './features.js';
+import type { AudioExpressionModel } from './model.js';
+import { encoderFor, splitTracks, type ExpressionTracks, type PredictExpressionsOptions } from './predict.js';
+
+/** Options of {@link ExpressionStream}. */
+export interface ExpressionStreamOptions extends Omit<PredictExpressionsOptions, 'signal'> {
+  /** Audio kept before each window for the encoder's context, seconds. Default 1 (use ~3 for wav2vec2). */
+  contextSeconds?: number;
+  /** Audio needed past a window's end before it is computed, seconds. Default 0.04. */
+  lookAheadSeconds?: number;
+}
+
+/** Frames emitted by a stream. */
+export interface ExpressionChunk extends ExpressionTracks {
+  /** Index of the first frame in the whole stream. */
+  startFrame: number;
+  /** Audio that had to arrive after the first frame's start, seconds. */
+  bufferedSeconds: number;
+  /** Time spent computing this chunk, seconds. */
+  computeSeconds: number;
+  /** bufferedSeconds + computeSeconds. */
+  latencySeconds: number;
+}
+
+const RATE = 16000;
+
+/** A stream of 16 kHz mono audio in, expression frames out. */
+export class ExpressionStream {
+  private readonly model: AudioExpressionModel;
+  private readonly options: ExpressionStreamOptions;
+  private readonly window: number;
+  private readonly overlap: number;
+  private readonly fps: number;
+  private readonly context: number;
+  private readonly lookAhead: number;
+  /** Audio from sample `bufferStart` on. */
+  private buffer = new Float32Array(0);
+  private bufferStart = 0;
+  private received = 0;
+  /** Raw outputs [frames, K] of the last `window` emitted frames. */
+  private tail: Float32Array = new Float32Array(0);
+  private emitted = 0;
+  private windows = 0;
+  private ended = false;
+  private busy = false;
+
+  constructor(options: ExpressionStreamOptions) {
+    this.model = options.model;
+    this.options = options;
+    encoderFor(this.model, options.encoder);
+    this.fps = this.model.features.fps;
+    this.window = options.window ?? Math.min(this.model.config.maxFrames, (this.model.trainState?.window as number | undefined) ?? 10);
+    this.overlap = options.overlap ?? Math.floor(this.window * 0.4);
+    if (!Number.isInteger(this.window) || this.window < 2 || this.window > this.model.config.maxFrames) {
+      throw new ValidationError(`expected window to be an integer in [2, ${this.model.config.maxFrames}], received ${describeValue(this.window)}`);
+    }
+    if (!Number.isInteger(this.overlap) || this.overlap < 0 || this.overlap >= this.window) {
+      throw new ValidationError(`expected overlap to be an integer in [0, window = ${this.window}), received ${describeValue(this.overlap)}`);
+    }
+    this.context = requirePositiveNumber('contextSeconds', options.contextSeconds ?? 1);
+    this.lookAhead = options.lookAheadSeconds ?? 0.04;
+  }
+
+  /** The most audio a frame waits for: (window − overlap) / fps + look-ahead, seconds. */
+  get maxBufferedSeconds(): number {
+    return (this.window - this.overlap) / this.fps + this.lookAhead;
+  }
+
+  /** Adds 16 kHz mono samples; resolves with the frames they completed (possibly none). */
+  async push(samples: Float32Array): Promise<ExpressionChunk[]> {
+    if (this.ended) throw new ValidationError('push() after end(): the stream is finished');
+    if (!(samples instanceof Float32Array)) throw new ValidationError(`expected 16 kHz mono Float32Array samples, received ${describeValue(samples)}`);
+    this.enter();
+    try {
+      const grown = new Float32Array(this.buffer.length + samples.length);
+      grown.set(this.buffer);
+      grown.set(samples, this.buffer.length);
+      this.buffer = grown;
+      this.received += samples.length;
+      const out: ExpressionChunk[] = [];
+      for (;;) {
+        const start = this.nextWindowStart();
+        const needed = Math.ceil(((start + this.window) / this.fps + this.lookAhead) * RATE);
+        if (this.received < needed) break;
+        out.push(await this.run(start, start + this.window));
+      }
+      return out;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Flushes the frames left (the stream has round(duration · fps) frames in all). */
+  async end(): Promise<ExpressionChunk[]> {
+    if (this.ended) return [];
+    this.enter();
+    this.ended = true;
+    try {
+      const total = videoFrameCount(this.received, RATE, this.fps);
+      if (this.emitted >= total) return [];
+      const start = Math.max(0, Math.min(this.nextWindowStart(), total - this.window));
+      return [await this.run(start, total)];
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private enter(): void {
+    if (this.busy) throw new ValidationError('push()/end() called while the previous call is still running: await each call');
+    this.busy = true;
+  }
+
+  private nextWindowStart(): number {
+    return this.emitted === 0 ? 0 : this.emitted - this.overlap;
+  }
+
+  /** Samples frames [start, end) holding already-emitted ones fixed; emits the new ones. */
+  private async run(start: number, end: number): Promise<ExpressionChunk> {
+    const t0 = performance.now();
+    const k = this.model.config.outputDim;
+    // Audio from a frame boundary `context` before the window, so the encoder's edge effects stay outside it.
+    const firstFrame = Math.max(0, start - Math.ceil(this.context * this.fps));
+    const from = Math.round((firstFrame / this.fps) * RATE);
+    const slice = this.buffer.subarray(from - this.bufferStart);
+    const features = await encodeAudio(slice, { encoder: this.options.encoder, fps: this.fps, frames: end - firstFrame, layer: this.model.features.layer });
+    const f = features.shape[1]!;
+    const cond = ndarray(features.data.subarray((start - firstFrame) * f, (end - firstFrame) * f), [end - start, f]);
+    const n = end - start;
+    const known = new Float32Array(n * k);
+    const mask = new Float32Array(n);
+    const held = Math.max(0, this.emitted - start);
+    const tailFirst = this.emitted - this.tail.length / k; // stream frame of tail row 0
+    for (let i = 0; i < held; i++) {
+      const row = start + i - tailFirst;
+      known.set(this.tail.subarray(row * k, (row + 1) * k), i * k);
+      mask[i] = 1;
+    }
+    const sampled = await this.model.sample(cond, {
+      ...this.options,
+      window: Math.min(this.window, n),
+      overlap: Math.min(this.overlap, Math.max(0, Math.min(this.window, n) - 1)),
+      seed: (this.options.seed ?? 0) + this.windows,
+      ...(held > 0 ? { known: ndarray(known, [n, k]), knownMask: ndarray(mask, [n]) } : {}),
+    });
+    this.windows++;
+    const fresh = ndarray(sampled.data.slice(held * k), [n - held, k]);
+    const startFrame = start + held;
+    this.emitted = end;
+    // The last `window` emitted frames: enough for any later window's held frames.
+    const joined = new Float32Array(this.tail.length + fresh.data.length);
+    joined.set(this.tail);
+    joined.set(fresh.data, this.tail.length);
+    this.tail = joined.slice(Math.max(0, joined.length / k - this.window) * k);
+    // Drop audio no later window needs.
+    const keepFrom = Math.round((Math.max(0, this.emitted - this.overlap - Math.ceil(this.context * this.fps)) / this.fps) * RATE);
+    if (keepFrom > this.bufferStart) {
+      this.buffer = this.buffer.slice(keepFrom - this.bufferStart);
+      this.bufferStart = keepFrom;
+    }
+    const computeSeconds = (performance.now() - t0) / 1000;
+    const bufferedSeconds = Math.max(0, this.received / RATE - startFrame / this.fps);
+    return { ...splitTracks(this.model, fresh), startFrame, bufferedSeconds, computeSeconds, latencySeconds: bufferedSeconds + computeSeconds };
+  }
+}
