@@ -5,6 +5,15 @@
  * @packageDocumentation
  */
 
+export { PAPER_A2E_CONFIG, resolveA2eConfig, type AudioExpressionConfig } from './a2e/config.js';
+export { checkpointPaths, type A2eCheckpointJson } from './a2e/checkpoint.js';
+export { loadExpressionClips, readSpeechDataset, type ExpressionClip, type LoadExpressionClipsOptions, type SpeechDataset, type SpeechDatasetClip } from './a2e/dataset.js';
+export { audioSamples16k, encodeAudio, resampleFeatures, videoFrameCount, type AudioEncoder, type AudioFeatureSpec, type AudioInput, type EncodeAudioOptions, type ResampleFeaturesOptions } from './a2e/features.js';
+export { AudioExpressionModel, type CreateA2eModelOptions, type SampleExpressionsOptions } from './a2e/model.js';
+export { predictExpressions, type ExpressionTracks, type PredictExpressionsOptions } from './a2e/predict.js';
+export { ExpressionStream, type ExpressionChunk, type ExpressionStreamOptions } from './a2e/stream.js';
+export { fineTuneAudioExpression, splitClips, trainAudioExpressionPrior, type A2eDataSource, type A2eFineTuneResult, type A2eTrainResult, type FineTuneAudioExpressionOptions, type TrainAudioExpressionPriorOptions } from './a2e/train.js';
+export type { A2eTrainHistory, A2eTrainProgress, A2eTrainSettings } from './a2e/train-loop.js';
 export { diffusionSchedule, diffusionStep, type DiffusionScheduleTables, type DiffusionStepInput, type NoiseSchedule } from './a2e/diffusion.js';
 export { loadAudio, type LoadAudioOptions, type LoadedAudio } from './audio/load.js';
 export { logMelFeatures, type LogMelOptions } from './audio/log-mel.js';

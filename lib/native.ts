@@ -113,7 +113,14 @@ export interface NativeAddon {
   a2eEval: NativeOp;
   a2eSample: NativeOp;
   A2EScriptModel: new (path: string) => NativeScriptModel;
+  AbortFlag: new () => NativeAbortFlag;
   Tensor: NativeTensorClass;
+}
+
+/** A flag native loops poll to stop early (see native-abort.ts). */
+export interface NativeAbortFlag {
+  abort(): void;
+  readonly aborted: boolean;
 }
 
 /** A TorchScript Audio-Expression network loaded by the addon. */
@@ -194,6 +201,7 @@ const REQUIRED_EXPORTS = [
   'a2eEval',
   'a2eSample',
   'A2EScriptModel',
+  'AbortFlag',
   'Tensor',
 ] as const satisfies readonly (keyof NativeAddon)[];
 

@@ -12,7 +12,8 @@ import type { NdArray } from 'ndarray';
 
 import { ValidationError } from '../errors.js';
 import type { NdArrayData } from '../io/ndarray-data.js';
-import { native, type NativeScriptModel, type NativeTensor } from '../native.js';
+import { native, type NativeScriptModel, type NativeTensor, type RawArray } from '../native.js';
+import { nativeAbortFlag } from '../native-abort.js';
 import { awaitNative, toNdarray } from '../ops.js';
 import { nativeAsync, nativeCall } from '../tensor.js';
 import { describeValue, requireNonNegativeInt, toFloat32Tensor, toInt32Tensor, type ArrayLike, type Dims } from '../validate.js';
@@ -255,6 +256,44 @@ export class AudioExpressionModel {
   }
 
   /**
+   * The training loss of one explicit batch (docs/audio-expression-model.md, "Training") and,
+   * with `grads`, its gradient for every trained parameter. x0 is normalised [B, T, K]; noise
+   * like x0; n [B] int32; cond [B, T, F]; speaker [B] int32; keep [B].
+   */
+  async lossAndGradients(
+    input: { x0: ArrayLike; n: ArrayLike; noise: ArrayLike; cond: ArrayLike; speaker: ArrayLike; keep: ArrayLike },
+    options: { grads?: boolean; frozen?: string[]; speakerRows?: number[]; loss?: { lambdaExp?: number; lambdaTemp?: number; huberDelta?: number } } = {},
+  ): Promise<{ loss: number; grads: Map<string, NdArray<Float32Array>> }> {
+    const c = this.config;
+    const dims: Dims = {};
+    const x0 = toFloat32Tensor('x0', input.x0, ['B', 'T', c.outputDim], dims);
+    const noise = toFloat32Tensor('noise', input.noise, ['B', 'T', c.outputDim], dims);
+    const cond = toFloat32Tensor('cond', input.cond, ['B', 'T', c.featureDim], dims);
+    const n = toInt32Tensor('n', input.n, ['B'], dims, { min: 0, max: c.diffusionSteps });
+    const speaker = toInt32Tensor('speaker', input.speaker, ['B'], dims, { min: 0, max: c.speakers });
+    const keep = toFloat32Tensor('keep', input.keep, ['B'], dims);
+    const raw = await nativeAsync(
+      native().a2eLoss({
+        config: c,
+        params: toParamObject(this.nativeParams()),
+        x0,
+        n,
+        noise,
+        cond,
+        speaker,
+        keep,
+        grads: options.grads ?? true,
+        frozen: options.frozen ?? [],
+        speakerRows: options.speakerRows ?? [],
+        ...(options.loss ? { loss: options.loss } : {}),
+      }),
+    );
+    const grads = new Map<string, NdArray<Float32Array>>();
+    for (const [name, g] of flattenNamed<RawArray>(raw.grads ?? {})) grads.set(name, toNdarray(g));
+    return { loss: raw.loss.data[0] as number, grads };
+  }
+
+  /**
    * Samples one sequence for per-frame features [T, F] (T may exceed the window: windows are
    * denoised jointly and blended). Returns raw units [T, outputDim].
    */
@@ -289,11 +328,14 @@ export class AudioExpressionModel {
     const weights = this.script
       ? { script: this.script.module, mean: { data: this.script.mean, shape: [c.outputDim] }, std: { data: this.script.std, shape: [c.outputDim] } }
       : { params: toParamObject(this.params!) };
-    const raw = await awaitNative(
-      native().a2eSample({ config: c, ...weights, cond, speaker: this.speakerIndex(options.speaker), sample, ...extra }),
-      options.signal,
-    );
-    return toNdarray(raw.expressions);
+    const speaker = this.speakerIndex(options.speaker);
+    const abort = nativeAbortFlag(options.signal);
+    try {
+      const raw = await awaitNative(native().a2eSample({ config: c, ...weights, cond, speaker, sample, ...extra, abort: abort.flag }), options.signal);
+      return toNdarray(raw.expressions);
+    } finally {
+      abort.release();
+    }
   }
 
   /** @internal The weights, or a clear error for TorchScript models. */

@@ -8,6 +8,7 @@
 
 import { AbortError, ValidationError } from '../errors.js';
 import { native, type NativeTensor } from '../native.js';
+import { nativeAbortFlag } from '../native-abort.js';
 import { nativeAsync, nativeCall } from '../tensor.js';
 import type { ExpressionClip } from './dataset.js';
 import type { AudioExpressionModel } from './model.js';
@@ -216,12 +217,14 @@ export async function runTraining(run: TrainingRun): Promise<void> {
     const untilCheckpoint = checkpointEvery - (step % checkpointEvery);
     const n = Math.max(1, Math.min(chunk, settings.steps - step, untilValidation, untilCheckpoint));
     const t0 = Date.now();
-    const r = await nativeAsync(native().a2eTrain({ ...native_, step, steps: n }));
+    const abort = nativeAbortFlag(run.signal);
+    const r = await nativeAsync(native().a2eTrain({ ...native_, step, steps: n, abort: abort.flag })).finally(abort.release);
     const losses = r.losses.data as Float64Array;
     const lrs = r.lrs.data as Float64Array;
     losses.forEach((loss, i) => run.history.losses.push({ step: step + i, loss }));
     step += losses.length;
     state.step = step;
+    if (run.signal?.aborted) continue; // the loop's top saves and throws
     const perStep = (Date.now() - t0) / n;
     chunk = Math.max(1, Math.min(64, Math.round(250 / Math.max(perStep, 1))));
     let stop = false;

@@ -8,6 +8,7 @@
 #include "../a2e/dit_sample.h"
 #include "../a2e/dit_train.h"
 #include "../a2e/script_model.h"
+#include "abort_flag.h"
 #include "native_errors.h"
 #include "op_binding.h"
 #include "tensor_handle.h"
@@ -260,11 +261,12 @@ Napi::Value A2eTrain(const Napi::CallbackInfo& info) {
       throw_type_error(info.Env(), op + ": missing Adam moments for " + name);
   const int64_t steps = int_or(opts, "steps", 1, op), batch = int_or(opts, "batch", 16, op);
   const uint64_t seed = seed_of(opts, op);
+  const std::function<bool()> stop = abort_poll(opts.Get("abort"), op + ".abort");
   return run_async(info.Env(), op, [=]() mutable {
     for (const auto& [name, m] : adam.m)
       TORCH_CHECK(params.count(name) && m.sizes() == params.at(name).sizes(), "the Adam state of ", name,
                   " does not match its parameter");
-    const a2e::TrainResult tr = a2e::train_steps(cfg, params, adam, data, lo, ao, trainable, steps, seed, batch, {});
+    const a2e::TrainResult tr = a2e::train_steps(cfg, params, adam, data, lo, ao, trainable, steps, seed, batch, stop);
     return arrays({{"losses", at::tensor(tr.losses, at::kDouble)},
                    {"lrs", at::tensor(tr.lrs, at::kDouble)},
                    {"step", at::full({1}, static_cast<double>(adam.step), at::kDouble)},
@@ -314,6 +316,7 @@ Napi::Value A2eSample(const Napi::CallbackInfo& info) {
     so.overlap = int_or(s, "overlap", so.overlap, where);
     so.seed = seed_of(s, where);
   }
+  const std::function<bool()> stop = abort_poll(opts.Get("abort"), op + ".abort");
   at::Tensor known, known_mask;
   if (!opts.Get("known").IsUndefined()) {
     known = required_tensor(opts, "known", op);
@@ -335,7 +338,7 @@ Napi::Value A2eSample(const Napi::CallbackInfo& info) {
     TORCH_CHECK(m.numel() == cfg.output_dim && s.numel() == cfg.output_dim, "expected mean and std of ",
                 cfg.output_dim, " values");
     const at::Tensor out = a2e::sample_sequence(cfg, fn, m.to(at::kFloat).reshape({-1}), s.to(at::kFloat).reshape({-1}),
-                                                cond, speaker, so, known, known_mask);
+                                                cond, speaker, so, known, known_mask, stop);
     return arrays({{"expressions", out}});
   });
 }

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "a2e_binding.h"
+#include "abort_flag.h"
 #include "audio_binding.h"
 #include "diffusion_binding.h"
 #include "native_errors.h"
@@ -85,6 +86,7 @@ static Napi::Object InitGgtalker(Napi::Env env, Napi::Object exports) {
   exports.Set("a2eEval", Napi::Function::New<A2eEval>(env, "a2eEval"));
   exports.Set("a2eSample", Napi::Function::New<A2eSample>(env, "a2eSample"));
   InitA2eScriptModel(env, exports);
+  InitAbortFlag(env, exports);
   exports.Set("logMel", Napi::Function::New<LogMel>(env, "logMel"));
   exports.Set("diffusionSchedule", Napi::Function::New<DiffusionSchedule>(env, "diffusionSchedule"));
   exports.Set("diffusionStep", Napi::Function::New<DiffusionStep>(env, "diffusionStep"));

@@ -1,0 +1,105 @@
+// Sampling the Audio-Expression model: determinism, guidance, held (known) frames, long
+// sequences as blended windows, and a TorchScript export of the same network.
+import ndarray from 'ndarray';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { AudioExpressionModel, NativeError, ValidationError } from '../lib/index.js';
+import { FIXTURE_DIR } from './helpers/a2e.js';
+import { rng } from './helpers/scene.js';
+
+let model: AudioExpressionModel;
+const F = 12;
+const K = 7;
+
+function features(T: number, seed: number) {
+  const r = rng(seed);
+  return ndarray(Float32Array.from({ length: T * F }, () => r() * 2 - 1), [T, F]);
+}
+
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+};
+
+beforeAll(async () => {
+  model = await AudioExpressionModel.load(`${FIXTURE_DIR}dit_tiny`);
+});
+
+describe('sampling', () => {
+  it('is deterministic for a seed (DDIM and DDPM) and differs across seeds', async () => {
+    const cond = features(12, 1);
+    for (const method of ['ddim', 'ddpm'] as const) {
+      const a = await model.sample(cond, { method, steps: 10, seed: 5 });
+      const b = await model.sample(cond, { method, steps: 10, seed: 5 });
+      const c = await model.sample(cond, { method, steps: 10, seed: 6 });
+      expect(a.shape).toEqual([12, K]);
+      expect(Array.from(a.data)).toEqual(Array.from(b.data));
+      expect(maxAbsDiff(a.data, c.data), method).toBeGreaterThan(1e-3);
+    }
+  });
+
+  it('uses the full DDPM chain when steps equal the diffusion steps', async () => {
+    const out = await model.sample(features(8, 2), { method: 'ddpm', steps: 50, seed: 1 });
+    expect(out.data.every(Number.isFinite)).toBe(true);
+  });
+
+  it('guidance 0 ignores the audio (the unconditional model); guidance 1 and 2 follow it', async () => {
+    const a = features(10, 3);
+    const b = features(10, 4);
+    const u1 = await model.sample(a, { guidance: 0, seed: 2, steps: 8 });
+    const u2 = await model.sample(b, { guidance: 0, seed: 2, steps: 8 });
+    expect(maxAbsDiff(u1.data, u2.data)).toBeLessThan(1e-6);
+    const c1 = await model.sample(a, { guidance: 1, seed: 2, steps: 8 });
+    const c2 = await model.sample(b, { guidance: 1, seed: 2, steps: 8 });
+    expect(maxAbsDiff(c1.data, c2.data)).toBeGreaterThan(1e-3);
+    const g2 = await model.sample(a, { guidance: 2, seed: 2, steps: 8 });
+    expect(maxAbsDiff(c1.data, g2.data)).toBeGreaterThan(1e-3);
+  });
+
+  it('returns known frames exactly where the mask is set', async () => {
+    const T = 14;
+    const known = new Float32Array(T * K);
+    const mask = new Float32Array(T);
+    for (let t = 0; t < 5; t++) {
+      mask[t] = 1;
+      for (let k = 0; k < K; k++) known[t * K + k] = Math.sin(t + k);
+    }
+    const out = await model.sample(features(T, 5), { seed: 3, steps: 10, window: 8, overlap: 3, known: ndarray(known, [T, K]), knownMask: ndarray(mask, [T]) });
+    expect(maxAbsDiff(out.data.subarray(0, 5 * K), known.subarray(0, 5 * K))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(out.data.subarray(5 * K), known.subarray(5 * K))).toBeGreaterThan(1e-3);
+  });
+
+  it('samples sequences longer than maxFrames as blended windows', async () => {
+    const out = await model.sample(features(100, 6), { seed: 1, steps: 5, window: 16, overlap: 6 });
+    expect(out.shape).toEqual([100, K]);
+    expect(out.data.every(Number.isFinite)).toBe(true);
+  });
+
+  it('rejects bad options in the user terms', async () => {
+    const cond = features(4, 1);
+    await expect(model.sample(cond, { steps: 0 })).rejects.toThrow(/steps.*\[1, 50\]/);
+    await expect(model.sample(cond, { window: 17 })).rejects.toThrow(/window.*maxFrames/);
+    await expect(model.sample(cond, { overlap: 10, window: 10 })).rejects.toThrow(ValidationError);
+    await expect(model.sample(cond, { speaker: 'nobody' })).rejects.toThrow(/unknown speaker "nobody".*speaker0/);
+    await expect(model.sample(ndarray(new Float32Array(4 * 5), [4, 5]))).rejects.toThrow(/features.*\[T, 12\]/);
+  });
+});
+
+describe('TorchScript models', () => {
+  it('a torch.jit.script export of the same weights samples what the native model samples', async () => {
+    const ts = await AudioExpressionModel.load(`${FIXTURE_DIR}dit_tiny_torchscript.json`, { weights: `${FIXTURE_DIR}dit_tiny.pt` });
+    expect(ts.kind).toBe('torchscript');
+    expect(ts.parameterNames()).toContain('dec.pos');
+    const cond = features(20, 7);
+    const a = await ts.sample(cond, { seed: 4, steps: 12, guidance: 1.5, speaker: 1, window: 12, overlap: 4 });
+    const b = await model.sample(cond, { seed: 4, steps: 12, guidance: 1.5, speaker: 1, window: 12, overlap: 4 });
+    expect(maxAbsDiff(a.data, b.data)).toBeLessThan(1e-4);
+    expect(() => ts.parameter('dec.pos')).toThrow(/TorchScript/);
+  });
+
+  it('a file that is not TorchScript is a clear error', async () => {
+    await expect(AudioExpressionModel.load(`${FIXTURE_DIR}dit_tiny_torchscript.json`, { weights: `${FIXTURE_DIR}dit_tiny.safetensors` })).rejects.toThrow(NativeError);
+    await expect(AudioExpressionModel.load(`${FIXTURE_DIR}dit_tiny_torchscript.json`, { weights: `${FIXTURE_DIR}dit_tiny.safetensors` })).rejects.toThrow(/could not load the TorchScript model/);
+  });
+});
