@@ -1,6 +1,10 @@
 // The native Audio-Expression transformer against an independent PyTorch implementation of
 // docs/audio-expression-model.md (test/fixtures/a2e/make_fixture.py: float64 reference
 // outputs and loss), finite differences of its gradients, and which parameters train.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { AudioExpressionModel, NativeError, ValidationError } from '../lib/index.js';
@@ -42,6 +46,20 @@ describe('Audio-Expression transformer vs the PyTorch reference', () => {
   it('forward matches at T = maxFrames = 16', async () => {
     const x0 = await model.forward({ x_t: io.x_t16!, n: io.n16!, cond: io.cond16!, speaker: io.speaker16!, keep: io.keep16! });
     expect(maxAbsDiff(x0.data, io.x0_hat16!.data)).toBeLessThan(1e-5);
+  });
+
+  it('the alignment bias (alignRadius 1) matches too', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ggt-align-'));
+    const json = JSON.parse(await readFile(`${FIXTURE_DIR}dit_tiny.json`, 'utf8'));
+    json.config.alignRadius = 1;
+    await writeFile(join(dir, 'aligned.json'), JSON.stringify(json));
+    const aligned = await AudioExpressionModel.load(join(dir, 'aligned'), { weights: `${FIXTURE_DIR}dit_tiny.safetensors` });
+    await rm(dir, { recursive: true });
+    expect(aligned.config.alignRadius).toBe(1);
+    expect(model.config.alignRadius).toBe(-1); // absent from the file: no bias
+    const x0 = await aligned.forward(batch());
+    expect(maxAbsDiff(x0.data, io.x0_hat_align1!.data)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(x0.data, io.x0_hat!.data)).toBeGreaterThan(1e-3);
   });
 
   it('the training loss (q_sample, L2 + Huber on frame differences) matches to 1e-5 relative', async () => {

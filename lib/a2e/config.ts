@@ -35,12 +35,19 @@ export interface AudioExpressionConfig {
   timeTokens: number;
   /** Longest window the model accepts (its learned positional table). */
   maxFrames: number;
+  /**
+   * Alignment bias of the cross-attention (FaceFormer's): output frame i attends to audio
+   * frames within ±alignRadius (and to the time tokens); -1 lets every frame see every frame.
+   * Without it a decoder must first learn where "now" is in the audio, which small models and
+   * small datasets do poorly.
+   */
+  alignRadius: number;
   /** Diffusion steps N of the noise schedule. */
   diffusionSteps: number;
   schedule: NoiseSchedule;
 }
 
-/** The paper's sizes: XLS-R features (1280), d = 512, 8 decoder layers, FLAME's 100 expressions + jaw. */
+/** The paper's sizes: XLS-R features (1280), d = 512, 8 decoder layers, FLAME's 100 expressions + jaw (plus ggtalker's alignment bias, radius 2). */
 export const PAPER_A2E_CONFIG: Readonly<AudioExpressionConfig> = Object.freeze({
   featureDim: 1280,
   outputDim: 103,
@@ -54,6 +61,7 @@ export const PAPER_A2E_CONFIG: Readonly<AudioExpressionConfig> = Object.freeze({
   speakerDim: 64,
   timeTokens: 2,
   maxFrames: 64,
+  alignRadius: 2,
   diffusionSteps: 1000,
   schedule: 'cosine',
 });
@@ -92,6 +100,9 @@ export function resolveA2eConfig(partial: Partial<AudioExpressionConfig> = {}): 
   for (const key of INTEGER_KEYS) requirePositiveInt(`config.${key}`, c[key]);
   requireNonNegativeInt('config.condLayers', c.condLayers);
   requireNonNegativeInt('config.timeTokens', c.timeTokens);
+  if (!Number.isInteger(c.alignRadius) || c.alignRadius < -1) {
+    throw new ValidationError(`expected config.alignRadius to be an integer >= 0, or -1 for none, received ${describeValue(c.alignRadius)}`);
+  }
   requireOneOf('config.schedule', c.schedule, ['cosine', 'linear'] as const);
   if (c.outputDim !== c.expressionCount + 3) {
     throw new ValidationError(`expected config.outputDim = config.expressionCount + 3 (jaw pose), received outputDim ${c.outputDim} and expressionCount ${c.expressionCount}`);

@@ -118,7 +118,8 @@ export class AudioExpressionModel {
   static async load(path: string, options: { weights?: string } = {}): Promise<AudioExpressionModel> {
     const read = await readA2eCheckpoint(path, options.weights);
     const json = read.json;
-    const config = resolveA2eConfig(json.config);
+    // Checkpoints from before the alignment bias (and exports that do not use it) have no alignRadius.
+    const config = resolveA2eConfig({ ...json.config, alignRadius: json.config.alignRadius ?? -1 });
     const features = resolveFeatureSpec(json.features, config.featureDim);
     const speakers = json.speakers ?? Array.from({ length: config.speakers }, (_, i) => `speaker${i}`);
     if (speakers.length !== config.speakers) throw new ValidationError(`${read.jsonPath}: lists ${speakers.length} speakers but config.speakers is ${config.speakers}`);

@@ -5,7 +5,8 @@
  * no seams; each emitted chunk reports its latency.
  *
  * Latency of a frame = the audio that must arrive after it starts (the rest of its window and
- * the look-ahead: (window − overlap) / fps + lookAhead at most) + the time to compute it.
+ * the look-ahead: window / fps + lookAhead for the first window, (window − overlap) / fps +
+ * lookAhead after it, plus up to one pushed chunk) + the time to compute it.
  *
  * @module
  */
@@ -49,6 +50,8 @@ export class ExpressionStream {
   private readonly fps: number;
   private readonly context: number;
   private readonly lookAhead: number;
+  /** Frames at a window's end not emitted until the next window (the model's alignment radius). */
+  private readonly guard: number;
   /** Audio from sample `bufferStart` on. */
   private buffer = new Float32Array(0);
   private bufferStart = 0;
@@ -73,12 +76,21 @@ export class ExpressionStream {
     if (!Number.isInteger(this.overlap) || this.overlap < 0 || this.overlap >= this.window) {
       throw new ValidationError(`expected overlap to be an integer in [0, window = ${this.window}), received ${describeValue(this.overlap)}`);
     }
+    this.guard = Math.max(0, this.model.config.alignRadius);
+    if (this.window - this.overlap - this.guard < 1) {
+      throw new ValidationError(`expected window − overlap − ${this.guard} (the alignment radius) >= 1 so each window adds a frame, received window ${this.window} and overlap ${this.overlap}`);
+    }
     this.context = requirePositiveNumber('contextSeconds', options.contextSeconds ?? 1);
     this.lookAhead = options.lookAheadSeconds ?? 0.04;
   }
 
-  /** The most audio a frame waits for: (window − overlap) / fps + look-ahead, seconds. */
+  /** The most audio a frame waits for: the first window's, window / fps + look-ahead, seconds. */
   get maxBufferedSeconds(): number {
+    return this.window / this.fps + this.lookAhead;
+  }
+
+  /** After the first window: (window − overlap) / fps + look-ahead, seconds. */
+  get steadyBufferedSeconds(): number {
     return (this.window - this.overlap) / this.fps + this.lookAhead;
   }
 
@@ -98,7 +110,7 @@ export class ExpressionStream {
         const start = this.nextWindowStart();
         const needed = Math.ceil(((start + this.window) / this.fps + this.lookAhead) * RATE);
         if (this.received < needed) break;
-        out.push(await this.run(start, start + this.window));
+        out.push(await this.run(start, start + this.window, false));
       }
       return out;
     } finally {
@@ -115,7 +127,7 @@ export class ExpressionStream {
       const total = videoFrameCount(this.received, RATE, this.fps);
       if (this.emitted >= total) return [];
       const start = Math.max(0, Math.min(this.nextWindowStart(), total - this.window));
-      return [await this.run(start, total)];
+      return [await this.run(start, total, true)];
     } finally {
       this.busy = false;
     }
@@ -130,8 +142,12 @@ export class ExpressionStream {
     return this.emitted === 0 ? 0 : this.emitted - this.overlap;
   }
 
-  /** Samples frames [start, end) holding already-emitted ones fixed; emits the new ones. */
-  private async run(start: number, end: number): Promise<ExpressionChunk> {
+  /**
+   * Samples frames [start, end) holding already-emitted ones fixed; emits the new ones except,
+   * unless `final`, the last `guard` frames, whose audio context is cut off by the window's end
+   * (the next window predicts them with their full context).
+   */
+  private async run(start: number, end: number, final: boolean): Promise<ExpressionChunk> {
     const t0 = performance.now();
     const k = this.model.config.outputDim;
     // Audio from a frame boundary `context` before the window, so the encoder's edge effects stay outside it.
@@ -159,9 +175,10 @@ export class ExpressionStream {
       ...(held > 0 ? { known: ndarray(known, [n, k]), knownMask: ndarray(mask, [n]) } : {}),
     });
     this.windows++;
-    const fresh = ndarray(sampled.data.slice(held * k), [n - held, k]);
+    const emitTo = final ? end : end - this.guard;
+    const fresh = ndarray(sampled.data.slice(held * k, (emitTo - start) * k), [emitTo - start - held, k]);
     const startFrame = start + held;
-    this.emitted = end;
+    this.emitted = emitTo;
     // The last `window` emitted frames: enough for any later window's held frames.
     const joined = new Float32Array(this.tail.length + fresh.data.length);
     joined.set(this.tail);

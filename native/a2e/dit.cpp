@@ -4,6 +4,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
+#include <limits>
 
 namespace ggt {
 namespace a2e {
@@ -44,15 +45,18 @@ at::Tensor norm(const ParamMap& p, const std::string& name, const at::Tensor& x)
   return at::layer_norm(x, {x.size(-1)}, param(p, name + ".weight"), param(p, name + ".bias"), 1e-5);
 }
 
-// Multi-head attention without masks: q_in [B, Tq, d], kv_in [B, Tk, d] -> [B, Tq, d].
+// Multi-head attention: q_in [B, Tq, d], kv_in [B, Tk, d] -> [B, Tq, d]; `bias` (optional)
+// [Tq, Tk] is added to the scores (-inf masks a pair out).
 at::Tensor attention(const ParamMap& p, const std::string& name, const at::Tensor& q_in, const at::Tensor& kv_in,
-                     int64_t heads) {
+                     int64_t heads, const at::Tensor& bias = {}) {
   const int64_t B = q_in.size(0), Tq = q_in.size(1), Tk = kv_in.size(1), d = q_in.size(2), hd = d / heads;
   auto split = [&](const at::Tensor& x, int64_t T) { return x.view({B, T, heads, hd}).transpose(1, 2); };  // [B,h,T,hd]
   const at::Tensor q = split(linear(p, name + ".q", q_in), Tq);
   const at::Tensor k = split(linear(p, name + ".k", kv_in), Tk);
   const at::Tensor v = split(linear(p, name + ".v", kv_in), Tk);
-  const at::Tensor w = at::softmax(at::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(hd)), -1);
+  at::Tensor scores = at::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(hd));  // [B, h, Tq, Tk]
+  if (bias.defined()) scores = scores + bias;
+  const at::Tensor w = at::softmax(scores, -1);
   const at::Tensor o = at::matmul(w, v).transpose(1, 2).reshape({B, Tq, d});
   return linear(p, name + ".out", o);
 }
@@ -95,6 +99,7 @@ void DitConfig::validate() const {
               ", received ", expression_count);
   TORCH_CHECK(d_model % heads == 0, "expected config.dModel (", d_model, ") divisible by config.heads (", heads, ")");
   TORCH_CHECK(d_model % 2 == 0, "expected an even config.dModel, received ", d_model);
+  TORCH_CHECK(align_radius >= -1, "expected config.alignRadius >= 0, or -1 for none, received ", align_radius);
   TORCH_CHECK(schedule == "cosine" || schedule == "linear", "expected config.schedule 'cosine' or 'linear', received '",
               schedule, "'");
 }
@@ -228,13 +233,22 @@ at::Tensor dit_forward(const DitConfig& cfg, const ParamMap& p, const at::Tensor
   if (cfg.time_tokens > 0)
     memory = at::cat({c_prime, linear(p, "time.tokens", t_n).view({B, cfg.time_tokens, d})}, 1);  // [B, T+k, d]
 
+  // Alignment bias [T, T + k]: frame i sees condition frames within align_radius, and all time tokens.
+  at::Tensor cross_bias;
+  if (cfg.align_radius >= 0) {
+    const at::Tensor i = at::arange(T, fopts).unsqueeze(1), j = at::arange(T, fopts).unsqueeze(0);
+    const at::Tensor band = at::where((i - j).abs() <= static_cast<double>(cfg.align_radius), at::zeros({T, T}, fopts),
+                                      at::full({T, T}, -std::numeric_limits<float>::infinity(), fopts));
+    cross_bias = at::cat({band, at::zeros({T, cfg.time_tokens}, fopts)}, 1);
+  }
+
   // 3. Decoder.
   at::Tensor h = linear(p, "dec.in_proj", x_t) + param(p, "dec.pos").slice(0, 0, T).unsqueeze(0);
   for (int64_t i = 0; i < cfg.decoder_layers; ++i) {
     const std::string pre = "dec.layers." + std::to_string(i);
     const at::Tensor h1 = norm(p, pre + ".norm1", h);
     h = h + attention(p, pre + ".self_attn", h1, h1, cfg.heads);
-    h = h + attention(p, pre + ".cross_attn", norm(p, pre + ".norm2", h), memory, cfg.heads);
+    h = h + attention(p, pre + ".cross_attn", norm(p, pre + ".norm2", h), memory, cfg.heads, cross_bias);
     const std::vector<at::Tensor> gb = linear(p, pre + ".film", g_act).chunk(2, 1);  // gamma, beta [B, d]
     const at::Tensor modulated = norm(p, pre + ".norm3", h) * (1 + gb[0].unsqueeze(1)) + gb[1].unsqueeze(1);
     h = h + feed_forward(p, pre + ".ff", modulated);

@@ -30,6 +30,9 @@ struct DitConfig {
   int64_t speaker_dim = 64;
   int64_t time_tokens = 2;
   int64_t max_frames = 64;       // P: longest window
+  // Alignment bias of the cross-attention (as FaceFormer's): decoder frame i sees condition
+  // frames j with |i - j| <= align_radius (and every time token); -1 disables it.
+  int64_t align_radius = -1;
   int64_t diffusion_steps = 1000;
   std::string schedule = "cosine";
 

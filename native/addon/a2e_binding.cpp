@@ -51,6 +51,7 @@ a2e::DitConfig read_config(const Napi::Object& opts, const std::string& op) {
   integer("timeTokens", cfg.time_tokens);
   integer("maxFrames", cfg.max_frames);
   integer("diffusionSteps", cfg.diffusion_steps);
+  if (!c.Get("alignRadius").IsUndefined()) integer("alignRadius", cfg.align_radius);
   if (!c.Get("schedule").IsString()) throw_type_error(c.Env(), "expected " + where + ".schedule to be 'cosine' or 'linear'");
   cfg.schedule = c.Get("schedule").As<Napi::String>().Utf8Value();
   guarded(c.Env(), [&] { cfg.validate(); });
