@@ -14,6 +14,9 @@ export { predictExpressions, type ExpressionTracks, type PredictExpressionsOptio
 export { ExpressionStream, type ExpressionChunk, type ExpressionStreamOptions } from './a2e/stream.js';
 export { fineTuneAudioExpression, splitClips, trainAudioExpressionPrior, type A2eDataSource, type A2eFineTuneResult, type A2eTrainResult, type FineTuneAudioExpressionOptions, type TrainAudioExpressionPriorOptions } from './a2e/train.js';
 export type { A2eTrainHistory, A2eTrainProgress, A2eTrainSettings } from './a2e/train-loop.js';
+export { articulate, type ArticulationTracks, type TimedPhoneme } from './synthetic/articulation.js';
+export { EspeakError, speak, type SpeakOptions, type Speech } from './synthetic/espeak.js';
+export { makeSyntheticSpeechDataset, type SpeechDatasetOptions, type SpeechManifest } from './synthetic/speech-dataset.js';
 export { diffusionSchedule, diffusionStep, type DiffusionScheduleTables, type DiffusionStepInput, type NoiseSchedule } from './a2e/diffusion.js';
 export { loadAudio, type LoadAudioOptions, type LoadedAudio } from './audio/load.js';
 export { logMelFeatures, type LogMelOptions } from './audio/log-mel.js';
