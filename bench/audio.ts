@@ -45,7 +45,7 @@ export async function audioBench(args: BenchArgs): Promise<void> {
 }
 
 /** wav2vec2-base-shaped weights with HuggingFace names: small random values, unit norms. */
-function randomBaseWeights(): Record<string, NdArrayData> {
+export function randomBaseWeights(): Record<string, NdArrayData> {
   let seed = 1;
   const rand = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 0.04;
   const out: Record<string, NdArrayData> = {};

@@ -1,6 +1,7 @@
 /**
  * Streaming speech to expressions: audio arrives in chunks, expression frames leave as soon
- * as a window of audio (plus a small encoder look-ahead) is in. Each window continues from the
+ * as a window of audio (plus a small encoder look-ahead) is in; a backlog is denoised in one
+ * batched call, so a stream that falls behind catches up. Each window continues from the
  * frames already emitted (they are held fixed while the window is denoised), so the stream has
  * no seams; each emitted chunk reports its latency.
  *
@@ -106,12 +107,12 @@ export class ExpressionStream {
       this.buffer = grown;
       this.received += samples.length;
       const out: ExpressionChunk[] = [];
-      for (;;) {
-        const start = this.nextWindowStart();
-        const needed = Math.ceil(((start + this.window) / this.fps + this.lookAhead) * RATE);
-        if (this.received < needed) break;
-        out.push(await this.run(start, start + this.window, false));
-      }
+      // Every frame whose audio (plus look-ahead) is in. When the stream is behind (compute
+      // slower than real time, or a large chunk), all ready windows are denoised in one call,
+      // which costs far less per window than one call each.
+      const start = this.nextWindowStart();
+      const ready = Math.floor((this.received / RATE - this.lookAhead) * this.fps);
+      if (ready - start >= this.window) out.push(await this.run(start, ready, false));
       return out;
     } finally {
       this.busy = false;

@@ -197,41 +197,56 @@ at::Tensor sinusoidal_embedding(const at::Tensor& p, int64_t dim) {
 at::Tensor dit_forward(const DitConfig& cfg, const ParamMap& p, const at::Tensor& x_t, const at::Tensor& n,
                        const at::Tensor& cond, const at::Tensor& speaker, const at::Tensor& keep) {
   check_input(x_t, "x_t", {-1, -1, cfg.output_dim}, at::kFloat);
-  const int64_t B = x_t.size(0), T = x_t.size(1), d = cfg.d_model;
+  const int64_t B = x_t.size(0), T = x_t.size(1);
+  check_input(cond, "cond", {B, T, cfg.feature_dim}, at::kFloat);
+  return dit_denoise(cfg, p, x_t, n, dit_encode_condition(cfg, p, cond, speaker, keep));
+}
+
+DitCondition dit_encode_condition(const DitConfig& cfg, const ParamMap& p, const at::Tensor& cond,
+                                  const at::Tensor& speaker, const at::Tensor& keep) {
+  check_input(cond, "cond", {-1, -1, cfg.feature_dim}, at::kFloat);
+  const int64_t B = cond.size(0), T = cond.size(1), d = cfg.d_model;
   TORCH_CHECK(T >= 1 && T <= cfg.max_frames, "expected 1 to config.maxFrames = ", cfg.max_frames,
               " frames per window, received ", T);
-  check_input(n, "n", {B}, at::kLong);
-  check_input(cond, "cond", {B, T, cfg.feature_dim}, at::kFloat);
   check_input(speaker, "speaker", {B}, at::kLong);
   check_input(keep, "keep", {B}, at::kFloat);
-  if (B > 0) {
+  if (B > 0)
     TORCH_CHECK(speaker.min().item<int64_t>() >= 0 && speaker.max().item<int64_t>() < cfg.speakers,
                 "expected speaker indices in [0, ", cfg.speakers, "), received ", speaker.max().item<int64_t>());
-    TORCH_CHECK(n.min().item<int64_t>() >= 0 && n.max().item<int64_t>() < cfg.diffusion_steps,
-                "expected diffusion timesteps in [0, ", cfg.diffusion_steps, ")");
-  }
-  const auto fopts = x_t.options();
-
-  // 1. Condition encoder: C' [B, T, d] and its mean c̄ [B, d].
-  const at::Tensor a = linear(p, "cond.in_proj", cond);                                                  // [B, T, d]
+  const at::Tensor a = linear(p, "cond.in_proj", cond);                                                           // [B, T, d]
   const at::Tensor spk = linear(p, "cond.speaker_proj", param(p, "speaker.embedding").index_select(0, speaker));  // [B, d]
   at::Tensor c = linear(p, "cond.merge", at::cat({a, spk.unsqueeze(1).expand({B, T, d})}, 2));
-  c = c + sinusoidal_embedding(at::arange(T, fopts), d).unsqueeze(0);
+  c = c + sinusoidal_embedding(at::arange(T, cond.options()), d).unsqueeze(0);
   for (int64_t i = 0; i < cfg.cond_layers; ++i) {
     const std::string pre = "cond.layers." + std::to_string(i);
     const at::Tensor h1 = norm(p, pre + ".norm1", c);
     c = c + attention(p, pre + ".self_attn", h1, h1, cfg.heads);
     c = c + feed_forward(p, pre + ".ff", norm(p, pre + ".norm2", c));
   }
-  const at::Tensor c_prime = norm(p, "cond.norm", c) * keep.view({B, 1, 1});
-  const at::Tensor c_bar = c_prime.mean(1);  // [B, d]
+  DitCondition out;
+  out.c_prime = norm(p, "cond.norm", c) * keep.view({B, 1, 1});
+  out.c_bar = out.c_prime.mean(1);
+  return out;
+}
 
-  // 2. Diffusion time: t_n [B, d], the FiLM input g [B, d], memory = C' ++ time tokens.
+at::Tensor dit_denoise(const DitConfig& cfg, const ParamMap& p, const at::Tensor& x_t, const at::Tensor& n,
+                       const DitCondition& cnd) {
+  check_input(x_t, "x_t", {-1, -1, cfg.output_dim}, at::kFloat);
+  const int64_t B = x_t.size(0), T = x_t.size(1), d = cfg.d_model;
+  TORCH_CHECK(cnd.c_prime.dim() == 3 && cnd.c_prime.size(0) == B && cnd.c_prime.size(1) == T,
+              "expected the encoded condition to cover ", B, " windows of ", T, " frames, it has shape ", cnd.c_prime.sizes());
+  check_input(n, "n", {B}, at::kLong);
+  if (B > 0)
+    TORCH_CHECK(n.min().item<int64_t>() >= 0 && n.max().item<int64_t>() < cfg.diffusion_steps,
+                "expected diffusion timesteps in [0, ", cfg.diffusion_steps, ")");
+  const auto fopts = x_t.options();
+
+  // Diffusion time: t_n [B, d], the FiLM input g [B, d], memory = C' ++ time tokens.
   const at::Tensor t_n = linear(p, "time.mlp.2", at::silu(linear(p, "time.mlp.0", sinusoidal_embedding(n, d))));
-  const at::Tensor g_act = at::silu(t_n + linear(p, "film.cond", c_bar));
-  at::Tensor memory = c_prime;
+  const at::Tensor g_act = at::silu(t_n + linear(p, "film.cond", cnd.c_bar));
+  at::Tensor memory = cnd.c_prime;
   if (cfg.time_tokens > 0)
-    memory = at::cat({c_prime, linear(p, "time.tokens", t_n).view({B, cfg.time_tokens, d})}, 1);  // [B, T+k, d]
+    memory = at::cat({cnd.c_prime, linear(p, "time.tokens", t_n).view({B, cfg.time_tokens, d})}, 1);  // [B, T+k, d]
 
   // Alignment bias [T, T + k]: frame i sees condition frames within align_radius, and all time tokens.
   at::Tensor cross_bias;
@@ -242,7 +257,7 @@ at::Tensor dit_forward(const DitConfig& cfg, const ParamMap& p, const at::Tensor
     cross_bias = at::cat({band, at::zeros({T, cfg.time_tokens}, fopts)}, 1);
   }
 
-  // 3. Decoder.
+  // Decoder.
   at::Tensor h = linear(p, "dec.in_proj", x_t) + param(p, "dec.pos").slice(0, 0, T).unsqueeze(0);
   for (int64_t i = 0; i < cfg.decoder_layers; ++i) {
     const std::string pre = "dec.layers." + std::to_string(i);

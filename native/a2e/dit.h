@@ -58,6 +58,18 @@ void check_dit_params(const DitConfig& cfg, const ParamMap& params);
 at::Tensor dit_forward(const DitConfig& cfg, const ParamMap& p, const at::Tensor& x_t, const at::Tensor& n,
                        const at::Tensor& cond, const at::Tensor& speaker, const at::Tensor& keep);
 
+// The condition half of the forward pass, which does not depend on x_t or n (so samplers
+// compute it once for all denoising steps): C' [B, T, d] and c̄ [B, d].
+struct DitCondition {
+  at::Tensor c_prime, c_bar;
+};
+DitCondition dit_encode_condition(const DitConfig& cfg, const ParamMap& p, const at::Tensor& cond,
+                                  const at::Tensor& speaker, const at::Tensor& keep);
+
+// The rest: x_t [B, T, K], n [B] -> x̂0 [B, T, K], given the encoded condition.
+at::Tensor dit_denoise(const DitConfig& cfg, const ParamMap& p, const at::Tensor& x_t, const at::Tensor& n,
+                       const DitCondition& c);
+
 // The sinusoidal embedding of positions/timesteps p [M] into [M, dim] (sin half, cos half).
 at::Tensor sinusoidal_embedding(const at::Tensor& p, int64_t dim);
 

@@ -110,6 +110,19 @@ a2e::LossOptions read_loss(const Napi::Object& opts, const std::string& op) {
   return o;
 }
 
+a2e::AdamOptions read_adam(const Napi::Object& opts, const std::string& op) {
+  a2e::AdamOptions o;
+  if (!opts.Get("adam").IsObject()) return o;
+  const Napi::Object a = opts.Get("adam").As<Napi::Object>();
+  const std::string where = op + ".adam";
+  for (auto [key, field] : {std::pair{"lr", &o.lr}, {"beta1", &o.beta1}, {"beta2", &o.beta2}, {"eps", &o.eps},
+                            {"weightDecay", &o.weight_decay}, {"minLrFactor", &o.min_lr_factor}, {"gradClip", &o.grad_clip}})
+    *field = num_or(a, key, *field, where);
+  o.warmup_steps = int_or(a, "warmupSteps", o.warmup_steps, where);
+  o.total_steps = int_or(a, "totalSteps", o.total_steps, where);
+  return o;
+}
+
 a2e::TrainableSet read_trainable(const Napi::Object& opts) {
   a2e::TrainableSet t;
   t.frozen = string_list(opts, "frozen");
@@ -243,20 +256,7 @@ Napi::Value A2eTrain(const Napi::CallbackInfo& info) {
   const a2e::ClipSet data = read_clips(opts, op);
   const a2e::LossOptions lo = read_loss(opts, op);
   const a2e::TrainableSet trainable = read_trainable(opts);
-  a2e::AdamOptions ao;
-  if (opts.Get("adam").IsObject()) {
-    const Napi::Object a = opts.Get("adam").As<Napi::Object>();
-    const std::string where = op + ".adam";
-    ao.lr = num_or(a, "lr", ao.lr, where);
-    ao.beta1 = num_or(a, "beta1", ao.beta1, where);
-    ao.beta2 = num_or(a, "beta2", ao.beta2, where);
-    ao.eps = num_or(a, "eps", ao.eps, where);
-    ao.weight_decay = num_or(a, "weightDecay", ao.weight_decay, where);
-    ao.warmup_steps = int_or(a, "warmupSteps", ao.warmup_steps, where);
-    ao.total_steps = int_or(a, "totalSteps", ao.total_steps, where);
-    ao.min_lr_factor = num_or(a, "minLrFactor", ao.min_lr_factor, where);
-    ao.grad_clip = num_or(a, "gradClip", ao.grad_clip, where);
-  }
+  const a2e::AdamOptions ao = read_adam(opts, op);
   for (const auto& [name, p] : params)
     if (trainable.trains(name) && (!adam.m.count(name) || !adam.v.count(name)))
       throw_type_error(info.Env(), op + ": missing Adam moments for " + name);
@@ -333,8 +333,17 @@ Napi::Value A2eSample(const Napi::CallbackInfo& info) {
       a2e::check_dit_params(cfg, params);
       m = params.at("data.mean");
       s = params.at("data.std");
-      fn = [cfg, params](const at::Tensor& x, const at::Tensor& n, const at::Tensor& c, const at::Tensor& spk,
-                         const at::Tensor& keep) { return a2e::dit_forward(cfg, params, x, n, c, spk, keep); };
+      // The condition encoder's output is the same at every denoising step (the sampler passes
+      // the same cond / speaker / keep tensors each time): encode it once.
+      auto cache = std::make_shared<std::pair<const void*, a2e::DitCondition>>(nullptr, a2e::DitCondition{});
+      fn = [cfg, params, cache](const at::Tensor& x, const at::Tensor& n, const at::Tensor& c, const at::Tensor& spk,
+                                const at::Tensor& keep) {
+        if (cache->first != c.unsafeGetTensorImpl()) {
+          cache->second = a2e::dit_encode_condition(cfg, params, c, spk, keep);
+          cache->first = c.unsafeGetTensorImpl();
+        }
+        return a2e::dit_denoise(cfg, params, x, n, cache->second);
+      };
     }
     TORCH_CHECK(m.numel() == cfg.output_dim && s.numel() == cfg.output_dim, "expected mean and std of ",
                 cfg.output_dim, " values");
