@@ -84,15 +84,6 @@ void ClipSet::validate(const DitConfig& cfg, int64_t window) const {
               cfg.max_frames, " frames, received ", window);
 }
 
-double learning_rate(const AdamOptions& o, int64_t step) {
-  if (o.warmup_steps > 0 && step < o.warmup_steps) return o.lr * static_cast<double>(step + 1) / o.warmup_steps;
-  if (o.total_steps <= o.warmup_steps) return o.lr;
-  const double progress =
-      std::min(1.0, static_cast<double>(step - o.warmup_steps) / static_cast<double>(o.total_steps - o.warmup_steps));
-  const double cosine = 0.5 * (1 + std::cos(M_PI * progress));
-  return o.lr * (o.min_lr_factor + (1 - o.min_lr_factor) * cosine);
-}
-
 at::Tensor a2e_loss(const at::Tensor& x0_hat, const at::Tensor& x0, const LossOptions& o) {
   const at::Tensor l_exp = (x0_hat - x0).pow(2).mean();
   if (x0.size(1) < 2 || o.lambda_temp == 0) return o.lambda_exp * l_exp;
@@ -173,33 +164,14 @@ TrainResult train_steps(const DitConfig& cfg, ParamMap& params, AdamState& adam,
                                            bt.speaker.to(bt.x0.device()), keep, loss_opts, trainable, true);
     TORCH_CHECK(std::isfinite(lg.loss), "the Audio-Expression training loss became ", lg.loss, " at step ", step,
                 " (try a lower learning rate)");
-    at::NoGradGuard no_grad;
-    double sq = 0;
-    for (const auto& [name, g] : lg.grads) sq += g.pow(2).sum().item<double>();
-    const double norm = std::sqrt(sq);
-    const double clip = adam_opts.grad_clip > 0 && norm > adam_opts.grad_clip ? adam_opts.grad_clip / norm : 1.0;
-    const double lr = learning_rate(adam_opts, step);
-    const double bc1 = 1 - std::pow(adam_opts.beta1, static_cast<double>(step + 1));
-    const double bc2 = 1 - std::pow(adam_opts.beta2, static_cast<double>(step + 1));
-    for (const auto& [name, g0] : lg.grads) {
-      at::Tensor& p = params.at(name);
-      at::Tensor& m = adam.m[name];
-      at::Tensor& v = adam.v[name];
-      if (!m.defined()) m = at::zeros_like(p);
-      if (!v.defined()) v = at::zeros_like(p);
-      at::Tensor g = clip != 1.0 ? g0 * clip : g0;
-      if (adam_opts.weight_decay > 0) g = g + adam_opts.weight_decay * p;
-      m.mul_(adam_opts.beta1).add_(g, 1 - adam_opts.beta1);
-      v.mul_(adam_opts.beta2).addcmul_(g, g, 1 - adam_opts.beta2);
-      at::Tensor update = (m / bc1) / ((v / bc2).sqrt() + adam_opts.eps);
-      if (name == "speaker.embedding" && !trainable.speaker_rows.empty()) {
-        at::Tensor mask = at::zeros({p.size(0), 1}, p.options());
-        for (int64_t r : trainable.speaker_rows) mask[r] = 1;
-        update = update * mask;  // rows of other speakers stay exactly as they were
-      }
-      p.sub_(update * lr);
+    train::ParamMap masks;
+    if (!trainable.speaker_rows.empty()) {
+      at::Tensor mask = at::zeros({cfg.speakers, 1}, params.at("speaker.embedding").options());
+      for (int64_t r : trainable.speaker_rows) mask[r] = 1;
+      masks["speaker.embedding"] = mask;  // rows of other speakers stay exactly as they were
     }
-    adam.step = step + 1;
+    const double lr = learning_rate(adam_opts, step);
+    const double norm = train::adam_step(params, adam, lg.grads, adam_opts, masks);
     result.losses.push_back(lg.loss);
     result.lrs.push_back(lr);
     result.grad_norm = norm;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../train/adam.h"
 #include "dit.h"
 
 namespace ggt {
@@ -32,28 +33,14 @@ struct LossOptions {
   double cond_drop = 0.1;        // probability of dropping C' (classifier-free guidance)
 };
 
-struct AdamOptions {
-  double lr = 1e-4;
-  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0.0;
-  int64_t warmup_steps = 0;
-  int64_t total_steps = 0;       // cosine decay to lr * min_lr_factor at total_steps (0: constant)
-  double min_lr_factor = 0.1;
-  double grad_clip = 1.0;        // global gradient-norm clip (0: none)
-};
-
-// The learning rate at a global step (0-based).
-double learning_rate(const AdamOptions& o, int64_t step);
+using train::AdamOptions;
+using train::learning_rate;
 
 // The loss of predicted x̂0 [B, T, K] against x0 [B, T, K] (both normalised):
 // λ_exp mean((x̂0 − x0)²) + λ_temp mean(Huber_δ(Δx̂0 − Δx0)). Returns a scalar.
 at::Tensor a2e_loss(const at::Tensor& x0_hat, const at::Tensor& x0, const LossOptions& o);
 
-// Adam moments for the trained parameters (created as zeros when missing); step counts the
-// updates made so far.
-struct AdamState {
-  ParamMap m, v;
-  int64_t step = 0;
-};
+using train::AdamState;
 
 // Which parameters train: all but those whose names start with one of `frozen`, and never
 // data.mean / data.std. When speaker_rows is non-empty, only those rows of the speaker
