@@ -9,6 +9,7 @@
 #include "a2e_binding.h"
 #include "abort_flag.h"
 #include "audio_binding.h"
+#include "avatar_binding.h"
 #include "diffusion_binding.h"
 #include "native_errors.h"
 #include "rasterize_binding.h"
@@ -87,6 +88,9 @@ static Napi::Object InitGgtalker(Napi::Env env, Napi::Object exports) {
   exports.Set("a2eSample", Napi::Function::New<A2eSample>(env, "a2eSample"));
   InitA2eScriptModel(env, exports);
   InitAbortFlag(env, exports);
+  exports.Set("avatarNetInit", Napi::Function::New<AvatarNetInit>(env, "avatarNetInit"));
+  exports.Set("avatarRender", Napi::Function::New<AvatarRender>(env, "avatarRender"));
+  exports.Set("avatarTrain", Napi::Function::New<AvatarTrain>(env, "avatarTrain"));
   exports.Set("logMel", Napi::Function::New<LogMel>(env, "logMel"));
   exports.Set("diffusionSchedule", Napi::Function::New<DiffusionSchedule>(env, "diffusionSchedule"));
   exports.Set("diffusionStep", Napi::Function::New<DiffusionStep>(env, "diffusionStep"));

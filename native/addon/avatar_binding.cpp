@@ -1,0 +1,252 @@
+#include "avatar_binding.h"
+
+#include <ATen/ATen.h>
+
+#include "../avatar/avatar_train.h"
+#include "../avatar/image_losses.h"
+#include "../avatar/networks.h"
+#include "abort_flag.h"
+#include "flame_inputs.h"
+#include "native_errors.h"
+#include "op_binding.h"
+#include "tensor_handle.h"
+
+namespace ggt {
+namespace addon {
+namespace {
+
+Napi::Object object_at(const Napi::Object& opts, const char* key, const std::string& op) {
+  Napi::Value v = opts.Get(key);
+  if (!v.IsObject()) throw_type_error(opts.Env(), "expected " + op + "." + key + " to be an object");
+  return v.As<Napi::Object>();
+}
+
+int64_t int_at(const Napi::Object& o, const char* key, int64_t fallback, const std::string& where) {
+  return o.Get(key).IsUndefined() ? fallback : static_cast<int64_t>(number_option(o, key, where));
+}
+
+double num_at(const Napi::Object& o, const char* key, double fallback, const std::string& where) {
+  return o.Get(key).IsUndefined() ? fallback : number_option(o, key, where);
+}
+
+avatar::GeneratorConfig read_generator(const Napi::Object& c, const std::string& where) {
+  avatar::GeneratorConfig g;
+  g.image_size = int_at(c, "imageSize", g.image_size, where);
+  g.uv_size = int_at(c, "uvSize", g.uv_size, where);
+  g.latent_size = int_at(c, "latentSize", g.latent_size, where);
+  g.channels = int_at(c, "channels", g.channels, where);
+  g.max_channels = int_at(c, "maxChannels", g.max_channels, where);
+  return g;
+}
+
+avatar::ColorMlpConfig read_color(const Napi::Object& c, const std::string& where) {
+  avatar::ColorMlpConfig m;
+  m.code_dim = int_at(c, "codeDim", m.code_dim, where);
+  m.hidden = int_at(c, "hidden", m.hidden, where);
+  m.layers = int_at(c, "layers", m.layers, where);
+  return m;
+}
+
+avatar::InpainterConfig read_inpainter(const Napi::Object& c, const std::string& where) {
+  avatar::InpainterConfig i;
+  i.channels = int_at(c, "channels", i.channels, where);
+  i.levels = int_at(c, "levels", i.levels, where);
+  return i;
+}
+
+avatar::AvatarConfig read_avatar_config(const Napi::Object& opts, const std::string& op) {
+  const Napi::Object c = object_at(opts, "config", op);
+  const std::string where = op + ".config";
+  avatar::AvatarConfig cfg;
+  if (c.Get("generator").IsObject()) {
+    cfg.use_generator = true;
+    cfg.generator = read_generator(c.Get("generator").As<Napi::Object>(), where + ".generator");
+  }
+  if (c.Get("color").IsObject()) {
+    cfg.use_color_mlp = true;
+    cfg.color = read_color(c.Get("color").As<Napi::Object>(), where + ".color");
+  }
+  if (c.Get("inpainter").IsObject()) {
+    cfg.use_inpainter = true;
+    cfg.inpainter = read_inpainter(c.Get("inpainter").As<Napi::Object>(), where + ".inpainter");
+  }
+  cfg.dilate = int_at(c, "dilate", cfg.dilate, where);
+  cfg.lambda_l1 = num_at(c, "lambdaL1", cfg.lambda_l1, where);
+  cfg.lambda_ssim = num_at(c, "lambdaSsim", cfg.lambda_ssim, where);
+  cfg.lambda_pos = num_at(c, "lambdaPos", cfg.lambda_pos, where);
+  cfg.antialiased = c.Get("antialiased").ToBoolean();
+  guarded(opts.Env(), [&] { cfg.validate(); });
+  return cfg;
+}
+
+at::Tensor tensor_at(const Napi::Object& o, const std::string& dotted, bool required, const std::string& op) {
+  Napi::Value v = nested(o, dotted);
+  if (v.IsUndefined() || v.IsNull()) {
+    if (required) throw_type_error(o.Env(), op + ": missing input " + dotted);
+    return {};
+  }
+  return tensor_from_js(v, dotted);
+}
+
+avatar::AvatarScene read_scene(const Napi::Object& opts, const std::string& op) {
+  OpInputs in;
+  for (const std::string& name : kModelInputs) in.all()[name] = tensor_at(opts, name, true, op);
+  for (const std::string& name : kModelOptional)
+    if (at::Tensor t = tensor_at(opts, name, false, op); t.defined()) in.all()[name] = t;
+  avatar::AvatarScene scene;
+  scene.model = model_of(in, parse_parents(opts));
+  scene.layout = {tensor_at(opts, "layout.face", true, op).to(at::kLong), tensor_at(opts, "layout.bary", true, op)};
+  scene.width = static_cast<int64_t>(number_option(opts, "width", op));
+  scene.height = static_cast<int64_t>(number_option(opts, "height", op));
+  return scene;
+}
+
+avatar::AvatarFrames read_frames(const Napi::Object& opts, const std::string& op) {
+  avatar::AvatarFrames f;
+  f.images = tensor_at(opts, "frames.images", true, op);
+  f.masks = tensor_at(opts, "frames.masks", false, op);
+  f.views = tensor_at(opts, "frames.views", true, op);
+  f.intrinsics = tensor_at(opts, "frames.intrinsics", true, op);
+  f.sources = tensor_at(opts, "frames.sources", false, op);
+  f.source = tensor_at(opts, "frames.source", false, op);
+  if (f.source.defined()) f.source = f.source.to(at::kLong);
+  return f;
+}
+
+avatar::ParamMap read_params(const Napi::Object& opts, const char* key, const std::string& op, bool handles_only) {
+  const Napi::Object obj = object_at(opts, key, op);
+  avatar::ParamMap out;
+  Napi::Array names = obj.GetPropertyNames();
+  for (uint32_t i = 0; i < names.Length(); ++i) {
+    const std::string name = names.Get(i).ToString().Utf8Value();
+    Napi::Value v = obj.Get(name);
+    if (handles_only && !TensorHandle::IsHandle(v))
+      throw_type_error(opts.Env(), "expected " + op + "." + key + "['" + name + "'] to be a Tensor handle");
+    out[name] = tensor_from_js(v, op + "." + key + "." + name);
+  }
+  return out;
+}
+
+std::vector<int64_t> int_list(const Napi::Object& opts, const char* key, const std::string& op) {
+  Napi::Value v = opts.Get(key);
+  if (!v.IsArray()) throw_type_error(opts.Env(), "expected " + op + "." + key + " to be an array of frame indices");
+  std::vector<int64_t> out;
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).ToNumber().Int64Value());
+  return out;
+}
+
+std::vector<std::string> string_list(const Napi::Object& opts, const char* key) {
+  std::vector<std::string> out;
+  if (!opts.Get(key).IsArray()) return out;
+  Napi::Array a = opts.Get(key).As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).ToString().Utf8Value());
+  return out;
+}
+
+Napi::Object options_of(const Napi::CallbackInfo& info, const std::string& op) {
+  if (info.Length() < 1 || !info[0].IsObject()) throw_type_error(info.Env(), op + " expects one options object");
+  return info[0].As<Napi::Object>();
+}
+
+uint64_t seed_of(const Napi::Object& opts, const std::string& op) {
+  const double s = num_at(opts, "seed", 0, op);
+  if (s < 0 || s != static_cast<double>(static_cast<uint64_t>(s)))
+    throw_type_error(opts.Env(), "expected " + op + ".seed to be a non-negative integer");
+  return static_cast<uint64_t>(s);
+}
+
+}  // namespace
+
+Napi::Value AvatarNetInit(const Napi::CallbackInfo& info) {
+  const std::string op = "avatarNetInit";
+  const Napi::Object opts = options_of(info, op);
+  const std::string kind = opts.Get("kind").IsString() ? opts.Get("kind").As<Napi::String>().Utf8Value() : "";
+  const Napi::Object c = object_at(opts, "config", op);
+  avatar::Shapes shapes;
+  guarded(info.Env(), [&] {
+    if (kind == "generator") shapes = avatar::generator_shapes(read_generator(c, op + ".config"));
+    else if (kind == "color") shapes = avatar::color_mlp_shapes(read_color(c, op + ".config"));
+    else if (kind == "inpainter") shapes = avatar::inpainter_shapes(read_inpainter(c, op + ".config"));
+    else TORCH_CHECK(false, "expected kind 'generator', 'color' or 'inpainter', received '", kind, "'");
+  });
+  const std::string prefix = opts.Get("prefix").IsString() ? opts.Get("prefix").As<Napi::String>().Utf8Value() : "";
+  const uint64_t seed = seed_of(opts, op);
+  return run_async(info.Env(), op, [shapes, prefix, seed]() {
+    AsyncResult r;
+    r.as_handles = true;
+    for (auto& [name, t] : avatar::init_params(shapes, seed)) r.tensors.emplace_back(prefix + name, t);
+    return r;
+  });
+}
+
+Napi::Value AvatarRender(const Napi::CallbackInfo& info) {
+  const std::string op = "avatarRender";
+  const Napi::Object opts = options_of(info, op);
+  const avatar::AvatarConfig cfg = read_avatar_config(opts, op);
+  const avatar::AvatarScene scene = read_scene(opts, op);
+  const avatar::AvatarFrames frames = read_frames(opts, op);
+  const avatar::ParamMap params = read_params(opts, "params", op, false);
+  const std::vector<int64_t> indices = int_list(opts, "indices", op);
+  return run_async(info.Env(), op, [=]() {
+    at::NoGradGuard no_grad;
+    frames.validate(scene, cfg);
+    const std::vector<avatar::FrameRender> r = avatar::render_frames(cfg, scene, params, frames, indices);
+    std::vector<at::Tensor> out, heads, alphas, psnr, ssim;
+    for (const avatar::FrameRender& fr : r) {
+      out.push_back(fr.frame.permute({1, 2, 0}));
+      heads.push_back(fr.head.permute({1, 2, 0}));
+      alphas.push_back(fr.alpha[0]);
+      psnr.push_back(avatar::psnr(fr.frame.unsqueeze(0), fr.target.unsqueeze(0)));
+      ssim.push_back(avatar::ssim(fr.frame.unsqueeze(0), fr.target.unsqueeze(0)).reshape({1}));
+    }
+    AsyncResult res;
+    if (r.empty()) return res;
+    res.tensors = {{"frames", at::stack(out)}, {"heads", at::stack(heads)}, {"alphas", at::stack(alphas)},
+                   {"psnr", at::cat(psnr)}, {"ssim", at::cat(ssim)}};
+    return res;
+  });
+}
+
+Napi::Value AvatarTrain(const Napi::CallbackInfo& info) {
+  const std::string op = "avatarTrain";
+  const Napi::Object opts = options_of(info, op);
+  const avatar::AvatarConfig cfg = read_avatar_config(opts, op);
+  const avatar::AvatarScene scene = read_scene(opts, op);
+  const avatar::AvatarFrames frames = read_frames(opts, op);
+  avatar::ParamMap params = read_params(opts, "params", op, true);
+  train::AdamState adam;
+  adam.m = read_params(opts, "adamM", op, true);
+  adam.v = read_params(opts, "adamV", op, true);
+  adam.step = int_at(opts, "step", 0, op);
+  train::AdamOptions ao;
+  if (opts.Get("adam").IsObject()) {
+    const Napi::Object a = opts.Get("adam").As<Napi::Object>();
+    const std::string where = op + ".adam";
+    ao.lr = num_at(a, "lr", 1e-3, where);
+    ao.warmup_steps = int_at(a, "warmupSteps", 0, where);
+    ao.total_steps = int_at(a, "totalSteps", 0, where);
+    ao.min_lr_factor = num_at(a, "minLrFactor", ao.min_lr_factor, where);
+    ao.grad_clip = num_at(a, "gradClip", 0, where);
+  }
+  const std::vector<int64_t> train_indices = int_list(opts, "trainIndices", op);
+  const std::vector<std::string> frozen = string_list(opts, "frozen");
+  const int64_t steps = int_at(opts, "steps", 1, op), batch = int_at(opts, "batch", 1, op);
+  const uint64_t seed = seed_of(opts, op);
+  const std::function<bool()> stop = abort_poll(opts.Get("abort"), op + ".abort");
+  for (const auto& [name, p] : params)
+    if (!adam.m.count(name) || !adam.v.count(name))
+      throw_type_error(info.Env(), op + ": missing Adam moments for " + name);
+  return run_async(info.Env(), op, [=]() mutable {
+    const avatar::AvatarTrainResult r =
+        avatar::train_avatar_steps(cfg, scene, params, adam, ao, frames, train_indices, frozen, steps, batch, seed, stop);
+    AsyncResult res;
+    res.tensors = {{"losses", at::tensor(r.losses, at::kDouble)},
+                   {"psnr", at::tensor(r.psnr, at::kDouble)},
+                   {"step", at::full({1}, static_cast<double>(adam.step), at::kDouble)}};
+    return res;
+  });
+}
+
+}  // namespace addon
+}  // namespace ggt
