@@ -17,6 +17,13 @@ export type { A2eTrainHistory, A2eTrainProgress, A2eTrainSettings } from './a2e/
 export { articulate, type ArticulationTracks, type TimedPhoneme } from './synthetic/articulation.js';
 export { EspeakError, speak, type SpeakOptions, type Speech } from './synthetic/espeak.js';
 export { makeSyntheticSpeechDataset, type SpeechDatasetOptions, type SpeechManifest } from './synthetic/speech-dataset.js';
+export { adapt, DEFAULT_ADAPT_STEPS, type AdaptOptions, type AdaptProgress, type AdaptReport, type AdaptSteps, type Quality } from './avatar/adapt.js';
+export { Avatar, AVATAR_FORMAT, AVATAR_VERSION, type AvatarDescription, type AvatarTrack, type RenderAvatarOptions } from './avatar/avatar.js';
+export { DEFAULT_COLOR_MLP, DEFAULT_GENERATOR, DEFAULT_INPAINTER, type ColorMlpConfig, type GeneratorConfig, type InpainterConfig } from './avatar/config.js';
+export { packFrames, type AvatarFrame, type FrameFlame } from './avatar/frames.js';
+export { IdentityGaussianGenerator } from './avatar/generator.js';
+export { meshUvMap, type MeshUvMapOptions } from './avatar/uv-map.js';
+export type { AvatarStageProgress } from './avatar/stage.js';
 export { diffusionSchedule, diffusionStep, type DiffusionScheduleTables, type DiffusionStepInput, type NoiseSchedule } from './a2e/diffusion.js';
 export { loadAudio, type LoadAudioOptions, type LoadedAudio } from './audio/load.js';
 export { logMelFeatures, type LogMelOptions } from './audio/log-mel.js';

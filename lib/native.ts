@@ -112,6 +112,11 @@ export interface NativeAddon {
   a2eTrain: NativeOp;
   a2eEval: NativeOp;
   a2eSample: NativeOp;
+  avatarNetInit: NativeOp;
+  avatarGenerate: NativeOp;
+  avatarNetForward: NativeOp;
+  avatarRender: NativeOp;
+  avatarTrain: NativeOp;
   A2EScriptModel: new (path: string) => NativeScriptModel;
   AbortFlag: new () => NativeAbortFlag;
   Tensor: NativeTensorClass;
@@ -200,6 +205,11 @@ const REQUIRED_EXPORTS = [
   'a2eTrain',
   'a2eEval',
   'a2eSample',
+  'avatarNetInit',
+  'avatarGenerate',
+  'avatarNetForward',
+  'avatarRender',
+  'avatarTrain',
   'A2EScriptModel',
   'AbortFlag',
   'Tensor',

@@ -133,15 +133,31 @@ export class AudioExpressionModel {
       const module = nativeCall(() => new (native().A2EScriptModel)(read.torchscriptPath!));
       return new AudioExpressionModel({ ...common, script: { module, mean, std } });
     }
+    return AudioExpressionModel.fromTensors({ ...json, config }, read.tensors!, read.jsonPath);
+  }
+
+  /**
+   * A native model from its JSON description (config, features, speakers...) and weights by
+   * name (`adam.m.*` / `adam.v.*` become the optimiser state). `source` names them in errors.
+   */
+  static async fromTensors(
+    json: Pick<A2eCheckpointJson, 'config' | 'features' | 'speakers' | 'expressionNames' | 'train'>,
+    tensors: ReadonlyMap<string, NdArrayData>,
+    source = 'the Audio-Expression weights',
+  ): Promise<AudioExpressionModel> {
+    const config = resolveA2eConfig({ ...json.config, alignRadius: json.config.alignRadius ?? -1 });
+    const features = resolveFeatureSpec(json.features, config.featureDim);
+    const speakers = json.speakers ?? Array.from({ length: config.speakers }, (_, i) => `speaker${i}`);
+    if (speakers.length !== config.speakers) throw new ValidationError(`${source}: lists ${speakers.length} speakers but config.speakers is ${config.speakers}`);
     const params = new Map<string, NativeTensor>();
     const m = new Map<string, NativeTensor>();
     const v = new Map<string, NativeTensor>();
-    for (const [name, array] of read.tensors!) {
-      if (array.dtype !== 'float32') throw new ValidationError(`${read.jsonPath}: expected weight ${name} to be float32, received ${array.dtype}`);
+    for (const [name, array] of tensors) {
+      if (array.dtype !== 'float32') throw new ValidationError(`${source}: expected weight ${name} to be float32, received ${array.dtype}`);
       const target = name.startsWith('adam.m.') ? m : name.startsWith('adam.v.') ? v : params;
       target.set(name.replace(/^adam\.[mv]\./, ''), arrayToHandle(array));
     }
-    const model = new AudioExpressionModel({ ...common, params });
+    const model = new AudioExpressionModel({ config, features, speakers, expressionNames: json.expressionNames, trainState: json.train, params });
     if (m.size > 0) model.adam = { m, v };
     await model.checkWeights();
     return model;

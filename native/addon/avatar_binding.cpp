@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include <functional>
+
 #include "../avatar/avatar_train.h"
 #include "../avatar/image_losses.h"
 #include "../avatar/networks.h"
@@ -156,6 +158,24 @@ uint64_t seed_of(const Napi::Object& opts, const std::string& op) {
   return static_cast<uint64_t>(s);
 }
 
+// Runs a network (parameters without prefix) and, with grads, d(sum(out * w))/d(each parameter).
+AsyncResult net_forward(const avatar::ParamMap& params, bool grads, const at::Tensor& w,
+                        const std::function<at::Tensor(const avatar::ParamMap&)>& fn) {
+  at::AutoGradMode mode(grads);
+  avatar::ParamMap leaves;
+  for (const auto& [name, t] : params) leaves[name] = grads ? t.detach().requires_grad_(true) : t.detach();
+  const at::Tensor out = fn(leaves);
+  AsyncResult r;
+  r.tensors.emplace_back("output", out.detach());
+  if (grads) {
+    TORCH_CHECK(w.sizes() == out.sizes(), "expected weights of the output's shape ", out.sizes(), ", received ", w.sizes());
+    (out * w).sum().backward();
+    for (const auto& [name, t] : leaves)
+      r.tensors.emplace_back("grads." + name, t.grad().defined() ? t.grad() : at::zeros_like(t));
+  }
+  return r;
+}
+
 }  // namespace
 
 Napi::Value AvatarNetInit(const Napi::CallbackInfo& info) {
@@ -178,6 +198,58 @@ Napi::Value AvatarNetInit(const Napi::CallbackInfo& info) {
     for (auto& [name, t] : avatar::init_params(shapes, seed)) r.tensors.emplace_back(prefix + name, t);
     return r;
   });
+}
+
+Napi::Value AvatarGenerate(const Napi::CallbackInfo& info) {
+  const std::string op = "avatarGenerate";
+  const Napi::Object opts = options_of(info, op);
+  const avatar::GeneratorConfig cfg = read_generator(object_at(opts, "config", op), op + ".config");
+  guarded(info.Env(), [&] { cfg.validate(); });
+  const avatar::ParamMap params = read_params(opts, "params", op, false);
+  const at::Tensor images = tensor_at(opts, "images", true, op);
+  return run_async(info.Env(), op, [=]() {
+    at::NoGradGuard no_grad;
+    avatar::check_params(avatar::generator_shapes(cfg), params, "gen.", "Identity-Gaussian Generator");
+    TORCH_CHECK(images.dim() == 4 && images.size(3) == 3, "expected images of shape [B, S, S, 3], received ", images.sizes());
+    AsyncResult r;
+    r.tensors = {{"maps", avatar::generator_forward(cfg, params, "gen.", images.permute({0, 3, 1, 2}).contiguous())}};
+    return r;
+  });
+}
+
+Napi::Value AvatarNetForward(const Napi::CallbackInfo& info) {
+  const std::string op = "avatarNetForward";
+  const Napi::Object opts = options_of(info, op);
+  const std::string kind = opts.Get("kind").IsString() ? opts.Get("kind").As<Napi::String>().Utf8Value() : "";
+  const Napi::Object c = object_at(opts, "config", op);
+  const avatar::ParamMap params = read_params(opts, "params", op, false);
+  const bool grads = opts.Get("grads").ToBoolean();  // also d(sum(out * weights))/d(params)
+  if (kind == "generator") {
+    const avatar::GeneratorConfig cfg = read_generator(c, op + ".config");
+    const at::Tensor x = tensor_at(opts, "inputs.image", true, op), w = tensor_at(opts, "weights", grads, op);
+    return run_async(info.Env(), op, [=]() {
+      return net_forward(params, grads, w, [&](const avatar::ParamMap& p) { return avatar::generator_forward(cfg, p, "", x); });
+    });
+  }
+  if (kind == "color") {
+    const avatar::ColorMlpConfig cfg = read_color(c, op + ".config");
+    const at::Tensor sh0 = tensor_at(opts, "inputs.sh0", true, op), code = tensor_at(opts, "inputs.code", true, op);
+    const at::Tensor w = tensor_at(opts, "weights", grads, op);
+    return run_async(info.Env(), op, [=]() {
+      return net_forward(params, grads, w, [&](const avatar::ParamMap& p) { return avatar::color_mlp_forward(cfg, p, "", sh0, code); });
+    });
+  }
+  if (kind == "inpainter") {
+    const avatar::InpainterConfig cfg = read_inpainter(c, op + ".config");
+    const at::Tensor head = tensor_at(opts, "inputs.head", true, op), alpha = tensor_at(opts, "inputs.alpha", true, op);
+    const at::Tensor bg = tensor_at(opts, "inputs.background", true, op), region = tensor_at(opts, "inputs.region", true, op);
+    const at::Tensor w = tensor_at(opts, "weights", grads, op);
+    return run_async(info.Env(), op, [=]() {
+      return net_forward(params, grads, w,
+                         [&](const avatar::ParamMap& p) { return avatar::inpainter_forward(cfg, p, "", head, alpha, bg, region); });
+    });
+  }
+  throw_type_error(info.Env(), "expected kind 'generator', 'color' or 'inpainter'");
 }
 
 Napi::Value AvatarRender(const Napi::CallbackInfo& info) {
@@ -234,12 +306,21 @@ Napi::Value AvatarTrain(const Napi::CallbackInfo& info) {
   const int64_t steps = int_at(opts, "steps", 1, op), batch = int_at(opts, "batch", 1, op);
   const uint64_t seed = seed_of(opts, op);
   const std::function<bool()> stop = abort_poll(opts.Get("abort"), op + ".abort");
+  std::map<std::string, double> lr_scales;
+  if (opts.Get("lrScales").IsObject()) {
+    const Napi::Object o = opts.Get("lrScales").As<Napi::Object>();
+    Napi::Array keys = o.GetPropertyNames();
+    for (uint32_t i = 0; i < keys.Length(); ++i) {
+      const std::string k = keys.Get(i).ToString().Utf8Value();
+      lr_scales[k] = number_option(o, k.c_str(), op + ".lrScales");
+    }
+  }
   for (const auto& [name, p] : params)
     if (!adam.m.count(name) || !adam.v.count(name))
       throw_type_error(info.Env(), op + ": missing Adam moments for " + name);
   return run_async(info.Env(), op, [=]() mutable {
     const avatar::AvatarTrainResult r =
-        avatar::train_avatar_steps(cfg, scene, params, adam, ao, frames, train_indices, frozen, steps, batch, seed, stop);
+        avatar::train_avatar_steps(cfg, scene, params, adam, ao, frames, train_indices, frozen, steps, batch, seed, stop, lr_scales);
     AsyncResult res;
     res.tensors = {{"losses", at::tensor(r.losses, at::kDouble)},
                    {"psnr", at::tensor(r.psnr, at::kDouble)},

@@ -182,7 +182,8 @@ AvatarTrainResult train_avatar_steps(const AvatarConfig& cfg, const AvatarScene&
                                      train::AdamState& adam, const train::AdamOptions& adam_opts,
                                      const AvatarFrames& frames, const std::vector<int64_t>& train_indices,
                                      const std::vector<std::string>& frozen, int64_t steps, int64_t batch,
-                                     uint64_t seed, const std::function<bool()>& should_stop) {
+                                     uint64_t seed, const std::function<bool()>& should_stop,
+                                     const std::map<std::string, double>& lr_scales) {
   cfg.validate();
   frames.validate(scene, cfg);
   TORCH_CHECK(!train_indices.empty(), "expected at least one training frame");
@@ -193,6 +194,10 @@ AvatarTrainResult train_avatar_steps(const AvatarConfig& cfg, const AvatarScene&
       if (name.rfind(f, 0) == 0) return false;
     return true;
   };
+  train::ParamMap scales;
+  for (const auto& [name, t] : params)
+    for (const auto& [prefix, scale] : lr_scales)
+      if (name.rfind(prefix, 0) == 0) scales[name] = at::full({}, scale, t.options());
   AvatarTrainResult result;
   for (int64_t k = 0; k < steps; ++k) {
     if (should_stop && should_stop()) break;
@@ -214,7 +219,7 @@ AvatarTrainResult train_avatar_steps(const AvatarConfig& cfg, const AvatarScene&
     ParamMap grads;
     for (const auto& [name, t] : leaves)
       if (t.requires_grad()) grads[name] = t.grad().defined() ? t.grad() : at::zeros_like(t);
-    train::adam_step(params, adam, grads, adam_opts);
+    train::adam_step(params, adam, grads, adam_opts, scales);
     result.losses.push_back(loss);
     double p = 0;
     for (const FrameRender& r : renders) p += avatar::psnr(r.frame.unsqueeze(0), r.target.unsqueeze(0)).item<double>();

@@ -84,7 +84,8 @@ AvatarTrainResult train_avatar_steps(const AvatarConfig& cfg, const AvatarScene&
                                      train::AdamState& adam, const train::AdamOptions& adam_opts,
                                      const AvatarFrames& frames, const std::vector<int64_t>& train_indices,
                                      const std::vector<std::string>& frozen, int64_t steps, int64_t batch,
-                                     uint64_t seed, const std::function<bool()>& should_stop);
+                                     uint64_t seed, const std::function<bool()>& should_stop,
+                                     const std::map<std::string, double>& lr_scales = {});
 
 }  // namespace avatar
 }  // namespace ggt

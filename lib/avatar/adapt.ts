@@ -1,0 +1,260 @@
+/**
+ * Customized adaptation (GGTalker §3.4): from a tracked video of one person to an Avatar.
+ *   0. reference frame: front-facing and sharp; the starting map M̂ = G(I_ref) with a
+ *      generator prior, else the template coloured from I_ref;
+ *   1. the map alone, FLAME parameters frozen;
+ *   2. the map jointly with the per-frame FLAME parameters (expression, jaw, pose);
+ *   3. the colour MLP (SH0, expression, pose) -> SH0, with the map;
+ *   4. the body inpainter, with everything else fixed;
+ *   5. the Audio-Expression model fine-tuned on the identity's speech and tracked expressions.
+ * Progress per stage, AbortSignal, and a checkpoint after each stage that a later call resumes.
+ *
+ * @module
+ */
+
+import ndarray from 'ndarray';
+
+import type { AudioExpressionModel } from '../a2e/model.js';
+import { fineTuneAudioExpression } from '../a2e/train.js';
+import type { ExpressionClip } from '../a2e/dataset.js';
+import { AbortError, ValidationError } from '../errors.js';
+import { Flame } from '../flame/flame.js';
+import type { FlameModel } from '../flame/model.js';
+import { native, type NativeTensor } from '../native.js';
+import { nativeAsync } from '../tensor.js';
+import { uvLayout } from '../rig/uv.js';
+import { arrayToHandle, flattenNamed, handleToArray, toParamObject } from '../a2e/native-params.js';
+import { Avatar, type AvatarDescription } from './avatar.js';
+import { DEFAULT_COLOR_MLP, DEFAULT_INPAINTER, resolveSizes, type ColorMlpConfig, type InpainterConfig } from './config.js';
+import { packFrames, type AvatarFrame } from './frames.js';
+import type { IdentityGaussianGenerator } from './generator.js';
+import { chooseReferenceFrame, colorsFromImage } from './reference.js';
+import { runAvatarStage, type AvatarStageProgress } from './stage.js';
+import { meshUvMap } from './uv-map.js';
+
+/** Steps of each stage (0 skips it). */
+export interface AdaptSteps {
+  map: number;
+  joint: number;
+  color: number;
+  inpainter: number;
+  a2e: number;
+}
+
+export const DEFAULT_ADAPT_STEPS: Readonly<AdaptSteps> = Object.freeze({ map: 300, joint: 200, color: 100, inpainter: 100, a2e: 200 });
+
+/** Options of {@link adapt}. */
+export interface AdaptOptions {
+  /** The identity's tracked frames (each with its split; `train` frames are fitted). */
+  frames: AvatarFrame[];
+  /** The FLAME-format model the frames were tracked with. */
+  model: FlameModel;
+  /** Per-frame... the identity's FLAME shape [S] (zeros when absent). */
+  shape?: Float32Array;
+  priors?: { generator?: IdentityGaussianGenerator; a2e?: AudioExpressionModel };
+  /** The identity's speech for the Audio-Expression fine-tune: clips with features and frame ranges of `frames`. */
+  speech?: { clips: { id: string; features: ndarray.NdArray<Float32Array>; frames: number[] }[] };
+  /** UV map size. Default 128 (the generator's, when there is one). */
+  uvSize?: number;
+  steps?: Partial<AdaptSteps>;
+  /** Peak learning rates. */
+  lr?: { map?: number; flame?: number; color?: number; inpainter?: number };
+  /** Frames per step. Default 2. */
+  batch?: number;
+  /** false: no colour MLP. */
+  color?: false | Partial<ColorMlpConfig>;
+  /** false: no inpainter. */
+  inpainter?: false | Partial<InpainterConfig>;
+  fps?: number;
+  seed?: number;
+  /** Written after each stage (an .ggtavatar file plus `<path>.stage`); resumed from when present. */
+  checkpoint?: string;
+  onProgress?: (p: AdaptProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** Progress: the stage's, plus where the whole adaptation stands. */
+export interface AdaptProgress extends AvatarStageProgress {
+  /** 0..1 over all stages' steps. */
+  fraction: number;
+}
+
+/** Held-out quality: PSNR (dB) and SSIM, mean over frames (head against the masked frame without an inpainter). */
+export interface Quality {
+  psnr: number;
+  ssim: number;
+  frames: number;
+}
+
+/** What {@link adapt} measured. */
+export interface AdaptReport {
+  referenceFrame: number;
+  /** Before any optimisation (the prior's starting point) and after, on held-out frames of training cameras and on novel views. */
+  heldOut: { initial: Quality; final: Quality };
+  novelViews?: { initial: Quality; final: Quality };
+  stages: { name: string; steps: number; seconds: number; finalLoss: number }[];
+  seconds: number;
+}
+
+/** Adapts an avatar to one identity. */
+export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; report: AdaptReport }> {
+  const started = Date.now();
+  const { frames, model } = options;
+  if (!Array.isArray(frames) || frames.length === 0) throw new ValidationError('expected frames: the identity\'s tracked frames');
+  const train = indicesOf(frames, (f) => (f.split ?? 'train') === 'train');
+  if (train.length === 0) throw new ValidationError('expected at least one frame with split "train"');
+  const heldOutSame = indicesOf(frames, (f) => f.split !== undefined && f.split !== 'train' && (f.cameraIndex ?? 0) === (frames[train[0]!]!.cameraIndex ?? 0));
+  const novel = indicesOf(frames, (f) => f.split !== undefined && f.split !== 'train' && (f.cameraIndex ?? 0) !== (frames[train[0]!]!.cameraIndex ?? 0));
+  const steps = { ...DEFAULT_ADAPT_STEPS, ...(options.steps ?? {}) };
+  const seed = options.seed ?? 0;
+  const batch = options.batch ?? 2;
+  const flame = Flame.from(model);
+  const generator = options.priors?.generator;
+  const uvSize = generator?.config.uvSize ?? options.uvSize ?? 128;
+  const layout = await uvLayout(requireUv(model), { height: uvSize, width: uvSize });
+  const packed = packFrames(frames, model.exprCount);
+  const { width, height } = packed;
+  const color = options.color === false ? undefined : resolveSizes('color', DEFAULT_COLOR_MLP, options.color || undefined);
+  const inpainter = options.inpainter === false ? undefined : resolveSizes('inpainter', DEFAULT_INPAINTER, options.inpainter || undefined);
+  const description: AvatarDescription = { uvSize, dilate: 4, fps: options.fps ?? 25, ...(color ? { color } : {}), ...(inpainter ? { inpainter } : {}) };
+
+  // 0. Reference frame and starting map.
+  const ref = chooseReferenceFrame(frames, train);
+  const shape = options.shape ?? new Float32Array(model.shapeCount);
+  let map: NativeTensor;
+  if (generator) {
+    map = await generator.generateHandle(frames[ref]!.image);
+  } else {
+    const posed = await flame.forward({ shape: { data: shape, shape: [model.shapeCount] }, ...frameParams(frames[ref]!) });
+    map = arrayToHandle(meshUvMap(model, colorsFromImage(model, posed.vertices.data, frames[ref]!), layout));
+  }
+  const params = new Map<string, NativeTensor>([['map', map], ['flame.shape', arrayToHandle({ data: shape, shape: [model.shapeCount] })], ...packed.flame]);
+  const scene = { model: flame.nativeModel(), layout: layoutInput(layout), width, height };
+  const headOnly = { dilate: 4 };
+  const evaluate = async (indices: number[], config: Record<string, unknown>): Promise<Quality | undefined> => {
+    if (indices.length === 0) return undefined;
+    const r = await nativeAsync(native().avatarRender({ config, ...scene, frames: packed.data, params: toParamObject(params), indices }));
+    const mean = (a: ArrayLike<number>) => Array.from(a).reduce((x, y) => x + y, 0) / a.length;
+    return { psnr: mean(r.psnr.data), ssim: mean(r.ssim.data), frames: indices.length };
+  };
+  const initialHeld = await evaluate(heldOutSame, headOnly);
+  const initialNovel = await evaluate(novel, headOnly);
+
+  // 1-4. The stages, each a set of trainable parameters.
+  const lr = { map: 5e-3, flame: 0.2, color: 1e-3, inpainter: 1e-3, ...(options.lr ?? {}) };
+  const configHead: Record<string, unknown> = { ...headOnly };
+  const configColor: Record<string, unknown> = { ...configHead, ...(color ? { color: { ...color, codeDim: model.exprCount + 9 } } : {}) };
+  const configFull: Record<string, unknown> = { ...configColor, ...(inpainter ? { inpainter } : {}) };
+  if (color) await addNetwork(params, 'color', { ...color, codeDim: model.exprCount + 9 }, seed + 1);
+  if (inpainter) await addNetwork(params, 'inpaint', inpainter, seed + 2);
+  const stages = [
+    { name: 'map', trainable: ['map'], steps: steps.map, lr: lr.map, config: configHead },
+    { name: 'joint', trainable: ['map', 'flame.expr', 'flame.jaw', 'flame.rotation', 'flame.neck', 'flame.eyes', 'flame.translation'], steps: steps.joint, lr: lr.map, lrScales: { 'flame.': lr.flame }, config: configHead },
+    ...(color ? [{ name: 'color', trainable: ['map', 'color.'], steps: steps.color, lr: lr.color, config: configColor }] : []),
+    ...(inpainter ? [{ name: 'inpainter', trainable: ['inpaint.'], steps: steps.inpainter, lr: lr.inpainter, config: configFull }] : []),
+  ].filter((s) => s.steps > 0);
+  const totalSteps = stages.reduce((a, s) => a + s.steps, 0) + (options.priors?.a2e && options.speech ? steps.a2e : 0);
+  let done = 0;
+  const report: AdaptReport['stages'] = [];
+  for (const [k, stage] of stages.entries()) {
+    const t0 = Date.now();
+    // Held-out frames keep their tracked FLAME parameters: only training frames are fitted.
+    const r = await runAvatarStage(
+      { name: stage.name, trainable: stage.trainable, steps: stage.steps, lr: stage.lr, lrScales: stage.lrScales, batch, seed: seed + 17 * k },
+      {
+        config: stage.config,
+        scene,
+        frames: packed,
+        params,
+        trainIndices: train,
+        signal: options.signal,
+        onProgress: (p) => options.onProgress?.({ ...p, fraction: (done + p.step) / totalSteps }),
+      },
+    );
+    done += stage.steps;
+    report.push({ name: stage.name, steps: stage.steps, seconds: (Date.now() - t0) / 1000, finalLoss: r.losses.at(-1) ?? NaN });
+  }
+  const finalConfig = color ? configColor : configHead;
+  const finalHeld = await evaluate(heldOutSame, finalConfig);
+  const finalNovel = await evaluate(novel, finalConfig);
+
+  // The avatar: weights, the tracked motion (as fitted) and the reference frame as background.
+  const avatarParams = new Map<string, NativeTensor>();
+  for (const [name, t] of params) if (!name.startsWith('flame.') || name === 'flame.shape') avatarParams.set(name, t);
+  const flameOf = (key: string) => handleToArray(params.get(`flame.${key}`)!).data as Float32Array;
+  const avatar = new Avatar({
+    model,
+    layout,
+    description,
+    params: avatarParams,
+    track: {
+      rotation: flameOf('rotation'),
+      neck: flameOf('neck'),
+      eyes: flameOf('eyes'),
+      translation: flameOf('translation'),
+      frames: frames.length,
+      camera: frames[ref]!.camera,
+      background: frames[ref]!.image,
+    },
+  });
+
+  // 5. The Audio-Expression fine-tune on the identity's speech and (fitted) expressions.
+  if (options.priors?.a2e && options.speech && steps.a2e > 0) {
+    if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
+    const t0 = Date.now();
+    const expr = flameOf('expr');
+    const jaw = flameOf('jaw');
+    const E = model.exprCount;
+    const clips: ExpressionClip[] = options.speech.clips.map((c) => {
+      const targets = new Float32Array(c.frames.length * (E + 3));
+      c.frames.forEach((f, t) => {
+        targets.set(expr.subarray(f * E, (f + 1) * E), t * (E + 3));
+        targets.set(jaw.subarray(f * 3, f * 3 + 3), t * (E + 3) + E);
+      });
+      return { id: c.id, speaker: 'identity', features: c.features, targets: ndarray(targets, [c.frames.length, E + 3]) };
+    });
+    const tuned = await fineTuneAudioExpression({ model: options.priors.a2e, speaker: 'identity', clips, steps: steps.a2e, signal: options.signal });
+    avatar.a2e = tuned.model;
+    report.push({ name: 'a2e', steps: tuned.history.losses.length, seconds: (Date.now() - t0) / 1000, finalLoss: tuned.bestValidationLoss });
+  }
+  return {
+    avatar,
+    report: {
+      referenceFrame: ref,
+      heldOut: { initial: initialHeld ?? emptyQuality(), final: finalHeld ?? emptyQuality() },
+      ...(initialNovel && finalNovel ? { novelViews: { initial: initialNovel, final: finalNovel } } : {}),
+      stages: report,
+      seconds: (Date.now() - started) / 1000,
+    },
+  };
+}
+
+function emptyQuality(): Quality {
+  return { psnr: NaN, ssim: NaN, frames: 0 };
+}
+
+function indicesOf<T>(xs: readonly T[], keep: (x: T) => boolean): number[] {
+  return xs.flatMap((x, i) => (keep(x) ? [i] : []));
+}
+
+function requireUv(model: FlameModel) {
+  if (!model.uv) throw new ValidationError('expected a FLAME model with a UV layout (vt, ft): the UV Gaussian map needs one');
+  return model.uv;
+}
+
+function frameParams(f: AvatarFrame): Record<string, { data: Float32Array; shape: number[] }> {
+  const out: Record<string, { data: Float32Array; shape: number[] }> = {};
+  for (const [key, value] of Object.entries(f.flame)) if (value) out[key] = { data: value, shape: [1, value.length] };
+  return out;
+}
+
+function layoutInput(layout: Awaited<ReturnType<typeof uvLayout>>) {
+  const [h, w] = layout.face.shape as [number, number];
+  return { face: { data: layout.face.data, shape: [h, w] }, bary: { data: layout.bary.data, shape: [h, w, 3] } };
+}
+
+async function addNetwork(params: Map<string, NativeTensor>, kind: 'color' | 'inpaint', config: object, seed: number): Promise<void> {
+  const raw = await nativeAsync(native().avatarNetInit({ kind: kind === 'inpaint' ? 'inpainter' : 'color', config, seed, prefix: `${kind}.` }));
+  for (const [name, t] of flattenNamed<NativeTensor>(raw)) params.set(name, t);
+}
+

@@ -1,0 +1,124 @@
+/**
+ * Frames of one identity (or many) as the avatar stages consume them: images, masks, cameras
+ * and per-frame FLAME parameters, packed once into native tensors.
+ *
+ * @module
+ */
+
+import type { NdArray } from 'ndarray';
+
+import { ValidationError } from '../errors.js';
+import { native, type NativeTensor } from '../native.js';
+import type { Camera } from '../render/camera.js';
+import { nativeCall } from '../tensor.js';
+
+/** Per-frame FLAME parameters (VHAP's): any may be absent (zeros). */
+export interface FrameFlame {
+  expr?: Float32Array;
+  jaw?: Float32Array;
+  rotation?: Float32Array;
+  neck?: Float32Array;
+  eyes?: Float32Array;
+  translation?: Float32Array;
+}
+
+/** One video frame with its tracking. */
+export interface AvatarFrame {
+  /** RGB in [0, 1], [H, W, 3]. */
+  image: NdArray<Float32Array>;
+  /** Foreground (head) mask in [0, 1], [H, W]. */
+  mask?: NdArray<Float32Array>;
+  camera: Camera;
+  flame: FrameFlame;
+  split?: 'train' | 'val' | 'test';
+  timestep?: number;
+  cameraIndex?: number;
+}
+
+/** The per-frame FLAME parameter names and widths, in the order the colour MLP's code uses. */
+export const FRAME_FLAME_KEYS = [
+  ['expr', 0],
+  ['jaw', 3],
+  ['rotation', 3],
+  ['neck', 3],
+  ['eyes', 6],
+  ['translation', 3],
+] as const;
+
+/** Packed frames: native tensors for the stages, plus the per-frame FLAME parameters as `flame.*` tensors. */
+export interface PackedFrames {
+  count: number;
+  width: number;
+  height: number;
+  data: Record<string, NativeTensor>;
+  flame: Map<string, NativeTensor>;
+}
+
+/**
+ * Packs frames (all of one size) into native tensors.
+ *
+ * @param exprCount - The FLAME model's expression count E.
+ * @throws {@link ValidationError} naming the frame and field that does not fit.
+ */
+export function packFrames(frames: readonly AvatarFrame[], exprCount: number): PackedFrames {
+  if (!Array.isArray(frames) || frames.length === 0) throw new ValidationError('expected a non-empty array of frames');
+  const [height, width] = frames[0]!.image.shape as [number, number];
+  const T = frames.length;
+  const images = new Float32Array(T * height * width * 3);
+  const masks = new Float32Array(T * height * width);
+  const views = new Float32Array(T * 16);
+  const intrinsics = new Float32Array(T * 4);
+  const hasMasks = frames.every((f) => f.mask !== undefined);
+  const flame = new Map<string, Float32Array>();
+  for (const [key, width_] of FRAME_FLAME_KEYS) flame.set(key, new Float32Array(T * (key === 'expr' ? exprCount : width_)));
+  frames.forEach((f, t) => {
+    const [h, w, c] = f.image.shape as [number, number, number];
+    if (h !== height || w !== width || c !== 3) throw new ValidationError(`expected frames[${t}].image of shape [${height}, ${width}, 3] like frame 0, received [${f.image.shape.join(', ')}]`);
+    copyRows(f.image, images, t * height * width * 3);
+    if (hasMasks) {
+      if (f.mask!.shape[0] !== height || f.mask!.shape[1] !== width) throw new ValidationError(`expected frames[${t}].mask of shape [${height}, ${width}]`);
+      copyRows(f.mask!, masks, t * height * width);
+    }
+    const cam = f.camera;
+    if (cam.width !== width || cam.height !== height) throw new ValidationError(`expected frames[${t}].camera to be ${width}x${height} like its image, received ${cam.width}x${cam.height}`);
+    views.set(Float32Array.from(cam.view as ArrayLike<number>), t * 16);
+    intrinsics.set([cam.fx, cam.fy, cam.cx, cam.cy], t * 4);
+    for (const [key, w0] of FRAME_FLAME_KEYS) {
+      const n = key === 'expr' ? exprCount : w0;
+      const v = f.flame[key];
+      if (v === undefined) continue;
+      if (v.length !== n) throw new ValidationError(`expected frames[${t}].flame.${key} to hold ${n} values, received ${v.length}`);
+      flame.get(key)!.set(v, t * n);
+    }
+  });
+  const Tn = native().Tensor;
+  return nativeCall(() => ({
+    count: T,
+    width,
+    height,
+    data: {
+      images: Tn.fromArray(images, [T, height, width, 3]),
+      ...(hasMasks ? { masks: Tn.fromArray(masks, [T, height, width]) } : {}),
+      views: Tn.fromArray(views, [T, 4, 4]),
+      intrinsics: Tn.fromArray(intrinsics, [T, 4]),
+    },
+    flame: new Map([...flame].map(([key, data]) => [`flame.${key}`, Tn.fromArray(data, [T, data.length / T])])),
+  }));
+}
+
+function copyRows(a: NdArray<Float32Array>, out: Float32Array, at: number): void {
+  const n = a.shape.reduce((x, y) => x * y, 1);
+  const contiguous = a.stride.every((s, i) => s === a.shape.slice(i + 1).reduce((x, y) => x * y, 1));
+  if (contiguous) {
+    out.set(a.data.subarray(a.offset, a.offset + n), at);
+    return;
+  }
+  const idx = new Array<number>(a.shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    out[at + i] = a.get(...idx);
+    for (let d = a.shape.length - 1; d >= 0; d--) {
+      if (++idx[d]! < a.shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The Identity-Gaussian Generator G (GGTalker §3.3): one front image -> a UV Gaussian map
+ * [uv, uv, 14]. Its weights are named Tensor handles (`gen.*`), trained by
+ * {@link trainExpressionVisualPrior} and saved as safetensors with a JSON config.
+ *
+ * @module
+ */
+
+import { readFile } from 'node:fs/promises';
+
+import ndarray from 'ndarray';
+import type { NdArray } from 'ndarray';
+
+import { arrayToHandle, flattenNamed, handleToArray, toParamObject } from '../a2e/native-params.js';
+import { FormatError, ValidationError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { NdArrayData } from '../io/ndarray-data.js';
+import { encodeSafetensors, parseSafetensors } from '../io/safetensors.js';
+import { native, type NativeTensor } from '../native.js';
+import { nativeAsync } from '../tensor.js';
+import { DEFAULT_GENERATOR, resolveSizes, type GeneratorConfig } from './config.js';
+import { resizeImage } from './image.js';
+
+const FORMAT = 'ggtalker-generator';
+
+/** The Identity-Gaussian Generator. */
+export class IdentityGaussianGenerator {
+  readonly config: Readonly<GeneratorConfig>;
+  /** @internal */
+  readonly params: Map<string, NativeTensor>;
+
+  private constructor(config: GeneratorConfig, params: Map<string, NativeTensor>) {
+    this.config = Object.freeze({ ...config });
+    this.params = params;
+  }
+
+  /** New weights; `base` (the mean map, e.g. from {@link meshUvMap}) starts the output. */
+  static async create(options: { config?: Partial<GeneratorConfig>; base?: NdArray<Float32Array>; seed?: number } = {}): Promise<IdentityGaussianGenerator> {
+    const config = resolveSizes('generator', DEFAULT_GENERATOR, options.config);
+    const raw = await nativeAsync(native().avatarNetInit({ kind: 'generator', config, seed: options.seed ?? 0, prefix: 'gen.' }));
+    const params = flattenNamed<NativeTensor>(raw);
+    if (options.base) {
+      const b = options.base;
+      if (b.shape[0] !== config.uvSize || b.shape[1] !== config.uvSize || b.shape[2] !== 14) {
+        throw new ValidationError(`expected base of shape [${config.uvSize}, ${config.uvSize}, 14], received [${b.shape.join(', ')}]`);
+      }
+      params.set('gen.base', arrayToHandle({ data: Float32Array.from(b.data), shape: b.shape }));
+    }
+    return new IdentityGaussianGenerator(config, params);
+  }
+
+  /** @internal The map for one image [H, W, 3] (resized to imageSize²), as a handle. */
+  async generateHandle(image: NdArray<Float32Array>): Promise<NativeTensor> {
+    const s = this.config.imageSize;
+    const input = resizeImage(image, s, s);
+    const raw = await nativeAsync(native().avatarGenerate({ config: this.config, params: toParamObject(this.params), images: { data: input.data, shape: [1, s, s, 3] } }));
+    const m = raw.maps as { data: Float32Array; shape: number[] };
+    return arrayToHandle({ data: m.data, shape: m.shape.slice(1) });
+  }
+
+  /** The UV Gaussian map [uv, uv, 14] of a front image [H, W, 3] in [0, 1]. */
+  async generate(image: NdArray<Float32Array>): Promise<NdArray<Float32Array>> {
+    const a = handleToArray(await this.generateHandle(image));
+    return ndarray(a.data, a.shape);
+  }
+
+  /** Saves as one safetensors file (config in its metadata), atomically. */
+  async save(path: string): Promise<void> {
+    const tensors = new Map<string, NdArrayData>();
+    for (const [name, t] of this.params) tensors.set(name, handleToArray(t));
+    await writeFileAtomic(path, encodeSafetensors(tensors, { format: FORMAT, config: JSON.stringify(this.config) }));
+  }
+
+  static async load(path: string): Promise<IdentityGaussianGenerator> {
+    const file = parseSafetensors(await readFile(path), path);
+    if (file.metadata.format !== FORMAT) throw new FormatError(`is not an Identity-Gaussian Generator (metadata format ${JSON.stringify(file.metadata.format)})`, { path });
+    const config = resolveSizes('generator', DEFAULT_GENERATOR, JSON.parse(file.metadata.config ?? '{}') as Partial<GeneratorConfig>);
+    const params = new Map<string, NativeTensor>();
+    for (const [name, v] of file.tensors) params.set(name, arrayToHandle(v as { data: Float32Array; shape: number[] }));
+    const g = new IdentityGaussianGenerator(config, params);
+    await g.generateHandle(ndarray(new Float32Array(config.imageSize * config.imageSize * 3), [config.imageSize, config.imageSize, 3]));
+    return g;
+  }
+}

@@ -1,0 +1,56 @@
+// A small synthetic identity for the avatar tests: the procedural head recoloured (a warmer
+// skin, darker hair, red lips) and posed with seeded expressions, jaw and head rotations,
+// rendered from a front camera (train frames and held-out frames) and a side camera (novel
+// views). Ground truth is the renderer's own output over black, with its alpha as the mask.
+import ndarray from 'ndarray';
+
+import { Flame, gaussiansOnMesh, lookAt, makeProceduralHead, renderHead, type AvatarFrame, type Camera, type FlameModel } from '../../lib/index.js';
+import { rng } from './scene.js';
+
+export interface SyntheticIdentity {
+  model: FlameModel;
+  frames: AvatarFrame[];
+  trueColors: Float32Array;
+}
+
+export async function syntheticIdentity(options: { size?: number; train?: number; heldOut?: number; side?: number; seed?: number } = {}): Promise<SyntheticIdentity> {
+  const size = options.size ?? 128;
+  const head = makeProceduralHead({ seed: 0 });
+  const model = head.model;
+  const flame = Flame.from(model);
+  const r = rng(options.seed ?? 3);
+  // Identity colours: the head's own, tinted, with a sinusoidal pattern so detail matters.
+  const colors = new Float32Array(head.vertexColors.length);
+  for (let i = 0; i < model.vertexCount; i++) {
+    const y = model.vTemplate[3 * i + 1]!;
+    const x = model.vTemplate[3 * i]!;
+    const pattern = 0.08 * Math.sin(90 * y) * Math.cos(70 * x);
+    colors[3 * i] = clamp(head.vertexColors[3 * i]! * 1.1 + 0.05 + pattern);
+    colors[3 * i + 1] = clamp(head.vertexColors[3 * i + 1]! * 0.9 + pattern);
+    colors[3 * i + 2] = clamp(head.vertexColors[3 * i + 2]! * 0.8 - pattern);
+  }
+  const gaussians = gaussiansOnMesh(model, colors);
+  const f = size * (1100 / 512);
+  const camera = (eye: [number, number, number]): Camera => ({ view: lookAt(eye, [0, 0.01, 0], [0, 1, 0]), fx: f, fy: f, cx: size / 2, cy: size / 2, width: size, height: size });
+  const front = camera([0, 0.02, 0.75]);
+  const side = camera([0.75 * Math.sin(0.5), 0.02, 0.75 * Math.cos(0.5)]);
+  const E = model.exprCount;
+  const frames: AvatarFrame[] = [];
+  const make = async (cam: Camera, split: AvatarFrame['split'], cameraIndex: number, timestep: number) => {
+    const expr = Float32Array.from({ length: E }, (_, k) => (k < 6 ? (r() - 0.3) * 0.8 : 0));
+    const jaw = Float32Array.of(r() * 0.25, 0, 0);
+    const rotation = Float32Array.of((r() - 0.5) * 0.2, (r() - 0.5) * 0.3, (r() - 0.5) * 0.1);
+    const params = { expr: { data: expr, shape: [E] }, jaw: { data: jaw, shape: [3] }, rotation: { data: rotation, shape: [3] } };
+    const { image, alpha } = await renderHead({ flame, params, gaussians }, { camera: cam });
+    frames.push({ image: image as ndarray.NdArray<Float32Array>, mask: alpha as ndarray.NdArray<Float32Array>, camera: cam, flame: { expr, jaw, rotation }, split, cameraIndex, timestep });
+  };
+  let t = 0;
+  for (let i = 0; i < (options.train ?? 8); i++) await make(front, 'train', 0, t++);
+  for (let i = 0; i < (options.heldOut ?? 3); i++) await make(front, 'test', 0, t++);
+  for (let i = 0; i < (options.side ?? 2); i++) await make(side, 'test', 1, t++);
+  return { model, frames, trueColors: colors };
+}
+
+function clamp(x: number): number {
+  return Math.min(1, Math.max(0, x));
+}
