@@ -262,7 +262,7 @@ Napi::Value AvatarRender(const Napi::CallbackInfo& info) {
   const std::vector<int64_t> indices = int_list(opts, "indices", op);
   return run_async(info.Env(), op, [=]() {
     at::NoGradGuard no_grad;
-    frames.validate(scene, cfg);
+    frames.validate(scene, cfg, false);
     const std::vector<avatar::FrameRender> r = avatar::render_frames(cfg, scene, params, frames, indices);
     std::vector<at::Tensor> out, heads, alphas, psnr, ssim;
     for (const avatar::FrameRender& fr : r) {

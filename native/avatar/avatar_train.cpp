@@ -59,7 +59,7 @@ void AvatarConfig::validate() const {
   TORCH_CHECK(dilate >= 0, "expected dilate >= 0 pixels, received ", dilate);
 }
 
-void AvatarFrames::validate(const AvatarScene& scene, const AvatarConfig& cfg) const {
+void AvatarFrames::validate(const AvatarScene& scene, const AvatarConfig& cfg, bool training) const {
   TORCH_CHECK(images.defined() && images.dim() == 4 && images.size(1) == scene.height && images.size(2) == scene.width &&
                   images.size(3) == 3,
               "expected frame images of shape [T, ", scene.height, ", ", scene.width, ", 3], received ",
@@ -72,7 +72,7 @@ void AvatarFrames::validate(const AvatarScene& scene, const AvatarConfig& cfg) c
   if (masks.defined())
     TORCH_CHECK(masks.sizes() == at::IntArrayRef({T, scene.height, scene.width}), "expected masks of shape [", T, ", ",
                 scene.height, ", ", scene.width, "], received ", masks.sizes());
-  TORCH_CHECK(cfg.use_inpainter || masks.defined(),
+  TORCH_CHECK(!training || cfg.use_inpainter || masks.defined(),
               "frames need foreground masks when there is no body inpainter (the head is compared with the masked image)");
   if (cfg.use_generator) {
     TORCH_CHECK(sources.defined() && sources.dim() == 4 && sources.size(1) == 3 &&
@@ -152,7 +152,7 @@ std::vector<FrameRender> render_frames(const AvatarConfig& cfg, const AvatarScen
       fr.target = image;
     } else {
       fr.frame = fr.head;
-      fr.target = image * frames.masks[f].unsqueeze(0);
+      fr.target = frames.masks.defined() ? image * frames.masks[f].unsqueeze(0) : image;
     }
     out.push_back(fr);
   }
@@ -185,7 +185,7 @@ AvatarTrainResult train_avatar_steps(const AvatarConfig& cfg, const AvatarScene&
                                      uint64_t seed, const std::function<bool()>& should_stop,
                                      const std::map<std::string, double>& lr_scales) {
   cfg.validate();
-  frames.validate(scene, cfg);
+  frames.validate(scene, cfg, true);
   TORCH_CHECK(!train_indices.empty(), "expected at least one training frame");
   TORCH_CHECK(batch >= 1, "expected a batch of at least 1 frame, received ", batch);
   auto trains = [&](const std::string& name) {

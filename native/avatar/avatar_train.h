@@ -48,7 +48,8 @@ struct AvatarScene {
 struct AvatarFrames {
   at::Tensor images, masks, views, intrinsics, sources, source;
   int64_t count() const { return images.size(0); }
-  void validate(const AvatarScene& scene, const AvatarConfig& cfg) const;
+  // `training`: masks are required without an inpainter (the head is compared with the masked image).
+  void validate(const AvatarScene& scene, const AvatarConfig& cfg, bool training) const;
 };
 
 // Per-frame FLAME parameters live in the parameter map as flame.expr [T, E], flame.jaw,

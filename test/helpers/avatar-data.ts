@@ -13,7 +13,7 @@ export interface SyntheticIdentity {
   trueColors: Float32Array;
 }
 
-export async function syntheticIdentity(options: { size?: number; train?: number; heldOut?: number; side?: number; seed?: number } = {}): Promise<SyntheticIdentity> {
+export async function syntheticIdentity(options: { size?: number; train?: number; heldOut?: number; side?: number; seed?: number; background?: boolean } = {}): Promise<SyntheticIdentity> {
   const size = options.size ?? 128;
   const head = makeProceduralHead({ seed: 0 });
   const model = head.model;
@@ -42,6 +42,16 @@ export async function syntheticIdentity(options: { size?: number; train?: number
     const rotation = Float32Array.of((r() - 0.5) * 0.2, (r() - 0.5) * 0.3, (r() - 0.5) * 0.1);
     const params = { expr: { data: expr, shape: [E] }, jaw: { data: jaw, shape: [3] }, rotation: { data: rotation, shape: [3] } };
     const { image, alpha } = await renderHead({ flame, params, gaussians }, { camera: cam });
+    if (options.background) {
+      // A smooth gradient behind the head: image = head + (1 − α) · background.
+      for (let y = 0; y < size; y++) {
+        for (let x = 0; x < size; x++) {
+          const a = alpha.get(y, x);
+          const bg = [0.3 + 0.4 * (y / size), 0.35, 0.5 - 0.3 * (x / size)];
+          for (let c = 0; c < 3; c++) image.set(y, x, c, image.get(y, x, c) + (1 - a) * bg[c]!);
+        }
+      }
+    }
     frames.push({ image: image as ndarray.NdArray<Float32Array>, mask: alpha as ndarray.NdArray<Float32Array>, camera: cam, flame: { expr, jaw, rotation }, split, cameraIndex, timestep });
   };
   let t = 0;
