@@ -22,6 +22,7 @@ export { Avatar, AVATAR_FORMAT, AVATAR_VERSION, type AvatarDescription, type Ava
 export { DEFAULT_COLOR_MLP, DEFAULT_GENERATOR, DEFAULT_INPAINTER, type ColorMlpConfig, type GeneratorConfig, type InpainterConfig } from './avatar/config.js';
 export { packFrames, type AvatarFrame, type FrameFlame } from './avatar/frames.js';
 export { IdentityGaussianGenerator } from './avatar/generator.js';
+export { trainExpressionVisualPrior, type PriorIdentity, type TrainExpressionVisualPriorOptions } from './avatar/ev-prior.js';
 export { meshUvMap, type MeshUvMapOptions } from './avatar/uv-map.js';
 export type { AvatarStageProgress } from './avatar/stage.js';
 export { diffusionSchedule, diffusionStep, type DiffusionScheduleTables, type DiffusionStepInput, type NoiseSchedule } from './a2e/diffusion.js';

@@ -1,0 +1,122 @@
+/**
+ * Training the Expression-Visual prior (GGTalker §3.3): the Identity-Gaussian Generator G
+ * learns, over many identities, to turn a source image of a person into the UV Gaussian map
+ * that — rigged with a target frame's FLAME parameters and seen from its camera — reproduces
+ * the target image (L1 + SSIM + position regularisation). The body inpainter is pre-trained
+ * alongside. Sources are each identity's most front-facing training frames; every target
+ * frame is paired with one of them (seeded).
+ *
+ * @module
+ */
+
+import { ValidationError } from '../errors.js';
+import { Flame } from '../flame/flame.js';
+import type { FlameModel } from '../flame/model.js';
+import { native, type NativeTensor } from '../native.js';
+import { nativeAsync, nativeCall } from '../tensor.js';
+import { uvLayout } from '../rig/uv.js';
+import { arrayToHandle, flattenNamed } from '../a2e/native-params.js';
+import { DEFAULT_INPAINTER, resolveSizes, type GeneratorConfig, type InpainterConfig } from './config.js';
+import { packFrames, type AvatarFrame } from './frames.js';
+import { IdentityGaussianGenerator } from './generator.js';
+import { resizeImage } from './image.js';
+import { frontality } from './reference.js';
+import { runAvatarStage, type AvatarStageProgress } from './stage.js';
+
+/** One identity's tracked frames (and FLAME shape). */
+export interface PriorIdentity {
+  frames: AvatarFrame[];
+  shape?: Float32Array;
+}
+
+/** Options of {@link trainExpressionVisualPrior}. */
+export interface TrainExpressionVisualPriorOptions {
+  identities: PriorIdentity[];
+  model: FlameModel;
+  /** Continue training this generator, or make one with `config` (its base map: `base`). */
+  generator?: IdentityGaussianGenerator;
+  config?: Partial<GeneratorConfig>;
+  /** The new generator's starting mean map [uv, uv, 14] (e.g. {@link meshUvMap} of the template). */
+  base?: import('ndarray').NdArray<Float32Array>;
+  /** Pre-train the body inpainter alongside (needs frames with backgrounds); false: no. Default false. */
+  inpainter?: false | Partial<InpainterConfig>;
+  steps: number;
+  /** Target frames per step. Default 4. */
+  batch?: number;
+  lr?: number;
+  /** Source frames per identity (its most frontal training frames). Default 4. */
+  sourcesPerIdentity?: number;
+  seed?: number;
+  onProgress?: (p: AvatarStageProgress & { fraction: number }) => void;
+  signal?: AbortSignal;
+}
+
+/** Trains G (and optionally the inpainter); returns them with the per-step losses. */
+export async function trainExpressionVisualPrior(options: TrainExpressionVisualPriorOptions): Promise<{
+  generator: IdentityGaussianGenerator;
+  inpainter?: { config: InpainterConfig; params: Map<string, NativeTensor> };
+  losses: number[];
+  psnr: number[];
+}> {
+  const { identities, model } = options;
+  if (!Array.isArray(identities) || identities.length === 0) throw new ValidationError('expected identities: a non-empty array of {frames}');
+  if (!model.uv) throw new ValidationError('expected a FLAME model with a UV layout (vt, ft)');
+  const generator = options.generator ?? (await IdentityGaussianGenerator.create({ config: options.config, base: options.base, seed: options.seed ?? 0 }));
+  const g = generator.config;
+  const layout = await uvLayout(model.uv, { height: g.uvSize, width: g.uvSize });
+  // Frames of every identity, each with its identity's FLAME shape and a source image index.
+  const frames: AvatarFrame[] = [];
+  const sources: Float32Array[] = [];
+  const source: number[] = [];
+  const shapes: Float32Array[] = [];
+  let s = (options.seed ?? 0) >>> 0;
+  const next = (): number => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x297a2d39) >>> 0) / 2 ** 32);
+  for (const [k, identity] of identities.entries()) {
+    const train = identity.frames.filter((f) => (f.split ?? 'train') === 'train');
+    if (train.length === 0) throw new ValidationError(`identities[${k}] has no training frames`);
+    const ranked = [...train].sort((a, b) => frontality(b) - frontality(a)).slice(0, options.sourcesPerIdentity ?? 4);
+    const first = sources.length;
+    for (const f of ranked) sources.push(resizeImage(f.image, g.imageSize, g.imageSize).data);
+    for (const f of train) {
+      frames.push(f);
+      source.push(first + Math.floor(next() * ranked.length));
+      shapes.push(identity.shape ?? new Float32Array(model.shapeCount));
+    }
+  }
+  const packed = packFrames(frames, model.exprCount);
+  const T = native().Tensor;
+  const srcData = new Float32Array(sources.length * 3 * g.imageSize * g.imageSize);
+  const plane = g.imageSize * g.imageSize;
+  sources.forEach((img, m) => {
+    // [S, S, 3] -> [3, S, S]
+    for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) srcData[m * 3 * plane + c * plane + p] = img[p * 3 + c]!;
+  });
+  const data = {
+    ...packed.data,
+    sources: nativeCall(() => T.fromArray(srcData, [sources.length, 3, g.imageSize, g.imageSize])),
+    source: nativeCall(() => T.fromArray(Int32Array.from(source), [source.length])),
+  };
+  const shapeData = new Float32Array(frames.length * model.shapeCount);
+  shapes.forEach((sh, i) => shapeData.set(sh, i * model.shapeCount));
+  const params = new Map<string, NativeTensor>([...generator.params, ['flame.shape', arrayToHandle({ data: shapeData, shape: [frames.length, model.shapeCount] })], ...packed.flame]);
+  const inpainterConfig = options.inpainter ? resolveSizes('inpainter', DEFAULT_INPAINTER, options.inpainter) : undefined;
+  if (inpainterConfig) {
+    const raw = await nativeAsync(native().avatarNetInit({ kind: 'inpainter', config: inpainterConfig, seed: (options.seed ?? 0) + 2, prefix: 'inpaint.' }));
+    for (const [name, t] of flattenNamed<NativeTensor>(raw)) params.set(name, t);
+  }
+  const [h, w] = layout.face.shape as [number, number];
+  const r = await runAvatarStage(
+    { name: 'expression-visual prior', trainable: ['gen.', ...(inpainterConfig ? ['inpaint.'] : [])], steps: options.steps, lr: options.lr ?? 1e-4, batch: options.batch ?? 4, seed: options.seed ?? 0 },
+    {
+      config: { generator: g, ...(inpainterConfig ? { inpainter: inpainterConfig } : {}), dilate: 4 },
+      scene: { model: Flame.from(model).nativeModel(), layout: { face: { data: layout.face.data, shape: [h, w] }, bary: { data: layout.bary.data, shape: [h, w, 3] } }, width: packed.width, height: packed.height },
+      frames: { ...packed, data },
+      params,
+      trainIndices: frames.map((_, i) => i),
+      onProgress: (p) => options.onProgress?.({ ...p, fraction: p.step / p.steps }),
+      signal: options.signal,
+    },
+  );
+  const inpainterParams = new Map([...params].filter(([name]) => name.startsWith('inpaint.')));
+  return { generator, ...(inpainterConfig ? { inpainter: { config: inpainterConfig, params: inpainterParams } } : {}), losses: r.losses, psnr: r.psnr };
+}
