@@ -24,6 +24,7 @@ export { packFrames, type AvatarFrame, type FrameFlame } from './avatar/frames.j
 export { IdentityGaussianGenerator } from './avatar/generator.js';
 export { trainExpressionVisualPrior, type PriorIdentity, type TrainExpressionVisualPriorOptions } from './avatar/ev-prior.js';
 export { meshUvMap, type MeshUvMapOptions } from './avatar/uv-map.js';
+export { imageMetrics, loadVggWeights, type VggWeights } from './avatar/losses.js';
 export type { AvatarStageProgress } from './avatar/stage.js';
 export { diffusionSchedule, diffusionStep, type DiffusionScheduleTables, type DiffusionStepInput, type NoiseSchedule } from './a2e/diffusion.js';
 export { loadAudio, type LoadAudioOptions, type LoadedAudio } from './audio/load.js';

@@ -115,6 +115,7 @@ export interface NativeAddon {
   avatarNetInit: NativeOp;
   avatarGenerate: NativeOp;
   avatarNetForward: NativeOp;
+  imageLosses: NativeOp;
   avatarRender: NativeOp;
   avatarTrain: NativeOp;
   A2EScriptModel: new (path: string) => NativeScriptModel;
@@ -208,6 +209,7 @@ const REQUIRED_EXPORTS = [
   'avatarNetInit',
   'avatarGenerate',
   'avatarNetForward',
+  'imageLosses',
   'avatarRender',
   'avatarTrain',
   'A2EScriptModel',

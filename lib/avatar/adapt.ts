@@ -30,6 +30,7 @@ import { packFrames, type AvatarFrame } from './frames.js';
 import type { IdentityGaussianGenerator } from './generator.js';
 import { chooseReferenceFrame, colorsFromImage } from './reference.js';
 import { runAvatarStage, type AvatarStageProgress } from './stage.js';
+import type { VggWeights } from './losses.js';
 import { meshUvMap } from './uv-map.js';
 
 /** Steps of each stage (0 skips it). */
@@ -66,6 +67,8 @@ export interface AdaptOptions {
   /** false: no inpainter. */
   inpainter?: false | Partial<InpainterConfig>;
   fps?: number;
+  /** Add λ · VGG-16 perceptual loss to every image stage (weights from {@link loadVggWeights}). */
+  perceptual?: { vgg: VggWeights; weight: number };
   seed?: number;
   /** Written after each stage (an .ggtavatar file plus `<path>.stage`); resumed from when present. */
   checkpoint?: string;
@@ -130,7 +133,8 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
   }
   const params = new Map<string, NativeTensor>([['map', map], ['flame.shape', arrayToHandle({ data: shape, shape: [model.shapeCount] })], ...packed.flame]);
   const scene = { model: flame.nativeModel(), layout: layoutInput(layout), width, height };
-  const headOnly = { dilate: 4 };
+  const headOnly: Record<string, unknown> = { dilate: 4, ...(options.perceptual ? { lambdaVgg: options.perceptual.weight } : {}) };
+  if (options.perceptual) for (const [name, t] of options.perceptual.vgg.params) params.set(`vgg.${name}`, t);
   const evaluate = async (indices: number[], config: Record<string, unknown>): Promise<Quality | undefined> => {
     if (indices.length === 0) return undefined;
     const r = await nativeAsync(native().avatarRender({ config, ...scene, frames: packed.data, params: toParamObject(params), indices }));
@@ -180,7 +184,7 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
 
   // The avatar: weights, the tracked motion (as fitted) and the reference frame as background.
   const avatarParams = new Map<string, NativeTensor>();
-  for (const [name, t] of params) if (!name.startsWith('flame.') || name === 'flame.shape') avatarParams.set(name, t);
+  for (const [name, t] of params) if ((!name.startsWith('flame.') || name === 'flame.shape') && !name.startsWith('vgg.')) avatarParams.set(name, t);
   const flameOf = (key: string) => handleToArray(params.get(`flame.${key}`)!).data as Float32Array;
   const avatar = new Avatar({
     model,

@@ -20,6 +20,7 @@ import { DEFAULT_INPAINTER, resolveSizes, type GeneratorConfig, type InpainterCo
 import { packFrames, type AvatarFrame } from './frames.js';
 import { IdentityGaussianGenerator } from './generator.js';
 import { resizeImage } from './image.js';
+import type { VggWeights } from './losses.js';
 import { frontality } from './reference.js';
 import { runAvatarStage, type AvatarStageProgress } from './stage.js';
 
@@ -41,6 +42,8 @@ export interface TrainExpressionVisualPriorOptions {
   /** Pre-train the body inpainter alongside (needs frames with backgrounds); false: no. Default false. */
   inpainter?: false | Partial<InpainterConfig>;
   steps: number;
+  /** Add λ · VGG-16 perceptual loss (weights from {@link loadVggWeights}). */
+  perceptual?: { vgg: VggWeights; weight: number };
   /** Target frames per step. Default 4. */
   batch?: number;
   lr?: number;
@@ -99,6 +102,7 @@ export async function trainExpressionVisualPrior(options: TrainExpressionVisualP
   const shapeData = new Float32Array(frames.length * model.shapeCount);
   shapes.forEach((sh, i) => shapeData.set(sh, i * model.shapeCount));
   const params = new Map<string, NativeTensor>([...generator.params, ['flame.shape', arrayToHandle({ data: shapeData, shape: [frames.length, model.shapeCount] })], ...packed.flame]);
+  if (options.perceptual) for (const [name, t] of options.perceptual.vgg.params) params.set(`vgg.${name}`, t);
   const inpainterConfig = options.inpainter ? resolveSizes('inpainter', DEFAULT_INPAINTER, options.inpainter) : undefined;
   if (inpainterConfig) {
     const raw = await nativeAsync(native().avatarNetInit({ kind: 'inpainter', config: inpainterConfig, seed: (options.seed ?? 0) + 2, prefix: 'inpaint.' }));
@@ -108,7 +112,7 @@ export async function trainExpressionVisualPrior(options: TrainExpressionVisualP
   const r = await runAvatarStage(
     { name: 'expression-visual prior', trainable: ['gen.', ...(inpainterConfig ? ['inpaint.'] : [])], steps: options.steps, lr: options.lr ?? 1e-4, batch: options.batch ?? 4, seed: options.seed ?? 0 },
     {
-      config: { generator: g, ...(inpainterConfig ? { inpainter: inpainterConfig } : {}), dilate: 4 },
+      config: { generator: g, ...(inpainterConfig ? { inpainter: inpainterConfig } : {}), dilate: 4, ...(options.perceptual ? { lambdaVgg: options.perceptual.weight } : {}) },
       scene: { model: Flame.from(model).nativeModel(), layout: { face: { data: layout.face.data, shape: [h, w] }, bary: { data: layout.bary.data, shape: [h, w, 3] } }, width: packed.width, height: packed.height },
       frames: { ...packed, data },
       params,

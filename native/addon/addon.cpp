@@ -91,6 +91,7 @@ static Napi::Object InitGgtalker(Napi::Env env, Napi::Object exports) {
   exports.Set("avatarNetInit", Napi::Function::New<AvatarNetInit>(env, "avatarNetInit"));
   exports.Set("avatarGenerate", Napi::Function::New<AvatarGenerate>(env, "avatarGenerate"));
   exports.Set("avatarNetForward", Napi::Function::New<AvatarNetForward>(env, "avatarNetForward"));
+  exports.Set("imageLosses", Napi::Function::New<ImageLosses>(env, "imageLosses"));
   exports.Set("avatarRender", Napi::Function::New<AvatarRender>(env, "avatarRender"));
   exports.Set("avatarTrain", Napi::Function::New<AvatarTrain>(env, "avatarTrain"));
   exports.Set("logMel", Napi::Function::New<LogMel>(env, "logMel"));

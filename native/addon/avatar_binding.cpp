@@ -7,6 +7,7 @@
 #include "../avatar/avatar_train.h"
 #include "../avatar/image_losses.h"
 #include "../avatar/networks.h"
+#include "../avatar/vgg.h"
 #include "abort_flag.h"
 #include "flame_inputs.h"
 #include "native_errors.h"
@@ -76,6 +77,7 @@ avatar::AvatarConfig read_avatar_config(const Napi::Object& opts, const std::str
   cfg.lambda_l1 = num_at(c, "lambdaL1", cfg.lambda_l1, where);
   cfg.lambda_ssim = num_at(c, "lambdaSsim", cfg.lambda_ssim, where);
   cfg.lambda_pos = num_at(c, "lambdaPos", cfg.lambda_pos, where);
+  cfg.lambda_vgg = num_at(c, "lambdaVgg", cfg.lambda_vgg, where);
   cfg.antialiased = c.Get("antialiased").ToBoolean();
   guarded(opts.Env(), [&] { cfg.validate(); });
   return cfg;
@@ -250,6 +252,22 @@ Napi::Value AvatarNetForward(const Napi::CallbackInfo& info) {
     });
   }
   throw_type_error(info.Env(), "expected kind 'generator', 'color' or 'inpainter'");
+}
+
+Napi::Value ImageLosses(const Napi::CallbackInfo& info) {
+  const std::string op = "imageLosses";
+  const Napi::Object opts = options_of(info, op);
+  const avatar::ParamMap params = opts.Get("weights").IsObject() ? read_params(opts, "weights", op, false) : avatar::ParamMap{};
+  const at::Tensor a = tensor_at(opts, "a", true, op), b = tensor_at(opts, "b", true, op);
+  return run_async(info.Env(), op, [=]() {
+    at::NoGradGuard no_grad;
+    AsyncResult r;
+    r.tensors = {{"ssim", avatar::ssim(a, b).reshape({1})},
+                 {"l1", avatar::l1_loss(a, b).reshape({1})},
+                 {"psnr", avatar::psnr(a, b)}};
+    if (avatar::has_vgg(params, "")) r.tensors.emplace_back("vgg", avatar::vgg_perceptual_loss(params, "", a, b).reshape({1}));
+    return r;
+  });
 }
 
 Napi::Value AvatarRender(const Napi::CallbackInfo& info) {

@@ -8,6 +8,7 @@
 
 #include "../render/rasterize.h"
 #include "image_losses.h"
+#include "vgg.h"
 
 namespace ggt {
 namespace avatar {
@@ -175,6 +176,11 @@ LossParts frame_losses(const AvatarConfig& cfg, const ParamMap& params, const st
   const at::Tensor& m = map.defined() ? map : base;
   l.pos = m.defined() ? m.narrow(-1, 0, 3).norm(2, -1).mean() : at::zeros({}, a.options());
   l.total = cfg.lambda_l1 * l.l1 + cfg.lambda_ssim * (1 - l.ssim) + cfg.lambda_pos * l.pos;
+  if (cfg.lambda_vgg > 0) {
+    TORCH_CHECK(has_vgg(params, "vgg."), "lambdaVgg > 0 needs the VGG-16 weights (vgg.features.*)");
+    l.vgg = vgg_perceptual_loss(params, "vgg.", a, b);
+    l.total = l.total + cfg.lambda_vgg * l.vgg;
+  }
   return l;
 }
 
@@ -189,7 +195,7 @@ AvatarTrainResult train_avatar_steps(const AvatarConfig& cfg, const AvatarScene&
   TORCH_CHECK(!train_indices.empty(), "expected at least one training frame");
   TORCH_CHECK(batch >= 1, "expected a batch of at least 1 frame, received ", batch);
   auto trains = [&](const std::string& name) {
-    if (name.rfind("data.", 0) == 0) return false;
+    if (name.rfind("data.", 0) == 0 || name.rfind("vgg.", 0) == 0) return false;  // fixed networks
     for (const std::string& f : frozen)
       if (name.rfind(f, 0) == 0) return false;
     return true;

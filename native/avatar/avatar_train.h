@@ -30,6 +30,7 @@ struct AvatarConfig {
   InpainterConfig inpainter;
   int64_t dilate = 4;           // pixels the head mask is grown by before the inpainter removes it
   double lambda_l1 = 0.8, lambda_ssim = 0.2, lambda_pos = 0.01;
+  double lambda_vgg = 0.0;      // VGG-16 perceptual loss weight (needs vgg.features.* parameters)
   bool antialiased = false;
   void validate() const;
 };
@@ -69,7 +70,7 @@ std::vector<FrameRender> render_frames(const AvatarConfig& cfg, const AvatarScen
                                        const AvatarFrames& frames, const std::vector<int64_t>& indices);
 
 struct LossParts {
-  at::Tensor total, l1, ssim, pos;  // scalars
+  at::Tensor total, l1, ssim, pos, vgg;  // scalars
 };
 LossParts frame_losses(const AvatarConfig& cfg, const ParamMap& params, const std::vector<FrameRender>& renders);
 
