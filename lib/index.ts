@@ -22,6 +22,8 @@ export { Avatar, AVATAR_FORMAT, AVATAR_VERSION, type AvatarDescription, type Ava
 export { DEFAULT_COLOR_MLP, DEFAULT_GENERATOR, DEFAULT_INPAINTER, type ColorMlpConfig, type GeneratorConfig, type InpainterConfig } from './avatar/config.js';
 export { packFrames, type AvatarFrame, type FrameFlame } from './avatar/frames.js';
 export { IdentityGaussianGenerator } from './avatar/generator.js';
+export { BodyInpainter } from './avatar/inpainter.js';
+export { loadPriors, savePriors, type Priors } from './avatar/priors.js';
 export { trainExpressionVisualPrior, type PriorIdentity, type TrainExpressionVisualPriorOptions } from './avatar/ev-prior.js';
 export { meshUvMap, type MeshUvMapOptions } from './avatar/uv-map.js';
 export { imageMetrics, loadVggWeights, type VggWeights } from './avatar/losses.js';

@@ -70,3 +70,23 @@ describe('trainExpressionVisualPrior', () => {
     await expect(trainExpressionVisualPrior({ identities: [{ frames: a.frames.filter((f) => f.split !== 'train') }], model: head.model, steps: 1, config })).rejects.toThrow(/identities\[0\] has no training frames/);
   });
 });
+
+describe('priors folder', () => {
+  it('saves and loads generator, inpainter, A2E model and head model; adapt starts from them', async () => {
+    const { AudioExpressionModel, BodyInpainter, loadPriors, savePriors } = await import('../lib/index.js');
+    const inpainter = await BodyInpainter.create({ config: { channels: 4, levels: 2 }, seed: 1 });
+    const a2e = await AudioExpressionModel.create({ config: { dModel: 16, heads: 2, ffDim: 16, condLayers: 1, decoderLayers: 1, speakerDim: 4, maxFrames: 16, expressionCount: 17 }, seed: 1 });
+    const folder = join(dir, 'priors');
+    await savePriors(folder, { generator: trained.generator, inpainter, a2e, model: head.model });
+    const p = await loadPriors(folder);
+    expect(p.generator!.config).toEqual(trained.generator.config);
+    expect(p.inpainter!.config).toEqual({ channels: 4, levels: 2 });
+    expect(p.a2e!.config).toEqual(a2e.config);
+    expect(p.model!.vertexCount).toBe(head.model.vertexCount);
+    const r = await adapt({ frames: a.frames, priors: p, steps: { map: 0, joint: 0, color: 0, inpainter: 0, a2e: 0 }, color: false });
+    expect(r.avatar.description.inpainter).toEqual({ channels: 4, levels: 2 });
+    const w = r.avatar.params.get('inpaint.in.weight')!.toArray().data;
+    expect(Array.from(w)).toEqual(Array.from(inpainter.params.get('inpaint.in.weight')!.toArray().data));
+    await expect(loadPriors(join(dir, 'nowhere'))).rejects.toThrow(/priors\.json/);
+  });
+});

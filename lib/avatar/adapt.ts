@@ -23,11 +23,11 @@ import type { FlameModel } from '../flame/model.js';
 import { native, type NativeTensor } from '../native.js';
 import { nativeAsync } from '../tensor.js';
 import { uvLayout } from '../rig/uv.js';
-import { arrayToHandle, flattenNamed, handleToArray, toParamObject } from '../a2e/native-params.js';
+import { arrayToHandle, cloneParams, flattenNamed, handleToArray, toParamObject } from '../a2e/native-params.js';
 import { Avatar, type AvatarDescription } from './avatar.js';
 import { DEFAULT_COLOR_MLP, DEFAULT_INPAINTER, resolveSizes, type ColorMlpConfig, type InpainterConfig } from './config.js';
 import { packFrames, type AvatarFrame } from './frames.js';
-import type { IdentityGaussianGenerator } from './generator.js';
+import type { Priors } from './priors.js';
 import { chooseReferenceFrame, colorsFromImage } from './reference.js';
 import { runAvatarStage, type AvatarStageProgress } from './stage.js';
 import type { VggWeights } from './losses.js';
@@ -48,11 +48,11 @@ export const DEFAULT_ADAPT_STEPS: Readonly<AdaptSteps> = Object.freeze({ map: 30
 export interface AdaptOptions {
   /** The identity's tracked frames (each with its split; `train` frames are fitted). */
   frames: AvatarFrame[];
-  /** The FLAME-format model the frames were tracked with. */
-  model: FlameModel;
+  /** The FLAME-format model the frames were tracked with (default: the priors'). */
+  model?: FlameModel;
   /** Per-frame... the identity's FLAME shape [S] (zeros when absent). */
   shape?: Float32Array;
-  priors?: { generator?: IdentityGaussianGenerator; a2e?: AudioExpressionModel };
+  priors?: Priors;
   /** The identity's speech for the Audio-Expression fine-tune: clips with features and frame ranges of `frames`. */
   speech?: { clips: { id: string; features: ndarray.NdArray<Float32Array>; frames: number[] }[] };
   /** UV map size. Default 128 (the generator's, when there is one). */
@@ -102,7 +102,9 @@ export interface AdaptReport {
 /** Adapts an avatar to one identity. */
 export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; report: AdaptReport }> {
   const started = Date.now();
-  const { frames, model } = options;
+  const { frames } = options;
+  const model = options.model ?? options.priors?.model;
+  if (!model) throw new ValidationError('expected model: the FLAME-format model the frames were tracked with (or priors with one)');
   if (!Array.isArray(frames) || frames.length === 0) throw new ValidationError('expected frames: the identity\'s tracked frames');
   const train = indicesOf(frames, (f) => (f.split ?? 'train') === 'train');
   if (train.length === 0) throw new ValidationError('expected at least one frame with split "train"');
@@ -118,7 +120,8 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
   const packed = packFrames(frames, model.exprCount);
   const { width, height } = packed;
   const color = options.color === false ? undefined : resolveSizes('color', DEFAULT_COLOR_MLP, options.color || undefined);
-  const inpainter = options.inpainter === false ? undefined : resolveSizes('inpainter', DEFAULT_INPAINTER, options.inpainter || undefined);
+  const priorInpainter = options.priors?.inpainter;
+  const inpainter = options.inpainter === false ? undefined : priorInpainter && !options.inpainter ? { ...priorInpainter.config } : resolveSizes('inpainter', DEFAULT_INPAINTER, options.inpainter || undefined);
   const description: AvatarDescription = { uvSize, dilate: 4, fps: options.fps ?? 25, ...(color ? { color } : {}), ...(inpainter ? { inpainter } : {}) };
 
   // 0. Reference frame and starting map.
@@ -150,7 +153,11 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
   const configColor: Record<string, unknown> = { ...configHead, ...(color ? { color: { ...color, codeDim: model.exprCount + 9 } } : {}) };
   const configFull: Record<string, unknown> = { ...configColor, ...(inpainter ? { inpainter } : {}) };
   if (color) await addNetwork(params, 'color', { ...color, codeDim: model.exprCount + 9 }, seed + 1);
-  if (inpainter) await addNetwork(params, 'inpaint', inpainter, seed + 2);
+  if (inpainter && priorInpainter && sameSizes(inpainter, priorInpainter.config)) {
+    for (const [name, t] of cloneParams(priorInpainter.params)) params.set(name, t);
+  } else if (inpainter) {
+    await addNetwork(params, 'inpaint', inpainter, seed + 2);
+  }
   const stages = [
     { name: 'map', trainable: ['map'], steps: steps.map, lr: lr.map, config: configHead },
     { name: 'joint', trainable: ['map', 'flame.expr', 'flame.jaw', 'flame.rotation', 'flame.neck', 'flame.eyes', 'flame.translation'], steps: steps.joint, lr: lr.map, lrScales: { 'flame.': lr.flame }, config: configHead },
@@ -231,6 +238,10 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
       seconds: (Date.now() - started) / 1000,
     },
   };
+}
+
+function sameSizes(a: InpainterConfig, b: InpainterConfig): boolean {
+  return a.channels === b.channels && a.levels === b.levels;
 }
 
 function emptyQuality(): Quality {

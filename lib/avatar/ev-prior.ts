@@ -19,6 +19,7 @@ import { arrayToHandle, flattenNamed } from '../a2e/native-params.js';
 import { DEFAULT_INPAINTER, resolveSizes, type GeneratorConfig, type InpainterConfig } from './config.js';
 import { packFrames, type AvatarFrame } from './frames.js';
 import { IdentityGaussianGenerator } from './generator.js';
+import { BodyInpainter } from './inpainter.js';
 import { resizeImage } from './image.js';
 import type { VggWeights } from './losses.js';
 import { frontality } from './reference.js';
@@ -57,7 +58,7 @@ export interface TrainExpressionVisualPriorOptions {
 /** Trains G (and optionally the inpainter); returns them with the per-step losses. */
 export async function trainExpressionVisualPrior(options: TrainExpressionVisualPriorOptions): Promise<{
   generator: IdentityGaussianGenerator;
-  inpainter?: { config: InpainterConfig; params: Map<string, NativeTensor> };
+  inpainter?: BodyInpainter;
   losses: number[];
   psnr: number[];
 }> {
@@ -122,5 +123,5 @@ export async function trainExpressionVisualPrior(options: TrainExpressionVisualP
     },
   );
   const inpainterParams = new Map([...params].filter(([name]) => name.startsWith('inpaint.')));
-  return { generator, ...(inpainterConfig ? { inpainter: { config: inpainterConfig, params: inpainterParams } } : {}), losses: r.losses, psnr: r.psnr };
+  return { generator, ...(inpainterConfig ? { inpainter: new BodyInpainter(inpainterConfig, inpainterParams) } : {}), losses: r.losses, psnr: r.psnr };
 }

@@ -6,20 +6,16 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
-
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
 import { arrayToHandle, flattenNamed, handleToArray, toParamObject } from '../a2e/native-params.js';
-import { FormatError, ValidationError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import type { NdArrayData } from '../io/ndarray-data.js';
-import { encodeSafetensors, parseSafetensors } from '../io/safetensors.js';
+import { ValidationError } from '../errors.js';
 import { native, type NativeTensor } from '../native.js';
 import { nativeAsync } from '../tensor.js';
 import { DEFAULT_GENERATOR, resolveSizes, type GeneratorConfig } from './config.js';
 import { resizeImage } from './image.js';
+import { loadNetworkFile, saveNetworkFile } from './network-file.js';
 
 const FORMAT = 'ggtalker-generator';
 
@@ -66,18 +62,14 @@ export class IdentityGaussianGenerator {
 
   /** Saves as one safetensors file (config in its metadata), atomically. */
   async save(path: string): Promise<void> {
-    const tensors = new Map<string, NdArrayData>();
-    for (const [name, t] of this.params) tensors.set(name, handleToArray(t));
-    await writeFileAtomic(path, encodeSafetensors(tensors, { format: FORMAT, config: JSON.stringify(this.config) }));
+    await saveNetworkFile(path, FORMAT, this.config, this.params);
   }
 
   static async load(path: string): Promise<IdentityGaussianGenerator> {
-    const file = parseSafetensors(await readFile(path), path);
-    if (file.metadata.format !== FORMAT) throw new FormatError(`is not an Identity-Gaussian Generator (metadata format ${JSON.stringify(file.metadata.format)})`, { path });
-    const config = resolveSizes('generator', DEFAULT_GENERATOR, JSON.parse(file.metadata.config ?? '{}') as Partial<GeneratorConfig>);
-    const params = new Map<string, NativeTensor>();
-    for (const [name, v] of file.tensors) params.set(name, arrayToHandle(v as { data: Float32Array; shape: number[] }));
-    const g = new IdentityGaussianGenerator(config, params);
+    const file = await loadNetworkFile(path, FORMAT, 'an Identity-Gaussian Generator');
+    const config = resolveSizes('generator', DEFAULT_GENERATOR, file.config as Partial<GeneratorConfig>);
+    const g = new IdentityGaussianGenerator(config, file.params);
+    // A run checks every weight's presence and shape (names the first missing one).
     await g.generateHandle(ndarray(new Float32Array(config.imageSize * config.imageSize * 3), [config.imageSize, config.imageSize, 3]));
     return g;
   }

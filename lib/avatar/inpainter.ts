@@ -1,0 +1,44 @@
+/**
+ * The body inpainter (GGTalker §3.4): a small U-Net from the rendered head and the frame with
+ * a dilated head region removed to the final frame. Pre-trained with the Expression-Visual
+ * prior, fine-tuned per identity by {@link adapt}.
+ *
+ * @module
+ */
+
+import { flattenNamed } from '../a2e/native-params.js';
+import { native, type NativeTensor } from '../native.js';
+import { nativeAsync } from '../tensor.js';
+import { DEFAULT_INPAINTER, resolveSizes, type InpainterConfig } from './config.js';
+import { loadNetworkFile, saveNetworkFile } from './network-file.js';
+
+const FORMAT = 'ggtalker-inpainter';
+
+/** The body inpainter's weights (`inpaint.*`). */
+export class BodyInpainter {
+  readonly config: Readonly<InpainterConfig>;
+  /** @internal */
+  readonly params: Map<string, NativeTensor>;
+
+  /** @internal */
+  constructor(config: InpainterConfig, params: Map<string, NativeTensor>) {
+    this.config = Object.freeze({ ...config });
+    this.params = params;
+  }
+
+  /** New weights (it starts as the plain alpha composite: its output layer is zero). */
+  static async create(options: { config?: Partial<InpainterConfig>; seed?: number } = {}): Promise<BodyInpainter> {
+    const config = resolveSizes('inpainter', DEFAULT_INPAINTER, options.config);
+    const raw = await nativeAsync(native().avatarNetInit({ kind: 'inpainter', config, seed: options.seed ?? 0, prefix: 'inpaint.' }));
+    return new BodyInpainter(config, flattenNamed<NativeTensor>(raw));
+  }
+
+  async save(path: string): Promise<void> {
+    await saveNetworkFile(path, FORMAT, this.config, this.params);
+  }
+
+  static async load(path: string): Promise<BodyInpainter> {
+    const file = await loadNetworkFile(path, FORMAT, 'a body inpainter');
+    return new BodyInpainter(resolveSizes('inpainter', DEFAULT_INPAINTER, file.config as Partial<InpainterConfig>), file.params);
+  }
+}

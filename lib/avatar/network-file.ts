@@ -1,0 +1,44 @@
+/**
+ * One network's weights in one file: safetensors (numbers only) with `format` and `config`
+ * (JSON) in its metadata. Used by the generator, the inpainter and the priors folder.
+ *
+ * @module
+ */
+
+import { readFile } from 'node:fs/promises';
+
+import { arrayToHandle, handleToArray } from '../a2e/native-params.js';
+import { FormatError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { NdArrayData } from '../io/ndarray-data.js';
+import { encodeSafetensors, parseSafetensors } from '../io/safetensors.js';
+import type { NativeTensor } from '../native.js';
+
+/** Writes `params` with `format` and `config` in the metadata, atomically. */
+export async function saveNetworkFile(path: string, format: string, config: object, params: ReadonlyMap<string, NativeTensor>): Promise<void> {
+  const tensors = new Map<string, NdArrayData>();
+  for (const [name, t] of params) tensors.set(name, handleToArray(t));
+  await writeFileAtomic(path, encodeSafetensors(tensors, { format, config: JSON.stringify(config) }));
+}
+
+/**
+ * Reads a network file written by {@link saveNetworkFile}.
+ *
+ * @throws {@link FormatError} naming the file when its format is not `format`.
+ */
+export async function loadNetworkFile(path: string, format: string, what: string): Promise<{ config: Record<string, unknown>; params: Map<string, NativeTensor> }> {
+  const file = parseSafetensors(await readFile(path), path);
+  if (file.metadata.format !== format) throw new FormatError(`is not ${what} (metadata format ${JSON.stringify(file.metadata.format)}, expected "${format}")`, { path });
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(file.metadata.config ?? '{}') as Record<string, unknown>;
+  } catch (cause) {
+    throw new FormatError(`has a malformed config in its metadata: ${(cause as Error).message}`, { path, cause });
+  }
+  const params = new Map<string, NativeTensor>();
+  for (const [name, v] of file.tensors) {
+    if (v.dtype !== 'float32') throw new FormatError(`expected weight ${name} to be float32, received ${v.dtype}`, { path });
+    params.set(name, arrayToHandle(v as { data: Float32Array; shape: number[] }));
+  }
+  return { config, params };
+}

@@ -1,0 +1,94 @@
+/**
+ * The priors folder (DESIGN §1: `loadPriors('priors/')`): what adaptation and synthesis start
+ * from. Each part is optional:
+ *   a2e.json + a2e.safetensors      the Audio-Expression model
+ *   wav2vec2.safetensors            its audio encoder (HuggingFace names), when it reads wav2vec2 features
+ *   generator.safetensors           the Identity-Gaussian Generator
+ *   inpainter.safetensors           the body inpainter
+ *   flame.safetensors               the FLAME-format head model the priors were trained with
+ *   priors.json                     {"format": "ggtalker-priors", "version": 1, "parts": [...]}
+ *
+ * @module
+ */
+
+import { access, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { AudioExpressionModel } from '../a2e/model.js';
+import { Wav2Vec2Encoder } from '../audio/wav2vec2.js';
+import { FormatError, ValidationError } from '../errors.js';
+import { loadFlame } from '../flame/load.js';
+import type { FlameModel } from '../flame/model.js';
+import { saveFlameSafetensors } from '../flame/save.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { IdentityGaussianGenerator } from './generator.js';
+import { BodyInpainter } from './inpainter.js';
+
+const FORMAT = 'ggtalker-priors';
+
+/** Everything adaptation and synthesis can start from. */
+export interface Priors {
+  a2e?: AudioExpressionModel;
+  encoder?: Wav2Vec2Encoder;
+  generator?: IdentityGaussianGenerator;
+  inpainter?: BodyInpainter;
+  model?: FlameModel;
+}
+
+type Part = 'a2e' | 'wav2vec2' | 'generator' | 'inpainter' | 'flame';
+
+/** Loads the parts present in `dir`. */
+export async function loadPriors(dir: string): Promise<Priors> {
+  if (typeof dir !== 'string' || dir === '') throw new ValidationError('expected the priors folder path');
+  const manifestPath = join(dir, 'priors.json');
+  let parts: Part[];
+  try {
+    const m = JSON.parse(await readFile(manifestPath, 'utf8')) as { format?: string; version?: number; parts?: Part[] };
+    if (m.format !== FORMAT || m.version !== 1 || !Array.isArray(m.parts)) throw new Error(`expected {"format": "${FORMAT}", "version": 1, "parts": [...]}`);
+    parts = m.parts;
+  } catch (cause) {
+    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new FormatError(missing ? 'no priors.json: expected a priors folder made by savePriors()' : (cause as Error).message, { path: manifestPath, cause });
+  }
+  const out: Priors = {};
+  if (parts.includes('a2e')) out.a2e = await AudioExpressionModel.load(join(dir, 'a2e'));
+  if (parts.includes('wav2vec2')) out.encoder = await Wav2Vec2Encoder.load(join(dir, 'wav2vec2.safetensors'));
+  if (parts.includes('generator')) out.generator = await IdentityGaussianGenerator.load(join(dir, 'generator.safetensors'));
+  if (parts.includes('inpainter')) out.inpainter = await BodyInpainter.load(join(dir, 'inpainter.safetensors'));
+  if (parts.includes('flame')) out.model = await loadFlame(join(dir, 'flame.safetensors'));
+  return out;
+}
+
+/** Writes the parts given to `dir` (created if needed); every file atomically, the manifest last. */
+export async function savePriors(dir: string, priors: Priors): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const parts: Part[] = [];
+  if (priors.a2e) {
+    await priors.a2e.save(join(dir, 'a2e'));
+    parts.push('a2e');
+  }
+  if (priors.encoder) throw new ValidationError('savePriors cannot write a wav2vec2 encoder: copy its HuggingFace safetensors file to wav2vec2.safetensors and list "wav2vec2" in priors.json');
+  if (priors.generator) {
+    await priors.generator.save(join(dir, 'generator.safetensors'));
+    parts.push('generator');
+  }
+  if (priors.inpainter) {
+    await priors.inpainter.save(join(dir, 'inpainter.safetensors'));
+    parts.push('inpainter');
+  }
+  if (priors.model) {
+    await saveFlameSafetensors(join(dir, 'flame.safetensors'), priors.model);
+    parts.push('flame');
+  }
+  if (await exists(join(dir, 'wav2vec2.safetensors'))) parts.push('wav2vec2');
+  await writeFileAtomic(join(dir, 'priors.json'), new TextEncoder().encode(`${JSON.stringify({ format: FORMAT, version: 1, parts }, null, 2)}\n`));
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
