@@ -86,6 +86,22 @@ describe('adapt', () => {
     expect(diff(25, 40)).toBeLessThan(0.002); // forehead
   });
 
+  it('resumes after an abort from its checkpoint, skipping finished stages', async () => {
+    const checkpoint = join(dir, 'adapt.ckpt');
+    const controller = new AbortController();
+    const settings = { frames: id.frames, model: id.model, uvSize: 64, steps: { map: 60, joint: 30, color: 20, inpainter: 0, a2e: 0 }, inpainter: false as const, checkpoint };
+    const err = await adapt({ ...settings, signal: controller.signal, onProgress: (p) => p.stage === 'joint' && controller.abort() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AbortError);
+    const stages: string[] = [];
+    const resumed = await adapt({ ...settings, onProgress: (p) => stages.push(p.stage) });
+    expect(stages).not.toContain('map'); // finished before the abort
+    expect(resumed.report.stages.map((s) => s.name)).toEqual(['map', 'joint', 'color']);
+    expect(resumed.report.heldOut.initial.psnr).toBeCloseTo(result.report.heldOut.initial.psnr, 6);
+    expect(resumed.report.heldOut.final.psnr).toBeGreaterThan(resumed.report.heldOut.initial.psnr + 4);
+    const other = await syntheticIdentity({ size: 64, train: 2, heldOut: 0, side: 0 });
+    await expect(adapt({ frames: other.frames, model: other.model, uvSize: 64, checkpoint, inpainter: false })).rejects.toThrow(/another adaptation/);
+  });
+
   it('stops promptly on abort', async () => {
     const controller = new AbortController();
     const t0 = Date.now();

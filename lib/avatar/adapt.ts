@@ -28,6 +28,7 @@ import { Avatar, type AvatarDescription } from './avatar.js';
 import { DEFAULT_COLOR_MLP, DEFAULT_INPAINTER, resolveSizes, type ColorMlpConfig, type InpainterConfig } from './config.js';
 import { packFrames, type AvatarFrame } from './frames.js';
 import type { Priors } from './priors.js';
+import { readAdaptCheckpoint, writeAdaptCheckpoint, type AdaptState } from './adapt-checkpoint.js';
 import { chooseReferenceFrame, colorsFromImage } from './reference.js';
 import { runAvatarStage, type AvatarStageProgress } from './stage.js';
 import type { VggWeights } from './losses.js';
@@ -70,7 +71,7 @@ export interface AdaptOptions {
   /** Add λ · VGG-16 perceptual loss to every image stage (weights from {@link loadVggWeights}). */
   perceptual?: { vgg: VggWeights; weight: number };
   seed?: number;
-  /** Written after each stage (an .ggtavatar file plus `<path>.stage`); resumed from when present. */
+  /** A checkpoint file written after each stage and on abort; a later call with the same frames resumes from it. */
   checkpoint?: string;
   onProgress?: (p: AdaptProgress) => void;
   signal?: AbortSignal;
@@ -144,8 +145,8 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
     const mean = (a: ArrayLike<number>) => Array.from(a).reduce((x, y) => x + y, 0) / a.length;
     return { psnr: mean(r.psnr.data), ssim: mean(r.ssim.data), frames: indices.length };
   };
-  const initialHeld = await evaluate(heldOutSame, headOnly);
-  const initialNovel = await evaluate(novel, headOnly);
+  let initialHeld = await evaluate(heldOutSame, headOnly);
+  let initialNovel = await evaluate(novel, headOnly);
 
   // 1-4. The stages, each a set of trainable parameters.
   const lr = { map: 5e-3, flame: 0.2, color: 1e-3, inpainter: 1e-3, ...(options.lr ?? {}) };
@@ -167,7 +168,28 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
   const totalSteps = stages.reduce((a, s) => a + s.steps, 0) + (options.priors?.a2e && options.speech ? steps.a2e : 0);
   let done = 0;
   const report: AdaptReport['stages'] = [];
+  const state: AdaptState = { frames: frames.length, uvSize, vertexCount: model.vertexCount, done: [], stages: report, initial: { heldOut: initialHeld, novel: initialNovel } };
+  const resumed = options.checkpoint ? await readAdaptCheckpoint(options.checkpoint) : undefined;
+  if (resumed) {
+    const s = resumed.state;
+    if (s.frames !== frames.length || s.uvSize !== uvSize || s.vertexCount !== model.vertexCount) {
+      throw new ValidationError(`${options.checkpoint}: the checkpoint is of another adaptation (${s.frames} frames, uv ${s.uvSize}, ${s.vertexCount} vertices; this one: ${frames.length}, ${uvSize}, ${model.vertexCount}): delete it or choose another path`);
+    }
+    for (const [name, t] of resumed.params) params.set(name, t);
+    state.done = s.done;
+    report.push(...s.stages);
+    initialHeld = s.initial.heldOut as Quality | undefined;
+    initialNovel = s.initial.novel as Quality | undefined;
+    state.initial = s.initial;
+  }
+  const save = async (): Promise<void> => {
+    if (options.checkpoint) await writeAdaptCheckpoint(options.checkpoint, params, state);
+  };
   for (const [k, stage] of stages.entries()) {
+    if (state.done.includes(stage.name)) {
+      done += stage.steps;
+      continue;
+    }
     const t0 = Date.now();
     // Held-out frames keep their tracked FLAME parameters: only training frames are fitted.
     const r = await runAvatarStage(
@@ -181,9 +203,14 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
         signal: options.signal,
         onProgress: (p) => options.onProgress?.({ ...p, fraction: (done + p.step) / totalSteps }),
       },
-    );
+    ).catch(async (error: unknown) => {
+      if (error instanceof AbortError) await save();
+      throw error;
+    });
     done += stage.steps;
     report.push({ name: stage.name, steps: stage.steps, seconds: (Date.now() - t0) / 1000, finalLoss: r.losses.at(-1) ?? NaN });
+    state.done.push(stage.name);
+    await save();
   }
   const finalConfig = color ? configColor : configHead;
   const finalHeld = await evaluate(heldOutSame, finalConfig);
