@@ -228,25 +228,31 @@ Napi::Value AvatarNetForward(const Napi::CallbackInfo& info) {
   const bool grads = opts.Get("grads").ToBoolean();  // also d(sum(out * weights))/d(params)
   if (kind == "generator") {
     const avatar::GeneratorConfig cfg = read_generator(c, op + ".config");
+    guarded(info.Env(), [&] { cfg.validate(); });
     const at::Tensor x = tensor_at(opts, "inputs.image", true, op), w = tensor_at(opts, "weights", grads, op);
     return run_async(info.Env(), op, [=]() {
+      avatar::check_params(avatar::generator_shapes(cfg), params, "", "Identity-Gaussian Generator");
       return net_forward(params, grads, w, [&](const avatar::ParamMap& p) { return avatar::generator_forward(cfg, p, "", x); });
     });
   }
   if (kind == "color") {
     const avatar::ColorMlpConfig cfg = read_color(c, op + ".config");
+    guarded(info.Env(), [&] { cfg.validate(); });
     const at::Tensor sh0 = tensor_at(opts, "inputs.sh0", true, op), code = tensor_at(opts, "inputs.code", true, op);
     const at::Tensor w = tensor_at(opts, "weights", grads, op);
     return run_async(info.Env(), op, [=]() {
+      avatar::check_params(avatar::color_mlp_shapes(cfg), params, "", "colour MLP");
       return net_forward(params, grads, w, [&](const avatar::ParamMap& p) { return avatar::color_mlp_forward(cfg, p, "", sh0, code); });
     });
   }
   if (kind == "inpainter") {
     const avatar::InpainterConfig cfg = read_inpainter(c, op + ".config");
+    guarded(info.Env(), [&] { cfg.validate(); });
     const at::Tensor head = tensor_at(opts, "inputs.head", true, op), alpha = tensor_at(opts, "inputs.alpha", true, op);
     const at::Tensor bg = tensor_at(opts, "inputs.background", true, op), region = tensor_at(opts, "inputs.region", true, op);
     const at::Tensor w = tensor_at(opts, "weights", grads, op);
     return run_async(info.Env(), op, [=]() {
+      avatar::check_params(avatar::inpainter_shapes(cfg), params, "", "body inpainter");
       return net_forward(params, grads, w,
                          [&](const avatar::ParamMap& p) { return avatar::inpainter_forward(cfg, p, "", head, alpha, bg, region); });
     });

@@ -16,6 +16,7 @@ bool power_of_two_multiple(int64_t big, int64_t small) {
 }
 
 int64_t log2_ratio(int64_t big, int64_t small) {
+  TORCH_CHECK(small >= 1 && big >= 1, "expected positive sizes, received ", big, " and ", small);
   int64_t k = 0;
   while ((small << k) < big) ++k;
   return k;
@@ -177,6 +178,14 @@ at::Tensor inpainter_forward(const InpainterConfig& cfg, const ParamMap& p, cons
   const int64_t H = head.size(2), W = head.size(3), m = int64_t{1} << cfg.levels;
   TORCH_CHECK(H % m == 0 && W % m == 0, "expected the inpainter's image size divisible by ", m, " (2^levels), received ",
               H, "x", W);
+  const int64_t B = head.size(0);
+  auto same = [&](const at::Tensor& t, int64_t channels, const char* name) {
+    TORCH_CHECK(t.dim() == 4 && t.size(0) == B && t.size(1) == channels && t.size(2) == H && t.size(3) == W, "expected the inpainter's ",
+                name, " of shape [", B, ", ", channels, ", ", H, ", ", W, "], received ", t.sizes());
+  };
+  same(alpha, 1, "alpha");
+  same(background, 3, "background");
+  same(region, 1, "region");
   const at::Tensor removed = background * (1 - region);
   const at::Tensor composite = head + (1 - alpha) * removed;
   at::Tensor x = at::silu(conv(p, prefix + "in", at::cat({head, alpha, removed, region}, 1)));
