@@ -23,6 +23,7 @@ export { DEFAULT_COLOR_MLP, DEFAULT_GENERATOR, DEFAULT_INPAINTER, type ColorMlpC
 export { packFrames, type AvatarFrame, type FrameFlame } from './avatar/frames.js';
 export { IdentityGaussianGenerator } from './avatar/generator.js';
 export { BodyInpainter } from './avatar/inpainter.js';
+export { loadAvatarDataset, type AvatarDataset, type LoadAvatarDatasetOptions } from './avatar/dataset.js';
 export { loadPriors, savePriors, type Priors } from './avatar/priors.js';
 export { trainExpressionVisualPrior, type PriorIdentity, type TrainExpressionVisualPriorOptions } from './avatar/ev-prior.js';
 export { meshUvMap, type MeshUvMapOptions } from './avatar/uv-map.js';

@@ -29,6 +29,7 @@ import { DEFAULT_COLOR_MLP, DEFAULT_INPAINTER, resolveSizes, type ColorMlpConfig
 import { packFrames, type AvatarFrame } from './frames.js';
 import type { Priors } from './priors.js';
 import { readAdaptCheckpoint, writeAdaptCheckpoint, type AdaptState } from './adapt-checkpoint.js';
+import { loadAvatarDataset } from './dataset.js';
 import { chooseReferenceFrame, colorsFromImage } from './reference.js';
 import { runAvatarStage, type AvatarStageProgress } from './stage.js';
 import type { VggWeights } from './losses.js';
@@ -47,8 +48,12 @@ export const DEFAULT_ADAPT_STEPS: Readonly<AdaptSteps> = Object.freeze({ map: 30
 
 /** Options of {@link adapt}. */
 export interface AdaptOptions {
+  /** A VHAP-format dataset folder (frames, shape and speech are read from it), or give `frames`. */
+  dataset?: string;
+  /** With `dataset`: resize frames so the longer side has this many pixels. */
+  size?: number;
   /** The identity's tracked frames (each with its split; `train` frames are fitted). */
-  frames: AvatarFrame[];
+  frames?: AvatarFrame[];
   /** The FLAME-format model the frames were tracked with (default: the priors'). */
   model?: FlameModel;
   /** Per-frame... the identity's FLAME shape [S] (zeros when absent). */
@@ -103,7 +108,12 @@ export interface AdaptReport {
 /** Adapts an avatar to one identity. */
 export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; report: AdaptReport }> {
   const started = Date.now();
-  const { frames } = options;
+  if (options.dataset !== undefined) {
+    if (options.frames) throw new ValidationError('expected either dataset or frames, not both');
+    const ds = await loadAvatarDataset(options.dataset, { ...(options.size ? { size: options.size } : {}), encoder: options.priors?.encoder, signal: options.signal });
+    return adapt({ ...options, dataset: undefined, frames: ds.frames, shape: options.shape ?? ds.shape, speech: options.speech ?? ds.speech, fps: options.fps ?? ds.fps });
+  }
+  const frames = options.frames!;
   const model = options.model ?? options.priors?.model;
   if (!model) throw new ValidationError('expected model: the FLAME-format model the frames were tracked with (or priors with one)');
   if (!Array.isArray(frames) || frames.length === 0) throw new ValidationError('expected frames: the identity\'s tracked frames');

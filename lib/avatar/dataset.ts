@@ -1,0 +1,110 @@
+/**
+ * A tracked video as {@link adapt} takes it: a VHAP / GaussianAvatars dataset folder read into
+ * frames (images, masks, cameras, FLAME parameters, splits), the identity's FLAME shape, and —
+ * when the folder has `audio.wav` with `speech.json` (as the synthetic studio writes them) —
+ * the speech clips with their frame ranges, for the Audio-Expression fine-tune.
+ *
+ * @module
+ */
+
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import type { NdArray } from 'ndarray';
+
+import { encodeAudio, type AudioEncoder } from '../a2e/features.js';
+import { loadAudio } from '../audio/load.js';
+import { AbortError, FormatError } from '../errors.js';
+import { loadVhapFlame, loadVhapImage, readVhapDataset, type VhapSplit } from '../io/vhap.js';
+import type { AvatarFrame } from './frames.js';
+
+/** Options of {@link loadAvatarDataset}. */
+export interface LoadAvatarDatasetOptions {
+  /** Resize frames: the longer side in pixels (intrinsics scaled to match). Default: as stored. */
+  size?: number;
+  /** Which splits. Default all. */
+  splits?: VhapSplit[];
+  /** Encoder for the speech features (default log-mel); fps from the dataset (25). */
+  encoder?: AudioEncoder;
+  onProgress?: (p: { done: number; total: number; fraction: number }) => void;
+  signal?: AbortSignal;
+}
+
+/** A loaded tracked video. */
+export interface AvatarDataset {
+  frames: AvatarFrame[];
+  /** FLAME shape [S] from canonical_flame_param.npz (or the first frame's), when present. */
+  shape?: Float32Array;
+  fps: number;
+  /** Speech clips (features at fps, and the indices of `frames` of the front camera they cover). */
+  speech?: { clips: { id: string; text?: string; features: NdArray<Float32Array>; frames: number[] }[] };
+}
+
+/**
+ * Reads a VHAP-format dataset folder.
+ *
+ * @throws {@link FormatError} naming the file for anything missing or malformed.
+ */
+export async function loadAvatarDataset(dir: string, options: LoadAvatarDatasetOptions = {}): Promise<AvatarDataset> {
+  const ds = await readVhapDataset(dir);
+  const wanted = options.splits ? new Set(options.splits) : undefined;
+  const list = ds.frames.filter((f) => !wanted || wanted.has(f.split));
+  if (list.length === 0) throw new FormatError(`has no frames in splits ${[...(wanted ?? [])].join(', ')}`, { path: dir });
+  const frames: AvatarFrame[] = [];
+  const flameCache = new Map<string, Awaited<ReturnType<typeof loadVhapFlame>>>();
+  for (const f of list) {
+    if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
+    const img = await loadVhapImage(f, options.size ? { size: options.size } : {});
+    let flame = flameCache.get(f.flameParams);
+    if (!flame) flameCache.set(f.flameParams, (flame = await loadVhapFlame(f.flameParams)));
+    frames.push({
+      image: img.image,
+      ...(img.mask ? { mask: img.mask } : {}),
+      camera: { ...img.camera, view: Float32Array.from(img.camera.view) },
+      flame: { expr: flame.expr, jaw: flame.jaw, rotation: flame.rotation, neck: flame.neck, eyes: flame.eyes, translation: flame.translation },
+      split: f.split,
+      timestep: f.timestep,
+      cameraIndex: f.cameraIndex,
+    });
+    options.onProgress?.({ done: frames.length, total: list.length, fraction: frames.length / list.length });
+  }
+  const fps = ds.fps ?? 25;
+  const shape = ds.canonicalFlame?.shape ?? flameCache.values().next().value?.shape;
+  const speech = await loadSpeech(dir, frames, fps, options.encoder);
+  return { frames, ...(shape ? { shape } : {}), fps, ...(speech ? { speech } : {}) };
+}
+
+/** audio.wav + speech.json ({clips: [{id, text, startFrame, endFrame}]}) -> clips over the front camera's frames. */
+async function loadSpeech(dir: string, frames: AvatarFrame[], fps: number, encoder: AudioEncoder | undefined): Promise<AvatarDataset['speech']> {
+  const jsonPath = join(dir, 'speech.json');
+  try {
+    await access(jsonPath);
+  } catch {
+    return undefined;
+  }
+  const meta = JSON.parse(await readFile(jsonPath, 'utf8')) as { clips?: { id?: string; text?: string; startFrame?: number; endFrame?: number }[] };
+  if (!Array.isArray(meta.clips)) throw new FormatError('expected "clips": [{id, startFrame, endFrame}]', { path: jsonPath });
+  const audio = await loadAudio(join(dir, 'audio.wav'), { sampleRate: 16000 });
+  const front = Math.min(...frames.map((f) => f.cameraIndex ?? 0));
+  const byTimestep = new Map<number, number>();
+  frames.forEach((f, i) => {
+    if ((f.cameraIndex ?? 0) === front && f.timestep !== undefined) byTimestep.set(f.timestep, i);
+  });
+  const clips = [];
+  for (const [k, c] of meta.clips.entries()) {
+    if (typeof c.startFrame !== 'number' || typeof c.endFrame !== 'number' || c.endFrame <= c.startFrame) {
+      throw new FormatError(`clips[${k}]: expected startFrame < endFrame, received ${c.startFrame} and ${c.endFrame}`, { path: jsonPath });
+    }
+    const indices: number[] = [];
+    for (let t = c.startFrame; t < c.endFrame; t++) {
+      const i = byTimestep.get(t);
+      if (i !== undefined) indices.push(i);
+    }
+    if (indices.length !== c.endFrame - c.startFrame) continue; // a clip not fully among the loaded frames
+    const from = Math.round((c.startFrame / fps) * 16000);
+    const to = Math.round((c.endFrame / fps) * 16000);
+    const features = await encodeAudio(audio.samples.subarray(from, to), { encoder, fps, frames: indices.length });
+    clips.push({ id: c.id ?? `clip${k}`, ...(c.text ? { text: c.text } : {}), features, frames: indices });
+  }
+  return { clips };
+}
