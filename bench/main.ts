@@ -1,11 +1,12 @@
 // Benchmarks: `npm run bench -- <suite> [--reps N] [--cases a,b]`. Each suite prints one JSON
 // object per line on stdout (progress goes to stderr).
 import { a2eBench } from './a2e.js';
+import { adaptBench } from './adapt.js';
 import { audioBench } from './audio.js';
 import { rasterizerBench } from './rasterizer.js';
 import { rigBench } from './rig.js';
 
-const suites: Record<string, (args: BenchArgs) => Promise<void>> = { a2e: a2eBench, audio: audioBench, rasterizer: rasterizerBench, rig: rigBench };
+const suites: Record<string, (args: BenchArgs) => Promise<void>> = { adapt: adaptBench, a2e: a2eBench, audio: audioBench, rasterizer: rasterizerBench, rig: rigBench };
 
 export interface BenchArgs {
   reps?: number;

@@ -64,7 +64,7 @@ export interface AdaptOptions {
   /** UV map size. Default 128 (the generator's, when there is one). */
   uvSize?: number;
   steps?: Partial<AdaptSteps>;
-  /** Peak learning rates. */
+  /** Peak learning rates (flame: a multiplier of the map's rate, default 0.01). */
   lr?: { map?: number; flame?: number; color?: number; inpainter?: number };
   /** Frames per step. Default 2. */
   batch?: number;
@@ -159,7 +159,8 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
   let initialNovel = await evaluate(novel, headOnly);
 
   // 1-4. The stages, each a set of trainable parameters.
-  const lr = { map: 5e-3, flame: 0.2, color: 1e-3, inpainter: 1e-3, ...(options.lr ?? {}) };
+  // flame: a multiplier of the map's rate; tracked parameters need only small corrections (0.2 drifted: loss 0.004 -> 0.016).
+  const lr = { map: 5e-3, flame: 0.01, color: 1e-3, inpainter: 1e-3, ...(options.lr ?? {}) };
   const configHead: Record<string, unknown> = { ...headOnly };
   const configColor: Record<string, unknown> = { ...configHead, ...(color ? { color: { ...color, codeDim: model.exprCount + 9 } } : {}) };
   const configFull: Record<string, unknown> = { ...configColor, ...(inpainter ? { inpainter } : {}) };
