@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { adapt, Avatar, AudioExpressionModel, loadAvatarDataset } from '../lib/index.js';
+import { adapt, Avatar, AudioExpressionModel, loadAvatarDataset, meshUvMap, trainExpressionVisualPrior, uvLayout } from '../lib/index.js';
 import { makeSyntheticSpeechDataset } from '../lib/synthetic/speech-dataset.js';
 import { makeSyntheticIdentity, renderSyntheticIdentityDataset, studioHead } from '../lib/synthetic/studio/index.js';
 
@@ -35,6 +35,15 @@ describe('adapt on a studio identity', () => {
       expect(c.features.shape).toEqual([c.frames.length, 80]);
       expect(c.frames.every((i) => ds.frames[i]!.cameraIndex === 0)).toBe(true);
     }
+  });
+
+  it('trains the Expression-Visual prior from dataset folders', async () => {
+    const head = studioHead();
+    const base = meshUvMap(head.model, head.vertexColors, await uvLayout(head.model.uv!, { height: 16, width: 16 }));
+    const r = await trainExpressionVisualPrior({ identities: [join(dir, 'id')], model: head.model, config: { imageSize: 32, uvSize: 16, latentSize: 4, channels: 4, maxChannels: 16 }, base, steps: 5, lr: 1e-3, batch: 2 });
+    expect(r.losses).toHaveLength(5);
+    expect(r.losses.every(Number.isFinite)).toBe(true);
+    await expect(trainExpressionVisualPrior({ identities: [join(dir, 'missing')], model: head.model, steps: 1 })).rejects.toThrow(/missing/);
   });
 
   it('adapts every stage, fine-tunes the Audio-Expression model on the identity, and the file keeps it all', async () => {

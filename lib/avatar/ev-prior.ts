@@ -17,6 +17,7 @@ import { nativeAsync, nativeCall } from '../tensor.js';
 import { uvLayout } from '../rig/uv.js';
 import { arrayToHandle, flattenNamed } from '../a2e/native-params.js';
 import { DEFAULT_INPAINTER, resolveSizes, type GeneratorConfig, type InpainterConfig } from './config.js';
+import { loadAvatarDataset } from './dataset.js';
 import { packFrames, type AvatarFrame } from './frames.js';
 import { IdentityGaussianGenerator } from './generator.js';
 import { BodyInpainter } from './inpainter.js';
@@ -33,7 +34,10 @@ export interface PriorIdentity {
 
 /** Options of {@link trainExpressionVisualPrior}. */
 export interface TrainExpressionVisualPriorOptions {
-  identities: PriorIdentity[];
+  /** Each identity's frames, or a VHAP-format dataset folder (monocular or multi-view). */
+  identities: (PriorIdentity | string)[];
+  /** With folders: resize frames so the longer side has this many pixels. */
+  size?: number;
   model: FlameModel;
   /** Continue training this generator, or make one with `config` (its base map: `base`). */
   generator?: IdentityGaussianGenerator;
@@ -62,8 +66,17 @@ export async function trainExpressionVisualPrior(options: TrainExpressionVisualP
   losses: number[];
   psnr: number[];
 }> {
-  const { identities, model } = options;
-  if (!Array.isArray(identities) || identities.length === 0) throw new ValidationError('expected identities: a non-empty array of {frames}');
+  const { model } = options;
+  if (!Array.isArray(options.identities) || options.identities.length === 0) throw new ValidationError('expected identities: a non-empty array of {frames} or dataset folders');
+  const identities: PriorIdentity[] = [];
+  for (const id of options.identities) {
+    if (typeof id !== 'string') {
+      identities.push(id);
+      continue;
+    }
+    const ds = await loadAvatarDataset(id, { ...(options.size ? { size: options.size } : {}), signal: options.signal });
+    identities.push({ frames: ds.frames, ...(ds.shape ? { shape: ds.shape } : {}) });
+  }
   if (!model.uv) throw new ValidationError('expected a FLAME model with a UV layout (vt, ft)');
   const generator = options.generator ?? (await IdentityGaussianGenerator.create({ config: options.config, base: options.base, seed: options.seed ?? 0 }));
   const g = generator.config;
