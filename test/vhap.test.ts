@@ -361,6 +361,8 @@ describe('reading VHAP-style datasets written by hand', () => {
     await expect(readVhapDataset(dir)).rejects.toThrow(new RegExp(`^${join(dir, 'transforms.json')}: malformed JSON`));
     await writeFile(join(dir, 'transforms.json'), JSON.stringify({ w: 6, h: 4, frames: [frame()] }));
     await expect(readVhapDataset(dir)).rejects.toThrow('transforms.json: frames[0]: missing the focal length: expected "fl_x" or "camera_angle_x" in the frame or at the top level');
+    await writeFile(join(dir, 'transforms.json'), JSON.stringify({ fl_x: '5', w: 6, h: 4, frames: [frame()] }));
+    await expect(readVhapDataset(dir)).rejects.toThrow('transforms.json: fl_x (top level, used by frames[0]): expected a number, received "5"');
     await writeFile(join(dir, 'transforms.json'), JSON.stringify({ fl_x: 5, w: 6, h: 4, frames: [frame({ timestep_index: -1 })] }));
     await expect(readVhapDataset(dir)).rejects.toThrow('transforms.json: frames[0].timestep_index: expected a non-negative integer, received -1');
     await writeFile(join(dir, 'transforms.json'), JSON.stringify({ fl_x: 5, w: 6, h: 4, frames: [frame({ flame_param_path: undefined, mesh_path: 'meshes/00000.obj' })] }));
@@ -406,6 +408,14 @@ describe('loadVhapFlame errors', () => {
     expect(Array.from(p.expr!.data)).toEqual([1, 2, 0, 0]);
     expect(Array.from(p.shape!.data)).toEqual([5, 0, 0]);
     expect(() => vhapFlameToParams(params, { shapeCount: 3, exprCount: 1, vertexCount: 10 })).toThrow(/expr holds 2 coefficients but the model has 1/);
+    // VHAP's static offsets cover FLAME plus 120 teeth vertices.
+    const withTeeth = { ...params, staticOffset: Float32Array.from({ length: 130 * 3 }, (_, i) => i) };
+    expect(() => vhapFlameToParams(withTeeth, { shapeCount: 3, exprCount: 4, vertexCount: 10 })).toThrow(
+      "the dataset's static_offset holds 130 vertices but the model has 10 (VHAP appends 120 teeth vertices to FLAME: pass { extraVertices: 'drop' } to keep the first 10)",
+    );
+    const dropped = vhapFlameToParams(withTeeth, { shapeCount: 3, exprCount: 4, vertexCount: 10 }, { extraVertices: 'drop' });
+    expect(dropped.staticOffset!.shape).toEqual([10, 3]);
+    expect(Array.from(dropped.staticOffset!.data)).toEqual(Array.from({ length: 30 }, (_, i) => i));
   });
 });
 

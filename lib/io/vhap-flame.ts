@@ -146,17 +146,28 @@ export function encodeVhapFlame(flame: VhapFlameInput): Uint8Array {
   return encodeNpz(arrays);
 }
 
+/** Options of {@link vhapFlameToParams}. */
+export interface VhapFlameToParamsOptions {
+  /**
+   * What to do with static offsets for more vertices than the model has. VHAP tracks FLAME
+   * with 120 teeth vertices appended (5143 in all; the first 5023 are FLAME's own): `'drop'`
+   * keeps the first V rows; `'error'` (default) throws.
+   */
+  extraVertices?: 'error' | 'drop';
+}
+
 /**
  * Parameters read from a dataset as {@link FlameParams} for a model: `shape` and `expr` padded
  * with zeros to the model's counts (datasets may track fewer components than the model has).
  *
  * @throws {@link ValidationError} when the dataset holds more shape or expression components
  *   than the model, or static offsets for another vertex count: the dataset was tracked with
- *   another model.
+ *   another model (see {@link VhapFlameToParamsOptions.extraVertices} for VHAP's teeth).
  */
 export function vhapFlameToParams(
   params: VhapFlameParams,
   model: Pick<FlameModel, 'shapeCount' | 'exprCount' | 'vertexCount'>,
+  options: VhapFlameToParamsOptions = {},
 ): FlameParams<{ data: Float32Array; shape: number[] }> {
   const padded = (name: string, values: Float32Array | undefined, width: number): { data: Float32Array; shape: number[] } => {
     const data = new Float32Array(width);
@@ -179,10 +190,15 @@ export function vhapFlameToParams(
     translation: v(params.translation),
   };
   if (params.staticOffset !== undefined) {
-    if (params.staticOffset.length !== model.vertexCount * 3) {
-      throw new ValidationError(`the dataset's static_offset holds ${params.staticOffset.length / 3} vertices but the model has ${model.vertexCount}`);
+    const V = model.vertexCount;
+    const stored = params.staticOffset.length / 3;
+    let data = params.staticOffset;
+    if (stored > V && options.extraVertices === 'drop') data = data.subarray(0, V * 3);
+    else if (stored !== V) {
+      const hint = stored > V ? ` (VHAP appends ${stored - V === 120 ? '120 teeth vertices' : 'vertices'} to FLAME: pass { extraVertices: 'drop' } to keep the first ${V})` : '';
+      throw new ValidationError(`the dataset's static_offset holds ${stored} vertices but the model has ${V}${hint}`);
     }
-    out.staticOffset = { data: params.staticOffset, shape: [model.vertexCount, 3] };
+    out.staticOffset = { data, shape: [V, 3] };
   }
   return out;
 }

@@ -164,7 +164,8 @@ export class VhapDatasetWriter {
     const name = `${pad(timestep, 5)}_${pad(cameraIndex, 2)}.png`;
     const flamePath = `flame_param/${pad(timestep, 5)}.npz`;
     if (frame.flame !== undefined) {
-      const bytes = encodeVhapFlame({ shape: this.canonical.shape, staticOffset: this.canonical.staticOffset, ...frame.flame });
+      const given = Object.fromEntries(Object.entries(frame.flame).filter(([, v]) => v !== undefined)) as VhapFlameInput;
+      const bytes = encodeVhapFlame({ shape: this.canonical.shape, staticOffset: this.canonical.staticOffset, ...given });
       const hash = createHash('sha256').update(bytes).digest('hex');
       const before = this.flames.get(timestep);
       if (before === undefined) {

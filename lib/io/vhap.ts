@@ -28,7 +28,7 @@ import { viewFromTransformMatrix, type VhapCamera } from './vhap-camera.js';
 import { loadVhapFlame, type VhapFlameParams } from './vhap-flame.js';
 
 export { projectPoints, scaleCamera, transformMatrixFromView, viewFromTransformMatrix, type VhapCamera } from './vhap-camera.js';
-export { encodeVhapFlame, loadVhapFlame, parseVhapFlame, vhapFlameToParams, type VhapFlameInput, type VhapFlameParams } from './vhap-flame.js';
+export { encodeVhapFlame, loadVhapFlame, parseVhapFlame, vhapFlameToParams, type VhapFlameInput, type VhapFlameParams, type VhapFlameToParamsOptions } from './vhap-flame.js';
 export { loadVhapImage, readImageFile, resizeArea, type FloatImage, type LoadedVhapImage, type LoadVhapImageOptions, type VhapImageFrame } from './vhap-image.js';
 export { VhapDatasetWriter, writeVhapDataset, type VhapWriteFrame, type VhapWriteOptions } from './vhap-write.js';
 
@@ -139,7 +139,10 @@ function parseFrame(frame: unknown, index: number, top: Json, dir: string, file:
   const num = (key: string): number | undefined => {
     const v = frame[key] ?? top[key];
     if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v)) return fail(frame[key] === undefined ? `(top level) ${key}` : key, `expected a number, received ${describeJson(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      if (frame[key] !== undefined) return fail(key, `expected a number, received ${describeJson(v)}`);
+      throw new FormatError(`${key} (top level, used by ${where}): expected a number, received ${describeJson(v)}`, { path: file });
+    }
     return v;
   };
   const width = num('w');
