@@ -5,9 +5,8 @@
  * @module
  */
 
-import { access } from 'node:fs/promises';
-
 import { ValidationError } from '../errors.js';
+import { pathExists } from '../io/exists.js';
 import { describeValue, requirePositiveInt } from '../validate.js';
 import { checkpointPaths } from './checkpoint.js';
 import type { AudioExpressionConfig } from './config.js';
@@ -63,7 +62,7 @@ export async function trainAudioExpressionPrior(options: TrainAudioExpressionPri
   const [train, validation] = splitClips(clips, options.validationFraction ?? 0.1, options.seed ?? 0);
   let model = options.model;
   let history: A2eTrainHistory = { losses: [], validation: [] };
-  if (options.checkpoint && options.resume !== false && (await exists(checkpointPaths(options.checkpoint).json))) {
+  if (options.checkpoint && options.resume !== false && (await pathExists(checkpointPaths(options.checkpoint).json))) {
     model = await AudioExpressionModel.load(options.checkpoint);
     const saved = model.trainState?.history as A2eTrainHistory | undefined;
     if (saved) history = saved;
@@ -207,13 +206,4 @@ export function splitClips(clips: readonly ExpressionClip[], fraction: number, s
   }
   const val = new Set(order.slice(0, held));
   return [clips.filter((_, i) => !val.has(i)), clips.filter((_, i) => val.has(i))];
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

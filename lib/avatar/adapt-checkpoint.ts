@@ -7,10 +7,11 @@
  * @module
  */
 
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 
 import { arrayToHandle, handleToArray } from '../a2e/native-params.js';
 import { FormatError } from '../errors.js';
+import { pathExists } from '../io/exists.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { NdArrayData } from '../io/ndarray-data.js';
 import { encodeSafetensors, parseSafetensors } from '../io/safetensors.js';
@@ -36,11 +37,7 @@ export async function writeAdaptCheckpoint(path: string, params: ReadonlyMap<str
 
 /** The checkpoint at `path`, or undefined when there is none. */
 export async function readAdaptCheckpoint(path: string): Promise<{ state: AdaptState; params: Map<string, NativeTensor> } | undefined> {
-  try {
-    await access(path);
-  } catch {
-    return undefined;
-  }
+  if (!(await pathExists(path))) return undefined;
   const file = parseSafetensors(await readFile(path), path);
   if (file.metadata.format !== FORMAT) throw new FormatError(`is not an adaptation checkpoint (metadata format ${JSON.stringify(file.metadata.format)})`, { path });
   const state = JSON.parse(file.metadata.state ?? '{}') as AdaptState;

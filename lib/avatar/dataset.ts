@@ -7,7 +7,7 @@
  * @module
  */
 
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { NdArray } from 'ndarray';
@@ -15,6 +15,7 @@ import type { NdArray } from 'ndarray';
 import { encodeAudio, type AudioEncoder } from '../a2e/features.js';
 import { loadAudio } from '../audio/load.js';
 import { AbortError, FormatError } from '../errors.js';
+import { pathExists } from '../io/exists.js';
 import { loadVhapFlame, loadVhapImage, readVhapDataset, type VhapSplit } from '../io/vhap.js';
 import type { AvatarFrame } from './frames.js';
 
@@ -77,11 +78,7 @@ export async function loadAvatarDataset(dir: string, options: LoadAvatarDatasetO
 /** audio.wav + speech.json ({clips: [{id, text, startFrame, endFrame}]}) -> clips over the front camera's frames. */
 async function loadSpeech(dir: string, frames: AvatarFrame[], fps: number, encoder: AudioEncoder | undefined): Promise<AvatarDataset['speech']> {
   const jsonPath = join(dir, 'speech.json');
-  try {
-    await access(jsonPath);
-  } catch {
-    return undefined;
-  }
+  if (!(await pathExists(jsonPath))) return undefined;
   const meta = JSON.parse(await readFile(jsonPath, 'utf8')) as { clips?: { id?: string; text?: string; startFrame?: number; endFrame?: number }[] };
   if (!Array.isArray(meta.clips)) throw new FormatError('expected "clips": [{id, startFrame, endFrame}]', { path: jsonPath });
   const audio = await loadAudio(join(dir, 'audio.wav'), { sampleRate: 16000 });

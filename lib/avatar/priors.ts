@@ -11,12 +11,13 @@
  * @module
  */
 
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { AudioExpressionModel } from '../a2e/model.js';
 import { Wav2Vec2Encoder } from '../audio/wav2vec2.js';
 import { FormatError, ValidationError } from '../errors.js';
+import { pathExists } from '../io/exists.js';
 import { loadFlame } from '../flame/load.js';
 import type { FlameModel } from '../flame/model.js';
 import { saveFlameSafetensors } from '../flame/save.js';
@@ -80,15 +81,6 @@ export async function savePriors(dir: string, priors: Priors): Promise<void> {
     await saveFlameSafetensors(join(dir, 'flame.safetensors'), priors.model);
     parts.push('flame');
   }
-  if (await exists(join(dir, 'wav2vec2.safetensors'))) parts.push('wav2vec2');
+  if (await pathExists(join(dir, 'wav2vec2.safetensors'))) parts.push('wav2vec2');
   await writeFileAtomic(join(dir, 'priors.json'), new TextEncoder().encode(`${JSON.stringify({ format: FORMAT, version: 1, parts }, null, 2)}\n`));
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -20,10 +20,11 @@
  * @module
  */
 
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 
 import { FormatError, ValidationError } from '../errors.js';
+import { pathExists } from './exists.js';
 import { viewFromTransformMatrix, type VhapCamera } from './vhap-camera.js';
 import { loadVhapFlame, type VhapFlameParams } from './vhap-flame.js';
 
@@ -193,13 +194,6 @@ function parseFrame(frame: unknown, index: number, top: Json, dir: string, file:
   };
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /**
  * Reads a VHAP / GaussianAvatars dataset's frame list (not its pixels: see
  * {@link loadVhapImage}, {@link loadVhapFlame}).
@@ -220,15 +214,15 @@ export async function readVhapDataset(dir: string, options: ReadVhapOptions = {}
   const splitFile = (s: VhapSplit): string => join(root, `transforms_${s}.json`);
   const sources: { file: string; split: VhapSplit }[] = [];
   if (split !== 'all') {
-    if (!(await exists(splitFile(split)))) {
-      const hint = (await exists(join(root, 'transforms.json'))) ? ' (the dataset has only transforms.json: read it with split "all")' : '';
+    if (!(await pathExists(splitFile(split)))) {
+      const hint = (await pathExists(join(root, 'transforms.json'))) ? ' (the dataset has only transforms.json: read it with split "all")' : '';
       throw new FormatError(`missing transforms_${split}.json${hint}`, { path: root });
     }
     sources.push({ file: splitFile(split), split });
   } else {
-    for (const s of VHAP_SPLITS) if (await exists(splitFile(s))) sources.push({ file: splitFile(s), split: s });
+    for (const s of VHAP_SPLITS) if (await pathExists(splitFile(s))) sources.push({ file: splitFile(s), split: s });
     if (sources.length === 0) {
-      if (!(await exists(join(root, 'transforms.json')))) {
+      if (!(await pathExists(join(root, 'transforms.json')))) {
         throw new FormatError('not a VHAP dataset: expected transforms.json or transforms_{train,val,test}.json', { path: root });
       }
       sources.push({ file: join(root, 'transforms.json'), split: 'train' });
@@ -272,7 +266,7 @@ export async function readVhapDataset(dir: string, options: ReadVhapOptions = {}
     }
     for (let i = 0; i < checks.length; i += 256) {
       const batch = checks.slice(i, i + 256);
-      const found = await Promise.all(batch.map((c) => exists(c.path)));
+      const found = await Promise.all(batch.map((c) => pathExists(c.path)));
       const missing = batch.find((_, k) => !found[k]);
       if (missing) {
         const { frame } = missing;
@@ -284,7 +278,7 @@ export async function readVhapDataset(dir: string, options: ReadVhapOptions = {}
   }
 
   const canonicalPath = join(root, 'canonical_flame_param.npz');
-  const canonicalFlame = (await exists(canonicalPath)) ? await loadVhapFlame(canonicalPath) : undefined;
+  const canonicalFlame = (await pathExists(canonicalPath)) ? await loadVhapFlame(canonicalPath) : undefined;
   return {
     dir: root,
     frames,

@@ -9,6 +9,7 @@
 #include "../a2e/dit_train.h"
 #include "../a2e/script_model.h"
 #include "abort_flag.h"
+#include "binding_options.h"
 #include "native_errors.h"
 #include "op_binding.h"
 #include "tensor_handle.h"
@@ -16,22 +17,6 @@
 namespace ggt {
 namespace addon {
 namespace {
-
-// ---- reading options on the JS thread -----------------------------------------------------
-
-Napi::Object object_option(const Napi::Object& opts, const char* key, const std::string& op) {
-  Napi::Value v = opts.Get(key);
-  if (!v.IsObject()) throw_type_error(opts.Env(), "expected " + op + "." + key + " to be an object");
-  return v.As<Napi::Object>();
-}
-
-int64_t int_or(const Napi::Object& o, const char* key, int64_t fallback, const std::string& where) {
-  return o.Get(key).IsUndefined() ? fallback : static_cast<int64_t>(number_option(o, key, where));
-}
-
-double num_or(const Napi::Object& o, const char* key, double fallback, const std::string& where) {
-  return o.Get(key).IsUndefined() ? fallback : number_option(o, key, where);
-}
 
 a2e::DitConfig read_config(const Napi::Object& opts, const std::string& op) {
   const Napi::Object c = object_option(opts, "config", op);
@@ -59,44 +44,6 @@ a2e::DitConfig read_config(const Napi::Object& opts, const std::string& op) {
 }
 
 // {name: Tensor handle | {data, shape}} -> map. `handles_only`: in-place updates must reach JS.
-a2e::ParamMap read_named(const Napi::Object& opts, const char* key, const std::string& op, bool handles_only) {
-  const Napi::Object obj = object_option(opts, key, op);
-  a2e::ParamMap out;
-  Napi::Array names = obj.GetPropertyNames();
-  for (uint32_t i = 0; i < names.Length(); ++i) {
-    const std::string name = names.Get(i).ToString().Utf8Value();
-    Napi::Value v = obj.Get(name);
-    if (handles_only && !TensorHandle::IsHandle(v))
-      throw_type_error(opts.Env(), "expected " + op + "." + key + "['" + name + "'] to be a Tensor handle");
-    out[name] = tensor_from_js(v, op + "." + key + "." + name);
-  }
-  return out;
-}
-
-at::Tensor required_tensor(const Napi::Object& opts, const char* key, const std::string& op) {
-  Napi::Value v = opts.Get(key);
-  if (v.IsUndefined() || v.IsNull()) throw_type_error(opts.Env(), op + ": missing input " + key);
-  return tensor_from_js(v, key);
-}
-
-std::vector<std::string> string_list(const Napi::Object& opts, const char* key) {
-  std::vector<std::string> out;
-  Napi::Value v = opts.Get(key);
-  if (!v.IsArray()) return out;
-  Napi::Array a = v.As<Napi::Array>();
-  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).ToString().Utf8Value());
-  return out;
-}
-
-std::vector<int64_t> int_list(const Napi::Object& opts, const char* key) {
-  std::vector<int64_t> out;
-  Napi::Value v = opts.Get(key);
-  if (!v.IsArray()) return out;
-  Napi::Array a = v.As<Napi::Array>();
-  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).ToNumber().Int64Value());
-  return out;
-}
-
 a2e::LossOptions read_loss(const Napi::Object& opts, const std::string& op) {
   a2e::LossOptions o;
   if (!opts.Get("loss").IsObject()) return o;
@@ -133,24 +80,12 @@ a2e::TrainableSet read_trainable(const Napi::Object& opts) {
 a2e::ClipSet read_clips(const Napi::Object& opts, const std::string& op) {
   const Napi::Object d = object_option(opts, "data", op);
   a2e::ClipSet c;
-  c.features = required_tensor(d, "features", op + ".data");
-  c.targets = required_tensor(d, "targets", op + ".data");
-  c.clip_start = required_tensor(d, "clipStart", op + ".data").to(at::kLong);
-  c.clip_length = required_tensor(d, "clipLength", op + ".data").to(at::kLong);
-  c.clip_speaker = required_tensor(d, "clipSpeaker", op + ".data").to(at::kLong);
+  c.features = tensor_at(d, "features", true, op + ".data");
+  c.targets = tensor_at(d, "targets", true, op + ".data");
+  c.clip_start = tensor_at(d, "clipStart", true, op + ".data").to(at::kLong);
+  c.clip_length = tensor_at(d, "clipLength", true, op + ".data").to(at::kLong);
+  c.clip_speaker = tensor_at(d, "clipSpeaker", true, op + ".data").to(at::kLong);
   return c;
-}
-
-uint64_t seed_of(const Napi::Object& opts, const std::string& op) {
-  const double s = num_or(opts, "seed", 0, op);
-  if (s < 0 || s > 9007199254740991.0 || s != static_cast<double>(static_cast<uint64_t>(s)))
-    throw_type_error(opts.Env(), "expected " + op + ".seed to be a non-negative integer, received " + std::to_string(s));
-  return static_cast<uint64_t>(s);
-}
-
-Napi::Object options_of(const Napi::CallbackInfo& info, const std::string& op) {
-  if (info.Length() < 1 || !info[0].IsObject()) throw_type_error(info.Env(), op + " expects one options object");
-  return info[0].As<Napi::Object>();
 }
 
 AsyncResult arrays(std::vector<std::pair<std::string, at::Tensor>> tensors) {
@@ -213,9 +148,9 @@ Napi::Value A2eForward(const Napi::CallbackInfo& info) {
   const Napi::Object opts = options_of(info, op);
   const a2e::DitConfig cfg = read_config(opts, op);
   const a2e::ParamMap params = read_named(opts, "params", op, false);
-  const at::Tensor x_t = required_tensor(opts, "x_t", op), n = required_tensor(opts, "n", op);
-  const at::Tensor cond = required_tensor(opts, "cond", op), speaker = required_tensor(opts, "speaker", op);
-  const at::Tensor keep = required_tensor(opts, "keep", op);
+  const at::Tensor x_t = tensor_at(opts, "x_t", true, op), n = tensor_at(opts, "n", true, op);
+  const at::Tensor cond = tensor_at(opts, "cond", true, op), speaker = tensor_at(opts, "speaker", true, op);
+  const at::Tensor keep = tensor_at(opts, "keep", true, op);
   return run_async(info.Env(), op, [=]() {
     at::NoGradGuard no_grad;
     a2e::check_dit_params(cfg, params);
@@ -228,9 +163,9 @@ Napi::Value A2eLoss(const Napi::CallbackInfo& info) {
   const Napi::Object opts = options_of(info, op);
   const a2e::DitConfig cfg = read_config(opts, op);
   const a2e::ParamMap params = read_named(opts, "params", op, false);
-  const at::Tensor x0 = required_tensor(opts, "x0", op), n = required_tensor(opts, "n", op);
-  const at::Tensor noise = required_tensor(opts, "noise", op), cond = required_tensor(opts, "cond", op);
-  const at::Tensor speaker = required_tensor(opts, "speaker", op), keep = required_tensor(opts, "keep", op);
+  const at::Tensor x0 = tensor_at(opts, "x0", true, op), n = tensor_at(opts, "n", true, op);
+  const at::Tensor noise = tensor_at(opts, "noise", true, op), cond = tensor_at(opts, "cond", true, op);
+  const at::Tensor speaker = tensor_at(opts, "speaker", true, op), keep = tensor_at(opts, "keep", true, op);
   const a2e::LossOptions lo = read_loss(opts, op);
   const a2e::TrainableSet trainable = read_trainable(opts);
   const bool grads = opts.Get("grads").ToBoolean();
@@ -298,12 +233,12 @@ Napi::Value A2eSample(const Napi::CallbackInfo& info) {
   at::Tensor mean, std_;
   if (ScriptModelHandle::Is(opts.Get("script"))) {
     script = ScriptModelHandle::ModelOf(opts.Get("script"));
-    mean = required_tensor(opts, "mean", op);
-    std_ = required_tensor(opts, "std", op);
+    mean = tensor_at(opts, "mean", true, op);
+    std_ = tensor_at(opts, "std", true, op);
   } else {
     params = read_named(opts, "params", op, false);
   }
-  const at::Tensor cond = required_tensor(opts, "cond", op);
+  const at::Tensor cond = tensor_at(opts, "cond", true, op);
   const int64_t speaker = int_or(opts, "speaker", 0, op);
   a2e::SampleOptions so;
   if (opts.Get("sample").IsObject()) {
@@ -320,8 +255,8 @@ Napi::Value A2eSample(const Napi::CallbackInfo& info) {
   const std::function<bool()> stop = abort_poll(opts.Get("abort"), op + ".abort");
   at::Tensor known, known_mask;
   if (!opts.Get("known").IsUndefined()) {
-    known = required_tensor(opts, "known", op);
-    known_mask = required_tensor(opts, "knownMask", op);
+    known = tensor_at(opts, "known", true, op);
+    known_mask = tensor_at(opts, "knownMask", true, op);
   }
   return run_async(info.Env(), op, [=]() {
     a2e::DenoiseFn fn;

@@ -9,6 +9,7 @@
 #include "../avatar/networks.h"
 #include "../avatar/vgg.h"
 #include "abort_flag.h"
+#include "binding_options.h"
 #include "flame_inputs.h"
 #include "native_errors.h"
 #include "op_binding.h"
@@ -18,47 +19,33 @@ namespace ggt {
 namespace addon {
 namespace {
 
-Napi::Object object_at(const Napi::Object& opts, const char* key, const std::string& op) {
-  Napi::Value v = opts.Get(key);
-  if (!v.IsObject()) throw_type_error(opts.Env(), "expected " + op + "." + key + " to be an object");
-  return v.As<Napi::Object>();
-}
-
-int64_t int_at(const Napi::Object& o, const char* key, int64_t fallback, const std::string& where) {
-  return o.Get(key).IsUndefined() ? fallback : static_cast<int64_t>(number_option(o, key, where));
-}
-
-double num_at(const Napi::Object& o, const char* key, double fallback, const std::string& where) {
-  return o.Get(key).IsUndefined() ? fallback : number_option(o, key, where);
-}
-
 avatar::GeneratorConfig read_generator(const Napi::Object& c, const std::string& where) {
   avatar::GeneratorConfig g;
-  g.image_size = int_at(c, "imageSize", g.image_size, where);
-  g.uv_size = int_at(c, "uvSize", g.uv_size, where);
-  g.latent_size = int_at(c, "latentSize", g.latent_size, where);
-  g.channels = int_at(c, "channels", g.channels, where);
-  g.max_channels = int_at(c, "maxChannels", g.max_channels, where);
+  g.image_size = int_or(c, "imageSize", g.image_size, where);
+  g.uv_size = int_or(c, "uvSize", g.uv_size, where);
+  g.latent_size = int_or(c, "latentSize", g.latent_size, where);
+  g.channels = int_or(c, "channels", g.channels, where);
+  g.max_channels = int_or(c, "maxChannels", g.max_channels, where);
   return g;
 }
 
 avatar::ColorMlpConfig read_color(const Napi::Object& c, const std::string& where) {
   avatar::ColorMlpConfig m;
-  m.code_dim = int_at(c, "codeDim", m.code_dim, where);
-  m.hidden = int_at(c, "hidden", m.hidden, where);
-  m.layers = int_at(c, "layers", m.layers, where);
+  m.code_dim = int_or(c, "codeDim", m.code_dim, where);
+  m.hidden = int_or(c, "hidden", m.hidden, where);
+  m.layers = int_or(c, "layers", m.layers, where);
   return m;
 }
 
 avatar::InpainterConfig read_inpainter(const Napi::Object& c, const std::string& where) {
   avatar::InpainterConfig i;
-  i.channels = int_at(c, "channels", i.channels, where);
-  i.levels = int_at(c, "levels", i.levels, where);
+  i.channels = int_or(c, "channels", i.channels, where);
+  i.levels = int_or(c, "levels", i.levels, where);
   return i;
 }
 
 avatar::AvatarConfig read_avatar_config(const Napi::Object& opts, const std::string& op) {
-  const Napi::Object c = object_at(opts, "config", op);
+  const Napi::Object c = object_option(opts, "config", op);
   const std::string where = op + ".config";
   avatar::AvatarConfig cfg;
   if (c.Get("generator").IsObject()) {
@@ -73,23 +60,14 @@ avatar::AvatarConfig read_avatar_config(const Napi::Object& opts, const std::str
     cfg.use_inpainter = true;
     cfg.inpainter = read_inpainter(c.Get("inpainter").As<Napi::Object>(), where + ".inpainter");
   }
-  cfg.dilate = int_at(c, "dilate", cfg.dilate, where);
-  cfg.lambda_l1 = num_at(c, "lambdaL1", cfg.lambda_l1, where);
-  cfg.lambda_ssim = num_at(c, "lambdaSsim", cfg.lambda_ssim, where);
-  cfg.lambda_pos = num_at(c, "lambdaPos", cfg.lambda_pos, where);
-  cfg.lambda_vgg = num_at(c, "lambdaVgg", cfg.lambda_vgg, where);
+  cfg.dilate = int_or(c, "dilate", cfg.dilate, where);
+  cfg.lambda_l1 = num_or(c, "lambdaL1", cfg.lambda_l1, where);
+  cfg.lambda_ssim = num_or(c, "lambdaSsim", cfg.lambda_ssim, where);
+  cfg.lambda_pos = num_or(c, "lambdaPos", cfg.lambda_pos, where);
+  cfg.lambda_vgg = num_or(c, "lambdaVgg", cfg.lambda_vgg, where);
   cfg.antialiased = c.Get("antialiased").ToBoolean();
   guarded(opts.Env(), [&] { cfg.validate(); });
   return cfg;
-}
-
-at::Tensor tensor_at(const Napi::Object& o, const std::string& dotted, bool required, const std::string& op) {
-  Napi::Value v = nested(o, dotted);
-  if (v.IsUndefined() || v.IsNull()) {
-    if (required) throw_type_error(o.Env(), op + ": missing input " + dotted);
-    return {};
-  }
-  return tensor_from_js(v, dotted);
 }
 
 avatar::AvatarScene read_scene(const Napi::Object& opts, const std::string& op) {
@@ -117,47 +95,13 @@ avatar::AvatarFrames read_frames(const Napi::Object& opts, const std::string& op
   return f;
 }
 
-avatar::ParamMap read_params(const Napi::Object& opts, const char* key, const std::string& op, bool handles_only) {
-  const Napi::Object obj = object_at(opts, key, op);
-  avatar::ParamMap out;
-  Napi::Array names = obj.GetPropertyNames();
-  for (uint32_t i = 0; i < names.Length(); ++i) {
-    const std::string name = names.Get(i).ToString().Utf8Value();
-    Napi::Value v = obj.Get(name);
-    if (handles_only && !TensorHandle::IsHandle(v))
-      throw_type_error(opts.Env(), "expected " + op + "." + key + "['" + name + "'] to be a Tensor handle");
-    out[name] = tensor_from_js(v, op + "." + key + "." + name);
-  }
-  return out;
-}
-
-std::vector<int64_t> int_list(const Napi::Object& opts, const char* key, const std::string& op) {
+std::vector<int64_t> index_list(const Napi::Object& opts, const char* key, const std::string& op) {
   Napi::Value v = opts.Get(key);
   if (!v.IsArray()) throw_type_error(opts.Env(), "expected " + op + "." + key + " to be an array of frame indices");
   std::vector<int64_t> out;
   Napi::Array a = v.As<Napi::Array>();
   for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).ToNumber().Int64Value());
   return out;
-}
-
-std::vector<std::string> string_list(const Napi::Object& opts, const char* key) {
-  std::vector<std::string> out;
-  if (!opts.Get(key).IsArray()) return out;
-  Napi::Array a = opts.Get(key).As<Napi::Array>();
-  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).ToString().Utf8Value());
-  return out;
-}
-
-Napi::Object options_of(const Napi::CallbackInfo& info, const std::string& op) {
-  if (info.Length() < 1 || !info[0].IsObject()) throw_type_error(info.Env(), op + " expects one options object");
-  return info[0].As<Napi::Object>();
-}
-
-uint64_t seed_of(const Napi::Object& opts, const std::string& op) {
-  const double s = num_at(opts, "seed", 0, op);
-  if (s < 0 || s != static_cast<double>(static_cast<uint64_t>(s)))
-    throw_type_error(opts.Env(), "expected " + op + ".seed to be a non-negative integer");
-  return static_cast<uint64_t>(s);
 }
 
 // Runs a network (parameters without prefix) and, with grads, d(sum(out * w))/d(each parameter).
@@ -184,7 +128,7 @@ Napi::Value AvatarNetInit(const Napi::CallbackInfo& info) {
   const std::string op = "avatarNetInit";
   const Napi::Object opts = options_of(info, op);
   const std::string kind = opts.Get("kind").IsString() ? opts.Get("kind").As<Napi::String>().Utf8Value() : "";
-  const Napi::Object c = object_at(opts, "config", op);
+  const Napi::Object c = object_option(opts, "config", op);
   avatar::Shapes shapes;
   guarded(info.Env(), [&] {
     if (kind == "generator") shapes = avatar::generator_shapes(read_generator(c, op + ".config"));
@@ -205,9 +149,9 @@ Napi::Value AvatarNetInit(const Napi::CallbackInfo& info) {
 Napi::Value AvatarGenerate(const Napi::CallbackInfo& info) {
   const std::string op = "avatarGenerate";
   const Napi::Object opts = options_of(info, op);
-  const avatar::GeneratorConfig cfg = read_generator(object_at(opts, "config", op), op + ".config");
+  const avatar::GeneratorConfig cfg = read_generator(object_option(opts, "config", op), op + ".config");
   guarded(info.Env(), [&] { cfg.validate(); });
-  const avatar::ParamMap params = read_params(opts, "params", op, false);
+  const avatar::ParamMap params = read_named(opts, "params", op, false);
   const at::Tensor images = tensor_at(opts, "images", true, op);
   return run_async(info.Env(), op, [=]() {
     at::NoGradGuard no_grad;
@@ -223,8 +167,8 @@ Napi::Value AvatarNetForward(const Napi::CallbackInfo& info) {
   const std::string op = "avatarNetForward";
   const Napi::Object opts = options_of(info, op);
   const std::string kind = opts.Get("kind").IsString() ? opts.Get("kind").As<Napi::String>().Utf8Value() : "";
-  const Napi::Object c = object_at(opts, "config", op);
-  const avatar::ParamMap params = read_params(opts, "params", op, false);
+  const Napi::Object c = object_option(opts, "config", op);
+  const avatar::ParamMap params = read_named(opts, "params", op, false);
   const bool grads = opts.Get("grads").ToBoolean();  // also d(sum(out * weights))/d(params)
   if (kind == "generator") {
     const avatar::GeneratorConfig cfg = read_generator(c, op + ".config");
@@ -263,7 +207,7 @@ Napi::Value AvatarNetForward(const Napi::CallbackInfo& info) {
 Napi::Value ImageLosses(const Napi::CallbackInfo& info) {
   const std::string op = "imageLosses";
   const Napi::Object opts = options_of(info, op);
-  const avatar::ParamMap params = opts.Get("weights").IsObject() ? read_params(opts, "weights", op, false) : avatar::ParamMap{};
+  const avatar::ParamMap params = opts.Get("weights").IsObject() ? read_named(opts, "weights", op, false) : avatar::ParamMap{};
   const at::Tensor a = tensor_at(opts, "a", true, op), b = tensor_at(opts, "b", true, op);
   return run_async(info.Env(), op, [=]() {
     at::NoGradGuard no_grad;
@@ -282,8 +226,8 @@ Napi::Value AvatarRender(const Napi::CallbackInfo& info) {
   const avatar::AvatarConfig cfg = read_avatar_config(opts, op);
   const avatar::AvatarScene scene = read_scene(opts, op);
   const avatar::AvatarFrames frames = read_frames(opts, op);
-  const avatar::ParamMap params = read_params(opts, "params", op, false);
-  const std::vector<int64_t> indices = int_list(opts, "indices", op);
+  const avatar::ParamMap params = read_named(opts, "params", op, false);
+  const std::vector<int64_t> indices = index_list(opts, "indices", op);
   return run_async(info.Env(), op, [=]() {
     at::NoGradGuard no_grad;
     frames.validate(scene, cfg, false);
@@ -310,24 +254,24 @@ Napi::Value AvatarTrain(const Napi::CallbackInfo& info) {
   const avatar::AvatarConfig cfg = read_avatar_config(opts, op);
   const avatar::AvatarScene scene = read_scene(opts, op);
   const avatar::AvatarFrames frames = read_frames(opts, op);
-  avatar::ParamMap params = read_params(opts, "params", op, true);
+  avatar::ParamMap params = read_named(opts, "params", op, true);
   train::AdamState adam;
-  adam.m = read_params(opts, "adamM", op, true);
-  adam.v = read_params(opts, "adamV", op, true);
-  adam.step = int_at(opts, "step", 0, op);
+  adam.m = read_named(opts, "adamM", op, true);
+  adam.v = read_named(opts, "adamV", op, true);
+  adam.step = int_or(opts, "step", 0, op);
   train::AdamOptions ao;
   if (opts.Get("adam").IsObject()) {
     const Napi::Object a = opts.Get("adam").As<Napi::Object>();
     const std::string where = op + ".adam";
-    ao.lr = num_at(a, "lr", 1e-3, where);
-    ao.warmup_steps = int_at(a, "warmupSteps", 0, where);
-    ao.total_steps = int_at(a, "totalSteps", 0, where);
-    ao.min_lr_factor = num_at(a, "minLrFactor", ao.min_lr_factor, where);
-    ao.grad_clip = num_at(a, "gradClip", 0, where);
+    ao.lr = num_or(a, "lr", 1e-3, where);
+    ao.warmup_steps = int_or(a, "warmupSteps", 0, where);
+    ao.total_steps = int_or(a, "totalSteps", 0, where);
+    ao.min_lr_factor = num_or(a, "minLrFactor", ao.min_lr_factor, where);
+    ao.grad_clip = num_or(a, "gradClip", 0, where);
   }
-  const std::vector<int64_t> train_indices = int_list(opts, "trainIndices", op);
+  const std::vector<int64_t> train_indices = index_list(opts, "trainIndices", op);
   const std::vector<std::string> frozen = string_list(opts, "frozen");
-  const int64_t steps = int_at(opts, "steps", 1, op), batch = int_at(opts, "batch", 1, op);
+  const int64_t steps = int_or(opts, "steps", 1, op), batch = int_or(opts, "batch", 1, op);
   const uint64_t seed = seed_of(opts, op);
   const std::function<bool()> stop = abort_poll(opts.Get("abort"), op + ".abort");
   std::map<std::string, double> lr_scales;
