@@ -1,33 +1,11 @@
-// Benchmarks: `npm run bench -- <suite> [--reps N] [--cases a,b]`. Each suite prints one JSON
-// object per line on stdout (progress goes to stderr).
-import { a2eBench } from './a2e.js';
-import { adaptBench } from './adapt.js';
-import { audioBench } from './audio.js';
-import { rasterizerBench } from './rasterizer.js';
-import { rigBench } from './rig.js';
+// Benchmarks: `npm run bench -- <suite> [--reps N] [--cases a,b]` (the suites live in lib/bench/
+// so that the installed `ggtalker bench` runs them too). One JSON object per line on stdout.
+import { BENCH_SUITES, parseBenchArgs } from '../lib/bench/run.js';
 
-const suites: Record<string, (args: BenchArgs) => Promise<void>> = { adapt: adaptBench, a2e: a2eBench, audio: audioBench, rasterizer: rasterizerBench, rig: rigBench };
-
-export interface BenchArgs {
-  reps?: number;
-  cases?: string[];
-}
-
-function parse(argv: string[]): { suite: string; args: BenchArgs } {
-  const [suite = '', ...rest] = argv;
-  const args: BenchArgs = {};
-  for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === '--reps') args.reps = Number(rest[++i]);
-    else if (rest[i] === '--cases') args.cases = String(rest[++i]).split(',');
-    else throw new Error(`unknown option ${rest[i]}`);
-  }
-  return { suite, args };
-}
-
-const { suite, args } = parse(process.argv.slice(2));
-const run = suites[suite];
+const { suite, args } = parseBenchArgs(process.argv.slice(2));
+const run = BENCH_SUITES[suite];
 if (!run) {
-  console.error(`usage: npm run bench -- <${Object.keys(suites).join('|')}> [--reps N] [--cases a,b]`);
+  console.error(`usage: npm run bench -- <${Object.keys(BENCH_SUITES).join('|')}> [--reps N] [--cases a,b]`);
   process.exit(2);
 }
 await run(args);

@@ -23,12 +23,16 @@ export { DEFAULT_COLOR_MLP, DEFAULT_GENERATOR, DEFAULT_INPAINTER, type ColorMlpC
 export { packFrames, type AvatarFrame, type FrameFlame } from './avatar/frames.js';
 export { IdentityGaussianGenerator } from './avatar/generator.js';
 export { BodyInpainter } from './avatar/inpainter.js';
+export { proceduralAvatar, type ProceduralAvatarOptions } from './avatar/procedural-avatar.js';
 export { loadAvatarDataset, type AvatarDataset, type LoadAvatarDatasetOptions } from './avatar/dataset.js';
 export { loadPriors, savePriors, type Priors } from './avatar/priors.js';
 export { trainExpressionVisualPrior, type PriorIdentity, type TrainExpressionVisualPriorOptions } from './avatar/ev-prior.js';
 export { meshUvMap, type MeshUvMapOptions } from './avatar/uv-map.js';
 export { imageMetrics, loadVggWeights, type VggWeights } from './avatar/losses.js';
 export type { AvatarStageProgress } from './avatar/stage.js';
+export { synthesize, type SynthesizeOptions, type SynthesizeProgress, type SynthesizeResult } from './synthesize/synthesize.js';
+export { SynthesisStream, type SynthesisStreamOptions, type SynthesizedChunk } from './synthesize/stream.js';
+export { headPoses, type HeadPose, type HeadPoseSequence } from './synthesize/head-pose.js';
 export { diffusionSchedule, diffusionStep, type DiffusionScheduleTables, type DiffusionStepInput, type NoiseSchedule } from './a2e/diffusion.js';
 export { loadAudio, type LoadAudioOptions, type LoadedAudio } from './audio/load.js';
 export { logMelFeatures, type LogMelOptions } from './audio/log-mel.js';

@@ -208,7 +208,13 @@ export class Avatar {
    * @throws {@link FormatError} naming the file when it is not a ggtalker avatar or is from a newer version.
    */
   static async load(path: string): Promise<Avatar> {
-    const file = parseSafetensors(await readFile(path), path);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (cause) {
+      throw new FormatError((cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such avatar file' : `cannot read: ${(cause as Error).message}`, { path, cause });
+    }
+    const file = parseSafetensors(bytes, path);
     const meta = file.metadata;
     if (meta.format !== AVATAR_FORMAT) throw new FormatError(`is not a ggtalker avatar (metadata format ${JSON.stringify(meta.format)})`, { path });
     if (Number(meta.version) !== AVATAR_VERSION) throw new FormatError(`expected avatar format version ${AVATAR_VERSION}, received ${meta.version} (made by a newer ggtalker?)`, { path });

@@ -1,7 +1,7 @@
 // Audio front end (`npm run bench -- audio`): resampling 10 minutes of audio to 16 kHz and
 // log-mel features of 10 s, as JSON lines with real-time factors (audio seconds per second).
-import { logMelFeatures, resample, Wav2Vec2Encoder, WAV2VEC2_BASE, type NdArrayData } from '../lib/index.js';
-import type { BenchArgs } from './main.js';
+import { logMelFeatures, resample, Wav2Vec2Encoder, WAV2VEC2_BASE, type NdArrayData } from '../index.js';
+import type { BenchArgs } from './run.js';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

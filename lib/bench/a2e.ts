@@ -22,9 +22,9 @@ import {
   Wav2Vec2Encoder,
   type ExpressionChunk,
   type ExpressionClip,
-} from '../lib/index.js';
+} from '../index.js';
 import { randomBaseWeights } from './audio.js';
-import type { BenchArgs } from './main.js';
+import type { BenchArgs } from './run.js';
 
 const CASES = [
   'wav2vec2-base-features',

@@ -9,8 +9,8 @@ import {
   referenceRasterize,
   Tensor,
   type BenchScene,
-} from '../lib/index.js';
-import type { BenchArgs } from './main.js';
+} from '../index.js';
+import type { BenchArgs } from './run.js';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const now = (): number => performance.now();

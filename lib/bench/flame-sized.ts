@@ -1,7 +1,7 @@
 // A model with FLAME's sizes (5023 vertices, 9976 faces, 300 + 100 components) for timing:
 // a latitude-longitude sphere of head size (open at the neck, the last faces fanning across
 // part of the opening), random blendshapes and correctives, and 100k Gaussians on its faces.
-import type { AvatarGaussians, FlameModel } from '../lib/index.js';
+import type { AvatarGaussians, FlameModel } from '../index.js';
 
 const RINGS = 62;
 const SEGMENTS = 81; // 62 * 81 + 1 pole = 5023 vertices

@@ -6,10 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { adapt, backends, loadAvatarDataset } from '../lib/index.js';
-import { makeSyntheticSpeechDataset } from '../lib/synthetic/speech-dataset.js';
-import { makeSyntheticIdentity, renderSyntheticIdentityDataset, studioHead } from '../lib/synthetic/studio/index.js';
-import type { BenchArgs } from './main.js';
+import { adapt, backends, loadAvatarDataset } from '../index.js';
+import { makeSyntheticSpeechDataset } from '../synthetic/speech-dataset.js';
+import { makeSyntheticIdentity, renderSyntheticIdentityDataset, studioHead } from '../synthetic/studio/index.js';
+import type { BenchArgs } from './run.js';
 
 const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
 

@@ -1,8 +1,8 @@
 // FLAME forward + rigging + rendering per frame (`npm run bench -- rig`): one JSON line per
 // (model, stage): a single frame end to end through renderHead, and FLAME + rigging batched
 // over 100 frames (ms per frame). Medians after warm-up.
-import { backends, Flame, lookAt, renderHead, rigGaussians, type AvatarGaussians, type FlameModel } from '../lib/index.js';
-import type { BenchArgs } from './main.js';
+import { backends, Flame, lookAt, renderHead, rigGaussians, type AvatarGaussians, type FlameModel } from '../index.js';
+import type { BenchArgs } from './run.js';
 import { flameSizedModel, gaussiansOnFaces } from './flame-sized.js';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -43,7 +43,7 @@ export async function rigBench(args: BenchArgs): Promise<void> {
   const reps = args.reps ?? 5;
   const cases = args.cases ?? ['procedural', 'flame-sized'];
   if (cases.includes('procedural')) {
-    const { makeProceduralHead } = await import('../lib/flame/procedural/index.js');
+    const { makeProceduralHead } = await import('../flame/procedural/index.js');
     const head = makeProceduralHead({ seed: 0 });
     console.error('rig: procedural head...');
     await benchModel('procedural', head.model, gaussiansOnFaces(head.model.faces.length / 3, 100_000), reps);

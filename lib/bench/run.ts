@@ -1,0 +1,39 @@
+/**
+ * The benchmark suites (`npm run bench -- <suite>` or `ggtalker bench <suite>`): each prints one
+ * JSON object per line on stdout; progress goes to stderr.
+ *
+ * @module
+ */
+
+import { a2eBench } from './a2e.js';
+import { adaptBench } from './adapt.js';
+import { audioBench } from './audio.js';
+import { rasterizerBench } from './rasterizer.js';
+import { rigBench } from './rig.js';
+import { synthesizeBench } from './synthesize.js';
+
+export interface BenchArgs {
+  reps?: number;
+  cases?: string[];
+}
+
+export const BENCH_SUITES: Record<string, (args: BenchArgs) => Promise<void>> = {
+  adapt: adaptBench,
+  a2e: a2eBench,
+  audio: audioBench,
+  rasterizer: rasterizerBench,
+  rig: rigBench,
+  synthesize: synthesizeBench,
+};
+
+/** Parses `<suite> [--reps N] [--cases a,b]`. */
+export function parseBenchArgs(argv: string[]): { suite: string; args: BenchArgs } {
+  const [suite = '', ...rest] = argv;
+  const args: BenchArgs = {};
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--reps') args.reps = Number(rest[++i]);
+    else if (rest[i] === '--cases') args.cases = String(rest[++i]).split(',');
+    else throw new Error(`unknown option ${rest[i]}`);
+  }
+  return { suite, args };
+}

@@ -1,0 +1,77 @@
+/**
+ * `ggtalker train-prior a2e|ev`: the Audio-Expression prior from a speech dataset, or the
+ * Expression-Visual prior (generator + inpainter) from identity datasets.
+ *
+ * @module
+ */
+
+import { trainAudioExpressionPrior } from '../../a2e/train.js';
+import { trainExpressionVisualPrior } from '../../avatar/ev-prior.js';
+import { meshUvMap } from '../../avatar/uv-map.js';
+import { uvLayout } from '../../rig/uv.js';
+import { studioHead } from '../../synthetic/studio/index.js';
+import { integer, number, parse, required, UsageError } from '../args.js';
+import type { CommandContext } from '../context.js';
+
+export const help = `ggtalker train-prior a2e --dataset SPEECH_DIR --out STEM [--steps 20000] [--batch 16]
+                     [--lr 1e-4] [--config JSON] [--checkpoint STEM]
+ggtalker train-prior ev --identities DIR[,DIR...] --out GENERATOR.safetensors [--steps 20000]
+                     [--image-size 512] [--uv-size 128] [--size N] [--lr 1e-4] [--inpainter FILE]
+
+a2e: a speech dataset folder (npm run make-speech) -> <STEM>.json + <STEM>.safetensors;
+     --config overrides sizes, e.g. '{"dModel":256,"decoderLayers":4}'; --checkpoint resumes.
+ev:  VHAP-format identity folders -> the Identity-Gaussian Generator (and, with --inpainter,
+     the body inpainter trained alongside), on the procedural head's topology.`;
+
+export async function run(argv: string[], ctx: CommandContext): Promise<void> {
+  const { values, positionals } = parse(argv, {
+    dataset: { type: 'string' }, identities: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' },
+    config: { type: 'string' }, checkpoint: { type: 'string' }, 'image-size': { type: 'string' }, 'uv-size': { type: 'string' }, size: { type: 'string' }, inpainter: { type: 'string' },
+  });
+  const kind = positionals[0];
+  const out = required(values, 'out');
+  const steps = integer(values, 'steps', 20000)!;
+  if (kind === 'a2e') {
+    let config = {};
+    if (values.config) {
+      try {
+        config = JSON.parse(values.config as string) as object;
+      } catch {
+        throw new UsageError(`expected --config to be JSON, received ${String(values.config)}`);
+      }
+    }
+    const r = await trainAudioExpressionPrior({
+      dataset: required(values, 'dataset'), steps, batch: integer(values, 'batch', 16)!, lr: number(values, 'lr', 1e-4)!, config,
+      ...(values.checkpoint ? { checkpoint: values.checkpoint as string } : {}),
+      signal: ctx.signal,
+      onProgress: (p) => ctx.progress.update(p.fraction, `step ${p.step}/${p.steps}, loss ${p.loss.toFixed(4)}${p.validationLoss !== undefined ? `, validation ${p.validationLoss.toFixed(4)}` : ''}`),
+    });
+    ctx.progress.done();
+    await r.model.save(out);
+    ctx.log(`wrote ${out}.json and ${out}.safetensors`);
+    return;
+  }
+  if (kind === 'ev') {
+    const head = studioHead();
+    const uvSize = integer(values, 'uv-size', 128)!;
+    const base = meshUvMap(head.model, head.vertexColors, await uvLayout(head.model.uv!, { height: uvSize, width: uvSize }));
+    const size = integer(values, 'size');
+    const r = await trainExpressionVisualPrior({
+      identities: required(values, 'identities').split(','),
+      model: head.model,
+      config: { imageSize: integer(values, 'image-size', 512)!, uvSize },
+      base,
+      ...(size ? { size } : {}),
+      ...(values.inpainter ? { inpainter: {} } : {}),
+      steps, lr: number(values, 'lr', 1e-4)!, batch: integer(values, 'batch', 4)!,
+      signal: ctx.signal,
+      onProgress: (p) => ctx.progress.update(p.fraction, `step ${p.step}/${p.steps}, loss ${p.loss.toFixed(4)}, PSNR ${p.psnr.toFixed(2)}`),
+    });
+    ctx.progress.done();
+    await r.generator.save(out);
+    if (values.inpainter && r.inpainter) await r.inpainter.save(values.inpainter as string);
+    ctx.log(`wrote ${out}${values.inpainter ? ` and ${String(values.inpainter)}` : ''}`);
+    return;
+  }
+  throw new UsageError(`expected train-prior a2e or train-prior ev, received ${kind ?? 'nothing'}`);
+}

@@ -1,0 +1,100 @@
+/**
+ * Streaming synthesis: audio chunks in, video frames out as soon as they can be made. The
+ * Audio-Expression stream emits expression frames with bounded latency; each batch is rendered
+ * at once. Every chunk reports its latency: the audio it waited for plus the time to make it.
+ *
+ * @module
+ */
+
+import type { NdArray } from 'ndarray';
+
+import { ExpressionStream, type ExpressionChunk } from '../a2e/stream.js';
+import type { AudioExpressionModel } from '../a2e/model.js';
+import type { AudioEncoder } from '../a2e/features.js';
+import type { Avatar } from '../avatar/avatar.js';
+import { ValidationError } from '../errors.js';
+import type { Camera } from '../render/camera.js';
+import { headPoses, type HeadPose } from './head-pose.js';
+
+/** Options of {@link SynthesisStream}. */
+export interface SynthesisStreamOptions {
+  avatar: Avatar;
+  model?: AudioExpressionModel;
+  encoder?: AudioEncoder;
+  speaker?: string | number;
+  camera?: Camera;
+  background?: NdArray<Float32Array>;
+  /** 'tracked' (default) or 'still'. */
+  headPose?: Extract<HeadPose, string>;
+  /** Denoising steps per window. Default 10 (fewer than offline, for latency). */
+  steps?: number;
+  seed?: number;
+}
+
+/** Frames made from the audio so far. */
+export interface SynthesizedChunk {
+  startFrame: number;
+  /** [n, H, W, 3]. */
+  frames: NdArray<Float32Array>;
+  /** Audio waited for after the first frame's start, seconds. */
+  bufferedSeconds: number;
+  /** Expression sampling + rendering time, seconds. */
+  computeSeconds: number;
+  latencySeconds: number;
+}
+
+/** Audio in, frames out. */
+export class SynthesisStream {
+  private readonly avatar: Avatar;
+  private readonly expressions: ExpressionStream;
+  private readonly options: SynthesisStreamOptions;
+
+  constructor(options: SynthesisStreamOptions) {
+    const model = options.model ?? options.avatar?.a2e;
+    if (!model) throw new ValidationError('this avatar has no Audio-Expression model: pass options.model');
+    this.avatar = options.avatar;
+    this.options = options;
+    this.expressions = new ExpressionStream({
+      model,
+      ...(options.encoder ? { encoder: options.encoder } : {}),
+      speaker: options.speaker ?? (model.speakers.includes('identity') ? 'identity' : 0),
+      steps: options.steps ?? 10,
+      seed: options.seed ?? 0,
+    });
+  }
+
+  /** The most audio a frame waits for (before compute), seconds. */
+  get maxBufferedSeconds(): number {
+    return this.expressions.maxBufferedSeconds;
+  }
+
+  /** Adds 16 kHz mono samples; resolves with the frames they completed. */
+  async push(samples: Float32Array): Promise<SynthesizedChunk[]> {
+    return this.render(await this.expressions.push(samples));
+  }
+
+  /** Flushes the remaining frames. */
+  async end(): Promise<SynthesizedChunk[]> {
+    return this.render(await this.expressions.end());
+  }
+
+  private async render(chunks: ExpressionChunk[]): Promise<SynthesizedChunk[]> {
+    const out: SynthesizedChunk[] = [];
+    for (const c of chunks) {
+      const t0 = performance.now();
+      const E = c.expression.shape[1]!;
+      const poses = headPoses(this.avatar, this.options.headPose ?? 'tracked', c.startFrame + c.frames).slice(c.startFrame);
+      const frames = poses.map((p, t) => ({ ...p, expr: c.expression.data.slice(t * E, (t + 1) * E), jaw: c.jawPose.data.slice(t * 3, t * 3 + 3) }));
+      const r = await this.avatar.render({ frames, ...(this.options.camera ? { camera: this.options.camera } : {}), ...(this.options.background ? { background: this.options.background } : {}) });
+      const renderSeconds = (performance.now() - t0) / 1000;
+      out.push({
+        startFrame: c.startFrame,
+        frames: r.frames,
+        bufferedSeconds: c.bufferedSeconds,
+        computeSeconds: c.computeSeconds + renderSeconds,
+        latencySeconds: c.latencySeconds + renderSeconds,
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The main job (DESIGN §1): speech -> expressions (the avatar's Audio-Expression model) ->
+ * rigged Gaussians -> rasterizer -> colour MLP -> body inpainter -> frames, returned and/or
+ * written as an MP4 with the speech muxed in.
+ *
+ * @module
+ */
+
+import ndarray from 'ndarray';
+import type { NdArray } from 'ndarray';
+
+import { audioSamples16k, type AudioEncoder, type AudioInput } from '../a2e/features.js';
+import type { AudioExpressionModel } from '../a2e/model.js';
+import { predictExpressions } from '../a2e/predict.js';
+import { Avatar } from '../avatar/avatar.js';
+import type { FrameFlame } from '../avatar/frames.js';
+import { AbortError, ValidationError } from '../errors.js';
+import type { Camera } from '../render/camera.js';
+import { describeValue } from '../validate.js';
+import { headPoses, type HeadPose } from './head-pose.js';
+import { Mp4Writer } from './video-writer.js';
+
+/** Options of {@link synthesize}. */
+export interface SynthesizeOptions {
+  avatar: Avatar;
+  /** A path (WAV or anything ffmpeg reads), 16 kHz mono samples, or {samples, sampleRate}. */
+  audio: AudioInput;
+  /** Write an MP4 here (atomically; no file is left on abort or failure). */
+  output?: string;
+  /** Return the frames too (default: when there is no `output`). */
+  returnFrames?: boolean;
+  /** A camera, or one per frame (a path for novel views, cycled). Default: the tracked camera. */
+  camera?: Camera | Camera[];
+  /** Default `'tracked'`. */
+  headPose?: HeadPose;
+  /** [H, W, 3] behind the head. Default: the tracked background. */
+  background?: NdArray<Float32Array>;
+  /** The Audio-Expression model (default: the avatar's). */
+  model?: AudioExpressionModel;
+  /** Needed when the model reads wav2vec2 features. */
+  encoder?: AudioEncoder;
+  /** Speaker of the Audio-Expression model. Default: 'identity' when the avatar was fine-tuned, else 0. */
+  speaker?: string | number;
+  steps?: number;
+  guidance?: number;
+  seed?: number;
+  /** Frames rendered per native call. Default 8. */
+  batch?: number;
+  onProgress?: (p: SynthesizeProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface SynthesizeProgress {
+  stage: 'expressions' | 'render';
+  /** Frames rendered so far. */
+  frame: number;
+  frames: number;
+  /** 0..1 over the whole job. */
+  fraction: number;
+}
+
+export interface SynthesizeResult {
+  /** [T, H, W, 3] in [0, 1], when returned. */
+  frames?: NdArray<Float32Array>;
+  frameCount: number;
+  fps: number;
+  durationSeconds: number;
+  output?: string;
+  /** Per-frame expression and jaw tracks used. */
+  expression: NdArray<Float32Array>;
+  jawPose: NdArray<Float32Array>;
+  /** Wall time of each stage, seconds (render includes writing the video). */
+  timings: { expressions: number; render: number; total: number };
+}
+
+/** Makes a talking-head video of `avatar` saying `audio`. */
+export async function synthesize(options: SynthesizeOptions): Promise<SynthesizeResult> {
+  const started = performance.now();
+  const { avatar } = options;
+  if (!(avatar instanceof Avatar)) throw new ValidationError(`expected avatar to be an Avatar, received ${describeValue(avatar)}`);
+  const model = options.model ?? avatar.a2e;
+  if (!model) throw new ValidationError('this avatar has no Audio-Expression model: pass options.model (e.g. a prior from loadPriors)');
+  if (model.config.expressionCount !== avatar.model.exprCount) {
+    throw new ValidationError(`the Audio-Expression model predicts ${model.config.expressionCount} expression coefficients, but the avatar's head has ${avatar.model.exprCount}`);
+  }
+  const batch = options.batch ?? 8;
+  const check = (): void => {
+    if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
+  };
+  check();
+  const samples = await audioSamples16k(options.audio);
+  const speaker = options.speaker ?? (model.speakers.includes('identity') ? 'identity' : 0);
+  options.onProgress?.({ stage: 'expressions', frame: 0, frames: 0, fraction: 0 });
+  const tracks = await predictExpressions(samples, {
+    model,
+    ...(options.encoder ? { encoder: options.encoder } : {}),
+    speaker,
+    ...(options.steps !== undefined ? { steps: options.steps } : {}),
+    ...(options.guidance !== undefined ? { guidance: options.guidance } : {}),
+    seed: options.seed ?? 0,
+    signal: options.signal,
+  });
+  const tExpr = (performance.now() - started) / 1000;
+  const T = tracks.frames;
+  const E = avatar.model.exprCount;
+  const poses = headPoses(avatar, options.headPose ?? 'tracked', T);
+  const flame: FrameFlame[] = poses.map((p, t) => ({
+    ...p,
+    expr: tracks.expression.data.slice(t * E, (t + 1) * E),
+    jaw: tracks.jawPose.data.slice(t * 3, t * 3 + 3),
+  }));
+  const cameras = options.camera === undefined ? undefined : Array.isArray(options.camera) ? options.camera : [options.camera];
+  if (cameras && cameras.length === 0) throw new ValidationError('expected camera to be a Camera or a non-empty array of them');
+  const cameraAt = (t: number): Camera | undefined => cameras?.[t % cameras.length];
+  const first = cameraAt(0) ?? avatar.track?.camera;
+  if (!first) throw new ValidationError('expected a camera (this avatar has no tracked camera)');
+  const fps = model.features.fps;
+  const writer = options.output ? await Mp4Writer.open(options.output, { width: first.width, height: first.height, fps, audio: samples }) : undefined;
+  const keep = options.returnFrames ?? !options.output;
+  const frameSize = first.width * first.height * 3;
+  const all = keep ? new Float32Array(T * frameSize) : undefined;
+  try {
+    for (let t0 = 0; t0 < T; ) {
+      check();
+      // A run of frames that share a camera, at most `batch` long.
+      let t1 = t0 + 1;
+      while (t1 < T && t1 - t0 < batch && cameraAt(t1) === cameraAt(t0)) t1++;
+      const camera = cameraAt(t0);
+      if (camera && (camera.width !== first.width || camera.height !== first.height)) throw new ValidationError('expected every camera of the path to have one image size');
+      const r = await avatar.render({ frames: flame.slice(t0, t1), ...(camera ? { camera } : {}), ...(options.background ? { background: options.background } : {}), signal: options.signal });
+      if (writer) await writer.write(r.frames);
+      all?.set(r.frames.data, t0 * frameSize);
+      t0 = t1;
+      options.onProgress?.({ stage: 'render', frame: t0, frames: T, fraction: 0.1 + 0.9 * (t0 / T) });
+    }
+    if (writer) await writer.finish();
+  } catch (error) {
+    await writer?.abort();
+    throw error;
+  }
+  const total = (performance.now() - started) / 1000;
+  return {
+    ...(all ? { frames: ndarray(all, [T, first.height, first.width, 3]) } : {}),
+    frameCount: T,
+    fps,
+    durationSeconds: T / fps,
+    ...(options.output ? { output: options.output } : {}),
+    expression: tracks.expression,
+    jawPose: tracks.jawPose,
+    timings: { expressions: tExpr, render: total - tExpr, total },
+  };
+}
