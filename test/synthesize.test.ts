@@ -1,0 +1,135 @@
+// synthesize() on a small procedural avatar whose lips are driven by a tiny Audio-Expression
+// model trained here on synthetic speech: the mouth moves with the speech (not in silence),
+// the MP4 decodes to the right duration and frame count, aborting leaves nothing behind,
+// streaming yields every frame, and the command line reports in exit codes.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { AbortError, audioSamples16k, loadExpressionClips, proceduralAvatar, readSpeechDataset, synthesize, SynthesisStream, trainAudioExpressionPrior, type Avatar } from '../lib/index.js';
+import { main } from '../lib/cli/main.js';
+import { makeSyntheticSpeechDataset } from '../lib/synthetic/speech-dataset.js';
+import { TINY } from './helpers/a2e.js';
+
+let dir: string;
+let avatar: Avatar;
+let audio: Float32Array;
+const SILENCE = 16000; // 1 s of silence before and after the speech
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ggt-synth-'));
+  await makeSyntheticSpeechDataset({ out: join(dir, 'speech'), clips: 6, seed: 1, languages: ['en', 'de'] });
+  const dataset = await readSpeechDataset(join(dir, 'speech'));
+  const clips = await loadExpressionClips(dataset);
+  const { model } = await trainAudioExpressionPrior({ clips, steps: 800, batch: 32, lr: 1e-3, config: TINY, validationFraction: 0 });
+  avatar = await proceduralAvatar({ size: 128, uvSize: 64, a2e: model });
+  const speech = await audioSamples16k(dataset.clips[0]!.audio);
+  audio = new Float32Array(SILENCE + speech.length + SILENCE);
+  audio.set(speech, SILENCE);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('synthesize', () => {
+  it('moves the mouth during speech and not during silence', async () => {
+    const r = await synthesize({ avatar, audio, headPose: 'still', steps: 10, seed: 1 });
+    const T = r.frameCount;
+    expect(T).toBe(Math.round((audio.length / 16000) * 25));
+    expect(r.frames!.shape).toEqual([T, 128, 128, 3]);
+    // Mean absolute change between consecutive frames in the mouth region.
+    const change = (t: number) => {
+      let s = 0;
+      for (let y = 78; y < 98; y++) for (let x = 48; x < 80; x++) for (let c = 0; c < 3; c++) s += Math.abs(r.frames!.get(t, y, x, c) - r.frames!.get(t - 1, y, x, c));
+      return s / (20 * 32 * 3);
+    };
+    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    const silent = [...Array.from({ length: 18 }, (_, i) => i + 3), ...Array.from({ length: 18 }, (_, i) => T - 3 - i)];
+    const speaking = Array.from({ length: T - 60 }, (_, i) => i + 30);
+    const during = mean(speaking.map(change));
+    const quiet = mean(silent.map(change));
+    expect(during).toBeGreaterThan(3 * quiet);
+    expect(during).toBeGreaterThan(0.002);
+  });
+
+  it('writes an MP4 that decodes to the right duration and frame count, with the audio', async () => {
+    const out = join(dir, 'talk.mp4');
+    const r = await synthesize({ avatar, audio, output: out, steps: 5 });
+    expect(r.frames).toBeUndefined();
+    const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_type,nb_read_frames,duration,width,height', '-of', 'json', out], { encoding: 'utf8' })) as {
+      streams: { codec_type: string; nb_read_frames?: string; duration?: string; width?: number; height?: number }[];
+    };
+    const video = probe.streams.find((s) => s.codec_type === 'video')!;
+    const sound = probe.streams.find((s) => s.codec_type === 'audio');
+    expect(Number(video.nb_read_frames)).toBe(r.frameCount);
+    expect(Math.abs(Number(video.duration) - r.frameCount / 25)).toBeLessThan(0.05);
+    expect([video.width, video.height]).toEqual([128, 128]);
+    expect(sound).toBeDefined();
+    expect(Math.abs(Number(sound!.duration) - audio.length / 16000)).toBeLessThan(0.1);
+  });
+
+  it('stops within a second of an abort and leaves no file', async () => {
+    const out = join(dir, 'aborted.mp4');
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const run = synthesize({
+      avatar,
+      audio,
+      output: out,
+      batch: 2,
+      steps: 5,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.stage === 'render' && p.frame >= 4 && !controller.signal.aborted) {
+          abortedAt = performance.now();
+          controller.abort();
+        }
+      },
+    });
+    await expect(run).rejects.toThrow(AbortError);
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
+    expect(existsSync(out)).toBe(false);
+    expect((await readdir(dir)).filter((f) => f.includes('aborted'))).toEqual([]);
+  });
+
+  it('streams audio chunks to every frame once, in order', async () => {
+    const stream = new SynthesisStream({ avatar, steps: 5, headPose: 'still' });
+    let next = 0;
+    const take = (chunks: Awaited<ReturnType<SynthesisStream['push']>>) => {
+      for (const c of chunks) {
+        expect(c.startFrame).toBe(next);
+        expect(c.frames.shape.slice(1)).toEqual([128, 128, 3]);
+        expect(c.latencySeconds).toBeGreaterThanOrEqual(c.bufferedSeconds);
+        next += c.frames.shape[0]!;
+      }
+    };
+    for (let i = 0; i < audio.length; i += 640) take(await stream.push(audio.slice(i, i + 640)));
+    take(await stream.end());
+    expect(next).toBe(Math.round((audio.length / 16000) * 25));
+  });
+
+  it('rejects an avatar without an Audio-Expression model', async () => {
+    const mute = await proceduralAvatar({ size: 64, uvSize: 32 });
+    await expect(synthesize({ avatar: mute, audio })).rejects.toThrow(/no Audio-Expression model/);
+  });
+});
+
+describe('the ggtalker command', () => {
+  it('synthesizes from files and reports errors in exit codes', async () => {
+    const file = join(dir, 'p.ggtavatar');
+    await avatar.save(file);
+    const wav = join(dir, 'speech', (await readSpeechDataset(join(dir, 'speech'))).clips[1]!.audio.split('/speech/')[1]!);
+    const out = join(dir, 'cli.mp4');
+    expect(await main(['synthesize', '--avatar', file, '--audio', wav, '--out', out, '--steps', '3', '--quiet'])).toBe(0);
+    expect(existsSync(out)).toBe(true);
+    expect(await main(['synthesize', '--avatar', file, '--quiet'])).toBe(2); // missing --audio
+    expect(await main(['synthesize', '--avatar', join(dir, 'none.ggtavatar'), '--audio', wav, '--out', out, '--quiet'])).toBe(1);
+    expect(await main(['no-such-command'])).toBe(2);
+    expect(await main(['info', '--help'])).toBe(0);
+  });
+});
