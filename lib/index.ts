@@ -51,7 +51,7 @@ export { unpickle } from './io/pickle.js';
 export type { NdArrayData } from './io/ndarray-data.js';
 export type { SparseMatrixData } from './io/sparse-matrix.js';
 export { decodePng, encodePng, readPng, writePng } from './io/png.js';
-export { loadVhapFlame, loadVhapImage, readVhapDataset, writeVhapDataset, type VhapDataset, type VhapFrame } from './io/vhap.js';
+export { loadVhapFlame, loadVhapImage, readVhapDataset, VhapDatasetWriter, writeVhapDataset, type VhapDataset, type VhapFrame } from './io/vhap.js';
 export { makeSyntheticIdentity, renderSyntheticIdentityDataset, studioHead } from './synthetic/studio/index.js';
 export { makeProceduralHead, REGION_NAMES, type ProceduralHead } from './flame/procedural/index.js';
 export { FLAME_JOINTS, type FlameLandmarks, type FlameModel, type FlameUv } from './flame/model.js';
