@@ -40,6 +40,7 @@ import { EXPRESSION_NAMES } from '../lib/flame/procedural/expressions.js';
 import { writeFileAtomic } from '../lib/io/atomic.js';
 import { DEFAULT_LANGUAGES, DEFAULT_VARIANTS, makeSyntheticSpeechDataset } from '../lib/synthetic/speech-dataset.js';
 import { LANGUAGE_VOICES, SENTENCES, type Language } from '../lib/synthetic/sentences.js';
+import { pearson, trackColumn } from '../lib/a2e/track-metrics.js';
 
 const { values } = parseArgs({
   options: {
@@ -223,28 +224,7 @@ log(`saved ${modelStem}.json + ${modelStem}.safetensors`);
 // ---------------------------------------------------------------------------------------------
 // Evaluation: sampled tracks against the targets.
 
-function column(data: ArrayLike<number>, width: number, k: number): Float64Array {
-  return Float64Array.from({ length: data.length / width }, (_, i) => data[i * width + k]!);
-}
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i]! / n;
-    mb += b[i]! / n;
-  }
-  let num = 0;
-  let da = 0;
-  let db = 0;
-  for (let i = 0; i < n; i++) {
-    num += (a[i]! - ma) * (b[i]! - mb);
-    da += (a[i]! - ma) ** 2;
-    db += (b[i]! - mb) ** 2;
-  }
-  return da > 0 && db > 0 ? num / Math.sqrt(da * db) : Number.NaN;
-}
+const column = trackColumn;
 
 const std = (a: ArrayLike<number>): number => {
   const n = a.length;

@@ -62,27 +62,5 @@ export function syntheticClips(count: number, frames: number, seed = 1, speakers
   return clips;
 }
 
-/** Pearson correlation of two equal-length sequences. */
-export function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i]! / n;
-    mb += b[i]! / n;
-  }
-  let num = 0;
-  let da = 0;
-  let db = 0;
-  for (let i = 0; i < n; i++) {
-    num += (a[i]! - ma) * (b[i]! - mb);
-    da += (a[i]! - ma) ** 2;
-    db += (b[i]! - mb) ** 2;
-  }
-  return num / Math.sqrt(da * db);
-}
-
-/** Column `k` of a row-major [T, K] array. */
-export function column(data: ArrayLike<number>, K: number, k: number): Float64Array {
-  return Float64Array.from({ length: data.length / K }, (_, t) => data[t * K + k]!);
-}
+/** Pearson correlation, and column `k` of a row-major [T, K] array. */
+export { pearson as correlation, trackColumn as column } from '../../lib/a2e/track-metrics.js';
