@@ -38,6 +38,23 @@ describe('image metrics', () => {
     await rm(dir, { recursive: true });
   });
 
+  it('adds the perceptual term to adaptation when VGG weights are given', async () => {
+    const { adapt } = await import('../lib/index.js');
+    const { syntheticIdentity } = await import('./helpers/avatar-data.js');
+    const dir = await mkdtemp(join(tmpdir(), 'ggt-vgg-adapt-'));
+    const weights: Record<string, NdArrayData> = {};
+    for (const [k, v] of fixture) if (k.startsWith('w.')) weights[`features.${k.slice('w.features.'.length)}`] = v;
+    await writeSafetensors(join(dir, 'vgg16.safetensors'), weights);
+    const vgg = await loadVggWeights(join(dir, 'vgg16.safetensors'));
+    await rm(dir, { recursive: true });
+    const id = await syntheticIdentity({ size: 32, train: 2, heldOut: 0, side: 0 });
+    const settings = { frames: id.frames, model: id.model, uvSize: 16, steps: { map: 3, joint: 0, color: 0, inpainter: 0, a2e: 0 }, color: false as const, inpainter: false as const };
+    const plain = await adapt(settings);
+    const perceptual = await adapt({ ...settings, perceptual: { vgg, weight: 1 } });
+    expect(perceptual.report.stages[0]!.finalLoss).toBeGreaterThan(plain.report.stages[0]!.finalLoss + 1e-4);
+    expect([...perceptual.avatar.params.keys()].some((n) => n.startsWith('vgg.'))).toBe(false); // not saved with the avatar
+  });
+
   it('rejects images of different shapes', async () => {
     await expect(imageMetrics(a, { data: new Float32Array(3 * 24 * 24), shape: [1, 3, 24, 24] })).rejects.toThrow(/B = 2/);
   });
