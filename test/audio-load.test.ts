@@ -79,7 +79,7 @@ describe('loadAudio: other formats through ffmpeg', () => {
   it('names the fix when ffmpeg is missing', async () => {
     const error = await rejection(loadAudio(join(dir, 'speech.mp3'), { ffmpeg: join(dir, 'no-such-ffmpeg') }));
     expect(error).toBeInstanceOf(FormatError);
-    expect(error.message).toMatch(/decoding \.mp3 needs ffmpeg, but .* was not found on PATH; install ffmpeg \(apt-get install ffmpeg\) or convert to WAV/);
+    expect(error.message).toMatch(/decoding \.mp3 file needs ffmpeg, but .* was not found on PATH; install ffmpeg \(apt-get install ffmpeg\) or convert to WAV/);
   });
 
   it("puts ffmpeg's stderr in the error when it fails", async () => {

@@ -8,9 +8,9 @@
  * @module
  */
 
-import { spawn } from 'node:child_process';
 import { extname } from 'node:path';
 import { FormatError, ValidationError } from '../errors.js';
+import { ffmpegOutput } from '../io/ffmpeg.js';
 import { describeValue, requirePositiveInt } from '../validate.js';
 import { resample, toMono } from './resample.js';
 import { readWav } from './wav.js';
@@ -59,39 +59,12 @@ export async function loadAudio(path: string, options: LoadAudioOptions = {}): P
 }
 
 /** Runs ffmpeg to decode `path` to mono 32-bit float at `sampleRate` on its stdout. */
-function decodeWithFfmpeg(path: string, sampleRate: number, ffmpeg: string): Promise<Float32Array> {
-  const args = ['-v', 'error', '-nostdin', '-i', path, '-f', 'f32le', '-ac', '1', '-ar', String(sampleRate), '-'];
-  return new Promise((resolve, reject) => {
-    const child = spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      const fix = 'install ffmpeg (apt-get install ffmpeg) or convert to WAV';
-      const message =
-        error.code === 'ENOENT'
-          ? `decoding ${extname(path) || 'this file'} needs ffmpeg, but ${JSON.stringify(ffmpeg)} was not found on PATH; ${fix}`
-          : `could not run ${JSON.stringify(ffmpeg)}: ${error.message}; ${fix}`;
-      reject(new FormatError(message, { path, cause: error }));
-    });
-    child.on('close', (code, signal) => {
-      if (code !== 0) {
-        const detail = Buffer.concat(stderr).toString('utf8').trim() || '(no output on stderr)';
-        const status = signal === null ? `exit code ${code}` : `signal ${signal}`;
-        reject(new FormatError(`ffmpeg could not decode the file (${status}): ${detail}`, { path }));
-        return;
-      }
-      const bytes = Buffer.concat(stdout);
-      const count = Math.floor(bytes.length / 4);
-      if (count === 0) {
-        reject(new FormatError('contains no audio samples', { path }));
-        return;
-      }
-      // Copy into a fresh, aligned buffer: Buffer.concat may return a slice at any byte offset.
-      const samples = new Float32Array(count);
-      new Uint8Array(samples.buffer).set(bytes.subarray(0, count * 4));
-      resolve(samples);
-    });
-  });
+async function decodeWithFfmpeg(path: string, sampleRate: number, ffmpeg: string): Promise<Float32Array> {
+  const bytes = await ffmpegOutput(path, ['-f', 'f32le', '-ac', '1', '-ar', String(sampleRate), '-'], ffmpeg, { noun: 'file', fix: 'convert to WAV' });
+  const count = Math.floor(bytes.length / 4);
+  if (count === 0) throw new FormatError('contains no audio samples', { path });
+  // Copy into a fresh, aligned buffer: Buffer.concat may return a slice at any byte offset.
+  const samples = new Float32Array(count);
+  new Uint8Array(samples.buffer).set(bytes.subarray(0, count * 4));
+  return samples;
 }

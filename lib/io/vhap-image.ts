@@ -6,13 +6,13 @@
  * @module
  */
 
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import ndarray, { type NdArray } from 'ndarray';
 
 import { FormatError, ValidationError } from '../errors.js';
 import { scaleCamera, type VhapCamera } from './vhap-camera.js';
+import { ffmpegOutput } from './ffmpeg.js';
 import { decodePng } from './png.js';
 
 /** A decoded image: samples in [0, 1], row-major, `channels` per pixel. */
@@ -96,35 +96,9 @@ function parsePnm(bytes: Buffer, path: string): FloatImage {
 }
 
 /** Decodes the first frame of any image file ffmpeg reads, as RGB or gray. */
-function decodeWithFfmpeg(path: string, gray: boolean, ffmpeg: string): Promise<FloatImage> {
-  const args = ['-v', 'error', '-nostdin', '-i', path, '-frames:v', '1', '-f', 'image2pipe', '-vcodec', gray ? 'pgm' : 'ppm', '-pix_fmt', gray ? 'gray' : 'rgb24', '-'];
-  return new Promise((resolve, reject) => {
-    const child = spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      const fix = 'install ffmpeg (apt-get install ffmpeg) or convert the images to PNG';
-      const message =
-        error.code === 'ENOENT'
-          ? `decoding ${extname(path) || 'this file'} images needs ffmpeg, but ${JSON.stringify(ffmpeg)} was not found on PATH; ${fix}`
-          : `could not run ${JSON.stringify(ffmpeg)}: ${error.message}; ${fix}`;
-      reject(new FormatError(message, { path, cause: error }));
-    });
-    child.on('close', (code, signal) => {
-      if (code !== 0) {
-        const detail = Buffer.concat(stderr).toString('utf8').trim() || '(no output on stderr)';
-        reject(new FormatError(`ffmpeg could not decode the image (${signal === null ? `exit code ${code}` : `signal ${signal}`}): ${detail}`, { path }));
-        return;
-      }
-      try {
-        resolve(parsePnm(Buffer.concat(stdout), path));
-      } catch (error) {
-        reject(error);
-      }
-    });
-  });
+async function decodeWithFfmpeg(path: string, gray: boolean, ffmpeg: string): Promise<FloatImage> {
+  const args = ['-frames:v', '1', '-f', 'image2pipe', '-vcodec', gray ? 'pgm' : 'ppm', '-pix_fmt', gray ? 'gray' : 'rgb24', '-'];
+  return parsePnm(await ffmpegOutput(path, args, ffmpeg, { noun: 'image', fix: 'convert the images to PNG' }), path);
 }
 
 /**
