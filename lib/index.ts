@@ -55,7 +55,7 @@ export { loadVhapFlame, loadVhapImage, readVhapDataset, VhapDatasetWriter, write
 export { makeSyntheticIdentity, renderSyntheticIdentityDataset, studioHead } from './synthetic/studio/index.js';
 export { makeProceduralHead, REGION_NAMES, type ProceduralHead } from './flame/procedural/index.js';
 export { FLAME_JOINTS, type FlameLandmarks, type FlameModel, type FlameUv } from './flame/model.js';
-export { lookAt, type Camera, type Matrix4Input } from './render/camera.js';
+export { lookAt, type Camera, type Matrix4Input, type PinholeCamera } from './render/camera.js';
 export { renderHead, type RenderHeadInput } from './render/render-head.js';
 export type { AvatarGaussians, LocalGaussians } from './rig/local-gaussians.js';
 export { gaussiansOnMesh, SH_C0, type MeshGaussiansOptions } from './rig/mesh-gaussians.js';

@@ -9,8 +9,7 @@ import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FormatError } from '../lib/errors.js';
-import { crc32 } from '../lib/io/crc32.js';
-import { decodePng, encodeGrayPng, encodePng, readPng } from '../lib/io/png.js';
+import { decodePng, encodeGrayPng, encodePng, pngChunk, readPng } from '../lib/io/png.js';
 import { formatMessage } from './helpers/errors.js';
 
 const W = 37;
@@ -167,14 +166,6 @@ function buildPng(w: number, h: number, colorType: number, raw: Uint8Array, extr
   ]);
 }
 
-function pngChunk(type: string, data: Uint8Array): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  out.set(data, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
 
 describe('decodePng: palette transparency', () => {
   it('gives RGBA when a tRNS chunk is present (missing entries opaque)', () => {

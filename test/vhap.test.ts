@@ -11,6 +11,7 @@ import { FormatError, ValidationError } from '../lib/errors.js';
 import { writeNpz } from '../lib/io/npy.js';
 import { encodePng, writePng } from '../lib/io/png.js';
 import { lookAt } from '../lib/render/camera.js';
+import { mulberry32 } from '../lib/random.js';
 import {
   loadVhapFlame,
   loadVhapImage,
@@ -35,16 +36,6 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** A seeded uniform generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const W = 9;
 const H = 7;
@@ -107,7 +98,7 @@ describe('writeVhapDataset -> readVhapDataset round trip', () => {
   const splitOf = (t: number, c: number): VhapSplit => (c > 0 ? 'test' : t < 3 ? 'train' : t === 3 ? 'val' : 'test');
   const frames: VhapWriteFrame[] = [];
   const flames = new Map<number, ReturnType<typeof flameOf>>();
-  const random = rng(7);
+  const random = mulberry32(7);
   const flameOf = (t: number) => ({
     expr: Float32Array.from({ length: 17 }, () => random() - 0.5),
     rotation: Float32Array.from({ length: 3 }, () => 0.1 * (random() - 0.5)),

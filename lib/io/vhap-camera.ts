@@ -12,20 +12,12 @@
  */
 
 import { ValidationError } from '../errors.js';
+import type { PinholeCamera } from '../render/camera.js';
 
-/** A pinhole camera as read from a dataset (OpenCV axes; a {@link Camera} for the rasterizer). */
-export interface VhapCamera {
+/** A pinhole camera as read from a dataset (OpenCV axes; usable as a {@link Camera} for the rasterizer). */
+export interface VhapCamera extends PinholeCamera {
   /** World-to-camera, row-major 4×4 (16 numbers, last row 0 0 0 1). */
   view: number[];
-  /** Focal lengths in pixels. */
-  fx: number;
-  fy: number;
-  /** Principal point in pixels (pixel i spans [i, i + 1], its centre at i + 0.5). */
-  cx: number;
-  cy: number;
-  /** Image size in pixels. */
-  width: number;
-  height: number;
 }
 
 /** How far a rotation may be from orthonormal (max |RRᵀ − I| entry) and still count as one. */

@@ -19,19 +19,12 @@ import { encodePng, encodeGrayPng } from './png.js';
 import { rigidTransformProblem, transformMatrixFromView } from './vhap-camera.js';
 import { encodeVhapFlame, type VhapFlameInput } from './vhap-flame.js';
 import type { VhapSplit } from './vhap.js';
+import type { PinholeCamera } from '../render/camera.js';
 
 const SPLITS: readonly VhapSplit[] = ['train', 'val', 'test'];
 
 /** A camera to write: OpenCV axes, `view` world-to-camera (16 numbers row-major or 4 rows). */
-export interface VhapWriteCamera {
-  view: ArrayLike<number> | readonly (readonly number[])[];
-  fx: number;
-  fy: number;
-  cx: number;
-  cy: number;
-  width: number;
-  height: number;
-}
+export type VhapWriteCamera = PinholeCamera;
 
 /** One image to write. */
 export interface VhapWriteFrame {

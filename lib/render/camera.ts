@@ -13,19 +13,23 @@ import { ValidationError } from '../errors.js';
 /** A 4x4 matrix: 16 numbers row-major, or 4 rows of 4. */
 export type Matrix4Input = ArrayLike<number> | readonly (readonly number[])[];
 
-/** A pinhole camera (OpenCV axes). */
-export interface Camera {
+/** A pinhole camera's geometry (OpenCV axes): what datasets store. */
+export interface PinholeCamera {
   /** World-to-camera transform, row-major 4x4 with last row [0, 0, 0, 1]. */
   view: Matrix4Input;
   /** Focal lengths in pixels. */
   fx: number;
   fy: number;
-  /** Principal point in pixels (pixel centres are at i + 0.5). */
+  /** Principal point in pixels (pixel i spans [i, i + 1], its centre at i + 0.5). */
   cx: number;
   cy: number;
   /** Image size in pixels (1 to 16384). */
   width: number;
   height: number;
+}
+
+/** A pinhole camera (OpenCV axes) with the rasterizer's clipping range. */
+export interface Camera extends PinholeCamera {
   /** Gaussians with camera-space z below `near` are culled. Default 0.01. */
   near?: number;
   /** Gaussians with camera-space z above `far` are culled. Default Infinity. */

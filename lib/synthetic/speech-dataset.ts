@@ -13,6 +13,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ValidationError } from '../errors.js';
+import { mulberry32 } from '../random.js';
 import { EXPRESSION_NAMES } from '../flame/procedural/expressions.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeNpz } from '../io/npy.js';
@@ -69,16 +70,6 @@ export interface SpeechManifest {
   clips: ManifestClip[];
 }
 
-/** A small, fast, seedable PRNG (mulberry32): the plan must not depend on Math.random. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface PlannedClip {
   id: string;
@@ -96,7 +87,7 @@ interface PlannedClip {
  * wpm), pitch (35–65) and lead-in silence (0.1–0.3 s).
  */
 export function planSpeechDataset(clips: number, seed: number, languages: readonly Language[], variants: readonly string[]): PlannedClip[] {
-  const random = rng(seed);
+  const random = mulberry32(seed); // the plan must not depend on Math.random
   const pool = languages.flatMap((language) => SENTENCES[language].map((text) => ({ language, text })));
   const order: typeof pool = [];
   while (order.length < clips) {

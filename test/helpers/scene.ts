@@ -2,18 +2,10 @@
 import type { NdArray } from 'ndarray';
 
 import type { Camera, Gaussians } from '../../lib/index.js';
+import { mulberry32 } from '../../lib/random.js';
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export interface Scene {
   gaussians: Gaussians<{ data: Float32Array; shape: number[] }>;

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { mulberry32 } from '../../random.js';
+
 export type Vec3 = [number, number, number];
 export type Vec2 = [number, number];
 
@@ -113,7 +115,7 @@ export function interpLinear(xs: ArrayLike<number>, ys: ArrayLike<number>, x: nu
  * the same sequence on every platform, which is what makes the head bit-reproducible.
  */
 export class Random {
-  private state: number;
+  private readonly next: () => number;
   private spare: number | undefined;
 
   constructor(seed: number) {
@@ -122,16 +124,12 @@ export class Random {
     let s = (Math.floor(seed) ^ Math.imul(high, 0x9e3779b1) ^ 0x9e3779b9) >>> 0;
     s = Math.imul(s ^ (s >>> 16), 0x85ebca6b) >>> 0;
     s = Math.imul(s ^ (s >>> 13), 0xc2b2ae35) >>> 0;
-    this.state = (s ^ (s >>> 16)) >>> 0;
+    this.next = mulberry32(s ^ (s >>> 16));
   }
 
   /** Uniform in [0, 1). */
   uniform(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.next();
   }
 
   /** Uniform in [lo, hi). */

@@ -12,17 +12,12 @@ import { ValidationError } from '../../errors.js';
 import { assemble } from '../../flame/procedural/assemble.js';
 import { vertexColors, type Palette } from '../../flame/procedural/colors.js';
 import { makeProceduralHead, type ProceduralHead } from '../../flame/procedural/index.js';
-import { clamp, lerp3, Random, type Vec3 } from '../../flame/procedural/math.js';
+import { clamp, Random, type Vec3 } from '../../flame/procedural/math.js';
+import { drawPalette, type DrawnPalette } from '../../flame/procedural/palettes.js';
 import { smoothNoise, type NoiseField } from './noise.js';
 
 /** An identity's colours (RGB in [0, 1]). */
-export interface IdentityPalette {
-  skin: Vec3;
-  lip: Vec3;
-  iris: Vec3;
-  hair: Vec3;
-  eyebrow: Vec3;
-}
+export type IdentityPalette = DrawnPalette;
 
 /** A synthetic person: the shared head, shape coefficients and colours. */
 export interface SyntheticIdentity {
@@ -46,33 +41,6 @@ export interface SyntheticIdentityOptions {
 const SHAPE_SPREAD = 0.75;
 const SHAPE_LIMIT = 2;
 
-/** Skin tones from light to dark; a seed draws a point along the scale. */
-const SKIN_TONES: readonly Vec3[] = [
-  [0.95, 0.8, 0.7],
-  [0.88, 0.67, 0.55],
-  [0.76, 0.54, 0.41],
-  [0.6, 0.4, 0.29],
-  [0.42, 0.27, 0.19],
-  [0.3, 0.19, 0.14],
-];
-const HAIR: readonly Vec3[] = [
-  [0.04, 0.035, 0.03],
-  [0.13, 0.09, 0.06],
-  [0.26, 0.16, 0.09],
-  [0.5, 0.37, 0.22],
-  [0.72, 0.58, 0.36],
-  [0.45, 0.18, 0.08],
-  [0.55, 0.54, 0.52],
-];
-const IRIS: readonly Vec3[] = [
-  [0.3, 0.18, 0.09],
-  [0.16, 0.09, 0.05],
-  [0.4, 0.31, 0.14],
-  [0.3, 0.4, 0.24],
-  [0.28, 0.43, 0.6],
-  [0.42, 0.47, 0.52],
-];
-
 /** Regions that are skin-like (textured as skin). */
 const SKIN_REGIONS = new Set(['skin', 'nose', 'eyelid_left', 'eyelid_right', 'lip_upper', 'lip_lower', 'ear_left', 'ear_right', 'neck']);
 
@@ -82,24 +50,6 @@ let sharedHead: ProceduralHead | undefined;
 export function studioHead(): ProceduralHead {
   sharedHead ??= makeProceduralHead({ seed: 0 });
   return sharedHead;
-}
-
-const tint = (c: Vec3, s: number): Vec3 => [clamp(c[0] * s, 0, 1), clamp(c[1] * s, 0, 1), clamp(c[2] * s, 0, 1)];
-
-/** The colours of a seed. */
-function drawPalette(rng: Random): IdentityPalette {
-  const x = rng.uniform() * (SKIN_TONES.length - 1);
-  const i = Math.min(Math.floor(x), SKIN_TONES.length - 2);
-  const base = lerp3(SKIN_TONES[i]!, SKIN_TONES[i + 1]!, x - i);
-  const warmth = rng.range(-0.04, 0.04);
-  const skin: Vec3 = [clamp(base[0] + warmth, 0, 1), base[1], clamp(base[2] - warmth, 0, 1)];
-  const redness = rng.range(0.8, 1.15);
-  const lip: Vec3 = [clamp(skin[0] * 0.88 * redness, 0, 1), skin[1] * rng.range(0.5, 0.62), skin[2] * rng.range(0.52, 0.65)];
-  const iris = tint(IRIS[Math.floor(rng.uniform() * IRIS.length)]!, rng.range(0.85, 1.15));
-  const hair = tint(HAIR[Math.floor(rng.uniform() * HAIR.length)]!, rng.range(0.85, 1.15));
-  // Eyebrows: the hair's colour, usually a little darker.
-  const eyebrow = tint(hair, rng.range(0.7, 1.0));
-  return { skin, lip, iris, hair, eyebrow };
 }
 
 /**
