@@ -5,9 +5,13 @@
  */
 
 import { native, type Backends } from './native.js';
+import { ValidationError } from './errors.js';
 import { requirePositiveInt } from './validate.js';
 
 export type { Backends } from './native.js';
+
+/** Where native work runs: the CPU, the current CUDA device, or CUDA device N. */
+export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
 /**
  * The loaded binary's capabilities: CPU always; CUDA when it was built with nvcc against a
@@ -23,4 +27,22 @@ export function backends(): Backends {
  */
 export function setThreads(threads: number): void {
   native().setNumThreads(requirePositiveInt('threads', threads));
+}
+
+/**
+ * Validates a device name against the loaded binary: a CUDA device needs a binary built with
+ * the CUDA kernels (docs/gpu-build.md) and a visible GPU. Throws a ValidationError otherwise.
+ */
+export function requireDevice(device: unknown): Device {
+  if (typeof device !== 'string' || !/^(cpu|cuda(:\d+)?)$/.test(device)) {
+    throw new ValidationError(`expected device to be 'cpu', 'cuda' or 'cuda:N', received ${JSON.stringify(device)}`);
+  }
+  if (device.startsWith('cuda')) {
+    const b = native().backends();
+    if (!b.cuda) throw new ValidationError(`device '${device}' was requested, but this ggtalker binary has no CUDA kernels (built against LibTorch ${b.torchVersion} without CUDA); see docs/gpu-build.md`);
+    if (b.cudaDevices === 0) throw new ValidationError(`device '${device}' was requested, but no CUDA device is visible`);
+    const index = device.includes(':') ? Number(device.slice(5)) : 0;
+    if (index >= b.cudaDevices) throw new ValidationError(`device '${device}' was requested, but only ${b.cudaDevices} CUDA device(s) are visible (cuda:0 to cuda:${b.cudaDevices - 1})`);
+  }
+  return device as Device;
 }

@@ -39,7 +39,7 @@ export { logMelFeatures, type LogMelOptions } from './audio/log-mel.js';
 export { Wav2Vec2Encoder, wav2vec2Frames, WAV2VEC2_BASE, WAV2VEC2_LARGE, XLSR_1B, type Wav2Vec2Config, type Wav2Vec2FeaturesOptions, type Wav2Vec2Weights } from './audio/wav2vec2.js';
 export { resample, STOPBAND_DB, toMono } from './audio/resample.js';
 export { decodeWav, readWav, type DecodedAudio } from './audio/wav.js';
-export { backends, setThreads, type Backends } from './backends.js';
+export { backends, requireDevice, setThreads, type Backends, type Device } from './backends.js';
 export { AbortError, AddonLoadError, FormatError, GgtalkerError, NativeError, ValidationError } from './errors.js';
 export { parsePly, readPly, encodePly, writePly, type GaussianCloud } from './io/ply.js';
 export { Flame, type FlameOutput, type FlameOutputGrads, type FlameParams } from './flame/flame.js';

@@ -39,7 +39,7 @@ if [[ -n "$torch_root" && -d "$torch_root/c10/cuda" ]]; then
   done
   napi_inc="$(cd "$root" && node -p "require('node-addon-api').include_dir")"
   node_inc="$(dirname "$(dirname "$(command -v node)")")/include/node"
-  for f in native/render/rasterize.cpp native/addon/addon.cpp native/tests/rasterize_check.cpp; do
+  for f in native/render/rasterize.cpp native/addon/addon.cpp native/tests/check_util.cpp; do
     g++ -std=c++17 -fsyntax-only -DGGT_WITH_CUDA -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS \
       -I"$tmp/stub" -I"$root/native" $(for d in $torch_inc; do echo "-I$d"; done) \
       -I"$cuda_inc" -I"$root/$napi_inc" -I"$napi_inc" -I"$node_inc" "$root/$f"

@@ -10,6 +10,7 @@
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
+import { requireDevice, type Device } from '../backends.js';
 import { ValidationError } from '../errors.js';
 import type { NdArrayData } from '../io/ndarray-data.js';
 import { native, type NativeScriptModel, type NativeTensor, type RawArray } from '../native.js';
@@ -58,6 +59,8 @@ export interface SampleExpressionsOptions {
   /** Frames held fixed, raw units [T, outputDim], where `knownMask` [T] is non-zero. */
   known?: ArrayLike;
   knownMask?: ArrayLike;
+  /** Where to sample: `'cpu'` (default), `'cuda'` or `'cuda:N'` (native models only; the weights are copied there per call). */
+  device?: Device;
   signal?: AbortSignal;
 }
 
@@ -346,6 +349,10 @@ export class AudioExpressionModel {
       ? { script: this.script.module, mean: { data: this.script.mean, shape: [c.outputDim] }, std: { data: this.script.std, shape: [c.outputDim] } }
       : { params: toParamObject(this.params!) };
     const speaker = this.speakerIndex(options.speaker);
+    if (options.device !== undefined) {
+      extra.device = requireDevice(options.device);
+      if (this.script && extra.device !== 'cpu') throw new ValidationError(`TorchScript Audio-Expression models sample on the CPU only, received device '${extra.device}'`);
+    }
     const abort = nativeAbortFlag(options.signal);
     try {
       const raw = await awaitNative(native().a2eSample({ config: c, ...weights, cond, speaker, sample, ...extra, abort: abort.flag }), options.signal);

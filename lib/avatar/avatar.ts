@@ -19,6 +19,7 @@ import { readFile } from 'node:fs/promises';
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
+import { requireDevice, type Device } from '../backends.js';
 import { AudioExpressionModel } from '../a2e/model.js';
 import { FormatError, ValidationError } from '../errors.js';
 import { Flame } from '../flame/flame.js';
@@ -72,6 +73,8 @@ export interface RenderAvatarOptions {
   camera?: Camera;
   /** [H, W, 3] behind the head; default: the tracked background. */
   background?: NdArray<Float32Array>;
+  /** Where to render: `'cpu'` (default), `'cuda'` or `'cuda:N'` (inputs are copied there per call; frames come back to the CPU). */
+  device?: Device;
   signal?: AbortSignal;
 }
 
@@ -143,10 +146,12 @@ export class Avatar {
       options.frames.map((flame) => ({ image: bg, camera, flame })),
       this.model.exprCount,
     );
+    const device = options.device === undefined ? undefined : requireDevice(options.device);
     const abort = nativeAbortFlag(options.signal);
     try {
       const raw = await awaitNative(
         native().avatarRender({
+          ...(device ? { device } : {}),
           config: this.nativeConfig(),
           ...this.nativeScene(width, height),
           frames: packed.data,

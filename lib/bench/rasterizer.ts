@@ -10,6 +10,7 @@ import {
   Tensor,
   type BenchScene,
 } from '../index.js';
+import { benchDevices } from './devices.js';
 import type { BenchArgs } from './run.js';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -65,8 +66,7 @@ async function timeReference(scene: BenchScene, reps: number) {
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 
 export async function rasterizerBench(args: BenchArgs): Promise<void> {
-  const b = backends();
-  const devices = ['cpu', ...(b.cuda && b.cudaDevices > 0 ? ['cuda'] : [])];
+  const devices = benchDevices(args);
   const cases = args.cases ?? ['reference', 'head', 'scene'];
   for (const name of cases) {
     const sceneName = name === 'reference' ? 'small' : (name as 'head' | 'scene');

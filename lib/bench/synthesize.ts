@@ -1,5 +1,5 @@
 // Synthesis speed (`npm run bench -- synthesize`): 10 s of audio to 512² frames of the
-// procedural avatar on the CPU, end to end (expressions + rendering) and per stage: the
+// procedural avatar on each device (the CPU, and CUDA when available), end to end (expressions + rendering) and per stage: the
 // Audio-Expression sampling, then rendering with the head alone, with the colour MLP, and with
 // the colour MLP and the body inpainter (random weights: speed does not depend on them).
 // Frames per second; JSON lines.
@@ -11,6 +11,7 @@ import { Avatar } from '../avatar/avatar.js';
 import { proceduralAvatar } from '../avatar/procedural-avatar.js';
 import { AudioExpressionModel, backends, synthesize } from '../index.js';
 import { native, type NativeTensor } from '../native.js';
+import { benchDevices } from './devices.js';
 import type { BenchArgs } from './run.js';
 
 const DEMO_MODEL = fileURLToPath(new URL('../../assets/demo/a2e', import.meta.url));
@@ -54,23 +55,25 @@ export async function synthesizeBench(args: BenchArgs): Promise<void> {
       a2e,
     });
   };
-  const common = { case: 'synthesize', backend: 'cpu', threads: backends().threads, width: size, height: size, audio_s: seconds, a2e_parameters: a2e.parameterCount(), gaussians: base.layout.count, steps: 25 };
+  const common = { case: 'synthesize', width: size, height: size, audio_s: seconds, a2e_parameters: a2e.parameterCount(), gaussians: base.layout.count, steps: 25 };
   const configs: [string, boolean, boolean][] = [
     ['head', false, false],
     ['head+color', true, false],
     ['head+color+inpainter', true, true],
   ];
-  for (const [stages, color, inpainter] of configs) {
-    if (args.cases && !args.cases.includes(stages)) continue;
-    const avatar = await withNetworks(color, inpainter);
-    await synthesize({ avatar, audio: samples.subarray(0, 16000), returnFrames: false, steps: 5 }); // warm-up
-    console.error(`synthesizing ${seconds} s at ${size}² (${stages})...`);
-    const r = await synthesize({ avatar, audio: samples, returnFrames: false, steps: 25 });
-    console.log(JSON.stringify({
-      ...common, stages, frames: r.frameCount,
-      expressions_seconds: round(r.timings.expressions), render_seconds: round(r.timings.render), seconds: round(r.timings.total),
-      render_fps: round(r.frameCount / r.timings.render, 2), end_to_end_fps: round(r.frameCount / r.timings.total, 2),
-      realtime_factor: round(seconds / r.timings.total, 3),
-    }));
+  for (const device of benchDevices(args)) {
+    for (const [stages, color, inpainter] of configs) {
+      if (args.cases && !args.cases.includes(stages)) continue;
+      const avatar = await withNetworks(color, inpainter);
+      await synthesize({ avatar, audio: samples.subarray(0, 16000), returnFrames: false, steps: 5, device }); // warm-up
+      console.error(`synthesizing ${seconds} s at ${size}² on ${device} (${stages})...`);
+      const r = await synthesize({ avatar, audio: samples, returnFrames: false, steps: 25, device });
+      console.log(JSON.stringify({
+        ...common, backend: device, threads: device === 'cpu' ? backends().threads : 0, stages, frames: r.frameCount,
+        expressions_seconds: round(r.timings.expressions), render_seconds: round(r.timings.render), seconds: round(r.timings.total),
+        render_fps: round(r.frameCount / r.timings.render, 2), end_to_end_fps: round(r.frameCount / r.timings.total, 2),
+        realtime_factor: round(seconds / r.timings.total, 3),
+      }));
+    }
   }
 }

@@ -9,6 +9,7 @@
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
+import { requireDevice } from '../backends.js';
 import { ValidationError } from '../errors.js';
 import { awaitNative, toNdarray, toNdarrays } from '../ops.js';
 import { native, type NativeTensor, type RawArray, type RawRasterizeOptions } from '../native.js';
@@ -232,7 +233,7 @@ export function rasterSettingsInput(
 ): Pick<RawRasterizeOptions, 'camera' | 'background' | 'mode' | 'device'> {
   const background = readBackground(options.background);
   const mode = options.mode === undefined ? 'classic' : requireOneOf('mode', options.mode, ['classic', 'antialiased'] as const);
-  const device = options.device === undefined ? undefined : readDevice(options.device);
+  const device = options.device === undefined ? undefined : requireDevice(options.device);
   return { camera, background, mode, ...(device ? { device } : {}) };
 }
 
@@ -264,18 +265,6 @@ function readBackground(bg: unknown): [number, number, number] {
     throw new ValidationError(`expected background to be 3 finite numbers [r, g, b], received ${JSON.stringify(bg)}`);
   }
   return [bg[0], bg[1], bg[2]];
-}
-
-function readDevice(device: unknown): string {
-  if (typeof device !== 'string' || !/^(cpu|cuda(:\d+)?)$/.test(device)) {
-    throw new ValidationError(`expected device to be 'cpu', 'cuda' or 'cuda:N', received ${JSON.stringify(device)}`);
-  }
-  if (device.startsWith('cuda')) {
-    const b = native().backends();
-    if (!b.cuda) throw new ValidationError(`device '${device}' was requested, but this ggtalker binary has no CUDA kernels (built against LibTorch ${b.torchVersion} without CUDA); see docs/gpu-build.md`);
-    if (b.cudaDevices === 0) throw new ValidationError(`device '${device}' was requested, but no CUDA device is visible`);
-  }
-  return device;
 }
 
 function outputs(raw: { image: RawArray; alpha: RawArray; depth: RawArray; radii: RawArray }): RasterizeResult {

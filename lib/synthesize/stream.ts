@@ -12,6 +12,7 @@ import { ExpressionStream, type ExpressionChunk } from '../a2e/stream.js';
 import type { AudioExpressionModel } from '../a2e/model.js';
 import type { AudioEncoder } from '../a2e/features.js';
 import type { Avatar } from '../avatar/avatar.js';
+import { requireDevice, type Device } from '../backends.js';
 import { ValidationError } from '../errors.js';
 import type { Camera } from '../render/camera.js';
 import { headPoses, type HeadPose } from './head-pose.js';
@@ -29,6 +30,8 @@ export interface SynthesisStreamOptions {
   /** Denoising steps per window. Default 10 (fewer than offline, for latency). */
   steps?: number;
   seed?: number;
+  /** Where to sample and render: `'cpu'` (default), `'cuda'` or `'cuda:N'`. */
+  device?: Device;
 }
 
 /** Frames made from the audio so far. */
@@ -53,13 +56,14 @@ export class SynthesisStream {
     const model = options.model ?? options.avatar?.a2e;
     if (!model) throw new ValidationError('this avatar has no Audio-Expression model: pass options.model');
     this.avatar = options.avatar;
-    this.options = options;
+    this.options = options.device === undefined ? options : { ...options, device: requireDevice(options.device) };
     this.expressions = new ExpressionStream({
       model,
       ...(options.encoder ? { encoder: options.encoder } : {}),
       speaker: options.speaker ?? (model.speakers.includes('identity') ? 'identity' : 0),
       steps: options.steps ?? 10,
       seed: options.seed ?? 0,
+      ...(this.options.device ? { device: this.options.device } : {}),
     });
   }
 
@@ -85,7 +89,7 @@ export class SynthesisStream {
       const E = c.expression.shape[1]!;
       const poses = headPoses(this.avatar, this.options.headPose ?? 'tracked', c.startFrame + c.frames).slice(c.startFrame);
       const frames = poses.map((p, t) => ({ ...p, expr: c.expression.data.slice(t * E, (t + 1) * E), jaw: c.jawPose.data.slice(t * 3, t * 3 + 3) }));
-      const r = await this.avatar.render({ frames, ...(this.options.camera ? { camera: this.options.camera } : {}), ...(this.options.background ? { background: this.options.background } : {}) });
+      const r = await this.avatar.render({ frames, ...(this.options.camera ? { camera: this.options.camera } : {}), ...(this.options.background ? { background: this.options.background } : {}), ...(this.options.device ? { device: this.options.device } : {}) });
       const renderSeconds = (performance.now() - t0) / 1000;
       out.push({
         startFrame: c.startFrame,

@@ -14,6 +14,7 @@ import type { AudioExpressionModel } from '../a2e/model.js';
 import { predictExpressions } from '../a2e/predict.js';
 import { Avatar } from '../avatar/avatar.js';
 import type { FrameFlame } from '../avatar/frames.js';
+import { requireDevice, type Device } from '../backends.js';
 import { AbortError, ValidationError } from '../errors.js';
 import type { Camera } from '../render/camera.js';
 import { describeValue } from '../validate.js';
@@ -46,6 +47,11 @@ export interface SynthesizeOptions {
   seed?: number;
   /** Frames rendered per native call. Default 8. */
   batch?: number;
+  /**
+   * Where the expressions are sampled and the frames rendered: `'cpu'` (default), `'cuda'` or
+   * `'cuda:N'` (needs a binary built with CUDA: docs/gpu-build.md).
+   */
+  device?: Device;
   onProgress?: (p: SynthesizeProgress) => void;
   signal?: AbortSignal;
 }
@@ -84,6 +90,8 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
     throw new ValidationError(`the Audio-Expression model predicts ${model.config.expressionCount} expression coefficients, but the avatar's head has ${avatar.model.exprCount}`);
   }
   const batch = options.batch ?? 8;
+  if (!Number.isInteger(batch) || batch < 1) throw new ValidationError(`expected batch to be a positive integer, received ${describeValue(batch)}`);
+  const device = options.device === undefined ? undefined : requireDevice(options.device);
   const check = (): void => {
     if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
   };
@@ -98,6 +106,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
     ...(options.steps !== undefined ? { steps: options.steps } : {}),
     ...(options.guidance !== undefined ? { guidance: options.guidance } : {}),
     seed: options.seed ?? 0,
+    ...(device ? { device } : {}),
     signal: options.signal,
   });
   const tExpr = (performance.now() - started) / 1000;
@@ -127,7 +136,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
       while (t1 < T && t1 - t0 < batch && cameraAt(t1) === cameraAt(t0)) t1++;
       const camera = cameraAt(t0);
       if (camera && (camera.width !== first.width || camera.height !== first.height)) throw new ValidationError('expected every camera of the path to have one image size');
-      const r = await avatar.render({ frames: flame.slice(t0, t1), ...(camera ? { camera } : {}), ...(options.background ? { background: options.background } : {}), signal: options.signal });
+      const r = await avatar.render({ frames: flame.slice(t0, t1), ...(camera ? { camera } : {}), ...(options.background ? { background: options.background } : {}), ...(device ? { device } : {}), signal: options.signal });
       if (writer) await writer.write(r.frames);
       all?.set(r.frames.data, t0 * frameSize);
       t0 = t1;

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <utility>
 
 #include "diffusion.h"
 
@@ -28,6 +30,18 @@ at::Tensor window_weights(const std::vector<int64_t>& starts, int64_t window) {
 }
 
 }  // namespace
+
+DenoiseFn dit_denoiser(const DitConfig& cfg, const ParamMap& params) {
+  auto cache = std::make_shared<std::pair<const void*, DitCondition>>(nullptr, DitCondition{});
+  return [cfg, params, cache](const at::Tensor& x, const at::Tensor& n, const at::Tensor& c, const at::Tensor& spk,
+                              const at::Tensor& keep) {
+    if (cache->first != c.unsafeGetTensorImpl()) {
+      cache->second = dit_encode_condition(cfg, params, c, spk, keep);
+      cache->first = c.unsafeGetTensorImpl();
+    }
+    return dit_denoise(cfg, params, x, n, cache->second);
+  };
+}
 
 std::vector<int64_t> sampling_timesteps(int64_t diffusion_steps, int64_t steps) {
   TORCH_CHECK(steps >= 1 && steps <= diffusion_steps, "expected 1 to ", diffusion_steps,

@@ -20,6 +20,11 @@ namespace a2e {
 using DenoiseFn = std::function<at::Tensor(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&,
                                            const at::Tensor&)>;
 
+// The native DiT with `params` as a DenoiseFn. The condition encoder's output is the same at
+// every denoising step (the sampler passes the same cond / speaker / keep tensors each time), so
+// it is encoded once and reused while the cond tensor stays the same.
+DenoiseFn dit_denoiser(const DitConfig& cfg, const ParamMap& params);
+
 struct SampleOptions {
   std::string method = "ddim";  // "ddim" or "ddpm"
   int64_t steps = 25;           // denoising steps (<= diffusion steps)

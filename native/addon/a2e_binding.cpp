@@ -258,6 +258,8 @@ Napi::Value A2eSample(const Napi::CallbackInfo& info) {
     known = tensor_at(opts, "known", true, op);
     known_mask = tensor_at(opts, "knownMask", true, op);
   }
+  const at::Device device = device_of(opts, op);
+  if (script && !device.is_cpu()) throw_type_error(info.Env(), "TorchScript Audio-Expression models sample on the CPU only (received device '" + device.str() + "')");
   return run_async(info.Env(), op, [=]() {
     a2e::DenoiseFn fn;
     at::Tensor m = mean, s = std_;
@@ -266,24 +268,16 @@ Napi::Value A2eSample(const Napi::CallbackInfo& info) {
                     const at::Tensor& keep) { return script->forward(x, n, c, spk, keep); };
     } else {
       a2e::check_dit_params(cfg, params);
-      m = params.at("data.mean");
-      s = params.at("data.std");
-      // The condition encoder's output is the same at every denoising step (the sampler passes
-      // the same cond / speaker / keep tensors each time): encode it once.
-      auto cache = std::make_shared<std::pair<const void*, a2e::DitCondition>>(nullptr, a2e::DitCondition{});
-      fn = [cfg, params, cache](const at::Tensor& x, const at::Tensor& n, const at::Tensor& c, const at::Tensor& spk,
-                                const at::Tensor& keep) {
-        if (cache->first != c.unsafeGetTensorImpl()) {
-          cache->second = a2e::dit_encode_condition(cfg, params, c, spk, keep);
-          cache->first = c.unsafeGetTensorImpl();
-        }
-        return a2e::dit_denoise(cfg, params, x, n, cache->second);
-      };
+      a2e::ParamMap on_device;
+      for (const auto& [name, t] : params) on_device[name] = t.to(device);
+      m = on_device.at("data.mean");
+      s = on_device.at("data.std");
+      fn = a2e::dit_denoiser(cfg, on_device);
     }
     TORCH_CHECK(m.numel() == cfg.output_dim && s.numel() == cfg.output_dim, "expected mean and std of ",
                 cfg.output_dim, " values");
     const at::Tensor out = a2e::sample_sequence(cfg, fn, m.to(at::kFloat).reshape({-1}), s.to(at::kFloat).reshape({-1}),
-                                                cond, speaker, so, known, known_mask, stop);
+                                                cond.to(device), speaker, so, known, known_mask, stop);
     return arrays({{"expressions", out}});
   });
 }

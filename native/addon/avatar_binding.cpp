@@ -228,10 +228,13 @@ Napi::Value AvatarRender(const Napi::CallbackInfo& info) {
   const avatar::AvatarFrames frames = read_frames(opts, op);
   const avatar::ParamMap params = read_named(opts, "params", op, false);
   const std::vector<int64_t> indices = index_list(opts, "indices", op);
+  const at::Device device = device_of(opts, op);
   return run_async(info.Env(), op, [=]() {
     at::NoGradGuard no_grad;
     frames.validate(scene, cfg, false);
-    const std::vector<avatar::FrameRender> r = avatar::render_frames(cfg, scene, params, frames, indices);
+    const std::vector<avatar::FrameRender> r =
+        avatar::render_frames(cfg, avatar::scene_on(scene, device), avatar::params_on(params, device),
+                              avatar::frames_on(frames, device), indices);
     std::vector<at::Tensor> out, heads, alphas, psnr, ssim;
     for (const avatar::FrameRender& fr : r) {
       out.push_back(fr.frame.permute({1, 2, 0}));

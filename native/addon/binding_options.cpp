@@ -32,6 +32,16 @@ uint64_t seed_of(const Napi::Object& opts, const std::string& op) {
   return static_cast<uint64_t>(s);
 }
 
+at::Device device_of(const Napi::Object& opts, const std::string& op) {
+  const Napi::Value v = opts.Get("device");
+  if (v.IsUndefined()) return at::Device(at::kCPU);
+  const std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+  if (name == "cpu" || name == "cuda" || (name.rfind("cuda:", 0) == 0 && name.size() > 5 &&
+                                          name.find_first_not_of("0123456789", 5) == std::string::npos))
+    return at::Device(name);
+  throw_type_error(opts.Env(), "expected " + op + ".device to be 'cpu', 'cuda' or 'cuda:N', received '" + name + "'");
+}
+
 std::vector<std::string> string_list(const Napi::Object& opts, const char* key) {
   std::vector<std::string> out;
   Napi::Value v = opts.Get(key);

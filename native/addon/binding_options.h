@@ -4,6 +4,7 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 #include <napi.h>
 
 #include <cstdint>
@@ -26,6 +27,9 @@ double num_or(const Napi::Object& o, const char* key, double fallback, const std
 
 // opts.seed (default 0) as a non-negative integer.
 uint64_t seed_of(const Napi::Object& opts, const std::string& op);
+
+// opts.device ('cpu', 'cuda' or 'cuda:N'; default the CPU): where an op runs.
+at::Device device_of(const Napi::Object& opts, const std::string& op);
 
 // opts[key] as strings / integers (empty when absent).
 std::vector<std::string> string_list(const Napi::Object& opts, const char* key);

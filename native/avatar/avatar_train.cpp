@@ -86,6 +86,33 @@ void AvatarFrames::validate(const AvatarScene& scene, const AvatarConfig& cfg, b
   }
 }
 
+namespace {
+at::Tensor on(const at::Tensor& t, const at::Device& device) { return t.defined() ? t.to(device) : t; }
+}  // namespace
+
+AvatarScene scene_on(const AvatarScene& scene, const at::Device& device) {
+  AvatarScene s = scene;
+  rig::FlameModelTensors& m = s.model;
+  for (at::Tensor* t : {&m.v_template, &m.shapedirs, &m.exprdirs, &m.posedirs, &m.j_regressor, &m.lbs_weights,
+                        &m.lmk_faces, &m.lmk_bary, &m.faces})
+    *t = on(*t, device);
+  s.layout.face = on(s.layout.face, device);
+  s.layout.bary = on(s.layout.bary, device);
+  return s;
+}
+
+AvatarFrames frames_on(const AvatarFrames& frames, const at::Device& device) {
+  AvatarFrames f = frames;
+  for (at::Tensor* t : {&f.images, &f.masks, &f.views, &f.intrinsics, &f.sources, &f.source}) *t = on(*t, device);
+  return f;
+}
+
+ParamMap params_on(const ParamMap& params, const at::Device& device) {
+  ParamMap p;
+  for (const auto& [name, t] : params) p[name] = on(t, device);
+  return p;
+}
+
 std::vector<FrameRender> render_frames(const AvatarConfig& cfg, const AvatarScene& scene, const ParamMap& params,
                                        const AvatarFrames& frames, const std::vector<int64_t>& indices) {
   const int64_t T = frames.count();

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 #include <functional>
 #include <string>
@@ -57,6 +58,12 @@ struct AvatarFrames {
 // flame.rotation, flame.neck, flame.translation [T, 3], flame.eyes [T, 6], and flame.shape
 // ([S] or [T, S]), flame.static_offset [V, 3] (each optional: zeros).
 using ParamMap = std::map<std::string, at::Tensor>;
+
+// The same inputs on `device` (tensors already there are not copied): synthesis and training
+// run wherever the inputs are, CPU or CUDA alike.
+AvatarScene scene_on(const AvatarScene& scene, const at::Device& device);
+AvatarFrames frames_on(const AvatarFrames& frames, const at::Device& device);
+ParamMap params_on(const ParamMap& params, const at::Device& device);
 
 struct FrameRender {
   at::Tensor frame;  // [3, H, W] the final image

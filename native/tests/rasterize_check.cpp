@@ -1,7 +1,5 @@
-// ggtalker_native_check: tests and benchmarks the rasterizer kernels without Node.
-//   ggtalker_native_check            correctness: CPU vs the float64 reference; CUDA vs CPU
-//   ggtalker_native_check --bench    also prints one JSON line per (case, backend)
-// Exits non-zero when a check fails. This is what runs on GPU machines (no Node there).
+// The rasterizer's checks in ggtalker_native_check: CPU vs the float64 reference, CUDA vs CPU
+// (rasterizer and FLAME + rigging), and --bench timings of the DESIGN.md §8 scenes.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
@@ -13,35 +11,19 @@
 #include <thread>
 #include <vector>
 
+#include "check_util.h"
+#include "checks.h"
 #include "render/bench_scenes.h"
 #include "render/rasterize.h"
 #include "render/reference_rasterize.h"
 #include "rig/flame.h"
 #include "rig/rig.h"
 
-#ifdef GGT_WITH_CUDA
-#include <c10/cuda/CUDAFunctions.h>
-#endif
 
 using namespace ggt::render;
+using namespace ggt::check;
 
 namespace {
-
-int passed = 0, failed = 0;
-
-bool cuda_available() {
-#ifdef GGT_WITH_CUDA
-  return c10::cuda::device_count() > 0;
-#else
-  return false;
-#endif
-}
-
-void synchronize(const at::Device& device) {
-#ifdef GGT_WITH_CUDA
-  if (device.is_cuda()) c10::cuda::device_synchronize();
-#endif
-}
 
 struct Run {
   RasterOutputs out;
@@ -64,20 +46,6 @@ Run render_with_grads(const GaussianScene& s, const at::Device& device, RasterMo
   loss.backward();
   for (auto& t : in) r.grads.push_back(t.grad().to(at::kCPU, at::kDouble));
   return r;
-}
-
-// max |a - b| / max |b|: error relative to the tensor's scale.
-double relative_error(const at::Tensor& a, const at::Tensor& b) {
-  const at::Tensor ad = a.to(at::kCPU, at::kDouble), bd = b.to(at::kCPU, at::kDouble);
-  const double scale = std::max(bd.abs().max().item<double>(), 1e-12);
-  return (ad - bd).abs().max().item<double>() / scale;
-}
-
-void expect_close(const std::string& what, const at::Tensor& a, const at::Tensor& b, double tol) {
-  const double err = relative_error(a, b);
-  const bool ok = err <= tol;
-  (ok ? passed : failed)++;
-  std::printf("%s %s: relative error %.3g (tolerance %.0e)\n", ok ? "PASS" : "FAIL", what.c_str(), err, tol);
 }
 
 void compare(const std::string& label, const GaussianScene& s, const at::Device& dev_a, bool ref_a,
@@ -128,11 +96,6 @@ std::vector<at::Tensor> rig_run(const at::Device& device) {
   return {r.means, r.scales, r.quats, p.jaw.grad(), g.offset.grad()};
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 void bench(const std::string& name, const at::Device& device, int reps) {
   const GaussianScene s = make_bench_scene(name, 0);
   std::vector<at::Tensor> in{s.means, s.quats, s.scales, s.opacities, s.colors};
@@ -159,51 +122,35 @@ void bench(const std::string& name, const at::Device& device, int reps) {
   }
   std::printf("{\"case\":\"%s\",\"backend\":\"%s\",\"threads\":%d,\"n\":%lld,\"width\":%d,\"height\":%d,"
               "\"forward_ms\":%.3f,\"backward_ms\":%.3f,\"source\":\"native_check\"}\n",
-              name.c_str(), device.is_cuda() ? "cuda" : "cpu", device.is_cuda() ? 0 : at::get_num_threads(),
+              name.c_str(), backend_name(device), device.is_cuda() ? 0 : at::get_num_threads(),
               static_cast<long long>(s.means.size(0)), s.camera.width, s.camera.height, median(fwd), median(bwd));
   std::fflush(stdout);
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  bool run_bench = false;
-  int reps = 10;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--bench")) run_bench = true;
-    else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::max(1, std::atoi(argv[++i]));
+namespace ggt {
+namespace check {
+
+void rasterize_checks(bool run_bench, int reps) {
+  const at::Device cpu(at::kCPU);
+  compare("cpu vs float64 reference (small)", make_bench_scene("small", 3), cpu, false, cpu, true, 1e-4, 1e-3);
+  if (cuda_available()) {
+    const at::Device cuda(at::kCUDA, 0);
+    compare("cuda vs cpu (small)", make_bench_scene("small", 4), cuda, false, cpu, false, 1e-4, 1e-3);
+    compare("cuda vs cpu (head)", make_bench_scene("head", 5), cuda, false, cpu, false, 1e-4, 1e-3);
+    const auto rig_cpu = rig_run(cpu), rig_cuda = rig_run(cuda);
+    const char* rig_names[5] = {"means", "scales", "quats", "d/djaw", "d/doffset"};
+    for (int i = 0; i < 5; ++i)
+      expect_close(std::string("flame+rig cuda vs cpu ") + rig_names[i], rig_cuda[i], rig_cpu[i], 1e-4);
   }
-  at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  try {
-    const at::Device cpu(at::kCPU);
-    compare("cpu vs float64 reference (small)", make_bench_scene("small", 3), cpu, false, cpu, true, 1e-4, 1e-3);
-    if (cuda_available()) {
-      const at::Device cuda(at::kCUDA, 0);
-      compare("cuda vs cpu (small)", make_bench_scene("small", 4), cuda, false, cpu, false, 1e-4, 1e-3);
-      compare("cuda vs cpu (head)", make_bench_scene("head", 5), cuda, false, cpu, false, 1e-4, 1e-3);
-      const auto rig_cpu = rig_run(cpu), rig_cuda = rig_run(cuda);
-      const char* rig_names[5] = {"means", "scales", "quats", "d/djaw", "d/doffset"};
-      for (int i = 0; i < 5; ++i)
-        expect_close(std::string("flame+rig cuda vs cpu ") + rig_names[i], rig_cuda[i], rig_cpu[i], 1e-4);
-    } else {
-      std::printf("SKIP cuda checks: %s\n",
-#ifdef GGT_WITH_CUDA
-                  "built with CUDA but no device is available"
-#else
-                  "built without CUDA kernels"
-#endif
-      );
+  if (run_bench) {
+    for (const char* name : {"head", "scene"}) {
+      if (cuda_available()) bench(name, at::Device(at::kCUDA, 0), reps);
+      bench(name, cpu, name == std::string("scene") ? std::max(1, reps / 3) : reps);
     }
-    if (run_bench) {
-      for (const char* name : {"head", "scene"}) {
-        if (cuda_available()) bench(name, at::Device(at::kCUDA, 0), reps);
-        bench(name, cpu, name == std::string("scene") ? std::max(1, reps / 3) : reps);
-      }
-    }
-  } catch (const std::exception& e) {
-    std::printf("FAIL: %s\n", e.what());
-    ++failed;
   }
-  std::printf("%d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
 }
+
+}  // namespace check
+}  // namespace ggt

@@ -5,6 +5,7 @@
  */
 
 import { AudioExpressionModel } from '../../a2e/model.js';
+import { requireDevice, type Device } from '../../backends.js';
 import { Wav2Vec2Encoder } from '../../audio/wav2vec2.js';
 import { Avatar } from '../../avatar/avatar.js';
 import { lookAt } from '../../render/camera.js';
@@ -14,18 +15,28 @@ import type { CommandContext } from '../context.js';
 
 export const help = `ggtalker synthesize --avatar FILE.ggtavatar --audio SPEECH --out VIDEO.mp4
                    [--a2e STEM] [--wav2vec2 FILE.safetensors] [--head-pose tracked|still]
-                   [--yaw DEGREES] [--steps 25] [--guidance 1] [--seed 0]
+                   [--yaw DEGREES] [--steps 25] [--guidance 1] [--seed 0] [--device cpu|cuda|cuda:N]
 
 Speech (WAV, or any format ffmpeg reads) to a talking-head MP4 with the speech muxed in.
 --a2e      an Audio-Expression checkpoint (default: the avatar's own)
 --wav2vec2 the audio encoder, for models trained on wav2vec2 features
---yaw      view the head from this many degrees to the side (a novel view)`;
+--yaw      view the head from this many degrees to the side (a novel view)
+--device   where to run (default cpu; cuda needs a CUDA build, see docs/gpu-build.md)`;
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const { values } = parse(argv, {
     avatar: { type: 'string' }, audio: { type: 'string' }, out: { type: 'string' }, a2e: { type: 'string' }, wav2vec2: { type: 'string' },
     'head-pose': { type: 'string' }, yaw: { type: 'string' }, steps: { type: 'string' }, guidance: { type: 'string' }, seed: { type: 'string' },
+    device: { type: 'string' },
   });
+  let device: Device | undefined;
+  if (values.device !== undefined) {
+    try {
+      device = requireDevice(values.device);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
   const avatar = await Avatar.load(required(values, 'avatar'));
   const headPose = (values['head-pose'] as string | undefined) ?? 'tracked';
   if (headPose !== 'tracked' && headPose !== 'still') throw new UsageError(`expected --head-pose tracked or still, received ${headPose}`);
@@ -53,6 +64,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     steps: integer(values, 'steps', 25)!,
     guidance: number(values, 'guidance', 1)!,
     seed: integer(values, 'seed', 0)!,
+    ...(device ? { device } : {}),
     signal: ctx.signal,
     onProgress: (p) => ctx.progress.update(p.fraction, p.stage === 'render' ? `rendering frame ${p.frame}/${p.frames}` : 'speech to expressions'),
   });
