@@ -151,7 +151,7 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
   if (options.perceptual) for (const [name, t] of options.perceptual.vgg.params) params.set(`vgg.${name}`, t);
   const evaluate = async (indices: number[], config: Record<string, unknown>): Promise<Quality | undefined> => {
     if (indices.length === 0) return undefined;
-    const r = await nativeAsync(native().avatarRender({ config, ...scene, frames: packed.data, params: toParamObject(params), indices }));
+    const r = await nativeAsync(native().avatarRender({ config, ...scene, frames: packed.data, params: toParamObject(params), indices, metrics: true }));
     const mean = (a: ArrayLike<number>) => Array.from(a).reduce((x, y) => x + y, 0) / a.length;
     return { psnr: mean(r.psnr.data), ssim: mean(r.ssim.data), frames: indices.length };
   };

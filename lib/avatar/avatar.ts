@@ -157,22 +157,13 @@ export class Avatar {
           frames: packed.data,
           params: { ...toParamObject(this.params), ...Object.fromEntries(packed.flame) },
           indices: options.frames.map((_, i) => i),
+          composite: true,
         }),
         options.signal,
       );
       const frames = toNdarray(raw.frames);
       const heads = toNdarray(raw.heads);
       const alphas = toNdarray(raw.alphas);
-      if (!this.description.inpainter) {
-        // Without an inpainter the frame is the head over the background: head + (1 − α) · background.
-        const n = width * height;
-        for (let t = 0; t < options.frames.length; t++) {
-          for (let p = 0; p < n; p++) {
-            const a = alphas.data[t * n + p]!;
-            for (let c = 0; c < 3; c++) frames.data[(t * n + p) * 3 + c] = heads.data[(t * n + p) * 3 + c]! + (1 - a) * bg.get(Math.floor(p / width), p % width, c);
-          }
-        }
-      }
       return { frames, heads, alphas };
     } finally {
       abort.release();

@@ -229,24 +229,37 @@ Napi::Value AvatarRender(const Napi::CallbackInfo& info) {
   const avatar::ParamMap params = read_named(opts, "params", op, false);
   const std::vector<int64_t> indices = index_list(opts, "indices", op);
   const at::Device device = device_of(opts, op);
+  // metrics: PSNR and SSIM of each frame against its target (evaluation; skipped for synthesis).
+  // composite: without an inpainter, frames are the head over the frame image (what a video
+  // shows) instead of the head alone (what training compares with the masked image).
+  const bool metrics = opts.Get("metrics").ToBoolean(), composite = opts.Get("composite").ToBoolean();
   return run_async(info.Env(), op, [=]() {
     at::NoGradGuard no_grad;
     frames.validate(scene, cfg, false);
-    const std::vector<avatar::FrameRender> r =
-        avatar::render_frames(cfg, avatar::scene_on(scene, device), avatar::params_on(params, device),
-                              avatar::frames_on(frames, device), indices);
+    const avatar::AvatarFrames on_device = avatar::frames_on(frames, device);
+    const std::vector<avatar::FrameRender> r = avatar::render_frames(
+        cfg, avatar::scene_on(scene, device), avatar::params_on(params, device), on_device, indices);
     std::vector<at::Tensor> out, heads, alphas, psnr, ssim;
-    for (const avatar::FrameRender& fr : r) {
-      out.push_back(fr.frame.permute({1, 2, 0}));
+    for (size_t i = 0; i < r.size(); ++i) {
+      const avatar::FrameRender& fr = r[i];
+      at::Tensor frame = fr.frame;  // [3, H, W]
+      if (composite && !cfg.use_inpainter)
+        frame = fr.head + (1 - fr.alpha) * on_device.images[indices[i]].permute({2, 0, 1});
+      out.push_back(frame.permute({1, 2, 0}));
       heads.push_back(fr.head.permute({1, 2, 0}));
       alphas.push_back(fr.alpha[0]);
-      psnr.push_back(avatar::psnr(fr.frame.unsqueeze(0), fr.target.unsqueeze(0)));
-      ssim.push_back(avatar::ssim(fr.frame.unsqueeze(0), fr.target.unsqueeze(0)).reshape({1}));
+      if (metrics) {
+        psnr.push_back(avatar::psnr(fr.frame.unsqueeze(0), fr.target.unsqueeze(0)));
+        ssim.push_back(avatar::ssim(fr.frame.unsqueeze(0), fr.target.unsqueeze(0)).reshape({1}));
+      }
     }
     AsyncResult res;
     if (r.empty()) return res;
-    res.tensors = {{"frames", at::stack(out)}, {"heads", at::stack(heads)}, {"alphas", at::stack(alphas)},
-                   {"psnr", at::cat(psnr)}, {"ssim", at::cat(ssim)}};
+    res.tensors = {{"frames", at::stack(out)}, {"heads", at::stack(heads)}, {"alphas", at::stack(alphas)}};
+    if (metrics) {
+      res.tensors.emplace_back("psnr", at::cat(psnr));
+      res.tensors.emplace_back("ssim", at::cat(ssim));
+    }
     return res;
   });
 }
