@@ -126,16 +126,24 @@ TestAvatar make_test_avatar(int64_t size, int64_t uv, int64_t grid, int64_t fram
 }
 
 // render_frames on `device` for frames [first, first + count): frames, heads, alphas stacked
-// [count, 3, H, W] / [count, 1, H, W], still on `device`.
+// [count, 3, H, W] / [count, 1, H, W], still on `device`. Like synthesize(), each call sends
+// only its frames' images and parameters, and the avatar's weights, to the device.
 std::vector<at::Tensor> render_on(const TestAvatar& a, const at::Device& device, int64_t first, int64_t count) {
   at::NoGradGuard no_grad;
-  const avatar::AvatarScene scene = avatar::scene_on(a.scene, device);
-  const avatar::AvatarFrames frames = avatar::frames_on(a.frames, device);
-  const avatar::ParamMap params = avatar::params_on(a.params, device);
-  std::vector<int64_t> idx;
-  for (int64_t f = first; f < first + count; ++f) idx.push_back(f);
+  const int64_t T = a.frames.count();
+  avatar::AvatarFrames batch;
+  batch.images = a.frames.images.narrow(0, first, count);
+  batch.views = a.frames.views.narrow(0, first, count);
+  batch.intrinsics = a.frames.intrinsics.narrow(0, first, count);
+  avatar::ParamMap params;
+  for (const auto& [name, t] : a.params)
+    params[name] = name.rfind("flame.", 0) == 0 && t.dim() >= 2 && t.size(0) == T ? t.narrow(0, first, count) : t;
+  std::vector<int64_t> idx(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) idx[static_cast<size_t>(i)] = i;
   std::vector<at::Tensor> out, heads, alphas;
-  for (const avatar::FrameRender& r : avatar::render_frames(a.cfg, scene, params, frames, idx)) {
+  for (const avatar::FrameRender& r : avatar::render_frames(a.cfg, avatar::scene_on(a.scene, device),
+                                                            avatar::params_on(params, device),
+                                                            avatar::frames_on(batch, device), idx)) {
     out.push_back(r.frame);
     heads.push_back(r.head);
     alphas.push_back(r.alpha);
