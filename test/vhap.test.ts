@@ -317,7 +317,8 @@ describe('reading VHAP-style datasets written by hand', () => {
   it('gives per-frame intrinsics priority over the top level', async () => {
     const dir = await dataset('perframe', { fl_x: 1, fl_y: 1, cx: 0, cy: 0, w: 6, h: 4, frames: [frame({ fl_x: 7, fl_y: 8, cx: 2.5, cy: 1.5 })] });
     const { camera } = (await readVhapDataset(dir)).frames[0]!;
-    expect([camera.fx, camera.fy, camera.cx, camera.cy]).toEqual([7, 8, 2.5, 1.5]);
+    // cy counts from the bottom in VHAP's files (OpenGL): the OpenCV row is h − cy = 4 − 1.5.
+    expect([camera.fx, camera.fy, camera.cx, camera.cy]).toEqual([7, 8, 2.5, 2.5]);
   });
 
   it('decodes JPEG images and masks through ffmpeg', async () => {
@@ -413,7 +414,11 @@ describe('loadVhapFlame errors', () => {
 describe('VhapDatasetWriter errors', () => {
   const image = { data: new Float32Array(H * W * 3), shape: [H, W, 3] };
   it('rejects bad frames', async () => {
-    const writer = await VhapDatasetWriter.create(join(root, 'werr'), { canonicalFlame: {} });
+    await expect(VhapDatasetWriter.create(join(root, 'wnooffset'), { canonicalFlame: {} })).rejects.toThrow(/expected canonicalFlame.staticOffset or vertexCount/);
+    await expect(VhapDatasetWriter.create(join(root, 'wbadoffset'), { canonicalFlame: { staticOffset: new Float32Array(6) }, vertexCount: 3 })).rejects.toThrow(
+      'expected canonicalFlame.staticOffset to hold 3·3 numbers (vertexCount), received 6',
+    );
+    const writer = await VhapDatasetWriter.create(join(root, 'werr'), { canonicalFlame: {}, vertexCount: 3 });
     const base = { timestep: 0, cameraIndex: 0, split: 'train' as const, camera: cameraAt(0), image, flame: { jaw: [0.1, 0, 0] } };
     await expect(writer.add({ ...base, image: { data: new Float32Array(12), shape: [2, 2, 3] } })).rejects.toThrow('expected frame.image to be a float32 array of shape [7, 9, 3], received shape [2,2,3]');
     await expect(writer.add({ ...base, camera: { ...cameraAt(0), view: [2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] } })).rejects.toThrow(/not a rotation/);

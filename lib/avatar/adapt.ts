@@ -33,6 +33,7 @@ import { loadAvatarDataset } from './dataset.js';
 import { chooseReferenceFrame, colorsFromImage } from './reference.js';
 import { runAvatarStage, type AvatarStageProgress } from './stage.js';
 import type { VggWeights } from './losses.js';
+import { staticOffsetParam } from './static-offset.js';
 import { meshUvMap } from './uv-map.js';
 
 /** Steps of each stage (0 skips it). */
@@ -56,8 +57,14 @@ export interface AdaptOptions {
   frames?: AvatarFrame[];
   /** The FLAME-format model the frames were tracked with (default: the priors'). */
   model?: FlameModel;
-  /** Per-frame... the identity's FLAME shape [S] (zeros when absent). */
+  /** The identity's FLAME shape [S] (zeros when absent). */
   shape?: Float32Array;
+  /**
+   * The identity's static offsets [V, 3] flattened (VHAP's `static_offset`: per-vertex
+   * displacements added to the template before skinning; zeros when absent). Read from the
+   * dataset with `dataset`. They stay fixed during adaptation and are saved with the avatar.
+   */
+  staticOffset?: Float32Array;
   priors?: Priors;
   /** The identity's speech for the Audio-Expression fine-tune: clips with features and frame ranges of `frames`. */
   speech?: { clips: { id: string; features: ndarray.NdArray<Float32Array>; frames: number[] }[] };
@@ -111,7 +118,16 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
   if (options.dataset !== undefined) {
     if (options.frames) throw new ValidationError('expected either dataset or frames, not both');
     const ds = await loadAvatarDataset(options.dataset, { ...(options.size ? { size: options.size } : {}), encoder: options.priors?.encoder, signal: options.signal });
-    return adapt({ ...options, dataset: undefined, frames: ds.frames, shape: options.shape ?? ds.shape, speech: options.speech ?? ds.speech, fps: options.fps ?? ds.fps });
+    const staticOffset = options.staticOffset ?? ds.staticOffset;
+    return adapt({
+      ...options,
+      dataset: undefined,
+      frames: ds.frames,
+      shape: options.shape ?? ds.shape,
+      ...(staticOffset ? { staticOffset } : {}),
+      speech: options.speech ?? ds.speech,
+      fps: options.fps ?? ds.fps,
+    });
   }
   const frames = options.frames!;
   const model = options.model ?? options.priors?.model;
@@ -138,14 +154,17 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
   // 0. Reference frame and starting map.
   const ref = chooseReferenceFrame(frames, train);
   const shape = options.shape ?? new Float32Array(model.shapeCount);
+  const staticOffset = options.staticOffset ? staticOffsetParam(model, options.staticOffset, 'staticOffset (the identity\'s static_offset)') : undefined;
   let map: NativeTensor;
   if (generator) {
     map = await generator.generateHandle(frames[ref]!.image);
   } else {
-    const posed = await flame.forward({ shape: { data: shape, shape: [model.shapeCount] }, ...frameParams(frames[ref]!) });
+    const posed = await flame.forward({ shape: { data: shape, shape: [model.shapeCount] }, ...(staticOffset ? { staticOffset } : {}), ...frameParams(frames[ref]!) });
     map = arrayToHandle(meshUvMap(model, colorsFromImage(model, posed.vertices.data, frames[ref]!), layout));
   }
   const params = new Map<string, NativeTensor>([['map', map], ['flame.shape', arrayToHandle({ data: shape, shape: [model.shapeCount] })], ...packed.flame]);
+  // Fixed identity geometry: in every stage's FLAME forward, never trained, saved with the avatar.
+  if (staticOffset) params.set('flame.static_offset', arrayToHandle(staticOffset));
   const scene = { model: flame.nativeModel(), layout: layoutInput(layout), width, height };
   const headOnly: Record<string, unknown> = { dilate: 4, ...(options.perceptual ? { lambdaVgg: options.perceptual.weight } : {}) };
   if (options.perceptual) for (const [name, t] of options.perceptual.vgg.params) params.set(`vgg.${name}`, t);
@@ -229,7 +248,7 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
 
   // The avatar: weights, the tracked motion (as fitted) and the reference frame as background.
   const avatarParams = new Map<string, NativeTensor>();
-  for (const [name, t] of params) if ((!name.startsWith('flame.') || name === 'flame.shape') && !name.startsWith('vgg.')) avatarParams.set(name, t);
+  for (const [name, t] of params) if ((!name.startsWith('flame.') || IDENTITY_FLAME_PARAMS.has(name)) && !name.startsWith('vgg.')) avatarParams.set(name, t);
   const flameOf = (key: string) => handleToArray(params.get(`flame.${key}`)!).data as Float32Array;
   const avatar = new Avatar({
     model,
@@ -277,6 +296,9 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
     },
   };
 }
+
+/** The FLAME parameters of the identity (not of a frame): kept in the avatar. */
+const IDENTITY_FLAME_PARAMS = new Set(['flame.shape', 'flame.static_offset']);
 
 function sameSizes(a: InpainterConfig, b: InpainterConfig): boolean {
   return a.channels === b.channels && a.levels === b.levels;

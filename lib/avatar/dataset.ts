@@ -36,6 +36,12 @@ export interface AvatarDataset {
   frames: AvatarFrame[];
   /** FLAME shape [S] from canonical_flame_param.npz (or the first frame's), when present. */
   shape?: Float32Array;
+  /**
+   * The identity's per-vertex offsets [V, 3] flattened (VHAP's `static_offset`, added to the
+   * template before skinning), from canonical_flame_param.npz (or the first frame's), when
+   * present. VHAP tracks FLAME with 120 teeth vertices: V is then 5143.
+   */
+  staticOffset?: Float32Array;
   fps: number;
   /** Speech clips (features at fps, and the indices of `frames` of the front camera they cover). */
   speech?: { clips: { id: string; text?: string; features: NdArray<Float32Array>; frames: number[] }[] };
@@ -70,9 +76,11 @@ export async function loadAvatarDataset(dir: string, options: LoadAvatarDatasetO
     options.onProgress?.({ done: frames.length, total: list.length, fraction: frames.length / list.length });
   }
   const fps = ds.fps ?? 25;
-  const shape = ds.canonicalFlame?.shape ?? flameCache.values().next().value?.shape;
+  const first = flameCache.values().next().value;
+  const shape = ds.canonicalFlame?.shape ?? first?.shape;
+  const staticOffset = ds.canonicalFlame?.staticOffset ?? first?.staticOffset;
   const speech = await loadSpeech(dir, frames, fps, options.encoder);
-  return { frames, ...(shape ? { shape } : {}), fps, ...(speech ? { speech } : {}) };
+  return { frames, ...(shape ? { shape } : {}), ...(staticOffset ? { staticOffset } : {}), fps, ...(speech ? { speech } : {}) };
 }
 
 /** audio.wav + speech.json ({clips: [{id, text, startFrame, endFrame}]}) -> clips over the front camera's frames. */

@@ -25,11 +25,14 @@ import { resizeImage } from './image.js';
 import type { VggWeights } from './losses.js';
 import { frontality } from './reference.js';
 import { runAvatarStage, type AvatarStageProgress } from './stage.js';
+import { staticOffsetParam } from './static-offset.js';
 
-/** One identity's tracked frames (and FLAME shape). */
+/** One identity's tracked frames (and FLAME shape and static offsets). */
 export interface PriorIdentity {
   frames: AvatarFrame[];
   shape?: Float32Array;
+  /** Static offsets [V, 3] flattened (VHAP's `static_offset`), when tracked with them. */
+  staticOffset?: Float32Array;
 }
 
 /** Options of {@link trainExpressionVisualPrior}. */
@@ -75,7 +78,7 @@ export async function trainExpressionVisualPrior(options: TrainExpressionVisualP
       continue;
     }
     const ds = await loadAvatarDataset(id, { ...(options.size ? { size: options.size } : {}), signal: options.signal });
-    identities.push({ frames: ds.frames, ...(ds.shape ? { shape: ds.shape } : {}) });
+    identities.push({ frames: ds.frames, ...(ds.shape ? { shape: ds.shape } : {}), ...(ds.staticOffset ? { staticOffset: ds.staticOffset } : {}) });
   }
   if (!model.uv) throw new ValidationError('expected a FLAME model with a UV layout (vt, ft)');
   const generator = options.generator ?? (await IdentityGaussianGenerator.create({ config: options.config, base: options.base, seed: options.seed ?? 0 }));
@@ -86,6 +89,7 @@ export async function trainExpressionVisualPrior(options: TrainExpressionVisualP
   const sources: Float32Array[] = [];
   const source: number[] = [];
   const shapes: Float32Array[] = [];
+  const offsets: (Float32Array | undefined)[] = [];
   let s = (options.seed ?? 0) >>> 0;
   const next = (): number => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x297a2d39) >>> 0) / 2 ** 32);
   for (const [k, identity] of identities.entries()) {
@@ -98,6 +102,7 @@ export async function trainExpressionVisualPrior(options: TrainExpressionVisualP
       frames.push(f);
       source.push(first + Math.floor(next() * ranked.length));
       shapes.push(identity.shape ?? new Float32Array(model.shapeCount));
+      offsets.push(identity.staticOffset && staticOffsetParam(model, identity.staticOffset, `identities[${k}].staticOffset`).data);
     }
   }
   const packed = packFrames(frames, model.exprCount);
@@ -116,6 +121,13 @@ export async function trainExpressionVisualPrior(options: TrainExpressionVisualP
   const shapeData = new Float32Array(frames.length * model.shapeCount);
   shapes.forEach((sh, i) => shapeData.set(sh, i * model.shapeCount));
   const params = new Map<string, NativeTensor>([...generator.params, ['flame.shape', arrayToHandle({ data: shapeData, shape: [frames.length, model.shapeCount] })], ...packed.flame]);
+  if (offsets.some((o) => o !== undefined)) {
+    // Per frame [T, V, 3]: each frame's identity's offsets (zeros for identities without).
+    const V3 = model.vertexCount * 3;
+    const offsetData = new Float32Array(frames.length * V3);
+    offsets.forEach((o, i) => o && offsetData.set(o, i * V3));
+    params.set('flame.static_offset', arrayToHandle({ data: offsetData, shape: [frames.length, model.vertexCount, 3] }));
+  }
   if (options.perceptual) for (const [name, t] of options.perceptual.vgg.params) params.set(`vgg.${name}`, t);
   const inpainterConfig = options.inpainter ? resolveSizes('inpainter', DEFAULT_INPAINTER, options.inpainter) : undefined;
   if (inpainterConfig) {

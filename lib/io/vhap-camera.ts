@@ -95,6 +95,20 @@ export function transformMatrixFromView(view: ArrayLike<number>): number[][] {
 }
 
 /**
+ * The principal point's row in a VHAP / GaussianAvatars file (`cy`, measured from the bottom
+ * edge, as VHAP's default 'opencv->opengl' conversion writes it: K[1, 2] = H − K[1, 2] in
+ * vhap/util/camera.py convert_camera_convention) as the OpenCV row ggtalker's cameras use
+ * (measured from the top edge): H − cy. A centred principal point (cy = H/2, what monocular
+ * exports write) is the same in both.
+ */
+export function cyFromVhap(cy: number, height: number): number {
+  return height - cy;
+}
+
+/** The inverse of {@link cyFromVhap} (the flip is its own inverse): an OpenCV principal-point row as VHAP writes `cy`. */
+export const cyToVhap: (cy: number, height: number) => number = cyFromVhap;
+
+/**
  * A camera for the same view at another image size: focal lengths and principal point scale
  * with the image (pixel edges at integers, so the scaling is exact for any ratio).
  *

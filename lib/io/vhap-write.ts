@@ -16,7 +16,7 @@ import { AbortError, ValidationError } from '../errors.js';
 import type { ArrayLike as TensorLike } from '../validate.js';
 import { writeFileAtomic } from './atomic.js';
 import { encodePng, encodeGrayPng } from './png.js';
-import { rigidTransformProblem, transformMatrixFromView } from './vhap-camera.js';
+import { cyToVhap, rigidTransformProblem, transformMatrixFromView } from './vhap-camera.js';
 import { encodeVhapFlame, type VhapFlameInput } from './vhap-flame.js';
 import type { VhapSplit } from './vhap.js';
 import type { PinholeCamera } from '../render/camera.js';
@@ -47,6 +47,13 @@ export interface VhapWriteFrame {
 export interface VhapWriterOptions {
   /** Written as `canonical_flame_param.npz` (VHAP: the identity's shape, zero pose, jaw 0.3). */
   canonicalFlame: VhapFlameInput;
+  /**
+   * The FLAME model's vertex count, for a dataset without static offsets: every FLAME file then
+   * gets zero offsets [1, V, 3]. GaussianAvatars reads `static_offset` from every file
+   * unconditionally (scene/flame_gaussian_model.py load_meshes), so the writer always writes
+   * it: give `canonicalFlame.staticOffset` or this.
+   */
+  vertexCount?: number;
   /** Frames per second of the timesteps, written as the top-level `fps` (default 25). */
   fps?: number;
   /** More top-level keys for every JSON file (must not shadow the format's own). */
@@ -122,10 +129,11 @@ export class VhapDatasetWriter {
     const clash = Object.keys(extra).filter((k) => RESERVED.has(k));
     if (clash.length) throw new ValidationError(`expected extra not to hold the format's own keys, received ${clash.join(', ')}`);
     if (typeof options.canonicalFlame !== 'object' || options.canonicalFlame === null) throw new ValidationError('expected canonicalFlame to be FLAME parameters');
-    const canonical = encodeVhapFlame(options.canonicalFlame);
+    const canonicalFlame = withStaticOffset(options.canonicalFlame, options.vertexCount);
+    const canonical = encodeVhapFlame(canonicalFlame);
     for (const sub of ['images', 'fg_masks', 'flame_param']) await mkdir(join(dir, sub), { recursive: true });
     await writeFileAtomic(join(dir, 'canonical_flame_param.npz'), canonical);
-    return new VhapDatasetWriter(dir, options.canonicalFlame, fps, extra);
+    return new VhapDatasetWriter(dir, canonicalFlame, fps, extra);
   }
 
   /**
@@ -184,7 +192,7 @@ export class VhapDatasetWriter {
         camera_index: cameraIndex,
         camera_id: pad(cameraIndex, 2),
         cx,
-        cy,
+        cy: cyToVhap(cy, height), // VHAP's OpenGL principal point: rows counted from the bottom
         fl_x: fx,
         fl_y: fy,
         h: height,
@@ -233,6 +241,25 @@ export class VhapDatasetWriter {
     await writeFileAtomic(join(this.dir, 'transforms.json'), encoder.encode(document(sorted)));
     return { frames: sorted.length, timesteps: this.timesteps.size };
   }
+}
+
+/** The canonical parameters with static offsets: the given ones, else zeros for `vertexCount` vertices. */
+function withStaticOffset(canonical: VhapFlameInput, vertexCount: number | undefined): VhapFlameInput {
+  if (vertexCount !== undefined && !(Number.isInteger(vertexCount) && vertexCount > 0)) {
+    throw new ValidationError(`expected vertexCount to be a positive integer, received ${String(vertexCount)}`);
+  }
+  if (canonical.staticOffset !== undefined) {
+    if (vertexCount !== undefined && canonical.staticOffset.length !== vertexCount * 3) {
+      throw new ValidationError(`expected canonicalFlame.staticOffset to hold ${vertexCount}·3 numbers (vertexCount), received ${canonical.staticOffset.length}`);
+    }
+    return canonical;
+  }
+  if (vertexCount === undefined) {
+    throw new ValidationError(
+      'expected canonicalFlame.staticOffset or vertexCount: every FLAME file gets static_offset [1, V, 3], which GaussianAvatars reads unconditionally (give vertexCount for zero offsets)',
+    );
+  }
+  return { ...canonical, staticOffset: new Float32Array(vertexCount * 3) };
 }
 
 /**

@@ -25,10 +25,10 @@ import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 
 import { FormatError, ValidationError } from '../errors.js';
 import { pathExists } from './exists.js';
-import { viewFromTransformMatrix, type VhapCamera } from './vhap-camera.js';
+import { cyFromVhap, viewFromTransformMatrix, type VhapCamera } from './vhap-camera.js';
 import { loadVhapFlame, type VhapFlameParams } from './vhap-flame.js';
 
-export { projectPoints, scaleCamera, transformMatrixFromView, viewFromTransformMatrix, type VhapCamera } from './vhap-camera.js';
+export { cyFromVhap, cyToVhap, projectPoints, scaleCamera, transformMatrixFromView, viewFromTransformMatrix, type VhapCamera } from './vhap-camera.js';
 export { encodeVhapFlame, loadVhapFlame, parseVhapFlame, vhapFlameToParams, type VhapFlameInput, type VhapFlameParams, type VhapFlameToParamsOptions } from './vhap-flame.js';
 export { loadVhapImage, readImageFile, resizeArea, type FloatImage, type LoadedVhapImage, type LoadVhapImageOptions, type VhapImageFrame } from './vhap-image.js';
 export { VhapDatasetWriter, writeVhapDataset, type VhapWriteFrame, type VhapWriteOptions } from './vhap-write.js';
@@ -157,7 +157,12 @@ function parseFrame(frame: unknown, index: number, top: Json, dir: string, file:
   const fy = num('fl_y') ?? (angleY !== undefined ? height / 2 / Math.tan(angleY / 2) : fx);
   if (!(fx > 0 && fy > 0)) return fail('fl_x', `expected positive focal lengths, received ${fx}, ${fy}`);
   const cx = num('cx') ?? width / 2;
-  const cy = num('cy') ?? height / 2;
+  // VHAP writes the principal point of its OpenGL cameras: `cy` counted from the image's bottom
+  // edge (vhap/util/camera.py convert_camera_convention, 'opencv->opengl': K[1, 2] = H − K[1, 2]),
+  // and its renderers read it back that way ((h − 2·cy)/h in projection_from_intrinsics). Pixel
+  // rows count from the top, so the OpenCV principal point is h − cy.
+  const cyFile = num('cy');
+  const cy = cyFile === undefined ? height / 2 : cyFromVhap(cyFile, height);
 
   const matrix = frame.transform_matrix;
   const rows = Array.isArray(matrix) ? matrix : [];

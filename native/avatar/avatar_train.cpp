@@ -128,7 +128,9 @@ std::vector<FrameRender> render_frames(const AvatarConfig& cfg, const AvatarScen
   fp.jaw = rows(param_or_undefined(params, "flame.jaw"), idx, T);
   fp.eyes = rows(param_or_undefined(params, "flame.eyes"), idx, T);
   fp.translation = rows(param_or_undefined(params, "flame.translation"), idx, T);
-  fp.static_offset = param_or_undefined(params, "flame.static_offset");
+  // [V, 3] for one identity, or [T, V, 3] per frame (the Expression-Visual prior's identities).
+  const at::Tensor static_offset = param_or_undefined(params, "flame.static_offset");
+  fp.static_offset = static_offset.defined() && static_offset.dim() == 3 ? rows(static_offset, idx, T) : static_offset;
   TORCH_CHECK(fp.expr.defined() || fp.jaw.defined() || fp.rotation.defined() || fp.translation.defined(),
               "expected per-frame FLAME parameters (flame.expr, flame.jaw, flame.rotation or flame.translation)");
   const rig::FlameOutput flame = rig::flame_forward(scene.model, fp);

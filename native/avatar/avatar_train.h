@@ -56,7 +56,7 @@ struct AvatarFrames {
 
 // Per-frame FLAME parameters live in the parameter map as flame.expr [T, E], flame.jaw,
 // flame.rotation, flame.neck, flame.translation [T, 3], flame.eyes [T, 6], and flame.shape
-// ([S] or [T, S]), flame.static_offset [V, 3] (each optional: zeros).
+// ([S] or [T, S]), flame.static_offset ([V, 3] or [T, V, 3]) (each optional: zeros).
 using ParamMap = std::map<std::string, at::Tensor>;
 
 // The same inputs on `device` (tensors already there are not copied): synthesis and training

@@ -180,6 +180,7 @@ export async function renderSyntheticIdentityDataset(options: RenderIdentityData
   const shape = Array.from(identity.shape);
   const writer = await VhapDatasetWriter.create(out, {
     canonicalFlame: { shape, jaw: [0.3, 0, 0] },
+    vertexCount: head.model.vertexCount,
     fps,
     extra: {
       ggtalker: {
