@@ -76,3 +76,5 @@ export {
 export { benchScene, type BenchScene } from './render/bench-scene.js';
 export { Tensor, type TensorOptions } from './tensor.js';
 export type { ArrayLike, Dims } from './validate.js';
+export { importGaussianAvatars, type GaussianAvatarsImport, type GaussianAvatarsImportReport, type ImportGaussianAvatarsOptions } from './avatar/gaussian-avatars.js';
+export { parseBoundPly, readBoundPly, type BoundGaussianCloud } from './io/ply.js';

@@ -10,6 +10,10 @@
  * read. `f_rest` is channel-major: `f_rest_{c·(K-1) + (k-1)}` holds coefficient k ≥ 1 of
  * channel c.
  *
+ * GaussianAvatars' `point_cloud.ply` adds a `binding_0` property (each Gaussian's FLAME face)
+ * and stores the other values in that face's frame: {@link parsePly} refuses such a file rather
+ * than return local values as world ones; {@link parseBoundPly} reads it as it is.
+ *
  * @module
  */
 
@@ -82,8 +86,10 @@ export function validateGaussianCloud(cloud: GaussianCloud): GaussianCloud {
  *
  * @param path - The file to read.
  * @returns The Gaussians, activated (see {@link parsePly}).
- * @throws {@link FormatError} (with `path`) when the file is not a readable 3DGS PLY; file-system
- *   errors (e.g. `ENOENT`) are passed through.
+ * @throws {@link FormatError} (with `path`) when the file is not a readable 3DGS PLY, or when it
+ *   is a GaussianAvatars model (a `binding_0` vertex property: its Gaussians are in their
+ *   triangles' local frames, not in world space; see {@link readBoundPly}); file-system errors
+ *   (e.g. `ENOENT`) are passed through.
  */
 export async function readPly(path: string): Promise<GaussianCloud> {
   return parsePly(await readFile(path), path);
@@ -98,13 +104,140 @@ export async function readPly(path: string): Promise<GaussianCloud> {
  * is inferred from the number of `f_rest_*` properties: 0, 9, 24 or 45 for degree 0 to 3.
  * Stored values are activated: opacity = sigmoid(stored), scale = exp(stored).
  *
+ * A file with `binding*` vertex properties is refused: GaussianAvatars writes them for Gaussians
+ * bound to FLAME triangles, whose `x y z`, `scale_*` and `rot_*` are relative to their
+ * triangle's frame, so returning them as a world-space cloud (and rendering it) would be
+ * silently wrong. Import such a file with `importGaussianAvatars`, or read its local values with
+ * {@link parseBoundPly}.
+ *
  * @param buffer - The whole file.
  * @param path - The file's path, used only in error messages.
  * @returns The Gaussians, in newly allocated arrays.
  * @throws {@link FormatError} for a non-PLY, ASCII or big-endian file, a truncated file, a
- *   missing required property, or an f_rest count that fits no SH degree.
+ *   missing required property, an f_rest count that fits no SH degree, or a bound
+ *   (GaussianAvatars) file.
  */
 export function parsePly(buffer: Uint8Array, path?: string): GaussianCloud {
+  const table = readVertexTable(buffer, path);
+  if (table.bindings.length > 0) {
+    throw table.fail(
+      `this is a GaussianAvatars model bound to FLAME faces (vertex property ${table.bindings[0]!.name}): its x y z, ` +
+        `scale_* and rot_* are local to each Gaussian's triangle, not world space. Import it with ` +
+        `importGaussianAvatars({ ply, model }) to rig it on the FLAME mesh, or read its local values with readBoundPly`,
+    );
+  }
+  return gatherCloud(table, true);
+}
+
+/**
+ * Gaussians bound to mesh triangles, as GaussianAvatars stores them (`point_cloud.ply` with a
+ * `binding_0` vertex property): values in each Gaussian's triangle frame, before activation.
+ * Not renderable as they are: their world placement needs the posed mesh (see
+ * `importGaussianAvatars`).
+ */
+export interface BoundGaussianCloud {
+  /** Always `'local'`: positions, scales and rotations are relative to the bound triangle. */
+  space: 'local';
+  /** Number of Gaussians, N. */
+  count: number;
+  /** The face each Gaussian is bound to (`binding_0`), int32 [N]. */
+  binding: Int32Array;
+  /** Position in the triangle's frame in units of its scale k (`x y z`), [N, 3]. */
+  offsets: Float32Array;
+  /** Natural-log scale in units of k (`scale_*`, as stored), [N, 3]. */
+  logScales: Float32Array;
+  /** Rotation relative to the triangle's frame, unnormalised (w, x, y, z) (`rot_*`), [N, 4]. */
+  quats: Float32Array;
+  /** Opacity before the sigmoid (`opacity`, as stored), [N]. */
+  opacityLogits: Float32Array;
+  /** SH coefficients `[N, K, 3]`, coefficient-major as in {@link GaussianCloud.sh} (`f_dc_*`, `f_rest_*`). */
+  sh: Float32Array;
+  /** The SH degree, 0 to 3. */
+  shDegree: ShDegree;
+}
+
+/**
+ * Reads a GaussianAvatars `point_cloud.ply` (Gaussians bound to triangles); see {@link parseBoundPly}.
+ *
+ * @param path - The file to read.
+ * @throws {@link FormatError} (with `path`) as {@link parseBoundPly}; file-system errors are passed through.
+ */
+export async function readBoundPly(path: string): Promise<BoundGaussianCloud> {
+  return parseBoundPly(await readFile(path), path);
+}
+
+/**
+ * Parses a PLY of Gaussians bound to triangles, as GaussianAvatars' `GaussianModel.save_ply`
+ * writes it: the 3DGS vertex properties plus `binding_0`, the index of each Gaussian's face
+ * (stored as `float`; any integer type is accepted too). Values are returned as stored, in
+ * the triangles' frames; nothing is activated.
+ *
+ * @param buffer - The whole file.
+ * @param path - The file's path, used only in error messages.
+ * @returns The bound Gaussians, in newly allocated arrays.
+ * @throws {@link FormatError} as {@link parsePly} does for the 3DGS properties; when the file has
+ *   no `binding_0` (a world-space cloud: use {@link parsePly}) or more than one `binding*`
+ *   property; and when a binding is not a non-negative integer (for a `float` property: one of
+ *   at most 2^24, the largest range where float32 holds every integer exactly).
+ */
+export function parseBoundPly(buffer: Uint8Array, path?: string): BoundGaussianCloud {
+  const table = readVertexTable(buffer, path);
+  const { fail, bindings } = table;
+  if (bindings.length === 0) {
+    throw fail('has no binding_0 vertex property: it is a world-space 3DGS PLY, not Gaussians bound to triangles; read it with readPly');
+  }
+  if (bindings.length > 1 || bindings[0]!.name !== 'binding_0') {
+    throw fail(
+      `expected exactly one binding property, binding_0 (one face per Gaussian, as GaussianAvatars writes), ` +
+        `received ${bindings.map((b) => b.name).join(', ')}`,
+    );
+  }
+  const { type, offset } = bindings[0]!;
+  const maxExact = type === SCALAR_TYPES.float ? FLOAT32_MAX_EXACT_INT : type === SCALAR_TYPES.double ? Number.MAX_SAFE_INTEGER : 2 ** 31 - 1;
+  const binding = new Int32Array(table.count);
+  for (let i = 0, at = table.start + offset; i < table.count; i++, at += table.rowSize) {
+    const value = type.read(table.view, at);
+    if (!(Number.isInteger(value) && value >= 0 && value <= maxExact)) {
+      throw fail(
+        `binding_0 of vertex ${i} is ${value}; expected a non-negative integer face index` +
+          (type === SCALAR_TYPES.float ? ` of at most 2^24 = ${FLOAT32_MAX_EXACT_INT} (float32 holds every integer exactly only up to there)` : ` of at most ${maxExact}`),
+      );
+    }
+    binding[i] = value;
+  }
+  const raw = gatherCloud(table, false);
+  return {
+    space: 'local',
+    count: raw.count,
+    binding,
+    offsets: raw.means,
+    logScales: raw.scales,
+    quats: raw.quats,
+    opacityLogits: raw.opacities,
+    sh: raw.sh,
+    shDegree: raw.shDegree,
+  };
+}
+
+/** The largest integer below which float32 represents every integer exactly: 2^24. */
+const FLOAT32_MAX_EXACT_INT = 2 ** 24;
+
+/** A 3DGS PLY's vertex rows, located and checked. */
+interface VertexTable {
+  fail: (message: string) => FormatError;
+  view: DataView;
+  /** Byte offset of the first vertex row. */
+  start: number;
+  count: number;
+  rowSize: number;
+  properties: Map<string, PropertySlot>;
+  degree: ShDegree;
+  /** The `binding*` properties (GaussianAvatars' face bindings), in header order. */
+  bindings: (PropertySlot & { name: string })[];
+}
+
+/** Parses the header, finds the vertex rows and checks the 3DGS properties are there. */
+function readVertexTable(buffer: Uint8Array, path: string | undefined): VertexTable {
   const fail = (message: string): FormatError => new FormatError(message, { path });
   const { elements, dataOffset } = parseHeader(buffer, fail);
   const vertex = elements.find((element) => element.name === 'vertex');
@@ -130,14 +263,21 @@ export function parsePly(buffer: Uint8Array, path?: string): GaussianCloud {
         `but only ${Math.max(0, buffer.byteLength - start)} remain`,
     );
   }
+  // GaussianModel.load_ply takes every property whose name starts with "binding".
+  const bindings = [...properties].filter(([name]) => name.startsWith('binding')).map(([name, slot]) => ({ name, ...slot }));
+  return { fail, view, start, count: n, rowSize, properties, degree, bindings };
+}
 
+/** The 3DGS fields of every vertex row; activated (exp, sigmoid) or as stored. */
+function gatherCloud({ view, start, count, rowSize, properties, degree }: VertexTable, activate: boolean): GaussianCloud {
+  const columns = plyColumns(degree);
   const needed = columns.filter((column) => column.field !== undefined).map((column) => properties.get(column.name)!);
-  const rows = floatRows(view, start, n, rowSize, needed);
+  const rows = floatRows(view, start, count, rowSize, needed);
   const offsets = fieldOffsets(columns, degree, (column) => rows.offsets.get(properties.get(column.name)!)!);
-  const cloud = allocateCloud(n, degree);
+  const cloud = allocateCloud(count, degree);
   for (const field of FIELDS) {
     gatherRows(rows, offsets[field], cloud[field]);
-    const activation = ACTIVATIONS[field];
+    const activation = activate ? ACTIVATIONS[field] : undefined;
     if (activation === undefined) continue;
     const values = cloud[field];
     for (let i = 0; i < values.length; i++) values[i] = activation.fromFile(values[i]!);
