@@ -78,3 +78,5 @@ export { Tensor, type TensorOptions } from './tensor.js';
 export type { ArrayLike, Dims } from './validate.js';
 export { importGaussianAvatars, type GaussianAvatarsImport, type GaussianAvatarsImportReport, type ImportGaussianAvatarsOptions } from './avatar/gaussian-avatars.js';
 export { parseBoundPly, readBoundPly, type BoundGaussianCloud } from './io/ply.js';
+export { parseTorchCheckpoint, readTorchCheckpoint } from './io/torch-checkpoint.js';
+export { loadWav2Vec2, wav2vec2ConfigFromHf } from './audio/wav2vec2-hf.js';

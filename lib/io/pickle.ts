@@ -9,8 +9,9 @@
  * `set`, `frozenset`, `bytes`, `bytearray`, `OrderedDict`, `_codecs.encode` and `copyreg`'s
  * object helpers), and any other name is refused the moment it is read, before anything else
  * happens. `REDUCE`, `NEWOBJ`, `INST`, `OBJ` and `BUILD` only ever call those constructors.
- * Persistent ids (PyTorch checkpoints), the extension registry and out-of-band buffers are
- * refused too.
+ * Persistent ids are refused unless the caller reads a format that defines them and says how
+ * ({@link unpickleWithHooks}, as PyTorch checkpoints need); the extension registry and
+ * out-of-band buffers are refused too.
  *
  * Values: Python dicts become JavaScript `Map`s (keys of any type, and no prototype to
  * pollute), tuples and lists become arrays, sets become `Set`s, `None` becomes `null`, ints
@@ -55,6 +56,57 @@ export function unpickle(bytes: Uint8Array, path?: string): unknown {
   return withLatin1Sources((remember) => new Unpickler(bytes, path, remember).load());
 }
 
+/**
+ * How a format that wraps pickles reads its own objects (see {@link unpickleWithHooks}): its
+ * allow-list, used instead of the default one, and its persistent ids.
+ */
+export interface PickleHooks {
+  /**
+   * The allow-list: a data constructor for each class or function the format's pickles may
+   * name, or `undefined` to refuse the name (the pickle is then refused at once).
+   *
+   * @param module - The module the pickle named.
+   * @param name - The name the pickle named.
+   */
+  resolveGlobal(module: string, name: string): PickleGlobal | undefined;
+  /** What the allow-list accepts, ending the refusal's message, e.g. `'only PyTorch tensors are accepted'`. */
+  accepted: string;
+  /**
+   * The value a persistent id (`PERSID`/`BINPERSID`) stands for. It runs nothing the pickle
+   * names: it only interprets the id as data; it throws a `PickleDataError` to refuse it.
+   *
+   * @param id - The unpickled id (a tuple for PyTorch's binary ids, a string for `PERSID`).
+   */
+  persistentLoad(id: unknown): unknown;
+}
+
+/** The hooks of the {@link unpickleWithHooks} call under way (unpickling is synchronous). */
+let activeHooks: PickleHooks | undefined;
+
+/**
+ * Unpickles data without executing anything, as {@link unpickle} does, for a format that
+ * wraps pickles: `hooks.resolveGlobal` replaces the allow-list (nothing else is accepted) and
+ * `hooks.persistentLoad` reads persistent ids. A dict subclass given attributes by `BUILD`
+ * (PyTorch's state dicts are `OrderedDict`s with a `_metadata` attribute) keeps its items and
+ * drops the attributes, here as in {@link unpickle}.
+ *
+ * @param bytes - The pickle.
+ * @param path - The file it came from, for messages.
+ * @param hooks - The format's allow-list and persistent ids.
+ * @returns The unpickled value.
+ * @throws {@link FormatError} as {@link unpickle} does, with `hooks.accepted` in the message
+ *   that refuses a name outside the allow-list.
+ */
+export function unpickleWithHooks(bytes: Uint8Array, path: string | undefined, hooks: PickleHooks): unknown {
+  const previous = activeHooks;
+  activeHooks = hooks;
+  try {
+    return unpickle(bytes, path);
+  } finally {
+    activeHooks = previous;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Internals
 
@@ -92,6 +144,8 @@ class Unpickler {
   private readonly memoKeys = new Map<PickleInstance, number[]>();
   /** Instances that still need their BUILD, with where they were made. */
   private readonly unbuilt = new Map<PickleInstance, number>();
+  /** The format's allow-list and persistent ids, when made by {@link unpickleWithHooks}. */
+  private readonly hooks = activeHooks;
 
   constructor(
     bytes: Uint8Array,
@@ -293,8 +347,10 @@ class Unpickler {
       case 'BUILD': return this.build(this.pop());
       // Never data
       case 'PERSID':
-      case 'BINPERSID':
-        throw this.error('persistent ids are not supported (this looks like a PyTorch checkpoint; use safetensors)');
+      case 'BINPERSID': {
+        if (this.hooks === undefined) throw this.error('persistent ids are not supported (this looks like a PyTorch checkpoint; use safetensors)');
+        return this.push(this.hooks.persistentLoad(name === 'PERSID' ? this.readLine('ascii') : this.pop()));
+      }
       case 'EXT1':
       case 'EXT2':
       case 'EXT4':
@@ -376,6 +432,11 @@ class Unpickler {
 
   /** Resolves a class or function against the allow-list, refusing anything else at once. */
   private global(module: string, name: string): PickleGlobal {
+    if (this.hooks !== undefined) {
+      const hooked = this.hooks.resolveGlobal(module, name);
+      if (hooked !== undefined) return hooked;
+      throw new FormatError(`refusing to load ${module}.${name}: pickles can run code; ${this.hooks.accepted}`, { path: this.path });
+    }
     const resolved = resolveGlobal(module, name);
     if (resolved === undefined) {
       throw new FormatError(
@@ -405,6 +466,13 @@ class Unpickler {
   /** BUILD: the top instance takes its state and is replaced, on the stack and in the memo, by the result. */
   private build(state: unknown): void {
     const instance = this.top();
+    if (instance instanceof Map) {
+      // A dict subclass (OrderedDict) with a __dict__: attributes, which are not items.
+      if (!(state instanceof Map) || ![...state.keys()].every((key) => typeof key === 'string')) {
+        throw this.error(`expected the state of a dict to be a dict of attributes, received ${describePickled(state)}`);
+      }
+      return;
+    }
     if (!(instance instanceof PickleInstance)) throw this.error(`BUILD cannot set the state of ${describePickled(instance)}`);
     const value = instance.build(state);
     this.stack[this.stack.length - 1] = value;

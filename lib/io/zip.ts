@@ -1,7 +1,9 @@
 /**
  * Minimal ZIP archives, as `.npz` files are: reading stored and deflated entries (checked
  * against their CRC-32), writing stored entries. Multi-disk, encrypted and zip64 archives
- * (over 4 GiB or 65535 entries) are refused.
+ * (over 4 GiB or 65535 entries) are refused; zip64 records beside a complete classic end record
+ * (which PyTorch's `torch.save` always writes) are ignored, as the classic fields then hold the
+ * real values.
  *
  * @module
  */
@@ -22,7 +24,6 @@ export interface ZipEntry {
 const LOCAL_HEADER = 0x04034b50;
 const CENTRAL_HEADER = 0x02014b50;
 const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
-const ZIP64_END_LOCATOR = 0x07064b50;
 const EOCD_SIZE = 22;
 const MAX_COMMENT = 0xffff;
 const STORED = 0;
@@ -56,7 +57,7 @@ export function readZip(input: Uint8Array, path?: string): ZipEntry[] {
   if (eocd < 0) fail('not a ZIP archive: no end-of-central-directory record (expected a .npz file)');
   const zip64 = (): never =>
     fail('zip64 archives (over 4 GiB or over 65535 files) are not supported; split the arrays into smaller files');
-  if (eocd >= 20 && view.getUint32(eocd - 20, true) === ZIP64_END_LOCATOR) zip64();
+  // A zip64 locator before the end record only matters when a classic field below is saturated.
   const disk = view.getUint16(eocd + 4, true);
   const cdDisk = view.getUint16(eocd + 6, true);
   const count = view.getUint16(eocd + 10, true);
