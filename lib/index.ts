@@ -80,3 +80,10 @@ export { importGaussianAvatars, type GaussianAvatarsImport, type GaussianAvatars
 export { parseBoundPly, readBoundPly, type BoundGaussianCloud } from './io/ply.js';
 export { parseTorchCheckpoint, readTorchCheckpoint } from './io/torch-checkpoint.js';
 export { loadWav2Vec2, wav2vec2ConfigFromHf } from './audio/wav2vec2-hf.js';
+export { addFlameTeeth, hasFlameTeeth } from './flame/teeth.js';
+export { flameIdentity } from './flame/identity.js';
+export { loadFlameLandmarkEmbedding, parseFlameLandmarkEmbedding } from './flame/landmark-embedding.js';
+export { attachFlameLandmarks, attachFlameUv, type FlameSources, type LoadFlameFileOptions } from './flame/load.js';
+export { parseObj, readObj, type ObjMesh } from './io/obj.js';
+export { parseObjectNpy } from './io/npy.js';
+export { PickledObjectArray, PickleUnread, type UnpickleOptions } from './io/pickle.js';

@@ -15,12 +15,14 @@ import { extname } from 'node:path';
 import { FormatError, ValidationError } from '../errors.js';
 import { isNdArrayData, type NdArrayData } from '../io/ndarray-data.js';
 import { parseNpz } from '../io/npy.js';
+import { readObj, type ObjMesh } from '../io/obj.js';
 import { describePickled } from '../io/pickle-objects.js';
 import { unpickle } from '../io/pickle.js';
 import { parseSafetensors } from '../io/safetensors.js';
 import { checkSparseMatrix, isSparseMatrixData, sparseToDense, type SparseMatrixData } from '../io/sparse-matrix.js';
 import { describeValue, requireFinite, requireNonNegativeInt, requireShape, type Dim, type Dims } from '../validate.js';
 import { FLAME_KEYS as K, LMK_FACE_IDX_ALIAS, OFFICIAL_COMPONENT_COUNT, OFFICIAL_SHAPE_COUNT } from './format.js';
+import { loadFlameLandmarkEmbedding, parseFlameLandmarkEmbedding } from './landmark-embedding.js';
 import type { FlameLandmarks, FlameModel, FlameUv } from './model.js';
 
 /** Options of {@link loadFlame} and {@link flameFromArrays}. */
@@ -36,27 +38,135 @@ export interface LoadFlameOptions {
   exprCount?: number;
 }
 
+/** Options of {@link loadFlame}: the components to keep, and the files that complete the model. */
+export interface LoadFlameFileOptions extends LoadFlameOptions {
+  /**
+   * A Wavefront `.obj` of the model's template whose faces carry texture coordinates, e.g.
+   * FLAME's `head_template_mesh.obj` (the official pickles hold no UV layout). Its faces must
+   * be the model's; its `vt` and per-face texture indices become `model.uv`, replacing any
+   * the model file has.
+   */
+  uv?: string;
+  /**
+   * A landmark embedding file, e.g. `landmark_embedding_with_eyes.npy` (see
+   * {@link parseFlameLandmarkEmbedding}); it becomes `model.landmarks`, replacing any the
+   * model file has.
+   */
+  landmarks?: string;
+}
+
+/** The files a model and its assets came from, for messages. */
+export interface FlameSources {
+  /** The model file. */
+  model?: string;
+  /** The `.obj` the UV layout came from. */
+  uv?: string;
+  /** The landmark embedding file. */
+  landmarks?: string;
+}
+
 /**
  * Loads a FLAME model from an official pickle, a `.npz` or a safetensors file (recognised by
- * content, then by extension), converting every array to float32 / int32.
+ * content, then by extension), converting every array to float32 / int32; optionally with the
+ * UV layout of a template `.obj` and a landmark embedding file, which the official pickles
+ * lack.
  *
  * @param path - The model file.
- * @param options - Which shape and expression components to keep.
+ * @param options - Which shape and expression components to keep; the `.obj` and landmark files.
  * @returns The model.
  * @throws {@link ValidationError} for bad options; {@link FormatError} for an unrecognised or
- *   malformed file, a missing key, or an array of the wrong shape or type (named by its key);
- *   file-system errors as `readFile` does.
+ *   malformed file, a missing key, or an array of the wrong shape or type (named by its key),
+ *   a malformed `.obj` or landmark file, or one that does not fit the model (naming both
+ *   files); file-system errors as `readFile` does.
  *
  * @example
  * ```ts
  * const model = await loadFlame('flame2023.pkl'); // shapeCount 300, exprCount 100
  * const small = await loadFlame('flame2023.pkl', { shapeCount: 100, exprCount: 50 });
+ * const full = await loadFlame('flame2023.pkl', { uv: 'head_template_mesh.obj', landmarks: 'landmark_embedding_with_eyes.npy' });
  * ```
  */
-export async function loadFlame(path: string, options: LoadFlameOptions = {}): Promise<FlameModel> {
+export async function loadFlame(path: string, options: LoadFlameFileOptions = {}): Promise<FlameModel> {
   checkOptions(options);
+  for (const key of ['uv', 'landmarks'] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) {
+      throw new ValidationError(`expected options.${key} to be a file path, received ${describeValue(value)}`);
+    }
+  }
   const bytes = await readFile(path);
-  return flameFromArrays(readModelArrays(bytes, path), path, options);
+  const { uv: uvPath, landmarks: landmarksPath, ...counts } = options;
+  let model = flameFromArrays(readModelArrays(bytes, path), path, counts);
+  const sources: FlameSources = { model: path, uv: uvPath, landmarks: landmarksPath };
+  if (uvPath !== undefined) model = attachFlameUv(model, await readObj(uvPath), sources);
+  if (landmarksPath !== undefined) model = attachFlameLandmarks(model, await loadFlameLandmarkEmbedding(landmarksPath), sources);
+  return model;
+}
+
+/**
+ * A model with the UV layout of a template mesh, e.g. FLAME's `head_template_mesh.obj` read
+ * by {@link readObj}: `uv.vt` its texture coordinates, `uv.ft` its faces' texture indices.
+ * The mesh's triangles must be the model's, vertex for vertex, as pytorch3d's `load_obj` of
+ * FLAME's template gives them (VHAP and GaussianAvatars use those faces in place of the
+ * pickle's).
+ *
+ * @param model - The model (not modified).
+ * @param mesh - The template mesh.
+ * @param sources - The files they came from, for messages.
+ * @returns A model sharing the arrays of `model`, with `uv` set.
+ * @throws {@link FormatError} (naming both files) when the mesh has no texture coordinates,
+ *   another vertex or face count, or other triangles than the model.
+ */
+export function attachFlameUv(model: FlameModel, mesh: ObjMesh, sources: FlameSources = {}): FlameModel {
+  const uvName = sources.uv ?? 'the UV mesh';
+  const modelName = sources.model === undefined ? 'the model' : `the model ${sources.model}`;
+  const fail = (message: string): never => {
+    throw new FormatError(`does not fit ${modelName}: ${message}`, { path: sources.uv });
+  };
+  const faceCount = model.faces.length / 3;
+  if (mesh.faceUvs === undefined) {
+    throw new FormatError('expected faces with texture coordinates (v/vt corners) to give a FLAME model its UV layout, received faces without', {
+      path: sources.uv,
+    });
+  }
+  if (mesh.positions.length / 3 !== model.vertexCount) fail(`it has ${mesh.positions.length / 3} vertices, the model ${model.vertexCount}`);
+  if (mesh.faces.length / 3 !== faceCount) fail(`it has ${mesh.faces.length / 3} faces, the model ${faceCount}`);
+  for (let i = 0; i < mesh.faces.length; i++) {
+    if (mesh.faces[i] !== model.faces[i]) {
+      const face = Math.floor(i / 3);
+      const triangle = (f: Int32Array): string => `[${Array.from(f.subarray(3 * face, 3 * face + 3)).join(', ')}]`;
+      fail(`face ${face} is ${triangle(mesh.faces)} (0-based) in ${uvName} but ${triangle(model.faces)} in the model`);
+    }
+  }
+  return { ...model, uv: { vt: mesh.uvs, ft: mesh.faceUvs } };
+}
+
+/**
+ * A model with a landmark embedding, e.g. one read by {@link parseFlameLandmarkEmbedding}.
+ *
+ * @param model - The model (not modified).
+ * @param landmarks - Face indices [L] and barycentric coordinates [L, 3].
+ * @param sources - The files they came from, for messages.
+ * @returns A model sharing the arrays of `model`, with `landmarks` set.
+ * @throws {@link FormatError} (naming both files) when a landmark's face is not one of the model's.
+ */
+export function attachFlameLandmarks(model: FlameModel, landmarks: FlameLandmarks, sources: FlameSources = {}): FlameModel {
+  const faceCount = model.faces.length / 3;
+  const { faceIdx, bary } = landmarks;
+  if (bary.length !== faceIdx.length * 3) {
+    throw new FormatError(`expected landmark barycentric coordinates of shape [${faceIdx.length}, 3], received ${bary.length} values`, {
+      path: sources.landmarks,
+    });
+  }
+  const bad = faceIdx.findIndex((face) => !(face >= 0 && face < faceCount));
+  if (bad >= 0) {
+    throw new FormatError(
+      `does not fit ${sources.model === undefined ? 'the model' : `the model ${sources.model}`}: landmark ${bad} lies on face ${faceIdx[bad]}, ` +
+        `but the model has ${faceCount} faces`,
+      { path: sources.landmarks },
+    );
+  }
+  return { ...model, landmarks: { faceIdx, bary } };
 }
 
 /**

@@ -5,8 +5,10 @@
  * Reading accepts format versions 1.0, 2.0 and 3.0, C and Fortran order, little- and
  * big-endian bool, int, uint and float dtypes (`'<f4'`, `'<f8'`, `'<i4'`, `'<i8'`, `'<u4'`,
  * `'|u1'`, `'|b1'`...; float16 is widened to float32), and stored or deflated `.npz` entries.
- * Object (pickled), structured and string arrays are refused. Writing produces version 1.0
- * (2.0 when the header needs it), little-endian, C order, and `.npz` files of stored entries.
+ * Object (pickled) arrays are refused by {@link parseNpy} and read, through the data-only
+ * unpickler, by {@link parseObjectNpy}; structured and string arrays are refused. Writing
+ * produces version 1.0 (2.0 when the header needs it), little-endian, C order, and `.npz`
+ * files of stored entries.
  *
  * @module
  */
@@ -23,7 +25,9 @@ import {
   storedByteLength,
   type NdArrayData,
 } from './ndarray-data.js';
-import { formatNpyHeader, parseNpyHeader } from './npy-header.js';
+import { formatNpyHeader, parseNpyHeader, type NpyHeader } from './npy-header.js';
+import { describePickled, PickledObjectArray } from './pickle-objects.js';
+import { unpickle, type UnpickleOptions } from './pickle.js';
 import { numpyTypeString, parseNumpyType } from './numpy-dtype.js';
 import { encodeZip, readZip } from './zip.js';
 
@@ -48,6 +52,57 @@ const ALIGNMENT = 64;
  * ```
  */
 export function parseNpy(bytes: Uint8Array, path?: string): NdArrayData {
+  const { header, body, fail } = readNpy(bytes, path);
+  const type = parseNumpyType(header.descr);
+  if (type === undefined) {
+    const kind = header.descr.replace(/^[<>|=]/, '')[0];
+    const why = kind === 'O' ? 'object arrays hold pickles, which are not loaded' : 'only bool, int, uint and float arrays are';
+    return fail(`unsupported .npy dtype '${header.descr}' (${why})`);
+  }
+  const expected = storedByteLength({ dtype: type.dtype, shape: header.shape });
+  if (body.length !== expected) {
+    fail(`expected ${expected} bytes of '${header.descr}' data for shape (${header.shape.join(', ')}), received ${body.length}`);
+  }
+  return decodeNdArray(body, {
+    dtype: type.dtype,
+    shape: header.shape,
+    littleEndian: type.littleEndian,
+    fortranOrder: header.fortranOrder,
+  });
+}
+
+/**
+ * Parses a `.npy` file of an object array (dtype `'|O'`), whose data is a pickle: what
+ * `np.save` writes for a dict or a list, read in Python by `np.load(path, allow_pickle=True)`.
+ * The pickle is read by ggtalker's data-only unpickler (nothing is run; classes outside its
+ * allow-list are refused unless `options.unread` names them).
+ *
+ * @param bytes - The file's contents.
+ * @param path - The file it came from, for messages.
+ * @param options - Unpickler options.
+ * @returns The array: its shape and its elements in C order (a 0-d array has one, e.g. a `Map`
+ *   for a saved dict).
+ * @throws {@link FormatError} for a malformed file, a dtype other than object, a pickle the
+ *   unpickler refuses, or one that does not hold an object array of the header's shape.
+ *
+ * @example
+ * ```ts
+ * // np.save('embedding.npy', {'faces': ..., 'bary': ...})
+ * const dict = parseObjectNpy(await readFile('embedding.npy')).items[0] as Map<string, unknown>;
+ * ```
+ */
+export function parseObjectNpy(bytes: Uint8Array, path?: string, options: UnpickleOptions = {}): PickledObjectArray {
+  const { header, body, fail } = readNpy(bytes, path);
+  if (!/^[|=<>]?O\d*$/.test(header.descr)) fail(`expected an object array (dtype '|O'), received dtype '${header.descr}'`);
+  const value = unpickle(body, path, options);
+  if (!(value instanceof PickledObjectArray)) return fail(`expected the pickled data to be a numpy object array, received ${describePickled(value)}`);
+  const same = value.shape.length === header.shape.length && value.shape.every((d, i) => d === header.shape[i]);
+  if (!same) fail(`expected the pickled object array to have the header's shape (${header.shape.join(', ')}), received [${value.shape.join(', ')}]`);
+  return value;
+}
+
+/** The checked magic, version and header of a `.npy` file, and the bytes after the header. */
+function readNpy(bytes: Uint8Array, path: string | undefined): { header: NpyHeader; body: Uint8Array; fail: (message: string) => never } {
   const data = plainView(bytes);
   const fail = (message: string): never => {
     throw new FormatError(message, { path });
@@ -66,23 +121,7 @@ export function parseNpy(bytes: Uint8Array, path?: string): NdArrayData {
   const text = major === 3 ? Buffer.from(headerBytes).toString('utf8') : latin1(headerBytes);
   const header = parseNpyHeader(text);
   if (typeof header === 'string') return fail(`malformed .npy header: ${header}`);
-  const type = parseNumpyType(header.descr);
-  if (type === undefined) {
-    const kind = header.descr.replace(/^[<>|=]/, '')[0];
-    const why = kind === 'O' ? 'object arrays hold pickles, which are not loaded' : 'only bool, int, uint and float arrays are';
-    return fail(`unsupported .npy dtype '${header.descr}' (${why})`);
-  }
-  const expected = storedByteLength({ dtype: type.dtype, shape: header.shape });
-  const received = data.length - dataStart;
-  if (received !== expected) {
-    fail(`expected ${expected} bytes of '${header.descr}' data for shape (${header.shape.join(', ')}), received ${received}`);
-  }
-  return decodeNdArray(data.subarray(dataStart), {
-    dtype: type.dtype,
-    shape: header.shape,
-    littleEndian: type.littleEndian,
-    fortranOrder: header.fortranOrder,
-  });
+  return { header, body: data.subarray(dataStart), fail };
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   describePickled,
   fail,
   PickleGlobal,
+  PickledObjectArray,
   PickleInstance,
   requireBytes,
   requireInt,
@@ -81,11 +82,16 @@ export class NdarrayClass extends PickleGlobal {
 class PendingNdarray extends PickleInstance {
   override readonly typeName = 'numpy.ndarray';
 
-  /** Applies numpy's array state `([version,] shape, dtype, is_fortran, rawdata)`. */
-  build(state: unknown): NdArrayData {
+  /**
+   * Applies numpy's array state `([version,] shape, dtype, is_fortran, rawdata)`; for an
+   * object array (dtype `'O'`) rawdata is the list of its elements.
+   */
+  build(state: unknown): NdArrayData | PickledObjectArray {
     const tuple = requireTuple(state, 'the state of numpy.ndarray');
     const [shape, dtype, fortran, raw] = tuple.length === 5 ? tuple.slice(1) : requireTuple(tuple, 'the state of numpy.ndarray', 4);
-    return makeArray(shape, dtype, requireInt(fortran, 'is_fortran in the state of numpy.ndarray') !== 0, raw);
+    const fortranOrder = requireInt(fortran, 'is_fortran in the state of numpy.ndarray') !== 0;
+    if (dtype instanceof NumpyDtype && /^O\d*$/.test(dtype.typestr)) return makeObjectArray(shape, fortranOrder, raw);
+    return makeArray(shape, dtype, fortranOrder, raw);
   }
 }
 
@@ -136,12 +142,27 @@ export const NUMPY_GLOBALS: { readonly [qualifiedName: string]: new (module: str
   'numpy._core.multiarray.scalar': ScalarFunction,
 };
 
-/** An array from its pickled shape, dtype, order and raw bytes, checked for consistency. */
-function makeArray(shapeValue: unknown, dtypeValue: unknown, fortranOrder: boolean, raw: unknown): NdArrayData {
-  const shape = requireTuple(shapeValue, 'the shape of a numpy array').map((d) => {
+/** An object array from its pickled shape, order and list of elements (numpy lists them in C order). */
+function makeObjectArray(shapeValue: unknown, fortranOrder: boolean, raw: unknown): PickledObjectArray {
+  const shape = arrayShape(shapeValue);
+  const items = requireTuple(raw, 'the elements of a numpy object array');
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (items.length !== count) fail(`expected ${count} elements in a numpy object array of shape [${shape.join(', ')}], received ${items.length}`);
+  if (fortranOrder && shape.filter((d) => d > 1).length > 1) fail('Fortran-order numpy object arrays are not supported');
+  return new PickledObjectArray(shape, items);
+}
+
+/** A pickled shape tuple, every dimension a non-negative int. */
+function arrayShape(shapeValue: unknown): number[] {
+  return requireTuple(shapeValue, 'the shape of a numpy array').map((d) => {
     const size = requireInt(d, 'each dimension of a numpy array');
     return size >= 0 ? size : fail(`expected the dimensions of a numpy array to be non-negative, received ${size}`);
   });
+}
+
+/** An array from its pickled shape, dtype, order and raw bytes, checked for consistency. */
+function makeArray(shapeValue: unknown, dtypeValue: unknown, fortranOrder: boolean, raw: unknown): NdArrayData {
+  const shape = arrayShape(shapeValue);
   if (!(dtypeValue instanceof NumpyDtype)) fail(`expected the dtype of a numpy array, received ${describePickled(dtypeValue)}`);
   const type = dtypeValue.type;
   if (type === undefined) {

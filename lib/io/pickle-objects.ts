@@ -87,6 +87,54 @@ export abstract class PickleInstance {
 }
 
 /**
+ * A numpy object array (dtype `'O'`): its elements are other unpickled values, in C order.
+ * numpy pickles such an array with its elements as a list, which is how `np.save` writes a
+ * dict (a 0-d object array holding it). Only {@link parseObjectNpy} and readers that ask for
+ * one make use of it; everywhere else it is a value of the wrong type.
+ */
+export class PickledObjectArray {
+  /**
+   * @param shape - The array's shape.
+   * @param items - Its elements in C order (as many as the shape's product).
+   */
+  constructor(
+    readonly shape: readonly number[],
+    readonly items: readonly unknown[],
+  ) {}
+}
+
+/**
+ * A value the unpickler was told not to read (see `UnpickleOptions.unread`): a call to, or an
+ * instance of, a class or function outside the allow-list that stands in for data the caller
+ * does not need (e.g. the PyTorch tensors beside the numpy arrays of FLAME's landmark
+ * embedding). Nothing of it is run or kept but its name.
+ */
+export class PickleUnread extends PickleInstance {
+  override readonly needsState = false;
+
+  /** @param typeName - The class or function that made it, e.g. `'torch._utils._rebuild_tensor_v2'`. */
+  constructor(readonly typeName: string) {
+    super();
+  }
+
+  /** Its state is ignored: it stays unread. */
+  build(): PickleUnread {
+    return this;
+  }
+}
+
+/** A class or function the caller asked to leave unread: whatever it makes is a {@link PickleUnread}. */
+export class UnreadGlobal extends PickleGlobal {
+  call(): PickleUnread {
+    return new PickleUnread(this.qualifiedName);
+  }
+
+  override construct(): PickleUnread {
+    return new PickleUnread(this.qualifiedName);
+  }
+}
+
+/**
  * Describes an unpickled value briefly for a message, in Python's terms: `None`, `an int`,
  * `a str "x"`, `a tuple of 3`, `a dict`, `numpy.dtype`...
  *
@@ -104,7 +152,9 @@ export function describePickled(value: unknown): string {
   if (value instanceof Map) return 'a dict';
   if (value instanceof Set) return 'a set';
   if (value instanceof PickleGlobal) return value.qualifiedName;
+  if (value instanceof PickleUnread) return `an unread ${value.typeName}(...) value`;
   if (value instanceof PickleInstance) return `a ${value.typeName}`;
+  if (value instanceof PickledObjectArray) return `a numpy object array of shape [${value.shape.join(', ')}]`;
   if (isNdArrayData(value)) return `a numpy ${value.dtype} array of shape [${value.shape.join(', ')}]`;
   return 'an object';
 }

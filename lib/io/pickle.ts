@@ -18,7 +18,8 @@
  * become numbers (bigints beyond 2^53), Python 3 `bytes` become `Uint8Array`s and Python 2
  * `str`s become strings of Latin-1 characters (Python's `encoding='latin1'`, which numpy's
  * Python-2 pickles need). numpy arrays become {@link NdArrayData} (C order, host byte order;
- * float16 widened to float32), numpy scalars numbers, scipy sparse matrices
+ * float16 widened to float32), numpy object arrays {@link PickledObjectArray} (their elements
+ * unpickled like the rest), numpy scalars numbers, scipy sparse matrices
  * {@link SparseMatrixData}, and a chumpy `Ch` the value it wraps (its `x`).
  *
  * @module
@@ -28,11 +29,12 @@ import { FormatError } from '../errors.js';
 import { latin1, plainView } from './bytes.js';
 import type { NdArrayData } from './ndarray-data.js';
 import { resolveGlobal } from './pickle-globals.js';
-import { describePickled, PickleDataError, PickleGlobal, PickleInstance, withLatin1Sources } from './pickle-objects.js';
+import { describePickled, PickleDataError, PickleGlobal, PickleInstance, UnreadGlobal, withLatin1Sources } from './pickle-objects.js';
 import { decodeQuotedString, decodeRawUnicodeEscape, parseFloatLine, parseIntegerLine, toNumberIfSafe } from './pickle-text.js';
 import type { SparseMatrixData } from './sparse-matrix.js';
 
 export type { NdArrayData, SparseMatrixData };
+export { PickledObjectArray, PickleUnread } from './pickle-objects.js';
 
 /**
  * Unpickles data without executing anything (see the module documentation for what is
@@ -52,8 +54,24 @@ export type { NdArrayData, SparseMatrixData };
  * const vTemplate = model.get('v_template') as NdArrayData; // float64, shape [5023, 3]
  * ```
  */
-export function unpickle(bytes: Uint8Array, path?: string): unknown {
-  return withLatin1Sources((remember) => new Unpickler(bytes, path, remember).load());
+export function unpickle(bytes: Uint8Array, path?: string, options: UnpickleOptions = {}): unknown {
+  return withLatin1Sources((remember) => new Unpickler(bytes, path, remember, options).load());
+}
+
+/** Options of {@link unpickle}. */
+export interface UnpickleOptions {
+  /**
+   * Classes and functions outside the allow-list to leave unread instead of refusing the
+   * pickle: whatever they would make becomes a {@link PickleUnread} placeholder holding only
+   * their name (nothing is run, their arguments are dropped). For data the caller does not
+   * need beside data it does, e.g. `(module) => module.startsWith('torch')` for the PyTorch
+   * tensors in FLAME's landmark embedding files. Names on the allow-list are read as usual.
+   *
+   * @param module - The module the pickle named.
+   * @param name - The name the pickle named.
+   * @returns Whether to leave it unread.
+   */
+  unread?: (module: string, name: string) => boolean;
 }
 
 /**
@@ -152,6 +170,7 @@ class Unpickler {
     private readonly path: string | undefined,
     /** Records the bytes a Latin-1 string came from (see withLatin1Sources). */
     private readonly remember: (text: string, bytes: Uint8Array) => void,
+    private readonly options: UnpickleOptions,
   ) {
     this.bytes = plainView(bytes);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -437,7 +456,7 @@ class Unpickler {
       if (hooked !== undefined) return hooked;
       throw new FormatError(`refusing to load ${module}.${name}: pickles can run code; ${this.hooks.accepted}`, { path: this.path });
     }
-    const resolved = resolveGlobal(module, name);
+    const resolved = resolveGlobal(module, name) ?? (this.options.unread?.(module, name) === true ? new UnreadGlobal(module, name) : undefined);
     if (resolved === undefined) {
       throw new FormatError(
         `refusing to load ${module}.${name}: pickles can run code; only numpy, scipy.sparse and chumpy data are accepted`,
