@@ -33,6 +33,9 @@ import { loadAvatarDataset } from './dataset.js';
 import { chooseReferenceFrame, colorsFromImage } from './reference.js';
 import { runAvatarStage, type AvatarStageProgress } from './stage.js';
 import type { VggWeights } from './losses.js';
+import { addFlameTeeth } from '../flame/teeth.js';
+import { FLAME_VERTEX_COUNT, TEETH_VERTEX_COUNT } from '../flame/teeth-data.js';
+import { requireSameFlame } from './flame-match.js';
 import { staticOffsetParam } from './static-offset.js';
 import { meshUvMap } from './uv-map.js';
 
@@ -130,8 +133,10 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
     });
   }
   const frames = options.frames!;
-  const model = options.model ?? options.priors?.model;
-  if (!model) throw new ValidationError('expected model: the FLAME-format model the frames were tracked with (or priors with one)');
+  const given = options.model ?? options.priors?.model;
+  if (!given) throw new ValidationError('expected model: the FLAME-format model the frames were tracked with (or priors with one)');
+  if (options.model && options.priors?.model) requireSameFlame(options.model, 'options.model', options.priors.model, 'the priors (their flame.safetensors)');
+  const model = withTrackedTeeth(given, options.staticOffset);
   if (!Array.isArray(frames) || frames.length === 0) throw new ValidationError('expected frames: the identity\'s tracked frames');
   const train = indicesOf(frames, (f) => (f.split ?? 'train') === 'train');
   if (train.length === 0) throw new ValidationError('expected at least one frame with split "train"');
@@ -284,6 +289,9 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
     const tuned = await fineTuneAudioExpression({ model: options.priors.a2e, speaker: 'identity', clips, steps: steps.a2e, signal: options.signal });
     avatar.a2e = tuned.model;
     report.push({ name: 'a2e', steps: tuned.history.losses.length, seconds: (Date.now() - t0) / 1000, finalLoss: tuned.bestValidationLoss });
+  } else if (options.priors?.a2e) {
+    // No speech of the identity to fine-tune on: the avatar speaks with the prior as it is.
+    avatar.a2e = options.priors.a2e;
   }
   return {
     avatar,
@@ -313,8 +321,23 @@ function indicesOf<T>(xs: readonly T[], keep: (x: T) => boolean): number[] {
 }
 
 function requireUv(model: FlameModel) {
-  if (!model.uv) throw new ValidationError('expected a FLAME model with a UV layout (vt, ft): the UV Gaussian map needs one');
+  if (!model.uv) {
+    throw new ValidationError(
+      "expected a FLAME model with a UV layout (vt, ft): the UV Gaussian map needs one. The official FLAME pickles have none: load the model with loadFlame('flame2023.pkl', { uv: 'head_template_mesh.obj' }) (FLAME's template mesh with texture coordinates, as VHAP ships it in asset/flame/)",
+    );
+  }
   return model.uv;
+}
+
+/**
+ * The model with VHAP's teeth when the identity was tracked with them (static offsets for
+ * 120 vertices more than FLAME's 5023), so that every tracked vertex is used and the avatar
+ * gets teeth Gaussians; the model as it is otherwise.
+ */
+function withTrackedTeeth(model: FlameModel, staticOffset: Float32Array | undefined): FlameModel {
+  const tracked = staticOffset === undefined ? undefined : staticOffset.length / 3;
+  if (tracked === FLAME_VERTEX_COUNT + TEETH_VERTEX_COUNT && model.vertexCount === FLAME_VERTEX_COUNT) return addFlameTeeth(model);
+  return model;
 }
 
 function frameParams(f: AvatarFrame): Record<string, { data: Float32Array; shape: number[] }> {

@@ -5,10 +5,11 @@
  * with a JSON description in its metadata).
  *
  * File layout (`.ggtavatar`): metadata `format` = "ggtalker-avatar", `version` = "1", `avatar`
- * (JSON: sizes, network configs, expression names), `a2e` (the Audio-Expression model's JSON,
- * when present); tensors `model.*` (the FLAME-format model, as saveFlameSafetensors names
- * them), `layout.face` / `layout.bary`, `avatar.<name>` (map, flame.shape, color.*,
- * inpaint.*), `track.<name>` (rotation, neck, eyes, translation [T, 3|6], view [4, 4],
+ * (JSON: sizes, network configs, expression names), `flame` (the FLAME model's
+ * {@link flameIdentity}: files before it was recorded have none), `a2e` (the Audio-Expression
+ * model's JSON, when present); tensors `model.*` (the FLAME-format model, as saveFlameSafetensors names
+ * them), `layout.face` / `layout.bary`, `avatar.<name>` (map, flame.shape, flame.static_offset,
+ * color.*, inpaint.*), `track.<name>` (rotation, neck, eyes, translation [T, 3|6], view [4, 4],
  * intrinsics [4], background [H, W, 3]) and `a2e.<name>`.
  *
  * @module
@@ -25,6 +26,7 @@ import { FormatError, ValidationError } from '../errors.js';
 import { Flame } from '../flame/flame.js';
 import { flameFromArrays } from '../flame/load.js';
 import type { FlameModel } from '../flame/model.js';
+import { flameIdentity } from '../flame/identity.js';
 import { flameToArrays } from '../flame/save.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { NdArrayData } from '../io/ndarray-data.js';
@@ -99,6 +101,17 @@ export class Avatar {
     this.track = init.track;
     this.a2e = init.a2e;
   }
+
+  /**
+   * The {@link flameIdentity} of the avatar's FLAME model (recorded in its file): which FLAME
+   * (2020 or 2023, with or without teeth) its Gaussians are bound to.
+   */
+  get flameIdentity(): string {
+    this.#flameIdentity ??= flameIdentity(this.model);
+    return this.#flameIdentity;
+  }
+
+  #flameIdentity: string | undefined;
 
   /** The UV Gaussian map [uv, uv, 14] (a copy). */
   map(): NdArray<Float32Array> {
@@ -178,7 +191,7 @@ export class Avatar {
     tensors.set('layout.face', { dtype: 'int32', shape: [h, w], data: this.layout.face.data });
     tensors.set('layout.bary', { dtype: 'float32', shape: [h, w, 3], data: this.layout.bary.data });
     for (const [name, t] of this.params) tensors.set(`avatar.${name}`, handleToArray(t));
-    const metadata: Record<string, string> = { format: AVATAR_FORMAT, version: String(AVATAR_VERSION), avatar: JSON.stringify(this.description) };
+    const metadata: Record<string, string> = { format: AVATAR_FORMAT, version: String(AVATAR_VERSION), avatar: JSON.stringify(this.description), flame: this.flameIdentity };
     if (this.track) {
       const tr = this.track;
       for (const key of ['rotation', 'neck', 'eyes', 'translation'] as const) {
@@ -220,6 +233,12 @@ export class Avatar {
       return out;
     };
     const model = flameFromArrays(Object.fromEntries(group('model.')), path);
+    if (meta.flame !== undefined && meta.flame !== flameIdentity(model)) {
+      throw new FormatError(
+        `records FLAME model ${meta.flame} but holds ${flameIdentity(model)} (metadata "flame" vs tensors model.v_template, model.f): the file was damaged or edited; re-save the avatar from its source`,
+        { path },
+      );
+    }
     const lf = file.tensors.get('layout.face');
     const lb = file.tensors.get('layout.bary');
     if (!lf || !lb) throw new FormatError('has no UV layout (layout.face, layout.bary)', { path });

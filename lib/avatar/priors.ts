@@ -6,7 +6,11 @@
  *   generator.safetensors           the Identity-Gaussian Generator
  *   inpainter.safetensors           the body inpainter
  *   flame.safetensors               the FLAME-format head model the priors were trained with
- *   priors.json                     {"format": "ggtalker-priors", "version": 1, "parts": [...]}
+ *   priors.json                     {"format": "ggtalker-priors", "version": 1, "parts": [...], "flame": identity}
+ *
+ * `flame` is the {@link flameIdentity} of the FLAME model the priors were trained with (absent
+ * in folders made before it was recorded): {@link loadPriors} checks flame.safetensors against
+ * it, and {@link adapt} refuses a model that is another FLAME.
  *
  * @module
  */
@@ -18,6 +22,7 @@ import { AudioExpressionModel } from '../a2e/model.js';
 import { Wav2Vec2Encoder } from '../audio/wav2vec2.js';
 import { FormatError, ValidationError } from '../errors.js';
 import { pathExists } from '../io/exists.js';
+import { flameIdentity } from '../flame/identity.js';
 import { loadFlame } from '../flame/load.js';
 import type { FlameModel } from '../flame/model.js';
 import { saveFlameSafetensors } from '../flame/save.js';
@@ -43,10 +48,12 @@ export async function loadPriors(dir: string): Promise<Priors> {
   if (typeof dir !== 'string' || dir === '') throw new ValidationError('expected the priors folder path');
   const manifestPath = join(dir, 'priors.json');
   let parts: Part[];
+  let recordedFlame: unknown;
   try {
-    const m = JSON.parse(await readFile(manifestPath, 'utf8')) as { format?: string; version?: number; parts?: Part[] };
+    const m = JSON.parse(await readFile(manifestPath, 'utf8')) as { format?: string; version?: number; parts?: Part[]; flame?: unknown };
     if (m.format !== FORMAT || m.version !== 1 || !Array.isArray(m.parts)) throw new Error(`expected {"format": "${FORMAT}", "version": 1, "parts": [...]}`);
     parts = m.parts;
+    recordedFlame = m.flame;
   } catch (cause) {
     const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
     throw new FormatError(missing ? 'no priors.json: expected a priors folder made by savePriors()' : (cause as Error).message, { path: manifestPath, cause });
@@ -56,7 +63,13 @@ export async function loadPriors(dir: string): Promise<Priors> {
   if (parts.includes('wav2vec2')) out.encoder = await Wav2Vec2Encoder.load(join(dir, 'wav2vec2.safetensors'));
   if (parts.includes('generator')) out.generator = await IdentityGaussianGenerator.load(join(dir, 'generator.safetensors'));
   if (parts.includes('inpainter')) out.inpainter = await BodyInpainter.load(join(dir, 'inpainter.safetensors'));
-  if (parts.includes('flame')) out.model = await loadFlame(join(dir, 'flame.safetensors'));
+  if (parts.includes('flame')) {
+    const path = join(dir, 'flame.safetensors');
+    out.model = await loadFlame(path);
+    if (recordedFlame !== undefined && recordedFlame !== flameIdentity(out.model)) {
+      throw new FormatError(`holds FLAME model ${flameIdentity(out.model)} but priors.json records ${JSON.stringify(recordedFlame)} (the model the priors were trained with): put that model back, or retrain the priors with this one`, { path });
+    }
+  }
   return out;
 }
 
@@ -82,5 +95,5 @@ export async function savePriors(dir: string, priors: Priors): Promise<void> {
     parts.push('flame');
   }
   if (await pathExists(join(dir, 'wav2vec2.safetensors'))) parts.push('wav2vec2');
-  await writeFileAtomic(join(dir, 'priors.json'), new TextEncoder().encode(`${JSON.stringify({ format: FORMAT, version: 1, parts }, null, 2)}\n`));
+  await writeFileAtomic(join(dir, 'priors.json'), new TextEncoder().encode(`${JSON.stringify({ format: FORMAT, version: 1, parts, ...(priors.model ? { flame: flameIdentity(priors.model) } : {}) }, null, 2)}\n`));
 }

@@ -9,10 +9,7 @@
 
 import { ValidationError } from '../errors.js';
 import type { FlameModel } from '../flame/model.js';
-
-/** FLAME's vertex count without VHAP's teeth, and the teeth it appends. */
-export const FLAME_VERTICES = 5023;
-export const FLAME_TEETH_VERTICES = 120;
+import { TEETH_VERTEX_COUNT } from '../flame/teeth-data.js';
 
 /**
  * Checks static offsets against the model: V·3 finite numbers. Returns them as [V, 3] for a
@@ -27,10 +24,10 @@ export function staticOffsetParam(model: Pick<FlameModel, 'vertexCount'>, offset
   if (offset.length !== V * 3) {
     const rows = offset.length / 3;
     const teeth =
-      rows === V + FLAME_TEETH_VERTICES
-        ? ` The data was tracked with VHAP's ${FLAME_TEETH_VERTICES} teeth vertices: use the model with teeth (addFlameTeeth(model)).`
-        : rows === V - FLAME_TEETH_VERTICES
-          ? ` The model has ${FLAME_TEETH_VERTICES} teeth vertices that the data was tracked without: use the model without teeth.`
+      rows === V + TEETH_VERTEX_COUNT
+        ? ` The data was tracked with VHAP's ${TEETH_VERTEX_COUNT} teeth vertices: use the model with teeth (addFlameTeeth(model)).`
+        : rows === V - TEETH_VERTEX_COUNT
+          ? ` The model has ${TEETH_VERTEX_COUNT} teeth vertices that the data was tracked without: use the model without teeth.`
           : '';
     throw new ValidationError(`expected ${where} to hold ${V} vertices × 3 (the FLAME model's), received ${Number.isInteger(rows) ? `${rows} vertices` : `${offset.length} numbers`}.${teeth}`);
   }

@@ -9,20 +9,23 @@ import { loadPriors, type Priors } from '../../avatar/priors.js';
 import { studioHead } from '../../synthetic/studio/index.js';
 import { integer, parse, required } from '../args.js';
 import type { CommandContext } from '../context.js';
+import { FLAME_HELP, FLAME_OPTIONS, flameFromOptions } from '../flame-option.js';
 
 export const help = `ggtalker adapt --dataset DIR --out FILE.ggtavatar [--priors DIR] [--size N]
-               [--steps-map 300] [--steps-joint 200] [--steps-color 100]
+               [--flame FILE [--flame-uv OBJ] [--flame-landmarks NPY]] [--steps-map 300] [--steps-joint 200] [--steps-color 100]
                [--steps-inpainter 100] [--steps-a2e 200] [--checkpoint FILE] [--seed 0]
 
 Adapts an avatar to a VHAP / GaussianAvatars dataset folder (docs/data-preparation.md).
 --priors  a folder made by savePriors (generator, inpainter, A2E model, head model);
           without one, the procedural head is the model (for synthetic studio data)
+${FLAME_HELP}
 --size    resize frames so the longer side has N pixels
 --checkpoint  written after each stage and on Ctrl-C; run again to resume`;
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const { values } = parse(argv, {
     dataset: { type: 'string' }, out: { type: 'string' }, priors: { type: 'string' }, size: { type: 'string' }, checkpoint: { type: 'string' }, seed: { type: 'string' },
+    ...FLAME_OPTIONS,
     'steps-map': { type: 'string' }, 'steps-joint': { type: 'string' }, 'steps-color': { type: 'string' }, 'steps-inpainter': { type: 'string' }, 'steps-a2e': { type: 'string' },
   });
   const out = required(values, 'out');
@@ -35,7 +38,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const { avatar, report } = await adapt({
     dataset: required(values, 'dataset'),
     ...(size ? { size } : {}),
-    model: priors.model ?? studioHead().model,
+    model: (await flameFromOptions(values)) ?? priors.model ?? studioHead().model,
     priors,
     steps,
     seed: integer(values, 'seed', 0)!,

@@ -12,20 +12,25 @@ import { uvLayout } from '../../rig/uv.js';
 import { studioHead } from '../../synthetic/studio/index.js';
 import { integer, number, parse, required, UsageError } from '../args.js';
 import type { CommandContext } from '../context.js';
+import { FLAME_HELP, FLAME_OPTIONS, flameFromOptions } from '../flame-option.js';
 
 export const help = `ggtalker train-prior a2e --dataset SPEECH_DIR --out STEM [--steps 20000] [--batch 16]
                      [--lr 1e-4] [--config JSON] [--checkpoint STEM]
 ggtalker train-prior ev --identities DIR[,DIR...] --out GENERATOR.safetensors [--steps 20000]
                      [--image-size 512] [--uv-size 128] [--size N] [--lr 1e-4] [--inpainter FILE]
+                     [--flame FILE [--flame-uv OBJ] [--flame-landmarks NPY]]
 
 a2e: a speech dataset folder (npm run make-speech) -> <STEM>.json + <STEM>.safetensors;
      --config overrides sizes, e.g. '{"dModel":256,"decoderLayers":4}'; --checkpoint resumes.
 ev:  VHAP-format identity folders -> the Identity-Gaussian Generator (and, with --inpainter,
-     the body inpainter trained alongside), on the procedural head's topology.`;
+     the body inpainter trained alongside), on the procedural head's topology unless
+     --flame names the FLAME model the identities were tracked with.
+${FLAME_HELP}`;
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const { values, positionals } = parse(argv, {
     dataset: { type: 'string' }, identities: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' },
+    ...FLAME_OPTIONS,
     config: { type: 'string' }, checkpoint: { type: 'string' }, 'image-size': { type: 'string' }, 'uv-size': { type: 'string' }, size: { type: 'string' }, inpainter: { type: 'string' },
   });
   const kind = positionals[0];
@@ -52,13 +57,18 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     return;
   }
   if (kind === 'ev') {
-    const head = studioHead();
+    const flame = await flameFromOptions(values);
+    const head = flame ? undefined : studioHead();
+    const model = flame ?? head!.model;
+    if (!model.uv) throw new UsageError(`--flame ${String(values.flame)} has no UV layout: add --flame-uv head_template_mesh.obj`);
     const uvSize = integer(values, 'uv-size', 128)!;
-    const base = meshUvMap(head.model, head.vertexColors, await uvLayout(head.model.uv!, { height: uvSize, width: uvSize }));
+    // The generator's starting map: the template in the head's colours (mid grey for FLAME).
+    const colors = head ? head.vertexColors : new Float32Array(model.vertexCount * 3).fill(0.5);
+    const base = meshUvMap(model, colors, await uvLayout(model.uv, { height: uvSize, width: uvSize }));
     const size = integer(values, 'size');
     const r = await trainExpressionVisualPrior({
       identities: required(values, 'identities').split(','),
-      model: head.model,
+      model,
       config: { imageSize: integer(values, 'image-size', 512)!, uvSize },
       base,
       ...(size ? { size } : {}),
