@@ -87,3 +87,4 @@ export { attachFlameLandmarks, attachFlameUv, type FlameSources, type LoadFlameF
 export { parseObj, readObj, type ObjMesh } from './io/obj.js';
 export { parseObjectNpy } from './io/npy.js';
 export { PickledObjectArray, PickleUnread, type UnpickleOptions } from './io/pickle.js';
+export { vhapFlameToParams, type VhapFlameParams, type VhapFlameToParamsOptions } from './io/vhap-flame.js';

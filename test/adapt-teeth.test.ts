@@ -1,0 +1,77 @@
+// A dataset tracked with VHAP's teeth (static offsets for 5143 vertices) adapts on FLAME's
+// 5023-vertex model: adapt adds the same teeth (addFlameTeeth), so no tracked row is dropped
+// and the avatar has Gaussians bound to the teeth triangles; the teeth do not make the model
+// another FLAME. Model: the official-FLAME-shaped fixture (test/fixtures/flame-official).
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+import ndarray from 'ndarray';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { adapt, type AvatarFrame, type FlameModel } from '../lib/index.js';
+import { flameBaseIdentity } from '../lib/avatar/flame-match.js';
+import { flameIdentity } from '../lib/flame/identity.js';
+import { loadFlame } from '../lib/flame/load.js';
+import { addFlameTeeth, hasFlameTeeth } from '../lib/flame/teeth.js';
+
+const HERE = fileURLToPath(new URL('./fixtures/flame-official/', import.meta.url));
+let dir: string;
+let model: FlameModel;
+const SIZE = 32;
+const steps = { map: 0, joint: 0, color: 0, inpainter: 0, a2e: 0 };
+const frames: AvatarFrame[] = [0, 1].map((t) => ({
+  image: ndarray(new Float32Array(SIZE * SIZE * 3).fill(0.5), [SIZE, SIZE, 3]),
+  camera: { view: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0.6, 0, 0, 0, 1], fx: 60, fy: 60, cx: SIZE / 2, cy: SIZE / 2, width: SIZE, height: SIZE },
+  flame: {},
+  split: 'train',
+  timestep: t,
+}));
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ggt-adapt-teeth-'));
+  const pkl = join(dir, 'flame.pkl');
+  const obj = join(dir, 'head_template_mesh.obj');
+  await writeFile(pkl, gunzipSync(await readFile(join(HERE, 'flame_fake.pkl.gz'))));
+  await writeFile(obj, gunzipSync(await readFile(join(HERE, 'head_template_mesh.obj.gz'))));
+  const loaded = await loadFlame(pkl, { shapeCount: 8, uv: obj });
+  // FLAME's own UV layout leaves the strip VHAP puts the teeth in (u 0.38-0.62, v 0.9575-0.9917)
+  // empty (checked on head_template_mesh.obj: none of its 558 texels at 256² is covered); the
+  // fixture's random UV triangles are squeezed below it to match.
+  const vt = Float32Array.from(loaded.uv!.vt, (x, i) => (i % 2 === 1 ? x * 0.9 : x));
+  model = { ...loaded, uv: { vt, ft: loaded.uv!.ft } };
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('adapt on data tracked with teeth', () => {
+  it('adds the teeth, keeps every tracked offset row and binds Gaussians to the teeth', async () => {
+    const offset = Float32Array.from({ length: 5143 * 3 }, (_, i) => ((i % 7) - 3) * 1e-4);
+    const { avatar } = await adapt({ frames, model, staticOffset: offset, steps, color: false, inpainter: false, uvSize: 128 });
+    expect(avatar.model.vertexCount).toBe(5143);
+    expect(hasFlameTeeth(avatar.model)).toBe(true);
+    const saved = avatar.params.get('flame.static_offset');
+    expect(saved).toBeDefined();
+    const teethFaces = new Set<number>();
+    for (const f of avatar.layout.face.data) if (f >= 9976) teethFaces.add(f);
+    expect(teethFaces.size).toBeGreaterThan(0);
+  });
+
+  it('leaves the model as it is for data tracked without teeth', async () => {
+    const { avatar } = await adapt({ frames, model, staticOffset: new Float32Array(5023 * 3), steps, color: false, inpainter: false, uvSize: 32 });
+    expect(avatar.model.vertexCount).toBe(5023);
+    expect(avatar.flameIdentity).toBe(flameIdentity(model));
+  });
+
+  it('treats the model with teeth as the same FLAME (priors made without teeth accept it)', async () => {
+    const teeth = addFlameTeeth(model);
+    expect(flameIdentity(teeth)).not.toBe(flameIdentity(model));
+    expect(flameBaseIdentity(teeth)).toBe(flameIdentity(model));
+    const { avatar } = await adapt({ frames, model: teeth, priors: { model }, steps, color: false, inpainter: false, uvSize: 32 });
+    expect(avatar.model.vertexCount).toBe(5143);
+  });
+});
