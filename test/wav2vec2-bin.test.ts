@@ -361,3 +361,18 @@ describe('loadWav2Vec2: HuggingFace model folders', () => {
     expect(wav2vec2ConfigFromHf({ ...large, hidden_size: 1280, num_hidden_layers: 48, intermediate_size: 5120 }, { do_normalize: true, sampling_rate: 16000 })).toEqual({ ...XLSR_1B });
   });
 });
+
+describe('priors folders with a HuggingFace wav2vec2 folder', () => {
+  it('loadPriors reads wav2vec2/ (config.json + pytorch_model.bin) as the audio encoder, savePriors lists it', async () => {
+    const { loadPriors, savePriors } = await import('../lib/index.js');
+    const priors = join(scratch, 'priors-hf');
+    await mkdir(join(priors, 'wav2vec2'), { recursive: true });
+    for (const f of ['config.json', 'preprocessor_config.json', 'pytorch_model.bin']) await copyFile(tinyBase + f, join(priors, 'wav2vec2', f));
+    await savePriors(priors, {});
+    expect(JSON.parse(await readFile(join(priors, 'priors.json'), 'utf8')).parts).toEqual(['wav2vec2']);
+    const { encoder } = await loadPriors(priors);
+    const ref = reference.get('layer_2')!;
+    const features = await encoder!.features(samples, { layer: 2 });
+    expect(relativeError(features.data, ref.data as Float32Array)).toBeLessThan(1e-4);
+  });
+});

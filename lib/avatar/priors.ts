@@ -2,7 +2,8 @@
  * The priors folder (DESIGN §1: `loadPriors('priors/')`): what adaptation and synthesis start
  * from. Each part is optional:
  *   a2e.json + a2e.safetensors      the Audio-Expression model
- *   wav2vec2.safetensors            its audio encoder (HuggingFace names), when it reads wav2vec2 features
+ *   wav2vec2.safetensors            its audio encoder (HuggingFace names), when it reads wav2vec2 features,
+ *   or wav2vec2/                    or a HuggingFace model folder (config.json + model.safetensors or pytorch_model.bin)
  *   generator.safetensors           the Identity-Gaussian Generator
  *   inpainter.safetensors           the body inpainter
  *   flame.safetensors               the FLAME-format head model the priors were trained with
@@ -20,6 +21,7 @@ import { join } from 'node:path';
 
 import { AudioExpressionModel } from '../a2e/model.js';
 import { Wav2Vec2Encoder } from '../audio/wav2vec2.js';
+import { loadWav2Vec2 } from '../audio/wav2vec2-hf.js';
 import { FormatError, ValidationError } from '../errors.js';
 import { pathExists } from '../io/exists.js';
 import { flameIdentity } from '../flame/identity.js';
@@ -60,7 +62,10 @@ export async function loadPriors(dir: string): Promise<Priors> {
   }
   const out: Priors = {};
   if (parts.includes('a2e')) out.a2e = await AudioExpressionModel.load(join(dir, 'a2e'));
-  if (parts.includes('wav2vec2')) out.encoder = await Wav2Vec2Encoder.load(join(dir, 'wav2vec2.safetensors'));
+  if (parts.includes('wav2vec2')) {
+    const file = join(dir, 'wav2vec2.safetensors');
+    out.encoder = (await pathExists(file)) ? await Wav2Vec2Encoder.load(file) : await loadWav2Vec2(join(dir, 'wav2vec2'));
+  }
   if (parts.includes('generator')) out.generator = await IdentityGaussianGenerator.load(join(dir, 'generator.safetensors'));
   if (parts.includes('inpainter')) out.inpainter = await BodyInpainter.load(join(dir, 'inpainter.safetensors'));
   if (parts.includes('flame')) {
@@ -81,7 +86,7 @@ export async function savePriors(dir: string, priors: Priors): Promise<void> {
     await priors.a2e.save(join(dir, 'a2e'));
     parts.push('a2e');
   }
-  if (priors.encoder) throw new ValidationError('savePriors cannot write a wav2vec2 encoder: copy its HuggingFace safetensors file to wav2vec2.safetensors and list "wav2vec2" in priors.json');
+  if (priors.encoder) throw new ValidationError('savePriors cannot write a wav2vec2 encoder: copy its HuggingFace safetensors file to wav2vec2.safetensors (or its model folder to wav2vec2/) and list "wav2vec2" in priors.json');
   if (priors.generator) {
     await priors.generator.save(join(dir, 'generator.safetensors'));
     parts.push('generator');
@@ -94,6 +99,6 @@ export async function savePriors(dir: string, priors: Priors): Promise<void> {
     await saveFlameSafetensors(join(dir, 'flame.safetensors'), priors.model);
     parts.push('flame');
   }
-  if (await pathExists(join(dir, 'wav2vec2.safetensors'))) parts.push('wav2vec2');
+  if ((await pathExists(join(dir, 'wav2vec2.safetensors'))) || (await pathExists(join(dir, 'wav2vec2', 'config.json')))) parts.push('wav2vec2');
   await writeFileAtomic(join(dir, 'priors.json'), new TextEncoder().encode(`${JSON.stringify({ format: FORMAT, version: 1, parts, ...(priors.model ? { flame: flameIdentity(priors.model) } : {}) }, null, 2)}\n`));
 }
