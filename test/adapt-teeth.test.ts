@@ -75,3 +75,12 @@ describe('adapt on data tracked with teeth', () => {
     expect(avatar.model.vertexCount).toBe(5143);
   });
 });
+
+describe('adapt with the official pickle alone', () => {
+  it('names the template .obj to add when the model has no UV layout', async () => {
+    const { uv: _uv, ...withoutUv } = model;
+    await expect(adapt({ frames, model: withoutUv, steps, color: false, inpainter: false })).rejects.toThrow(
+      /expected a FLAME model with a UV layout .*loadFlame\('flame2023\.pkl', \{ uv: 'head_template_mesh\.obj' \}\)/,
+    );
+  });
+});
