@@ -224,11 +224,28 @@ describe('the FLAME parameters', () => {
 describe('adapt on the export', () => {
   it('adds the teeth automatically: an avatar with 5143 vertices keeping the tracked offsets', async () => {
     const steps = { map: 0, joint: 0, color: 0, inpainter: 0, a2e: 0 };
-    const { avatar } = await adapt({ dataset: DATASET, model, steps, color: false, inpainter: false, uvSize: 64 });
+    const { avatar, report } = await adapt({ dataset: DATASET, model, steps, color: false, inpainter: false, uvSize: 64 });
+    // Held out: the test timestep on the three training cameras; novel views: camera 3 (val + test).
+    expect(report.heldOut.initial.frames).toBe(3);
+    expect(report.novelViews?.initial.frames).toBe(6);
     expect(avatar.model.vertexCount).toBe(TRACKED_VERTICES);
     expect(hasFlameTeeth(avatar.model)).toBe(true);
     const saved = avatar.params.get('flame.static_offset')!.toArray().data;
     expect(saved).toHaveLength(TRACKED_VERTICES * 3);
     expect(Float32Array.from(saved)).toEqual(ds.canonicalFlame!.staticOffset);
   }, 120_000);
+});
+
+describe('a dataset tracked with fewer components than the model', () => {
+  it('is padded with zeros for adaptation; more components than the model are refused', async () => {
+    const { fitDatasetToModel } = await import('../lib/avatar/dataset.js');
+    const ds = await loadAvatarDataset(DATASET);
+    const wider = fitDatasetToModel(ds, { shapeCount: 12, exprCount: 10 });
+    const f = wider.frames[0]!;
+    expect(f.flame.expr).toHaveLength(10);
+    expect(Array.from(f.flame.expr!.subarray(0, 4))).toEqual(Array.from(ds.frames[0]!.flame.expr!));
+    expect(Array.from(f.flame.expr!.subarray(4))).toEqual(new Array(6).fill(0));
+    expect(wider.shape).toHaveLength(12);
+    expect(() => fitDatasetToModel(ds, { shapeCount: 8, exprCount: 2 })).toThrow(/the dataset's expr holds 4 coefficients but the model has 2/);
+  });
 });

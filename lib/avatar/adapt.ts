@@ -29,7 +29,7 @@ import { DEFAULT_COLOR_MLP, DEFAULT_INPAINTER, resolveSizes, type ColorMlpConfig
 import { packFrames, type AvatarFrame } from './frames.js';
 import type { Priors } from './priors.js';
 import { readAdaptCheckpoint, writeAdaptCheckpoint, type AdaptState } from './adapt-checkpoint.js';
-import { loadAvatarDataset } from './dataset.js';
+import { fitDatasetToModel, loadAvatarDataset } from './dataset.js';
 import { chooseReferenceFrame, colorsFromImage } from './reference.js';
 import { runAvatarStage, type AvatarStageProgress } from './stage.js';
 import type { VggWeights } from './losses.js';
@@ -120,7 +120,9 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
   const started = Date.now();
   if (options.dataset !== undefined) {
     if (options.frames) throw new ValidationError('expected either dataset or frames, not both');
-    const ds = await loadAvatarDataset(options.dataset, { ...(options.size ? { size: options.size } : {}), encoder: options.priors?.encoder, signal: options.signal });
+    const loaded = await loadAvatarDataset(options.dataset, { ...(options.size ? { size: options.size } : {}), encoder: options.priors?.encoder, signal: options.signal });
+    const target = options.model ?? options.priors?.model;
+    const ds = target ? fitDatasetToModel(loaded, target) : loaded;
     const staticOffset = options.staticOffset ?? ds.staticOffset;
     return adapt({
       ...options,
@@ -140,8 +142,10 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
   if (!Array.isArray(frames) || frames.length === 0) throw new ValidationError('expected frames: the identity\'s tracked frames');
   const train = indicesOf(frames, (f) => (f.split ?? 'train') === 'train');
   if (train.length === 0) throw new ValidationError('expected at least one frame with split "train"');
-  const heldOutSame = indicesOf(frames, (f) => f.split !== undefined && f.split !== 'train' && (f.cameraIndex ?? 0) === (frames[train[0]!]!.cameraIndex ?? 0));
-  const novel = indicesOf(frames, (f) => f.split !== undefined && f.split !== 'train' && (f.cameraIndex ?? 0) !== (frames[train[0]!]!.cameraIndex ?? 0));
+  // Held out: frames not trained on, seen by a training camera; novel views: by a camera never trained on.
+  const trainCameras = new Set(train.map((i) => frames[i]!.cameraIndex ?? 0));
+  const heldOutSame = indicesOf(frames, (f) => f.split !== undefined && f.split !== 'train' && trainCameras.has(f.cameraIndex ?? 0));
+  const novel = indicesOf(frames, (f) => f.split !== undefined && f.split !== 'train' && !trainCameras.has(f.cameraIndex ?? 0));
   const steps = { ...DEFAULT_ADAPT_STEPS, ...(options.steps ?? {}) };
   const seed = options.seed ?? 0;
   const batch = options.batch ?? 2;

@@ -17,6 +17,8 @@ import { loadAudio } from '../audio/load.js';
 import { AbortError, FormatError } from '../errors.js';
 import { pathExists } from '../io/exists.js';
 import { loadVhapFlame, loadVhapImage, readVhapDataset, type VhapSplit } from '../io/vhap.js';
+import { padComponents } from '../io/vhap-flame.js';
+import type { FlameModel } from '../flame/model.js';
 import type { AvatarFrame } from './frames.js';
 
 /** Options of {@link loadAvatarDataset}. */
@@ -45,6 +47,17 @@ export interface AvatarDataset {
   fps: number;
   /** Speech clips (features at fps, and the indices of `frames` of the front camera they cover). */
   speech?: { clips: { id: string; text?: string; features: NdArray<Float32Array>; frames: number[] }[] };
+}
+
+/**
+ * The dataset's FLAME coefficients fitted to a model: expressions and shape padded with zeros
+ * to the model's counts (VHAP can track fewer components than the model has).
+ *
+ * @throws {@link ValidationError} when the dataset holds more components than the model.
+ */
+export function fitDatasetToModel(ds: AvatarDataset, model: Pick<FlameModel, 'shapeCount' | 'exprCount'>): AvatarDataset {
+  const frames = ds.frames.map((f) => (f.flame.expr === undefined || f.flame.expr.length === model.exprCount ? f : { ...f, flame: { ...f.flame, expr: padComponents('expr', f.flame.expr, model.exprCount) } }));
+  return { ...ds, frames, ...(ds.shape ? { shape: padComponents('shape', ds.shape, model.shapeCount) } : {}) };
 }
 
 /**

@@ -146,6 +146,24 @@ export function encodeVhapFlame(flame: VhapFlameInput): Uint8Array {
   return encodeNpz(arrays);
 }
 
+/**
+ * Shape or expression coefficients padded with zeros to the model's count (datasets may track
+ * fewer components than the model has: VHAP's `n_shape` / `n_expr`).
+ *
+ * @throws {@link ValidationError} when the dataset holds more than the model.
+ */
+export function padComponents(name: string, values: Float32Array | undefined, width: number): Float32Array {
+  if (values !== undefined && values.length === width) return values;
+  const data = new Float32Array(width);
+  if (values !== undefined) {
+    if (values.length > width) {
+      throw new ValidationError(`the dataset's ${name} holds ${values.length} coefficients but the model has ${width}: was it tracked with another FLAME model?`);
+    }
+    data.set(values);
+  }
+  return data;
+}
+
 /** Options of {@link vhapFlameToParams}. */
 export interface VhapFlameToParamsOptions {
   /**
@@ -169,16 +187,7 @@ export function vhapFlameToParams(
   model: Pick<FlameModel, 'shapeCount' | 'exprCount' | 'vertexCount'>,
   options: VhapFlameToParamsOptions = {},
 ): FlameParams<{ data: Float32Array; shape: number[] }> {
-  const padded = (name: string, values: Float32Array | undefined, width: number): { data: Float32Array; shape: number[] } => {
-    const data = new Float32Array(width);
-    if (values !== undefined) {
-      if (values.length > width) {
-        throw new ValidationError(`the dataset's ${name} holds ${values.length} coefficients but the model has ${width}: was it tracked with another FLAME model?`);
-      }
-      data.set(values);
-    }
-    return { data, shape: [width] };
-  };
+  const padded = (name: string, values: Float32Array | undefined, width: number): { data: Float32Array; shape: number[] } => ({ data: padComponents(name, values, width), shape: [width] });
   const v = (data: Float32Array): { data: Float32Array; shape: number[] } => ({ data, shape: [data.length] });
   const out: FlameParams<{ data: Float32Array; shape: number[] }> = {
     shape: padded('shape', params.shape, model.shapeCount),
