@@ -7,16 +7,19 @@
  * Read: F64, F32, I64, I32, I16, I8, U64, U32, U16, U8, BOOL, and F16/BF16 widened to float32.
  * Written: every {@link NdDtype} (float16 and bfloat16 are never written).
  *
+ * Files are read in place: the header first, then each tensor at its offset, so files of any
+ * size load (past Node's 2 GiB `readFile` limit) with memory bounded by the tensors returned, and
+ * {@link ReadSafetensorsOptions.names} reads only some of them.
+ *
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
+import { constants as bufferConstants } from 'node:buffer';
 import { FormatError, ValidationError } from '../errors.js';
 import { describeValue } from '../validate.js';
 import { writeFileAtomic } from './atomic.js';
-import { plainView } from './bytes.js';
+import { decodeRange, readRangesFromBytes, readRangesFromFile, type RangeReader } from './random-access.js';
 import {
-  decodeNdArray,
   encodeNdArray,
   namedArrays,
   storedByteLength,
@@ -33,6 +36,15 @@ export interface SafetensorsFile {
   tensors: Map<string, NdArrayData>;
   /** The `__metadata__` strings (empty when the file has none). */
   metadata: Record<string, string>;
+}
+
+/** Options of {@link readSafetensors} and {@link parseSafetensors}. */
+export interface ReadSafetensorsOptions {
+  /**
+   * Read only these tensors (the header is still validated whole); every name must be in the
+   * file. Default: all of them.
+   */
+  names?: Iterable<string>;
 }
 
 /** safetensors dtype names, and what each reads as. */
@@ -75,53 +87,42 @@ const MAX_HEADER_BYTES = 100_000_000;
  * known dtypes, integer shapes, and offsets that are in bounds, match each tensor's size, and
  * cover the data contiguously without overlap (as the reference implementation requires).
  *
+ * For a file, {@link readSafetensors} reads only the header and the tensors (and any size);
+ * this takes a file already in memory and reads it the same way.
+ *
  * @param bytes - The file's contents.
  * @param path - The file it came from, for messages.
+ * @param options - Which tensors to read (default all).
  * @returns The tensors (C order, host byte order) and the metadata.
- * @throws {@link FormatError} naming the tensor and what is wrong.
+ * @throws {@link FormatError} naming the tensor and what is wrong, or a name of
+ *   `options.names` the file lacks; {@link ValidationError} when `options.names` is not an
+ *   iterable of strings.
  */
-export function parseSafetensors(bytes: Uint8Array, path?: string): SafetensorsFile {
-  const data = plainView(bytes);
-  const fail = (message: string): never => {
-    throw new FormatError(message, { path });
-  };
-  if (data.length < 8) fail(`truncated safetensors file: expected an 8-byte header length, received ${data.length} bytes`);
-  const headerLength = new DataView(data.buffer, data.byteOffset, 8).getBigUint64(0, true);
-  if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, data.length - 8))) {
-    fail(`malformed safetensors file: the header length ${headerLength} exceeds the ${data.length - 8} bytes that follow (or the 100 MB limit)`);
-  }
-  const dataStart = 8 + Number(headerLength);
-  let header: unknown;
-  try {
-    header = JSON.parse(Buffer.from(data.subarray(8, dataStart)).toString('utf8'));
-  } catch (error) {
-    fail(`malformed safetensors header: expected JSON, ${(error as Error).message}`);
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('malformed safetensors header: expected a JSON object');
-
-  const metadata = readMetadata((header as Record<string, unknown>)[METADATA_KEY], fail);
-  const body = data.subarray(dataStart);
-  const entries = Object.entries(header as Record<string, unknown>)
-    .filter(([name]) => name !== METADATA_KEY)
-    .map(([name, info]) => readTensorInfo(name, info, fail));
-  checkOffsets(entries, body.length, fail);
-
-  const tensors = new Map<string, NdArrayData>();
-  for (const { name, dtype, shape, begin, end } of entries) {
-    tensors.set(name, decodeNdArray(body.subarray(begin, end), { dtype, shape, littleEndian: true, fortranOrder: false }));
-  }
-  return { tensors, metadata };
+export function parseSafetensors(bytes: Uint8Array, path?: string, options?: ReadSafetensorsOptions): SafetensorsFile {
+  const names = requireNames(options);
+  return readRangesFromBytes((size) => readSafetensorsRanges(size, path, names), bytes, path);
 }
 
 /**
- * Reads a safetensors file.
+ * Reads a safetensors file: its header, then each tensor at its offset. The file is never read
+ * whole, so files past Node's 2 GiB `readFile` limit load, with memory bounded by the tensors
+ * returned; `options.names` reads only those.
  *
- * @param path - The file.
+ * @param path - The file; a regular file (FIFOs and devices are refused before anything is read).
+ * @param options - Which tensors to read (default all).
  * @returns The tensors and metadata.
- * @throws {@link FormatError} as {@link parseSafetensors} does; file-system errors as `readFile` does.
+ * @throws {@link FormatError} as {@link parseSafetensors} does, also when the path is not a
+ *   regular file or the file is cut short while being read; {@link ValidationError} as
+ *   {@link parseSafetensors} does; file-system errors as `open`/`read` do.
+ *
+ * @example
+ * ```ts
+ * const { tensors } = await readSafetensors('model.safetensors', { names: ['encoder.layer_norm.weight'] });
+ * ```
  */
-export async function readSafetensors(path: string): Promise<SafetensorsFile> {
-  return parseSafetensors(await readFile(path), path);
+export async function readSafetensors(path: string, options?: ReadSafetensorsOptions): Promise<SafetensorsFile> {
+  const names = requireNames(options);
+  return readRangesFromFile(path, (size) => readSafetensorsRanges(size, path, names));
 }
 
 /**
@@ -198,6 +199,68 @@ interface TensorInfo {
 
 type Fail = (message: string) => never;
 
+/** Reads a file of `size` bytes: the header length, the header, then the tensors wanted. */
+function* readSafetensorsRanges(size: number, path: string | undefined, names: Set<string> | undefined): RangeReader<SafetensorsFile> {
+  const fail = (message: string): never => {
+    throw new FormatError(message, { path });
+  };
+  if (size < 8) fail(`truncated safetensors file: expected an 8-byte header length, received ${size} bytes`);
+  const lengthBytes = yield { offset: 0, length: 8, what: 'the header length' };
+  const headerLength = new DataView(lengthBytes.buffer, lengthBytes.byteOffset, 8).getBigUint64(0, true);
+  if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, size - 8))) {
+    fail(`malformed safetensors file: the header length ${headerLength} exceeds the ${size - 8} bytes that follow (or the 100 MB limit)`);
+  }
+  const dataStart = 8 + Number(headerLength);
+  const headerBytes = yield { offset: 8, length: dataStart - 8, what: 'the JSON header' };
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(headerBytes.buffer, headerBytes.byteOffset, headerBytes.byteLength).toString('utf8'));
+  } catch (error) {
+    fail(`malformed safetensors header: expected JSON, ${(error as Error).message}`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('malformed safetensors header: expected a JSON object');
+
+  const metadata = readMetadata((header as Record<string, unknown>)[METADATA_KEY], fail);
+  const entries = Object.entries(header as Record<string, unknown>)
+    .filter(([name]) => name !== METADATA_KEY)
+    .map(([name, info]) => readTensorInfo(name, info, fail));
+  checkOffsets(entries, size - dataStart, fail);
+  if (names !== undefined) {
+    const known = new Set(entries.map((entry) => entry.name));
+    for (const name of names) {
+      if (!known.has(name)) {
+        const some = entries.slice(0, 5).map((entry) => JSON.stringify(entry.name));
+        fail(`expected a tensor named ${JSON.stringify(name)} (options.names), the file has none (it holds ${entries.length}: ${some.join(', ')}${entries.length > 5 ? ', ...' : ''})`);
+      }
+    }
+  }
+
+  const wanted = names === undefined ? entries : entries.filter((entry) => names.has(entry.name));
+  for (const { name, begin, end } of wanted) {
+    if (end - begin > bufferConstants.MAX_LENGTH) {
+      fail(`tensor ${JSON.stringify(name)} holds ${end - begin} bytes, more than one JavaScript buffer can (${bufferConstants.MAX_LENGTH}); read the others with options.names`);
+    }
+  }
+  const tensors = new Map<string, NdArrayData>();
+  for (const { name, dtype, shape, begin, end } of wanted) {
+    const bytes = yield { offset: dataStart + begin, length: end - begin, what: `tensor ${JSON.stringify(name)}` };
+    tensors.set(name, decodeRange(bytes, { dtype, shape, littleEndian: true, fortranOrder: false }));
+  }
+  return { tensors, metadata };
+}
+
+function requireNames(options: ReadSafetensorsOptions | undefined): Set<string> | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) throw new ValidationError(`expected options to be an object, received ${describeValue(options)}`);
+  const { names } = options;
+  if (names === undefined) return undefined;
+  const list = typeof names === 'object' && names !== null && Symbol.iterator in names ? [...names] : undefined;
+  if (list === undefined || typeof names === 'string' || !list.every((name) => typeof name === 'string')) {
+    throw new ValidationError(`expected options.names to be an iterable of tensor names (strings), received ${describeValue(names)}`);
+  }
+  return new Set(list);
+}
+
 function readTensorInfo(name: string, info: unknown, fail: Fail): TensorInfo {
   const what = `tensor ${JSON.stringify(name)}`;
   if (typeof info !== 'object' || info === null) return fail(`malformed safetensors header: expected ${what} to be an object, received ${JSON.stringify(info)}`);
@@ -210,7 +273,9 @@ function readTensorInfo(name: string, info: unknown, fail: Fail): TensorInfo {
     return fail(`malformed safetensors header: expected the shape of ${what} to be a list of non-negative integers, received ${JSON.stringify(shape)}`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
-    return fail(`malformed safetensors header: expected the data_offsets of ${what} to be [begin, end] with 0 <= begin <= end, received ${JSON.stringify(offsets)}`);
+    return fail(
+      `malformed safetensors header: expected the data_offsets of ${what} to be [begin, end], integers with 0 <= begin <= end < 2^53, received ${JSON.stringify(offsets)}`,
+    );
   }
   const [begin, end] = offsets as [number, number];
   const expected = storedByteLength({ dtype, shape });

@@ -19,16 +19,22 @@
  * it is read. Storages are checked against their records (`numel` × item size bytes) and each
  * tensor's extent (offset, sizes, strides) against its storage before any element is copied.
  *
+ * Size: files are read in place, record by record (the central directory, data.pkl, then one
+ * storage at a time), so checkpoints of any size load (XLS-R 1B's 3.9 GB and 2B's 8 GB
+ * `pytorch_model.bin`, zip64 archives included) with memory bounded by the tensors returned plus
+ * one storage's record.
+ *
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
+import { constants as bufferConstants } from 'node:buffer';
 import { FormatError } from '../errors.js';
 import { decodeNdArray, elementCount, storedByteLength, type NdArrayData, type StoredDtype } from './ndarray-data.js';
 import { unpickleWithHooks, type PickleHooks } from './pickle.js';
 import { resolveGlobal } from './pickle-globals.js';
 import { describePickled, fail, PickleGlobal, requireInt, requireText, requireTuple } from './pickle-objects.js';
-import { readZip, type ZipEntry } from './zip.js';
+import { decodeRange, readRangesFromBytes, readRangesFromFile, type RangeReader } from './random-access.js';
+import { readZipDirectory, readZipMember, type ZipDirectory, type ZipFail, type ZipMember } from './zip-members.js';
 
 export type { NdArrayData };
 
@@ -42,44 +48,44 @@ export type { NdArrayData };
  * float64, int64/32/16/8, uint8 and bool keep their type. Names saved as the same view of the
  * same storage (tied weights) share one {@link NdArrayData}.
  *
+ * For a file, {@link readTorchCheckpoint} reads only the records it needs (and any size); this
+ * takes a checkpoint already in memory and reads it the same way, through views of `bytes`.
+ *
  * @param bytes - The file's contents.
  * @param path - The file it came from, for messages.
  * @returns The tensors by name, in the state dict's order.
  * @throws {@link FormatError} naming the file (and the record) when it is not a zip-format
  *   checkpoint, data.pkl names a class or function outside the allow-list (`refusing to load
- *   os.system`), is not a dict of tensors, a storage's record does not hold `numel` elements, or
- *   a tensor reaches beyond its storage.
+ *   os.system`), is not a dict of tensors, a storage's record does not hold `numel` elements or
+ *   fails its CRC-32, or a tensor reaches beyond its storage.
  *
  * @example
  * ```ts
- * const weights = parseTorchCheckpoint(await readFile('pytorch_model.bin'), 'pytorch_model.bin');
+ * const weights = parseTorchCheckpoint(downloadedBytes, 'pytorch_model.bin');
  * weights.get('wav2vec2.feature_projection.projection.weight'); // { dtype: 'float32', shape: [768, 512], data }
  * ```
  */
 export function parseTorchCheckpoint(bytes: Uint8Array, path?: string): Map<string, NdArrayData> {
-  const archive = openArchive(bytes, path);
-  const reader = new CheckpointReader(archive, path);
-  let root: unknown;
-  try {
-    root = unpickleWithHooks(archive.pickle.data, undefined, reader.hooks);
-  } catch (error) {
-    // The unpickler knows nothing of the archive: name the file and the record.
-    if (error instanceof FormatError) throw new FormatError(`${archive.pickle.name}: ${error.message}`, { path, cause: error });
-    throw error;
-  }
-  return reader.materialise(root);
+  return readRangesFromBytes((size) => readCheckpoint(size, path), bytes, path);
 }
 
 /**
  * Reads a PyTorch checkpoint file (see {@link parseTorchCheckpoint}). Its pickle is read by a
  * data-only unpickler that executes nothing.
  *
- * @param path - A `torch.save` file such as `pytorch_model.bin`.
+ * The file is never read whole: its central directory, data.pkl and then each storage's record
+ * are read at their offsets, so files past Node's 2 GiB `readFile` limit and past 4 GiB (zip64)
+ * load, with memory bounded by the tensors returned plus the largest storage's record.
+ *
+ * @param path - A `torch.save` file such as `pytorch_model.bin`; a regular file (FIFOs and
+ *   devices are refused before anything is read).
  * @returns The tensors by name.
- * @throws {@link FormatError} as {@link parseTorchCheckpoint} does; file-system errors as `readFile` does.
+ * @throws {@link FormatError} as {@link parseTorchCheckpoint} does, also when the path is not a
+ *   regular file or an offset in the archive points beyond the file or past 2^53;
+ *   file-system errors as `open`/`read` do.
  */
 export async function readTorchCheckpoint(path: string): Promise<Map<string, NdArrayData>> {
-  return parseTorchCheckpoint(await readFile(path), path);
+  return readRangesFromFile(path, (size) => readCheckpoint(size, path));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,15 +124,39 @@ interface Archive {
   /** The records' folder, with its trailing slash (e.g. `'pytorch_model/'`). */
   prefix: string;
   /** `<prefix>data.pkl`. */
-  pickle: ZipEntry;
-  /** Every record by name. */
-  records: Map<string, Uint8Array>;
+  pickle: ZipMember;
+  /** Every record by name (not yet read). */
+  records: Map<string, ZipMember>;
+  /** The archive's directory, to read records from. */
+  directory: ZipDirectory;
+  /** Throws a FormatError for a problem of the archive itself. */
+  fail: ZipFail;
   /** Whether the storages are little-endian (the `byteorder` record). */
   littleEndian: boolean;
 }
 
+/** The longest `byteorder` record read (it says `little` or `big`). */
+const MAX_BYTEORDER_BYTES = 64;
+
+/** Reads a checkpoint: its directory, data.pkl, then each storage a tensor views. */
+function* readCheckpoint(size: number, path: string | undefined): RangeReader<Map<string, NdArrayData>> {
+  const archive = yield* openArchive(size, path);
+  const pickle = yield* readZipMember(archive.pickle, archive.directory, archive.fail);
+  const reader = new CheckpointReader(archive, path);
+  let root: unknown;
+  try {
+    root = unpickleWithHooks(pickle, undefined, reader.hooks);
+  } catch (error) {
+    // The unpickler knows nothing of the archive: name the file and the record.
+    if (error instanceof FormatError) throw new FormatError(`${archive.pickle.name}: ${error.message}`, { path, cause: error });
+    throw error;
+  }
+  return yield* reader.materialise(root);
+}
+
 /** Finds data.pkl and its folder, after telling apart the files that are not zip checkpoints. */
-function openArchive(bytes: Uint8Array, path: string | undefined): Archive {
+function* openArchive(size: number, path: string | undefined): RangeReader<Archive> {
+  const bytes = yield { offset: 0, length: Math.min(size, 4), what: 'the first bytes' };
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! <= 5) {
     throw new FormatError(
       'this is a legacy torch.save file (a bare pickle, written by PyTorch before 1.6 or with _use_new_zipfile_serialization=False), not the ZIP format ggtalker reads; load it with torch.load and save it again with torch.save(state_dict, path) from PyTorch 1.6 or later',
@@ -139,19 +169,12 @@ function openArchive(bytes: Uint8Array, path: string | undefined): Archive {
       path,
     });
   }
-  let entries: ZipEntry[];
-  try {
-    entries = readZip(bytes);
-  } catch (error) {
-    if (!(error instanceof FormatError)) throw error;
-    // readZip's own hint names .npz files; this archive is a checkpoint.
-    const reason = error.message.replace(' (expected a .npz file)', '');
-    throw new FormatError(`not a readable PyTorch checkpoint (torch.save's ZIP archive): ${reason}; the file is damaged or incomplete (e.g. a cut-short download)`, {
-      path,
-      cause: error,
-    });
-  }
-  const records = new Map(entries.map((entry) => [entry.name, entry.data]));
+  const zipFail: ZipFail = (reason) => {
+    throw new FormatError(`not a readable PyTorch checkpoint (torch.save's ZIP archive): ${reason}; the file is damaged or incomplete (e.g. a cut-short download)`, { path });
+  };
+  const directory = yield* readZipDirectory(size, zipFail);
+  const entries = directory.members;
+  const records = new Map(entries.map((entry) => [entry.name, entry]));
   const pickles = entries.filter((entry) => /^[^/]+\/data\.pkl$/.test(entry.name));
   if (pickles.length !== 1) {
     const names = entries.slice(0, 5).map((entry) => entry.name);
@@ -168,13 +191,16 @@ function openArchive(bytes: Uint8Array, path: string | undefined): Archive {
   const order = records.get(`${prefix}byteorder`);
   let littleEndian = true;
   if (order !== undefined) {
-    const text = Buffer.from(order).toString('latin1');
+    if (order.size > MAX_BYTEORDER_BYTES) {
+      throw new FormatError(`expected the record ${prefix}byteorder to say "little" or "big", received ${order.size} bytes`, { path });
+    }
+    const text = Buffer.from(yield* readZipMember(order, directory, zipFail)).toString('latin1');
     if (text !== 'little' && text !== 'big') {
       throw new FormatError(`expected the record ${prefix}byteorder to say "little" or "big", received ${JSON.stringify(text.slice(0, 20))}`, { path });
     }
     littleEndian = text === 'little';
   }
-  return { prefix, pickle, records, littleEndian };
+  return { prefix, pickle, records, directory, fail: zipFail, littleEndian };
 }
 
 /** `torch.FloatStorage` and the like: names of element types, only ever read inside persistent ids. */
@@ -192,30 +218,19 @@ class StorageTypeName extends PickleGlobal {
   }
 }
 
-/** A storage a persistent id named: its record, checked to hold `numel` elements. */
+/** A storage a persistent id named: its record (read when its tensors are made), checked to hold `numel` elements. */
 class Storage {
-  /** Its bytes at an offset aligned for its element size (made on first need). */
-  private aligned?: Uint8Array;
-
   constructor(
     readonly key: string,
     readonly record: string,
     readonly dtype: StoredDtype,
     readonly numel: number,
-    readonly bytes: Uint8Array,
+    readonly member: ZipMember,
   ) {}
 
   /** The element size in bytes. */
   get itemSize(): number {
     return storedByteLength({ dtype: this.dtype, shape: [1] });
-  }
-
-  /** The bytes, copied once to an aligned buffer when the record's data is not aligned. */
-  alignedBytes(): Uint8Array {
-    if (this.aligned === undefined) {
-      this.aligned = this.bytes.byteOffset % Math.min(this.itemSize, 4) === 0 ? this.bytes : new Uint8Array(this.bytes);
-    }
-    return this.aligned;
   }
 }
 
@@ -314,13 +329,16 @@ class CheckpointReader {
       return known;
     }
     const record = `${this.archive.prefix}data/${key}`;
-    const bytes = this.archive.records.get(record);
-    if (bytes === undefined) fail(`storage ${key} has no record ${record} in the archive (the file is damaged or incomplete)`);
+    const member = this.archive.records.get(record);
+    if (member === undefined) fail(`storage ${key} has no record ${record} in the archive (the file is damaged or incomplete)`);
     const expected = storedByteLength({ dtype: type.dtype, shape: [numel] });
-    if (bytes.length !== expected) {
-      fail(`expected the record ${record} to hold ${expected} bytes (${numel} × ${type.name}), received ${bytes.length} (the file is damaged or incomplete)`);
+    if (member.size !== expected) {
+      fail(`expected the record ${record} to hold ${expected} bytes (${numel} × ${type.name}), received ${member.size} (the file is damaged or incomplete)`);
     }
-    const storage = new Storage(key, record, type.dtype, numel, bytes);
+    if (member.compressedSize > bufferConstants.MAX_LENGTH || member.size > bufferConstants.MAX_LENGTH) {
+      fail(`storage ${key} (${record}) holds ${member.size} bytes, more than one JavaScript buffer can (${bufferConstants.MAX_LENGTH})`);
+    }
+    const storage = new Storage(key, record, type.dtype, numel, member);
     this.storages.set(key, storage);
     return storage;
   }
@@ -356,14 +374,17 @@ class CheckpointReader {
     }
   }
 
-  /** The unpickled state dict → its arrays, each view copied to C order once. */
-  materialise(root: unknown): Map<string, NdArrayData> {
+  /**
+   * The unpickled state dict → its arrays, each view copied to C order once. The storages are
+   * read one at a time, in order of first use, and each is dropped once its views are copied.
+   */
+  *materialise(root: unknown): RangeReader<Map<string, NdArrayData>> {
     const member = this.archive.pickle.name;
     if (!(root instanceof Map)) {
       throw new FormatError(`expected ${member} to hold a dict of tensors (a state_dict), received ${describePickled(root)}`, { path: this.path });
     }
-    const out = new Map<string, NdArrayData>();
-    const made = new Map<string, NdArrayData>();
+    const named: [string, TensorView][] = [];
+    const viewsOf = new Map<Storage, Map<string, TensorView>>();
     for (const [name, value] of root) {
       if (typeof name !== 'string') {
         throw new FormatError(`expected the keys of the state dict in ${member} to be str names, received ${describePickled(name)}`, { path: this.path });
@@ -371,14 +392,37 @@ class CheckpointReader {
       if (!(value instanceof TensorView)) {
         throw new FormatError(`expected the value of '${name}' in ${member} to be a tensor, received ${describePickled(value)}`, { path: this.path });
       }
-      let array = made.get(value.id);
-      if (array === undefined) {
-        array = copyView(value, this.archive.littleEndian);
-        made.set(value.id, array);
-      }
-      out.set(name, array);
+      named.push([name, value]);
+      const views = viewsOf.get(value.storage) ?? new Map<string, TensorView>();
+      viewsOf.set(value.storage, views);
+      if (!views.has(value.id)) views.set(value.id, value);
     }
-    return out;
+    const made = new Map<string, NdArrayData>();
+    for (const [storage, views] of viewsOf) {
+      const bytes = yield* readZipMember(storage.member, this.archive.directory, this.archive.fail);
+      const source = new StorageBytes(bytes, storage.itemSize);
+      for (const [id, view] of views) made.set(id, copyView(view, source, this.archive.littleEndian));
+    }
+    return new Map(named.map(([name, view]) => [name, made.get(view.id)!]));
+  }
+}
+
+/** A storage's record as read. */
+class StorageBytes {
+  /** The bytes at an offset aligned for the element size (made on first need). */
+  private aligned?: Uint8Array;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly itemSize: number,
+  ) {}
+
+  /** The bytes, copied once to an aligned buffer when the record's data is not aligned. */
+  alignedBytes(): Uint8Array {
+    if (this.aligned === undefined) {
+      this.aligned = this.bytes.byteOffset % Math.min(this.itemSize, 4) === 0 ? this.bytes : new Uint8Array(this.bytes);
+    }
+    return this.aligned;
   }
 }
 
@@ -388,15 +432,17 @@ function nonNegative(value: unknown, what: string): number {
 }
 
 /** A checked view → a new C-order array (copied, byte-swapped and widened as needed). */
-function copyView(view: TensorView, littleEndian: boolean): NdArrayData {
+function copyView(view: TensorView, source: StorageBytes, littleEndian: boolean): NdArrayData {
   const { storage, offset, shape, stride } = view;
-  const size = storage.itemSize;
+  const size = source.itemSize;
   const count = elementCount(shape);
   const layout = { dtype: storage.dtype, shape, littleEndian, fortranOrder: false };
   if (isContiguous(shape, stride)) {
-    return decodeNdArray(storage.bytes.subarray(offset * size, (offset + count) * size), layout);
+    // The whole record when the view covers it: a buffer read for it alone is then adopted.
+    const whole = offset === 0 && count * size === source.bytes.length;
+    return whole ? decodeRange(source.bytes, layout) : decodeNdArray(source.bytes.subarray(offset * size, (offset + count) * size), layout);
   }
-  return decodeNdArray(gather(storage, offset, shape, stride), layout);
+  return decodeNdArray(gather(source, offset, shape, stride), layout);
 }
 
 /** Whether a view's elements are its storage's, in C order, from its offset on. */
@@ -413,7 +459,7 @@ function isContiguous(shape: readonly number[], stride: readonly number[]): bool
  * A strided view's elements in C order, as bytes. Elements move as whole 8-, 16- or 32-bit
  * words, so every bit pattern (NaN payloads included) is kept.
  */
-function gather(storage: Storage, offset: number, shape: readonly number[], stride: readonly number[]): Uint8Array {
+function gather(storage: StorageBytes, offset: number, shape: readonly number[], stride: readonly number[]): Uint8Array {
   const size = storage.itemSize;
   const count = elementCount(shape);
   const source = storage.alignedBytes();
