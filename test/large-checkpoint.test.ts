@@ -22,6 +22,7 @@ import { FormatError, parseTorchCheckpoint, readSafetensors, readTorchCheckpoint
 import { crc32 } from '../lib/io/crc32.js';
 import { RandomAccessFile } from '../lib/io/random-access.js';
 import { parseSafetensors } from '../lib/io/safetensors.js';
+import { global, int, str, text, tuple } from './helpers/pickle-opcodes.js';
 
 const GiB = 2 ** 30;
 const MAX32 = 0xffffffff;
@@ -98,11 +99,6 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 // ---------------------------------------------------------------------------------------------
 // A torch.save-style archive (pickle opcodes as in wav2vec2-bin.test.ts).
 
-const text = (s: string): number[] => [...Buffer.from(s, 'utf8')];
-const str = (s: string): number[] => [0x8c, Buffer.byteLength(s), ...text(s)];
-const int = (n: number): number[] => [0x4a, ...new Uint8Array(new Int32Array([n]).buffer)];
-const tuple = (items: number[][]): number[] => [0x28, ...items.flat(), 0x74];
-const global = (module: string, name: string): number[] => [0x63, ...text(`${module}\n${name}\n`)];
 
 interface TensorSpec {
   name: string;

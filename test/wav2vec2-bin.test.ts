@@ -25,6 +25,8 @@ import {
 } from '../lib/index.js';
 import { encodeZip } from '../lib/io/zip.js';
 import { formatMessage } from './helpers/errors.js';
+import { global, int, str, text, tuple } from './helpers/pickle-opcodes.js';
+import { relativeError } from './helpers/scene.js';
 
 const dir = new URL('./fixtures/wav2vec2-bin/', import.meta.url).pathname;
 const w2v = new URL('./fixtures/wav2vec2/', import.meta.url).pathname;
@@ -46,27 +48,10 @@ function expectSameArray(actual: NdArrayData | undefined, expected: NdArrayData,
   for (let i = 0; i < b.length; i++) if (!Object.is(a[i], b[i])) expect(a[i], `${what}[${i}]`).toBe(b[i]);
 }
 
-/** max |a - b| / max |b|. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return worst / scale;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Hand-made checkpoints: pickle bytes written opcode by opcode, in a stored ZIP.
 
-const text = (s: string): number[] => [...Buffer.from(s, 'utf8')];
-/** SHORT_BINUNICODE. */
-const str = (s: string): number[] => [0x8c, Buffer.byteLength(s), ...text(s)];
-/** BININT. */
-const int = (n: number): number[] => [0x4a, ...new Uint8Array(new Int32Array([n]).buffer)];
-const tuple = (items: number[][]): number[] => [0x28, ...items.flat(), 0x74];
-const global = (module: string, name: string): number[] => [0x63, ...text(`${module}\n${name}\n`)];
 
 interface TensorSpec {
   storageType?: string;

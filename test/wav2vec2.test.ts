@@ -4,22 +4,13 @@
 import { describe, expect, it } from 'vitest';
 
 import { readNpz, readSafetensors, ValidationError, Wav2Vec2Encoder, wav2vec2Frames, WAV2VEC2_BASE, type NdArrayData } from '../lib/index.js';
+import { relativeError } from './helpers/scene.js';
 
 const dir = new URL('./fixtures/wav2vec2/', import.meta.url).pathname;
 const samples = (await readNpz(dir + 'input.npz')).get('samples')!.data as Float32Array;
 // torchaudio does not normalise the waveform; the tiny models' heads cannot be read from weights.
 const TINY = { numHeads: 2, doNormalize: false };
 
-/** max |a - b| / max |b|. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return worst / scale;
-}
 
 describe.each(['base_like', 'large_like'])('Wav2Vec2Encoder (%s)', (name) => {
   it('matches torchaudio at layers 0, 1 and 2 (max relative error 1e-4)', async () => {

@@ -76,7 +76,8 @@ type AnyTypedArrayConstructor = {
   new (buffer: ArrayBuffer, byteOffset?: number, length?: number): TypedArray;
 };
 
-const ARRAY_TYPES: { [D in NdDtype]: AnyTypedArrayConstructor } = {
+/** The typed array class of each dtype (bool as bytes). */
+export const ARRAY_TYPES: { readonly [D in NdDtype]: AnyTypedArrayConstructor } = {
   float64: Float64Array,
   float32: Float32Array,
   int64: BigInt64Array,

@@ -19,7 +19,7 @@ import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { FormatError } from '../errors.js';
 import { plainView } from './bytes.js';
-import { decodeNdArray, HOST_LITTLE_ENDIAN, type NdArrayData, type NdDtype, type StoredLayout } from './ndarray-data.js';
+import { ARRAY_TYPES, decodeNdArray, HOST_LITTLE_ENDIAN, type NdArrayData, type NdDtype, type StoredLayout } from './ndarray-data.js';
 
 /** A range of bytes a reader needs. */
 export interface ByteRange {
@@ -182,27 +182,14 @@ export function decodeRange(bytes: Uint8Array, layout: StoredLayout): NdArrayDat
     fresh.has(bytes.buffer);
   if (!adoptable) return decodeNdArray(bytes, layout);
   fresh.delete(bytes.buffer);
-  const Type = ARRAY_TYPES[dtype];
-  const data = new Type(bytes.buffer as ArrayBuffer, 0, bytes.byteLength / Type.BYTES_PER_ELEMENT);
+  const count = layout.shape.reduce((a, b) => a * b, 1);
+  const data = new ARRAY_TYPES[dtype](bytes.buffer as ArrayBuffer, 0, count);
   return { dtype, shape: [...layout.shape], data } as NdArrayData;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Internals
 
-const ARRAY_TYPES: { [D in NdDtype]: { new (buffer: ArrayBuffer, byteOffset: number, length: number): NdArrayData['data']; BYTES_PER_ELEMENT: number } } = {
-  float64: Float64Array,
-  float32: Float32Array,
-  int64: BigInt64Array,
-  int32: Int32Array,
-  int16: Int16Array,
-  int8: Int8Array,
-  uint64: BigUint64Array,
-  uint32: Uint32Array,
-  uint16: Uint16Array,
-  uint8: Uint8Array,
-  bool: Uint8Array,
-};
 
 function checkRange(range: ByteRange, size: number, path: string | undefined): void {
   const { offset, length, what } = range;

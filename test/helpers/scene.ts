@@ -65,10 +65,10 @@ export function randomScene(seed: number, options: SceneOptions = {}): Scene {
   return { gaussians, camera, n };
 }
 
-type Numeric = { data: ArrayLike<number> } | NdArray;
+type Numeric = { data: ArrayLike<number> } | NdArray | Float32Array | Float64Array;
 
 function values(a: Numeric): ArrayLike<number> {
-  return a.data as ArrayLike<number>;
+  return ArrayBuffer.isView(a) ? a : (a.data as ArrayLike<number>);
 }
 
 /** max |a - b| / max |b|: the error relative to the reference tensor's scale. */
