@@ -1,6 +1,7 @@
 // Local Gaussians + FLAME parameters + camera -> image: the procedural head rendered through
 // FLAME, rigging and the rasterizer. Opening the jaw must change the mouth's pixels and leave
-// the forehead's alone.
+// the forehead's alone, and move the rendered chin down as far as FLAME's chin moves; lip
+// expressions with the jaw closed must not move it.
 import { describe, expect, it } from 'vitest';
 
 import { Flame, gaussiansOnMesh, lookAt, renderHead } from '../lib/index.js';
@@ -57,8 +58,63 @@ describe('renderHead', () => {
     expect(changed / total).toBeGreaterThan(0.08);
     expect(meanDiff(m)).toBeGreaterThan(0.01);
     expect(meanDiff(f)).toBeLessThan(1e-3);
-    // And the chin moved down in the posed vertices.
     expect(open.vertices.shape).toEqual([head.model.vertexCount, 3]);
+  });
+
+  it('opening the jaw moves the rendered chin down as far as the projected FLAME chin; a closed jaw leaves it', async () => {
+    // A camera that sees the chin and the neck below it (the chin is nearer than the neck).
+    const wideView = lookAt([0, -0.05, 0.6], [0, -0.05, 0], [0, 1, 0]);
+    const wide = { view: wideView, fx: 350, fy: 350, cx: 80, cy: 80, width: 160, height: 160 };
+    const projectY = (p: number[]) => {
+      const c = [1, 2].map((i) => wideView[4 * i]! * p[0]! + wideView[4 * i + 1]! * p[1]! + wideView[4 * i + 2]! * p[2]! + wideView[4 * i + 3]!);
+      return (wide.fy * c[0]!) / c[1]! + wide.cy;
+    };
+    const E = head.model.exprCount;
+    const cases = {
+      neutral: {},
+      open: { jaw: { data: Float32Array.from([0.35, 0, 0]), shape: [3] } },
+      // Jaw closed, lips busy: lip_round, lip_press, smile, lower_lip_depress.
+      lips: { expr: { data: Float32Array.from({ length: E }, (_, i) => ([1, 2, 3, 13].includes(i) ? 1 : 0)), shape: [E] } },
+    };
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+    /**
+     * The chin's lowest image row in the middle columns: the last row, above the head's lowest
+     * opaque row (the neck's cut), whose depth is more than 5 mm nearer than that neck row's.
+     */
+    const chinRow = (r: Awaited<ReturnType<typeof renderHead>>) => {
+      const rows: number[] = [];
+      for (let x = wide.cx - 4; x <= wide.cx + 4; x++) {
+        let low = -1;
+        for (let y = 0; y < wide.height; y++) if (r.alpha.get(y, x) > 0.5) low = y;
+        const neck = r.depth.get(low, x);
+        let chin = -1;
+        for (let y = 0; y < low; y++) if (r.alpha.get(y, x) > 0.5 && r.depth.get(y, x) < neck - 0.005) chin = y;
+        rows.push(chin);
+      }
+      return median(rows);
+    };
+    const measured: Record<string, { rendered: number; flame: number; image: Awaited<ReturnType<typeof renderHead>>['image'] }> = {};
+    for (const [name, params] of Object.entries(cases)) {
+      const [r, posed] = await Promise.all([renderHead({ flame, params, gaussians }, { camera: wide, background: [0, 0, 0] }), flame.forward(params)]);
+      // FLAME landmark 8: the chin's tip on the jaw line.
+      measured[name] = { rendered: chinRow(r), flame: projectY([0, 1, 2].map((c) => posed.landmarks!.get(0, 8, c))), image: r.image };
+    }
+    const { neutral, open, lips } = measured as Record<keyof typeof cases, (typeof measured)[string]>;
+    // The neck's cut is inside the image, the chin above it.
+    expect(neutral!.rendered).toBeGreaterThan(wide.cy);
+    expect(neutral!.rendered).toBeLessThan(wide.height - 10);
+    // Independent expectation: FLAME's chin, projected, drops >= 5 px (downwards: +y).
+    const expected = open!.flame - neutral!.flame;
+    expect(expected).toBeGreaterThanOrEqual(5);
+    const moved = open!.rendered - neutral!.rendered;
+    console.log(`chin: FLAME landmark moves ${expected.toFixed(2)} px, rendered chin edge ${moved} px (rows ${neutral!.rendered} -> ${open!.rendered}); lips only: ${lips!.rendered - neutral!.rendered} px`);
+    expect(Math.abs(moved - expected)).toBeLessThanOrEqual(2);
+    // Closed jaw: the lips change the image but the chin stays within a pixel.
+    let lipChange = 0;
+    for (let i = 0; i < lips!.image.data.length; i++) lipChange = Math.max(lipChange, Math.abs(lips!.image.data[i]! - neutral!.image.data[i]!));
+    expect(lipChange).toBeGreaterThan(0.1);
+    expect(Math.abs(lips!.flame - neutral!.flame)).toBeLessThan(0.5);
+    expect(Math.abs(lips!.rendered - neutral!.rendered)).toBeLessThanOrEqual(1);
   });
 
   it('gives the same image as rasterizing the rigged Gaussians by hand', async () => {
