@@ -1,15 +1,18 @@
 // The `device` option of sampling, rendering and synthesis: names are validated against the
 // loaded binary before any native work (a CPU-only build refuses CUDA with a clear error, in
-// the API and on the command line); an explicit 'cpu' gives bit-identical results to the
-// default; and where the binary has CUDA and a GPU is visible, CUDA matches the CPU.
+// the API and on the command line); an explicit 'cpu' reaches every native call (which acts
+// on the device it is given) and gives bit-identical results to the default, which reaches
+// it with none; and where the binary has CUDA and a GPU is visible, CUDA matches the CPU.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { AudioExpressionModel, backends, proceduralAvatar, requireDevice, synthesize, SynthesisStream, ValidationError, type Avatar } from '../lib/index.js';
+import { AudioExpressionModel, backends, NativeError, proceduralAvatar, requireDevice, synthesize, SynthesisStream, ValidationError, type Avatar } from '../lib/index.js';
 import { main } from '../lib/cli/main.js';
+import { native } from '../lib/native.js';
+import { nativeAsync } from '../lib/tensor.js';
 import { encodeWav16 } from '../lib/synthetic/studio/speech.js';
 import { TINY } from './helpers/a2e.js';
 
@@ -49,22 +52,67 @@ describe('requireDevice', () => {
 });
 
 describe("device: 'cpu'", () => {
-  it('samples, renders and synthesizes bit-identically to the default', async () => {
-    const model = avatar.a2e!;
-    const features = Float32Array.from({ length: 30 * model.config.featureDim }, (_, i) => Math.sin(i * 0.37));
-    const x = { data: features, shape: [30, model.config.featureDim] };
-    const a = await model.sample(x, { steps: 4, seed: 2 });
-    const c = await model.sample(x, { steps: 4, seed: 2, device: 'cpu' });
-    expect(Array.from(c.data)).toEqual(Array.from(a.data));
+  // The default and an explicit 'cpu' both compute on the CPU, so equal results alone would
+  // hold even if the option were dropped on its way. The spies make the two runs distinct
+  // native paths: the default reaches the addon with no device (its CPU default), the
+  // explicit one with device 'cpu' at every native call (the tensors are moved there).
+  it('samples, renders and synthesizes bit-identically to the default, passing the device to every native call', async () => {
+    const addon = native();
+    const sampleCalls = vi.spyOn(addon, 'a2eSample');
+    const renderCalls = vi.spyOn(addon, 'avatarRender');
+    const devices = () => {
+      const seen = [...sampleCalls.mock.calls, ...renderCalls.mock.calls].map(([o]) => (o as { device?: string }).device);
+      sampleCalls.mockClear();
+      renderCalls.mockClear();
+      return seen;
+    };
+    try {
+      const model = avatar.a2e!;
+      const features = Float32Array.from({ length: 30 * model.config.featureDim }, (_, i) => Math.sin(i * 0.37));
+      const x = { data: features, shape: [30, model.config.featureDim] };
+      const a = await model.sample(x, { steps: 4, seed: 2 });
+      expect(devices()).toEqual([undefined]);
+      const c = await model.sample(x, { steps: 4, seed: 2, device: 'cpu' });
+      expect(devices()).toEqual(['cpu']);
+      expect(Array.from(c.data)).toEqual(Array.from(a.data));
 
-    const r1 = await synthesize({ avatar, audio, steps: 3, seed: 1 });
-    const r2 = await synthesize({ avatar, audio, steps: 3, seed: 1, device: 'cpu' });
-    expect(r2.frameCount).toBe(30);
-    expect(Buffer.from(r2.frames!.data.buffer).equals(Buffer.from(r1.frames!.data.buffer))).toBe(true);
-    // Not a trivial equality: the head is drawn and the frames differ over time.
-    expect(r1.frames!.data.reduce((m, v) => Math.max(m, v), 0)).toBeGreaterThan(0.2);
-    const frame = 64 * 64 * 3;
-    expect(r1.frames!.data.subarray(0, frame).some((v, i) => v !== r1.frames!.data[29 * frame + i])).toBe(true);
+      const r1 = await synthesize({ avatar, audio, steps: 3, seed: 1 });
+      const byDefault = devices();
+      expect(byDefault.length).toBeGreaterThanOrEqual(2); // sampling, then rendering in batches
+      expect(byDefault.every((d) => d === undefined)).toBe(true);
+      const r2 = await synthesize({ avatar, audio, steps: 3, seed: 1, device: 'cpu' });
+      expect(devices()).toEqual(byDefault.map(() => 'cpu'));
+      expect(r2.frameCount).toBe(30);
+      expect(Buffer.from(r2.frames!.data.buffer).equals(Buffer.from(r1.frames!.data.buffer))).toBe(true);
+      // Not a trivial equality: the head is drawn and the frames differ over time.
+      expect(r1.frames!.data.reduce((m, v) => Math.max(m, v), 0)).toBeGreaterThan(0.2);
+      const frame = 64 * 64 * 3;
+      expect(r1.frames!.data.subarray(0, frame).some((v, i) => v !== r1.frames!.data[29 * frame + i])).toBe(true);
+    } finally {
+      sampleCalls.mockRestore();
+      renderCalls.mockRestore();
+    }
+  });
+
+  // ...and the addon acts on the device it receives: the same call with 'cuda', past the
+  // TypeScript checks, fails natively on this CPU-only binary instead of rendering on the CPU.
+  it.runIf(!b.cuda)('the addon honours the device it is given (a CUDA device fails natively here)', async () => {
+    const addon = native();
+    const renderCalls = vi.spyOn(addon, 'avatarRender');
+    try {
+      const flame = [{ expr: new Float32Array(17), jaw: new Float32Array(3), rotation: new Float32Array(3), neck: new Float32Array(3), eyes: new Float32Array(6), translation: new Float32Array(3) }];
+      await avatar.render({ frames: flame, device: 'cpu' });
+      const [options] = renderCalls.mock.calls[0]!;
+      expect((options as { device?: string }).device).toBe('cpu');
+      const replay = (device: string) => nativeAsync(Promise.resolve().then(() => addon.avatarRender({ ...(options as object), device } as typeof options)));
+      // The control: the very same call with 'cpu' renders.
+      expect(((await replay('cpu')) as { frames: { shape: number[] } }).frames.shape).toEqual([1, 64, 64, 3]);
+      const err = await replay('cuda').then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(NativeError);
+      expect((err as Error).message).toMatch(/avatarRender: .*cuda/i);
+    } finally {
+      renderCalls.mockRestore();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 // Edge cases of the rasterizer, each against the float64 reference or an exact expectation.
 import { describe, expect, it } from 'vitest';
 
-import { rasterize, rasterizeWithGradients, referenceRasterize, setThreads, type Camera } from '../lib/index.js';
+import { backends, rasterize, rasterizeWithGradients, referenceRasterize, setThreads, type Camera } from '../lib/index.js';
 import { maxAbsDiff, randomScene, randomWeights, relativeError } from './helpers/scene.js';
 
 type Arr = { data: Float32Array; shape: number[] };
@@ -135,18 +135,75 @@ describe('rasterizer edge cases', () => {
   it('gives bit-identical images and gradients with 1 and 2 threads', async () => {
     const scene = randomScene(51, { n: 300 });
     const options = { camera: scene.camera, outputGrads: { image: randomWeights(4, [scene.camera.height, scene.camera.width, 3]) } };
-    setThreads(1);
-    const one = await rasterizeWithGradients(scene.gaussians, options);
-    setThreads(2);
-    const two = await rasterizeWithGradients(scene.gaussians, options);
-    expect(maxAbsDiff(one.image, two.image)).toBe(0);
-    for (const key of ['means', 'quats', 'scales', 'opacities', 'colors'] as const) expect(maxAbsDiff(one.grads[key], two.grads[key])).toBe(0);
+    const before = backends().threads;
+    try {
+      // The setting must reach LibTorch, or both runs would be the same single-thread code.
+      setThreads(1);
+      expect(backends().threads).toBe(1);
+      const one = await rasterizeWithGradients(scene.gaussians, options);
+      setThreads(2);
+      expect(backends().threads).toBe(2);
+      const two = await rasterizeWithGradients(scene.gaussians, options);
+      expect(maxAbsDiff(one.image, two.image)).toBe(0);
+      for (const key of ['means', 'quats', 'scales', 'opacities', 'colors'] as const) expect(maxAbsDiff(one.grads[key], two.grads[key])).toBe(0);
+    } finally {
+      setThreads(before);
+    }
   });
 
-  it('expected depth is the weighted mean camera z where drawn', async () => {
-    const cam = camera(9, 9);
-    const out = await rasterize(single([0, 0, 2.5], 0.2, 0.99), { camera: { ...cam, view: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0.5, 0, 0, 0, 1] } });
-    expect(out.depth.get(4, 4)).toBeCloseTo(3, 5); // z = 2.5 + 0.5 translation
-    expect(relativeError(out.depth, out.depth)).toBe(0);
+  // Depth against expectations computed apart from the depth output: a lone Gaussian's camera
+  // z, the front-to-back blend sum(w z) / alpha of two Gaussians from each one's own alpha,
+  // and the float64 reference (float32 kernels: 1e-5 of the largest depth, plus the rounding
+  // of 1 - T divided by alpha at faint pixels).
+  it('expected depth is the weighted mean camera z where drawn, 0 elsewhere', async () => {
+    const view = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0.5, 0, 0, 0, 1]; // camera z = world z + 0.5
+    const cam = { ...camera(21, 21), view };
+
+    // One Gaussian: depth is its camera z (2.5 + 0.5) at every drawn pixel, faint ones included.
+    const lone = await rasterize(single([0, 0, 2.5], 0.2, 0.99), { camera: cam });
+    let faint = 0;
+    let empty = 0;
+    for (let i = 0; i < 21 * 21; i++) {
+      const a = lone.alpha.data[i]!;
+      const d = lone.depth.data[i]!;
+      // Float32: alpha = 1 - T carries T's rounding (~6e-8), which the division by alpha
+      // amplifies where alpha is small; hence the 1/alpha term.
+      if (a > 0) expect(Math.abs(d - 3), `pixel ${i}: alpha ${a}, depth ${d}`).toBeLessThan(3 * (1e-6 + 2e-7 / a));
+      else expect(d, `pixel ${i}`).toBe(0);
+      if (a > 0 && a < 0.1) faint++;
+      if (a === 0) empty++;
+    }
+    expect(faint).toBeGreaterThan(10);
+    expect(empty).toBeGreaterThan(10);
+
+    // Two overlapping Gaussians at camera z 3 and 5: T = (1 - a1)(1 - a2) behind both, and the
+    // expected depth (a1 z1 + (1 - a1) a2 z2) / (1 - T), with a1, a2 each rendered alone.
+    const front = single([-0.1, 0, 2.5], 0.15, 0.7);
+    const back = single([0.15, 0.05, 4.5], 0.3, 0.6, [0, 1, 0]);
+    const both = {
+      means: arr([...front.means.data, ...back.means.data], [2, 3]),
+      quats: arr([1, 0, 0, 0, 1, 0, 0, 0], [2, 4]),
+      scales: arr([...front.scales.data, ...back.scales.data], [2, 3]),
+      opacities: arr([0.7, 0.6], [2]),
+      colors: arr([1, 0.5, 0.25, 0, 1, 0], [2, 3]),
+    };
+    const [a1, a2, out] = await Promise.all([rasterize(front, { camera: cam }), rasterize(back, { camera: cam }), rasterize(both, { camera: cam })]);
+    const expected = new Float64Array(21 * 21);
+    let blended = 0;
+    for (let i = 0; i < 21 * 21; i++) {
+      const p = a1.alpha.data[i]!;
+      const q = a2.alpha.data[i]!;
+      const alpha = 1 - (1 - p) * (1 - q);
+      expected[i] = alpha > 0 ? (p * 3 + (1 - p) * q * 5) / alpha : 0;
+      if (p > 0.1 && q > 0.1) {
+        blended++;
+        expect(out.depth.data[i]!).toBeGreaterThan(3.1);
+        expect(out.depth.data[i]!).toBeLessThan(4.9);
+      }
+    }
+    expect(blended).toBeGreaterThan(20);
+    expect(relativeError(out.depth, expected)).toBeLessThan(1e-5);
+    const reference = await referenceRasterize(both, { camera: cam });
+    expect(relativeError(out.depth, reference.depth)).toBeLessThan(1e-5);
   });
 });

@@ -1,6 +1,8 @@
 // Finite-difference checks: the kernels' analytic gradients against central differences of
-// the kernels' own forward, and the float64 reference's autograd against central differences
-// of the reference (which validates the reference itself).
+// the kernels' own forward (for a loss on the image, and for one on alpha and depth with
+// distinct weights), and the float64 reference's autograd against central differences of the
+// reference (which validates the reference itself), all through the public API, so that the
+// weights' way from the caller to the backward pass is checked too.
 import { describe, expect, it } from 'vitest';
 
 import { rasterize, rasterizeWithGradients, referenceRasterize, type Gaussians } from '../lib/index.js';
@@ -45,6 +47,9 @@ describe('finite differences', () => {
   const { width, height } = scene.camera;
   const weights = randomWeights(5, [height, width, 3]);
   const options = { camera: scene.camera, background: [0.3, 0.3, 0.3] as const, outputGrads: { image: weights } };
+  // Distinct, non-zero weights for alpha and depth.
+  const alphaWeights = randomWeights(6, [height, width]);
+  const depthWeights = randomWeights(7, [height, width]);
 
   it('kernel gradients match central differences of the kernel (float32: 3% + 3e-3 of the largest)', async () => {
     const { grads } = await rasterizeWithGradients(scene.gaussians, options);
@@ -63,9 +68,40 @@ describe('finite differences', () => {
     expect(nonZero).toBeGreaterThanOrEqual(7);
   });
 
-  it('reference autograd matches central differences of the reference (float64: 1e-5 relative)', async () => {
-    const ref = await referenceRasterize(scene.gaussians, options);
-    const loss = async (g: Gaussians): Promise<number> => weightedSum((await referenceRasterize(g, { camera: scene.camera, background: [0.3, 0.3, 0.3] })).image, weights);
+  // L = sum(alpha * W_a) + sum(depth * W_d) with W_a != W_d, both non-zero: catches the
+  // alpha and depth weights being mixed up on their way to the backward pass (the image-only
+  // check above cannot, and the kernel-vs-reference comparison cannot either, since both
+  // receive the weights through the same wrapper). Steps are 3e-4: depth is a ratio of
+  // float32 sums of size ~3, and smaller steps drown the difference in its rounding (at 1e-5
+  // the scales' quotient is off by 5%); larger ones (1e-3) make pixels cross the 1/255 cut.
+  it('kernel gradients of alpha and depth weights match central differences of the kernel (float32: 3% + 3e-3 of the largest)', async () => {
+    const opts = { camera: scene.camera, background: [0.3, 0.3, 0.3] as const };
+    const { grads } = await rasterizeWithGradients(scene.gaussians, { ...opts, outputGrads: { alpha: alphaWeights, depth: depthWeights } });
+    const loss = async (g: Gaussians): Promise<number> => {
+      const out = await rasterize(g, opts);
+      return weightedSum(out.alpha, alphaWeights) + weightedSum(out.depth, depthWeights);
+    };
+    const scale = Math.max(...probes.map(([k, i]) => Math.abs(grads[k].data[i]!)));
+    let nonZero = 0;
+    for (const [key, index] of probes) {
+      if (key === 'colors') continue; // colours affect neither alpha nor depth
+      const h = 3e-4;
+      const plus = perturbed(scene.gaussians, key, index, h);
+      const minus = perturbed(scene.gaussians, key, index, -h);
+      const fd = ((await loss(plus)) - (await loss(minus))) / (plus[key]!.data[index]! - minus[key]!.data[index]!);
+      const analytic = grads[key].data[index]!;
+      if (Math.abs(analytic) > 1e-3 * scale) nonZero++;
+      expect(Math.abs(fd - analytic), `${key}[${index}]: fd ${fd} vs analytic ${analytic}`).toBeLessThan(0.03 * Math.abs(analytic) + 3e-3 * scale);
+    }
+    expect(nonZero).toBeGreaterThanOrEqual(6);
+  });
+
+  it('reference autograd matches central differences of the reference, image, alpha and depth weighted (float64: 1e-5 relative)', async () => {
+    const ref = await referenceRasterize(scene.gaussians, { ...options, outputGrads: { image: weights, alpha: alphaWeights, depth: depthWeights } });
+    const loss = async (g: Gaussians): Promise<number> => {
+      const out = await referenceRasterize(g, { camera: scene.camera, background: [0.3, 0.3, 0.3] });
+      return weightedSum(out.image, weights) + weightedSum(out.alpha, alphaWeights) + weightedSum(out.depth, depthWeights);
+    };
     for (const [key, index] of probes) {
       // Float32 inputs limit the step: 1e-4 is representable around these values.
       const h = 1e-4 * Math.max(1, Math.abs(scene.gaussians[key]!.data[index]!));
