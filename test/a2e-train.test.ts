@@ -1,6 +1,7 @@
 // Training and fine-tuning the Audio-Expression model on synthetic clips whose targets are
-// smooth functions of their features: overfitting, seamless long sequences, deterministic
-// resume after an abort, checkpoints, and what fine-tuning may and may not change.
+// smooth functions of their features: overfitting, each speaker's style on clips not trained
+// on, seamless long sequences, deterministic resume after an abort, checkpoints, and what
+// fine-tuning may and may not change.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +16,13 @@ const K = 7;
 let dir: string;
 let clips: ExpressionClip[];
 let trained: Awaited<ReturnType<typeof trainAudioExpressionPrior>>;
+/** Speaker B's style: the same mapping from the same kind of audio, 1.6x the amplitude (A's is 1). */
+const STYLE_B = 1.6;
+const scaled = (c: ExpressionClip, by: number): ExpressionClip => ({ ...c, targets: ndarray(c.targets.data.map((v) => v * by), c.targets.shape) });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ggt-a2e-'));
-  clips = syntheticClips(6, 60, 1);
+  clips = syntheticClips(6, 60, 1).map((c) => (c.speaker === 'B' ? scaled(c, STYLE_B) : c));
   trained = await trainAudioExpressionPrior({ clips, steps: 600, batch: 32, lr: 1e-3, config: TINY, validationFraction: 0, seed: 0 });
 });
 
@@ -40,6 +44,35 @@ describe('trainAudioExpressionPrior', () => {
         expect(correlation(column(clip.targets.data, K, k), column(out.data, K, k)), `${clip.id} channel ${k}`).toBeGreaterThanOrEqual(0.9);
       }
     }
+  });
+
+  it("samples each speaker's style on clips it was not trained on (B / A amplitude >= 1.3; ignoring the speaker gives 1)", async () => {
+    // Amplitude: RMS about each channel's mean over the 4 moving channels, averaged over the clips.
+    const amplitude = (data: ArrayLike<number>) => {
+      let sum = 0;
+      let n = 0;
+      for (let k = 0; k < 4; k++) {
+        const c = column(data, K, k);
+        const m = mean(Array.from(c));
+        for (const v of c) sum += (v - m) ** 2;
+        n += c.length;
+      }
+      return Math.sqrt(sum / n);
+    };
+    const heldOut = syntheticClips(3, 60, 77); // other phases and rates than the training clips
+    const amp = { A: 0, B: 0, truth: 0 };
+    for (const clip of heldOut) {
+      for (const speaker of ['A', 'B'] as const) {
+        const out = await trained.model.sample(clip.features, { steps: 25, seed: 1, speaker });
+        amp[speaker] += amplitude(out.data) / heldOut.length;
+        if (speaker === 'B') expect(correlation(column(clip.targets.data, K, 0), column(out.data, K, 0)), `${clip.id} B channel 0`).toBeGreaterThanOrEqual(0.8);
+      }
+      amp.truth += amplitude(clip.targets.data) / heldOut.length;
+    }
+    console.log(`held-out amplitude: A ${(amp.A / amp.truth).toFixed(3)}x, B ${(amp.B / amp.truth).toFixed(3)}x the unstyled truth, B / A ${(amp.B / amp.A).toFixed(3)}`);
+    expect(amp.B / amp.A).toBeGreaterThanOrEqual(1.3);
+    expect(Math.abs(amp.A / amp.truth - 1)).toBeLessThanOrEqual(0.2);
+    expect(Math.abs(amp.B / amp.truth - STYLE_B) / STYLE_B).toBeLessThanOrEqual(0.2);
   });
 
   it('joins the windows of a long sequence as smoothly as the inside of a window', async () => {
@@ -131,8 +164,7 @@ describe('checkpoints', () => {
 
 describe('fineTuneAudioExpression', () => {
   // A new speaker who opens wider: the same mapping, 1.6x the amplitude.
-  const style = () =>
-    syntheticClips(5, 60, 21, ['C']).map((c) => ({ ...c, targets: ndarray(c.targets.data.map((v) => v * 1.6), c.targets.shape) }));
+  const style = () => syntheticClips(5, 60, 21, ['C']).map((c) => scaled(c, 1.6));
 
   it('fits a new speaker: only its embedding row and the unfrozen layers change, the prior is untouched', async () => {
     const prior = trained.model;
