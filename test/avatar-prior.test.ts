@@ -1,48 +1,86 @@
 // The Expression-Visual prior: training the Identity-Gaussian Generator over identities makes
-// its map of a reference image render the identity's held-out frames far better than the
-// untrained generator (its mean map); the inpainter pre-trains alongside; save/load.
+// its map of a held-out identity's reference image render that identity's held-out frames far
+// better than the untrained generator (its mean map) and than the same trained generator fed
+// the training identities' images (what a generator that ignores its input would give); the
+// inpainter pre-trains alongside; save/load. Identities differ in colour (skin, hair, lips,
+// tint, pattern), so the generator can only win by reading the image.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { adapt, IdentityGaussianGenerator, makeProceduralHead, meshUvMap, trainExpressionVisualPrior, uvLayout, type GeneratorConfig } from '../lib/index.js';
+import { adapt, IdentityGaussianGenerator, makeProceduralHead, meshUvMap, trainExpressionVisualPrior, uvLayout, type AvatarFrame, type GeneratorConfig } from '../lib/index.js';
 import { syntheticIdentity, type SyntheticIdentity } from './helpers/avatar-data.js';
 
 const config: Partial<GeneratorConfig> = { imageSize: 64, uvSize: 32, latentSize: 4, channels: 8, maxChannels: 32 };
 const head = makeProceduralHead({ seed: 0 });
+const TRAIN_SEEDS = [3, 5, 7, 9, 13, 15, 17, 19];
+const HELD_OUT_SEED = 11;
 let dir: string;
 let a: SyntheticIdentity;
-let b: SyntheticIdentity;
+let identities: SyntheticIdentity[];
+let heldOut: SyntheticIdentity;
 let trained: Awaited<ReturnType<typeof trainExpressionVisualPrior>>;
 let base: ReturnType<typeof meshUvMap>;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ggt-prior-'));
-  a = await syntheticIdentity({ size: 64, train: 8, heldOut: 2, side: 0, seed: 3 });
-  b = await syntheticIdentity({ size: 64, train: 8, heldOut: 2, side: 0, seed: 5 });
+  identities = [];
+  for (const seed of TRAIN_SEEDS) identities.push(await syntheticIdentity({ size: 64, train: 3, heldOut: 0, side: 0, seed }));
+  a = identities[0]!;
+  // Never seen in training: its training frames only give the reference image.
+  heldOut = await syntheticIdentity({ size: 64, train: 4, heldOut: 3, side: 0, seed: HELD_OUT_SEED });
   base = meshUvMap(head.model, head.vertexColors, await uvLayout(head.model.uv!, { height: 32, width: 32 }));
   const generator = await IdentityGaussianGenerator.create({ config, base });
-  trained = await trainExpressionVisualPrior({ identities: [{ frames: a.frames }, { frames: b.frames }], model: head.model, generator, steps: 150, lr: 1e-3, batch: 4 });
+  trained = await trainExpressionVisualPrior({ identities: identities.map((id) => ({ frames: id.frames })), model: head.model, generator, steps: 300, lr: 2e-3, batch: 4 });
 });
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const startingQuality = async (generator: IdentityGaussianGenerator, id: SyntheticIdentity) =>
-  (await adapt({ frames: id.frames, model: head.model, priors: { generator }, steps: { map: 0, joint: 0, color: 0, inpainter: 0, a2e: 0 }, color: false, inpainter: false })).report.heldOut.initial;
+/** Held-out quality of the map G makes of the reference frame chosen among `frames`' training frames. */
+const startingQuality = async (generator: IdentityGaussianGenerator, frames: AvatarFrame[]) =>
+  (await adapt({ frames, model: head.model, priors: { generator }, steps: { map: 0, joint: 0, color: 0, inpainter: 0, a2e: 0 }, color: false, inpainter: false })).report.heldOut.initial;
+
+describe('synthetic identities', () => {
+  it('differ in colour from seed to seed: two seeds\' front renders differ by a mean of > 0.2 inside the head', async () => {
+    const [x, y] = [await syntheticIdentity({ size: 64, train: 1, heldOut: 0, side: 0, seed: 3 }), await syntheticIdentity({ size: 64, train: 1, heldOut: 0, side: 0, seed: 5 })];
+    const [f, g] = [x.frames[0]!, y.frames[0]!];
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < f.image.data.length; i++) {
+      const p = Math.floor(i / 3);
+      if (Math.min(f.mask!.data[p]!, g.mask!.data[p]!) < 0.9) continue;
+      sum += Math.abs(f.image.data[i]! - g.image.data[i]!);
+      n++;
+    }
+    // Measured 0.34 (0.09 when the seed drew only poses: the pose alone moves the pattern).
+    expect(sum / n).toBeGreaterThan(0.2);
+  });
+});
 
 describe('trainExpressionVisualPrior', () => {
-  it('lowers the loss and makes G(reference) render held-out frames far better (measured 16.5 -> 27 dB)', async () => {
+  it('lowers the loss; on a held-out identity G(its reference) beats the untrained generator and G fed other identities (measured 18.3 -> 23.6 dB; others 20.7 on average)', async () => {
+    const untrained = await IdentityGaussianGenerator.create({ config, base });
+    const before = await startingQuality(untrained, heldOut.frames);
+    const after = await startingQuality(trained.generator, heldOut.frames);
+    expect(after.frames).toBe(3);
+    // The input-blind baseline: the held-out identity's frames rendered from the map G makes
+    // of another identity's image (each training identity's, in the reference's place).
+    const others: number[] = [];
+    for (const other of identities) {
+      const swapped = heldOut.frames.map((f, i) => (f.split === 'train' ? { ...f, image: other.frames[i % other.frames.length]!.image } : f));
+      others.push((await startingQuality(trained.generator, swapped)).psnr);
+    }
+    const blind = others.reduce((x, y) => x + y) / others.length;
+    console.log('EV prior, held-out identity PSNR', { untrained: before.psnr, trained: after.psnr, otherIdentities: blind });
+    expect(after.psnr).toBeGreaterThan(before.psnr + 4);
+    expect(after.psnr).toBeGreaterThan(blind + 1.5);
     const first = trained.losses.slice(0, 10).reduce((x, y) => x + y) / 10;
     const last = trained.losses.slice(-10).reduce((x, y) => x + y) / 10;
     expect(last).toBeLessThan(0.5 * first);
-    const untrained = await IdentityGaussianGenerator.create({ config, base });
-    const before = await startingQuality(untrained, a);
-    const after = await startingQuality(trained.generator, a);
-    expect(after.psnr).toBeGreaterThan(before.psnr + 5);
   });
 
   it('saves and loads the generator exactly', async () => {
@@ -67,7 +105,7 @@ describe('trainExpressionVisualPrior', () => {
   });
 
   it('rejects identities without training frames', async () => {
-    await expect(trainExpressionVisualPrior({ identities: [{ frames: a.frames.filter((f) => f.split !== 'train') }], model: head.model, steps: 1, config })).rejects.toThrow(/identities\[0\] has no training frames/);
+    await expect(trainExpressionVisualPrior({ identities: [{ frames: heldOut.frames.filter((f) => f.split !== 'train') }], model: head.model, steps: 1, config })).rejects.toThrow(/identities\[0\] has no training frames/);
   });
 });
 
@@ -83,7 +121,7 @@ describe('priors folder', () => {
     expect(p.inpainter!.config).toEqual({ channels: 4, levels: 2 });
     expect(p.a2e!.config).toEqual(a2e.config);
     expect(p.model!.vertexCount).toBe(head.model.vertexCount);
-    const r = await adapt({ frames: a.frames, priors: p, steps: { map: 0, joint: 0, color: 0, inpainter: 0, a2e: 0 }, color: false });
+    const r = await adapt({ frames: heldOut.frames, priors: p, steps: { map: 0, joint: 0, color: 0, inpainter: 0, a2e: 0 }, color: false });
     expect(r.avatar.description.inpainter).toEqual({ channels: 4, levels: 2 });
     const w = r.avatar.params.get('inpaint.in.weight')!.toArray().data;
     expect(Array.from(w)).toEqual(Array.from(inpainter.params.get('inpaint.in.weight')!.toArray().data));
