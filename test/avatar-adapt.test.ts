@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 describe('adapt', () => {
-  it('raises held-out PSNR well above the starting map (measured ~22 -> ~29 dB) and improves novel views', () => {
+  it('raises held-out PSNR well above the starting map (measured 19.9 -> 27.3 dB) and improves novel views (18.5 -> 21.8 dB)', () => {
     const { heldOut, novelViews } = result.report;
     expect(heldOut.initial.frames).toBe(3);
     expect(heldOut.final.psnr).toBeGreaterThan(heldOut.initial.psnr + 4);
@@ -52,7 +52,7 @@ describe('adapt', () => {
     for (const f of id.frames.filter((g) => g.split !== 'train')) {
       const v = vector(f);
       const nearest = Math.min(...train.map((t) => Math.hypot(...vector(t).map((x, k) => x - v[k]!))));
-      expect(nearest).toBeGreaterThan(0.15); // measured >= 0.3 (parameters drawn over ranges of 0.1 to 0.8)
+      expect(nearest).toBeGreaterThan(0.15); // measured >= 0.35 (parameters drawn over ranges of 0.1 to 0.8)
     }
   });
 
@@ -143,7 +143,7 @@ describe('adapt', () => {
 });
 
 describe('adapt with the body inpainter', () => {
-  it('fits the inpainter: on held-out frames whose head region is removed from the background it gets, it beats the plain composite it starts from', async () => {
+  it('fits the inpainter: on held-out frames whose head region is removed from the background it gets, it beats the plain composite it starts from (measured 13.1 -> 17.9 dB)', async () => {
     const withBg = await syntheticIdentity({ size: 64, train: 6, heldOut: 2, side: 0, background: true });
     const r = await adapt({ frames: withBg.frames, model: withBg.model, uvSize: 32, steps: { map: 40, joint: 0, color: 0, inpainter: 60, a2e: 0 }, color: false, inpainter: { channels: 8, levels: 2 } });
     expect(r.report.stages.map((s) => s.name)).toEqual(['map', 'inpainter']);
@@ -164,7 +164,7 @@ describe('adapt with the body inpainter', () => {
     for (const [k, f] of heldOut.entries()) {
       let differs = 0;
       for (let i = 0; i < f.image.data.length; i++) differs += Math.abs(backgrounds[k]!.data[i]! - f.image.data[i]!) > 0.05 ? 1 : 0;
-      expect(differs / f.image.data.length).toBeGreaterThan(0.2); // measured ~0.4: the head and a ring around it
+      expect(differs / f.image.data.length).toBeGreaterThan(0.2); // measured 0.51: the head and a ring around it
     }
     const psnr = async (a: Avatar) => {
       let total = 0;
@@ -178,7 +178,6 @@ describe('adapt with the body inpainter', () => {
     };
     const fitted = await psnr(r.avatar);
     const start = await psnr(composite);
-    console.log('inpainter held-out PSNR', { start, fitted });
     expect(fitted).toBeGreaterThan(start + 1);
   });
 });

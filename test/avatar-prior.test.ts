@@ -75,7 +75,6 @@ describe('trainExpressionVisualPrior', () => {
       others.push((await startingQuality(trained.generator, swapped)).psnr);
     }
     const blind = others.reduce((x, y) => x + y) / others.length;
-    console.log('EV prior, held-out identity PSNR', { untrained: before.psnr, trained: after.psnr, otherIdentities: blind });
     expect(after.psnr).toBeGreaterThan(before.psnr + 4);
     expect(after.psnr).toBeGreaterThan(blind + 1.5);
     const first = trained.losses.slice(0, 10).reduce((x, y) => x + y) / 10;
