@@ -60,7 +60,7 @@ describe('adapt', () => {
     // The same adaptation with every non-training image replaced by its negative: the fitted
     // map and colour MLP must come out identical. Training on held-out frames (e.g. `train`
     // including every frame) changes them; the quality checks above alone could not tell.
-    const small = { model: id.model, uvSize: 32, steps: { map: 15, joint: 10, color: 10, inpainter: 0, a2e: 0 }, inpainter: false as const };
+    const small = { model: id.model, uvSize: 32, steps: { map: 6, joint: 3, color: 3, inpainter: 0, a2e: 0 }, inpainter: false as const };
     const negated = id.frames.map((f) => (f.split === 'train' ? f : { ...f, image: ndarray(f.image.data.map((x) => 1 - x), f.image.shape) }));
     const a = await adapt({ ...small, frames: id.frames });
     const b = await adapt({ ...small, frames: negated });
