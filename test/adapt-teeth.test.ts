@@ -2,11 +2,9 @@
 // 5023-vertex model: adapt adds the same teeth (addFlameTeeth), so no tracked row is dropped
 // and the avatar has Gaussians bound to the teeth triangles; the teeth do not make the model
 // another FLAME. Model: the official-FLAME-shaped fixture (test/fixtures/flame-official).
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 
 import ndarray from 'ndarray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,10 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapt, type AvatarFrame, type FlameModel } from '../lib/index.js';
 import { flameBaseIdentity } from '../lib/avatar/flame-match.js';
 import { flameIdentity } from '../lib/flame/identity.js';
-import { loadFlame } from '../lib/flame/load.js';
 import { addFlameTeeth, hasFlameTeeth } from '../lib/flame/teeth.js';
+import { officialFlameModel } from './helpers/official-flame.js';
 
-const HERE = fileURLToPath(new URL('./fixtures/flame-official/', import.meta.url));
 let dir: string;
 let model: FlameModel;
 const SIZE = 32;
@@ -32,16 +29,7 @@ const frames: AvatarFrame[] = [0, 1].map((t) => ({
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ggt-adapt-teeth-'));
-  const pkl = join(dir, 'flame.pkl');
-  const obj = join(dir, 'head_template_mesh.obj');
-  await writeFile(pkl, gunzipSync(await readFile(join(HERE, 'flame_fake.pkl.gz'))));
-  await writeFile(obj, gunzipSync(await readFile(join(HERE, 'head_template_mesh.obj.gz'))));
-  const loaded = await loadFlame(pkl, { shapeCount: 8, uv: obj });
-  // FLAME's own UV layout leaves the strip VHAP puts the teeth in (u 0.38-0.62, v 0.9575-0.9917)
-  // empty (checked on head_template_mesh.obj: none of its 558 texels at 256² is covered); the
-  // fixture's random UV triangles are squeezed below it to match.
-  const vt = Float32Array.from(loaded.uv!.vt, (x, i) => (i % 2 === 1 ? x * 0.9 : x));
-  model = { ...loaded, uv: { vt, ft: loaded.uv!.ft } };
+  model = await officialFlameModel(dir);
 });
 
 afterAll(async () => {

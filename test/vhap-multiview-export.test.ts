@@ -7,24 +7,22 @@
 // as split_json assigns them, cameras that project world points to the pixels VHAP's own
 // projection pipeline gives (expected.json, computed in the script), every offset row, and an
 // avatar with the teeth.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { adapt, type FlameModel } from '../lib/index.js';
 import { loadAvatarDataset } from '../lib/avatar/dataset.js';
-import { loadFlame } from '../lib/flame/load.js';
 import { addFlameTeeth, hasFlameTeeth } from '../lib/flame/teeth.js';
+import { officialFlameModel } from './helpers/official-flame.js';
 import { readNpz } from '../lib/io/npy.js';
 import { loadVhapFlame, projectPoints, readVhapDataset, vhapFlameToParams, type VhapDataset, type VhapFlameParams, type VhapSplit } from '../lib/io/vhap.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/vhap-multiview/', import.meta.url));
 const DATASET = join(FIXTURE, 'export');
-const FLAME_OFFICIAL = fileURLToPath(new URL('./fixtures/flame-official/', import.meta.url));
 
 /** VHAP's FLAME with teeth: 5023 + 120 vertices. */
 const TRACKED_VERTICES = 5143;
@@ -53,15 +51,7 @@ beforeAll(async () => {
   // The official-FLAME-shaped model (8 shape + 4 expression components, as the export was
   // tracked with), with its template .obj's UVs; see test/adapt-teeth.test.ts.
   tmp = await mkdtemp(join(tmpdir(), 'ggt-vhap-multiview-'));
-  const pkl = join(tmp, 'flame.pkl');
-  const obj = join(tmp, 'head_template_mesh.obj');
-  await writeFile(pkl, gunzipSync(await readFile(join(FLAME_OFFICIAL, 'flame_fake.pkl.gz'))));
-  await writeFile(obj, gunzipSync(await readFile(join(FLAME_OFFICIAL, 'head_template_mesh.obj.gz'))));
-  const loaded = await loadFlame(pkl, { shapeCount: 8, uv: obj });
-  // FLAME's own UV layout leaves the strip VHAP puts the teeth in (v 0.9575-0.9917) empty; the
-  // fixture's random UV triangles are squeezed below it to match (as adapt-teeth.test.ts does).
-  const vt = Float32Array.from(loaded.uv!.vt, (x, i) => (i % 2 === 1 ? x * 0.9 : x));
-  model = { ...loaded, uv: { vt, ft: loaded.uv!.ft } };
+  model = await officialFlameModel(tmp);
 });
 
 afterAll(async () => {
