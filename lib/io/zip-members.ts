@@ -4,8 +4,8 @@
  * 0xFFFFFFFF, as in any archive past 4 GiB), the central directory (with each entry's zip64
  * extra field), and then only the members wanted, each from its local header. Members may be
  * stored or deflated, and are checked against their declared size and CRC-32. Multi-disk and
- * encrypted archives are refused. This is how PyTorch checkpoints of any size are read; small
- * archives read whole (`.npz`) use zip.ts.
+ * encrypted archives are refused. PyTorch checkpoints of any size are read this way, and zip.ts
+ * reads `.npz` archives held in memory through it.
  *
  * Offsets and sizes are JavaScript numbers: a zip64 field of 2^53 or more is refused, as is any
  * offset that points beyond the archive.
