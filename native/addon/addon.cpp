@@ -11,6 +11,8 @@
 #include "audio_binding.h"
 #include "avatar_binding.h"
 #include "diffusion_binding.h"
+#include "eval_binding.h"
+#include "mesh_render_binding.h"
 #include "native_errors.h"
 #include "rasterize_binding.h"
 #include "rig_binding.h"
@@ -88,6 +90,8 @@ static Napi::Object InitGgtalker(Napi::Env env, Napi::Object exports) {
   exports.Set("a2eSample", Napi::Function::New<A2eSample>(env, "a2eSample"));
   InitA2eScriptModel(env, exports);
   InitAbortFlag(env, exports);
+  InitMeshRender(env, exports);
+  InitEval(env, exports);
   exports.Set("avatarNetInit", Napi::Function::New<AvatarNetInit>(env, "avatarNetInit"));
   exports.Set("avatarGenerate", Napi::Function::New<AvatarGenerate>(env, "avatarGenerate"));
   exports.Set("avatarNetForward", Napi::Function::New<AvatarNetForward>(env, "avatarNetForward"));

@@ -1,0 +1,6 @@
+// LPIPS (Zhang et al. 2018) on LibTorch, for evaluation.
+#pragma once
+
+namespace ggt {
+namespace eval {}  // namespace eval
+}  // namespace ggt
