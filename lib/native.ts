@@ -87,6 +87,8 @@ export interface Backends {
   torchVersion: string;
   /** Threads of LibTorch's CPU pool (the CPU kernels run on it). */
   threads: number;
+  /** The rasterizer's CPU blending kernels in use: the widest the CPU runs, capped by `GGT_CPU_SIMD`. */
+  cpuKernels: 'avx512' | 'avx2' | 'scalar';
 }
 
 /** The addon's exports. */

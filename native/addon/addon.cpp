@@ -15,6 +15,7 @@
 #include "mesh_render_binding.h"
 #include "native_errors.h"
 #include "rasterize_binding.h"
+#include "../render/rasterize_kernels.h"
 #include "rig_binding.h"
 #include "tensor_handle.h"
 #include "wav2vec2_binding.h"
@@ -52,6 +53,7 @@ Napi::Value Backends(const Napi::CallbackInfo& info) {
   out.Set("cudaDevices", cuda_device_count());
   out.Set("torchVersion", TORCH_VERSION);
   out.Set("threads", at::get_num_threads());
+  out.Set("cpuKernels", ggt::render::cpu_kernel_variant());
   return out;
 }
 

@@ -309,6 +309,7 @@ GGT_END_TARGET
 struct TileKernels {
   decltype(&scalar_tiles::blend_tile_forward) forward;
   decltype(&scalar_tiles::blend_tile_backward) backward;
+  const char* name;
 };
 
 // The widest kernels this CPU runs. GGT_CPU_SIMD=avx2 or =scalar caps the choice (to test
@@ -320,12 +321,12 @@ const TileKernels& tile_kernels() {
     const bool allow_avx2 = allow_avx512 || !std::strcmp(cap, "avx2");
 #if defined(GGT_BEGIN_AVX2)
     if (allow_avx512 && simd::cpu_has_avx512())
-      return TileKernels{avx512_tiles::blend_tile_forward, avx512_tiles::blend_tile_backward};
+      return TileKernels{avx512_tiles::blend_tile_forward, avx512_tiles::blend_tile_backward, "avx512"};
     if (allow_avx2 && simd::cpu_has_avx2_fma())
-      return TileKernels{avx2_tiles::blend_tile_forward, avx2_tiles::blend_tile_backward};
+      return TileKernels{avx2_tiles::blend_tile_forward, avx2_tiles::blend_tile_backward, "avx2"};
 #endif
     (void)allow_avx2;
-    return TileKernels{scalar_tiles::blend_tile_forward, scalar_tiles::blend_tile_backward};
+    return TileKernels{scalar_tiles::blend_tile_forward, scalar_tiles::blend_tile_backward, "scalar"};
   }();
   return kernels;
 }
@@ -357,6 +358,8 @@ T* grow(std::vector<T>& v, int64_t n) {
 }
 
 }  // namespace
+
+const char* cpu_kernel_variant() { return tile_kernels().name; }
 
 // ---- Projection -------------------------------------------------------------------------------
 

@@ -63,6 +63,10 @@ struct TileGrid {
 };
 
 // Stage 1. Writes proj [N, 8], radii [N] (0 = culled) and tiles_touched [N].
+// Which blending kernels the CPU path runs: "avx512", "avx2" or "scalar" (chosen once per
+// process from the CPU and GGT_CPU_SIMD).
+const char* cpu_kernel_variant();
+
 void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, float* proj, int32_t* radii,
                          int32_t* tiles_touched);
 

@@ -1,7 +1,7 @@
 // Run by rasterize-simd.test.ts in a child process (GGT_CPU_SIMD is read once per process):
-// renders a seeded scene with the kernels and the float64 reference, prints the relative
-// errors as JSON.
-import { rasterizeWithGradients, referenceRasterize } from '../../lib/index.js';
+// renders a seeded scene with the kernels and the float64 reference, prints the kernel variant
+// that ran and the relative errors as JSON.
+import { backends, rasterizeWithGradients, referenceRasterize } from '../../lib/index.js';
 import { randomScene, randomWeights, relativeError } from './scene.js';
 
 const errors: Record<string, number> = {};
@@ -17,4 +17,4 @@ for (const mode of ['classic', 'antialiased'] as const) {
     errors[`${mode}.${key}`] = relativeError(kernel.grads[key], reference.grads![key]);
   }
 }
-console.log(JSON.stringify(errors));
+console.log(JSON.stringify({ kernels: backends().cpuKernels, errors }));
