@@ -19,6 +19,8 @@ import { AbortError, ValidationError } from '../errors.js';
 import type { Camera } from '../render/camera.js';
 import { describeValue } from '../validate.js';
 import { headPoses, type HeadPose } from './head-pose.js';
+import { addIdleMotion, type IdleOption } from './idle-frames.js';
+import type { IdleMotion } from './idle-motion.js';
 import { Mp4Writer } from './video-writer.js';
 
 /** Options of {@link synthesize}. */
@@ -34,6 +36,15 @@ export interface SynthesizeOptions {
   camera?: Camera | Camera[];
   /** Default `'tracked'`. */
   headPose?: HeadPose;
+  /**
+   * Idle motion on top of the head pose and the speech-driven expressions: small head sway,
+   * blinks and gaze shifts (see {@link IdleMotionOptions}). Default `false`: an adapted
+   * avatar's tracked motion already carries the person's own sway, blinks and gaze, and
+   * synthesize() stays a plain function of the speech; `ggtalker demo` turns it on. Blinks
+   * need expression components named `blink_left` / `blink_right` (the procedural head has
+   * them); with other heads only the sway and gaze are added.
+   */
+  idle?: IdleOption;
   /** [H, W, 3] behind the head. Default: the tracked background. */
   background?: NdArray<Float32Array>;
   /** The Audio-Expression model (default: the avatar's). */
@@ -72,9 +83,11 @@ export interface SynthesizeResult {
   fps: number;
   durationSeconds: number;
   output?: string;
-  /** Per-frame expression and jaw tracks used. */
+  /** Per-frame expression and jaw tracks predicted from the speech (before idle motion). */
   expression: NdArray<Float32Array>;
   jawPose: NdArray<Float32Array>;
+  /** The idle motion added (neck, eyes, blink tracks), when `idle` was on. */
+  idle?: IdleMotion;
   /** Wall time of each stage, seconds (render includes writing the video). */
   timings: { expressions: number; render: number; total: number };
 }
@@ -113,17 +126,18 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
   const T = tracks.frames;
   const E = avatar.model.exprCount;
   const poses = headPoses(avatar, options.headPose ?? 'tracked', T);
-  const flame: FrameFlame[] = poses.map((p, t) => ({
+  const spoken: FrameFlame[] = poses.map((p, t) => ({
     ...p,
     expr: tracks.expression.data.slice(t * E, (t + 1) * E),
     jaw: tracks.jawPose.data.slice(t * 3, t * 3 + 3),
   }));
+  const fps = model.features.fps;
+  const flame = addIdleMotion(spoken, options.idle ?? false, { fps, expressionNames: avatar.description.expressionNames ?? model.expressionNames ?? [] });
   const cameras = options.camera === undefined ? undefined : Array.isArray(options.camera) ? options.camera : [options.camera];
   if (cameras && cameras.length === 0) throw new ValidationError('expected camera to be a Camera or a non-empty array of them');
   const cameraAt = (t: number): Camera | undefined => cameras?.[t % cameras.length];
   const first = cameraAt(0) ?? avatar.track?.camera;
   if (!first) throw new ValidationError('expected a camera (this avatar has no tracked camera)');
-  const fps = model.features.fps;
   const writer = options.output ? await Mp4Writer.open(options.output, { width: first.width, height: first.height, fps, audio: samples }) : undefined;
   const keep = options.returnFrames ?? !options.output;
   const frameSize = first.width * first.height * 3;
@@ -156,6 +170,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
     ...(options.output ? { output: options.output } : {}),
     expression: tracks.expression,
     jawPose: tracks.jawPose,
+    ...(flame.idle ? { idle: flame.idle } : {}),
     timings: { expressions: tExpr, render: total - tExpr, total },
   };
 }

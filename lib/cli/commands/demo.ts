@@ -25,7 +25,8 @@ export const help = `ggtalker demo [--out demo-output/demo.mp4] [--size 512] [--
 
 Writes an MP4 of the project's procedural head speaking the bundled clip
 (assets/demo/hello.wav, made with espeak-ng), lips driven by the shipped
-Audio-Expression model. Needs ffmpeg. Also writes <out>.png, one frame.`;
+Audio-Expression model, with idle head sway, blinks and gaze shifts
+(seeded by --seed). Needs ffmpeg. Also writes <out>.png, one frame.`;
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const { values } = parse(argv, { out: { type: 'string' }, size: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' } });
@@ -40,15 +41,18 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     output: out,
     returnFrames: true,
     headPose: 'still',
+    // A person speaking is never still: small head sway, blinks and gaze shifts (seeded).
+    idle: { seed: integer(values, 'seed', 0)! },
     steps: integer(values, 'steps', 25)!,
     seed: integer(values, 'seed', 0)!,
     signal: ctx.signal,
     onProgress: (p) => ctx.progress.update(p.fraction, p.stage === 'render' ? `rendering frame ${p.frame}/${p.frames}` : 'speech to expressions'),
   });
   ctx.progress.done();
-  // The frame where the mouth is widest open.
+  // The frame where the mouth is widest open, eyes open.
   let best = 0;
-  for (let t = 1; t < r.frameCount; t++) if (r.jawPose.get(t, 0) > r.jawPose.get(best, 0)) best = t;
+  const open = (t: number): number => ((r.idle?.blink[t] ?? 0) > 0.1 ? -Infinity : r.jawPose.get(t, 0));
+  for (let t = 1; t < r.frameCount; t++) if (open(t) > open(best)) best = t;
   const frameSize = size * size * 3;
   await writePng(out.replace(/\.mp4$/i, '') + '.png', ndarray(r.frames!.data.subarray(best * frameSize, (best + 1) * frameSize), [size, size, 3]));
   ctx.log(`wrote ${out} (${r.frameCount} frames, ${r.durationSeconds.toFixed(2)} s at ${r.fps} fps, ${(r.frameCount / r.timings.total).toFixed(1)} frames/s) and ${out.replace(/\.mp4$/i, '')}.png`);
