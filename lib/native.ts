@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 import { AddonLoadError } from './errors.js';
 import type { Camera } from './render/camera.js';
+import type { RawMeshRenderOptions } from './synthetic/studio/mesh-render.js';
 
 const require = createRequire(import.meta.url);
 
@@ -120,6 +121,7 @@ export interface NativeAddon {
   imageLosses: NativeOp;
   avatarRender: NativeOp;
   avatarTrain: NativeOp;
+  meshRender(options: RawMeshRenderOptions): Promise<Record<'image' | 'coverage' | 'depth', RawArray>>;
   A2EScriptModel: new (path: string) => NativeScriptModel;
   AbortFlag: new () => NativeAbortFlag;
   Tensor: NativeTensorClass;
