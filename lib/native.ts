@@ -122,6 +122,8 @@ export interface NativeAddon {
   avatarRender: NativeOp;
   avatarTrain: NativeOp;
   meshRender(options: RawMeshRenderOptions): Promise<Record<'image' | 'coverage' | 'depth', RawArray>>;
+  /** {a?, b? [B, 3, H, W], weights, network: 'alex' | 'vgg', device?} -> {distance [B]} (no images: checks the weights). */
+  lpipsDistance: NativeOp;
   A2EScriptModel: new (path: string) => NativeScriptModel;
   AbortFlag: new () => NativeAbortFlag;
   Tensor: NativeTensorClass;
@@ -216,6 +218,7 @@ const REQUIRED_EXPORTS = [
   'imageLosses',
   'avatarRender',
   'avatarTrain',
+  'lpipsDistance',
   'A2EScriptModel',
   'AbortFlag',
   'Tensor',

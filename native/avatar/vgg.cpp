@@ -9,10 +9,10 @@ namespace ggt {
 namespace avatar {
 namespace {
 
-// torchvision vgg16 `features`: conv layer indices, and where the max-pools sit (after 4, 9, 16, 23).
-const std::vector<int> kConvs = {0, 2, 5, 7, 10, 12, 14, 17, 19, 21};
+// torchvision vgg16 `features`: conv layer indices, and where the max-pools sit (after 4, 9, 16, 23, 30).
+const std::vector<int> kConvs = {0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28};
 const std::vector<int> kTaps = {3, 8, 15, 22};  // relu1_2, relu2_2, relu3_3, relu4_3
-const std::vector<int> kPools = {4, 9, 16};
+const std::vector<int> kPools = {4, 9, 16, 23};
 
 const at::Tensor& weight(const std::map<std::string, at::Tensor>& p, const std::string& name) {
   const auto it = p.find(name);
@@ -32,10 +32,21 @@ at::Tensor vgg_perceptual_loss(const std::map<std::string, at::Tensor>& params, 
               a.sizes(), " and ", b.sizes());
   const at::Tensor mean = at::tensor({0.485f, 0.456f, 0.406f}, a.options()).view({1, 3, 1, 1});
   const at::Tensor std = at::tensor({0.229f, 0.224f, 0.225f}, a.options()).view({1, 3, 1, 1});
-  at::Tensor x = (at::cat({a, b}) - mean) / std;  // both through one pass: [2B, 3, H, W]
+  const std::vector<at::Tensor> f = vgg16_relu_features(params, prefix, (at::cat({a, b}) - mean) / std, kTaps);  // both in one pass: [2B, ...]
   const int64_t B = a.size(0);
   at::Tensor loss = at::zeros({}, a.options());
-  for (int layer = 0; layer <= kTaps.back(); ++layer) {
+  for (const at::Tensor& x : f) loss = loss + (x.narrow(0, 0, B) - x.narrow(0, B, B)).abs().mean();
+  return loss;
+}
+
+std::vector<at::Tensor> vgg16_relu_features(const std::map<std::string, at::Tensor>& params, const std::string& prefix,
+                                            const at::Tensor& input, const std::vector<int>& taps) {
+  TORCH_CHECK(!taps.empty() && *std::max_element(taps.begin(), taps.end()) <= 29,
+              "expected VGG-16 taps among features' layers 0..29");
+  const int last = *std::max_element(taps.begin(), taps.end());
+  std::vector<at::Tensor> out(taps.size());
+  at::Tensor x = input;
+  for (int layer = 0; layer <= last; ++layer) {
     if (std::find(kConvs.begin(), kConvs.end(), layer) != kConvs.end()) {
       const std::string n = prefix + "features." + std::to_string(layer);
       x = at::conv2d(x, weight(params, n + ".weight"), weight(params, n + ".bias"), {1, 1}, {1, 1});
@@ -43,11 +54,11 @@ at::Tensor vgg_perceptual_loss(const std::map<std::string, at::Tensor>& params, 
       x = at::max_pool2d(x, {2, 2}, {2, 2});
     } else {
       x = at::relu(x);
-      if (std::find(kTaps.begin(), kTaps.end(), layer) != kTaps.end())
-        loss = loss + (x.narrow(0, 0, B) - x.narrow(0, B, B)).abs().mean();
     }
+    for (size_t t = 0; t < taps.size(); ++t)
+      if (taps[t] == layer) out[t] = x;
   }
-  return loss;
+  return out;
 }
 
 }  // namespace avatar

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace ggt {
 namespace avatar {
@@ -19,6 +20,12 @@ bool has_vgg(const std::map<std::string, at::Tensor>& params, const std::string&
 // Σ over the four layers of mean |φ(a) − φ(b)|; a, b [B, 3, H, W] in [0, 1].
 at::Tensor vgg_perceptual_loss(const std::map<std::string, at::Tensor>& params, const std::string& prefix,
                                const at::Tensor& a, const at::Tensor& b);
+
+// torchvision vgg16().features run up to the largest index in `taps` (ReLU layer indices, e.g.
+// 3, 8, 15, 22, 29 = relu1_2 … relu5_3); returns the output of each tapped ReLU, in `taps`'
+// order. x [B, 3, H, W] already normalised as the caller's convention wants.
+std::vector<at::Tensor> vgg16_relu_features(const std::map<std::string, at::Tensor>& params, const std::string& prefix,
+                                            const at::Tensor& x, const std::vector<int>& taps);
 
 }  // namespace avatar
 }  // namespace ggt
