@@ -1,0 +1,52 @@
+// Lip vertex error (FaceFormer's max-over-lip-vertices, mean over frames), landmark distance and
+// mouth-opening correlation on hand-computed cases.
+import { describe, expect, it } from 'vitest';
+
+import { ValidationError } from '../lib/errors.js';
+import { landmarkDistance, lipVertexError, mouthOpening, mouthOpeningCorrelation } from '../lib/eval/lip-metrics.js';
+
+describe('lip metrics', () => {
+  // T = 2 frames, V = 3 vertices; truth all zeros.
+  const truth = new Float32Array(2 * 3 * 3);
+  const pred = new Float32Array([
+    // frame 0: v0 off by (3, 4, 0) -> 5; v1 off by 1; v2 off by 10 (not a lip vertex)
+    3, 4, 0, 0, 1, 0, 10, 0, 0,
+    // frame 1: v0 off by 0; v1 off by (0, 0, 2) -> 2; v2 0
+    0, 0, 0, 0, 0, 2, 0, 0, 0,
+  ]);
+
+  it('lip vertex error: per frame the worst lip vertex, averaged over frames', () => {
+    // frame 0: max(5, 1) = 5; frame 1: max(0, 2) = 2 -> 3.5
+    expect(lipVertexError(pred, truth, [0, 1], { vertexCount: 3 })).toBeCloseTo(3.5, 6);
+    expect(lipVertexError({ data: pred, shape: [2, 3, 3] }, { data: truth, shape: [2, 3, 3] }, [0, 1])).toBeCloseTo(3.5, 6);
+    // With v2 among the lips, frame 0's worst is 10 -> (10 + 2) / 2.
+    expect(lipVertexError(pred, truth, [0, 1, 2], { vertexCount: 3 })).toBeCloseTo(6, 6);
+  });
+
+  it('landmark distance: mean pixel distance over frames and landmarks', () => {
+    const a = new Float32Array([0, 0, 1, 1, 2, 2, 3, 3]); // [T=2, L=2, 2]
+    const b = new Float32Array([3, 4, 1, 1, 2, 2, 3, 5]);
+    expect(landmarkDistance(a, b)).toBeCloseTo((5 + 0 + 0 + 2) / 4, 6);
+  });
+
+  it('mouth opening and its Pearson correlation', () => {
+    // V = 2 (upper lip 0, lower lip 1), T = 4: openings 1, 2, 3, 2 (truth) and 2, 4, 6, 4 (pred).
+    const seq = (o: number[]) => new Float32Array(o.flatMap((d) => [0, 0, 0, 0, d, 0]));
+    const t = seq([1, 2, 3, 2]);
+    expect(Array.from(mouthOpening(t, [0], [1], { vertexCount: 2 }))).toEqual([1, 2, 3, 2]);
+    expect(mouthOpeningCorrelation(seq([2, 4, 6, 4]), t, [0], [1], { vertexCount: 2 })).toBeCloseTo(1, 9);
+    expect(mouthOpeningCorrelation(seq([3, 2, 1, 2]), t, [0], [1], { vertexCount: 2 })).toBeCloseTo(-1, 9);
+    // By hand: x = (1, 2, 3, 2), y = (1, 3, 2, 2), both of mean 2; dx = (-1, 0, 1, 0),
+    // dy = (-1, 1, 0, 0): Σdx·dy = 1, Σdx² = Σdy² = 2 -> r = 0.5.
+    expect(mouthOpeningCorrelation(seq([1, 3, 2, 2]), t, [0], [1], { vertexCount: 2 })).toBeCloseTo(0.5, 9);
+  });
+
+  it('refuses bad inputs with ValidationErrors', () => {
+    expect(() => lipVertexError(pred, truth, [0])).toThrow(/expected options\.vertexCount/);
+    expect(() => lipVertexError(pred, truth, [0], { vertexCount: 4 })).toThrow(/expected pred to be \[T, 4, 3\]/);
+    expect(() => lipVertexError(pred, truth, [3], { vertexCount: 3 })).toThrow(/expected lipVertices\[0\] to be a vertex index in \[0, 3\), received 3/);
+    expect(() => lipVertexError(pred, truth.subarray(9), [0], { vertexCount: 3 })).toThrow(ValidationError);
+    expect(() => landmarkDistance(new Float32Array(4), new Float32Array(6))).toThrow(ValidationError);
+    expect(() => mouthOpeningCorrelation(pred, truth, [0, 1], [2], { vertexCount: 3 })).toThrow(/pair up/);
+  });
+});
