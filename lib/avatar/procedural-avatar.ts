@@ -1,6 +1,7 @@
 /**
  * An avatar of the project's procedural head, with no adaptation: its UV map coloured from the
- * head's own vertex colours, a front camera and a soft background. What the demo speaks with
+ * head's own vertex colours with lighting baked in (a hemisphere and key light, the chin's
+ * shadow on the neck, occlusion inside the mouth), a front camera and a soft background. What the demo speaks with
  * (no downloads), and a quick subject for synthesis tests.
  *
  * @module
@@ -10,7 +11,9 @@ import ndarray from 'ndarray';
 
 import type { AudioExpressionModel } from '../a2e/model.js';
 import { arrayToHandle } from '../a2e/native-params.js';
+import { assemble } from '../flame/procedural/assemble.js';
 import { makeProceduralHead } from '../flame/procedural/index.js';
+import { bakeLighting } from '../flame/procedural/shading.js';
 import { lookAt } from '../render/camera.js';
 import { uvLayout } from '../rig/uv.js';
 import { Avatar } from './avatar.js';
@@ -34,7 +37,10 @@ export async function proceduralAvatar(options: ProceduralAvatarOptions = {}): P
   const uvSize = options.uvSize ?? 256;
   const head = makeProceduralHead({ seed: options.seed ?? 0 });
   const layout = await uvLayout(head.model.uv!, { height: uvSize, width: uvSize });
-  const map = meshUvMap(head.model, head.vertexColors, layout);
+  // The map holds what the camera sees: albedo with the lighting baked in (shading.ts), as a
+  // captured avatar's colours hold the studio's light.
+  const colors = bakeLighting(assemble(), head.model.vTemplate, head.model.faces, head.vertexColors);
+  const map = meshUvMap(head.model, colors, layout);
   const f = size * (1100 / 512);
   const camera = { view: lookAt([0, 0.02, 0.75], [0, 0.01, 0], [0, 1, 0]), fx: f, fy: f, cx: size / 2, cy: size / 2, width: size, height: size };
   // A soft vertical gradient, dark slate to warm grey.

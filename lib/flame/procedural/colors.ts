@@ -60,7 +60,8 @@ function skinColor(p: Vec3, normal: Vec3, palette: Palette, lidMargin: number, h
   // Lips: the vermilion, with a soft border.
   if (z > 0.05 && ax < SPEC.mouth.cornerX + 0.004) {
     const w = Math.abs(lipCoordinate(ax, y));
-    const lip = smoothstep(1.18, 0.88, w) * smoothstep(SPEC.mouth.cornerX + 0.003, SPEC.mouth.cornerX - 0.004, ax);
+    // A crisp vermilion border (real lips change colour within a millimetre or so).
+    const lip = smoothstep(1.07, 0.95, w) * smoothstep(SPEC.mouth.cornerX + 0.002, SPEC.mouth.cornerX - 0.003, ax);
     c = mix(c, palette.lip, lip);
   }
   // Nostrils: dark on the nose's underside, either side of the columella.
@@ -89,17 +90,17 @@ function eyeColor(p: Vec3, side: 1 | -1, palette: Palette): Vec3 {
 
 /** Teeth: enamel, darker in the gaps between teeth, pink gums. */
 function teethColor(gum: number, gap: number): Vec3 {
-  return mix(mix([0.95, 0.93, 0.86], [0.62, 0.58, 0.52], gap * 0.7), [0.82, 0.45, 0.45], gum);
+  return mix(mix([0.9, 0.87, 0.79], [0.55, 0.5, 0.45], gap * 0.7), [0.78, 0.42, 0.42], gum);
 }
 
-/** Mouth cavity: dark red, darker further in. */
+/** Mouth cavity: dark red mucosa, near black further in (the throat). */
 function cavityColor(p: Vec3): Vec3 {
-  return mix([0.42, 0.14, 0.14], [0.1, 0.03, 0.03], clamp((SPEC.teeth.upperFrontZ + 0.004 - p[2]) / 0.05, 0, 1));
+  return mix([0.3, 0.08, 0.08], [0.05, 0.012, 0.012], clamp((SPEC.teeth.upperFrontZ + 0.004 - p[2]) / 0.04, 0, 1));
 }
 
-/** Tongue: pink on top, darker underneath. */
+/** Tongue: muted pink on top, darker underneath. */
 function tongueColor(p: Vec3): Vec3 {
-  return mix([0.82, 0.44, 0.44], [0.6, 0.28, 0.3], smoothstep(0.0, -0.006, p[1] - TONGUE.centre[1]));
+  return mix([0.72, 0.36, 0.37], [0.45, 0.18, 0.2], smoothstep(0.0, -0.006, p[1] - TONGUE.centre[1]));
 }
 
 /** Ears: skin (no hair), a little redder, darker in the concha around the ear's centre. */

@@ -60,8 +60,11 @@ export function lowerBorderY(ax: number): number {
  * contact line, 1 at the vermilion border and 2 at the subnasale (upper) or the
  * labiomental fold (lower). Both start at the same height at w = 0, so the lips meet.
  */
-const upperProfile = monotoneSpline([0, 0.2, 0.42, 0.7, 1.0, 1.12, 1.5, 2.0], [0.0026, 0.0052, 0.0063, 0.0058, 0.0047, 0.0046, 0.003, 0.0]);
-const lowerProfile = monotoneSpline([0, 0.3, 0.55, 0.85, 1.0, 1.4, 2.0], [0.0026, 0.0058, 0.0064, 0.0049, 0.0034, 0.0002, -0.002]);
+const upperProfile = monotoneSpline([0, 0.2, 0.42, 0.7, 1.0, 1.12, 1.5, 2.0], [0.0024, 0.0046, 0.0055, 0.0051, 0.0042, 0.0041, 0.0027, 0.0]);
+// The lower lip turns under at its border into the labiomental sulcus, whose floor (w = 1.75)
+// is flat, so the profile meets the chin's skin (w >= 2, held at the sulcus' depth) with zero
+// slope: a kink there drew a second, ghost contour under the lower lip.
+const lowerProfile = monotoneSpline([0, 0.3, 0.55, 0.85, 1.0, 1.35, 1.75, 2.0], [0.0024, 0.0051, 0.0056, 0.0045, 0.0034, 0.0011, -0.0008, -0.0008]);
 
 /** Normalised lip coordinate of (|x|, y): > 0 above the contact line, < 0 below. */
 export function lipCoordinate(ax: number, y: number): number {

@@ -53,8 +53,8 @@ export const SPEC = {
     y: -0.05,
     cornerX: 0.0245,
     /** Vermilion heights at the centre, above / below the lips' contact line. */
-    upperHeight: 0.0092,
-    lowerHeight: 0.0105,
+    upperHeight: 0.0080,
+    lowerHeight: 0.0092,
     /** Labiomental fold height (the crease between lower lip and chin). */
     foldY: -0.068,
   },
