@@ -1,9 +1,13 @@
 /**
  * Synthetic studio identities (DESIGN.md §7): one shared procedural head topology (the mean
  * head, `makeProceduralHead({ seed: 0 })`) made into a person by FLAME shape coefficients (so
- * that a dataset's `shape` parameters carry the identity, as VHAP's do) and by per-vertex
- * colours: skin tone, lips, irises, hair and eyebrows drawn per identity, with a smooth
- * low-frequency texture so that views are not flat.
+ * that a dataset's `shape` parameters carry the identity, as VHAP's do), a palette (skin tone,
+ * lips, irises, hair, brows) and a look: skin detail and face paint for the 1024² albedo map
+ * (albedo.ts: pores, freckles, moles, stubble, make-up), a hair style with geometry (hair.ts),
+ * optional glasses (glasses.ts) and a garment (body.ts). The heavy assets (textures, meshes)
+ * are made lazily by the scene (scene.ts `studioAssets`), so drawing identities stays cheap.
+ * `vertexColors` (per-vertex albedo with a smooth low-frequency texture) remains for code that
+ * colours Gaussians or debug renders; the studio's ground truth uses the textures.
  *
  * @module
  */
@@ -14,7 +18,19 @@ import { vertexColors, type Palette } from '../../flame/procedural/colors.js';
 import { makeProceduralHead, type ProceduralHead } from '../../flame/procedural/index.js';
 import { clamp, Random, type Vec3 } from '../../flame/procedural/math.js';
 import { drawPalette, type DrawnPalette } from '../../flame/procedural/palettes.js';
+import { drawSkinLook, type SkinLook } from './albedo.js';
+import { drawClothing, type ClothingStyle } from './body.js';
+import { drawGlasses, type GlassesStyle } from './glasses.js';
+import { drawHairStyle, type HairStyle } from './hair.js';
 import { smoothNoise, type NoiseField } from './noise.js';
+
+/** What a seed draws beyond shape and palette. */
+export interface IdentityLook {
+  skin: SkinLook;
+  hair: HairStyle;
+  glasses: GlassesStyle | null;
+  clothing: ClothingStyle;
+}
 
 /** An identity's colours (RGB in [0, 1]). */
 export type IdentityPalette = DrawnPalette;
@@ -29,6 +45,7 @@ export interface SyntheticIdentity {
   palette: IdentityPalette;
   /** Albedo per vertex, textured, [V, 3] in [0, 1]. */
   vertexColors: Float32Array;
+  look: IdentityLook;
 }
 
 /** Options of {@link makeSyntheticIdentity}. */
@@ -128,5 +145,8 @@ export function makeSyntheticIdentity(options: SyntheticIdentityOptions): Synthe
       colors[3 * v + c] = clamp(base * light + red * (c === 0 ? 1 : -0.5), 0, 1);
     }
   }
-  return { seed, head, shape, palette, vertexColors: colors };
+  // The look from its own stream, so that shape and palette stay what they were for a seed.
+  const lookRng = new Random(seed * 2 + 0x100c);
+  const look: IdentityLook = { skin: drawSkinLook(lookRng), hair: drawHairStyle(lookRng), glasses: drawGlasses(lookRng), clothing: drawClothing(lookRng) };
+  return { seed, head, shape, palette, vertexColors: colors, look };
 }
