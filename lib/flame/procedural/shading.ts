@@ -39,8 +39,11 @@ export const BAKED_LIGHT = {
 /** Where the mouth's occlusion starts: just in front of the upper incisors (the lips' inner edge). */
 const MOUTH_FRONT_Z = SPEC.teeth.upperFrontZ + 0.002;
 
+/** Light on the lips' inner edge, whose lining already faces into the mouth. */
+const LIP_EDGE = 0.6;
+
 /** How much further forward the tongue's upward-facing top is lit (metres). */
-const TONGUE_LIFT = 0.012;
+const TONGUE_LIFT = 0.02;
 
 /** Occlusion of a point inside the mouth by its depth behind the lips (1 at the front). */
 export function mouthOcclusion(z: number): number {
@@ -85,7 +88,9 @@ export function bakeLighting(asm: Assembled, positions: ArrayLike<number>, faces
     // Inside the mouth, depth decides; the normals there face every way and mean little. The
     // tongue's top faces the opening, so it is lit as if 1 cm further forward.
     const part = asm.vertexPart[i]!;
-    const light = inMouth(i) ? mouthOcclusion(p[2] + (part === PART.tongue ? TONGUE_LIFT * Math.max(n[1], 0) : 0)) : irradiance(n) * (asm.vertexPart[i] === PART.head ? neckShadow(p) : 1);
+    let light = inMouth(i) ? mouthOcclusion(p[2] + (part === PART.tongue ? TONGUE_LIFT * Math.max(n[1], 0) : 0)) : irradiance(n) * (part === PART.head ? neckShadow(p) : 1);
+    // The lips' inner edge is where the mouth's shadow starts.
+    if (part === PART.head && i < asm.surface.shellVertexCount && asm.surface.lipSide[i] !== 0) light *= LIP_EDGE;
     for (let a = 0; a < 3; a++) out[3 * i + a] = clamp(colors[3 * i + a]! * light, 0, 1);
   }
   return out;
