@@ -12,6 +12,7 @@ import { UsageError } from './args.js';
 import * as adapt from './commands/adapt.js';
 import * as bench from './commands/bench.js';
 import * as demo from './commands/demo.js';
+import * as evaluateCommand from './commands/eval.js';
 import * as info from './commands/info.js';
 import * as synthesize from './commands/synthesize.js';
 import * as trainPrior from './commands/train-prior.js';
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, [Command, string]> = {
   synthesize: [synthesize, 'an avatar + speech -> talking-head MP4'],
   adapt: [adapt, 'a tracked video (VHAP-format folder) -> an avatar file'],
   'train-prior': [trainPrior, 'train the Audio-Expression (a2e) or Expression-Visual (ev) prior'],
+  eval: [evaluateCommand, 'score an avatar on a dataset: PSNR/SSIM/LPIPS (full, head mask, per view), LMD, lip error -> report.json + report.md'],
   bench: [bench, 'run a benchmark suite (JSON lines)'],
   info: [info, 'what the loaded native binary supports'],
 };

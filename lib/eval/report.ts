@@ -1,0 +1,75 @@
+/**
+ * Writing an {@link EvaluationReport}: `report.json` (everything, per frame included) and
+ * `report.md` (the tables a paper would print: image quality, per view, lip sync, time per stage).
+ *
+ * JSON has no Infinity or NaN: a PSNR of identical images (+Infinity) and undefined values are
+ * written as null.
+ *
+ * @module
+ */
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { ValidationError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { EvaluationReport, ImageScores } from './evaluate.js';
+
+const fmt = (x: number | null | undefined, digits: number): string => (x === null || x === undefined ? '–' : Number.isFinite(x) ? x.toFixed(digits) : x > 0 ? '∞' : '–');
+
+function imageRow(label: string, s: ImageScores | null): string {
+  return `| ${label} | ${fmt(s?.psnr, 3)} | ${fmt(s?.ssim, 4)} | ${fmt(s?.lpips, 4)} |`;
+}
+
+/** The report as Markdown tables. */
+export function formatEvaluationMarkdown(r: EvaluationReport): string {
+  const lines: string[] = [];
+  lines.push(`# Evaluation`, '');
+  lines.push(`Avatar \`${r.avatar}\` on \`${r.dataset}\`, split ${r.split}: ${r.frames} frames of ${r.width}×${r.height}.`, '');
+  lines.push('## Image quality', '');
+  lines.push(`| region | PSNR ↑ (dB) | SSIM ↑ | LPIPS${r.lpipsNetwork ? ` (${r.lpipsNetwork})` : ''} ↓ |`, '|---|---:|---:|---:|');
+  lines.push(imageRow('full image', r.image.full));
+  lines.push(imageRow('head mask', r.image.mask));
+  lines.push('', `Head mask: ${r.maskDefinition}.${r.lpipsNetwork ? '' : ' LPIPS: not computed (no weights given).'}`, '');
+  lines.push('## Per view', '');
+  lines.push('| camera | yaw (°) | pitch (°) | frames | PSNR ↑ | SSIM ↑ | LPIPS ↓ | PSNR (mask) ↑ | SSIM (mask) ↑ | LPIPS (mask) ↓ |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const v of r.perView)
+    lines.push(
+      `| ${v.cameraIndex} | ${fmt(v.yaw, 1)} | ${fmt(v.pitch, 1)} | ${v.frames} | ${fmt(v.full.psnr, 3)} | ${fmt(v.full.ssim, 4)} | ${fmt(v.full.lpips, 4)} | ${fmt(v.mask?.psnr, 3)} | ${fmt(v.mask?.ssim, 4)} | ${fmt(v.mask?.lpips, 4)} |`,
+    );
+  lines.push('', '## Lip sync', '');
+  if (r.motion) {
+    const m = r.motion;
+    lines.push('| LMD ↓ (px) | lip vertex error ↓ (mm) | mouth-opening r ↑ | frames | clips | ground truth |', '|---:|---:|---:|---:|---:|---|');
+    lines.push(`| ${fmt(m.lmd, 3)} | ${fmt(m.lipVertexError * 1000, 3)} | ${fmt(m.mouthOpeningCorrelation, 3)} | ${m.frames}${m.frameSource === 'all-clips' ? ' (all clip frames)' : ''} | ${m.clips} | ${m.truth} |`);
+    lines.push('', 'Speech → the avatar\'s Audio-Expression model → FLAME, against the ground-truth FLAME mesh on the same frames (front camera). LMD: 68 landmarks projected with the frame camera; lip vertex error: per frame the largest lip-vertex distance (FaceFormer), mean over frames; r: Pearson correlation of the inner-lip distance.');
+  } else {
+    lines.push(`Not computed: ${r.motionSkipped ?? 'no speech'}.`);
+  }
+  const t = r.timings;
+  lines.push('', '## Time per stage (s)', '', '| load | render | metrics | LPIPS | A2E | FLAME | total |', '|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push(`| ${fmt(t.load, 2)} | ${fmt(t.render, 2)} | ${fmt(t.metrics, 2)} | ${fmt(t.lpips, 2)} | ${fmt(t.a2e, 2)} | ${fmt(t.flame, 2)} | ${fmt(t.total, 2)} |`, '');
+  return lines.join('\n');
+}
+
+/** The report as JSON text (non-finite numbers as null). */
+export function formatEvaluationJson(r: EvaluationReport): string {
+  return `${JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
+}
+
+/**
+ * Writes `report.json` and `report.md` into the folder `out` (created if needed), atomically.
+ *
+ * @returns The two paths.
+ */
+export async function writeEvaluationReport(report: EvaluationReport, out: string): Promise<{ json: string; markdown: string }> {
+  if (typeof out !== 'string' || out === '') throw new ValidationError(`expected out to be a folder path, received ${String(out)}`);
+  if (report?.format !== 'ggtalker-evaluation') throw new ValidationError('expected report to be an EvaluationReport (from evaluate())');
+  await mkdir(out, { recursive: true });
+  const json = join(out, 'report.json');
+  const markdown = join(out, 'report.md');
+  const enc = new TextEncoder();
+  await writeFileAtomic(json, enc.encode(formatEvaluationJson(report)));
+  await writeFileAtomic(markdown, enc.encode(formatEvaluationMarkdown(report)));
+  return { json, markdown };
+}
