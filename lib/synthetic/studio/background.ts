@@ -191,7 +191,7 @@ function propsTexture(rng: Random, size: number): { texture: Texture; cell: (i: 
 }
 
 /** The room of a seed (deterministic). Textures: 0 back wall, 1 side walls, 2 floor, 3 ceiling, 4 props. */
-export function studioRoom(seed: number, textureSize = 512): Room {
+export function studioRoom(seed: number, textureSize = 256): Room {
   const rng = new Random(seed * 13 + 0x700d);
   const width = 2 * HALF_X;
   const height = CEILING - FLOOR;

@@ -145,7 +145,7 @@ export function makeBodyMeshes(head: ProceduralHead, rest: Float32Array, style: 
 }
 
 /** The garment's texture (u around, v down the torso), size × size. */
-export function makeClothingTexture(style: ClothingStyle, salt: number, size = 512): Texture {
+export function makeClothingTexture(style: ClothingStyle, salt: number, size = 256): Texture {
   const data = new Float32Array(size * size * 3);
   // Metres around and down, roughly: the loft's circumference ~1 m, its height ~0.4 m.
   const p = style.period;

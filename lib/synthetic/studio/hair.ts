@@ -149,7 +149,7 @@ export function makeHairMesh(head: ProceduralHead, rest: Float32Array, style: Ha
  * The hair's strand texture, size × size: strands run along v; their brightness is a periodic
  * function of u (so the seam does not show) with fine jitter along v; curly hair waves.
  */
-export function makeHairTexture(colour: Vec3, style: HairStyle, size = 512): Texture {
+export function makeHairTexture(colour: Vec3, style: HairStyle, size = 256): Texture {
   let a = style.salt >>> 0;
   const next = (): number => {
     a = (a + 0x6d2b79f5) >>> 0;
