@@ -50,3 +50,24 @@ describe('lip metrics', () => {
     expect(() => mouthOpeningCorrelation(pred, truth, [0, 1], [2], { vertexCount: 3 })).toThrow(/pair up/);
   });
 });
+
+describe('camera helpers of evaluate()', () => {
+  it('projects with a pinhole camera and reads yaw/pitch from the view matrix', async () => {
+    const { projectPoints, cameraAngles } = await import('../lib/eval/evaluate.js');
+    // Camera 2 m in front of the origin (world→camera: translate z by +2), fx 100, fy 50, cx 16, cy 8.
+    const view = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1];
+    const uv = projectPoints([0.2, -0.4, 0], { view, fx: 100, fy: 50, cx: 16, cy: 8 });
+    expect(uv[0]).toBeCloseTo(16 + (100 * 0.2) / 2, 5);
+    expect(uv[1]).toBeCloseTo(8 + (50 * -0.4) / 2, 5);
+    // The camera centre is at z = −2: straight behind → yaw 180.
+    expect(Math.abs(cameraAngles(view).yaw)).toBeCloseTo(180, 6);
+    // A camera at (1, 0, 1)·(1/√2) looking at the origin: yaw 45°, pitch 0.
+    const s = Math.SQRT1_2;
+    const R = [-s, 0, s, 0, 1, 0, -s, 0, -s]; // rows: camera axes in world coordinates (x right, y, z forward)
+    const c = [s, 0, s];
+    const t = [0, 1, 2].map((i) => -(R[3 * i]! * c[0]! + R[3 * i + 1]! * c[1]! + R[3 * i + 2]! * c[2]!));
+    const v2 = [R[0]!, R[1]!, R[2]!, t[0]!, R[3]!, R[4]!, R[5]!, t[1]!, R[6]!, R[7]!, R[8]!, t[2]!, 0, 0, 0, 1];
+    expect(cameraAngles(v2).yaw).toBeCloseTo(45, 6);
+    expect(cameraAngles(v2).pitch).toBeCloseTo(0, 6);
+  });
+});

@@ -14,49 +14,12 @@ import { Lpips } from '../lib/eval/lpips.js';
 import type { NdArrayData } from '../lib/io/ndarray-data.js';
 import { readNpz } from '../lib/io/npy.js';
 import { writeSafetensors } from '../lib/io/safetensors.js';
+import { hashedWeights } from './fixtures/lpips/hashed-weights.js';
 
 const fixture = await readNpz(new URL('./fixtures/lpips/lpips.npz', import.meta.url).pathname);
 const arr = (k: string) => fixture.get(k)!.data as Float32Array | Float64Array;
 const dir = await mkdtemp(join(tmpdir(), 'ggt-lpips-'));
 afterAll(() => rm(dir, { recursive: true }));
-
-const ALEX: [number, number, number, number][] = [[0, 64, 3, 11], [3, 192, 64, 5], [6, 384, 192, 3], [8, 256, 384, 3], [10, 256, 256, 3]];
-const VGG: [number, number, number, number][] = [0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28].map((idx, i) => {
-  const out = [64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512][i]!;
-  const inp = i === 0 ? 3 : [64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512][i - 1]!;
-  return [idx, out, inp, 3];
-});
-const CHANNELS = { alex: [64, 192, 384, 256, 256], vgg: [64, 128, 256, 512, 512] };
-
-function namesAndShapes(net: 'alex' | 'vgg'): [string, number[]][] {
-  const out: [string, number[]][] = [];
-  for (const [idx, co, ci, k] of net === 'alex' ? ALEX : VGG) out.push([`features.${idx}.weight`, [co, ci, k, k]], [`features.${idx}.bias`, [co]]);
-  CHANNELS[net].forEach((c, k) => out.push([`lin${k}.model.1.weight`, [1, c, 1, 1]]));
-  return out;
-}
-
-/** The fixture script's hashed weights (MurmurHash3 fmix32 of a counter), see make_fixture.py. */
-function hashedWeights(net: 'alex' | 'vgg', seed: number): Map<string, NdArrayData> {
-  const out = new Map<string, NdArrayData>();
-  namesAndShapes(net).forEach(([name, shape], t) => {
-    const n = shape.reduce((x, y) => x * y, 1);
-    const base = ((Math.imul(t + 1, 0x85ebca77) >>> 0) + seed) >>> 0;
-    const scale = name.endsWith('bias') ? 0.1 : name.startsWith('lin') ? 0.1 : Math.sqrt(6 / (shape[1]! * shape[2]! * shape[3]!));
-    const data = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      let h = (Math.imul(i, 0x9e3779b1) + base) >>> 0;
-      h ^= h >>> 16;
-      h = Math.imul(h, 0x85ebca6b) >>> 0;
-      h ^= h >>> 13;
-      h = Math.imul(h, 0xc2b2ae35) >>> 0;
-      h ^= h >>> 16;
-      const u = (h >>> 0) / 2 ** 32;
-      data[i] = name.startsWith('lin') ? u * scale : (2 * u - 1) * scale;
-    }
-    out.set(name, { dtype: 'float32', shape, data });
-  });
-  return out;
-}
 
 /** Fixture images [3, 3, H, W] → three [H, W, 3] images. */
 function images(key: string): Float32Array[] {
