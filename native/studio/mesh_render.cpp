@@ -6,9 +6,10 @@
 //      barycentrics B_k of its original face, so clipped pieces interpolate the original
 //      attributes; 1/z and B/z are affine in screen space, which makes interpolation
 //      perspective-correct.
-//   2. raster (deferred): per sample keep the nearest surface's face id and perspective-correct
-//      barycentrics (z-buffer on 1/z); once more at the pixel centres for the depth output.
-//   3. shade each covered sample once, composite over the background, box-filter to pixels.
+//   2. bin the triangles into 32 x 32-pixel tiles; per tile (small buffers that stay in cache):
+//      raster (deferred): per sample keep the nearest surface's face id and perspective-correct
+//      barycentrics (z-buffer on 1/z); shade each covered sample once, composite over the
+//      background, box-filter to pixels; once more at the pixel centres for the depth output.
 #include "mesh_render.h"
 
 #include <algorithm>
@@ -214,46 +215,84 @@ Scene setup(const RenderInputs& in, const std::function<bool()>& stop) {
 // ---------------------------------------------------------------------------------------------
 // Raster
 
-// Grid of gw x gh samples, sample (X, Y) at pixel coordinates ((X + 0.5) / scale, (Y + 0.5) / scale).
-// Keeps the largest 1/z per sample; with `ids`, also its face and barycentrics (b0, b1).
+// One tile of the sample grid: samples (X, Y) with X in [gx0, gx0 + gw), Y in [gy0, gy0 + gh),
+// sample (X, Y) at pixel coordinates ((X + 0.5) / scale, (Y + 0.5) / scale); buffers are
+// tile-local [gh, gw]. Keeps the largest 1/z per sample (`invz` starts at 0: nothing); with
+// kIds also its face and perspective-correct barycentrics (b0, b1) of the original face.
 template <bool kIds>
-void raster(const std::vector<ScreenTri>& tris, int64_t gw, int64_t gh, int64_t scale, std::vector<float>& invz,
-            std::vector<int32_t>* prim, std::vector<float>* bary, const std::function<bool()>& stop) {
+void raster_tile(const std::vector<ScreenTri>& tris, const int32_t* list, size_t count, int64_t gx0, int64_t gy0,
+                 int64_t gw, int64_t gh, int64_t scale, float* invz, int32_t* prim, float* bary) {
   const double step = 1.0 / static_cast<double>(scale);
-  invz.assign(static_cast<size_t>(gw * gh), 0.0f);
-  if (kIds) {
-    prim->assign(static_cast<size_t>(gw * gh), -1);
-    bary->assign(static_cast<size_t>(gw * gh) * 2, 0.0f);
-  }
-  for (size_t ti = 0; ti < tris.size(); ++ti) {
-    if ((ti & 4095) == 4095 && stop()) throw std::runtime_error("aborted");
-    const ScreenTri& t = tris[ti];
-    // Samples whose position (X + 0.5) * step lies inside the bounding box.
+  for (size_t n = 0; n < count; ++n) {
+    const ScreenTri& t = tris[list[n]];
+    // Samples whose position (X + 0.5) * step lies inside the bounding box, within the tile.
     const double fx0 = std::ceil(t.xmin * scale - 0.5), fx1 = std::floor(t.xmax * scale - 0.5);
     const double fy0 = std::ceil(t.ymin * scale - 0.5), fy1 = std::floor(t.ymax * scale - 0.5);
-    if (fx1 < 0 || fy1 < 0 || fx0 > gw - 1 || fy0 > gh - 1) continue;
-    const int64_t x0 = static_cast<int64_t>(std::max(fx0, 0.0)), x1 = static_cast<int64_t>(std::min(fx1, double(gw - 1)));
-    const int64_t y0 = static_cast<int64_t>(std::max(fy0, 0.0)), y1 = static_cast<int64_t>(std::min(fy1, double(gh - 1)));
+    const int64_t x0 = static_cast<int64_t>(std::max(fx0, double(gx0)));
+    const int64_t x1 = static_cast<int64_t>(std::min(fx1, double(gx0 + gw - 1)));
+    const int64_t y0 = static_cast<int64_t>(std::max(fy0, double(gy0)));
+    const int64_t y1 = static_cast<int64_t>(std::min(fy1, double(gy0 + gh - 1)));
     for (int64_t Y = y0; Y <= y1; ++Y) {
       const double py = (static_cast<double>(Y) + 0.5) * step;
       const double r0 = t.l[0][1] * py + t.l[0][2], r1 = t.l[1][1] * py + t.l[1][2], r2 = t.l[2][1] * py + t.l[2][2];
+      const size_t row = static_cast<size_t>((Y - gy0) * gw - gx0);
       for (int64_t X = x0; X <= x1; ++X) {
         const double px = (static_cast<double>(X) + 0.5) * step;
         const double l0 = t.l[0][0] * px + r0, l1 = t.l[1][0] * px + r1, l2 = t.l[2][0] * px + r2;
         // Inclusive edges: a sample on a shared edge may be written twice (same surface), never missed.
         if (l0 < 0 || l1 < 0 || l2 < 0) continue;
         const double w = l0 * t.w[0] + l1 * t.w[1] + l2 * t.w[2];
-        const size_t at = static_cast<size_t>(Y * gw + X);
+        const size_t at = row + static_cast<size_t>(X);
         if (!(w > invz[at])) continue;
         invz[at] = static_cast<float>(w);
         if (kIds) {
-          (*prim)[at] = t.prim;
-          (*bary)[2 * at] = static_cast<float>((l0 * t.bw[0][0] + l1 * t.bw[1][0] + l2 * t.bw[2][0]) / w);
-          (*bary)[2 * at + 1] = static_cast<float>((l0 * t.bw[0][1] + l1 * t.bw[1][1] + l2 * t.bw[2][1]) / w);
+          prim[at] = t.prim;
+          bary[2 * at] = static_cast<float>((l0 * t.bw[0][0] + l1 * t.bw[1][0] + l2 * t.bw[2][0]) / w);
+          bary[2 * at + 1] = static_cast<float>((l0 * t.bw[0][1] + l1 * t.bw[1][1] + l2 * t.bw[2][1]) / w);
         }
       }
     }
   }
+}
+
+// Triangles per tile of kTile x kTile pixels, in drawing order (CSR: tile t's list is
+// index[start[t] .. start[t + 1])).
+constexpr int64_t kTile = 32;
+
+struct Bins {
+  int64_t tiles_x = 0, tiles_y = 0;
+  std::vector<int64_t> start;
+  std::vector<int32_t> index;
+};
+
+Bins bin_triangles(const std::vector<ScreenTri>& tris, int64_t W, int64_t H) {
+  Bins b;
+  b.tiles_x = (W + kTile - 1) / kTile;
+  b.tiles_y = (H + kTile - 1) / kTile;
+  const int64_t tiles = b.tiles_x * b.tiles_y;
+  // A triangle can touch pixel x only if its box meets [x, x + 1]; the tile range is clamped.
+  auto range = [&](const ScreenTri& t, int64_t& tx0, int64_t& tx1, int64_t& ty0, int64_t& ty1) {
+    if (!(t.xmax >= 0 && t.ymax >= 0 && t.xmin <= double(W) && t.ymin <= double(H))) return false;
+    tx0 = static_cast<int64_t>(std::max(t.xmin, 0.0)) / kTile;
+    ty0 = static_cast<int64_t>(std::max(t.ymin, 0.0)) / kTile;
+    tx1 = std::min(static_cast<int64_t>(std::min(t.xmax, double(W))) / kTile, b.tiles_x - 1);
+    ty1 = std::min(static_cast<int64_t>(std::min(t.ymax, double(H))) / kTile, b.tiles_y - 1);
+    return true;
+  };
+  std::vector<int64_t> count(static_cast<size_t>(tiles) + 1, 0);
+  int64_t tx0, tx1, ty0, ty1;
+  for (const ScreenTri& t : tris)
+    if (range(t, tx0, tx1, ty0, ty1))
+      for (int64_t ty = ty0; ty <= ty1; ++ty)
+        for (int64_t tx = tx0; tx <= tx1; ++tx) ++count[static_cast<size_t>(ty * b.tiles_x + tx) + 1];
+  for (int64_t i = 0; i < tiles; ++i) count[i + 1] += count[i];
+  b.start = count;
+  b.index.resize(static_cast<size_t>(count[tiles]));
+  for (size_t i = 0; i < tris.size(); ++i)
+    if (range(tris[i], tx0, tx1, ty0, ty1))
+      for (int64_t ty = ty0; ty <= ty1; ++ty)
+        for (int64_t tx = tx0; tx <= tx1; ++tx) b.index[count[ty * b.tiles_x + tx]++] = static_cast<int32_t>(i);
+  return b;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -326,7 +365,10 @@ void shade_sample(const ShadeContext& ctx, int32_t prim, double b0, double b1, f
     const double hl = norm(h);
     h = (hl > 0 ? 1.0 / hl : 0.0) * h;
     const double nh = std::max(0.0, dot(n, h));
-    const double sp = m.specular * (m.shininess == 0 ? 1.0 : std::pow(nh, m.shininess));
+    // nh^shininess through float exp2/log2: ~5x cheaper than double pow, ~1e-6 relative error.
+    const float nhf = static_cast<float>(nh);
+    const double power = m.shininess == 0 ? 1.0 : nhf > 0 ? std::exp2(static_cast<float>(m.shininess) * std::log2(nhf)) : 0.0;
+    const double sp = m.specular * power;
     for (int c = 0; c < 3; ++c) {
       diffuse[c] += col[c] * nl * ao;
       spec[c] += sp * col[c];
@@ -409,61 +451,80 @@ void check_inputs(const RenderInputs& in) {
 
 RenderOutputs render_meshes(const RenderInputs& in, const std::function<bool()>& stop) {
   const int64_t W = in.camera.width, H = in.camera.height, S = in.samples;
-  const int64_t gw = W * S, gh = H * S;
   const Scene scene = setup(in, stop);
-
-  std::vector<float> invz, bary;
-  std::vector<int32_t> prim;
-  raster<true>(scene.tris, gw, gh, S, invz, &prim, &bary, stop);
+  const Bins bins = bin_triangles(scene.tris, W, H);
 
   RenderOutputs out;
   out.labels = 1;
   for (const Mesh& m : in.meshes) out.labels = std::max(out.labels, m.label + 1);
   out.image.assign(static_cast<size_t>(W * H * 3), 0.0f);
   out.coverage.assign(static_cast<size_t>(out.labels * W * H), 0.0f);
+  out.depth.assign(static_cast<size_t>(W * H), std::numeric_limits<float>::infinity());
 
   ShadeContext ctx{in, scene, {}};
   for (const Light& l : in.lights) {
     const Vec3 d{l.direction[0], l.direction[1], l.direction[2]};
     ctx.light_dirs.push_back((1.0 / norm(d)) * d);
   }
+  // Tile-local buffers, reused: [kTile S, kTile S] samples, and [kTile, kTile] pixel centres.
+  const int64_t side = kTile * S;
+  std::vector<float> invz(static_cast<size_t>(side * side)), bary(static_cast<size_t>(side * side) * 2);
+  std::vector<int32_t> prim(static_cast<size_t>(side * side));
+  std::vector<float> centre(static_cast<size_t>(kTile * kTile));
   const float inv_count = 1.0f / static_cast<float>(S * S);
-  for (int64_t y = 0; y < H; ++y) {
-    if ((y & 15) == 15 && stop()) throw std::runtime_error("aborted");
-    for (int64_t x = 0; x < W; ++x) {
-      float sum[3] = {0, 0, 0};
-      int counts[kMaxLabels] = {0};
-      int empty = 0;
-      for (int64_t sy = 0; sy < S; ++sy) {
-        for (int64_t sx = 0; sx < S; ++sx) {
-          const size_t at = static_cast<size_t>((y * S + sy) * gw + x * S + sx);
-          const int32_t p = prim[at];
-          if (p < 0) {
-            ++empty;
-            continue;
+
+  for (int64_t ty = 0; ty < bins.tiles_y; ++ty) {
+    for (int64_t tx = 0; tx < bins.tiles_x; ++tx) {
+      if (stop()) throw std::runtime_error("aborted");
+      const int64_t px0 = tx * kTile, py0 = ty * kTile;
+      const int64_t tw = std::min(kTile, W - px0), th = std::min(kTile, H - py0);
+      const int64_t tile = ty * bins.tiles_x + tx;
+      const int32_t* list = bins.index.data() + bins.start[tile];
+      const size_t count = static_cast<size_t>(bins.start[tile + 1] - bins.start[tile]);
+      const int64_t gw = tw * S, gh = th * S;
+      std::fill(invz.begin(), invz.begin() + gw * gh, 0.0f);
+      std::fill(prim.begin(), prim.begin() + gw * gh, -1);
+      raster_tile<true>(scene.tris, list, count, px0 * S, py0 * S, gw, gh, S, invz.data(), prim.data(), bary.data());
+
+      for (int64_t y = 0; y < th; ++y) {
+        for (int64_t x = 0; x < tw; ++x) {
+          float sum[3] = {0, 0, 0};
+          int counts[kMaxLabels] = {0};
+          int empty = 0;
+          for (int64_t sy = 0; sy < S; ++sy) {
+            for (int64_t sx = 0; sx < S; ++sx) {
+              const size_t at = static_cast<size_t>((y * S + sy) * gw + x * S + sx);
+              const int32_t p = prim[at];
+              if (p < 0) {
+                ++empty;
+                continue;
+              }
+              float c[3];
+              shade_sample(ctx, p, bary[2 * at], bary[2 * at + 1], c);
+              for (int i = 0; i < 3; ++i) sum[i] += c[i];
+              ++counts[in.meshes[scene.prim_mesh[p]].label];
+            }
           }
-          float c[3];
-          shade_sample(ctx, p, bary[2 * at], bary[2 * at + 1], c);
-          for (int i = 0; i < 3; ++i) sum[i] += c[i];
-          ++counts[in.meshes[scene.prim_mesh[p]].label];
+          const size_t pix = static_cast<size_t>((py0 + y) * W + px0 + x);
+          for (int i = 0; i < 3; ++i) {
+            const float bg = in.background ? in.background[3 * pix + i] : 0.0f;
+            out.image[3 * pix + i] = (sum[i] + static_cast<float>(empty) * bg) * inv_count;
+          }
+          for (int64_t l = 0; l < out.labels; ++l)
+            out.coverage[static_cast<size_t>(l * W * H) + pix] = static_cast<float>(counts[l]) * inv_count;
         }
       }
-      const size_t pix = static_cast<size_t>(y * W + x);
-      for (int i = 0; i < 3; ++i) {
-        const float bg = in.background ? in.background[3 * pix + i] : 0.0f;
-        out.image[3 * pix + i] = (sum[i] + static_cast<float>(empty) * bg) * inv_count;
-      }
-      for (int64_t l = 0; l < out.labels; ++l)
-        out.coverage[static_cast<size_t>(l * W * H) + pix] = static_cast<float>(counts[l]) * inv_count;
+
+      // Depth at the pixel centres: the same z-buffer on a grid of one sample per pixel.
+      std::fill(centre.begin(), centre.begin() + tw * th, 0.0f);
+      raster_tile<false>(scene.tris, list, count, px0, py0, tw, th, 1, centre.data(), nullptr, nullptr);
+      for (int64_t y = 0; y < th; ++y)
+        for (int64_t x = 0; x < tw; ++x) {
+          const float w = centre[static_cast<size_t>(y * tw + x)];
+          if (w > 0) out.depth[static_cast<size_t>((py0 + y) * W + px0 + x)] = 1.0f / w;
+        }
     }
   }
-
-  // Depth at the pixel centres: one more z-buffer pass on a grid of one sample per pixel.
-  std::vector<float> centre;
-  raster<false>(scene.tris, W, H, 1, centre, nullptr, nullptr, stop);
-  out.depth.resize(centre.size());
-  for (size_t i = 0; i < centre.size(); ++i)
-    out.depth[i] = centre[i] > 0 ? 1.0f / centre[i] : std::numeric_limits<float>::infinity();
   return out;
 }
 
