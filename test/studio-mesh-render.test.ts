@@ -109,6 +109,37 @@ describe('studio camera: perspective-correct texture coordinates', () => {
   });
 });
 
+describe('studio camera: near-plane clipping', () => {
+  it('a quad reaching behind the camera is clipped at z = 0.01, its visible part keeping the analytic (u, v)', async () => {
+    // The floor-like quad runs from z = -1 (behind the camera) to z = 4; dropping the faces that
+    // cross the near plane would leave the image empty, and wrong barycentrics on the clipped
+    // pieces would show as wrong (u, v).
+    const N = 64;
+    const data = new Float32Array(N * N * 3);
+    for (let j = 0; j < N; j++) for (let i = 0; i < N; i++) data.set([(i + 0.5) / N, (j + 0.5) / N, 0.25], 3 * (j * N + i));
+    const mesh = quad([[-1, 0.3, -1], [1, 0.3, -1], [1, 0.5, 4], [-1, 0.5, 4]], { doubleSided: true });
+    const cam = camera(48, 48, 40);
+    const r = await renderMeshes({ camera: cam, meshes: [mesh], textures: [{ data, width: N, height: N }], lights: [], ambient: [1, 1, 1], samples: 1 });
+    const p = mesh.positions;
+    const o = corner(p, 0);
+    const [a, b] = [sub(corner(p, 1), o), sub(corner(p, 3), o)];
+    let compared = 0;
+    let worst = 0;
+    for (let y = 0; y < 48; y++) {
+      for (let x = 0; x < 48; x++) {
+        const { eye, dir } = pixelRay(cam, x, y);
+        const [u, v, lambda] = rayPlane(eye, dir, o, a, b);
+        if (!(lambda > 0 && u > 1 / N && u < 1 - 1 / N && v > 1 / N && v < 1 - 1 / N)) continue;
+        const px = 3 * (y * 48 + x);
+        worst = Math.max(worst, Math.abs(r.image[px]! - u), Math.abs(r.image[px + 1]! - v));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(300);
+    expect(worst).toBeLessThan(2e-4);
+  });
+});
+
 describe('studio camera: z-buffer', () => {
   // Near: a fronto-parallel triangle at z = 2 (red). Far: a tilted one behind it, z 3..5 (green).
   const near = quad([[-0.3, -0.3, 2], [0.3, -0.2, 2], [0, 0.35, 2], [0, 0.35, 2]], { texture: 0, doubleSided: true });
