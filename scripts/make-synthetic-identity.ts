@@ -2,7 +2,11 @@
 // adapts avatars to; docs/data-preparation.md), with audio.wav and speech.json.
 //
 //   npx tsx scripts/make-synthetic-identity.ts --out DIR --seed S [--size 256] [--clips 4]
-//       [--speech SPEECH_DIR] [--frames N] [--fps 25] [--device cuda]
+//       [--speech SPEECH_DIR] [--frames N] [--fps 25] [--device cuda] [--tracking-noise 1]
+//       [--held-out-every 5] [--samples 2]
+//
+// The images are photographed by the studio camera (docs/synthetic-studio.md); --tracking-noise
+// scales the tracking error on the written FLAME parameters (0: the truth).
 //
 // Without --speech it first makes --clips clips of synthetic speech (espeak-ng) in a temporary
 // folder, seeded by --seed. Needs espeak-ng and libespeak-ng-dev then (scripts/setup.sh).
@@ -24,10 +28,13 @@ const { values } = parseArgs({
     frames: { type: 'string' },
     fps: { type: 'string', default: '25' },
     device: { type: 'string' },
+    'tracking-noise': { type: 'string', default: '1' },
+    'held-out-every': { type: 'string' },
+    samples: { type: 'string' },
   },
 });
 if (!values.out || values.seed === undefined) {
-  console.error('usage: make-synthetic-identity --out DIR --seed S [--size 256] [--clips 4] [--speech SPEECH_DIR] [--frames N] [--fps 25] [--device cuda]');
+  console.error('usage: make-synthetic-identity --out DIR --seed S [--size 256] [--clips 4] [--speech SPEECH_DIR] [--frames N] [--fps 25] [--device cuda] [--tracking-noise 1] [--held-out-every 5] [--samples 2]');
   process.exit(2);
 }
 const seed = Number(values.seed);
@@ -68,7 +75,16 @@ try {
   const identity = makeSyntheticIdentity({ seed: int('seed', values.seed)! });
   const p = identity.palette;
   const rgb = (c: number[]) => c.map((x) => x.toFixed(2)).join(' ');
-  console.log(`identity ${seed}: skin ${rgb(p.skin)}, hair ${rgb(p.hair)}, iris ${rgb(p.iris)}, lips ${rgb(p.lip)}`);
+  const look = identity.look;
+  console.log(
+    `identity ${seed}: skin ${rgb(p.skin)}, hair ${rgb(p.hair)} (${look.hair.kind}), iris ${rgb(p.iris)}, lips ${rgb(p.lip)}, ` +
+      `${look.glasses ? 'glasses, ' : ''}${look.skin.freckles} freckles, stubble ${look.skin.stubble.toFixed(2)}, ${look.clothing.pattern} ${look.clothing.neckline}-neck garment`,
+  );
+  const trackingNoise = Number(values['tracking-noise']);
+  if (!(Number.isFinite(trackingNoise) && trackingNoise >= 0)) {
+    console.error(`--tracking-noise must be a non-negative number, received ${values['tracking-noise']}`);
+    process.exit(2);
+  }
   let last = -1;
   const result = await renderSyntheticIdentityDataset({
     identity,
@@ -79,6 +95,9 @@ try {
     frames: int('frames', values.frames),
     seed,
     device: values.device,
+    trackingNoise,
+    heldOutEvery: int('held-out-every', values['held-out-every']),
+    samples: int('samples', values.samples),
     onProgress: ({ done, total, fraction }) => {
       const percent = Math.floor(fraction * 10) * 10;
       if (percent !== last) {

@@ -1,6 +1,7 @@
-// The synthetic studio: identities (shape and colours per seed), and a tiny rendered identity
-// dataset (64², one short clip, 20 timesteps) read back as a VHAP dataset: splits and counts,
-// masks, side views, the mouth opening with the jaw track, the cameras and FLAME parameters
+// The synthetic studio: identities (shape, colours and look per seed), and a tiny rendered
+// identity dataset (64², one short clip, 30 timesteps, held-out views every 10th) read back as a
+// VHAP dataset: splits and counts, the held-out views' angles, masks, tracked (noisy) and true
+// FLAME parameters, the mouth opening with the jaw track, the cameras and FLAME parameters
 // agreeing with the pixels, the audio and speech.json, and determinism.
 import { readdir, readFile, rm, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import {
   makeSyntheticIdentity,
   MOTION_LIMITS,
   renderSyntheticIdentityDataset,
+  STUDIO_VIEWS,
   studioCameras,
   studioMotion,
   type RenderIdentityDatasetResult,
@@ -30,6 +32,8 @@ import {
 
 const SIZE = 64;
 const FRAMES = 30;
+const EVERY = 10;
+const VIEWS = STUDIO_VIEWS.length;
 
 describe('makeSyntheticIdentity', () => {
   const a = makeSyntheticIdentity({ seed: 1 });
@@ -40,6 +44,7 @@ describe('makeSyntheticIdentity', () => {
     const again = makeSyntheticIdentity({ seed: 1 });
     expect(again.shape).toEqual(a.shape);
     expect(again.vertexColors).toEqual(a.vertexColors);
+    expect(again.look).toEqual(a.look);
     expect(a.head).toBe(b.head);
     expect(a.shape).toHaveLength(26);
     expect(a.head.shapeNames).toHaveLength(26);
@@ -140,7 +145,7 @@ describe('studio motion and splits', () => {
   });
 });
 
-describe('renderSyntheticIdentityDataset (64², one clip, 30 timesteps)', () => {
+describe('renderSyntheticIdentityDataset (64², one clip, 30 timesteps, held-out views every 10th)', () => {
   let root: string;
   let manifest: SpeechManifest;
   let result: RenderIdentityDatasetResult;
@@ -150,7 +155,7 @@ describe('renderSyntheticIdentityDataset (64², one clip, 30 timesteps)', () => 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'ggt-studio-'));
     manifest = await makeSyntheticSpeechDataset({ out: join(root, 'speech'), clips: 1, seed: 3, languages: ['en'] });
-    result = await renderSyntheticIdentityDataset({ identity, out: join(root, 'a'), speech: join(root, 'speech'), size: SIZE, frames: FRAMES, seed: 5 });
+    result = await renderSyntheticIdentityDataset({ identity, out: join(root, 'a'), speech: join(root, 'speech'), size: SIZE, frames: FRAMES, seed: 5, heldOutEvery: EVERY });
     dataset = await readVhapDataset(join(root, 'a'));
   });
   afterAll(async () => {
@@ -170,33 +175,75 @@ describe('renderSyntheticIdentityDataset (64², one clip, 30 timesteps)', () => 
     return s / n;
   };
 
-  it('writes the expected splits and counts', () => {
+  it('writes the expected splits and counts, the held-out views only in test', () => {
+    const sides = FRAMES / EVERY;
     expect(result.timesteps).toBe(FRAMES);
-    expect(result.splits).toEqual({ train: 24, val: 3, test: 3 + 2 * 6 });
+    expect(result.splits).toEqual({ train: 24, val: 3, test: 3 + (VIEWS - 1) * sides });
     expect(dataset.timesteps).toEqual(Array.from({ length: FRAMES }, (_, t) => t));
-    expect(dataset.cameras).toEqual([0, 1, 2]);
-    expect(dataset.frames).toHaveLength(42);
+    expect(dataset.cameras).toEqual(Array.from({ length: VIEWS }, (_, c) => c));
+    expect(dataset.frames).toHaveLength(FRAMES + (VIEWS - 1) * sides);
     const count = (split: string, camera?: number) => dataset.frames.filter((f) => f.split === split && (camera === undefined || f.cameraIndex === camera)).length;
-    expect([count('train', 0), count('val', 0), count('test', 0), count('test', 1), count('test', 2)]).toEqual([24, 3, 3, 6, 6]);
-    expect(dataset.frames.filter((f) => f.cameraIndex > 0).map((f) => f.timestep)).toEqual([0, 0, 5, 5, 10, 10, 15, 15, 20, 20, 25, 25]);
+    expect([count('train', 0), count('val', 0), count('test', 0)]).toEqual([24, 3, 3]);
+    for (let c = 1; c < VIEWS; c++) expect([count('train', c), count('val', c), count('test', c)]).toEqual([0, 0, sides]);
+    expect([...new Set(dataset.frames.filter((f) => f.cameraIndex > 0).map((f) => f.timestep))]).toEqual([0, 10, 20]);
     expect(dataset.fps).toBe(25);
-    expect((dataset.extra.ggtalker as { identitySeed: number; expressionNames: string[] }).identitySeed).toBe(11);
-    expect(Array.from(dataset.canonicalFlame!.shape!)).toEqual(Array.from(identity.shape));
+    const extra = dataset.extra.ggtalker as { identitySeed: number; views: { cameraIndex: number; name: string; yaw: number; pitch: number }[]; truth: { flameParams: string } };
+    expect(extra.identitySeed).toBe(11);
+    expect(extra.views.map((v) => v.name)).toEqual(['front', 'yaw+15', 'yaw-15', 'yaw+30', 'yaw-30', 'yaw+60', 'yaw-60', 'pitch+20', 'pitch-20']);
+    expect(extra.truth.flameParams).toBe('flame_param_truth');
+    // The tracked canonical shape is the truth plus a small constant error.
+    const shape = Array.from(dataset.canonicalFlame!.shape!);
+    const shapeError = shape.map((v, i) => v - identity.shape[i]!);
+    expect(Math.max(...shapeError.map(Math.abs))).toBeGreaterThan(0.01);
+    expect(Math.max(...shapeError.map(Math.abs))).toBeLessThan(0.5);
     expect(Array.from(dataset.canonicalFlame!.jaw)).toEqual([Math.fround(0.3), 0, 0]);
   });
 
-  it('stores the speech tracks as FLAME parameters', async () => {
+  it('places the held-out cameras at yaw ±15°, ±30°, ±60° and pitch ±20° about the head', () => {
+    // The camera centre from the written world-to-camera matrix: C = −Rᵀ t (float64).
+    for (let c = 0; c < VIEWS; c++) {
+      const v = Array.from(frame(0, c).camera.view as ArrayLike<number>);
+      const C = [0, 1, 2].map((k) => -(v[k]! * v[3]! + v[4 + k]! * v[7]! + v[8 + k]! * v[11]!));
+      const r = Math.hypot(C[0]!, C[1]!, C[2]!);
+      expect(r).toBeCloseTo(1, 6);
+      expect((Math.atan2(C[0]!, C[2]!) * 180) / Math.PI).toBeCloseTo(STUDIO_VIEWS[c]!.yaw, 4);
+      expect((Math.asin(C[1]! / r) * 180) / Math.PI).toBeCloseTo(STUDIO_VIEWS[c]!.pitch, 4);
+    }
+    expect(STUDIO_VIEWS.slice(1).map((v) => [v.yaw, v.pitch])).toEqual([[15, 0], [-15, 0], [30, 0], [-30, 0], [60, 0], [-60, 0], [0, 20], [0, -20]]);
+  });
+
+  const truthOf = async (t: number) => loadVhapFlame(join(root, 'a', 'flame_param_truth', `${String(t).padStart(5, '0')}.npz`));
+
+  it('keeps the speech tracks as the true FLAME parameters, and writes them with smooth tracking error', async () => {
     const tracks = await readNpz(join(root, 'speech', manifest.clips[0]!.tracks));
     const jaw = tracks.get('jaw_pose')!.data as Float32Array;
     const expr = tracks.get('expr')!.data as Float32Array;
     const blink = EXPRESSION_NAMES.indexOf('blink_left');
+    const rotationError: number[] = [];
+    const translationError: number[] = [];
+    let jawError = 0;
     for (let t = 0; t < FRAMES; t++) {
-      const p = await loadVhapFlame(frame(t, 0).flameParams);
-      expect(Array.from(p.jaw)).toEqual(Array.from(jaw.subarray(3 * t, 3 * t + 3)));
-      for (let e = 0; e < 17; e++) if (e !== blink && e !== blink + 1) expect(p.expr[e]).toBe(expr[t * 17 + e]);
-      expect(Array.from(p.shape!)).toEqual(Array.from(identity.shape));
-      expect(Math.hypot(...p.rotation)).toBeLessThan((8 * Math.PI) / 180 * Math.sqrt(3));
+      const truth = await truthOf(t);
+      expect(Array.from(truth.jaw)).toEqual(Array.from(jaw.subarray(3 * t, 3 * t + 3)));
+      for (let e = 0; e < 17; e++) if (e !== blink && e !== blink + 1) expect(truth.expr[e]).toBe(expr[t * 17 + e]);
+      expect(Array.from(truth.shape!)).toEqual(Array.from(identity.shape));
+      expect(Math.hypot(...truth.rotation)).toBeLessThan((8 * Math.PI) / 180 * Math.sqrt(3));
+      const tracked = await loadVhapFlame(frame(t, 0).flameParams);
+      rotationError.push(tracked.rotation[1]! - truth.rotation[1]!);
+      translationError.push(tracked.translation[0]! - truth.translation[0]!);
+      jawError = Math.max(jawError, Math.abs(tracked.jaw[0]! - truth.jaw[0]!));
     }
+    // Error of the stated size (0.7°, 1.5 mm; within a 30-frame window) and smooth: successive frames' errors nearly equal.
+    const rms = (a: number[]) => Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
+    expect((rms(rotationError) * 180) / Math.PI).toBeGreaterThan(0.1);
+    expect((rms(rotationError) * 180) / Math.PI).toBeLessThan(2.5);
+    expect(rms(translationError) * 1000).toBeGreaterThan(0.2);
+    expect(rms(translationError) * 1000).toBeLessThan(5);
+    expect(jawError).toBeGreaterThan(0);
+    expect(jawError).toBeLessThan(0.05);
+    // Successive differences: white noise would give √2 × the error's RMS; this drifts (measured 0.32 ×).
+    const steps = rotationError.slice(1).map((v, i) => v - rotationError[i]!);
+    expect(rms(steps)).toBeLessThan(0.5 * rms(rotationError));
   });
 
   it('masks a plausible share of a front frame, and the projected landmarks fall inside it', async () => {
@@ -210,25 +257,31 @@ describe('renderSyntheticIdentityDataset (64², one clip, 30 timesteps)', () => 
     const corners = [image.get(0, 0, 1), image.get(SIZE - 1, SIZE - 1, 1), image.get(0, SIZE - 1, 1)];
     expect(Math.max(...corners) - Math.min(...corners)).toBeGreaterThan(0.01);
     expect(mask!.get(0, 0)).toBe(0);
-    // The FLAME parameters and camera explain the pixels: every landmark lands on the mask.
+    // The true FLAME parameters and the camera explain the pixels: every landmark lands on the
+    // mask; the tracked ones land within a pixel or two of them (tracking error, not a wrong camera).
     const head = identity.head;
     const flame = Flame.from(head.model);
-    const posed = await flame.forward(vhapFlameToParams(await loadVhapFlame(f.flameParams), head.model));
-    const { pixels } = projectPoints(f.camera, posed.landmarks!.data);
+    const project = async (params: Awaited<ReturnType<typeof loadVhapFlame>>) => projectPoints(f.camera, (await flame.forward(vhapFlameToParams(params, head.model))).landmarks!.data).pixels;
+    const pixels = await project(await truthOf(3));
     for (let i = 0; i < 68; i++) {
       const [x, y] = [Math.floor(pixels[2 * i]!), Math.floor(pixels[2 * i + 1]!)];
       expect(mask!.get(y, x)).toBeGreaterThan(0.5);
     }
+    const tracked = await project(await loadVhapFlame(f.flameParams));
+    let offset = 0;
+    for (let i = 0; i < 68; i++) offset += Math.hypot(tracked[2 * i]! - pixels[2 * i]!, tracked[2 * i + 1]! - pixels[2 * i + 1]!) / 68;
+    expect(offset).toBeGreaterThan(0.01);
+    expect(offset).toBeLessThan(2);
   });
 
-  it('renders the side views from another angle', async () => {
+  it('renders the yaw ±30° views from another angle', async () => {
     const head = identity.head;
     const flame = Flame.from(head.model);
     const views = await Promise.all(
-      [0, 1, 2].map(async (c) => {
-        const f = frame(5, c);
+      [0, 3, 4].map(async (c) => {
+        const f = frame(10, c);
         const { image, mask } = await loadVhapImage(f);
-        const posed = await flame.forward(vhapFlameToParams(await loadVhapFlame(f.flameParams), head.model));
+        const posed = await flame.forward(vhapFlameToParams(await truthOf(10), head.model));
         const nose = projectPoints(f.camera, posed.landmarks!.data.subarray(30 * 3, 31 * 3)).pixels; // landmark 30: the nose tip
         let s = 0;
         let w = 0;
@@ -253,7 +306,7 @@ describe('renderSyntheticIdentityDataset (64², one clip, 30 timesteps)', () => 
   });
 
   it('opens the mouth in the image when the jaw track opens', async () => {
-    const jaws = await Promise.all(Array.from({ length: FRAMES }, async (_, t) => (await loadVhapFlame(frame(t, 0).flameParams)).jaw[0]!));
+    const jaws = await Promise.all(Array.from({ length: FRAMES }, async (_, t) => (await truthOf(t)).jaw[0]!));
     const open = jaws.indexOf(Math.max(...jaws));
     const closed = jaws.indexOf(Math.min(...jaws));
     expect(jaws[open]! - jaws[closed]!).toBeGreaterThan(0.1);
@@ -261,7 +314,7 @@ describe('renderSyntheticIdentityDataset (64², one clip, 30 timesteps)', () => 
     const flame = Flame.from(head.model);
     const at = async (t: number) => {
       const f = frame(t, 0);
-      const posed = await flame.forward(vhapFlameToParams(await loadVhapFlame(f.flameParams), head.model));
+      const posed = await flame.forward(vhapFlameToParams(await truthOf(t), head.model));
       const { pixels } = projectPoints(f.camera, posed.landmarks!.data);
       // Inner-lip landmarks 60–67: the mouth's centre; the nose bridge 27–30: a control.
       const mean = (from: number, to: number) => [0, 1].map((k) => Array.from({ length: to - from }, (_, i) => pixels[2 * (from + i) + k]!).reduce((s, v) => s + v, 0) / (to - from));
@@ -309,13 +362,16 @@ describe('renderSyntheticIdentityDataset (64², one clip, 30 timesteps)', () => 
 
   it('is deterministic for a seed, and the seed changes it', async () => {
     const again = join(root, 'b');
-    await renderSyntheticIdentityDataset({ identity, out: again, speech: join(root, 'speech'), size: SIZE, frames: 6, seed: 5 });
-    for (const name of ['images/00000_00.png', 'images/00005_01.png', 'fg_masks/00003_00.png', 'flame_param/00004.npz']) {
+    await renderSyntheticIdentityDataset({ identity, out: again, speech: join(root, 'speech'), size: SIZE, frames: 6, seed: 5, heldOutEvery: EVERY });
+    for (const name of ['images/00000_00.png', 'images/00000_05.png', 'fg_masks/00003_00.png', 'flame_param/00004.npz', 'flame_param_truth/00004.npz']) {
       expect(Buffer.compare(await readFile(join(root, 'a', name)), await readFile(join(again, name)))).toBe(0);
     }
     const other = join(root, 'c');
-    await renderSyntheticIdentityDataset({ identity, out: other, speech: join(root, 'speech'), size: SIZE, frames: 1, seed: 6 });
+    await renderSyntheticIdentityDataset({ identity, out: other, speech: join(root, 'speech'), size: SIZE, frames: 1, seed: 6, trackingNoise: 0 });
     expect(Buffer.compare(await readFile(join(root, 'a', 'images/00000_00.png')), await readFile(join(other, 'images/00000_00.png')))).not.toBe(0);
-    expect((await readdir(join(other, 'images'))).sort()).toEqual(['00000_00.png', '00000_01.png', '00000_02.png']);
+    expect((await readdir(join(other, 'images'))).sort()).toEqual(Array.from({ length: VIEWS }, (_, c) => `00000_0${c}.png`));
+    // Without tracking noise the written parameters are the truth.
+    const [written, truth] = [await loadVhapFlame(join(other, 'flame_param/00000.npz')), await loadVhapFlame(join(other, 'flame_param_truth/00000.npz'))];
+    for (const k of ['rotation', 'jaw', 'expr', 'translation', 'eyes', 'neck', 'shape'] as const) expect(Array.from(written[k]!)).toEqual(Array.from(truth[k]!));
   });
 });
