@@ -7,6 +7,7 @@
 //     pixel (i, j) spans [i, i+1] x [j, j+1]; a point projects to (fx X/Z + cx, fy Y/Z + cy).
 //   - supersampling: `samples` s per axis; sample (a, b) of pixel (i, j) sits at
 //     (i + (a + 0.5)/s, j + (b + 0.5)/s); the pixel is the box-filtered mean of its s^2 samples.
+//   - depth output: a separate one-sample-per-pixel z-buffer at the pixel centres.
 //   - near plane z = kNearPlane: triangles crossing it are clipped (not dropped).
 //   - shading per sample, colour clamped to [0, 1] (see shade_sample in mesh_render.cpp).
 #pragma once
@@ -80,8 +81,9 @@ struct RenderOutputs {
 void check_inputs(const RenderInputs& in);
 
 // Renders the meshes; `in` must have passed check_inputs (the binding checks on the JS thread,
-// so bad input is an argument error, not a failed render). `stop` is polled between triangle batches and row bands; when it
-// returns true the call throws std::runtime_error("aborted").
+// so bad input is an argument error, not a failed render). `stop` is polled every 4096 faces
+// of the setup and once per 32 x 32-pixel tile; when it returns true the call throws
+// std::runtime_error("aborted").
 RenderOutputs render_meshes(const RenderInputs& in, const std::function<bool()>& stop);
 
 }  // namespace studio

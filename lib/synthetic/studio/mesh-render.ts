@@ -78,7 +78,7 @@ export interface MeshRenderOptions {
   background?: Float32Array;
   /** Supersampling per axis, 1..4 (default 2: 4 samples per pixel), box-filtered down. */
   samples?: number;
-  /** Cancels the render: the Promise rejects with AbortError and the native work stops within a band of rows. */
+  /** Cancels the render: the Promise rejects with AbortError at once, and the native loop stops at its next 32x32-pixel tile. */
   signal?: AbortSignal;
 }
 
