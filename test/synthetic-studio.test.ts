@@ -257,6 +257,11 @@ describe('renderSyntheticIdentityDataset (64², one clip, 30 timesteps, held-out
     const corners = [image.get(0, 0, 1), image.get(SIZE - 1, SIZE - 1, 1), image.get(0, SIZE - 1, 1)];
     expect(Math.max(...corners) - Math.min(...corners)).toBeGreaterThan(0.01);
     expect(mask!.get(0, 0)).toBe(0);
+    // The body (neck continuation, shoulders, clothing) fills the bottom of the frame but is
+    // not in the mask: the head's own neck ends at about row 0.8 × size.
+    let bottom = 0;
+    for (let y = Math.round(0.86 * SIZE); y < SIZE; y++) for (let x = 0; x < SIZE; x++) bottom = Math.max(bottom, mask!.get(y, x));
+    expect(bottom).toBe(0);
     // The true FLAME parameters and the camera explain the pixels: every landmark lands on the
     // mask; the tracked ones land within a pixel or two of them (tracking error, not a wrong camera).
     const head = identity.head;

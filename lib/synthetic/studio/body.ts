@@ -77,6 +77,8 @@ export function makeBodyMeshes(head: ProceduralHead, rest: Float32Array, style: 
   head.model.faces.forEach((v, i) => {
     if (head.regions.face[Math.floor(i / 3)] === neck) inNeck[v] = 1;
   });
+  // Without a neck region (another head model), the head's lowest vertices stand in for it.
+  if (!inNeck.some((x) => x === 1)) inNeck.fill(1);
   let bottom = Infinity;
   for (let v = 0; v < V; v++) if (inNeck[v]) bottom = Math.min(bottom, rest[3 * v + 1]!);
   let [x0, x1, z0, z1] = [Infinity, -Infinity, Infinity, -Infinity];

@@ -126,6 +126,11 @@ export function makeGlassesMesh(head: ProceduralHead, rest: Float32Array, style:
     for (let v = 0; v < V; v++) if (faceRegion[v] === r && rest[3 * v + 1]! > best[1]) best = [rest[3 * v]!, rest[3 * v + 1]!, rest[3 * v + 2]!];
     return best;
   });
+  // Without ear regions, the temples end at the head's side, 8 cm behind the rims.
+  earTop.forEach((e, side) => {
+    if (Number.isFinite(e[1])) return;
+    earTop[side] = [(side === 0 ? 1 : -1) * (halfWidth + 0.002), eyeY, eyes[side]![2] - 0.08];
+  });
   const planeZ = rimZ + 0.004 + style.radius;
   const positions: number[] = [];
   const faces: number[] = [];
