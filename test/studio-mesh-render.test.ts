@@ -421,6 +421,8 @@ describe('studio camera: errors and cancellation', () => {
     ['occlusion above 1', { meshes: [{ ...tri(), occlusion: Float32Array.from([1, 2, 0]) }] }, /expected meshes\[0\]\.occlusion to be in \[0, 1\], received 2 at index 1/],
     ['a zero light direction', { lights: [{ direction: [0, 0, 0], colour: [1, 1, 1] }] }, /expected lights\[0\]\.direction to be non-zero/],
     ['a background of the wrong size', { background: new Float32Array(10) }, /expected background to hold 768 values \(shape \[16, 16, 3\]\), received 10/],
+    ['a NaN texel', { textures: [{ ...flat([1, 1, 1]), data: Float32Array.from([1, 1, 1, 1, 1, NaN, 1, 1, 1, 1, 1, 1]) }] }, /expected textures\[0\]\.data to be finite, received NaN at index \[0, 1, 2\]/],
+    ['an infinite background value', { background: new Float32Array(768).fill(Infinity) }, /expected background to be finite, received Infinity at index \[0, 0, 0\]/],
     ['a label beyond 7', { meshes: [{ ...tri(), label: 8 }] }, /expected meshes\[0\]\.label to be an integer in \[0, 7\], received 8/],
   ] as [string, Partial<MeshRenderOptions>, RegExp][])('rejects %s with a ValidationError', async (_, overrides, message) => {
     const err = await rejection(renderMeshes(base(overrides)));

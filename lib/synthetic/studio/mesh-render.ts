@@ -166,7 +166,7 @@ function toRawOptions(options: MeshRenderOptions): RawMeshRenderOptions {
     ambient: vec3('ambient', options.ambient),
     samples,
   };
-  if (options.background !== undefined) raw.background = floats('background', options.background, width * height * 3, [height, width, 3]);
+  if (options.background !== undefined) raw.background = floats('background', options.background, width * height * 3, [height, width, 3], true);
   return raw;
 }
 
@@ -175,13 +175,17 @@ function list<T>(name: string, value: readonly T[] | undefined): readonly T[] {
   return value;
 }
 
-/** A Float32Array of exactly `length` finite values ([..., row] shaped for messages). */
-function floats(name: string, value: unknown, length: number, shape: readonly number[]): Float32Array {
+/**
+ * A Float32Array of exactly `length` values, checked finite here unless `nativeFinite`: images
+ * (textures, background: millions of values) are scanned by the binding instead, synchronously
+ * and with the same message, ~10x faster than a JS loop.
+ */
+function floats(name: string, value: unknown, length: number, shape: readonly number[], nativeFinite = false): Float32Array {
   if (!(value instanceof Float32Array)) throw new ValidationError(`expected ${name} to be a Float32Array, received ${describeValue(value)}`);
   if (value.length !== length) {
     throw new ValidationError(`expected ${name} to hold ${length} values (shape [${shape.join(', ')}]), received ${value.length}`);
   }
-  requireFinite(name, value, shape);
+  if (!nativeFinite) requireFinite(name, value, shape);
   return value;
 }
 
@@ -203,7 +207,7 @@ function texture(name: string, t: StudioTexture): StudioTexture {
   const width = requirePositiveInt(`${name}.width`, t.width);
   const height = requirePositiveInt(`${name}.height`, t.height);
   if (width > 65536 || height > 65536) throw new ValidationError(`expected ${name} to be at most 65536 x 65536, received ${width} x ${height}`);
-  return { data: floats(`${name}.data`, t.data, width * height * 3, [height, width, 3]), width, height };
+  return { data: floats(`${name}.data`, t.data, width * height * 3, [height, width, 3], true), width, height };
 }
 
 function light(name: string, l: StudioLight): StudioLight {
