@@ -1,6 +1,6 @@
 /**
  * Ablation 4, joint FLAME optimisation under tracking noise: the held-out identities' tracked
- * parameters jittered ({@link withTrackingNoise}), then prior + adaptation with the joint stage
+ * parameters given the studio's drifting tracking error ({@link withTrackingNoise}), then prior + adaptation with the joint stage
  * (map and per-frame FLAME parameters) or without it (its steps go to the map stage). Scored on
  * the held-out frames rendered with their noisy tracked parameters (what a user has) and with
  * the true ones (the map's quality alone).
@@ -24,9 +24,9 @@ export async function runJointAblation(heldOut: StudioPerson[], generator: Ident
   const scores = new Map<string, ImageScores[]>();
   const add = (name: string, s: ImageScores) => scores.set(name, [...(scores.get(name) ?? []), s]);
   for (const person of heldOut) {
-    const noisy = withTrackingNoise(person.frames, preset.trackingNoise, person.seed);
+    const noisy = withTrackingNoise(person, preset.trackingNoise);
     for (const [name, steps] of Object.entries(runs)) {
-      const r = await adaptAndScore(person, { frames: noisy, generator, steps, color: true, lpips }, e2v, signal);
+      const r = await adaptAndScore(noisy, { frames: noisy.frames, generator, steps, color: true, lpips }, e2v, signal);
       add(`joint FLAME ${name} (noisy tracking; scored with tracked params)`, r.scores);
       add(`joint FLAME ${name} (noisy tracking; scored with true params)`, await scoreHeldOut(person.frames, avatarRenderer(r.avatar), lpips));
     }

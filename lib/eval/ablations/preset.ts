@@ -11,6 +11,7 @@ import type { AudioExpressionConfig } from '../../a2e/config.js';
 import type { GeneratorConfig } from '../../avatar/config.js';
 import type { AdaptSteps } from '../../avatar/adapt.js';
 import type { Language } from '../../synthetic/sentences.js';
+import type { TrackingNoiseOption } from '../../synthetic/studio/tracking-noise.js';
 
 export interface AblationPreset {
   name: 'small' | 'full';
@@ -60,8 +61,8 @@ export interface AblationPreset {
     /** UV map size of adaptation without a generator (the generator's own otherwise). */
     uvSize: number;
   };
-  /** Tracking noise of the joint-optimisation ablation (standard deviations, per frame). */
-  trackingNoise: { rotation: number; translation: number; jaw: number; expr: number };
+  /** Tracking noise of the joint-optimisation ablation: a factor on the studio's TRACKING_NOISE magnitudes, or scales per group. */
+  trackingNoise: TrackingNoiseOption;
 }
 
 const TINY_A2E: Partial<AudioExpressionConfig> = { dModel: 64, heads: 4, ffDim: 128, condLayers: 1, decoderLayers: 2, speakerDim: 16, timeTokens: 2, maxFrames: 32, diffusionSteps: 100 };
@@ -100,7 +101,7 @@ export const SMALL_PRESET: AblationPreset = {
     adapt: { map: 40, joint: 20, color: 20 },
     uvSize: 32,
   },
-  trackingNoise: { rotation: 0.03, translation: 0.004, jaw: 0.03, expr: 0.15 },
+  trackingNoise: 3,
 };
 
 export const FULL_PRESET: AblationPreset = {

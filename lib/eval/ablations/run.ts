@@ -11,7 +11,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { AbortError, ValidationError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
+import { describeValue } from '../../validate.js';
 import { Lpips } from '../lpips.js';
 import { runA2eAblation, type A2eAblation } from './a2e.js';
 import { runColorAblation } from './color-mlp.js';
@@ -52,7 +54,10 @@ export interface AblationResults {
 }
 
 export async function runAblations(options: AblationOptions = {}): Promise<AblationResults> {
-  const preset = typeof options.preset === 'object' ? options.preset : PRESETS[options.preset ?? 'small'];
+  const name = options.preset ?? 'small';
+  if (typeof name !== 'object' && !(name === 'small' || name === 'full')) throw new ValidationError(`expected preset to be "small" or "full", received ${describeValue(name)}`);
+  const preset = typeof name === 'object' ? name : PRESETS[name];
+  if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
   const log = options.log ?? (() => {});
   const { signal } = options;
   const seconds: Record<string, number> = {};
@@ -79,7 +84,7 @@ export async function runAblations(options: AblationOptions = {}): Promise<Ablat
     lap('identity rendering');
     const e2v = await runE2vAblation(train, heldOut, preset.e2v, log, signal, lpips);
     lap('E2V prior + rows');
-    const color = await runColorAblation(heldOut, e2v.generator, preset.e2v, log, signal, lpips);
+    const color = await runColorAblation(heldOut, e2v.generator, e2v.rows.find((r) => r.method === 'prior + adaptation')!.scores, preset.e2v, log, signal, lpips);
     lap('colour MLP');
     const joint = await runJointAblation(heldOut, e2v.generator, preset, log, signal, lpips);
     lap('joint FLAME');

@@ -1,32 +1,40 @@
 /**
- * Tracking error for the joint-FLAME ablation: seeded Gaussian noise on every frame's tracked
- * head rotation, translation, jaw pose and expressions, as a tracker's jitter (the true
- * parameters stay on the original frames, for evaluation). Independent per frame.
+ * Tracking error for the joint-FLAME ablation: the studio's own model of a tracker's error
+ * (lib/synthetic/studio/tracking-noise.ts: smooth drifts of rotation, translation, neck, jaw,
+ * expressions and eyes per timestep, a constant shape error) added to a person's true
+ * parameters. The frames of one timestep (every camera) share its error, as a tracker's
+ * per-timestep estimate does; the true parameters stay on the original frames, for scoring.
  *
  * @module
  */
 
 import type { AvatarFrame } from '../../avatar/frames.js';
-import { mulberry32 } from '../../random.js';
-import type { AblationPreset } from './preset.js';
+import { trackingError, trackingNoiseScales, type TrackingNoiseOption } from '../../synthetic/studio/tracking-noise.js';
+import type { StudioPerson } from './identities.js';
 
-/** Standard normal draws from a seeded uniform source (Box–Muller). */
-function normal(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
-
-/** Frames with noisy FLAME parameters (images, cameras and splits unchanged). */
-export function withTrackingNoise(frames: readonly AvatarFrame[], noise: AblationPreset['trackingNoise'], seed: number): AvatarFrame[] {
-  const n = normal(mulberry32(seed));
-  const jitter = (v: Float32Array | undefined, std: number) => v && Float32Array.from(v, (x) => x + std * n());
-  return frames.map((f) => ({
-    ...f,
-    flame: {
-      ...f.flame,
-      rotation: jitter(f.flame.rotation ?? new Float32Array(3), noise.rotation),
-      translation: jitter(f.flame.translation ?? new Float32Array(3), noise.translation),
-      jaw: jitter(f.flame.jaw ?? new Float32Array(3), noise.jaw),
-      expr: jitter(f.flame.expr, noise.expr),
-    },
-  }));
+/** The person as a tracker would report them: noisy per-frame FLAME parameters and shape (images, cameras, splits unchanged). */
+export function withTrackingNoise(person: StudioPerson, option: TrackingNoiseOption, fps = 25): StudioPerson {
+  const first = person.frames[0]!.flame;
+  const E = first.expr?.length ?? 0;
+  const S = person.shape?.length ?? 0;
+  const T = Math.max(...person.frames.map((f) => f.timestep ?? 0)) + 1;
+  const err = trackingError(T, fps, E, S, trackingNoiseScales(option), person.seed);
+  const add = (v: Float32Array | undefined, width: number, noise: Float32Array, t: number) =>
+    Float32Array.from(v ?? new Float32Array(width), (x, k) => x + noise[t * width + k]!);
+  const frames = person.frames.map((f): AvatarFrame => {
+    const t = f.timestep ?? 0;
+    return {
+      ...f,
+      flame: {
+        ...f.flame,
+        rotation: add(f.flame.rotation, 3, err.rotation, t),
+        translation: add(f.flame.translation, 3, err.translation, t),
+        neck: add(f.flame.neck, 3, err.neck, t),
+        jaw: add(f.flame.jaw, 3, err.jaw, t),
+        eyes: add(f.flame.eyes, 6, err.eyes, t),
+        ...(E > 0 ? { expr: add(f.flame.expr, E, err.expr, t) } : {}),
+      },
+    };
+  });
+  return { ...person, frames, ...(person.shape ? { shape: Float32Array.from(person.shape, (x, k) => x + err.shape[k]!) } : {}) };
 }
