@@ -221,6 +221,37 @@ describe('the photographed scene', () => {
   });
 });
 
+describe('attachments', () => {
+  /** Rodrigues: the rotation matrix (row-major, float64) of an axis-angle vector. */
+  const rodrigues = (w: number[]): number[] => {
+    const th = Math.hypot(w[0]!, w[1]!, w[2]!);
+    const [x, y, z] = w.map((v) => v / th) as [number, number, number];
+    const c = Math.cos(th);
+    const s = Math.sin(th);
+    const C = 1 - c;
+    return [c + x * x * C, x * y * C - z * s, x * z * C + y * s, y * x * C + z * s, c + y * y * C, y * z * C - x * s, z * x * C - y * s, z * y * C + x * s, c + z * z * C];
+  };
+
+  it('moves hair and glasses with the skull and the body with the neck base', async () => {
+    const id = makeSyntheticIdentity({ seed: 3 });
+    const flame = Flame.from(id.head.model);
+    const pose = async (neck: number[], rotation: number[]) =>
+      (await flame.forward({ shape: { data: id.shape, shape: [26] }, neck: { data: Float32Array.from(neck), shape: [3] }, rotation: { data: Float32Array.from(rotation), shape: [3] } })).vertices.data.slice(0, id.head.model.vertexCount * 3);
+    const room = studioRoom(1);
+    const close = (R: Float64Array, want: number[], tol: number) => want.forEach((v, i) => expect(Math.abs(R[i]! - v)).toBeLessThan(tol));
+    // A nod of the neck turns the skull (hair, glasses) but not the body.
+    const nod = [0.3, 0.1, 0];
+    const a = frameScene(id, await pose(nod, [0, 0, 0]), room);
+    close(a.skull.R, rodrigues(nod), 0.01);
+    close(a.root.R, [1, 0, 0, 0, 1, 0, 0, 0, 1], 0.01);
+    // A global turn moves both.
+    const turn = [0, 0.4, 0.05];
+    const b = frameScene(id, await pose([0, 0, 0], turn), room);
+    close(b.skull.R, rodrigues(turn), 0.01);
+    close(b.root.R, rodrigues(turn), 0.01);
+  });
+});
+
 describe('tracking error', () => {
   const fps = 25;
   const T = 25 * 60;
