@@ -442,7 +442,13 @@ describe('studio camera: errors and cancellation', () => {
     expect(() => native().meshRender(raw({ faces: Uint32Array.from([0, 1, 7]) }))).toThrow(/expected meshes\[0\]\.faces to hold vertex indices < 3 \(V\), received 7 at index \[0, 2\]/);
     expect(() => native().meshRender(raw({ uvs: new Float32Array(4) }))).toThrow(/expected meshes\[0\]\.uvs to hold 6 values, received 4/);
     expect(() => native().meshRender(raw({ texture: 2 }))).toThrow(/expected meshes\[0\]\.texture to be an index into textures \(0\.\.0\), received 2/);
-    expect(() => native().meshRender(raw({ positions: Float32Array.from([0, 0, 2, 1, 0, Infinity, 0, 1, 2]) }))).toThrow(TypeError);
+    expect(() => native().meshRender(raw({ positions: Float32Array.from([0, 0, 2, 1, 0, Infinity, 0, 1, 2]) }))).toThrow(
+      /expected meshes\[0\]\.positions to be finite, received Infinity at index \[1, 2\]/,
+    );
+    expect(() => native().meshRender({ ...raw({}), camera: { ...camera(16, 16, 16), view: IDENTITY, width: 16.5 } })).toThrow(
+      /expected meshRender\.camera\.width to be an integer in \[1, 16384\], received 16\.5/,
+    );
+    expect(() => native().meshRender(raw({ label: NaN }))).toThrow(/expected meshes\[0\]\.label to be an integer in \[0, 7\], received NaN/);
   });
 
   it('an aborted signal rejects with AbortError, and the native render stops at its abort flag', async () => {

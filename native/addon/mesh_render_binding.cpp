@@ -14,6 +14,9 @@
 
 #include <ATen/ATen.h>
 
+#include <climits>
+#include <cmath>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -57,6 +60,18 @@ const float* float_array(OwnedScene& s, const Napi::Value& v, const std::string&
   return s.floats.back().data();
 }
 
+// o[key] as an integer in [lo, hi] (or `fallback` when undefined and fallback >= lo): checked
+// before the cast, which is undefined behaviour for NaN or out-of-range doubles.
+int64_t integer(const Napi::Object& o, const char* key, const std::string& where, int64_t lo, int64_t hi,
+                int64_t fallback = INT64_MIN) {
+  if (fallback != INT64_MIN && o.Get(key).IsUndefined()) return fallback;
+  const double v = number_option(o, key, where);
+  if (!(v >= static_cast<double>(lo) && v <= static_cast<double>(hi)) || v != std::floor(v))
+    throw_type_error(o.Env(), "expected " + where + "." + key + " to be an integer in [" + std::to_string(lo) + ", " +
+                                  std::to_string(hi) + "], received " + Napi::Number::New(o.Env(), v).ToString().Utf8Value());
+  return static_cast<int64_t>(v);
+}
+
 void triple(const Napi::Object& o, const char* key, const std::string& where, double out[3]) {
   const Napi::Value v = o.Get(key);
   const std::string name = where + "." + key;
@@ -82,8 +97,8 @@ std::shared_ptr<OwnedScene> read_scene(const Napi::Object& opts) {
   in.camera.fy = number_option(cam, "fy", cw);
   in.camera.cx = number_option(cam, "cx", cw);
   in.camera.cy = number_option(cam, "cy", cw);
-  in.camera.width = static_cast<int64_t>(number_option(cam, "width", cw));
-  in.camera.height = static_cast<int64_t>(number_option(cam, "height", cw));
+  in.camera.width = integer(cam, "width", cw, 1, 16384);
+  in.camera.height = integer(cam, "height", cw, 1, 16384);
   {
     const Napi::Value v = cam.Get("view");
     if (!v.IsObject() || !v.As<Napi::Object>().Get("length").IsNumber() ||
@@ -96,7 +111,7 @@ std::shared_ptr<OwnedScene> read_scene(const Napi::Object& opts) {
       in.camera.view[i] = e.As<Napi::Number>().DoubleValue();
     }
   }
-  in.samples = int_or(opts, "samples", 2, kOp);
+  in.samples = integer(opts, "samples", kOp, 1, 4, 2);
   triple(opts, "ambient", kOp, in.ambient);
 
   auto list = [&](const char* key) {
@@ -110,11 +125,8 @@ std::shared_ptr<OwnedScene> read_scene(const Napi::Object& opts) {
     if (!textures.Get(t).IsObject()) throw_type_error(env, "expected " + name + " to be an object {data, width, height}");
     const Napi::Object o = textures.Get(t).As<Napi::Object>();
     studio::Texture tex;
-    tex.width = static_cast<int64_t>(number_option(o, "width", name));
-    tex.height = static_cast<int64_t>(number_option(o, "height", name));
-    if (tex.width < 1 || tex.height < 1 || tex.width > 65536 || tex.height > 65536)
-      throw_type_error(env, "expected " + name + " to be between 1x1 and 65536x65536, received " + std::to_string(tex.width) +
-                                "x" + std::to_string(tex.height));
+    tex.width = integer(o, "width", name, 1, 65536);
+    tex.height = integer(o, "height", name, 1, 65536);
     tex.rgb = float_array(*s, o.Get("data"), name + ".data", static_cast<size_t>(tex.width * tex.height * 3), 3);
     in.textures.push_back(tex);
   }
@@ -147,7 +159,7 @@ std::shared_ptr<OwnedScene> read_scene(const Napi::Object& opts) {
     m.face_count = static_cast<int64_t>(f.ElementLength() / 3);
     m.uvs = float_array(*s, o.Get("uvs"), name + ".uvs", static_cast<size_t>(m.face_count) * 6, 6);
     if (m.face_count == 0) m.uvs = nullptr;
-    m.texture = static_cast<int64_t>(number_option(o, "texture", name));
+    m.texture = integer(o, "texture", name, 0, INT32_MAX);
     if (!o.Get("normals").IsUndefined())
       m.normals = float_array(*s, o.Get("normals"), name + ".normals", static_cast<size_t>(m.vertex_count) * 3, 3);
     if (!o.Get("occlusion").IsUndefined())
@@ -155,13 +167,12 @@ std::shared_ptr<OwnedScene> read_scene(const Napi::Object& opts) {
     if (m.vertex_count == 0) m.normals = m.occlusion = nullptr;
     m.specular = num_or(o, "specular", m.specular, name);
     m.shininess = num_or(o, "shininess", m.shininess, name);
-    m.label = int_or(o, "label", 0, name);
+    m.label = integer(o, "label", name, 0, studio::kMaxLabels - 1, 0);
     m.double_sided = o.Get("doubleSided").ToBoolean();
     in.meshes.push_back(m);
   }
   if (!opts.Get("background").IsUndefined()) {
     const int64_t w = in.camera.width, h = in.camera.height;
-    if (w < 1 || h < 1) throw_type_error(env, "expected camera.width and camera.height to be positive");
     in.background = float_array(*s, opts.Get("background"), "background", static_cast<size_t>(w * h * 3), 3);
   }
   return s;
