@@ -93,9 +93,16 @@ function teethColor(gum: number, gap: number): Vec3 {
   return mix(mix([0.9, 0.87, 0.79], [0.55, 0.5, 0.45], gap * 0.7), [0.78, 0.42, 0.42], gum);
 }
 
-/** Mouth cavity: dark red mucosa, near black further in (the throat). */
-function cavityColor(p: Vec3): Vec3 {
-  return mix([0.3, 0.08, 0.08], [0.05, 0.012, 0.012], clamp((SPEC.teeth.upperFrontZ + 0.004 - p[2]) / 0.04, 0, 1));
+/**
+ * Mouth cavity: dark red mucosa, near black further in (the throat). The vestibule under the
+ * lower lip (in front of the lower teeth, below the lips' edge) is lip lining: it is only ever
+ * seen through the lower lip's and chin's skin, a few millimetres in front of it, and there
+ * a dark colour drew a ghost line under the lip.
+ */
+function cavityColor(p: Vec3, palette: Palette): Vec3 {
+  const deep = mix([0.3, 0.08, 0.08], [0.05, 0.012, 0.012], clamp((SPEC.teeth.upperFrontZ + 0.004 - p[2]) / 0.04, 0, 1));
+  const vestibule = smoothstep(SPEC.teeth.upperFrontZ - 0.006, SPEC.teeth.upperFrontZ - 0.001, p[2]) * smoothstep(SPEC.mouth.y - 0.005, SPEC.mouth.y - 0.009, p[1]);
+  return mix(deep, mix(palette.lip, palette.skin, 0.5), vestibule);
 }
 
 /** Tongue: muted pink on top, darker underneath. */
@@ -133,7 +140,7 @@ export function vertexColors(asm: Assembled, palette: Palette = DEFAULT_PALETTE)
       c = skinColor(p, n, palette, lidMargin(asm, i));
       // The lips' inner edge turns into the mouth's darker lining.
       if (asm.surface.lipSide[i] !== 0) c = mix(c, mul(palette.lip, [0.75, 0.6, 0.6]), 0.6);
-    } else if (part === PART.head) c = cavityColor(p);
+    } else if (part === PART.head) c = cavityColor(p, palette);
     else if (part === PART.eye_left || part === PART.eye_right) c = eyeColor(p, part === PART.eye_left ? 1 : -1, palette);
     else if (part === PART.teeth_upper || part === PART.teeth_lower) {
       const [info, k] = part === PART.teeth_upper ? [asm.teeth.upper, i - asm.partOffset.teeth_upper] : [asm.teeth.lower, i - asm.partOffset.teeth_lower];
