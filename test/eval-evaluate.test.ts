@@ -19,6 +19,9 @@ import { AbortError, FormatError, ValidationError } from '../lib/errors.js';
 import { evaluate, type EvaluationReport } from '../lib/eval/evaluate.js';
 import { Lpips } from '../lib/eval/lpips.js';
 import { writeEvaluationReport } from '../lib/eval/report.js';
+import { mouthTrack, trainSyncScorer, type SyncScorer } from '../lib/eval/sync-confidence.js';
+import { loadSpeechClips } from '../lib/synthetic/studio/index.js';
+import { encodeAudio } from '../lib/a2e/features.js';
 import { loadVhapFlame } from '../lib/io/vhap-flame.js';
 import { writeSafetensors } from '../lib/io/safetensors.js';
 import { makeSyntheticSpeechDataset } from '../lib/synthetic/speech-dataset.js';
@@ -127,13 +130,23 @@ describe('evaluate', () => {
   });
 
   it('lip metrics: an oracle A2E scores LMD 0, lip vertex error 0, r 1; three frames late it does not', async () => {
-    const exact = await evaluate({ avatar: withA2e(avatar, await oracleA2e(0)), dataset: data, split: 'all', views: [0], audio: true });
+    // A sync scorer trained on the clip itself (this checks the wiring, not generalisation: test/eval-sync.test.ts does that).
+    const sync: SyncScorer = trainSyncScorer(
+      await Promise.all(
+        (await loadSpeechClips(join(dir, 'speech'))).map(async (c) => ({ features: (await encodeAudio(c.samples, { fps: c.fps, frames: c.frames })).data, mouth: mouthTrack(c.jawPose, c.expr, c.frames), frames: c.frames })),
+      ),
+    );
+    const exact = await evaluate({ avatar: withA2e(avatar, await oracleA2e(0)), dataset: data, split: 'all', views: [0], audio: true, sync });
+    expect(exact.motion!.sync!.predicted).toEqual(exact.motion!.sync!.truth);
+    expect(exact.motion!.sync!.truth.offsets).toEqual([0]);
     expect(exact.motion!.frameSource).toBe('split');
     expect(exact.motion!.frames).toBe(T);
     expect(exact.motion!.lmd!).toBeLessThan(1e-3);
     expect(exact.motion!.lipVertexError).toBeLessThan(1e-6);
     expect(exact.motion!.mouthOpeningCorrelation!).toBeCloseTo(1, 6);
-    const late = await evaluate({ avatar: withA2e(avatar, await oracleA2e(3)), dataset: data, split: 'all', views: [0], audio: true });
+    const late = await evaluate({ avatar: withA2e(avatar, await oracleA2e(3)), dataset: data, split: 'all', views: [0], audio: true, sync });
+    expect(late.motion!.sync!.predicted.offsets).toEqual([3]);
+    expect(late.motion!.sync!.predicted.distance).toBeGreaterThan(late.motion!.sync!.truth.distance);
     expect(late.motion!.lmd!).toBeGreaterThan(0.03); // measured 0.063 px at 32×32
     expect(late.motion!.lipVertexError).toBeGreaterThan(1e-4);
     expect(late.motion!.mouthOpeningCorrelation!).toBeLessThan(0.95);

@@ -20,7 +20,9 @@
  * identity shape and offsets, on the front camera's frames of the evaluated split:
  * - LMD: mean pixel distance of the 68 landmarks projected with the frame's camera;
  * - lip vertex error (FaceFormer): per frame the largest lip-vertex L2 distance, mean over frames (m);
- * - mouth-opening correlation: Pearson r of the inner-lip distance over frames.
+ * - mouth-opening correlation: Pearson r of the inner-lip distance over frames;
+ * - with `sync` (a trained {@link SyncScorer}): SyncNet-style distance, best offset and
+ *   confidence of the predicted mouth tracks against the clip's audio (and of the truth's).
  *
  * Time per stage (load, render, metrics, lpips, a2e, flame) is reported in seconds.
  *
@@ -45,6 +47,7 @@ import { psnr, ssim } from './image-metrics.js';
 import { landmarkDistance, lipVertexError, mouthOpeningCorrelation } from './lip-metrics.js';
 import { lipPairs, proceduralLipVertices, type LipVertices } from './lips.js';
 import { Lpips, type LpipsNetwork } from './lpips.js';
+import { mouthTrack, syncScore, type SyncScorer } from './sync-confidence.js';
 
 /** Progress of {@link evaluate}. */
 export interface EvaluateProgress {
@@ -86,6 +89,12 @@ export interface EvaluateOptions {
    * (default: derived from upper/lower halves given as `upper`/`lower`).
    */
   lips?: { lips: readonly number[]; upper?: readonly number[]; lower?: readonly number[] };
+  /**
+   * A lip-sync scorer (`trainSyncScorer`, trained on log-mel features and
+   * [jaw, expression] mouth tracks): adds SyncNet-style distance / offset / confidence of the
+   * predicted tracks (and of the ground truth's, for reference) to the motion scores.
+   */
+  sync?: SyncScorer;
   /** Where to render and compute LPIPS: 'cpu' (default), 'cuda' or 'cuda:N'. */
   device?: Device;
   onProgress?: (p: EvaluateProgress) => void;
@@ -135,6 +144,16 @@ export interface MotionScores {
   lipVertexError: number;
   /** Pearson r of the inner-lip distance (NaN → null when either sequence is constant). */
   mouthOpeningCorrelation: number | null;
+  /** SyncNet-style scores per clip, means over clips (only with options.sync). */
+  sync?: { predicted: SyncSummary; truth: SyncSummary };
+}
+
+/** Means over clips of {@link syncScore}'s numbers, and each clip's best offset (frames). */
+export interface SyncSummary {
+  distance: number;
+  minDistance: number;
+  confidence: number;
+  offsets: number[];
 }
 
 /** What {@link evaluate} returns (and {@link writeEvaluationReport} writes). */
@@ -397,9 +416,12 @@ async function motionScores(
   const a2e = avatar.a2e!;
   const E = model.exprCount;
   const clips = ds.speech!.clips;
+  const truths = await truthParams(options.dataset, ds.frames.length);
+  const truthOf = (i: number): FrameFlame => truths?.[i] ?? ds.frames[i]!.flame;
   const speaker = options.a2e?.speaker ?? (a2e.speakers.includes('identity') ? 'identity' : 0);
   // Predicted expression + jaw per clip frame (dataset frame index -> [E], [3]).
   const predicted = new Map<number, { expr: Float32Array; jaw: Float32Array }>();
+  const syncScores: { predicted: ReturnType<typeof syncScore>[]; truth: ReturnType<typeof syncScore>[] } = { predicted: [], truth: [] };
   const a0 = now();
   for (const [k, clip] of clips.entries()) {
     checkAbort(options.signal);
@@ -410,6 +432,22 @@ async function motionScores(
       const expr = padComponents('expr', tracks.expression.data.slice(t * e, (t + 1) * e), E);
       predicted.set(fi, { expr, jaw: tracks.jawPose.data.slice(3 * t, 3 * t + 3) });
     });
+    if (options.sync) {
+      const n = clip.frames.length;
+      const features = clip.features.data.subarray(0, n * clip.features.shape[1]!);
+      const track = (pick: (fi: number) => { expr?: Float32Array; jaw?: Float32Array }): Float32Array => {
+        const jaw = new Float32Array(3 * n);
+        const expr = new Float32Array(E * n);
+        clip.frames.forEach((fi, t) => {
+          const p = pick(fi);
+          if (p.jaw) jaw.set(p.jaw.subarray(0, 3), 3 * t);
+          if (p.expr) expr.set(padComponents('expr', p.expr, E), E * t);
+        });
+        return mouthTrack(jaw, expr, n);
+      };
+      syncScores.predicted.push(syncScore(options.sync, { features, mouth: track((fi) => predicted.get(fi)!), frames: n }));
+      syncScores.truth.push(syncScore(options.sync, { features, mouth: track((fi) => truthOf(fi)), frames: n }));
+    }
     options.onProgress?.({ stage: 'a2e', done: k + 1, total: clips.length, fraction: (k + 1) / clips.length });
   }
   timings.a2e = now() - a0;
@@ -419,8 +457,6 @@ async function motionScores(
   const frameSource: MotionScores['frameSource'] = indices.length > 0 ? 'split' : 'all-clips';
   if (indices.length === 0) indices = [...predicted.keys()];
   indices.sort((a, b) => a - b);
-  const truths = await truthParams(options.dataset, ds.frames.length);
-  const truthOf = (i: number): FrameFlame => truths?.[i] ?? ds.frames[i]!.flame;
   const T = indices.length;
   const stack = (pick: (i: number) => Float32Array | undefined, width: number): { data: Float32Array; shape: number[] } => {
     const data = new Float32Array(T * width);
@@ -465,6 +501,11 @@ async function motionScores(
     lmd,
     lipVertexError: lve,
     mouthOpeningCorrelation: finiteOrNull(r),
+    ...(options.sync ? { sync: { predicted: summarise(syncScores.predicted), truth: summarise(syncScores.truth) } } : {}),
   };
 }
 
+function summarise(scores: readonly { distance: number; minDistance: number; confidence: number; offset: number }[]): SyncSummary {
+  const m = (k: 'distance' | 'minDistance' | 'confidence'): number => scores.reduce((a, x) => a + x[k], 0) / scores.length;
+  return { distance: m('distance'), minDistance: m('minDistance'), confidence: m('confidence'), offsets: scores.map((x) => x.offset) };
+}

@@ -42,6 +42,11 @@ export function formatEvaluationMarkdown(r: EvaluationReport): string {
     const m = r.motion;
     lines.push('| LMD ↓ (px) | lip vertex error ↓ (mm) | mouth-opening r ↑ | frames | clips | ground truth |', '|---:|---:|---:|---:|---:|---|');
     lines.push(`| ${fmt(m.lmd, 3)} | ${fmt(m.lipVertexError * 1000, 3)} | ${fmt(m.mouthOpeningCorrelation, 3)} | ${m.frames}${m.frameSource === 'all-clips' ? ' (all clip frames)' : ''} | ${m.clips} | ${m.truth} |`);
+    if (m.sync) {
+      lines.push('', '| lip-sync scorer (SyncNet-style) | distance at 0 ↓ | best-offset distance ↓ | confidence ↑ | best offsets (frames) |', '|---|---:|---:|---:|---|');
+      for (const [label, s] of [['predicted', m.sync.predicted], ['ground truth', m.sync.truth]] as const)
+        lines.push(`| ${label} | ${fmt(s.distance, 3)} | ${fmt(s.minDistance, 3)} | ${fmt(s.confidence, 3)} | ${s.offsets.join(', ')} |`);
+    }
     lines.push('', 'Speech → the avatar\'s Audio-Expression model → FLAME, against the ground-truth FLAME mesh on the same frames (front camera). LMD: 68 landmarks projected with the frame camera; lip vertex error: per frame the largest lip-vertex distance (FaceFormer), mean over frames; r: Pearson correlation of the inner-lip distance.');
   } else {
     lines.push(`Not computed: ${r.motionSkipped ?? 'no speech'}.`);

@@ -206,3 +206,18 @@ export function syncScore(scorer: SyncScorer, clip: SyncClip, options: { maxOffs
   const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
   return { distance: distances[maxOffset]!, offset: best - maxOffset, minDistance: distances[best]!, confidence: median - distances[best]!, distances };
 }
+
+/**
+ * The mouth vector the scorer reads, per frame: jaw pose (3) then expression coefficients (E),
+ * [T, 3 + E]. Train and score with the same layout.
+ */
+export function mouthTrack(jaw: Float32Array, expr: Float32Array, frames: number): Float32Array {
+  const E = expr.length / frames;
+  if (jaw.length !== 3 * frames || !Number.isInteger(E)) throw new ValidationError(`expected jaw [${frames}, 3] and expr [${frames}, E], received lengths ${jaw.length} and ${expr.length}`);
+  const out = new Float32Array(frames * (E + 3));
+  for (let t = 0; t < frames; t++) {
+    out.set(jaw.subarray(3 * t, 3 * t + 3), t * (E + 3));
+    out.set(expr.subarray(E * t, E * (t + 1)), t * (E + 3) + 3);
+  }
+  return out;
+}
