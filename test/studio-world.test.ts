@@ -14,6 +14,7 @@ import {
   makeAlbedo,
   makeSyntheticIdentity,
   renderMeshes,
+  renderSyntheticIdentityDataset,
   studioAssets,
   studioCameras,
   studioLights,
@@ -296,5 +297,14 @@ describe('tracking error', () => {
     expect(trackingNoiseScales({ translation: 0.003 }).translation).toBe(0.003);
     expect(() => trackingNoiseScales(-1)).toThrow(ValidationError);
     expect(() => trackingNoiseScales({ wobble: 1 } as never)).toThrow(ValidationError);
+  });
+
+  it('is refused with ValidationError by the dataset renderer when out of range, before any work', async () => {
+    const identity = makeSyntheticIdentity({ seed: 1 });
+    const base = { identity, out: '/nonexistent/never-written', speech: [] };
+    await expect(renderSyntheticIdentityDataset({ ...base, trackingNoise: -1 })).rejects.toThrow(/expected trackingNoise to be a non-negative number/);
+    await expect(renderSyntheticIdentityDataset({ ...base, heldOutEvery: 0 })).rejects.toThrow(/expected heldOutEvery to be a positive integer, received 0/);
+    await expect(renderSyntheticIdentityDataset({ ...base, samples: 5 })).rejects.toThrow(ValidationError);
+    await expect(renderSyntheticIdentityDataset({ ...base, identity: { ...identity, look: undefined } as never })).rejects.toThrow(/expected identity to be a SyntheticIdentity/);
   });
 });
