@@ -94,4 +94,4 @@ export { landmarkDistance, lipVertexError, mouthOpening, mouthOpeningCorrelation
 export { lipPairs, proceduralLipVertices, type LipVertices } from './eval/lips.js';
 export { evaluate, type EvaluateOptions, type EvaluateProgress, type EvaluationReport, type FrameScore, type ImageScores, type MotionScores, type ViewScore } from './eval/evaluate.js';
 export { formatEvaluationJson, formatEvaluationMarkdown, writeEvaluationReport } from './eval/report.js';
-export { syncScore, trainSyncScorer, type SyncClip, type SyncScore, type SyncScorer } from './eval/sync-confidence.js';
+export { mouthTrack, syncScore, trainSyncScorer, trainSyncScorerOnSpeech, type SyncClip, type SyncScore, type SyncScorer } from './eval/sync-confidence.js';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { encodeAudio } from '../lib/a2e/features.js';
 import { ValidationError } from '../lib/errors.js';
-import { syncScore, trainSyncScorer, type SyncClip } from '../lib/eval/sync-confidence.js';
+import { mouthTrack, syncScore, trainSyncScorer, type SyncClip } from '../lib/eval/sync-confidence.js';
 import { makeSyntheticSpeechDataset } from '../lib/synthetic/speech-dataset.js';
 import { loadSpeechClips } from '../lib/synthetic/studio/index.js';
 
@@ -23,13 +23,7 @@ beforeAll(async () => {
   clips = [];
   for (const c of await loadSpeechClips(dir)) {
     const features = await encodeAudio(c.samples, { fps: c.fps, frames: c.frames });
-    const E = c.expr.length / c.frames;
-    const mouth = new Float32Array(c.frames * (E + 3)); // [T, 3 + E]: jaw pose, then expressions
-    for (let t = 0; t < c.frames; t++) {
-      mouth.set(c.jawPose.subarray(3 * t, 3 * t + 3), t * (E + 3));
-      mouth.set(c.expr.subarray(E * t, E * (t + 1)), t * (E + 3) + 3);
-    }
-    clips.push({ features: features.data, mouth, frames: c.frames });
+    clips.push({ features: features.data, mouth: mouthTrack(c.jawPose, c.expr, c.frames), frames: c.frames });
   }
 });
 

@@ -16,7 +16,9 @@
  * @module
  */
 
+import { encodeAudio } from '../a2e/features.js';
 import { ValidationError } from '../errors.js';
+import { loadSpeechClips } from '../synthetic/studio/speech.js';
 
 /** A clip to train or score on: audio features and the mouth track of the same frames. */
 export interface SyncClip {
@@ -220,4 +222,17 @@ export function mouthTrack(jaw: Float32Array, expr: Float32Array, frames: number
     out.set(expr.subarray(E * t, E * (t + 1)), t * (E + 3) + 3);
   }
   return out;
+}
+
+/**
+ * Trains a scorer on a synthetic speech dataset's clips (docs/synthetic-speech.md): log-mel
+ * features at the clips' frame rate against their ground-truth [jaw, expression] tracks.
+ */
+export async function trainSyncScorerOnSpeech(dir: string, options: { window?: number; ridge?: number; limit?: number } = {}): Promise<SyncScorer> {
+  const clips: SyncClip[] = [];
+  for (const c of await loadSpeechClips(dir, options.limit ?? Infinity)) {
+    const features = await encodeAudio(c.samples, { fps: c.fps, frames: c.frames });
+    clips.push({ features: features.data, mouth: mouthTrack(c.jawPose, c.expr, c.frames), frames: c.frames });
+  }
+  return trainSyncScorer(clips, options);
 }

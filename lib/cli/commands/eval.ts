@@ -8,12 +8,13 @@
 
 import { evaluate } from '../../eval/evaluate.js';
 import { writeEvaluationReport } from '../../eval/report.js';
+import { trainSyncScorerOnSpeech } from '../../eval/sync-confidence.js';
 import { integer, parse, required, UsageError } from '../args.js';
 import type { CommandContext } from '../context.js';
 
 export const help = `ggtalker eval --avatar FILE.ggtavatar --dataset DIR --out REPORT_DIR [--split test|val|train|all]
               [--lpips WEIGHTS.safetensors [--lpips-net alex|vgg]] [--audio auto|on|off] [--views 0,1,2]
-              [--max-frames N] [--a2e-steps 25] [--seed 0] [--device cpu|cuda]
+              [--max-frames N] [--a2e-steps 25] [--seed 0] [--device cpu|cuda] [--sync-speech SPEECH_DIR]
 
 Scores an adapted avatar against a VHAP-format dataset (docs/evaluation.md) and writes
 REPORT_DIR/report.json and REPORT_DIR/report.md.
@@ -22,13 +23,15 @@ REPORT_DIR/report.json and REPORT_DIR/report.md.
              without them LPIPS is left out
 --audio      lip-sync metrics from the dataset's audio.wav + speech.json through the avatar's
              Audio-Expression model: auto (default: when both are there), on (required), off
---views      camera indices to score (default all)`;
+--views      camera indices to score (default all)
+--sync-speech  a synthetic speech dataset (docs/synthetic-speech.md) to train the SyncNet-style
+             lip-sync scorer on; its distance / offset / confidence are added to the lip-sync table`;
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const { values } = parse(argv, {
     avatar: { type: 'string' }, dataset: { type: 'string' }, out: { type: 'string' }, split: { type: 'string' },
     lpips: { type: 'string' }, 'lpips-net': { type: 'string' }, audio: { type: 'string' }, views: { type: 'string' },
-    'max-frames': { type: 'string' }, 'a2e-steps': { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' },
+    'max-frames': { type: 'string' }, 'sync-speech': { type: 'string' }, 'a2e-steps': { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' },
   });
   const out = required(values, 'out');
   const split = (values.split as string | undefined) ?? 'test';
@@ -43,6 +46,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     return n;
   });
   const maxFrames = integer(values, 'max-frames');
+  const sync = values['sync-speech'] ? await trainSyncScorerOnSpeech(values['sync-speech'] as string) : undefined;
   const report = await evaluate({
     avatar: required(values, 'avatar'),
     dataset: required(values, 'dataset'),
@@ -53,6 +57,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     ...(audio === 'auto' ? {} : { audio: audio === 'on' }),
     a2e: { steps: integer(values, 'a2e-steps', 25)!, seed: integer(values, 'seed', 0)! },
     ...(values.device ? { device: values.device as 'cpu' } : {}),
+    ...(sync ? { sync } : {}),
     signal: ctx.signal,
     onProgress: (p) => ctx.progress.update(p.fraction, `${p.stage} ${p.done}/${p.total}`),
   });
