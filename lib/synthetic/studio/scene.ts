@@ -14,7 +14,7 @@
 import { clamp, Random, type Vec3 } from '../../flame/procedural/math.js';
 import { makeAlbedo, type Texture } from './albedo.js';
 import { makeBodyMeshes, makeClothingTexture, makeSkinTexture, type BodyMeshes } from './body.js';
-import { applyRigid, rigidFit, type Rigid } from './geometry.js';
+import { applyRigid, rigidFit, vertexNormals, type Rigid } from './geometry.js';
 import { makeGlassesMesh, type GlassesMesh } from './glasses.js';
 import { makeHairMesh, makeHairTexture, type HairMesh } from './hair.js';
 import type { SyntheticIdentity } from './identity.js';
@@ -74,6 +74,51 @@ const REGION_OCCLUSION: Record<string, number> = {
   eye_right: 0.85,
 };
 
+/** How much occlusion a concavity of one mean edge length brings. */
+const CONCAVITY_GAIN = 1.2;
+
+/**
+ * Per vertex, (mean of the 1-ring neighbours − the vertex) · normal over the mean neighbour
+ * distance, smoothed once over the ring: > 0 in hollows, < 0 on bumps. [V]
+ */
+function concavity(positions: Float32Array, faces: ArrayLike<number>, V: number): Float32Array {
+  const normals = vertexNormals(positions, faces);
+  const sum = new Float64Array(V * 3);
+  const dist = new Float64Array(V);
+  const count = new Float64Array(V);
+  for (let f = 0; f < faces.length; f += 3) {
+    for (let k = 0; k < 3; k++) {
+      const a = faces[f + k]!;
+      const b = faces[f + ((k + 1) % 3)]!;
+      for (const [p, q] of [[a, b], [b, a]] as const) {
+        for (let c = 0; c < 3; c++) sum[3 * p + c]! += positions[3 * q + c]!;
+        dist[p]! += Math.hypot(positions[3 * q]! - positions[3 * p]!, positions[3 * q + 1]! - positions[3 * p + 1]!, positions[3 * q + 2]! - positions[3 * p + 2]!);
+        count[p]! += 1;
+      }
+    }
+  }
+  const raw = new Float32Array(V);
+  for (let v = 0; v < V; v++) {
+    if (!count[v]) continue;
+    let d = 0;
+    for (let c = 0; c < 3; c++) d += (sum[3 * v + c]! / count[v]! - positions[3 * v + c]!) * normals[3 * v + c]!;
+    raw[v] = d / (dist[v]! / count[v]! || 1);
+  }
+  // One smoothing pass over the ring (edges counted twice per face, as above).
+  const smooth = Float32Array.from(raw);
+  const acc = new Float64Array(V);
+  for (let f = 0; f < faces.length; f += 3) {
+    for (let k = 0; k < 3; k++) {
+      const a = faces[f + k]!;
+      const b = faces[f + ((k + 1) % 3)]!;
+      acc[a]! += raw[b]!;
+      acc[b]! += raw[a]!;
+    }
+  }
+  for (let v = 0; v < V; v++) if (count[v]) smooth[v] = 0.5 * raw[v]! + (0.5 * acc[v]!) / count[v]!;
+  return smooth;
+}
+
 /** Builds (once per identity, cached) the textures and meshes of {@link StudioAssets}. */
 export function studioAssets(identity: SyntheticIdentity): StudioAssets {
   const hit = assetCache.get(identity);
@@ -105,6 +150,10 @@ export function studioAssets(identity: SyntheticIdentity): StudioAssets {
       occlusion[v] = Math.min(occlusion[v]!, base);
     }
   }
+  // Concavity occlusion on top: a vertex below the mean of its neighbours (along its normal)
+  // sits in a hollow (nostrils, eye corners, ear bowls, lip corners) and sees less sky.
+  const cavity = concavity(rest, m.faces, V);
+  for (let v = 0; v < V; v++) occlusion[v] = occlusion[v]! * clamp(1 - CONCAVITY_GAIN * Math.max(cavity[v]!, 0), 0.55, 1);
   const weight = (v: number, j: number): number => m.lbsWeights[v * (m.lbsWeights.length / V) + j]!;
   const scalp = head.regions.names.indexOf('scalp');
   const onScalp = new Uint8Array(V);
