@@ -54,6 +54,14 @@ export const COARTICULATION = {
   /** Share of a voiceless stop's own span (the aspiration after the release) kept closed. */
   releaseHold: 0.15,
   /**
+   * Pauses inside speech shorter than this (seconds) are not rests: some voices (Polish, for
+   * one) mark every word boundary (18–30 ms) and every voiceless stop's closure (~67 ms) with
+   * a `_` event, where en/de/fr/es/it voices write none. As rests (vowel-strong dominance on a
+   * closed jaw) they shut the jaw between the words of one phrase; the neighbours articulate
+   * them instead. Commas (espeak's `_:`, 150 ms and more) stay rests.
+   */
+  innerPauseMax: 0.1,
+  /**
    * Articulator inertia: the dominance blend is convolved with a Gaussian of this width per
    * channel (seconds), zero-phase so nothing lags the audio. The jaw is the heaviest; the
    * lips close fastest (a bilabial closure takes 50–100 ms).
@@ -97,8 +105,11 @@ function spans(phonemes: readonly TimedPhoneme[], duration: number): { a0: numbe
   const first = phonemes[0]?.start ?? duration;
   // Before espeak's first event the speaker is silent: rest.
   if (first > 0) out.push({ a0: 0, a1: first, mnemonic: '_' });
-  for (const p of phonemes) {
-    if (p.end <= p.start) continue;
+  const lastSpoken = phonemes.reduce((k, p, i) => (visemeFor(p.phoneme).cls === 'pause' ? k : i), -1);
+  phonemes.forEach((p, i) => {
+    if (p.end <= p.start) return;
+    const inner = out.length > 0 && i < lastSpoken && out[out.length - 1]!.mnemonic !== '_';
+    if (inner && visemeFor(p.phoneme).cls === 'pause' && p.end - p.start < COARTICULATION.innerPauseMax) return;
     let a0 = p.start;
     let a1 = p.end;
     if (visemeFor(p.phoneme).releaseEvent) {
@@ -109,7 +120,7 @@ function spans(phonemes: readonly TimedPhoneme[], duration: number): { a0: numbe
       if (prev) prev.a1 = Math.max(prev.a0, Math.min(prev.a1, a0));
     }
     out.push({ a0, a1, mnemonic: p.phoneme });
-  }
+  });
   const last = phonemes.length ? Math.max(...phonemes.map((p) => p.end)) : 0;
   if (last < duration) out.push({ a0: last, a1: duration, mnemonic: '_' });
   return out;
