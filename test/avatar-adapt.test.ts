@@ -1,5 +1,6 @@
-// adapt() on a small synthetic identity (the procedural head recoloured and posed, rendered
-// from a front and a side camera): held-out and novel-view quality rise well above the
+// adapt() on a small synthetic identity (a studio identity on the procedural head, posed and
+// photographed by the studio's mesh camera — never the avatar's own Gaussian rasterizer — from
+// a front and a side camera): held-out and novel-view quality rise well above the
 // starting point, the avatar file reloads and renders bit-identically, abort and progress.
 // Held-out and novel-view frames have poses no training frame has, and the fitted avatar does
 // not depend on their images at all (so a quality gain on them is generalisation, not fitting).
@@ -37,13 +38,16 @@ afterAll(async () => {
 });
 
 describe('adapt', () => {
-  it('raises held-out PSNR well above the starting map (measured 19.9 -> 27.3 dB) and improves novel views (18.5 -> 21.8 dB)', () => {
+  it('raises held-out PSNR well above the starting map (measured 24.0 -> 28.1 dB) and improves novel views (23.1 -> 25.5 dB)', () => {
+    // Photographed frames (texture detail, hair and glasses off the FLAME surface, shading) are
+    // not reproducible exactly by Gaussians on the mesh: the gains are smaller than they were
+    // against the avatar's own renderer (19.9 -> 27.3 dB), and the margins are set below them.
     const { heldOut, novelViews } = result.report;
     expect(heldOut.initial.frames).toBe(3);
-    expect(heldOut.final.psnr).toBeGreaterThan(heldOut.initial.psnr + 4);
-    expect(heldOut.final.ssim).toBeGreaterThan(heldOut.initial.ssim);
+    expect(heldOut.final.psnr).toBeGreaterThan(heldOut.initial.psnr + 3);
+    expect(heldOut.final.ssim).toBeGreaterThan(heldOut.initial.ssim + 0.05); // measured 0.777 -> 0.880
     expect(novelViews!.final.frames).toBe(2);
-    expect(novelViews!.final.psnr).toBeGreaterThan(novelViews!.initial.psnr + 2);
+    expect(novelViews!.final.psnr).toBeGreaterThan(novelViews!.initial.psnr + 1.5);
   });
 
   it('holds out poses and expressions that no training frame has', () => {
@@ -127,7 +131,7 @@ describe('adapt', () => {
     expect(stages).not.toContain('map'); // finished before the abort
     expect(resumed.report.stages.map((s) => s.name)).toEqual(['map', 'joint', 'color']);
     expect(resumed.report.heldOut.initial.psnr).toBeCloseTo(result.report.heldOut.initial.psnr, 6);
-    expect(resumed.report.heldOut.final.psnr).toBeGreaterThan(resumed.report.heldOut.initial.psnr + 4);
+    expect(resumed.report.heldOut.final.psnr).toBeGreaterThan(resumed.report.heldOut.initial.psnr + 3);
     const other = await syntheticIdentity({ size: 64, train: 2, heldOut: 0, side: 0 });
     await expect(adapt({ frames: other.frames, model: other.model, uvSize: 64, checkpoint, inpainter: false })).rejects.toThrow(/another adaptation/);
   });
@@ -143,7 +147,7 @@ describe('adapt', () => {
 });
 
 describe('adapt with the body inpainter', () => {
-  it('fits the inpainter: on held-out frames whose head region is removed from the background it gets, it beats the plain composite it starts from (measured 13.1 -> 17.9 dB)', async () => {
+  it('fits the inpainter: on held-out frames whose head region is removed from the background it gets, it beats the plain composite it starts from (measured 14.8 -> 20.1 dB on photographed frames with neck, shoulders and clothing)', async () => {
     const withBg = await syntheticIdentity({ size: 64, train: 6, heldOut: 2, side: 0, background: true });
     const r = await adapt({ frames: withBg.frames, model: withBg.model, uvSize: 32, steps: { map: 40, joint: 0, color: 0, inpainter: 60, a2e: 0 }, color: false, inpainter: { channels: 8, levels: 2 } });
     expect(r.report.stages.map((s) => s.name)).toEqual(['map', 'inpainter']);
