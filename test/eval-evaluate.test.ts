@@ -164,6 +164,10 @@ describe('evaluate', () => {
     const path = join(dir, 'alex.safetensors');
     await writeSafetensors(path, hashedWeights('alex', 1));
     const r = await evaluate({ avatar, dataset: data, lpips: await Lpips.load(path), views: [0], audio: false, maxFrames: 2 });
+    // Batched (two pairs per native call) equals one at a time.
+    const one = await evaluate({ avatar, dataset: data, lpips: await Lpips.load(path), views: [0], audio: false, maxFrames: 1 });
+    expect(one.perFrame[0]!.full.lpips!).toBeCloseTo(r.perFrame[0]!.full.lpips!, 6);
+    expect(one.perFrame[0]!.mask!.lpips!).toBeCloseTo(r.perFrame[0]!.mask!.lpips!, 6);
     expect(r.lpipsNetwork).toBe('alex');
     for (const f of r.perFrame) {
       expect(f.full.lpips!).toBeGreaterThan(0);

@@ -301,11 +301,16 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationRepo
   }
   if (lpips) {
     const l0 = now();
+    // Batches of up to 8 same-sized pairs per native call.
     const dist = async (imgs: typeof fullImages): Promise<number[]> => {
       const out: number[] = [];
-      for (const x of imgs) {
+      for (let i = 0; i < imgs.length; ) {
         checkAbort(signal);
-        out.push(await lpips.distance(x.a, x.b, x.w, x.h));
+        let j = i + 1;
+        while (j < imgs.length && j - i < 8 && imgs[j]!.w === imgs[i]!.w && imgs[j]!.h === imgs[i]!.h) j++;
+        const batch = imgs.slice(i, j);
+        out.push(...(await lpips.distances(batch.map((x) => x.a), batch.map((x) => x.b), imgs[i]!.w, imgs[i]!.h)));
+        i = j;
       }
       return out;
     };
