@@ -57,6 +57,25 @@ describe('synthesize', () => {
     expect(during).toBeGreaterThan(0.002);
   });
 
+  it('moves the head, eyes and lids in silence with idle motion on (the demo), and keeps it still with it off (the default)', async () => {
+    const on = await synthesize({ avatar, audio, headPose: 'still', idle: { seed: 2 }, steps: 10, seed: 1 });
+    const off = await synthesize({ avatar, audio, headPose: 'still', steps: 10, seed: 1 });
+    expect(off.idle).toBeUndefined();
+    expect(on.idle!.frames).toBe(on.frameCount);
+    // The speech's tracks are the same: idle motion only adds to them.
+    expect(on.jawPose.data).toEqual(off.jawPose.data);
+    const diff = (r: typeof on, a: number, b: number): number => {
+      let sum = 0;
+      for (let y = 0; y < 128; y++) for (let x = 0; x < 128; x++) for (let c = 0; c < 3; c++) sum += Math.abs(r.frames!.get(a, y, x, c) - r.frames!.get(b, y, x, c));
+      return sum / (128 * 128 * 3);
+    };
+    // Frames 3 and 20 lie in the first second of silence.
+    const moving = diff(on, 3, 20);
+    const still = diff(off, 3, 20);
+    expect(moving).toBeGreaterThan(1e-3);
+    expect(moving).toBeGreaterThan(10 * still);
+  });
+
   it('writes an MP4 that decodes to the right duration and frame count, with the audio', async () => {
     const out = join(dir, 'talk.mp4');
     const r = await synthesize({ avatar, audio, output: out, steps: 5 });
