@@ -42,13 +42,13 @@ export async function syntheticIdentity(options: { size?: number; train?: number
   const background = options.background ? gradient(size) : undefined;
   const r = rng(options.poseSeed ?? seed);
   const f = size * (1100 / 512);
-  const camera = (eye: [number, number, number]): Camera => ({ view: lookAt(eye, [0, 0.01, 0], [0, 1, 0]), fx: f, fy: f, cx: size / 2, cy: size / 2, width: size, height: size });
+  const camera = (eye: [number, number, number]) => ({ view: lookAt(eye, [0, 0.01, 0], [0, 1, 0]), fx: f, fy: f, cx: size / 2, cy: size / 2, width: size, height: size }) satisfies Camera;
   const front = camera([0, 0.02, 0.75]);
   const side = camera([0.75 * Math.sin(0.5), 0.02, 0.75 * Math.cos(0.5)]);
   const E = model.exprCount;
   const vec = (data: Float32Array) => ({ data, shape: [1, data.length] });
   const frames: AvatarFrame[] = [];
-  const make = async (cam: Camera, split: AvatarFrame['split'], cameraIndex: number, timestep: number) => {
+  const make = async (cam: ReturnType<typeof camera>, split: AvatarFrame['split'], cameraIndex: number, timestep: number) => {
     const expr = Float32Array.from({ length: E }, (_, k) => (k < 6 ? (r() - 0.3) * 0.8 : 0));
     const jaw = Float32Array.of(r() * 0.25, 0, 0);
     const rotation = Float32Array.of((r() - 0.5) * 0.2, (r() - 0.5) * 0.3, (r() - 0.5) * 0.1);
