@@ -21,7 +21,7 @@ export async function adaptBench(args: BenchArgs): Promise<void> {
   try {
     console.error('making the studio identity (speech, 256² renders)...');
     await makeSyntheticSpeechDataset({ out: join(dir, 'speech'), clips: 3, seed: 2, languages: ['en', 'de'] });
-    const rendered = await renderSyntheticIdentityDataset({ identity: makeSyntheticIdentity({ seed: 21 }), out: join(dir, 'id'), speech: join(dir, 'speech'), size });
+    const rendered = await renderSyntheticIdentityDataset({ identity: makeSyntheticIdentity({ seed: 21 }), out: join(dir, 'id'), speech: join(dir, 'speech'), size, heldOutEvery: 10 });
     const ds = await loadAvatarDataset(join(dir, 'id'));
     const threads = backends().threads;
     const t0 = performance.now();
