@@ -5,7 +5,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { backends, Flame, gaussiansOnMesh, lookAt, renderHead, type FlameParams } from '../lib/index.js';
+import { assemble } from '../lib/flame/procedural/assemble.js';
 import { makeProceduralHead } from '../lib/flame/procedural/index.js';
+import { bakeLighting } from '../lib/flame/procedural/shading.js';
 import { writePng } from '../lib/io/png.js';
 
 const out = process.argv[2] ?? 'demo-output';
@@ -15,7 +17,8 @@ console.log(`ggtalker demo: LibTorch ${b.torchVersion}, ${b.threads} CPU threads
 
 const head = makeProceduralHead({ seed: 0 });
 const flame = Flame.from(head.model);
-const gaussians = gaussiansOnMesh(head.model, head.vertexColors);
+// The colours the demo's avatar shows: albedo with its lighting baked in (shading.ts).
+const gaussians = gaussiansOnMesh(head.model, bakeLighting(assemble(), head.model.vTemplate, head.model.faces, head.vertexColors));
 console.log(`procedural head: ${head.model.vertexCount} vertices, ${head.model.faces.length / 3} faces, ${gaussians.face.shape[0]} Gaussians`);
 
 const expr = (weights: Record<string, number>) => {
