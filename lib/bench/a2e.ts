@@ -25,6 +25,7 @@ import {
 } from '../index.js';
 import { randomBaseWeights } from './audio.js';
 import type { BenchArgs } from './run.js';
+import { median, round } from './stats.js';
 
 const CASES = [
   'wav2vec2-base-features',
@@ -46,8 +47,6 @@ const FRAMES = AUDIO_S * FPS;
 const SAMPLE = { method: 'ddim', steps: 25, window: 10, overlap: 4 } as const;
 const TRAIN = { batch: 16, window: 10, clips: 8, clipFrames: 100 } as const;
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
 const log = (msg: string): void => console.error(`a2e: ${msg}`);
 
 /** Seconds of each of `reps` runs after `warmup` untimed ones. */

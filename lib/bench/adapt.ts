@@ -10,8 +10,8 @@ import { adapt, backends, loadAvatarDataset } from '../index.js';
 import { makeSyntheticSpeechDataset } from '../synthetic/speech-dataset.js';
 import { makeSyntheticIdentity, renderSyntheticIdentityDataset, studioHead } from '../synthetic/studio/index.js';
 import type { BenchArgs } from './run.js';
+import { round } from './stats.js';
 
-const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 export async function adaptBench(args: BenchArgs): Promise<void> {
   const size = 256;

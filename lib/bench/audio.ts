@@ -2,8 +2,8 @@
 // log-mel features of 10 s, as JSON lines with real-time factors (audio seconds per second).
 import { logMelFeatures, resample, Wav2Vec2Encoder, WAV2VEC2_BASE, type NdArrayData } from '../index.js';
 import type { BenchArgs } from './run.js';
+import { median } from './stats.js';
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function tone(rate: number, seconds: number): Float32Array {
   return Float32Array.from({ length: rate * seconds }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 440 * i) / rate));

@@ -12,8 +12,8 @@ import {
 } from '../index.js';
 import { benchDevices } from './devices.js';
 import type { BenchArgs } from './run.js';
+import { median, round } from './stats.js';
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const now = (): number => performance.now();
 
 function weights(height: number, width: number): { data: Float32Array; shape: number[] } {
@@ -63,7 +63,6 @@ async function timeReference(scene: BenchScene, reps: number) {
   return { forward_ms: round(f), backward_ms: round(Math.max(0, median(both) - f)) };
 }
 
-const round = (x: number): number => Math.round(x * 1000) / 1000;
 
 export async function rasterizerBench(args: BenchArgs): Promise<void> {
   const devices = benchDevices(args);

@@ -4,19 +4,8 @@
 import { backends, Flame, lookAt, renderHead, rigGaussians, type AvatarGaussians, type FlameModel } from '../index.js';
 import type { BenchArgs } from './run.js';
 import { flameSizedModel, gaussiansOnFaces } from './flame-sized.js';
+import { round, medianMs } from './stats.js';
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const round = (x: number): number => Math.round(x * 1000) / 1000;
-
-async function time(reps: number, fn: () => Promise<unknown>): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < reps + 2; i++) {
-    const t0 = performance.now();
-    await fn();
-    if (i >= 2) samples.push(performance.now() - t0);
-  }
-  return median(samples);
-}
 
 async function benchModel(name: string, model: FlameModel, gaussians: AvatarGaussians, reps: number): Promise<void> {
   const flame = Flame.from(model);
@@ -24,17 +13,17 @@ async function benchModel(name: string, model: FlameModel, gaussians: AvatarGaus
   const camera = { view: lookAt([0, 0, 0.6], [0, 0, 0], [0, 1, 0]), fx: 1100, fy: 1100, cx: 256, cy: 256, width: 512, height: 512 };
   const jaw = { data: Float32Array.from([0.2, 0, 0]), shape: [3] };
   const base = { model: name, vertices: model.vertexCount, faces: model.faces.length / 3, gaussians: n, threads: backends().threads };
-  const frameMs = await time(reps, () => renderHead({ flame, params: { jaw }, gaussians }, { camera }));
+  const frameMs = await medianMs(reps, () => renderHead({ flame, params: { jaw }, gaussians }, { camera }));
   console.log(JSON.stringify({ ...base, case: 'frame', stage: 'flame+rig+render', width: 512, height: 512, ms_per_frame: round(frameMs) }));
 
   const T = 100;
   const expr = { data: Float32Array.from({ length: T * model.exprCount }, (_, i) => Math.sin(i) * 0.5), shape: [T, model.exprCount] };
   const jaws = { data: Float32Array.from({ length: T * 3 }, (_, i) => (i % 3 === 0 ? 0.2 * Math.sin(i) : 0)), shape: [T, 3] };
   let vertices: Awaited<ReturnType<Flame['forward']>>['vertices'] | undefined;
-  const flameMs = await time(Math.max(1, Math.floor(reps / 2)), async () => {
+  const flameMs = await medianMs(Math.max(1, Math.floor(reps / 2)), async () => {
     vertices = (await flame.forward({ expr, jaw: jaws })).vertices;
   });
-  const rigMs = await time(Math.max(1, Math.floor(reps / 2)), () => rigGaussians(vertices!, { data: model.faces, shape: [model.faces.length / 3, 3] }, gaussians));
+  const rigMs = await medianMs(Math.max(1, Math.floor(reps / 2)), () => rigGaussians(vertices!, { data: model.faces, shape: [model.faces.length / 3, 3] }, gaussians));
   console.log(JSON.stringify({ ...base, case: 'batch100', stage: 'flame', frames: T, ms_per_frame: round(flameMs / T) }));
   console.log(JSON.stringify({ ...base, case: 'batch100', stage: 'rig', frames: T, ms_per_frame: round(rigMs / T) }));
 }

@@ -11,6 +11,7 @@ import { adaptBench } from './adapt.js';
 import { audioBench } from './audio.js';
 import { rasterizerBench } from './rasterizer.js';
 import { rigBench } from './rig.js';
+import { studioBench } from './studio.js';
 import { synthesizeBench } from './synthesize.js';
 
 export interface BenchArgs {
@@ -27,6 +28,7 @@ export const BENCH_SUITES: Record<string, (args: BenchArgs) => Promise<void>> = 
   audio: audioBench,
   rasterizer: rasterizerBench,
   rig: rigBench,
+  studio: studioBench,
   synthesize: synthesizeBench,
 };
 

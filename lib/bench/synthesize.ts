@@ -13,9 +13,9 @@ import { AudioExpressionModel, backends, synthesize } from '../index.js';
 import { native, type NativeTensor } from '../native.js';
 import { benchDevices } from './devices.js';
 import type { BenchArgs } from './run.js';
+import { round } from './stats.js';
 
 const DEMO_MODEL = fileURLToPath(new URL('../../assets/demo/a2e', import.meta.url));
-const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
 
 export async function synthesizeBench(args: BenchArgs): Promise<void> {
   const seconds = 10;
