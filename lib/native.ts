@@ -219,6 +219,7 @@ const REQUIRED_EXPORTS = [
   'avatarRender',
   'avatarTrain',
   'lpipsDistance',
+  'meshRender',
   'A2EScriptModel',
   'AbortFlag',
   'Tensor',
