@@ -1,13 +1,15 @@
 // Renders the procedural head (lib/flame/procedural) with the project's rasterizer, to look
 // at it: the template from the front, three-quarter, profile and back; face close-ups with
 // expressions applied linearly (vTemplate + exprdirs . e); the UV layout painted with the
-// vertex colours. Writes PNGs and a contact sheet.
+// vertex colours; and the procedural avatar as the demo renders it (UV-map Gaussians, baked
+// lighting) in close-ups of the mouth (closed, open, wide), the face and the profile.
+// Writes PNGs and contact sheets.
 //
 //   npx tsx scripts/render-procedural-head.ts [--seed N] [--out DIR]
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { lookAt, rasterize } from '../lib/index.js';
+import { lookAt, proceduralAvatar, rasterize } from '../lib/index.js';
 import { writePng } from '../lib/io/png.js';
 import { makeProceduralHead } from '../lib/flame/procedural/index.js';
 import { splatMesh } from '../lib/flame/procedural/splat.js';
@@ -150,3 +152,25 @@ await writePng(join(out, 'sheet-views.png'), sheet(images.slice(0, 4), 4));
 await writePng(join(out, 'sheet-face.png'), sheet(images.slice(4, 7), 3));
 await writePng(join(out, 'sheet-expressions.png'), sheet(images.slice(7), 4));
 console.log(`  ${join(out, 'sheet-views.png')}, sheet-face.png, sheet-expressions.png`);
+
+// The demo's view of the head: the procedural avatar (lib/avatar/procedural-avatar.ts).
+const avatar = await proceduralAvatar({ seed, size: SIZE, uvSize: 256 });
+const avatarShots: [string, number, V3, V3, number][] = [
+  ['mouth-closed', 0, [0, -0.05, 0.6], [0, -0.05, 0], 5000],
+  ['mouth-open', 0.16, [0, -0.05, 0.6], [0, -0.05, 0], 5000],
+  ['mouth-wide', 0.28, [0, -0.05, 0.6], [0, -0.05, 0], 5000],
+  ['lower-face', 0, [0, 0.02, 0.75], [0, -0.06, 0], 3000],
+  ['face-open', 0.16, [0, 0, 0.6], [0, -0.02, 0], 1400],
+  ['profile', 0, [0.75, -0.04, 0.02], [0, -0.04, 0.02], 1200],
+];
+const avatarImages: Float32Array[] = [];
+for (const [name, jaw, eye, target, focal] of avatarShots) {
+  const camera = { view: lookAt(eye, target, [0, 1, 0]), fx: focal, fy: focal, cx: SIZE / 2, cy: SIZE / 2, width: SIZE, height: SIZE };
+  const r = await avatar.render({ frames: [{ expr: new Float32Array(m.exprCount), jaw: Float32Array.from([jaw, 0, 0]) }], camera });
+  const file = join(out, `avatar-${name}.png`);
+  await writePng(file, r.frames.pick(0, null, null, null));
+  avatarImages.push(r.frames.data.slice(0, SIZE * SIZE * 3));
+  console.log(`  ${file}`);
+}
+await writePng(join(out, 'sheet-avatar.png'), sheet(avatarImages, 3));
+console.log(`  ${join(out, 'sheet-avatar.png')}`);
