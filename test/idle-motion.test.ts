@@ -105,6 +105,14 @@ describe('idleMotion', () => {
     expect(a.blinks).not.toEqual(c.blinks);
   });
 
+  it('is prefix-consistent: a frame is the same whatever the length drawn (what streaming relies on)', () => {
+    const long = idleMotion(1000, FPS, { seed: 5 });
+    const short = idleMotion(437, FPS, { seed: 5 });
+    expect(short.neck).toEqual(long.neck.subarray(0, 437 * 3));
+    expect(short.eyes).toEqual(long.eyes.subarray(0, 437 * 6));
+    expect(short.blink).toEqual(long.blink.subarray(0, 437));
+  });
+
   it('refuses bad input with typed errors', () => {
     expect(() => idleMotion(-1, FPS)).toThrow(ValidationError);
     expect(() => idleMotion(10, 0)).toThrow(/expected fps to be a positive number, received 0/);
@@ -136,6 +144,16 @@ describe('addIdleMotion', () => {
     expect(Math.max(...out.map((f) => f.expr![2]!))).toBeGreaterThan(0.7);
     // The input frames are not changed.
     expect(frames[0]!.neck[0]).toBe(Math.fround(0.01));
+  });
+
+  it('gives a stream chunk the frames it would have in one piece', () => {
+    const whole = addIdleMotion(frames, { seed: 4 }, { fps: FPS, expressionNames: names });
+    const chunk = addIdleMotion(frames.slice(120, 170), { seed: 4 }, { fps: FPS, expressionNames: names, startFrame: 120 });
+    chunk.forEach((f, t) => {
+      expect(f.neck).toEqual(whole[120 + t]!.neck);
+      expect(f.eyes).toEqual(whole[120 + t]!.eyes);
+      expect(f.expr).toEqual(whole[120 + t]!.expr);
+    });
   });
 
   it('skips blinks on a head without blink components, and does nothing when off', () => {

@@ -24,12 +24,23 @@ const BLINKS = ['blink_left', 'blink_right'] as const;
  *
  * @param frames - Per-frame FLAME parameters; expr [E] where present, neck [3], eyes [6].
  * @param idle - The synthesize option.
- * @param context - fps of the frames and the head's expression names ([E]).
+ * @param context - fps of the frames, the head's expression names ([E]) and, for a stream's
+ *   chunk, the index of its first frame (default 0).
  */
-export function addIdleMotion(frames: FrameFlame[], idle: IdleOption, context: { fps: number; expressionNames: readonly string[] }): FrameFlame[] & { idle?: IdleMotion } {
+export function addIdleMotion(frames: FrameFlame[], idle: IdleOption, context: { fps: number; expressionNames: readonly string[]; startFrame?: number }): FrameFlame[] & { idle?: IdleMotion } {
   if (idle === false) return frames;
   if (idle !== true && (idle === null || typeof idle !== 'object')) throw new ValidationError(`expected idle to be a boolean or idle-motion options, received ${describeValue(idle)}`);
-  const motion = idleMotion(frames.length, context.fps, idle === true ? {} : idle);
+  // A stream's chunk starts at startFrame: idle tracks are prefix-consistent (frame i is the
+  // same whatever the length drawn), so the chunk takes frames start..start+n of a longer draw.
+  const start = context.startFrame ?? 0;
+  const full = idleMotion(start + frames.length, context.fps, idle === true ? {} : idle);
+  const motion: IdleMotion = {
+    ...full,
+    frames: frames.length,
+    neck: full.neck.subarray(3 * start),
+    eyes: full.eyes.subarray(6 * start),
+    blink: full.blink.subarray(start),
+  };
   const blinkIds = BLINKS.map((n) => context.expressionNames.indexOf(n));
   const canBlink = blinkIds.every((k) => k >= 0);
   const out = frames.map((f, t) => {

@@ -16,6 +16,7 @@ import { requireDevice, type Device } from '../backends.js';
 import { ValidationError } from '../errors.js';
 import type { Camera } from '../render/camera.js';
 import { headPoses, type HeadPose } from './head-pose.js';
+import { addIdleMotion, type IdleOption } from './idle-frames.js';
 
 /** Options of {@link SynthesisStream}. */
 export interface SynthesisStreamOptions {
@@ -27,6 +28,8 @@ export interface SynthesisStreamOptions {
   background?: NdArray<Float32Array>;
   /** 'tracked' (default) or 'still'. */
   headPose?: Extract<HeadPose, string>;
+  /** Idle head sway, blinks and gaze, as synthesize()'s `idle` (default off). */
+  idle?: IdleOption;
   /** Denoising steps per window. Default 10 (fewer than offline, for latency). */
   steps?: number;
   seed?: number;
@@ -51,11 +54,15 @@ export class SynthesisStream {
   private readonly avatar: Avatar;
   private readonly expressions: ExpressionStream;
   private readonly options: SynthesisStreamOptions;
+  private readonly fps: number;
+  private readonly expressionNames: readonly string[];
 
   constructor(options: SynthesisStreamOptions) {
     const model = options.model ?? options.avatar?.a2e;
     if (!model) throw new ValidationError('this avatar has no Audio-Expression model: pass options.model');
     this.avatar = options.avatar;
+    this.fps = model.features.fps;
+    this.expressionNames = options.avatar.description.expressionNames ?? model.expressionNames ?? [];
     this.options = options.device === undefined ? options : { ...options, device: requireDevice(options.device) };
     this.expressions = new ExpressionStream({
       model,
@@ -88,7 +95,8 @@ export class SynthesisStream {
       const t0 = performance.now();
       const E = c.expression.shape[1]!;
       const poses = headPoses(this.avatar, this.options.headPose ?? 'tracked', c.startFrame + c.frames).slice(c.startFrame);
-      const frames = poses.map((p, t) => ({ ...p, expr: c.expression.data.slice(t * E, (t + 1) * E), jaw: c.jawPose.data.slice(t * 3, t * 3 + 3) }));
+      const spoken = poses.map((p, t) => ({ ...p, expr: c.expression.data.slice(t * E, (t + 1) * E), jaw: c.jawPose.data.slice(t * 3, t * 3 + 3) }));
+      const frames = addIdleMotion(spoken, this.options.idle ?? false, { fps: this.fps, expressionNames: this.expressionNames, startFrame: c.startFrame });
       const r = await this.avatar.render({ frames, ...(this.options.camera ? { camera: this.options.camera } : {}), ...(this.options.background ? { background: this.options.background } : {}), ...(this.options.device ? { device: this.options.device } : {}) });
       const renderSeconds = (performance.now() - t0) / 1000;
       out.push({
