@@ -33,6 +33,8 @@ export type { AvatarStageProgress } from './avatar/stage.js';
 export { synthesize, type SynthesizeOptions, type SynthesizeProgress, type SynthesizeResult } from './synthesize/synthesize.js';
 export { SynthesisStream, type SynthesisStreamOptions, type SynthesizedChunk } from './synthesize/stream.js';
 export { headPoses, type HeadPose, type HeadPoseSequence } from './synthesize/head-pose.js';
+export { idleMotion, type IdleMotion, type IdleMotionOptions } from './synthesize/idle-motion.js';
+export { addIdleMotion, type IdleOption } from './synthesize/idle-frames.js';
 export { diffusionSchedule, diffusionStep, type DiffusionScheduleTables, type DiffusionStepInput, type NoiseSchedule } from './a2e/diffusion.js';
 export { loadAudio, type LoadAudioOptions, type LoadedAudio } from './audio/load.js';
 export { logMelFeatures, type LogMelOptions } from './audio/log-mel.js';
