@@ -50,7 +50,7 @@ function quad(corners: [V3, V3, V3, V3], extra: Partial<StudioMesh> = {}): Studi
 
 /** World ray through the centre of pixel (x, y): origin (the eye) and direction. */
 function pixelRay(cam: StudioCamera, x: number, y: number): { eye: V3; dir: V3 } {
-  const m = Array.from(cam.view);
+  const m = Array.from(cam.view as ArrayLike<number>); // the tests build flat row-major views
   const R = (i: number, j: number): number => m[4 * i + j]!;
   const t: V3 = [m[3]!, m[7]!, m[11]!];
   const d: V3 = [(x + 0.5 - cam.cx) / cam.fx, (y + 0.5 - cam.cy) / cam.fy, 1];

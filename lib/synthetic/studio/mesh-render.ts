@@ -12,7 +12,7 @@ import { ValidationError } from '../../errors.js';
 import { native, type RawArray } from '../../native.js';
 import { nativeAbortFlag } from '../../native-abort.js';
 import { awaitNative } from '../../ops.js';
-import { toRawCamera } from '../../render/camera.js';
+import { toRawCamera, type PinholeCamera } from '../../render/camera.js';
 import { describeValue, requireFinite, requireFiniteNumber, requireNonNegativeInt, requirePositiveInt } from '../../validate.js';
 
 /** A linear-RGB albedo texture, [H, W, 3] in [0, 1]; row 0 is v = 0. */
@@ -53,18 +53,10 @@ export interface StudioLight {
 }
 
 /**
- * A pinhole camera: `view` is world->camera, 4x4 row-major, OpenCV axes (x right, y down,
- * z forward), as VhapCamera; pixel i spans [i, i + 1].
+ * The studio camera's geometry: the same pinhole camera (OpenCV axes, row-major world->camera
+ * `view`, pixel i spanning [i, i + 1]) that datasets and the Gaussian rasterizer use.
  */
-export interface StudioCamera {
-  view: ArrayLike<number>;
-  fx: number;
-  fy: number;
-  cx: number;
-  cy: number;
-  width: number;
-  height: number;
-}
+export type StudioCamera = PinholeCamera;
 
 /** What {@link renderMeshes} draws and how. */
 export interface MeshRenderOptions {
