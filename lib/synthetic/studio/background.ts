@@ -99,6 +99,22 @@ function colour(rng: Random, light: [number, number], sat: [number, number]): Ve
   return [0, 1, 2].map((k) => clamp(l * (1 + s * Math.cos(hue - (2 * Math.PI * k) / 3)), 0, 1)) as Vec3;
 }
 
+/**
+ * A texture of `size`² texels covering `metres` of surface: `shade(mx, my, x, y)` gives texel
+ * (x, y)'s colour from its centre's position in metres; clamped to [0, 1].
+ */
+function paintTexture(size: number, metres: [number, number], shade: (mx: number, my: number, x: number, y: number) => Vec3): Texture {
+  const data = new Float32Array(size * size * 3);
+  for (let y = 0; y < size; y++) {
+    const my = ((y + 0.5) / size) * metres[1];
+    for (let x = 0; x < size; x++) {
+      const c = shade(((x + 0.5) / size) * metres[0], my, x, y);
+      for (let k = 0; k < 3; k++) data[3 * (y * size + x) + k] = clamp(c[k]!, 0, 1);
+    }
+  }
+  return { data, width: size, height: size };
+}
+
 /** A wall texture: tiles with grout, wallpaper stripes with a motif, or plaster with panel mouldings. Covers `metres` of wall per texture. */
 function wallTexture(rng: Random, size: number, metres: [number, number]): Texture {
   const kind = Math.floor(rng.uniform() * 3);
@@ -106,39 +122,33 @@ function wallTexture(rng: Random, size: number, metres: [number, number]): Textu
   const b = colour(rng, [0.2, 0.8], [0.05, 0.5]);
   const tile = rng.range(0.1, 0.3);
   const salt = Math.floor(rng.uniform() * 1e9);
-  const data = new Float32Array(size * size * 3);
-  for (let y = 0; y < size; y++) {
-    const my = ((y + 0.5) / size) * metres[1];
-    for (let x = 0; x < size; x++) {
-      const mx = ((x + 0.5) / size) * metres[0];
-      let c: Vec3 = a;
-      let s = 1 + 0.04 * (2 * hashUnit(x, y, salt) - 1);
-      if (kind === 0) {
-        // Tiles: grout lines, each tile its own shade.
-        const fx = mx / tile - Math.floor(mx / tile);
-        const fy = my / tile - Math.floor(my / tile);
-        const grout = Math.min(fx, 1 - fx, fy, 1 - fy) * tile < 0.004;
-        s *= grout ? 0.55 : 1 + 0.08 * (2 * hashUnit(Math.floor(mx / tile), Math.floor(my / tile), salt + 1) - 1);
-      } else if (kind === 1) {
-        // Wallpaper: stripes with a dotted motif.
-        const stripe = Math.sin((2 * Math.PI * mx) / tile) > 0.2;
-        c = stripe ? b : a;
-        const dx = (mx % (tile / 2)) - tile / 4;
-        const dy = (my % (tile / 2)) - tile / 4;
-        if (dx * dx + dy * dy < (tile / 14) ** 2) s *= 0.7;
-      } else {
-        // Plaster with rectangular panel mouldings.
-        const px = (mx % 0.9) / 0.9;
-        const py = (my % 1.1) / 1.1;
-        const edge = Math.min(Math.abs(px - 0.1), Math.abs(px - 0.9), Math.abs(py - 0.1), Math.abs(py - 0.9));
-        const inside = px > 0.1 && px < 0.9 && py > 0.1 && py < 0.9;
-        if (edge < 0.008 && (inside || Math.min(Math.abs(px - 0.1), Math.abs(px - 0.9)) < 0.008 ? py > 0.09 && py < 0.91 : px > 0.09 && px < 0.91)) s *= 0.75;
-        s *= 1 + 0.05 * Math.sin(mx * 17 + Math.sin(my * 13));
-      }
-      for (let k = 0; k < 3; k++) data[3 * (y * size + x) + k] = clamp(c[k]! * s, 0, 1);
+  return paintTexture(size, metres, (mx, my, x, y) => {
+    let c: Vec3 = a;
+    let s = 1 + 0.04 * (2 * hashUnit(x, y, salt) - 1);
+    if (kind === 0) {
+      // Tiles: grout lines, each tile its own shade.
+      const fx = mx / tile - Math.floor(mx / tile);
+      const fy = my / tile - Math.floor(my / tile);
+      const grout = Math.min(fx, 1 - fx, fy, 1 - fy) * tile < 0.004;
+      s *= grout ? 0.55 : 1 + 0.08 * (2 * hashUnit(Math.floor(mx / tile), Math.floor(my / tile), salt + 1) - 1);
+    } else if (kind === 1) {
+      // Wallpaper: stripes with a dotted motif.
+      const stripe = Math.sin((2 * Math.PI * mx) / tile) > 0.2;
+      c = stripe ? b : a;
+      const dx = (mx % (tile / 2)) - tile / 4;
+      const dy = (my % (tile / 2)) - tile / 4;
+      if (dx * dx + dy * dy < (tile / 14) ** 2) s *= 0.7;
+    } else {
+      // Plaster with rectangular panel mouldings.
+      const px = (mx % 0.9) / 0.9;
+      const py = (my % 1.1) / 1.1;
+      const edge = Math.min(Math.abs(px - 0.1), Math.abs(px - 0.9), Math.abs(py - 0.1), Math.abs(py - 0.9));
+      const inside = px > 0.1 && px < 0.9 && py > 0.1 && py < 0.9;
+      if (edge < 0.008 && (inside || Math.min(Math.abs(px - 0.1), Math.abs(px - 0.9)) < 0.008 ? py > 0.09 && py < 0.91 : px > 0.09 && px < 0.91)) s *= 0.75;
+      s *= 1 + 0.05 * Math.sin(mx * 17 + Math.sin(my * 13));
     }
-  }
-  return { data, width: size, height: size };
+    return [c[0] * s, c[1] * s, c[2] * s];
+  });
 }
 
 /** Wooden floor planks. */
@@ -146,20 +156,14 @@ function floorTexture(rng: Random, size: number, metres: [number, number]): Text
   const wood = colour(rng, [0.25, 0.55], [0.3, 0.6]);
   const plank = rng.range(0.1, 0.2);
   const salt = Math.floor(rng.uniform() * 1e9);
-  const data = new Float32Array(size * size * 3);
-  for (let y = 0; y < size; y++) {
-    const my = ((y + 0.5) / size) * metres[1];
-    for (let x = 0; x < size; x++) {
-      const mx = ((x + 0.5) / size) * metres[0];
-      const row = Math.floor(mx / plank);
-      const seam = mx / plank - row < 0.03;
-      const grain = 1 + 0.12 * Math.sin(my * 60 + 8 * hashUnit(row, 0, salt) + 2 * Math.sin(my * 7));
-      const shade = 1 + 0.15 * (2 * hashUnit(row, Math.floor(my / 1.2 + hashUnit(row, 1, salt)), salt) - 1);
-      const s = (seam ? 0.5 : 1) * grain * shade;
-      for (let k = 0; k < 3; k++) data[3 * (y * size + x) + k] = clamp(wood[k]! * s, 0, 1);
-    }
-  }
-  return { data, width: size, height: size };
+  return paintTexture(size, metres, (mx, my) => {
+    const row = Math.floor(mx / plank);
+    const seam = mx / plank - row < 0.03;
+    const grain = 1 + 0.12 * Math.sin(my * 60 + 8 * hashUnit(row, 0, salt) + 2 * Math.sin(my * 7));
+    const shade = 1 + 0.15 * (2 * hashUnit(row, Math.floor(my / 1.2 + hashUnit(row, 1, salt)), salt) - 1);
+    const s = (seam ? 0.5 : 1) * grain * shade;
+    return [wood[0] * s, wood[1] * s, wood[2] * s];
+  });
 }
 
 /** An atlas of 8 × 8 swatches (books, shelf, frame, picture), each a colour with a little grain; the picture cell holds soft blobs. */
