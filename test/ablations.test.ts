@@ -1,7 +1,7 @@
 // The ablation suite's small preset (`npm run eval -- ablations --preset small`), end to end on
 // synthetic speech and studio identities: it writes its table and JSON, and the trends that hold
 // with room to spare at this size hold, each checked here from the raw rows with its margin
-// (measured in the small preset's run of docs/ablations.md; margins about half the measured gap).
+// (measured in the small preset's run of docs/evaluation.md (Ablations); margins about half the measured gap).
 // Trends that do not hold robustly at this size are reported by the suite, not asserted.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
