@@ -118,3 +118,33 @@ export class FormatError extends GgtalkerError {
     this.path = path;
   }
 }
+
+/** Options of {@link FileSystemError}. */
+export interface FileSystemErrorOptions extends ErrorOptions {
+  /** The file or folder the operation was on. */
+  path: string;
+  /** The operating system's error code (`'ENOENT'`, `'EACCES'`, `'EISDIR'`, ...), when there is one. */
+  systemCode?: string | undefined;
+}
+
+/**
+ * A file could not be read or written: missing, not permitted, a folder where a file was
+ * expected, disk full... `cause` holds Node's own error; `systemCode` its code (`'ENOENT'`).
+ */
+export class FileSystemError extends GgtalkerError {
+  /** The file or folder the operation was on. */
+  readonly path: string;
+  /** The operating system's error code (`'ENOENT'`, `'EACCES'`, ...), or `undefined`. */
+  readonly systemCode: string | undefined;
+
+  /**
+   * @param message - What could not be done (the path is prefixed to it).
+   * @param options - The `path`, the `systemCode` and Node's error as `cause`.
+   */
+  constructor(message: string, options: FileSystemErrorOptions) {
+    super(`${options.path}: ${message}`, 'ERR_GGT_FILE', options);
+    this.name = 'FileSystemError';
+    this.path = options.path;
+    this.systemCode = options.systemCode;
+  }
+}

@@ -198,7 +198,7 @@ function checkRange(range: ByteRange, size: number, path: string | undefined): v
   }
 }
 
-function requireRegularFile(info: { isFile(): boolean; isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }, path: string): void {
+export function requireRegularFile(info: { isFile(): boolean; isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }, path: string): void {
   if (info.isFile()) return;
   const kind = info.isDirectory()
     ? 'a directory'
@@ -211,5 +211,5 @@ function requireRegularFile(info: { isFile(): boolean; isDirectory(): boolean; i
           : info.isBlockDevice()
             ? 'a block device'
             : 'not a regular file';
-  throw new FormatError(`expected a regular file (weights are read at random positions, not streamed), received ${kind}`, { path });
+  throw new FormatError(`expected a regular file, received ${kind}`, { path });
 }
