@@ -7,8 +7,45 @@
  * @module
  */
 
+/**
+ * The brand every ggtalker error carries, registered globally (`Symbol.for`) so that a second
+ * copy of this module (the package loaded twice through different paths, `lib/` and `dist/`,
+ * or two installed versions) recognises the first copy's errors: its value on an error is the
+ * list of ggtalker classes the error belongs to, e.g. `['GgtalkerError', 'ValidationError']`.
+ */
+const ERROR_BRAND = Symbol.for('ggtalker.error');
+
+/** A ggtalker class's name in the brand (own static property of each class in this file). */
+const CLASS_BRAND = Symbol.for('ggtalker.errorClass');
+
+type BrandedClass = { [CLASS_BRAND]?: string };
+
+/** The brand names of `ctor` and its ancestors: user subclasses (no own brand) add nothing. */
+function brandChain(ctor: unknown): string[] {
+  const chain: string[] = [];
+  for (let c = ctor as BrandedClass | null; c && c !== Function.prototype; c = Object.getPrototypeOf(c) as BrandedClass | null) {
+    if (Object.hasOwn(c, CLASS_BRAND)) chain.unshift(c[CLASS_BRAND]!);
+  }
+  return chain;
+}
+
 /** Base class of every error ggtalker throws or rejects with. */
 export class GgtalkerError extends Error {
+  /** @internal */
+  static readonly [CLASS_BRAND]: string = 'GgtalkerError';
+
+  /**
+   * `err instanceof GgtalkerError` (or any subclass below) holds for errors created by any
+   * copy of this module, not only this one: the check reads the global brand the constructor
+   * set. A user's own subclass (without a brand of its own) keeps the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (!Object.hasOwn(this, CLASS_BRAND) || typeof value !== 'object' || value === null) return false;
+    const chain = (value as { [ERROR_BRAND]?: unknown })[ERROR_BRAND];
+    return Array.isArray(chain) && chain.includes((this as BrandedClass)[CLASS_BRAND]);
+  }
+
   /** A stable, machine-readable identifier of the kind of failure, e.g. `'ERR_GGT_INVALID_ARGUMENT'`. */
   readonly code: string;
 
@@ -21,6 +58,7 @@ export class GgtalkerError extends Error {
     super(message, options);
     this.name = 'GgtalkerError';
     this.code = code;
+    Object.defineProperty(this, ERROR_BRAND, { value: brandChain(new.target), enumerable: false });
   }
 }
 
@@ -29,6 +67,9 @@ export class GgtalkerError extends Error {
  * Thrown synchronously, before any native work starts.
  */
 export class ValidationError extends GgtalkerError {
+  /** @internal */
+  static override readonly [CLASS_BRAND]: string = 'ValidationError';
+
   /**
    * @param message - Names the argument, what was expected and what was received,
    *   e.g. `expected width to be a positive integer, received 0`.
@@ -42,6 +83,9 @@ export class ValidationError extends GgtalkerError {
 
 /** A failure reported by the native (LibTorch) core, e.g. a failed check or out-of-memory. */
 export class NativeError extends GgtalkerError {
+  /** @internal */
+  static override readonly [CLASS_BRAND]: string = 'NativeError';
+
   /**
    * @param message - The native core's explanation.
    * @param options - Standard error options.
@@ -65,6 +109,9 @@ export interface AddonLoadErrorOptions {
  * libraries...). The message lists the {@link AddonLoadError.fixes | fixes} that fit the symptom.
  */
 export class AddonLoadError extends GgtalkerError {
+  /** @internal */
+  static override readonly [CLASS_BRAND]: string = 'AddonLoadError';
+
   /** Remedies that fit the symptom, most likely first. Also listed in the message. */
   readonly fixes: string[];
 
@@ -86,6 +133,9 @@ export class AddonLoadError extends GgtalkerError {
  * its `name` is `'AbortError'` and its `code` is `'ABORT_ERR'`; `cause` holds `signal.reason`.
  */
 export class AbortError extends GgtalkerError {
+  /** @internal */
+  static override readonly [CLASS_BRAND]: string = 'AbortError';
+
   /**
    * @param message - Defaults to `'The operation was aborted'`.
    * @param options - Standard error options; pass `{ cause: signal.reason }`.
@@ -104,6 +154,9 @@ export interface FormatErrorOptions extends ErrorOptions {
 
 /** A file (PLY, safetensors, dataset, ...) is malformed or of an unsupported variant. */
 export class FormatError extends GgtalkerError {
+  /** @internal */
+  static override readonly [CLASS_BRAND]: string = 'FormatError';
+
   /** The malformed file, or `undefined` when the data did not come from a file. */
   readonly path: string | undefined;
 
@@ -132,6 +185,9 @@ export interface FileSystemErrorOptions extends ErrorOptions {
  * expected, disk full... `cause` holds Node's own error; `systemCode` its code (`'ENOENT'`).
  */
 export class FileSystemError extends GgtalkerError {
+  /** @internal */
+  static override readonly [CLASS_BRAND]: string = 'FileSystemError';
+
   /** The file or folder the operation was on. */
   readonly path: string;
   /** The operating system's error code (`'ENOENT'`, `'EACCES'`, ...), or `undefined`. */
