@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadAudio } from '../lib/audio/load.js';
-import { FormatError, ValidationError } from '../lib/errors.js';
+import { FileSystemError, FormatError, ValidationError } from '../lib/errors.js';
 import { writeWav } from './fixtures/audio/wav-writer.js';
 
 function hasFfmpeg(): boolean {
@@ -63,7 +63,26 @@ describe('loadAudio: WAV', () => {
     expect((await loadAudio(path, { sampleRate: 24000 })).samples.length).toBe(2400);
     const error = await rejection(loadAudio(path, { sampleRate: 0 }));
     expect(error).toBeInstanceOf(ValidationError);
-    expect(error.message).toBe('expected sampleRate to be a positive integer, received 0');
+    expect(error.message).toBe('expected sampleRate to be an integer in [1000, 768000] Hz, received 0');
+    expect((await rejection(loadAudio(path, { sampleRate: 2 ** 31 - 1 }))).message).toBe('expected sampleRate to be an integer in [1000, 768000] Hz, received 2147483647');
+    expect((await rejection(loadAudio(path, { maxSeconds: Number.NaN }))).message).toBe('expected maxSeconds to be a positive finite number of seconds, received NaN');
+  });
+
+  it('refuses a WAV longer than maxSeconds from its header, naming the option', async () => {
+    const path = join(dir, 'long.wav');
+    await writeFile(path, writeWav({ kind: 'pcm', bits: 16, sampleRate: 8000, frames: Array.from({ length: 8000 }, () => [1]) }));
+    expect((await loadAudio(path, { maxSeconds: 1 })).samples.length).toBe(16000);
+    const error = await rejection(loadAudio(path, { maxSeconds: 0.5 }));
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error.message).toBe(`${path}: decodes to 1.0 s of audio, more than the 0.5-second limit; pass maxSeconds to raise the limit (or cut the file)`);
+  });
+
+  it('names a missing file in a FileSystemError, whatever the format', async () => {
+    for (const name of ['missing.wav', 'missing.mp3']) {
+      const error = await rejection(loadAudio(join(dir, name)));
+      expect(error).toBeInstanceOf(FileSystemError);
+      expect(error.message).toBe(`${join(dir, name)}: could not read it: no such file or folder (ENOENT)`);
+    }
   });
 
   it('reports a malformed WAV with its path', async () => {
@@ -76,6 +95,11 @@ describe('loadAudio: WAV', () => {
 });
 
 describe('loadAudio: other formats through ffmpeg', () => {
+  // The fake ffmpegs below ignore their input, but loadAudio checks that it is a regular file.
+  beforeAll(async () => {
+    for (const name of ['speech.mp3', 'speech.ogg', 'clip.m4a', 'empty.flac', 'endless.flac', 'nan.flac']) await writeFile(join(dir, name), 'not decoded');
+  });
+
   it('names the fix when ffmpeg is missing', async () => {
     const error = await rejection(loadAudio(join(dir, 'speech.mp3'), { ffmpeg: join(dir, 'no-such-ffmpeg') }));
     expect(error).toBeInstanceOf(FormatError);
@@ -104,6 +128,31 @@ describe('loadAudio: other formats through ffmpeg', () => {
     const ffmpeg = await fakeFfmpeg('silent-ffmpeg', 'exit 0');
     const error = await rejection(loadAudio(join(dir, 'empty.flac'), { ffmpeg }));
     expect(error.message).toMatch(/empty\.flac: contains no audio samples$/);
+  });
+
+  it('stops ffmpeg once its output passes maxSeconds (an endless decode ends in a FormatError naming the option)', async () => {
+    // Writes zeros (silence) without end: without the cap this grows memory until the process dies.
+    const ffmpeg = await fakeFfmpeg('endless-ffmpeg', 'exec cat /dev/zero');
+    const path = join(dir, 'endless.flac');
+    const error = await rejection(loadAudio(path, { ffmpeg, maxSeconds: 2 }));
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error.message).toBe(`${path}: decodes to more than 2 s of audio, more than the 2-second limit; pass maxSeconds to raise the limit (or cut the file)`);
+  });
+
+  it('refuses NaN samples from ffmpeg', async () => {
+    // One little-endian float32 NaN (0x7fc00000).
+    const ffmpeg = await fakeFfmpeg('nan-ffmpeg', `printf '\\000\\000\\300\\177'`);
+    const error = await rejection(loadAudio(join(dir, 'nan.flac'), { ffmpeg }));
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error.message).toMatch(/nan\.flac: expected finite samples, ffmpeg decoded NaN at sample 0$/);
+  });
+
+  it('refuses a FIFO before ffmpeg opens it (it would wait for a writer forever)', async () => {
+    const fifo = join(dir, 'pipe.mp3');
+    execFileSync('mkfifo', [fifo]);
+    const error = await rejection(loadAudio(fifo));
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error.message).toMatch(/pipe\.mp3: expected a regular file, received a FIFO/);
   });
 
   it.skipIf(!ffmpegInstalled)('decodes a real file with the installed ffmpeg (skipped: ffmpeg is not on PATH)', async () => {

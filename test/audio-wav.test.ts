@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { decodeWav, readWav } from '../lib/audio/wav.js';
-import { FormatError } from '../lib/errors.js';
+import { FileSystemError, FormatError } from '../lib/errors.js';
 import { chunk, listChunk, writeWav, type WavSpec } from './fixtures/audio/wav-writer.js';
 import { formatMessage } from './helpers/errors.js';
 
@@ -161,6 +161,35 @@ describe('decodeWav: errors', () => {
     );
   });
 
+  it('rejects sample rates outside [1000, 768000] Hz and channel counts above 256, naming the field', () => {
+    // 0xF1003E80 and 2^31 − 1 hung the resampler (a filter of 10^11 taps); 1e9 Hz decoded to no samples.
+    for (const rate of [0xf1003e80, 2 ** 31 - 1, 1e9, 768001, 999]) {
+      expect(formatMessage(() => decodeWav(writeWav({ kind: 'pcm', bits: 16, sampleRate: rate, frames: [[1]] })))).toBe(
+        `unsupported sample rate (fmt field sampleRate): expected an integer in [1000, 768000] Hz, received ${rate}`,
+      );
+    }
+    for (const rate of [1000, 768000]) expect(decodeWav(writeWav({ kind: 'pcm', bits: 16, sampleRate: rate, frames: [[1]] })).sampleRate).toBe(rate);
+    expect(formatMessage(() => decodeWav(writeWav({ kind: 'pcm', bits: 16, sampleRate: 8000, frames: [[1]], channels: 257 })))).toBe(
+      'expected at most 256 channels (fmt field channels), received 257',
+    );
+  });
+
+  it('rejects NaN and infinite float samples, naming frame and channel', () => {
+    for (const [bits, bad] of [[32, Number.NaN], [64, Infinity], [64, 1e300]] as const) {
+      const bytes = writeWav({ kind: 'float', bits, sampleRate: 8000, frames: [[0.5, 0.25], [0.5, bad]] });
+      const shown = bits === 64 && bad === 1e300 ? 'Infinity' : String(bad); // float64 1e300 is Infinity as float32
+      expect(formatMessage(() => decodeWav(bytes))).toBe(`expected finite float samples, received ${shown} at frame 1 of channel 1`);
+    }
+  });
+
+  it('rejects audio longer than maxSeconds before decoding it', () => {
+    const bytes = writeWav({ kind: 'pcm', bits: 16, sampleRate: 8000, frames: Array.from({ length: 8000 }, () => [1]) });
+    expect(decodeWav(bytes, undefined, { maxSeconds: 1 }).channels[0]!.length).toBe(8000);
+    expect(formatMessage(() => decodeWav(bytes, undefined, { maxSeconds: 0.25 }))).toBe(
+      'decodes to 1.0 s of audio, more than the 0.25-second limit; pass maxSeconds to raise the limit (or cut the file)',
+    );
+  });
+
   it('rejects empty data', () => {
     expect(formatMessage(() => decodeWav(writeWav({ kind: 'pcm', bits: 16, sampleRate: 8000, frames: [] })))).toBe('contains no audio samples');
   });
@@ -191,5 +220,14 @@ describe('readWav', () => {
     expect(error).toBeInstanceOf(FormatError);
     expect((error as FormatError).path).toBe(bad);
     expect((error as FormatError).message).toMatch(new RegExp(`^${bad.replace(/[.\\/]/g, '\\$&')}: expected a RIFF/WAVE file`));
+  });
+
+  it('reads regular files only and names a missing one', async () => {
+    const missing = await readWav(join(dir, 'missing.wav')).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(FileSystemError);
+    expect((missing as Error).message).toBe(`${join(dir, 'missing.wav')}: could not read it: no such file or folder (ENOENT)`);
+    const folder = await readWav(dir).catch((e: unknown) => e);
+    expect(folder).toBeInstanceOf(FormatError);
+    expect((folder as Error).message).toMatch(/expected a regular file, received a directory/);
   });
 });

@@ -84,6 +84,23 @@ interface FilterBank {
 const bankCache = new Map<string, FilterBank>();
 
 /**
+ * Most filter coefficients designed (2^24: 128 MiB of float64). Common conversions need far
+ * fewer (44.1→16 kHz: ~0.4 M; 768→16 kHz: ~0.1 M); a ratio beyond ~1:10000 would need more,
+ * and such rates come from corrupt headers (a 4 GHz "WAV" asked for 10^11).
+ */
+export const MAX_FILTER_COEFFICIENTS = 2 ** 24;
+
+/** The filter's length for a conversion by `up/down` (Kaiser's formula from the attenuation and transition width). */
+function filterSize(up: number, down: number): { nyquist: number; halfWidth: number; halfTaps: number; taps: number; phases: number } {
+  const nyquist = 0.5 * Math.min(1, up / down); // lower Nyquist, in cycles per input sample
+  const transition = nyquist * (1 - PASSBAND_END);
+  const length = (STOPBAND_DB - 8) / (2.285 * 2 * Math.PI * transition);
+  const halfWidth = length / 2;
+  const halfTaps = Math.ceil(halfWidth);
+  return { nyquist, halfWidth, halfTaps, taps: 2 * halfTaps, phases: Math.min(up, MAX_PHASES) };
+}
+
+/**
  * Designs the Kaiser-windowed sinc for a conversion by `up/down` (reduced), in input samples.
  * Kaiser's formulas give the window's β and length from the attenuation and transition width.
  */
@@ -92,15 +109,9 @@ function filterBank(up: number, down: number): FilterBank {
   const cached = bankCache.get(key);
   if (cached !== undefined) return cached;
 
-  const nyquist = 0.5 * Math.min(1, up / down); // lower Nyquist, in cycles per input sample
+  const { nyquist, halfWidth, halfTaps, taps, phases } = filterSize(up, down);
   const cutoff = nyquist * (1 + PASSBAND_END) / 2;
-  const transition = nyquist * (1 - PASSBAND_END);
   const beta = 0.1102 * (STOPBAND_DB - 8.7);
-  const length = (STOPBAND_DB - 8) / (2.285 * 2 * Math.PI * transition);
-  const halfWidth = length / 2;
-  const halfTaps = Math.ceil(halfWidth);
-  const taps = 2 * halfTaps;
-  const phases = Math.min(up, MAX_PHASES);
   const i0Beta = besselI0(beta);
 
   const kernels = new Float64Array((phases + 1) * taps);
@@ -149,7 +160,9 @@ function dot(x: Float32Array, first: number, kernels: Float64Array, k0: number, 
  * @param toRate - The output's rate, a positive integer (Hz).
  * @returns A new array of exactly `round(x.length · toRate / fromRate)` samples (halves round
  *   up), or a copy of `x` when the rates are equal.
- * @throws {@link ValidationError} when `x` is not a Float32Array or a rate is not a positive integer.
+ * @throws {@link ValidationError} when `x` is not a Float32Array, a rate is not a positive
+ *   integer, or the rates are so far apart that the filter would need more than
+ *   {@link MAX_FILTER_COEFFICIENTS} coefficients.
  */
 export function resample(x: Float32Array, fromRate: number, toRate: number): Float32Array {
   if (!(x instanceof Float32Array)) throw new ValidationError(`expected x to be a Float32Array, received ${describeValue(x)}`);
@@ -160,6 +173,11 @@ export function resample(x: Float32Array, fromRate: number, toRate: number): Flo
   const g = gcd(fromRate, toRate);
   const up = toRate / g;
   const down = fromRate / g;
+  const size = filterSize(up, down);
+  const coefficients = (size.phases + 1) * size.taps;
+  if (coefficients > MAX_FILTER_COEFFICIENTS) {
+    throw new ValidationError(`resampling from ${fromRate} Hz to ${toRate} Hz needs a filter of ${coefficients} coefficients, more than the ${MAX_FILTER_COEFFICIENTS} limit: choose rates closer together, or resample in stages`);
+  }
   // Exact integer arithmetic for round-half-up of x.length·up/down (below 2^53 for any real audio).
   const outLength = Math.floor((2 * x.length * up + down) / (2 * down));
   const { phases, taps, halfTaps, kernels } = filterBank(up, down);

@@ -9,8 +9,9 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
 import { FormatError } from '../errors.js';
+import { DEFAULT_MAX_FILE_BYTES, readRegularFile } from '../io/read-file.js';
+import { requireMaxSeconds, sampleRateProblem, tooLongMessage } from './limits.js';
 
 /** Decoded audio: one array of samples per channel, all of the same length. */
 export interface DecodedAudio {
@@ -18,6 +19,18 @@ export interface DecodedAudio {
   sampleRate: number;
   /** Samples of each channel, in file order. Integer PCM is scaled to [-1, 1); float is kept as stored. */
   channels: Float32Array[];
+}
+
+/** Most channels accepted (header field `channels`); beyond every recorder and mixing desk. */
+export const MAX_WAV_CHANNELS = 256;
+
+/** Options of {@link decodeWav} and {@link readWav}. */
+export interface DecodeWavOptions {
+  /**
+   * Longest audio accepted, seconds (default 3600, 1 hour); a
+   * longer file is refused with a {@link FormatError} before its samples are decoded.
+   */
+  maxSeconds?: number;
 }
 
 const FORMAT_PCM = 0x0001;
@@ -86,7 +99,10 @@ function parseFormat(view: DataView, start: number, size: number, fail: (m: stri
     throw fail(`unsupported codec: ${codecName(format)}; expected PCM (format 1) or IEEE float (format 3)`);
   }
   if (channels === 0) throw fail('expected at least 1 channel, received 0');
+  if (channels > MAX_WAV_CHANNELS) throw fail(`expected at most ${MAX_WAV_CHANNELS} channels (fmt field channels), received ${channels}`);
   if (sampleRate === 0) throw fail('expected a positive sample rate, received 0');
+  const rateProblem = sampleRateProblem(sampleRate);
+  if (rateProblem !== undefined) throw fail(`unsupported sample rate (fmt field sampleRate): ${rateProblem}`);
   const supportedBits = format === FORMAT_PCM ? [8, 16, 24, 32] : [32, 64];
   if (!supportedBits.includes(bitsPerSample)) {
     const kind = format === FORMAT_PCM ? 'PCM' : 'IEEE float';
@@ -123,13 +139,21 @@ function sampleReader(view: DataView, fmt: WaveFormat): (offset: number) => numb
  * Walks the RIFF chunks, skipping unknown ones (`LIST`, `fact`, `cue `...) and the pad byte
  * after odd-sized chunks. A trailing partial frame is ignored.
  *
+ * Every header field is checked before anything is allocated: channels in 1..{@link MAX_WAV_CHANNELS},
+ * the sample rate in [1000, 768000] Hz (lib/audio/limits.ts), the sample size, the
+ * block align, the data size against the bytes present, and the duration against `maxSeconds`.
+ * Float samples must be finite (a NaN or infinity would poison every feature computed from it).
+ *
  * @param bytes - The whole file.
  * @param path - The file's path, used only in error messages.
+ * @param options - The duration limit.
  * @returns The sample rate and one `Float32Array` per channel.
- * @throws {@link FormatError} when the bytes are not RIFF/WAVE, are truncated, use an
- *   unsupported codec, declare zero channels or a zero sample rate, or hold no samples.
+ * @throws {@link FormatError} naming the field when the bytes are not RIFF/WAVE, are truncated,
+ *   use an unsupported codec, declare a channel count, sample rate or sample size out of range,
+ *   last longer than `maxSeconds`, hold a NaN or infinite sample, or hold no samples.
  */
-export function decodeWav(bytes: Uint8Array, path?: string): DecodedAudio {
+export function decodeWav(bytes: Uint8Array, path?: string, options: DecodeWavOptions = {}): DecodedAudio {
+  const maxSeconds = requireMaxSeconds(options.maxSeconds);
   const fail = (message: string): FormatError => new FormatError(message, { path });
   if (bytes.length < 12) {
     throw fail(`truncated WAV header: expected at least 12 bytes, received ${bytes.length}`);
@@ -165,6 +189,7 @@ export function decodeWav(bytes: Uint8Array, path?: string): DecodedAudio {
 
   const frames = Math.floor(data.size / fmt.blockAlign);
   if (frames === 0) throw fail('contains no audio samples');
+  if (frames / fmt.sampleRate > maxSeconds) throw fail(tooLongMessage(frames / fmt.sampleRate, maxSeconds));
   const read = sampleReader(view, fmt);
   const bytesPerSample = fmt.bitsPerSample / 8;
   const channels = Array.from({ length: fmt.channels }, () => new Float32Array(frames));
@@ -172,18 +197,36 @@ export function decodeWav(bytes: Uint8Array, path?: string): DecodedAudio {
     const out = channels[c]!;
     let offset = data.start + c * bytesPerSample;
     for (let i = 0; i < frames; i++, offset += fmt.blockAlign) out[i] = read(offset);
+    if (fmt.format === FORMAT_IEEE_FLOAT) requireFiniteSamples(out, c, fail);
   }
   return { sampleRate: fmt.sampleRate, channels };
 }
 
+/** A float sample that is NaN or infinite (also a float64 one beyond float32's range) is refused. */
+function requireFiniteSamples(samples: Float32Array, channel: number, fail: (m: string) => FormatError): void {
+  for (let i = 0; i < samples.length; i++) {
+    const v = samples[i]!;
+    if (v - v !== 0) throw fail(`expected finite float samples, received ${v} at frame ${i} of channel ${channel}`);
+  }
+}
+
+/** Options of {@link readWav}. */
+export interface ReadWavOptions extends DecodeWavOptions {
+  /** Largest file read, bytes (default {@link DEFAULT_MAX_FILE_BYTES}, 2 GiB). */
+  maxBytes?: number;
+}
+
 /**
- * Reads and decodes a `.wav` file.
+ * Reads and decodes a `.wav` file (regular files only: a FIFO or device is refused, never read).
  *
  * @param path - The file to read.
+ * @param options - The duration and file size limits.
  * @returns The sample rate and one `Float32Array` per channel.
- * @throws {@link FormatError} as {@link decodeWav} does; file-system errors are passed through.
+ * @throws {@link FormatError} as {@link decodeWav} does, or when the path is not a regular file
+ *   or is larger than `maxBytes`; {@link FileSystemError} when it cannot be read.
  */
-export async function readWav(path: string): Promise<DecodedAudio> {
-  const buffer = await readFile(path);
-  return decodeWav(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), path);
+export async function readWav(path: string, options: ReadWavOptions = {}): Promise<DecodedAudio> {
+  const maxSeconds = requireMaxSeconds(options.maxSeconds);
+  const bytes = await readRegularFile(path, { maxBytes: options.maxBytes ?? DEFAULT_MAX_FILE_BYTES, what: 'the WAV file', howToRaise: 'pass maxBytes' });
+  return decodeWav(bytes, path, { maxSeconds });
 }
