@@ -11,7 +11,8 @@ import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
 import { requireDevice, type Device } from '../backends.js';
-import { ValidationError } from '../errors.js';
+import { FormatError, NativeError, ValidationError } from '../errors.js';
+import { firstNonFinite } from '../io/vhap-flame.js';
 import type { NdArrayData } from '../io/ndarray-data.js';
 import { native, type NativeScriptModel, type NativeTensor, type RawArray } from '../native.js';
 import { nativeAbortFlag } from '../native-abort.js';
@@ -37,6 +38,31 @@ export interface CreateA2eModelOptions {
   normalisation?: { mean: globalThis.ArrayLike<number>; std: globalThis.ArrayLike<number> };
   /** Seed of the initial weights. Default 0. */
   seed?: number;
+}
+
+/** Options of {@link AudioExpressionModel.load}. */
+export interface LoadA2eModelOptions {
+  /** Where the weights are, overriding the JSON's `file` (the caller's own path: not confined to the folder). */
+  weights?: string;
+  /**
+   * Accept a `"file"` in the checkpoint JSON that is absolute or leads outside its folder.
+   * Default false (a {@link FormatError} naming the JSON and the field); pass `true` only for
+   * checkpoints you trust.
+   */
+  allowExternalFiles?: boolean;
+}
+
+/**
+ * Runs checks of a file's content that throw {@link ValidationError}s (the config and feature
+ * checks are shared with arguments) and rethrows those as {@link FormatError}s naming the file.
+ */
+function asFileContent<T>(path: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof ValidationError) || error instanceof FormatError) throw error;
+    throw new FormatError(error.message, { path, cause: error });
+  }
 }
 
 /** Options of {@link AudioExpressionModel.sample}. */
@@ -116,22 +142,29 @@ export class AudioExpressionModel {
    * only from sources you trust (safetensors checkpoints hold only numbers).
    *
    * @param path - The stem, or either file's path.
-   * @param options.weights - The weights file, when not where the JSON says.
+   * @param options - `weights`: the weights file, when not where the JSON says;
+   *   `allowExternalFiles`: accept a JSON `"file"` outside the JSON's folder.
+   * @throws {@link FormatError} naming the file and the field for anything malformed (config
+   *   values, weights that are not finite or do not fit the config, a `"file"` outside the
+   *   folder); {@link FileSystemError} for a file that cannot be read.
    */
-  static async load(path: string, options: { weights?: string } = {}): Promise<AudioExpressionModel> {
-    const read = await readA2eCheckpoint(path, options.weights);
+  static async load(path: string, options: LoadA2eModelOptions = {}): Promise<AudioExpressionModel> {
+    const read = await readA2eCheckpoint(path, { weights: options.weights, allowExternalFiles: options.allowExternalFiles });
     const json = read.json;
-    // Checkpoints from before the alignment bias (and exports that do not use it) have no alignRadius.
-    const config = resolveA2eConfig({ ...json.config, alignRadius: json.config.alignRadius ?? -1 });
-    const features = resolveFeatureSpec(json.features, config.featureDim);
-    const speakers = json.speakers ?? Array.from({ length: config.speakers }, (_, i) => `speaker${i}`);
-    if (speakers.length !== config.speakers) throw new ValidationError(`${read.jsonPath}: lists ${speakers.length} speakers but config.speakers is ${config.speakers}`);
-    const common = { config, features, speakers, expressionNames: json.expressionNames, trainState: json.train };
+    const common = asFileContent(read.jsonPath, () => {
+      // Checkpoints from before the alignment bias (and exports that do not use it) have no alignRadius.
+      const config = resolveA2eConfig({ ...json.config, alignRadius: json.config.alignRadius ?? -1 });
+      const features = resolveFeatureSpec(json.features, config.featureDim);
+      const speakers = json.speakers ?? Array.from({ length: config.speakers }, (_, i) => `speaker${i}`);
+      if (speakers.length !== config.speakers) throw new ValidationError(`speakers: lists ${speakers.length} speakers but config.speakers is ${config.speakers}`);
+      return { config, features, speakers, expressionNames: json.expressionNames, trainState: json.train };
+    });
+    const { config } = common;
     if (read.torchscriptPath !== undefined) {
       const mean = Float32Array.from(json.data?.mean ?? []);
       const std = Float32Array.from(json.data?.std ?? []);
       if (mean.length !== config.outputDim || std.length !== config.outputDim) {
-        throw new ValidationError(`${read.jsonPath}: a TorchScript model needs "data": {"mean", "std"} of ${config.outputDim} values each`);
+        throw new FormatError(`data: a TorchScript model needs "data": {"mean", "std"} of ${config.outputDim} values each`, { path: read.jsonPath });
       }
       const module = nativeCall(() => new (native().A2EScriptModel)(read.torchscriptPath!));
       return new AudioExpressionModel({ ...common, script: { module, mean, std } });
@@ -141,28 +174,51 @@ export class AudioExpressionModel {
 
   /**
    * A native model from its JSON description (config, features, speakers...) and weights by
-   * name (`adam.m.*` / `adam.v.*` become the optimiser state). `source` names them in errors.
+   * name (`adam.m.*` / `adam.v.*` become the optimiser state).
+   *
+   * @param source - The file the description and weights came from: when given, what is wrong
+   *   with them (a config value, a weight's dtype, a value that is not finite, weights that do
+   *   not fit the config) is a {@link FormatError} naming it; without, a {@link ValidationError}.
    */
   static async fromTensors(
     json: Pick<A2eCheckpointJson, 'config' | 'features' | 'speakers' | 'expressionNames' | 'train'>,
     tensors: ReadonlyMap<string, NdArrayData>,
-    source = 'the Audio-Expression weights',
+    source?: string,
   ): Promise<AudioExpressionModel> {
-    const config = resolveA2eConfig({ ...json.config, alignRadius: json.config.alignRadius ?? -1 });
-    const features = resolveFeatureSpec(json.features, config.featureDim);
-    const speakers = json.speakers ?? Array.from({ length: config.speakers }, (_, i) => `speaker${i}`);
-    if (speakers.length !== config.speakers) throw new ValidationError(`${source}: lists ${speakers.length} speakers but config.speakers is ${config.speakers}`);
-    const params = new Map<string, NativeTensor>();
-    const m = new Map<string, NativeTensor>();
-    const v = new Map<string, NativeTensor>();
-    for (const [name, array] of tensors) {
-      if (array.dtype !== 'float32') throw new ValidationError(`${source}: expected weight ${name} to be float32, received ${array.dtype}`);
-      const target = name.startsWith('adam.m.') ? m : name.startsWith('adam.v.') ? v : params;
-      target.set(name.replace(/^adam\.[mv]\./, ''), arrayToHandle(array));
+    const check = <T>(f: () => T): T => (source === undefined ? f() : asFileContent(source, f));
+    const model = check(() => {
+      if (json === null || typeof json !== 'object' || json.config === null || typeof json.config !== 'object') {
+        throw new ValidationError(`config: expected an object, received ${describeValue(json?.config)}`);
+      }
+      const config = resolveA2eConfig({ ...json.config, alignRadius: json.config.alignRadius ?? -1 });
+      const features = resolveFeatureSpec(json.features, config.featureDim);
+      const speakers = json.speakers ?? Array.from({ length: config.speakers }, (_, i) => `speaker${i}`);
+      requireSpeakerNames(speakers);
+      if (speakers.length !== config.speakers) throw new ValidationError(`speakers: lists ${speakers.length} speakers but config.speakers is ${config.speakers}`);
+      if (json.expressionNames !== undefined && !(Array.isArray(json.expressionNames) && json.expressionNames.every((n) => typeof n === 'string'))) {
+        throw new ValidationError(`expressionNames: expected an array of names, received ${describeValue(json.expressionNames)}`);
+      }
+      const params = new Map<string, NativeTensor>();
+      const m = new Map<string, NativeTensor>();
+      const v = new Map<string, NativeTensor>();
+      for (const [name, array] of tensors) {
+        if (array.dtype !== 'float32') throw new ValidationError(`expected weight ${name} to be float32, received ${array.dtype}`);
+        // NaN or infinite weights would only show up later, as NaN expression tracks.
+        const bad = firstNonFinite(array.data as Float32Array);
+        if (bad >= 0) throw new ValidationError(`expected weight ${name} to hold finite values, received ${array.data[bad]} at index ${bad} (not finite)`);
+        const target = name.startsWith('adam.m.') ? m : name.startsWith('adam.v.') ? v : params;
+        target.set(name.replace(/^adam\.[mv]\./, ''), arrayToHandle(array));
+      }
+      const made = new AudioExpressionModel({ config, features, speakers, expressionNames: json.expressionNames, trainState: json.train, params });
+      if (m.size > 0) made.adam = { m, v };
+      return made;
+    });
+    try {
+      await model.checkWeights();
+    } catch (error) {
+      if (source === undefined || !(error instanceof NativeError || error instanceof ValidationError)) throw error;
+      throw new FormatError(`the weights do not fit the config: ${error.message}`, { path: source, cause: error });
     }
-    const model = new AudioExpressionModel({ config, features, speakers, expressionNames: json.expressionNames, trainState: json.train, params });
-    if (m.size > 0) model.adam = { m, v };
-    await model.checkWeights();
     return model;
   }
 
@@ -405,14 +461,24 @@ function requireSpeakerNames(speakers: unknown): asserts speakers is string[] {
   if (new Set(speakers).size !== speakers.length) throw new ValidationError(`expected distinct speaker names, received ${speakers.join(', ')}`);
 }
 
+/** The highest video frame rate an Audio-Expression model may run at (`features.fps`). */
+export const MAX_FEATURE_FPS = 240;
+
 /** A complete feature spec (log-mel 80 at 25 fps unless told otherwise). */
 export function resolveFeatureSpec(spec: Partial<AudioFeatureSpec> | undefined, featureDim?: number): AudioFeatureSpec {
   const dim = spec?.dim ?? featureDim ?? 80;
+  if (!(Number.isInteger(dim) && dim > 0)) throw new ValidationError(`expected features.dim to be a positive integer, received ${describeValue(dim)}`);
   const encoder = spec?.encoder ?? (dim === 80 ? 'log-mel' : 'wav2vec2');
   if (encoder !== 'log-mel' && encoder !== 'wav2vec2') throw new ValidationError(`expected features.encoder 'log-mel' or 'wav2vec2', received ${describeValue(encoder)}`);
   if (encoder === 'log-mel' && dim !== 80) throw new ValidationError(`expected log-mel features of width 80, received ${dim}`);
   if (featureDim !== undefined && featureDim !== dim) throw new ValidationError(`expected config.featureDim (${featureDim}) to equal features.dim (${dim})`);
   const fps = spec?.fps ?? 25;
-  if (typeof fps !== 'number' || !(fps > 0)) throw new ValidationError(`expected features.fps to be a positive number, received ${describeValue(fps)}`);
+  // An upper bound: sampling makes round(duration · fps) frames, so 1e6 fps would never end.
+  if (typeof fps !== 'number' || !(fps > 0 && fps <= MAX_FEATURE_FPS)) {
+    throw new ValidationError(`expected features.fps to be a frame rate in (0, ${MAX_FEATURE_FPS}], received ${describeValue(fps)}`);
+  }
+  if (spec?.layer !== undefined && !(Number.isInteger(spec.layer) && spec.layer >= 0 && spec.layer <= 1024)) {
+    throw new ValidationError(`expected features.layer to be a layer index (an integer in [0, 1024]), received ${describeValue(spec.layer)}`);
+  }
   return { encoder, dim, fps, ...(spec?.layer !== undefined ? { layer: spec.layer } : {}) };
 }

@@ -7,7 +7,6 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { NdArray } from 'ndarray';
@@ -16,7 +15,8 @@ import { encodeAudio, type AudioEncoder } from '../a2e/features.js';
 import { loadAudio } from '../audio/load.js';
 import { AbortError, FormatError } from '../errors.js';
 import { pathExists } from '../io/exists.js';
-import { loadVhapFlame, loadVhapImage, readVhapDataset, type VhapSplit } from '../io/vhap.js';
+import { readJsonFile } from '../io/read-file.js';
+import { loadVhapFlame, loadVhapImage, readVhapDataset, type ReadVhapOptions, type VhapSplit } from '../io/vhap.js';
 import { padComponents } from '../io/vhap-flame.js';
 import type { FlameModel } from '../flame/model.js';
 import type { AvatarFrame } from './frames.js';
@@ -29,6 +29,12 @@ export interface LoadAvatarDatasetOptions {
   splits?: VhapSplit[];
   /** Encoder for the speech features (default log-mel); fps from the dataset (25). */
   encoder?: AudioEncoder;
+  /**
+   * Accept image, mask and FLAME paths in the dataset's JSON that are absolute or lead outside
+   * its folder. Default false (a {@link FormatError} naming the file and the field): pass `true`
+   * only for datasets you trust. See {@link ReadVhapOptions.allowExternalFiles}.
+   */
+  allowExternalFiles?: boolean;
   onProgress?: (p: { done: number; total: number; fraction: number }) => void;
   signal?: AbortSignal;
 }
@@ -63,10 +69,12 @@ export function fitDatasetToModel(ds: AvatarDataset, model: Pick<FlameModel, 'sh
 /**
  * Reads a VHAP-format dataset folder.
  *
- * @throws {@link FormatError} naming the file for anything missing or malformed.
+ * @throws {@link FormatError} naming the file (and the field) for anything missing or
+ *   malformed, a referenced file outside the folder (unless `allowExternalFiles`) or one that is
+ *   not a regular file; {@link FileSystemError} for one that cannot be read.
  */
 export async function loadAvatarDataset(dir: string, options: LoadAvatarDatasetOptions = {}): Promise<AvatarDataset> {
-  const ds = await readVhapDataset(dir);
+  const ds = await readVhapDataset(dir, { allowExternalFiles: options.allowExternalFiles === true });
   const wanted = options.splits ? new Set(options.splits) : undefined;
   const list = ds.frames.filter((f) => !wanted || wanted.has(f.split));
   if (list.length === 0) throw new FormatError(`has no frames in splits ${[...(wanted ?? [])].join(', ')}`, { path: dir });
@@ -100,8 +108,19 @@ export async function loadAvatarDataset(dir: string, options: LoadAvatarDatasetO
 async function loadSpeech(dir: string, frames: AvatarFrame[], fps: number, encoder: AudioEncoder | undefined): Promise<AvatarDataset['speech']> {
   const jsonPath = join(dir, 'speech.json');
   if (!(await pathExists(jsonPath))) return undefined;
-  const meta = JSON.parse(await readFile(jsonPath, 'utf8')) as { clips?: { id?: string; text?: string; startFrame?: number; endFrame?: number }[] };
-  if (!Array.isArray(meta.clips)) throw new FormatError('expected "clips": [{id, startFrame, endFrame}]', { path: jsonPath });
+  const meta = (await readJsonFile(jsonPath, { what: 'speech.json' })) as { clips?: unknown } | null;
+  if (meta === null || typeof meta !== 'object' || !Array.isArray(meta.clips)) throw new FormatError('clips: expected "clips": [{id, startFrame, endFrame}]', { path: jsonPath });
+  const listed = meta.clips as unknown[];
+  listed.forEach((c, k) => {
+    const clip = (c ?? {}) as { id?: unknown; text?: unknown; startFrame?: unknown; endFrame?: unknown };
+    if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new FormatError(`clips[${k}]: expected an object {id, startFrame, endFrame}`, { path: jsonPath });
+    const { startFrame: a, endFrame: b } = clip;
+    if (!(Number.isSafeInteger(a) && Number.isSafeInteger(b) && (a as number) >= 0 && (a as number) < (b as number))) {
+      throw new FormatError(`clips[${k}]: expected integer timesteps 0 <= startFrame < endFrame, received ${String(a)} and ${String(b)}`, { path: jsonPath });
+    }
+    if (clip.id !== undefined && typeof clip.id !== 'string') throw new FormatError(`clips[${k}].id: expected a string, received ${typeof clip.id}`, { path: jsonPath });
+    if (clip.text !== undefined && typeof clip.text !== 'string') throw new FormatError(`clips[${k}].text: expected a string, received ${typeof clip.text}`, { path: jsonPath });
+  });
   const audio = await loadAudio(join(dir, 'audio.wav'), { sampleRate: 16000 });
   const front = Math.min(...frames.map((f) => f.cameraIndex ?? 0));
   const byTimestep = new Map<number, number>();
@@ -109,10 +128,9 @@ async function loadSpeech(dir: string, frames: AvatarFrame[], fps: number, encod
     if ((f.cameraIndex ?? 0) === front && f.timestep !== undefined) byTimestep.set(f.timestep, i);
   });
   const clips = [];
-  for (const [k, c] of meta.clips.entries()) {
-    if (typeof c.startFrame !== 'number' || typeof c.endFrame !== 'number' || c.endFrame <= c.startFrame) {
-      throw new FormatError(`clips[${k}]: expected startFrame < endFrame, received ${c.startFrame} and ${c.endFrame}`, { path: jsonPath });
-    }
+  for (const [k, c] of (listed as { id?: string; text?: string; startFrame: number; endFrame: number }[]).entries()) {
+    // A clip longer than the loaded frames cannot be covered (and is not looped over).
+    if (c.endFrame - c.startFrame > byTimestep.size) continue;
     const indices: number[] = [];
     for (let t = c.startFrame; t < c.endFrame; t++) {
       const i = byTimestep.get(t);

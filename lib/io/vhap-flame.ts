@@ -11,7 +11,8 @@ import type { FlameParams } from '../flame/flame.js';
 import type { FlameModel } from '../flame/model.js';
 import { FormatError, ValidationError } from '../errors.js';
 import type { NdArrayData } from './ndarray-data.js';
-import { encodeNpz, readNpz } from './npy.js';
+import { encodeNpz, parseNpz } from './npy.js';
+import { readRegularFile } from './read-file.js';
 
 /** One frame's FLAME parameters (plain vectors, float32), as ggtalker names them. */
 export interface VhapFlameParams {
@@ -54,6 +55,15 @@ const POSES = [
   ['translation', 'translation', 3],
 ] as const;
 
+/**
+ * The index of the first value that is not finite (NaN, ±Infinity), or -1. Run it on float32
+ * data (or after `Math.fround`): 1e300 is finite as a double but Infinity in float32.
+ */
+export function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
+  return -1;
+}
+
 /** A numeric array's values as float32 (float16 arrives widened), or a reason it is not one. */
 function floatValues(array: NdArrayData): Float32Array | undefined {
   if (array.dtype === 'float32') return array.data;
@@ -66,8 +76,9 @@ function floatValues(array: NdArrayData): Float32Array | undefined {
  *
  * @param arrays - The archive's arrays by name.
  * @param path - The file, for messages.
- * @throws {@link FormatError} naming the file and the key for a non-float array or a shape
- *   other than [D] / [1, D] ([V, 3] / [1, V, 3] for `static_offset`).
+ * @throws {@link FormatError} naming the file and the key for a non-float array, a value that
+ *   is not finite in float32 (NaN, ±Infinity, or beyond float32's range), or a shape other than
+ *   [D] / [1, D] ([V, 3] / [1, V, 3] for `static_offset`).
  */
 export function parseVhapFlame(arrays: ReadonlyMap<string, NdArrayData>, path?: string): VhapFlameParams {
   const read = (key: string, width?: number): Float32Array | undefined => {
@@ -75,6 +86,7 @@ export function parseVhapFlame(arrays: ReadonlyMap<string, NdArrayData>, path?: 
     if (array === undefined) return undefined;
     const values = floatValues(array);
     if (values === undefined) throw new FormatError(`${key}: expected a float32 or float64 array, received ${array.dtype}`, { path });
+    requireFiniteArray(key, values, path);
     const s = array.shape;
     const d = width === undefined ? 'D' : String(width);
     const vector = s.length === 1 || (s.length === 2 && s[0] === 1);
@@ -91,6 +103,7 @@ export function parseVhapFlame(arrays: ReadonlyMap<string, NdArrayData>, path?: 
   if (offset !== undefined) {
     const values = floatValues(offset);
     if (values === undefined) throw new FormatError(`static_offset: expected a float32 or float64 array, received ${offset.dtype}`, { path });
+    requireFiniteArray('static_offset', values, path);
     const s = offset.shape;
     if (!((s.length === 2 && s[1] === 3) || (s.length === 3 && s[0] === 1 && s[2] === 3))) {
       throw new FormatError(`static_offset: expected shape [V, 3] or [1, V, 3], received [${s.join(', ')}]`, { path });
@@ -100,14 +113,21 @@ export function parseVhapFlame(arrays: ReadonlyMap<string, NdArrayData>, path?: 
   return out as VhapFlameParams;
 }
 
+/** Throws a {@link FormatError} naming the file, the key and the index of a non-finite value. */
+function requireFiniteArray(key: string, values: Float32Array, path: string | undefined): void {
+  const bad = firstNonFinite(values);
+  if (bad >= 0) throw new FormatError(`${key}: expected finite values (in float32), received ${values[bad]} at index ${bad}`, { path });
+}
+
 /**
  * Reads one VHAP FLAME parameter file (`flame_param/NNNNN.npz` or `canonical_flame_param.npz`).
  * Missing keys read as zeros (`expr` as an empty vector); unknown keys are ignored.
  *
- * @throws {@link FormatError} naming the file and the key; file-system errors as reading does.
+ * @throws {@link FormatError} naming the file and the key, or when the path is not a regular
+ *   file; {@link FileSystemError} when it cannot be read.
  */
 export async function loadVhapFlame(path: string): Promise<VhapFlameParams> {
-  return parseVhapFlame(await readNpz(path), path);
+  return parseVhapFlame(parseNpz(await readRegularFile(path, { what: 'the FLAME parameter file' }), path), path);
 }
 
 /** A vector of exactly `width` values (zeros when missing), as float32. */

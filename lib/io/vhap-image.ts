@@ -6,7 +6,6 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import ndarray, { type NdArray } from 'ndarray';
 
@@ -14,6 +13,7 @@ import { FormatError, ValidationError } from '../errors.js';
 import { scaleCamera, type VhapCamera } from './vhap-camera.js';
 import { ffmpegOutput } from './ffmpeg.js';
 import { decodePng } from './png.js';
+import { readRegularFile } from './read-file.js';
 
 /** A decoded image: samples in [0, 1], row-major, `channels` per pixel. */
 export interface FloatImage {
@@ -105,16 +105,13 @@ async function decodeWithFfmpeg(path: string, gray: boolean, ffmpeg: string): Pr
  * Reads an image file as floats in [0, 1]: PNG in-process (1–4 channels kept), anything else
  * through ffmpeg (RGB, or gray when `gray`).
  *
- * @throws {@link FormatError} naming the file; a missing file as a FormatError too.
+ * @throws {@link FormatError} naming the file when it cannot be decoded or is not a regular
+ *   file (a FIFO, a device: refused before anything is read or ffmpeg is started);
+ *   {@link FileSystemError} naming it when it is missing or unreadable.
  */
 export async function readImageFile(path: string, options: { gray?: boolean; ffmpeg?: string } = {}): Promise<FloatImage> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new FormatError(code === 'ENOENT' ? 'image file not found' : `cannot read the image (${(error as Error).message})`, { path, cause: error });
-  }
+  // Read (and so checked to be a regular file of sane size) before ffmpeg ever sees the path.
+  const bytes = await readRegularFile(path, { what: 'the image' });
   const isPng = bytes.length >= 4 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
   if (isPng || extname(path).toLowerCase() === '.png') {
     const png = decodePng(bytes, path);

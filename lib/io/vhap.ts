@@ -20,11 +20,13 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 
 import { FormatError, ValidationError } from '../errors.js';
+import { resolveContained } from './contained-path.js';
 import { pathExists } from './exists.js';
+import { readJsonFile } from './read-file.js';
 import { cyFromVhap, viewFromTransformMatrix, type VhapCamera } from './vhap-camera.js';
 import { loadVhapFlame, type VhapFlameParams } from './vhap-flame.js';
 
@@ -80,9 +82,25 @@ export interface ReadVhapOptions {
    * file there is, else `transforms.json`.
    */
   split?: VhapSplit | 'all';
-  /** Check that every image, mask and FLAME file exists (default true). */
+  /** Check that every image, mask and FLAME file exists and is a regular file (default true). */
   checkFiles?: boolean;
+  /**
+   * Accept image, mask and FLAME paths that are absolute or lead outside the dataset folder
+   * (`../`). Default false: a dataset from someone else must not make ggtalker read
+   * `/etc/passwd` or `../../secrets`, so such a path is a {@link FormatError} naming the file
+   * and the field. Pass `true` only for datasets you trust.
+   */
+  allowExternalFiles?: boolean;
 }
+
+/** The option that lets a caller accept references outside a folder, as messages name it. */
+export const ALLOW_EXTERNAL_FILES = 'allowExternalFiles: true';
+
+/** The largest image side a dataset may declare (w, h). */
+export const MAX_IMAGE_SIDE = 65536;
+
+/** The highest frame rate a dataset may declare (`fps`). */
+export const MAX_FPS = 1000;
 
 /** Top-level keys with a meaning in the format; the rest is `extra`. */
 const KNOWN_KEYS = new Set(['frames', 'fl_x', 'fl_y', 'cx', 'cy', 'w', 'h', 'camera_angle_x', 'camera_angle_y', 'timestep_indices', 'camera_indices', 'fps']);
@@ -91,20 +109,9 @@ type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Reads and parses one JSON file of the dataset. */
+/** Reads and parses one JSON file of the dataset (a regular file, size-checked). */
 async function readJson(path: string): Promise<Json> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new FormatError(`cannot read the file (${(error as Error).message})`, { path, cause: error });
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new FormatError(`malformed JSON: ${(error as Error).message}`, { path, cause: error });
-  }
+  const value = await readJsonFile(path, { what: 'the dataset JSON' });
   if (!isObject(value)) throw new FormatError('expected a JSON object with a "frames" array', { path });
   if (!Array.isArray(value.frames)) throw new FormatError(`frames: expected an array of frames, received ${describeJson(value.frames)}`, { path });
   return value;
@@ -117,8 +124,11 @@ function describeJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** Whether `v` is a number that stays finite in float32, the precision the renderers use (1e300 is Inf there). */
+const isFloat32Finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(Math.fround(v));
+
 /** Parses one frame of a transforms file. */
-function parseFrame(frame: unknown, index: number, top: Json, dir: string, file: string, split: VhapSplit): VhapFrame {
+function parseFrame(frame: unknown, index: number, top: Json, dir: string, file: string, split: VhapSplit, allowExternal: boolean): VhapFrame {
   const where = `frames[${index}]`;
   const fail = (key: string, message: string): never => {
     throw new FormatError(`${where}${key ? `.${key}` : ''}: ${message}`, { path: file });
@@ -133,29 +143,39 @@ function parseFrame(frame: unknown, index: number, top: Json, dir: string, file:
   const int = (key: string, fallback?: number): number => {
     const v = frame[key];
     if (v === undefined && fallback !== undefined) return fallback;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return fail(key, `expected a non-negative integer, received ${describeJson(v)}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) return fail(key, `expected a non-negative integer, received ${describeJson(v)}`);
     return v;
   };
-  // Intrinsics: the frame's own, else the top level's.
+  // Intrinsics: the frame's own, else the top level's; finite in float32.
   const num = (key: string): number | undefined => {
     const v = frame[key] ?? top[key];
     if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
-      if (frame[key] !== undefined) return fail(key, `expected a number, received ${describeJson(v)}`);
-      throw new FormatError(`${key} (top level, used by ${where}): expected a number, received ${describeJson(v)}`, { path: file });
+    if (!isFloat32Finite(v)) {
+      const expected = `expected a number finite in float32 (|x| < 3.4e38), received ${describeJson(v)}`;
+      if (frame[key] !== undefined) return fail(key, expected);
+      throw new FormatError(`${key} (top level, used by ${where}): ${expected}`, { path: file });
     }
     return v;
   };
   const width = num('w');
   const height = num('h');
   if (width === undefined || height === undefined) return fail('', 'missing the image size: expected "w" and "h" in the frame or at the top level');
-  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) return fail('w', `expected a positive integer image size, received ${width} x ${height}`);
-  const angleX = num('camera_angle_x');
-  const angleY = num('camera_angle_y');
+  const side = (v: number): boolean => Number.isInteger(v) && v > 0 && v <= MAX_IMAGE_SIDE;
+  if (!(side(width) && side(height))) return fail('w', `expected the image size to be integers in [1, ${MAX_IMAGE_SIDE}], received ${width} x ${height}`);
+  // A field of view in (0, π): 0 gives an infinite focal length, π and beyond none at all.
+  const angle = (key: string): number | undefined => {
+    const a = num(key);
+    if (a !== undefined && !(a > 0 && a < Math.PI)) return fail(key, `expected a field of view in radians in (0, π), received ${a}`);
+    return a;
+  };
+  const angleX = angle('camera_angle_x');
+  const angleY = angle('camera_angle_y');
   const fx = num('fl_x') ?? (angleX !== undefined ? width / 2 / Math.tan(angleX / 2) : undefined);
   if (fx === undefined) return fail('', 'missing the focal length: expected "fl_x" or "camera_angle_x" in the frame or at the top level');
   const fy = num('fl_y') ?? (angleY !== undefined ? height / 2 / Math.tan(angleY / 2) : fx);
-  if (!(fx > 0 && fy > 0)) return fail('fl_x', `expected positive focal lengths, received ${fx}, ${fy}`);
+  if (!(fx > 0 && fy > 0 && isFloat32Finite(fx) && isFloat32Finite(fy))) {
+    return fail(frame.fl_x !== undefined || top.fl_x !== undefined ? 'fl_x' : 'camera_angle_x', `expected positive, finite focal lengths, received ${fx}, ${fy}`);
+  }
   const cx = num('cx') ?? width / 2;
   // VHAP writes the principal point of its OpenGL cameras: `cy` counted from the image's bottom
   // edge (vhap/util/camera.py convert_camera_convention, 'opencv->opengl': K[1, 2] = H − K[1, 2]),
@@ -166,9 +186,9 @@ function parseFrame(frame: unknown, index: number, top: Json, dir: string, file:
 
   const matrix = frame.transform_matrix;
   const rows = Array.isArray(matrix) ? matrix : [];
-  const numeric = (row: unknown): row is number[] => Array.isArray(row) && row.length === 4 && row.every((x) => typeof x === 'number' && Number.isFinite(x));
+  const numeric = (row: unknown): row is number[] => Array.isArray(row) && row.length === 4 && row.every(isFloat32Finite);
   if (!((rows.length === 4 || rows.length === 3) && rows.every(numeric))) {
-    return fail('transform_matrix', 'expected a 4×4 array of numbers (camera-to-world, OpenGL axes)');
+    return fail('transform_matrix', 'expected a 4×4 array of numbers finite in float32 (camera-to-world, OpenGL axes)');
   }
   const flat = [...(rows as number[][]).flat(), ...(rows.length === 3 ? [0, 0, 0, 1] : [])];
   let view: number[];
@@ -178,10 +198,12 @@ function parseFrame(frame: unknown, index: number, top: Json, dir: string, file:
     return fail('transform_matrix', (error as Error).message);
   }
 
-  const path = (p: string): string => resolve(dir, p);
+  // Referenced files stay inside the dataset folder unless the caller trusts it.
+  const path = (p: string, key: string): string =>
+    resolveContained(dir, p, { allowExternal: allowExternal, from: file, field: `${where}.${key}`, optIn: ALLOW_EXTERNAL_FILES });
   const filePath = str('file_path', true)!;
   // NeRF convention (GaussianAvatars): a file_path without extension names a .png.
-  const image = path(extname(filePath) === '' ? `${filePath}.png` : filePath);
+  const image = path(extname(filePath) === '' ? `${filePath}.png` : filePath, 'file_path');
   const mask = str('fg_mask_path', false);
   const flame = frame.flame_param_path;
   if (typeof flame !== 'string' || flame === '') {
@@ -194,8 +216,8 @@ function parseFrame(frame: unknown, index: number, top: Json, dir: string, file:
     cameraIndex: int('camera_index', 0),
     camera: { view, fx, fy, cx, cy, width, height },
     image,
-    ...(mask !== undefined ? { mask: path(mask) } : {}),
-    flameParams: path(flame),
+    ...(mask !== undefined ? { mask: path(mask, 'fg_mask_path') } : {}),
+    flameParams: path(flame, 'flame_param_path'),
   };
 }
 
@@ -204,10 +226,12 @@ function parseFrame(frame: unknown, index: number, top: Json, dir: string, file:
  * {@link loadVhapImage}, {@link loadVhapFlame}).
  *
  * @param dir - The dataset folder.
- * @param options - Which split, and whether to check that the files exist.
+ * @param options - Which split, whether to check that the files exist, and whether to accept
+ *   files outside the folder (`allowExternalFiles`).
  * @throws {@link FormatError} naming the JSON file and the field (e.g.
  *   `…/transforms_train.json: frames[3].transform_matrix: expected a 4×4 array of numbers`),
- *   or a frame's missing file; {@link ValidationError} for bad options.
+ *   a path outside the folder (without `allowExternalFiles`), or a frame's missing file or one
+ *   that is not a regular file (a FIFO, a device, a folder); {@link ValidationError} for bad options.
  */
 export async function readVhapDataset(dir: string, options: ReadVhapOptions = {}): Promise<VhapDataset> {
   if (typeof dir !== 'string' || dir === '') throw new ValidationError('expected dir to be a dataset folder path');
@@ -244,12 +268,14 @@ export async function readVhapDataset(dir: string, options: ReadVhapOptions = {}
     if (extra === undefined) {
       extra = Object.fromEntries(Object.entries(json).filter(([k]) => !KNOWN_KEYS.has(k)));
       if (json.fps !== undefined) {
-        if (typeof json.fps !== 'number' || !(json.fps > 0)) throw new FormatError(`fps: expected a positive number, received ${describeJson(json.fps)}`, { path: file });
+        if (typeof json.fps !== 'number' || !(json.fps > 0 && json.fps <= MAX_FPS)) {
+          throw new FormatError(`fps: expected a frame rate in (0, ${MAX_FPS}], received ${describeJson(json.fps)}`, { path: file });
+        }
         fps = json.fps;
       }
     }
     (json.frames as unknown[]).forEach((raw, i) => {
-      const frame = parseFrame(raw, i, json, root, file, s);
+      const frame = parseFrame(raw, i, json, root, file, s, options.allowExternalFiles === true);
       // A frame listed in two split files (VHAP's do not overlap) counts once, in the first.
       if (seen.has(frame.image)) return;
       seen.add(frame.image);
@@ -259,31 +285,31 @@ export async function readVhapDataset(dir: string, options: ReadVhapOptions = {}
   }
 
   if (options.checkFiles ?? true) {
-    const checks: { path: string; what: string; frame: VhapFrame }[] = [];
+    const checks: { path: string; what: string; key: string; frame: VhapFrame }[] = [];
     const flames = new Set<string>();
     for (const f of frames) {
-      checks.push({ path: f.image, what: 'image', frame: f });
-      if (f.mask !== undefined) checks.push({ path: f.mask, what: 'foreground mask', frame: f });
+      checks.push({ path: f.image, what: 'image', key: 'file_path', frame: f });
+      if (f.mask !== undefined) checks.push({ path: f.mask, what: 'foreground mask', key: 'fg_mask_path', frame: f });
       if (!flames.has(f.flameParams)) {
         flames.add(f.flameParams);
-        checks.push({ path: f.flameParams, what: 'FLAME parameter file', frame: f });
+        checks.push({ path: f.flameParams, what: 'FLAME parameter file', key: 'flame_param_path', frame: f });
       }
     }
     for (let i = 0; i < checks.length; i += 256) {
       const batch = checks.slice(i, i + 256);
-      const found = await Promise.all(batch.map((c) => pathExists(c.path)));
-      const missing = batch.find((_, k) => !found[k]);
-      if (missing) {
-        const { frame } = missing;
-        throw new FormatError(`missing ${missing.what} of timestep ${frame.timestep}, camera ${frame.cameraIndex} (${listedIn.get(frame)})`, {
-          path: missing.path,
-        });
+      // stat never opens the file: a FIFO or a device is named here instead of blocking a read.
+      const kinds = await Promise.all(batch.map((c) => fileKind(c.path)));
+      const bad = batch.findIndex((_, k) => kinds[k] !== 'file');
+      if (bad >= 0) {
+        const { frame, what, key, path } = batch[bad]!;
+        const problem = kinds[bad] === 'missing' ? `missing ${what}` : `the ${what} is ${kinds[bad]}, expected a regular file,`;
+        throw new FormatError(`${problem} of timestep ${frame.timestep}, camera ${frame.cameraIndex} (${listedIn.get(frame)}.${key})`, { path });
       }
     }
   }
 
   const canonicalPath = join(root, 'canonical_flame_param.npz');
-  const canonicalFlame = (await pathExists(canonicalPath)) ? await loadVhapFlame(canonicalPath) : undefined;
+  const canonicalFlame = (await fileKind(canonicalPath)) !== 'missing' ? await loadVhapFlame(canonicalPath) : undefined;
   return {
     dir: root,
     frames,
@@ -293,4 +319,19 @@ export async function readVhapDataset(dir: string, options: ReadVhapOptions = {}
     ...(fps !== undefined ? { fps } : {}),
     extra: extra ?? {},
   };
+}
+
+/** What is at `path` (following symbolic links), in words for messages; `'file'` for a regular file. */
+async function fileKind(path: string): Promise<string> {
+  try {
+    const s = await stat(path);
+    if (s.isFile()) return 'file';
+    if (s.isDirectory()) return 'a folder';
+    if (s.isFIFO()) return 'a FIFO';
+    if (s.isCharacterDevice() || s.isBlockDevice()) return 'a device';
+    if (s.isSocket()) return 'a socket';
+    return 'not a regular file';
+  } catch {
+    return 'missing';
+  }
 }

@@ -1,0 +1,108 @@
+// Hostile and careless dataset, checkpoint and avatar files (issue 13): seeded mutations of a
+// small VHAP dataset, an Audio-Expression checkpoint and a priors folder, a speech dataset and
+// an avatar file (test/fuzz/datasets.cases.ts), each case in a child process with a time and an
+// RSS limit. Every case must end in a correct result or a GgtalkerError; the named cases in a
+// FormatError naming the field; files outside the folder are read only with the opt-in, and no
+// message echoes the outside file's bytes.
+import { describe, expect, it } from 'vitest';
+
+import { fuzzFailures, runFuzzCases, type FuzzReport } from './helpers/fuzz.js';
+
+const CASES = new URL('./fuzz/datasets.cases.ts', import.meta.url).pathname;
+// Must match SECRET in the cases file (not imported: importing it would load the addon here).
+const SECRET = 'ggtalker-secret-bytes-7f3a';
+
+const LIMITS = { perCaseMs: 8_000, maxRssMiB: 1536 };
+
+function byName(reports: FuzzReport[], name: string): FuzzReport {
+  const report = reports.find((r) => r.name === name);
+  if (!report) throw new Error(`no case named ${JSON.stringify(name)} ran (ran: ${reports.length})`);
+  return report;
+}
+
+/** A FormatError whose message matches `field`. */
+function expectFormatError(reports: FuzzReport[], name: string, field: RegExp): void {
+  const r = byName(reports, name);
+  expect({ name, outcome: r.outcome, errorName: r.errorName }).toEqual({ name, outcome: 'threw', errorName: 'FormatError' });
+  expect(r.message, name).toMatch(field);
+}
+
+/** No message holds any 8-character piece of the secret (a leak of the outside file's bytes). */
+function expectNoLeak(reports: FuzzReport[]): void {
+  for (const r of reports) {
+    for (let i = 0; i + 8 <= SECRET.length; i++) expect(r.message ?? '', r.name).not.toContain(SECRET.slice(i, i + 8));
+  }
+}
+
+function expectOk(reports: FuzzReport[], name: string): void {
+  const r = byName(reports, name);
+  expect({ name, outcome: r.outcome, message: r.message }).toEqual({ name, outcome: 'ok', message: undefined });
+}
+
+describe('fuzz: dataset, checkpoint and avatar files', () => {
+  it('VHAP datasets: typed errors naming the field, no hang, references stay inside', { timeout: 120_000 }, async () => {
+    const reports = await runFuzzCases(CASES, { ...LIMITS, exportName: 'vhap' });
+    expect(fuzzFailures(reports)).toEqual([]);
+    expect(reports.length).toBeGreaterThan(150);
+    expectOk(reports, 'vhap: the clean dataset loads');
+    expectOk(reports, 'optin: vhap allowExternalFiles reads an outside image');
+    expectFormatError(reports, 'named: vhap frames[0].fg_mask_path FIFO', /frames\[0\]\.fg_mask_path/);
+    expectFormatError(reports, 'named: vhap frames[0].flame_param_path /dev/zero', /frames\[0\]\.flame_param_path/);
+    expectFormatError(reports, 'named: vhap frames[0].file_path absolute', /frames\[0\]\.file_path.*allowExternalFiles/);
+    expectFormatError(reports, 'named: vhap frames[0].file_path ../', /frames\[0\]\.file_path.*allowExternalFiles/);
+    expectFormatError(reports, 'named: vhap camera_angle_x 0', /camera_angle_x/);
+    expectFormatError(reports, 'named: vhap camera_angle_x negative', /camera_angle_x/);
+    expectFormatError(reports, 'named: vhap camera_angle_x pi', /camera_angle_x/);
+    expectFormatError(reports, 'named: vhap frames[0].fl_x 1e300', /fl_x/);
+    expectFormatError(reports, 'named: vhap frames[0].transform_matrix NaN', /not valid JSON|transform_matrix/);
+    expectFormatError(reports, 'named: vhap frames[0].transform_matrix 1e300', /transform_matrix/);
+    expectFormatError(reports, 'named: vhap flame expr NaN', /00000\.npz.*expr/);
+    expectFormatError(reports, 'named: vhap canonical shape Infinity', /canonical_flame_param\.npz.*shape/);
+    expectNoLeak(reports);
+  });
+
+  it('Audio-Expression checkpoints and priors folders', { timeout: 120_000 }, async () => {
+    const reports = await runFuzzCases(CASES, { ...LIMITS, exportName: 'a2e' });
+    expect(fuzzFailures(reports)).toEqual([]);
+    expect(reports.length).toBeGreaterThan(120);
+    expectOk(reports, 'a2e: the clean checkpoint loads');
+    expectOk(reports, 'priors: empty parts load');
+    for (const name of ['named: a2e file ../../etc/passwd', 'named: a2e file outside secret', 'named: a2e file /dev/zero', 'named: a2e file FIFO']) {
+      expectFormatError(reports, name, /"file".*allowExternalFiles/);
+    }
+    expectFormatError(reports, 'named: a2e features.fps 1e6', /features\.fps/);
+    expectFormatError(reports, 'named: a2e weight NaN', /a2e\.safetensors.*not finite|a2e\.safetensors.*NaN/);
+    // With the opt-in the outside file is read: it is no safetensors file, and the message says so without echoing it.
+    const optin = byName(reports, 'optin: a2e allowExternalFiles reads the outside secret');
+    expect(optin.errorName).toBe('FormatError');
+    expect(optin.message).toContain('secret.bin');
+    expectFormatError(reports, 'named: priors parts a2e missing files', /a2e\.json/);
+    expectNoLeak(reports);
+  });
+
+  it('speech datasets', { timeout: 120_000 }, async () => {
+    const reports = await runFuzzCases(CASES, { ...LIMITS, exportName: 'speech' });
+    expect(fuzzFailures(reports)).toEqual([]);
+    expect(reports.length).toBeGreaterThan(50);
+    expectOk(reports, 'speech: the clean dataset loads');
+    expectOk(reports, 'optin: speech allowExternalFiles reads outside tracks');
+    expectFormatError(reports, 'named: speech clips[0].audio ../', /clips\[0\]\.audio.*allowExternalFiles/);
+    expectFormatError(reports, 'named: speech clips[0].tracks absolute', /clips\[0\]\.tracks.*allowExternalFiles/);
+    expectFormatError(reports, 'named: speech clips[0].tracks /dev/zero', /clips\[0\]\.tracks/);
+    expectFormatError(reports, 'named: speech clips[0].audio FIFO', /clips\[0\]\.audio/);
+    expectFormatError(reports, 'named: speech tracks expr NaN', /a\.npz.*expr/);
+    expectNoLeak(reports);
+  });
+
+  it('avatar files', { timeout: 120_000 }, async () => {
+    const reports = await runFuzzCases(CASES, { ...LIMITS, exportName: 'avatar' });
+    expect(fuzzFailures(reports)).toEqual([]);
+    expect(reports.length).toBeGreaterThan(80);
+    expectOk(reports, 'avatar: the clean file loads');
+    expectFormatError(reports, 'named: avatar without track.intrinsics', /track\.intrinsics/);
+    expectFormatError(reports, 'named: avatar corrupt avatar JSON', /"avatar".*not valid JSON/);
+    expectFormatError(reports, 'named: avatar corrupt a2e JSON', /"a2e".*not valid JSON/);
+    expectFormatError(reports, 'named: avatar background NaN', /track\.background/);
+    expectFormatError(reports, 'named: avatar map NaN', /avatar\.map/);
+  });
+});
