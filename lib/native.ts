@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-import { AddonLoadError } from './errors.js';
+import { AddonLoadError, GgtalkerError, NativeError, ValidationError } from './errors.js';
 import type { Camera } from './render/camera.js';
 import type { RawMeshRenderOptions } from './synthetic/studio/mesh-render.js';
 
@@ -169,8 +169,79 @@ export function native(): NativeAddon {
   } catch (cause) {
     throw explainLoadFailure(cause);
   }
-  addon = checkAddonSurface(loaded);
+  addon = guardAddon(checkAddonSurface(loaded));
   return addon;
+}
+
+/**
+ * What the addon threw or rejected with, as a GgtalkerError: a TypeError or RangeError (an
+ * argument the bindings could not convert) becomes a ValidationError, anything else (a failed
+ * TORCH_CHECK, code ERR_GGT_NATIVE; out of memory) a NativeError; `cause` keeps the original.
+ */
+export function toGgtalkerError(error: unknown): GgtalkerError {
+  if (error instanceof GgtalkerError) return error;
+  if (error instanceof TypeError || error instanceof RangeError) return new ValidationError(error.message, { cause: error });
+  if (error instanceof Error) return new NativeError(error.message, { cause: error });
+  return new NativeError(String(error), { cause: error });
+}
+
+/** The addon's classes (constructed with `new`, static methods); every other export is a function. */
+const NATIVE_CLASSES = new Set<string>(['Tensor', 'AbortFlag', 'A2EScriptModel']);
+
+/**
+ * The addon with every export guarded so that nothing untyped escapes it, whichever way a
+ * caller calls it: a binding can throw synchronously while a call's argument is still being
+ * built (`awaitNative(native().op({...}), signal)` never sees that throw), so the conversion
+ * happens here, once, rather than at each call site. Functions: synchronous throws and
+ * Promise rejections converted by {@link toGgtalkerError}. Classes: `new` and static methods
+ * likewise (the native prototype is shared, so `instanceof` holds).
+ */
+export function guardAddon(loaded: NativeAddon): NativeAddon {
+  const guarded: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(loaded as unknown as Record<string, unknown>)) {
+    if (typeof value !== 'function') guarded[name] = value;
+    else if (NATIVE_CLASSES.has(name)) guarded[name] = guardClass(value as new (...args: unknown[]) => object);
+    else guarded[name] = guardFunction(value as (...args: unknown[]) => unknown, loaded);
+  }
+  return guarded as unknown as NativeAddon;
+}
+
+function guardFunction(fn: (...args: unknown[]) => unknown, self: unknown): (...args: unknown[]) => unknown {
+  return function guardedNative(...args: unknown[]): unknown {
+    let result: unknown;
+    try {
+      result = fn.apply(self, args);
+    } catch (error) {
+      throw toGgtalkerError(error);
+    }
+    if (result instanceof Promise) {
+      return result.catch((error: unknown) => {
+        throw toGgtalkerError(error);
+      });
+    }
+    return result;
+  };
+}
+
+function guardClass(cls: new (...args: unknown[]) => object): unknown {
+  // A plain constructor function that builds the native object (returning an object from a
+  // constructor makes `new` yield it) and shares the native prototype, so `instanceof` holds.
+  // Not a Proxy: the native static methods are non-configurable, so a Proxy may not replace them.
+  const guarded = function (...args: unknown[]): object {
+    try {
+      return Reflect.construct(cls, args);
+    } catch (error) {
+      throw toGgtalkerError(error);
+    }
+  } as unknown as Record<string, unknown> & { prototype: object };
+  guarded.prototype = cls.prototype;
+  Object.defineProperty(guarded, 'name', { value: cls.name });
+  for (const key of Object.getOwnPropertyNames(cls)) {
+    if (['prototype', 'length', 'name', 'caller', 'arguments'].includes(key)) continue;
+    const value = (cls as unknown as Record<string, unknown>)[key];
+    guarded[key] = typeof value === 'function' ? guardFunction(value as (...args: unknown[]) => unknown, cls) : value;
+  }
+  return guarded;
 }
 
 /**

@@ -9,8 +9,8 @@
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
-import { NativeError, ValidationError } from './errors.js';
-import { native, type NativeTensor, type RawArray } from './native.js';
+import { ValidationError } from './errors.js';
+import { native, toGgtalkerError, type NativeTensor, type RawArray } from './native.js';
 import { toFloat32Tensor, type ArrayLike } from './validate.js';
 
 /** Options of {@link Tensor.from}. */
@@ -107,12 +107,15 @@ export class Tensor {
   }
 }
 
-/** Runs a synchronous addon call, turning native failures into NativeError. */
+/**
+ * Runs a synchronous addon call, turning native failures into NativeError (instance methods
+ * of handles: the addon's functions and classes are already guarded in native.ts).
+ */
 export function nativeCall<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    throw asNativeError(e);
+    throw toGgtalkerError(e);
   }
 }
 
@@ -121,14 +124,6 @@ export async function nativeAsync<T>(promise: Promise<T>): Promise<T> {
   try {
     return await promise;
   } catch (e) {
-    throw asNativeError(e);
+    throw toGgtalkerError(e);
   }
-}
-
-function asNativeError(e: unknown): Error {
-  if (e instanceof TypeError) return new ValidationError(e.message, { cause: e });
-  if (e instanceof Error && (e as { code?: string }).code === 'ERR_GGT_NATIVE') {
-    return new NativeError(e.message, { cause: e });
-  }
-  return e instanceof Error ? e : new NativeError(String(e));
 }

@@ -164,7 +164,7 @@ function readTypedTensor<T extends Float32Array | Int32Array>(
   if (dtype !== dtypeName) {
     throw new ValidationError(`${expectation}, received ${dtype} data; convert it with ${conversion}`);
   }
-  const data = value.data as T;
+  const data = ownMemory(name, value.data as T);
   const bindings = matchShape(expectation, shape, expectedShape, dims);
   const offset = value.offset === undefined ? 0 : requireNonNegativeInt(`${name}.offset`, value.offset);
   const stride = readStrides(name, value.stride, shape, offset, data.length);
@@ -314,6 +314,64 @@ export function requirePositiveNumber(name: string, value: unknown): number {
   return value;
 }
 
+/** The largest finite float32, 3.4028234663852886e38: beyond it a double becomes Infinity in float32. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Requires a number that stays finite in float32, the precision the native code uses
+ * (|value| <= 3.4e38: 1e300 is finite as a double but Infinity in float32), optionally within
+ * inclusive bounds.
+ *
+ * @param name - The argument's name.
+ * @param value - The received value.
+ * @param range - Optional inclusive bounds.
+ * @returns `value`, typed as a number.
+ * @throws {@link ValidationError} such as
+ *   `expected camera.cx to be a finite float32 number (|x| <= 3.4e38), received 1e+300`.
+ */
+export function requireFloat32Number(name: string, value: unknown, range: NumberRange = {}): number {
+  const { min = -Infinity, max = Infinity } = range;
+  if (typeof value !== 'number' || !Number.isFinite(Math.fround(value)) || value < min || value > max) {
+    throw new ValidationError(`expected ${name} to be a finite float32 number (|x| <= 3.4e38)${formatRange(min, max)}, received ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Requires a number that is positive and finite in float32, the precision the native code
+ * uses: 1e-300 is positive as a double but 0 in float32, 1e300 Infinity.
+ *
+ * @param name - The argument's name.
+ * @param value - The received value.
+ * @returns `value`, typed as a number.
+ * @throws {@link ValidationError} such as
+ *   `expected camera.near to be a positive float32 number (1.4e-45 to 3.4e38), received 1e-300`.
+ */
+export function requirePositiveFloat32(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(Math.fround(value) > 0) || !Number.isFinite(Math.fround(value))) {
+    throw new ValidationError(`expected ${name} to be a positive float32 number (1.4e-45 to 3.4e38), received ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The typed array itself, or a private copy when it lives in a SharedArrayBuffer (the native
+ * bindings cannot borrow shared memory, and another thread could change it mid-call).
+ *
+ * @param name - The argument's name.
+ * @param data - Array data about to cross the native boundary.
+ * @throws {@link ValidationError} when its buffer was detached (transferred to a worker, or
+ *   freed): its elements are gone.
+ */
+export function ownMemory<T extends TypedArray>(name: string, data: T): T {
+  const buffer = data.buffer as ArrayBufferLike;
+  if (isSharedBuffer(buffer)) return data.slice() as T;
+  if (isDetached(buffer)) {
+    throw new ValidationError(`expected ${name} to be readable array data, received a ${typedArrayTag(data)} whose ArrayBuffer was detached (transferred or freed)`);
+  }
+  return data;
+}
+
 /**
  * Requires one of a fixed set of values (compared with `===`).
  *
@@ -352,6 +410,8 @@ export function requireMatrix4(name: string, value: unknown): Float32Array {
   }
   const values = Float64Array.from(entries);
   requireFinite(name, values, [4, 4]);
+  // Finite as doubles is not enough: the native code reads float32 (1e300 -> Infinity).
+  requireEach(name, values, [4, 4], (v) => Number.isFinite(Math.fround(v)), 'finite in float32 (|x| <= 3.4e38)');
   return Float32Array.from(values);
 }
 
@@ -415,6 +475,23 @@ function isNumberList(value: unknown): value is ArrayLikeNumbers {
 function typedArrayTag(value: unknown): string | undefined {
   if (!ArrayBuffer.isView(value) || value instanceof DataView) return undefined;
   return (value as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag];
+}
+
+function isSharedBuffer(buffer: ArrayBufferLike): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && Object.prototype.toString.call(buffer) === '[object SharedArrayBuffer]';
+}
+
+/** Whether an ArrayBuffer was detached (`detached` where the runtime has it, else slice() throws). */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  const flag = (buffer as { detached?: unknown }).detached;
+  if (typeof flag === 'boolean') return flag;
+  if (buffer.byteLength > 0) return false;
+  try {
+    buffer.slice(0, 0);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** The dtype of array data: `'float32'`, `'float64'`, `'int32'`, ... `'plain Array'`, or its JS type. */

@@ -3,7 +3,7 @@
 // crashes the process.
 import { describe, expect, it } from 'vitest';
 
-import { NativeError, rasterize, rasterizeTensors, rasterizeWithGradients, Tensor, ValidationError } from '../lib/index.js';
+import { AbortError, NativeError, rasterize, rasterizeTensors, rasterizeWithGradients, Tensor, ValidationError } from '../lib/index.js';
 import { native } from '../lib/native.js';
 import { nativeAsync } from '../lib/tensor.js';
 import { randomScene } from './helpers/scene.js';
@@ -76,9 +76,34 @@ describe('rasterize rejects bad input with clear errors', () => {
     await rejects(rasterize(good, { camera: { ...camera, near: 1, far: 0.5 } }), ValidationError, /far to be greater than camera\.near/);
   });
 
+  it('values finite as doubles but not in float32 (the native precision) are refused in JS, naming the field', async () => {
+    // 1e300 is Infinity in float32 and 1e-300 is 0: both passed the double-precision checks
+    // before and reached the native checks as an untyped error.
+    await rejects(rasterize(good, { camera: { ...camera, near: 1e-300 } }), ValidationError, /camera\.near to be a positive float32 number.*received 1e-300/);
+    await rejects(rasterize(good, { camera: { ...camera, fx: 1e300 } }), ValidationError, /camera\.fx .*float32.*received 1e\+300/);
+    await rejects(rasterize(good, { camera: { ...camera, fy: 1e-300 } }), ValidationError, /camera\.fy .*float32/);
+    await rejects(rasterize(good, { camera: { ...camera, cx: -1e300 } }), ValidationError, /camera\.cx .*float32/);
+    await rejects(rasterize(good, { camera: { ...camera, cy: 4e38 } }), ValidationError, /camera\.cy .*float32/);
+    const view = [1, 0, 0, 1e300, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+    await rejects(rasterize(good, { camera: { ...camera, view } }), ValidationError, /camera\.view to be finite in float32.*1e\+300 at index \[0, 3\]/);
+    // Still accepted: the float32 extremes themselves, and a far plane beyond float32 (= none).
+    await expect(rasterize(good, { camera: { ...camera, far: 1e300 } })).resolves.toBeDefined();
+    await expect(rasterize(good, { camera: { ...camera, cx: 3.4e38 } })).resolves.toBeDefined();
+  });
+
+  it('images beyond maxPixels are refused before any native allocation (overridable)', async () => {
+    const big = { ...camera, width: 16384, height: 16384 };
+    await rejects(rasterize(good, { camera: big }), ValidationError, /at most maxPixels = 16777216 pixels, received 16384 x 16384 = 268435456.*larger maxPixels/);
+    await rejects(rasterize(good, { camera: { ...camera, width: 64, height: 64 }, maxPixels: 1000 }), ValidationError, /maxPixels = 1000/);
+    await rejects(rasterize(good, { camera, maxPixels: -1 }), ValidationError, /maxPixels to be a positive integer/);
+    const r = await rasterize(good, { camera: { ...camera, width: 64, height: 64 }, maxPixels: 4096 });
+    expect(r.image.shape).toEqual([64, 64, 3]);
+  });
+
   it('bad options: mode, background, device, output gradient shapes', async () => {
     await rejects(rasterize(good, { camera, mode: 'fancy' as 'classic' }), ValidationError, /mode/);
-    await rejects(rasterize(good, { camera, background: [1, 2] as unknown as [number, number, number] }), ValidationError, /background to be 3 finite numbers/);
+    await rejects(rasterize(good, { camera, background: [1, 2] as unknown as [number, number, number] }), ValidationError, /background to be 3 finite float32 numbers/);
+    await rejects(rasterize(good, { camera, background: [0, 1e300, 0] }), ValidationError, /background to be 3 finite float32 numbers.*received \[0, 1e\+300, 0\]/);
     await rejects(rasterize(good, { camera, device: 'tpu' }), ValidationError, /device to be 'cpu', 'cuda' or 'cuda:N'/);
     await rejects(rasterizeWithGradients(good, { camera, outputGrads: { image: { data: new Float32Array(16 * 16), shape: [16, 16] } } }), ValidationError,
       /outputGrads\.image.*\[16, 16, 3\].*received shape \[16, 16\]/);
@@ -93,6 +118,9 @@ describe('rasterize rejects bad input with clear errors', () => {
     controller.abort();
     const err = await rasterize(good, { camera, signal: controller.signal }).catch((e: unknown) => e);
     expect((err as Error).name).toBe('AbortError');
+    // Ours, not the signal's DOMException, and the reason kept as the cause.
+    expect(err).toBeInstanceOf(AbortError);
+    expect((err as Error).cause).toBe(controller.signal.reason);
   });
 
   it('native checks reject what skipped the TypeScript checks (the process survives)', async () => {

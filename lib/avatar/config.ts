@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ValidationError } from '../errors.js';
+import { FormatError, ValidationError } from '../errors.js';
 import { describeValue } from '../validate.js';
 
 /** The Identity-Gaussian Generator: image_size² RGB -> uv_size² x 14 map. */
@@ -39,14 +39,62 @@ export const DEFAULT_GENERATOR: Readonly<GeneratorConfig> = Object.freeze({ imag
 export const DEFAULT_COLOR_MLP: Readonly<ColorMlpConfig> = Object.freeze({ hidden: 64, layers: 2 });
 export const DEFAULT_INPAINTER: Readonly<InpainterConfig> = Object.freeze({ channels: 16, levels: 3 });
 
-/** `partial` over `defaults`, every value a positive integer. */
-export function resolveSizes<T extends object>(what: string, defaults: Readonly<T>, partial: Partial<T> | undefined): T {
+/**
+ * The accepted range of every size, inclusive. The upper bounds keep one network's weights and
+ * activations to a few GB at most (e.g. an inpainter of 256 channels on 512² frames); they are
+ * far above the defaults and the paper's sizes.
+ */
+export const CONFIG_RANGES: Readonly<Record<'generator' | 'color' | 'inpainter', Readonly<Record<string, readonly [number, number]>>>> = Object.freeze({
+  generator: { imageSize: [2, 2048], uvSize: [1, 1024], latentSize: [1, 256], channels: [1, 1024], maxChannels: [1, 2048] },
+  color: { hidden: [1, 4096], layers: [1, 16] },
+  inpainter: { channels: [1, 256], levels: [1, 6] },
+});
+
+/** Where a config came from: a file (errors are FormatErrors naming it) or the caller. */
+export interface ConfigSource {
+  /** The file the config was read from. */
+  path?: string;
+}
+
+/**
+ * `partial` over `defaults`: every key known, every value an integer within
+ * {@link CONFIG_RANGES}, and the sizes consistent with each other (a generator's imageSize and
+ * uvSize are latentSize times a power of two, imageSize > latentSize, channels <= maxChannels),
+ * checked here so that no bad config reaches the native code.
+ *
+ * @throws {@link ValidationError} naming the field and its range (a {@link FormatError} naming
+ *   the file too when `source.path` is given).
+ */
+export function resolveSizes<T extends object>(what: 'generator' | 'color' | 'inpainter', defaults: Readonly<T>, partial: Partial<T> | undefined, source: ConfigSource = {}): T {
+  const fail = (message: string): Error => (source.path === undefined ? new ValidationError(message) : new FormatError(`config: ${message}`, { path: source.path }));
+  if (partial !== undefined && (typeof partial !== 'object' || partial === null || Array.isArray(partial))) {
+    throw fail(`expected the ${what} config to be an object, received ${describeValue(partial)}`);
+  }
   const out = { ...defaults, ...(partial ?? {}) } as T;
+  const ranges = CONFIG_RANGES[what];
   for (const [key, value] of Object.entries(out)) {
-    if (!(key in defaults)) throw new ValidationError(`unknown ${what} key "${key}" (known: ${Object.keys(defaults).join(', ')})`);
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw new ValidationError(`expected ${what}.${key} to be a positive integer, received ${describeValue(value)}`);
+    if (!(key in defaults)) throw fail(`unknown ${what} key "${key}" (known: ${Object.keys(defaults).join(', ')})`);
+    const [min, max] = ranges[key] ?? [1, Number.MAX_SAFE_INTEGER];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw fail(`expected ${what}.${key} to be an integer in [${min}, ${max}], received ${describeValue(value)}`);
     }
   }
+  if (what === 'generator') {
+    const g = out as unknown as GeneratorConfig;
+    for (const key of ['imageSize', 'uvSize'] as const) {
+      if (!isPowerOfTwoMultiple(g[key], g.latentSize)) {
+        throw fail(`expected generator.${key} to be latentSize (${g.latentSize}) times a power of two, received ${g[key]}`);
+      }
+    }
+    if (!(g.imageSize > g.latentSize)) throw fail(`expected generator.imageSize to be greater than latentSize (${g.latentSize}), received ${g.imageSize}`);
+    if (g.channels > g.maxChannels) throw fail(`expected generator.channels to be at most maxChannels (${g.maxChannels}), received ${g.channels}`);
+  }
   return out;
+}
+
+/** Whether `value` = `base` · 2^k for some k >= 0. */
+function isPowerOfTwoMultiple(value: number, base: number): boolean {
+  if (value % base !== 0) return false;
+  const ratio = value / base;
+  return (ratio & (ratio - 1)) === 0;
 }

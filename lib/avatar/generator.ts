@@ -67,7 +67,7 @@ export class IdentityGaussianGenerator {
 
   static async load(path: string): Promise<IdentityGaussianGenerator> {
     const file = await loadNetworkFile(path, FORMAT, 'an Identity-Gaussian Generator');
-    const config = resolveSizes('generator', DEFAULT_GENERATOR, file.config as Partial<GeneratorConfig>);
+    const config = resolveSizes('generator', DEFAULT_GENERATOR, file.config as Partial<GeneratorConfig>, { path });
     const g = new IdentityGaussianGenerator(config, file.params);
     // A run checks every weight's presence and shape (names the first missing one).
     await g.generateHandle(ndarray(new Float32Array(config.imageSize * config.imageSize * 3), [config.imageSize, config.imageSize, 3]));

@@ -39,6 +39,6 @@ export class BodyInpainter {
 
   static async load(path: string): Promise<BodyInpainter> {
     const file = await loadNetworkFile(path, FORMAT, 'a body inpainter');
-    return new BodyInpainter(resolveSizes('inpainter', DEFAULT_INPAINTER, file.config as Partial<InpainterConfig>), file.params);
+    return new BodyInpainter(resolveSizes('inpainter', DEFAULT_INPAINTER, file.config as Partial<InpainterConfig>, { path }), file.params);
   }
 }

@@ -7,7 +7,7 @@
  */
 
 import type { RawCamera } from '../native.js';
-import { requireFiniteNumber, requireMatrix4, requirePositiveInt, requirePositiveNumber } from '../validate.js';
+import { requireFloat32Number, requireMatrix4, requirePositiveFloat32, requirePositiveInt } from '../validate.js';
 import { ValidationError } from '../errors.js';
 
 /** A 4x4 matrix: 16 numbers row-major, or 4 rows of 4. */
@@ -53,20 +53,29 @@ export function toRawCamera(camera: unknown): RawCamera {
   if (width > 16384 || height > 16384) {
     throw new ValidationError(`expected camera.width and camera.height to be at most 16384, received ${width} x ${height}`);
   }
-  const near = c.near === undefined ? 0.01 : requirePositiveNumber('camera.near', c.near);
-  const far = c.far === undefined || c.far === Infinity ? Infinity : requireFiniteNumber('camera.far', c.far);
-  if (!(far > near)) throw new ValidationError(`expected camera.far to be greater than camera.near (${near}), received ${far}`);
+  // Checked in float32, the precision of the native camera: 1e-300 is 0 there, 1e300 Infinity.
+  const near = c.near === undefined ? 0.01 : requirePositiveFloat32('camera.near', c.near);
+  // far may be infinite (no far plane); a finite far beyond float32 means the same.
+  const far = c.far === undefined || c.far === Infinity ? Infinity : requireFarPlane(c.far);
+  if (!(Math.fround(far) > Math.fround(near))) throw new ValidationError(`expected camera.far to be greater than camera.near (${near}) in float32, received ${far}`);
   return {
     view,
-    fx: requirePositiveNumber('camera.fx', c.fx),
-    fy: requirePositiveNumber('camera.fy', c.fy),
-    cx: requireFiniteNumber('camera.cx', c.cx),
-    cy: requireFiniteNumber('camera.cy', c.cy),
+    fx: requirePositiveFloat32('camera.fx', c.fx),
+    fy: requirePositiveFloat32('camera.fy', c.fy),
+    cx: requireFloat32Number('camera.cx', c.cx),
+    cy: requireFloat32Number('camera.cy', c.cy),
     width,
     height,
     near,
     far,
   };
+}
+
+function requireFarPlane(far: unknown): number {
+  if (typeof far !== 'number' || Number.isNaN(far) || far <= 0) {
+    throw new ValidationError(`expected camera.far to be a positive number or Infinity, received ${String(far)}`);
+  }
+  return far;
 }
 
 type Vec3 = readonly [number, number, number];

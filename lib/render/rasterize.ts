@@ -10,11 +10,11 @@ import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
 import { requireDevice } from '../backends.js';
-import { ValidationError } from '../errors.js';
+import { AbortError, ValidationError } from '../errors.js';
 import { awaitNative, toNdarray, toNdarrays } from '../ops.js';
 import { native, type NativeTensor, type RawArray, type RawRasterizeOptions } from '../native.js';
 import { Tensor } from '../tensor.js';
-import { requireEach, requireOneOf, requireShape, toFloat32Tensor, type ArrayLike, type Dims } from '../validate.js';
+import { describeValue, requireEach, requireOneOf, requirePositiveInt, requireShape, toFloat32Tensor, type ArrayLike, type Dims } from '../validate.js';
 import { toRawCamera, type Camera } from './camera.js';
 
 /**
@@ -51,7 +51,17 @@ export interface RasterizeOptions {
   device?: string;
   /** Cancels the call: it rejects with AbortError and its result is dropped. */
   signal?: AbortSignal;
+  /**
+   * The most pixels (width × height) one call may render; default {@link DEFAULT_MAX_PIXELS}
+   * (4096², about 0.7 GB of image buffers on the CPU; 16384² would take about 11 GB). Larger
+   * images are refused before any native work with a ValidationError; raise this when the
+   * machine has the memory, or render in tiles (cameras with shifted cx, cy).
+   */
+  maxPixels?: number;
 }
+
+/** Default of {@link RasterizeOptions.maxPixels}: 4096 × 4096. */
+export const DEFAULT_MAX_PIXELS = 4096 * 4096;
 
 /** Weights of the outputs in the loss whose gradient {@link rasterizeWithGradients} returns. */
 export interface OutputGrads<T = ArrayLike> {
@@ -195,7 +205,8 @@ function prepare<T>(
   if (typeof options !== 'object' || options === null) {
     throw new ValidationError('expected options to be an object with at least a camera');
   }
-  options.signal?.throwIfAborted();
+  // Not signal.throwIfAborted(): that throws the signal's reason (a DOMException), not ours.
+  if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
   const camera = toRawCamera(options.camera);
   const dims: Dims = {};
   const means = read('means', gaussians.means, ['N', 3], dims);
@@ -231,6 +242,13 @@ export function rasterSettingsInput(
   options: RasterizeOptions,
   camera: RawRasterizeOptions['camera'] = toRawCamera(options.camera),
 ): Pick<RawRasterizeOptions, 'camera' | 'background' | 'mode' | 'device'> {
+  const maxPixels = options.maxPixels === undefined ? DEFAULT_MAX_PIXELS : requirePositiveInt('maxPixels', options.maxPixels);
+  if (camera.width * camera.height > maxPixels) {
+    throw new ValidationError(
+      `expected camera.width x camera.height to be at most maxPixels = ${maxPixels} pixels, received ${camera.width} x ${camera.height} = ${camera.width * camera.height}; ` +
+        'pass a larger maxPixels if the machine has the memory (about 40 bytes per pixel), or render the image in tiles',
+    );
+  }
   const background = readBackground(options.background);
   const mode = options.mode === undefined ? 'classic' : requireOneOf('mode', options.mode, ['classic', 'antialiased'] as const);
   const device = options.device === undefined ? undefined : requireDevice(options.device);
@@ -261,10 +279,15 @@ function requireNonZeroRows(name: string, a: RawArray): void {
 
 function readBackground(bg: unknown): [number, number, number] {
   if (bg === undefined) return [0, 0, 0];
-  if (!Array.isArray(bg) || bg.length !== 3 || !bg.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-    throw new ValidationError(`expected background to be 3 finite numbers [r, g, b], received ${JSON.stringify(bg)}`);
+  // Finite in float32, the precision the kernels blend in.
+  if (!Array.isArray(bg) || bg.length !== 3 || !bg.every((v) => typeof v === 'number' && Number.isFinite(Math.fround(v)))) {
+    throw new ValidationError(`expected background to be 3 finite float32 numbers [r, g, b], received ${describeBackground(bg)}`);
   }
   return [bg[0], bg[1], bg[2]];
+}
+
+function describeBackground(bg: unknown): string {
+  return Array.isArray(bg) ? `[${bg.map((v) => describeValue(v)).join(', ')}]` : describeValue(bg);
 }
 
 function outputs(raw: { image: RawArray; alpha: RawArray; depth: RawArray; radii: RawArray }): RasterizeResult {
