@@ -7,14 +7,17 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
-import { AbortError, FormatError, ValidationError } from '../errors.js';
-import { readNpz } from '../io/npy.js';
+import { AbortError, FileSystemError, FormatError, ValidationError } from '../errors.js';
+import { resolveContained } from '../io/contained-path.js';
+import { parseNpz } from '../io/npy.js';
+import { readJsonFile, readRegularFile } from '../io/read-file.js';
+import { firstNonFinite } from '../io/vhap-flame.js';
 import { describeValue } from '../validate.js';
 import { encodeAudio, type AudioEncoder } from './features.js';
 
@@ -47,34 +50,57 @@ export interface SpeechDataset {
 
 const MANIFEST_FORMAT = 'ggtalker-speech-dataset';
 
+/** The highest frame rate a speech dataset may declare (`fps`): tracks are video-rate. */
+const MAX_DATASET_FPS = 240;
+
+/** Options of {@link readSpeechDataset}. */
+export interface ReadSpeechDatasetOptions {
+  /**
+   * Accept clip `audio` / `tracks` paths that are absolute or lead outside the dataset folder.
+   * Default false (a {@link FormatError} naming the manifest and the field): pass `true` only
+   * for datasets you trust.
+   */
+  allowExternalFiles?: boolean;
+}
+
 /**
  * Reads `<dir>/manifest.json`.
  *
- * @throws {@link FormatError} naming the manifest for a missing file or field.
+ * @throws {@link FormatError} naming the manifest and the field for a malformed field or a clip
+ *   file outside the folder (unless `allowExternalFiles`); {@link FileSystemError} when the
+ *   manifest is missing or unreadable.
  */
-export async function readSpeechDataset(dir: string): Promise<SpeechDataset> {
+export async function readSpeechDataset(dir: string, options: ReadSpeechDatasetOptions = {}): Promise<SpeechDataset> {
   if (typeof dir !== 'string' || dir === '') throw new ValidationError(`expected dataset to be a folder path, received ${describeValue(dir)}`);
   const path = join(dir, 'manifest.json');
-  let m: Record<string, unknown>;
-  try {
-    m = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new FormatError(code === 'ENOENT' ? `no manifest.json: expected a speech dataset folder (see docs/synthetic-speech.md)` : `is not valid JSON: ${(cause as Error).message}`, { path, cause });
+  const value = await readJsonFile(path, { what: 'the manifest' }).catch((error: unknown) => {
+    if (error instanceof FileSystemError && error.systemCode === 'ENOENT') {
+      throw new FileSystemError('no manifest.json: expected a speech dataset folder (see docs/synthetic-speech.md)', { path, systemCode: 'ENOENT', cause: error });
+    }
+    throw error;
+  });
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FormatError(`expected a JSON object {"format": "${MANIFEST_FORMAT}", ...}, received ${describeValue(value)}`, { path });
+  const m = value as Record<string, unknown>;
+  if (m.format !== MANIFEST_FORMAT) throw new FormatError(`format: expected "${MANIFEST_FORMAT}", received ${describeValue(m.format)}`, { path });
+  if (typeof m.fps !== 'number' || !(m.fps > 0 && m.fps <= MAX_DATASET_FPS)) throw new FormatError(`fps: expected a frame rate in (0, ${MAX_DATASET_FPS}], received ${describeValue(m.fps)}`, { path });
+  if (!Array.isArray(m.clips) || m.clips.length === 0) throw new FormatError(`clips: expected a non-empty array, received ${describeValue(m.clips)}`, { path });
+  if (m.expressionNames !== undefined && !(Array.isArray(m.expressionNames) && m.expressionNames.every((n) => typeof n === 'string'))) {
+    throw new FormatError(`expressionNames: expected an array of names, received ${describeValue(m.expressionNames)}`, { path });
   }
-  if (m.format !== MANIFEST_FORMAT) throw new FormatError(`expected "format": "${MANIFEST_FORMAT}", received ${describeValue(m.format)}`, { path });
-  if (typeof m.fps !== 'number' || !(m.fps > 0)) throw new FormatError(`expected a positive "fps", received ${describeValue(m.fps)}`, { path });
-  if (!Array.isArray(m.clips) || m.clips.length === 0) throw new FormatError('expected a non-empty "clips" array', { path });
   const root = resolve(dirname(path));
-  const clips = (m.clips as Record<string, unknown>[]).map((c, i): SpeechDatasetClip => {
+  const clips = (m.clips as unknown[]).map((raw, i): SpeechDatasetClip => {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new FormatError(`clips[${i}]: expected an object, received ${describeValue(raw)}`, { path });
+    const c = raw as Record<string, unknown>;
     for (const key of ['id', 'audio', 'tracks', 'speaker'] as const) {
       if (typeof c[key] !== 'string' || c[key] === '') throw new FormatError(`clips[${i}].${key}: expected a non-empty string, received ${describeValue(c[key])}`, { path });
     }
-    if (typeof c.frames !== 'number' || !Number.isInteger(c.frames) || c.frames < 1) throw new FormatError(`clips[${i}].frames: expected a positive integer, received ${describeValue(c.frames)}`, { path });
+    if (typeof c.frames !== 'number' || !Number.isSafeInteger(c.frames) || c.frames < 1) throw new FormatError(`clips[${i}].frames: expected a positive integer, received ${describeValue(c.frames)}`, { path });
+    const file = (key: 'audio' | 'tracks'): string =>
+      resolveContained(root, c[key] as string, { allowExternal: options.allowExternalFiles === true, from: path, field: `clips[${i}].${key}`, optIn: 'allowExternalFiles: true' });
     return {
       id: c.id as string,
-      audio: join(root, c.audio as string),
-      tracks: join(root, c.tracks as string),
+      audio: file('audio'),
+      tracks: file('tracks'),
       speaker: c.speaker as string,
       frames: c.frames,
       ...(typeof c.language === 'string' ? { language: c.language } : {}),
@@ -93,6 +119,8 @@ export interface LoadExpressionClipsOptions {
   ids?: string[];
   onProgress?: (p: { done: number; total: number; fraction: number }) => void;
   signal?: AbortSignal;
+  /** When `dataset` is a folder: see {@link ReadSpeechDatasetOptions.allowExternalFiles}. */
+  allowExternalFiles?: boolean;
 }
 
 /**
@@ -102,20 +130,31 @@ export interface LoadExpressionClipsOptions {
  * @throws {@link FormatError} naming the file when a track file lacks `expr` / `jaw_pose` or their frame counts disagree.
  */
 export async function loadExpressionClips(dataset: string | SpeechDataset, options: LoadExpressionClipsOptions = {}): Promise<ExpressionClip[]> {
-  const ds = typeof dataset === 'string' ? await readSpeechDataset(dataset) : dataset;
+  const ds = typeof dataset === 'string' ? await readSpeechDataset(dataset, { allowExternalFiles: options.allowExternalFiles === true }) : dataset;
   const wanted = options.ids ? new Set(options.ids) : undefined;
   const list = ds.clips.filter((c) => !wanted || wanted.has(c.id));
   const out: ExpressionClip[] = [];
   for (const clip of list) {
     if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
-    const arrays = await readNpz(clip.tracks);
+    const arrays = parseNpz(await readRegularFile(clip.tracks, { what: `the tracks of clip ${clip.id}` }), clip.tracks);
     const expr = arrays.get('expr');
     const jaw = arrays.get('jaw_pose');
     if (!expr || !jaw || expr.dtype !== 'float32' || jaw.dtype !== 'float32' || expr.shape.length !== 2 || jaw.shape.length !== 2 || jaw.shape[1] !== 3) {
       throw new FormatError('expected float32 arrays expr [T, E] and jaw_pose [T, 3]', { path: clip.tracks });
     }
+    for (const [key, array] of [['expr', expr], ['jaw_pose', jaw]] as const) {
+      const bad = firstNonFinite(array.data as Float32Array);
+      if (bad >= 0) throw new FormatError(`${key}: expected finite values, received ${array.data[bad]} at index ${bad}`, { path: clip.tracks });
+    }
     const frames = expr.shape[0]!;
+    if (frames < 1) throw new FormatError('expr: expected at least one frame, received shape [0, E]', { path: clip.tracks });
     if (jaw.shape[0] !== frames) throw new FormatError(`expr has ${frames} frames but jaw_pose has ${jaw.shape[0]}`, { path: clip.tracks });
+    // The audio is decoded by ffmpeg or the WAV reader: refuse a FIFO or a device before either opens it.
+    const audioKind = await stat(clip.audio).then(
+      (s) => (s.isFile() ? undefined : 'not a regular file'),
+      () => undefined, // missing: the audio loader names it
+    );
+    if (audioKind !== undefined) throw new FormatError(`the audio of clip ${clip.id} is ${audioKind}`, { path: clip.audio });
     const e = expr.shape[1]!;
     const targets = new Float32Array(frames * (e + 3));
     for (let t = 0; t < frames; t++) {

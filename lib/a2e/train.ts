@@ -6,11 +6,12 @@
  */
 
 import { ValidationError } from '../errors.js';
+import { firstNonFinite } from '../io/vhap-flame.js';
 import { pathExists } from '../io/exists.js';
 import { describeValue, requirePositiveInt } from '../validate.js';
 import { checkpointPaths } from './checkpoint.js';
 import type { AudioExpressionConfig } from './config.js';
-import { loadExpressionClips, readSpeechDataset, type ExpressionClip } from './dataset.js';
+import { loadExpressionClips, readSpeechDataset, type ExpressionClip, type ReadSpeechDatasetOptions } from './dataset.js';
 import type { AudioEncoder } from './features.js';
 import { AudioExpressionModel } from './model.js';
 import { cloneParams } from './native-params.js';
@@ -24,6 +25,8 @@ export interface A2eDataSource {
   clips?: ExpressionClip[];
   /** Encoder for `dataset` audio. Default `'log-mel'`. */
   encoder?: AudioEncoder;
+  /** Accept `dataset` clip files outside its folder (see {@link ReadSpeechDatasetOptions.allowExternalFiles}). */
+  allowExternalFiles?: boolean;
 }
 
 /** Options of {@link trainAudioExpressionPrior}. */
@@ -187,10 +190,57 @@ async function clipsOf(source: A2eDataSource): Promise<ExpressionClip[]> {
   if (source.clips && source.dataset) throw new ValidationError('expected either clips or dataset, not both');
   if (source.clips) {
     if (!Array.isArray(source.clips) || source.clips.length === 0) throw new ValidationError(`expected clips to be a non-empty array, received ${describeValue(source.clips)}`);
+    checkClips(source.clips);
     return source.clips;
   }
-  if (source.dataset) return loadExpressionClips(await readSpeechDataset(source.dataset), { encoder: source.encoder });
+  if (source.dataset) {
+    const dataset = await readSpeechDataset(source.dataset, { allowExternalFiles: source.allowExternalFiles === true });
+    return loadExpressionClips(dataset, { encoder: source.encoder });
+  }
   throw new ValidationError('expected training data: a dataset folder or clips');
+}
+
+/**
+ * Checks clips given by the caller before any native work: each an object with a non-empty
+ * `id` and `speaker`, `features` [T, F] and `targets` [T, K] float32 ndarrays with T >= 1 equal
+ * in both, F and K the same for every clip, and finite values.
+ *
+ * @throws {@link ValidationError} naming the clip (index and id) and the field.
+ */
+export function checkClips(clips: readonly unknown[]): void {
+  let widths: { f: number; k: number; from: string } | undefined;
+  clips.forEach((raw, i) => {
+    const where = (field: string): string => `clips[${i}]${typeof (raw as { id?: unknown })?.id === 'string' ? ` (${(raw as { id: string }).id})` : ''}.${field}`;
+    if (typeof raw !== 'object' || raw === null) throw new ValidationError(`expected clips[${i}] to be a clip {id, speaker, features, targets}, received ${describeValue(raw)}`);
+    const c = raw as Partial<Record<keyof ExpressionClip, unknown>>;
+    for (const key of ['id', 'speaker'] as const) {
+      if (typeof c[key] !== 'string' || c[key] === '') throw new ValidationError(`expected ${where(key)} to be a non-empty string, received ${describeValue(c[key])}`);
+    }
+    const matrix = (key: 'features' | 'targets'): { rows: number; cols: number; data: Float32Array } => {
+      const a = c[key] as { data?: unknown; shape?: unknown; size?: unknown } | undefined;
+      const shape = a?.shape;
+      if (!(a?.data instanceof Float32Array) || !Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
+        throw new ValidationError(`expected ${where(key)} to be a float32 ndarray [frames, width] with both at least 1, received ${describeValue(a)}`);
+      }
+      const [rows, cols] = shape as [number, number];
+      if (a.data.length < rows * cols) throw new ValidationError(`expected ${where(key)} to hold ${rows}·${cols} values (shape [${rows}, ${cols}]), its data holds ${a.data.length}`);
+      return { rows, cols, data: a.data };
+    };
+    const features = matrix('features');
+    const targets = matrix('targets');
+    if (features.rows !== targets.rows) {
+      throw new ValidationError(`expected ${where('targets')} to have one row per frame of its features (${features.rows} frames of audio features), received ${targets.rows}`);
+    }
+    if (targets.cols < 4) throw new ValidationError(`expected ${where('targets')} to be expressions then the jaw pose (width E + 3 >= 4), received width ${targets.cols}`);
+    if (widths && (widths.f !== features.cols || widths.k !== targets.cols)) {
+      throw new ValidationError(`expected every clip to have the widths of ${widths.from} (features ${widths.f}, targets ${widths.k}), ${where('features')} has ${features.cols} and targets ${targets.cols}`);
+    }
+    widths ??= { f: features.cols, k: targets.cols, from: `clips[${i}]` };
+    for (const [key, m] of [['features', features], ['targets', targets]] as const) {
+      const bad = firstNonFinite(m.data);
+      if (bad >= 0) throw new ValidationError(`expected ${where(key)} to hold finite values, received ${m.data[bad]} at data index ${bad}`);
+    }
+  });
 }
 
 /** A seeded split by clip: about `fraction` of the clips (none when fraction is 0) held out. */

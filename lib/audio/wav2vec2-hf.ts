@@ -11,12 +11,12 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
-import { FormatError, NativeError, ValidationError } from '../errors.js';
+import { FileSystemError, FormatError, NativeError, ValidationError } from '../errors.js';
 import { pathExists } from '../io/exists.js';
 import type { NdArrayData } from '../io/ndarray-data.js';
+import { readJsonFile } from '../io/read-file.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { readTorchCheckpoint } from '../io/torch-checkpoint.js';
 import { describeValue } from '../validate.js';
@@ -241,19 +241,14 @@ async function readShards(dir: string, indexPath: string): Promise<Map<string, N
   return out;
 }
 
+/** A JSON file of the folder (a regular file, size-checked); `missing` is the message when it is absent. */
 async function readJson(path: string, missing?: string): Promise<unknown> {
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    return await readJsonFile(path, { what: basename(path) });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = error instanceof FileSystemError ? error.systemCode : undefined;
     if (missing !== undefined && (code === 'ENOENT' || code === 'ENOTDIR')) throw new FormatError(missing, { path, cause: error });
     throw error;
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new FormatError(`expected JSON: ${(error as Error).message}`, { path, cause: error });
   }
 }
 

@@ -15,14 +15,12 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
-
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
 import { requireDevice, type Device } from '../backends.js';
 import { AudioExpressionModel } from '../a2e/model.js';
-import { FormatError, ValidationError } from '../errors.js';
+import { FileSystemError, FormatError, ValidationError } from '../errors.js';
 import { Flame } from '../flame/flame.js';
 import { flameFromArrays } from '../flame/load.js';
 import type { FlameModel } from '../flame/model.js';
@@ -30,14 +28,17 @@ import { flameIdentity } from '../flame/identity.js';
 import { flameToArrays } from '../flame/save.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { NdArrayData } from '../io/ndarray-data.js';
+import { parseJsonText, readRegularFile } from '../io/read-file.js';
 import { encodeSafetensors, parseSafetensors } from '../io/safetensors.js';
+import { rigidTransformProblem } from '../io/vhap-camera.js';
+import { firstNonFinite } from '../io/vhap-flame.js';
 import { native, type NativeTensor } from '../native.js';
 import { nativeAbortFlag } from '../native-abort.js';
 import { awaitNative, toNdarray } from '../ops.js';
 import type { Camera } from '../render/camera.js';
-import type { UvLayout } from '../rig/uv.js';
+import { UV_MAP_CHANNELS, type UvLayout } from '../rig/uv.js';
 import { arrayToHandle, handleToArray, toParamObject } from '../a2e/native-params.js';
-import type { ColorMlpConfig, InpainterConfig } from './config.js';
+import { DEFAULT_COLOR_MLP, DEFAULT_INPAINTER, resolveSizes, type ColorMlpConfig, type InpainterConfig } from './config.js';
 import { packFrames, type FrameFlame } from './frames.js';
 
 export const AVATAR_FORMAT = 'ggtalker-avatar';
@@ -214,19 +215,23 @@ export class Avatar {
   /**
    * Loads an avatar file.
    *
-   * @throws {@link FormatError} naming the file when it is not a ggtalker avatar or is from a newer version.
+   * @throws {@link FormatError} naming the file and the field (metadata key or tensor name) when
+   *   it is not a ggtalker avatar, is from a newer version, or has a missing, malformed or
+   *   non-finite part; {@link FileSystemError} when it cannot be read.
    */
   static async load(path: string): Promise<Avatar> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch (cause) {
-      throw new FormatError((cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such avatar file' : `cannot read: ${(cause as Error).message}`, { path, cause });
-    }
+    if (typeof path !== 'string' || path === '') throw new ValidationError(`expected the avatar file's path, received ${JSON.stringify(path)}`);
+    const bytes = await readRegularFile(path, { what: 'the avatar file' }).catch((error: unknown) => {
+      if (error instanceof FileSystemError && error.systemCode === 'ENOENT') throw new FileSystemError('no such avatar file', { path, systemCode: 'ENOENT', cause: error });
+      throw error;
+    });
     const file = parseSafetensors(bytes, path);
     const meta = file.metadata;
-    if (meta.format !== AVATAR_FORMAT) throw new FormatError(`is not a ggtalker avatar (metadata format ${JSON.stringify(meta.format)})`, { path });
-    if (Number(meta.version) !== AVATAR_VERSION) throw new FormatError(`expected avatar format version ${AVATAR_VERSION}, received ${meta.version} (made by a newer ggtalker?)`, { path });
+    const fail = (message: string): never => {
+      throw new FormatError(message, { path });
+    };
+    if (meta.format !== AVATAR_FORMAT) fail(`is not a ggtalker avatar (metadata format ${JSON.stringify(meta.format)})`);
+    if (Number(meta.version) !== AVATAR_VERSION) fail(`expected avatar format version ${AVATAR_VERSION}, received ${JSON.stringify(meta.version)} (made by a newer ggtalker?)`);
     const group = (prefix: string): Map<string, NdArrayData> => {
       const out = new Map<string, NdArrayData>();
       for (const [k, v] of file.tensors) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), v);
@@ -234,39 +239,114 @@ export class Avatar {
     };
     const model = flameFromArrays(Object.fromEntries(group('model.')), path);
     if (meta.flame !== undefined && meta.flame !== flameIdentity(model)) {
-      throw new FormatError(
+      fail(
         `records FLAME model ${meta.flame} but holds ${flameIdentity(model)} (metadata "flame" vs tensors model.v_template, model.f): the file was damaged or edited; re-save the avatar from its source`,
-        { path },
       );
     }
+    if (meta.avatar === undefined) fail('metadata "avatar": missing (expected the JSON description: uvSize, dilate, fps...)');
+    const description = checkDescription(parseJsonText(meta.avatar!, path, 'metadata "avatar"'), path);
+    const uv = description.uvSize;
+
+    // A float32 tensor of the given shape (-1: any size), with finite values.
+    const floats = (name: string, shape: readonly number[]): NdArrayData & { data: Float32Array } => {
+      const t = file.tensors.get(name);
+      if (t === undefined) return fail(`${name}: missing (expected a float32 tensor [${shape.map((d) => (d < 0 ? '·' : d)).join(', ')}])`);
+      if (t.dtype !== 'float32') fail(`${name}: expected float32, received ${t.dtype}`);
+      if (t.shape.length !== shape.length || shape.some((d, i) => d >= 0 && t.shape[i] !== d)) {
+        fail(`${name}: expected shape [${shape.map((d) => (d < 0 ? '·' : d)).join(', ')}], received [${t.shape.join(', ')}]`);
+      }
+      requireFiniteTensor(name, t.data as Float32Array, path);
+      return t as NdArrayData & { data: Float32Array };
+    };
+
     const lf = file.tensors.get('layout.face');
-    const lb = file.tensors.get('layout.bary');
-    if (!lf || !lb) throw new FormatError('has no UV layout (layout.face, layout.bary)', { path });
-    const face = lf.data as Int32Array;
+    if (lf === undefined || file.tensors.get('layout.bary') === undefined) fail('has no UV layout (layout.face, layout.bary)');
+    if (lf!.dtype !== 'int32' || lf!.shape.length !== 2 || lf!.shape[0] !== uv || lf!.shape[1] !== uv) {
+      fail(`layout.face: expected int32 [${uv}, ${uv}] (uvSize from metadata "avatar"), received ${lf!.dtype} [${lf!.shape.join(', ')}]`);
+    }
+    const lb = floats('layout.bary', [uv, uv, 3]);
+    const face = lf!.data as Int32Array;
+    const faceCount = model.faces.length / 3;
     let count = 0;
-    for (const f of face) if (f >= 0) count++;
-    const layout: UvLayout = { face: ndarray(face, lf.shape), bary: ndarray(lb.data as Float32Array, lb.shape), count };
+    for (let i = 0; i < face.length; i++) {
+      const f = face[i]!;
+      if (f >= faceCount || f < -1) fail(`layout.face: texel ${i} names face ${f}, but the model has ${faceCount} faces (expected -1 or [0, ${faceCount}))`);
+      if (f >= 0) count++;
+    }
+    const layout: UvLayout = { face: ndarray(face, lf!.shape), bary: ndarray(lb.data, lb.shape), count };
+
     const params = new Map<string, NativeTensor>();
-    for (const [name, v] of group('avatar.')) params.set(name, arrayToHandle(v as { data: Float32Array; shape: number[] }));
-    const description = JSON.parse(meta.avatar ?? '{}') as AvatarDescription;
-    const tr = group('track.');
+    floats('avatar.map', [uv, uv, UV_MAP_CHANNELS]);
+    for (const [name, v] of group('avatar.')) {
+      if (v.dtype !== 'float32') fail(`avatar.${name}: expected float32, received ${v.dtype}`);
+      requireFiniteTensor(`avatar.${name}`, v.data as Float32Array, path);
+      params.set(name, arrayToHandle(v as { data: Float32Array; shape: number[] }));
+    }
+
     let track: AvatarTrack | undefined;
-    if (tr.has('view')) {
-      const k = tr.get('intrinsics')!.data as Float32Array;
-      const bg = tr.get('background')!;
-      const rotation = tr.get('rotation')!;
+    if (group('track.').size > 0) {
+      const rotation = floats('track.rotation', [-1, 3]);
+      const frames = rotation.shape[0]!;
+      if (frames < 1) fail('track.rotation: expected at least one frame, received shape [0, 3]');
+      const neck = floats('track.neck', [frames, 3]);
+      const eyes = floats('track.eyes', [frames, 6]);
+      const translation = floats('track.translation', [frames, 3]);
+      const view = floats('track.view', [4, 4]);
+      const problem = rigidTransformProblem(view.data);
+      if (problem) fail(`track.view: expected a rigid world-to-camera matrix, but ${problem}`);
+      const k = floats('track.intrinsics', [4]).data;
+      if (!(k[0]! > 0 && k[1]! > 0)) fail(`track.intrinsics: expected positive focal lengths fx, fy, received ${k[0]}, ${k[1]}`);
+      const bg = floats('track.background', [-1, -1, 3]);
+      const [height, width] = bg.shape as [number, number];
+      if (!(height >= 1 && width >= 1)) fail(`track.background: expected an image [H, W, 3] with H, W >= 1, received [${bg.shape.join(', ')}]`);
       track = {
-        rotation: rotation.data as Float32Array,
-        neck: tr.get('neck')!.data as Float32Array,
-        eyes: tr.get('eyes')!.data as Float32Array,
-        translation: tr.get('translation')!.data as Float32Array,
-        frames: rotation.shape[0]!,
-        camera: { view: tr.get('view')!.data as Float32Array, fx: k[0]!, fy: k[1]!, cx: k[2]!, cy: k[3]!, width: bg.shape[1]!, height: bg.shape[0]! },
-        background: ndarray(bg.data as Float32Array, bg.shape),
+        rotation: rotation.data,
+        neck: neck.data,
+        eyes: eyes.data,
+        translation: translation.data,
+        frames,
+        camera: { view: view.data, fx: k[0]!, fy: k[1]!, cx: k[2]!, cy: k[3]!, width, height },
+        background: ndarray(bg.data, bg.shape),
       };
     }
     let a2e: AudioExpressionModel | undefined;
-    if (meta.a2e) a2e = await AudioExpressionModel.fromTensors(JSON.parse(meta.a2e), group('a2e.'));
+    if (meta.a2e) a2e = await AudioExpressionModel.fromTensors(parseJsonText(meta.a2e, path, 'metadata "a2e"') as Parameters<typeof AudioExpressionModel.fromTensors>[0], group('a2e.'), path);
     return new Avatar({ model, layout, description, params, ...(track ? { track } : {}), ...(a2e ? { a2e } : {}) });
   }
+}
+
+/** The largest UV map side a file may declare (an imported GaussianAvatars model of N Gaussians has ⌈√N⌉). */
+const MAX_UV_SIZE = 4096;
+
+/** The largest dilation of the head mask a file may ask for, in pixels. */
+const MAX_DILATE = 256;
+
+/** The metadata's description, field by field (a {@link FormatError} naming the file and the field). */
+function checkDescription(value: unknown, path: string): AvatarDescription {
+  const fail = (message: string): never => {
+    throw new FormatError(`metadata "avatar": ${message}`, { path });
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(`expected a JSON object, received ${JSON.stringify(value)}`);
+  const d = value as Record<string, unknown>;
+  const int = (key: string, min: number, max: number): number => {
+    const v = d[key];
+    if (!(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max)) fail(`${key}: expected an integer in [${min}, ${max}], received ${JSON.stringify(v) ?? 'nothing'}`);
+    return v as number;
+  };
+  const out: AvatarDescription = { uvSize: int('uvSize', 1, MAX_UV_SIZE), dilate: int('dilate', 0, MAX_DILATE), fps: 0 };
+  if (!(typeof d.fps === 'number' && d.fps > 0 && d.fps <= 240)) fail(`fps: expected a frame rate in (0, 240], received ${JSON.stringify(d.fps) ?? 'nothing'}`);
+  out.fps = d.fps as number;
+  if (d.color !== undefined) out.color = resolveSizes('color', DEFAULT_COLOR_MLP, d.color as Partial<ColorMlpConfig>, { path });
+  if (d.inpainter !== undefined) out.inpainter = resolveSizes('inpainter', DEFAULT_INPAINTER, d.inpainter as Partial<InpainterConfig>, { path });
+  if (d.expressionNames !== undefined) {
+    if (!(Array.isArray(d.expressionNames) && d.expressionNames.every((n) => typeof n === 'string'))) fail('expressionNames: expected an array of names');
+    out.expressionNames = [...(d.expressionNames as string[])];
+  }
+  return out;
+}
+
+/** Throws a {@link FormatError} naming the tensor and the index of its first non-finite value. */
+function requireFiniteTensor(name: string, data: Float32Array, path: string): void {
+  const bad = firstNonFinite(data);
+  if (bad >= 0) throw new FormatError(`${name}: expected finite values, received ${data[bad]} at index ${bad}`, { path });
 }

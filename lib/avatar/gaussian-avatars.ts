@@ -17,7 +17,6 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 import ndarray from 'ndarray';
@@ -29,6 +28,7 @@ import type { FlameModel } from '../flame/model.js';
 import { pathExists } from '../io/exists.js';
 import type { NdArrayData } from '../io/ndarray-data.js';
 import { parseNpz } from '../io/npy.js';
+import { readRegularFile } from '../io/read-file.js';
 import { parseBoundPly, shCoefficientCount, type BoundGaussianCloud, type ShDegree } from '../io/ply.js';
 import type { NativeTensor } from '../native.js';
 import { toRawCamera, type Camera } from '../render/camera.js';
@@ -212,7 +212,7 @@ export async function importGaussianAvatars(options: ImportGaussianAvatarsOption
 // The ply
 
 async function readPlyOption(ply: unknown): Promise<{ cloud: BoundGaussianCloud; plyName: string }> {
-  if (typeof ply === 'string') return { cloud: parseBoundPly(await readFile(ply), ply), plyName: ply };
+  if (typeof ply === 'string') return { cloud: parseBoundPly(await readRegularFile(ply, { what: 'the point_cloud.ply' }), ply), plyName: ply };
   if (ply instanceof Uint8Array) return { cloud: parseBoundPly(ply), plyName: 'the point_cloud.ply bytes' };
   throw new ValidationError(`expected options.ply to be a path or the bytes of a GaussianAvatars point_cloud.ply, received ${describeValue(ply)}`);
 }
@@ -267,9 +267,9 @@ async function readFlameParamsOption(
           `pass options.flameParams`,
       );
     }
-    return { arrays: parseNpz(await readFile(beside), beside), name: beside };
+    return { arrays: parseNpz(await readRegularFile(beside, { what: 'flame_param.npz' }), beside), name: beside };
   }
-  if (typeof flameParams === 'string') return { arrays: parseNpz(await readFile(flameParams), flameParams), name: flameParams };
+  if (typeof flameParams === 'string') return { arrays: parseNpz(await readRegularFile(flameParams, { what: 'flame_param.npz' }), flameParams), name: flameParams };
   if (flameParams instanceof Uint8Array) return { arrays: parseNpz(flameParams, 'flame_param.npz'), name: 'flame_param.npz' };
   if (flameParams instanceof Map) return { arrays: flameParams, name: 'flame_param.npz' };
   throw new ValidationError(`expected options.flameParams to be a path, the bytes of flame_param.npz or its arrays (a Map), received ${describeValue(flameParams)}`);

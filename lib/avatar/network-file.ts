@@ -5,11 +5,11 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
-
 import { arrayToHandle, handleToArray } from '../a2e/native-params.js';
 import { FormatError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { parseJsonText, readRegularFile } from '../io/read-file.js';
+import { firstNonFinite } from '../io/vhap-flame.js';
 import type { NdArrayData } from '../io/ndarray-data.js';
 import { encodeSafetensors, parseSafetensors } from '../io/safetensors.js';
 import type { NativeTensor } from '../native.js';
@@ -24,21 +24,21 @@ export async function saveNetworkFile(path: string, format: string, config: obje
 /**
  * Reads a network file written by {@link saveNetworkFile}.
  *
- * @throws {@link FormatError} naming the file when its format is not `format`.
+ * @throws {@link FormatError} naming the file (and the field) when its format is not `format`,
+ *   its config is not a JSON object, or a weight is not float32 or not finite;
+ *   {@link FileSystemError} when it cannot be read.
  */
 export async function loadNetworkFile(path: string, format: string, what: string): Promise<{ config: Record<string, unknown>; params: Map<string, NativeTensor> }> {
-  const file = parseSafetensors(await readFile(path), path);
+  const file = parseSafetensors(await readRegularFile(path, { what }), path);
   if (file.metadata.format !== format) throw new FormatError(`is not ${what} (metadata format ${JSON.stringify(file.metadata.format)}, expected "${format}")`, { path });
-  let config: Record<string, unknown>;
-  try {
-    config = JSON.parse(file.metadata.config ?? '{}') as Record<string, unknown>;
-  } catch (cause) {
-    throw new FormatError(`has a malformed config in its metadata: ${(cause as Error).message}`, { path, cause });
-  }
+  const config = parseJsonText(file.metadata.config ?? '{}', path, 'metadata "config"');
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new FormatError(`metadata "config": expected a JSON object, received ${JSON.stringify(config)}`, { path });
   const params = new Map<string, NativeTensor>();
   for (const [name, v] of file.tensors) {
     if (v.dtype !== 'float32') throw new FormatError(`expected weight ${name} to be float32, received ${v.dtype}`, { path });
+    const bad = firstNonFinite(v.data as Float32Array);
+    if (bad >= 0) throw new FormatError(`${name}: expected finite weights, received ${v.data[bad]} at index ${bad}`, { path });
     params.set(name, arrayToHandle(v as { data: Float32Array; shape: number[] }));
   }
-  return { config, params };
+  return { config: config as Record<string, unknown>, params };
 }

@@ -16,19 +16,20 @@
  * @module
  */
 
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { AudioExpressionModel } from '../a2e/model.js';
 import { Wav2Vec2Encoder } from '../audio/wav2vec2.js';
 import { loadWav2Vec2 } from '../audio/wav2vec2-hf.js';
-import { FormatError, ValidationError } from '../errors.js';
+import { FileSystemError, FormatError, ValidationError } from '../errors.js';
 import { pathExists } from '../io/exists.js';
 import { flameIdentity } from '../flame/identity.js';
 import { loadFlame } from '../flame/load.js';
 import type { FlameModel } from '../flame/model.js';
 import { saveFlameSafetensors } from '../flame/save.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { readJsonFile } from '../io/read-file.js';
 import { IdentityGaussianGenerator } from './generator.js';
 import { BodyInpainter } from './inpainter.js';
 
@@ -45,21 +46,38 @@ export interface Priors {
 
 type Part = 'a2e' | 'wav2vec2' | 'generator' | 'inpainter' | 'flame';
 
-/** Loads the parts present in `dir`. */
+const PARTS: readonly Part[] = ['a2e', 'wav2vec2', 'generator', 'inpainter', 'flame'];
+
+/**
+ * Loads the parts present in `dir`. Each part has a fixed file name inside `dir` (the manifest
+ * lists parts, never paths), so nothing outside the folder is read.
+ *
+ * @throws {@link FormatError} naming the file and the field for a malformed manifest or part;
+ *   {@link FileSystemError} when the manifest or a listed part is missing or unreadable.
+ */
 export async function loadPriors(dir: string): Promise<Priors> {
   if (typeof dir !== 'string' || dir === '') throw new ValidationError('expected the priors folder path');
   const manifestPath = join(dir, 'priors.json');
-  let parts: Part[];
-  let recordedFlame: unknown;
-  try {
-    const m = JSON.parse(await readFile(manifestPath, 'utf8')) as { format?: string; version?: number; parts?: Part[]; flame?: unknown };
-    if (m.format !== FORMAT || m.version !== 1 || !Array.isArray(m.parts)) throw new Error(`expected {"format": "${FORMAT}", "version": 1, "parts": [...]}`);
-    parts = m.parts;
-    recordedFlame = m.flame;
-  } catch (cause) {
-    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new FormatError(missing ? 'no priors.json: expected a priors folder made by savePriors()' : (cause as Error).message, { path: manifestPath, cause });
-  }
+  const m = await readJsonFile(manifestPath, { what: 'priors.json' }).catch((error: unknown) => {
+    if (error instanceof FileSystemError && error.systemCode === 'ENOENT') {
+      throw new FileSystemError('no priors.json: expected a priors folder made by savePriors()', { path: manifestPath, systemCode: 'ENOENT', cause: error });
+    }
+    throw error;
+  });
+  const fail = (message: string): never => {
+    throw new FormatError(message, { path: manifestPath });
+  };
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return fail(`expected {"format": "${FORMAT}", "version": 1, "parts": [...]}`);
+  const manifest = m as { format?: unknown; version?: unknown; parts?: unknown; flame?: unknown };
+  if (manifest.format !== FORMAT) fail(`format: expected "${FORMAT}", received ${JSON.stringify(manifest.format) ?? 'nothing'}`);
+  if (manifest.version !== 1) fail(`version: expected 1, received ${JSON.stringify(manifest.version) ?? 'nothing'} (made by a newer ggtalker?)`);
+  if (!Array.isArray(manifest.parts)) fail(`parts: expected an array of part names (${PARTS.join(', ')})`);
+  (manifest.parts as unknown[]).forEach((part, i) => {
+    if (!PARTS.includes(part as Part)) fail(`parts[${i}]: expected one of ${PARTS.join(', ')}, received ${JSON.stringify(part)}`);
+  });
+  if (manifest.flame !== undefined && typeof manifest.flame !== 'string') fail(`flame: expected a FLAME model identity (a string), received ${JSON.stringify(manifest.flame)}`);
+  const parts = manifest.parts as Part[];
+  const recordedFlame = manifest.flame;
   const out: Priors = {};
   if (parts.includes('a2e')) out.a2e = await AudioExpressionModel.load(join(dir, 'a2e'));
   if (parts.includes('wav2vec2')) {

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
- * The `ggtalker` command: demo, synthesize, adapt, train-prior, bench, info. Errors print as
- * one line (with the stack under --verbose); exit codes: 0 done, 1 failed, 2 usage error,
+ * The `ggtalker` command: demo, synthesize, adapt, train-prior, bench, info. ggtalker's typed
+ * errors print as one line (with the stack under --verbose); any other error is a bug and
+ * prints with its stack. Exit codes: 0 done, 1 failed, 2 usage error,
  * 130 interrupted (Ctrl-C; long work stops at its next step and checkpoints are kept).
  *
  * @module
  */
 
-import { AbortError } from '../errors.js';
+import { AbortError, GgtalkerError } from '../errors.js';
 import { UsageError } from './args.js';
 import * as adapt from './commands/adapt.js';
 import * as bench from './commands/bench.js';
@@ -85,10 +86,17 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`ggtalker ${name}: interrupted\n`);
       return 130;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`ggtalker ${name}: error: ${message}\n`);
-    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    else process.stderr.write('(run with --verbose for details)\n');
+    if (error instanceof GgtalkerError) {
+      // An expected failure (a bad file, a missing input, a native error): its message says what
+      // and where; the stack only under --verbose.
+      process.stderr.write(`ggtalker ${name}: error: ${error.message}\n`);
+      if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+      else process.stderr.write('(run with --verbose for details)\n');
+      return 1;
+    }
+    // Anything else escaped ggtalker's typed errors: a bug, printed with its stack to report it.
+    const stack = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+    process.stderr.write(`ggtalker ${name}: internal error (a bug in ggtalker; please report it with this output):\n${stack}\n`);
     return 1;
   } finally {
     process.removeListener('SIGINT', onSigint);
