@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { Flame, ValidationError } from '../lib/index.js';
+import { FLAME_FRAMES_PER_CALL } from '../lib/flame/flame.js';
 import { flameReference, randomFlameModel, type RefParams } from './helpers/flame-reference.js';
 import { rng } from './helpers/scene.js';
 
@@ -108,6 +109,49 @@ describe('FLAME forward', () => {
     poseKeys.forEach((name, j) => [0, 1, 2].forEach((c) => check(name, 'pose', 3 * j + c, grads[name]!.get(0, c))));
     for (let c = 0; c < 6; c++) check('eyes', 'pose', 9 + c, grads.eyes!.get(0, c));
     for (let c = 0; c < 3; c++) check('translation', 'translation', c, grads.translation!.get(0, c));
+  });
+
+  it('long sequences are posed in chunks with the same result: frames around chunk boundaries match the reference', async () => {
+    // More than two chunks; the per-frame parameters differ every frame, so a misplaced chunk shows.
+    const T = 2 * FLAME_FRAMES_PER_CALL + 88;
+    const frames = Array.from({ length: T }, (_, t) => randomParams(1000 + t));
+    const shared = randomParams(999).shape;
+    const params = { ...asParams(frames), shape: f32(shared, [model.shapeCount]) };
+    const out = await flame.forward(params);
+    expect(out.vertices.shape).toEqual([T, model.vertexCount, 3]);
+    expect(out.landmarks!.shape[0]).toBe(T);
+    let worst = 0;
+    for (const t of [0, FLAME_FRAMES_PER_CALL - 1, FLAME_FRAMES_PER_CALL, FLAME_FRAMES_PER_CALL + 1, 2 * FLAME_FRAMES_PER_CALL, T - 1]) {
+      const ref = flameReference(model, { ...frames[t]!, shape: shared });
+      ref.vertices.forEach((v, i) => v.forEach((x, c) => (worst = Math.max(worst, Math.abs(out.vertices.get(t, i, c) - x)))));
+      ref.joints.forEach((v, j) => v.forEach((x, c) => (worst = Math.max(worst, Math.abs(out.joints.get(t, j, c) - x)))));
+    }
+    expect(worst).toBeLessThan(1e-5);
+  });
+
+  it("chunked gradients: per-frame parameters get their frame's gradient, a shared one the sum over all frames", async () => {
+    const T = FLAME_FRAMES_PER_CALL + 40;
+    const frames = Array.from({ length: T }, (_, t) => randomParams(2000 + t));
+    const shared = randomParams(1999).shape;
+    const r = rng(9);
+    const weights = { data: Float32Array.from({ length: T * model.vertexCount * 3 }, () => r() - 0.5), shape: [T, model.vertexCount, 3] };
+    const perFrame = asParams(frames.map((p) => ({ ...p, shape: shared })));
+    const a = await flame.forwardWithGradients({ ...perFrame, shape: f32(shared, [model.shapeCount]) }, { outputGrads: { vertices: weights } });
+    const b = await flame.forwardWithGradients(perFrame, { outputGrads: { vertices: weights } });
+    expect(a.grads.shape!.shape).toEqual([model.shapeCount]);
+    expect(b.grads.shape!.shape).toEqual([T, model.shapeCount]);
+    for (let k = 0; k < model.shapeCount; k++) {
+      let sum = 0; // float64 sum of the per-frame gradients: an independent reduction
+      for (let t = 0; t < T; t++) sum += b.grads.shape!.get(t, k);
+      expect(Math.abs(a.grads.shape!.get(0 + k) - sum)).toBeLessThan(1e-4 * Math.max(1, Math.abs(sum)));
+    }
+    // Per-frame gradients are identical whether the shape is shared or not (same frame, same chunk maths).
+    for (const t of [0, FLAME_FRAMES_PER_CALL - 1, FLAME_FRAMES_PER_CALL, T - 1]) {
+      for (let k = 0; k < model.exprCount; k++) expect(a.grads.expr!.get(t, k)).toBeCloseTo(b.grads.expr!.get(t, k), 5);
+    }
+    await expect(flame.forwardWithGradients(perFrame, { outputGrads: { vertices: { data: new Float32Array(6), shape: [1, 2, 3] } } })).rejects.toThrow(
+      new RegExp(`outputGrads\\.vertices to be a float32 array of shape \\[${T}, ${model.vertexCount}, 3\\]`),
+    );
   });
 
   it('rejects bad parameters and models in the user terms', async () => {

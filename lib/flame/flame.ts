@@ -7,7 +7,7 @@
 
 import type { NdArray } from 'ndarray';
 
-import { ValidationError } from '../errors.js';
+import { AbortError, ValidationError } from '../errors.js';
 import { native, type NativeTensor } from '../native.js';
 import { awaitNative, toNdarray } from '../ops.js';
 import { toFloat32Tensor, type ArrayLike, type Dims } from '../validate.js';
@@ -54,6 +54,17 @@ export interface FlameOutputGrads {
 }
 
 const PARAM_WIDTHS = { rotation: 3, neck: 3, jaw: 3, eyes: 6, translation: 3 } as const;
+
+/**
+ * Frames posed per native call. Longer sequences are posed in chunks of this many frames and
+ * the outputs concatenated (frames are independent, so the result does not depend on the
+ * chunking): the native forward keeps ~15 intermediates of [T, V, 3] per call, so 10,000
+ * FLAME frames in one call took 9.3 GB; in chunks of 256 the peak is the output plus ~250 MB.
+ */
+export const FLAME_FRAMES_PER_CALL = 256;
+
+/** A validated `{data, shape}` array. */
+type Raw = { data: Float32Array; shape: number[] };
 
 /** A FLAME model held natively (copied once), ready to pose. */
 export class Flame {
@@ -105,11 +116,13 @@ export class Flame {
     return { ...this.tensors, parents: Array.from(this.model.parents) };
   }
 
-  /** @internal Validated parameters as the addon's `params` input. */
-  nativeParams(params: FlameParams): Record<string, unknown> {
+  /**
+   * @internal Validated parameters as the addon's `params` input; `dims.T` is bound to the
+   * frame count when some parameter is given per frame.
+   */
+  nativeParams(params: FlameParams, dims: Dims = {}): Record<string, Raw> {
     if (typeof params !== 'object' || params === null) throw new ValidationError('expected FLAME params to be an object');
-    const dims: Dims = {};
-    const out: Record<string, unknown> = {};
+    const out: Record<string, Raw> = {};
     const { vertexCount: v, shapeCount: s, exprCount: e } = this.model;
     const widths: Record<string, number> = { shape: s, expr: e, ...PARAM_WIDTHS };
     for (const [name, width] of Object.entries(widths)) {
@@ -120,34 +133,86 @@ export class Flame {
     return out;
   }
 
-  /** Poses the model for every frame of `params`. */
+  /**
+   * Poses the model for every frame of `params`. Sequences longer than
+   * {@link FLAME_FRAMES_PER_CALL} frames are posed in chunks (same result, bounded memory);
+   * `signal` is checked between chunks.
+   */
   async forward(params: FlameParams, options: { signal?: AbortSignal } = {}): Promise<FlameOutput> {
-    const raw = await awaitNative(
-      native().flameForward({ model: this.nativeModel(), params: this.nativeParams(params), ...this.deviceOption() }),
-      options.signal,
-    );
-    return flameOutput(raw);
+    const { output } = await this.run(params, undefined, options.signal);
+    return output;
   }
 
   /**
    * Poses the model and back-propagates L = Σ vertices·W_v + Σ joints·W_j + Σ landmarks·W_l
-   * to every parameter given. `grads` mirrors `params` (only those given).
+   * to every parameter given. `grads` mirrors `params` (only those given). Chunked like
+   * {@link Flame.forward}: a parameter shared by all frames gets the sum of its chunks'
+   * gradients (equal to the one-call gradient up to float32 rounding of the sum).
    */
   async forwardWithGradients(
     params: FlameParams,
     options: { outputGrads: FlameOutputGrads; signal?: AbortSignal },
   ): Promise<FlameOutput & { grads: Record<keyof FlameParams, NdArray<Float32Array>> }> {
-    const outputGrads: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(options.outputGrads)) {
-      if (value !== undefined) outputGrads[name] = toFloat32Tensor(`outputGrads.${name}`, value, [(value as ArrayLike).shape].flat() as number[]);
+    if (typeof options !== 'object' || options === null || typeof options.outputGrads !== 'object' || options.outputGrads === null) {
+      throw new ValidationError('expected options.outputGrads to be an object {vertices?, joints?, landmarks?}');
     }
-    const raw = await awaitNative(
-      native().flameForward({ model: this.nativeModel(), params: this.nativeParams(params), outputGrads, ...this.deviceOption() }),
-      options.signal,
-    );
-    const grads = {} as Record<keyof FlameParams, NdArray<Float32Array>>;
-    for (const [name, g] of Object.entries(raw.grads?.params ?? {})) grads[name as keyof FlameParams] = toNdarray(g as never);
-    return { ...flameOutput(raw), grads };
+    const { output, grads } = await this.run(params, options.outputGrads, options.signal);
+    return { ...output, grads: grads as Record<keyof FlameParams, NdArray<Float32Array>> };
+  }
+
+  /** Validates, then poses in chunks of frames, concatenating outputs and gradients. */
+  private async run(
+    params: FlameParams,
+    outputGrads: FlameOutputGrads | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<{ output: FlameOutput; grads: Record<string, NdArray<Float32Array>> }> {
+    const dims: Dims = {};
+    const p = this.nativeParams(params, dims);
+    const frames = dims.T ?? 1;
+    const weights = outputGrads === undefined ? undefined : this.outputGradsInput(outputGrads, frames);
+    const merged = new FrameMerger(frames);
+    const calls = Math.max(1, Math.ceil(frames / FLAME_FRAMES_PER_CALL)); // one call for T = 0 too
+    for (let call = 0, start = 0; call < calls; call++, start += FLAME_FRAMES_PER_CALL) {
+      if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+      const end = Math.min(frames, start + FLAME_FRAMES_PER_CALL);
+      const slice = (r: Raw, perFrame: boolean): Raw => (perFrame && (start > 0 || end < frames) ? frameSlice(r, start, end) : r);
+      const chunkParams: Record<string, Raw> = {};
+      for (const [name, r] of Object.entries(p)) chunkParams[name] = slice(r, isPerFrame(name, r));
+      const chunkGrads: Record<string, Raw> | undefined = weights && Object.fromEntries(Object.entries(weights).map(([k, r]) => [k, slice(r, true)]));
+      const raw = await awaitNative(
+        native().flameForward({ model: this.nativeModel(), params: chunkParams, ...(chunkGrads ? { outputGrads: chunkGrads } : {}), ...this.deviceOption() }),
+        signal,
+      );
+      for (const key of ['vertices', 'joints', 'landmarks']) if (raw[key]) merged.put(key, raw[key] as Raw, start);
+      for (const [name, g] of Object.entries((raw.grads?.params ?? {}) as Record<string, Raw>)) {
+        if (isPerFrame(name, p[name]!)) merged.put(`grads.${name}`, g, start);
+        else merged.sum(`grads.${name}`, g);
+      }
+    }
+    const out = merged.result();
+    const grads: Record<string, NdArray<Float32Array>> = {};
+    for (const [key, value] of Object.entries(out)) if (key.startsWith('grads.')) grads[key.slice(6)] = value;
+    return {
+      output: { vertices: out.vertices!, joints: out.joints!, ...(out.landmarks ? { landmarks: out.landmarks } : {}) },
+      grads,
+    };
+  }
+
+  /** Output weights [T, V, 3] / [T, 5, 3] / [T, L, 3], T the parameters' frame count. */
+  private outputGradsInput(outputGrads: FlameOutputGrads, frames: number): Record<string, Raw> {
+    const shapes: Record<string, number[]> = {
+      vertices: [frames, this.model.vertexCount, 3],
+      joints: [frames, 5, 3],
+      ...(this.model.landmarks ? { landmarks: [frames, this.model.landmarks.faceIdx.length, 3] } : {}),
+    };
+    const out: Record<string, Raw> = {};
+    for (const [name, value] of Object.entries(outputGrads)) {
+      if (value === undefined) continue;
+      const shape = shapes[name];
+      if (shape === undefined) throw new ValidationError(`expected outputGrads keys among ${Object.keys(shapes).join(', ')}, received "${name}"`);
+      out[name] = toFloat32Tensor(`outputGrads.${name}`, value, shape);
+    }
+    return out;
   }
 
   private deviceOption(): { device?: string } {
@@ -155,13 +220,46 @@ export class Flame {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function flameOutput(raw: Record<string, any>): FlameOutput {
-  return {
-    vertices: toNdarray(raw.vertices),
-    joints: toNdarray(raw.joints),
-    ...(raw.landmarks ? { landmarks: toNdarray(raw.landmarks) } : {}),
-  };
+/** Whether a validated parameter has a leading frame axis ([T, D], or [T, V, 3] for staticOffset). */
+function isPerFrame(name: string, r: Raw): boolean {
+  return r.shape.length === (name === 'staticOffset' ? 3 : 2);
+}
+
+/** Frames [start, end) of a [T, ...] array (a view, no copy). */
+function frameSlice(r: Raw, start: number, end: number): Raw {
+  const per = r.shape.slice(1).reduce((a, b) => a * b, 1);
+  return { data: r.data.subarray(start * per, end * per), shape: [end - start, ...r.shape.slice(1)] };
+}
+
+/** Concatenates per-chunk [n, ...] outputs into [T, ...], and sums gradients of shared inputs. */
+class FrameMerger {
+  private readonly arrays = new Map<string, Raw>();
+
+  constructor(private readonly frames: number) {}
+
+  /** Chunk `r` ([n, ...]) holds frames from `start`. */
+  put(key: string, r: Raw, start: number): void {
+    const per = r.shape.slice(1).reduce((a, b) => a * b, 1);
+    let out = this.arrays.get(key);
+    if (out === undefined) {
+      out = r.shape[0] === this.frames ? r : { data: new Float32Array(this.frames * per), shape: [this.frames, ...r.shape.slice(1)] };
+      this.arrays.set(key, out);
+    }
+    if (out !== r) out.data.set(r.data, start * per);
+  }
+
+  /** Adds `r` to the running sum under `key`. */
+  sum(key: string, r: Raw): void {
+    const out = this.arrays.get(key);
+    if (out === undefined) this.arrays.set(key, { data: Float32Array.from(r.data), shape: r.shape });
+    else for (let i = 0; i < r.data.length; i++) out.data[i]! += r.data[i]!;
+  }
+
+  result(): Record<string, NdArray<Float32Array>> {
+    const out: Record<string, NdArray<Float32Array>> = {};
+    for (const [key, r] of this.arrays) out[key] = toNdarray(r);
+    return out;
+  }
 }
 
 /** A parameter given for all frames ([...inner]) or per frame ([T, ...inner]). */
