@@ -6,7 +6,7 @@
  */
 
 import { ValidationError } from '../errors.js';
-import { describeValue, requireNonNegativeInt, requireOneOf, requirePositiveInt } from '../validate.js';
+import { describeValue, requireOneOf } from '../validate.js';
 import type { NoiseSchedule } from './diffusion.js';
 
 /** Sizes of the diffusion transformer. */
@@ -66,6 +66,35 @@ export const PAPER_A2E_CONFIG: Readonly<AudioExpressionConfig> = Object.freeze({
   schedule: 'cosine',
 });
 
+/**
+ * The accepted range of each integer field, inclusive. Upper bounds keep a hostile or mistyped
+ * config (`"diffusionSteps": 1e9`, `"maxFrames": 1e7`) from allocating gigabytes or looping
+ * for hours: each is well beyond the paper's size (and every size this project trains).
+ * All bounds are far below 2^24, so every accepted value is exact in float32 too.
+ */
+export const A2E_CONFIG_RANGES: Readonly<Record<(typeof INTEGER_KEYS)[number] | 'alignRadius', readonly [number, number]>> = Object.freeze({
+  featureDim: [1, 4096],
+  outputDim: [4, 1027],
+  expressionCount: [1, 1024],
+  dModel: [2, 4096],
+  heads: [1, 64],
+  ffDim: [1, 16384],
+  condLayers: [0, 32],
+  decoderLayers: [1, 64],
+  speakers: [1, 65536],
+  speakerDim: [1, 4096],
+  timeTokens: [0, 64],
+  maxFrames: [1, 4096],
+  alignRadius: [-1, 4096],
+  diffusionSteps: [1, 10000],
+});
+
+/**
+ * The most weights a config may describe (2^28, 1 GiB of float32; the paper's model has
+ * ~45 M): every field in range can still multiply into a model that does not fit in memory.
+ */
+export const MAX_A2E_PARAMETERS = 2 ** 28;
+
 const INTEGER_KEYS = [
   'featureDim',
   'outputDim',
@@ -73,16 +102,34 @@ const INTEGER_KEYS = [
   'dModel',
   'heads',
   'ffDim',
+  'condLayers',
   'decoderLayers',
   'speakers',
   'speakerDim',
+  'timeTokens',
   'maxFrames',
   'diffusionSteps',
 ] as const;
 
 /**
+ * The weights a config describes, roughly (attention and feed-forward blocks, input and output
+ * projections, tables): used only against {@link MAX_A2E_PARAMETERS}.
+ */
+export function estimateA2eParameters(c: AudioExpressionConfig): number {
+  const d = c.dModel;
+  const attention = 4 * d * d;
+  const feedForward = 2 * d * c.ffDim;
+  const encoder = c.condLayers * (attention + feedForward);
+  const decoder = c.decoderLayers * (2 * attention + feedForward);
+  const io = (c.featureDim + 2 * c.outputDim + c.speakerDim + c.maxFrames + c.timeTokens) * d + c.speakers * c.speakerDim + c.diffusionSteps;
+  return encoder + decoder + io;
+}
+
+/**
  * A complete config: `partial` over {@link PAPER_A2E_CONFIG}. When only `expressionCount` or
- * only `outputDim` is given, the other follows (outputDim = expressionCount + 3).
+ * only `outputDim` is given, the other follows (outputDim = expressionCount + 3). Every
+ * integer field must lie in its {@link A2E_CONFIG_RANGES} range, and the whole model within
+ * {@link MAX_A2E_PARAMETERS} weights.
  *
  * @throws {@link ValidationError} naming the key, the expectation and the value received.
  */
@@ -97,12 +144,8 @@ export function resolveA2eConfig(partial: Partial<AudioExpressionConfig> = {}): 
   const c = { ...PAPER_A2E_CONFIG, ...partial } as AudioExpressionConfig;
   if (partial.expressionCount !== undefined && partial.outputDim === undefined) c.outputDim = partial.expressionCount + 3;
   if (partial.outputDim !== undefined && partial.expressionCount === undefined) c.expressionCount = partial.outputDim - 3;
-  for (const key of INTEGER_KEYS) requirePositiveInt(`config.${key}`, c[key]);
-  requireNonNegativeInt('config.condLayers', c.condLayers);
-  requireNonNegativeInt('config.timeTokens', c.timeTokens);
-  if (!Number.isInteger(c.alignRadius) || c.alignRadius < -1) {
-    throw new ValidationError(`expected config.alignRadius to be an integer >= 0, or -1 for none, received ${describeValue(c.alignRadius)}`);
-  }
+  // expressionCount first: an out-of-range outputDim derived from it is reported as the field given.
+  for (const key of ['expressionCount', ...INTEGER_KEYS, 'alignRadius'] as const) requireInRange(key, c[key]);
   requireOneOf('config.schedule', c.schedule, ['cosine', 'linear'] as const);
   if (c.outputDim !== c.expressionCount + 3) {
     throw new ValidationError(`expected config.outputDim = config.expressionCount + 3 (jaw pose), received outputDim ${c.outputDim} and expressionCount ${c.expressionCount}`);
@@ -110,5 +153,19 @@ export function resolveA2eConfig(partial: Partial<AudioExpressionConfig> = {}): 
   if (c.dModel % c.heads !== 0 || c.dModel % 2 !== 0) {
     throw new ValidationError(`expected config.dModel to be even and divisible by config.heads, received dModel ${c.dModel} and heads ${c.heads}`);
   }
+  const parameters = estimateA2eParameters(c);
+  if (parameters > MAX_A2E_PARAMETERS) {
+    throw new ValidationError(
+      `expected a config of at most ${MAX_A2E_PARAMETERS} weights, received one of about ${parameters} (config.dModel ${c.dModel}, config.ffDim ${c.ffDim}, config.decoderLayers ${c.decoderLayers}, config.condLayers ${c.condLayers}): choose smaller sizes`,
+    );
+  }
   return c;
+}
+
+function requireInRange(key: keyof typeof A2E_CONFIG_RANGES, value: unknown): void {
+  const [min, max] = A2E_CONFIG_RANGES[key];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const none = key === 'alignRadius' ? ' (-1 for none)' : '';
+    throw new ValidationError(`expected config.${key} to be an integer in [${min}, ${max}]${none}, received ${describeValue(value)}`);
+  }
 }

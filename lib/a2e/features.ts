@@ -10,10 +10,12 @@ import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
 import { loadAudio } from '../audio/load.js';
+import { requireSampleRate } from '../audio/limits.js';
 import { logMelFeatures } from '../audio/log-mel.js';
 import { Wav2Vec2Encoder } from '../audio/wav2vec2.js';
 import { ValidationError } from '../errors.js';
-import { describeValue, requireNonNegativeInt, requirePositiveInt, requirePositiveNumber, toFloat32Tensor } from '../validate.js';
+import { describeValue, requireFinite, requireFiniteNumber, requireNonNegativeInt, requirePositiveNumber, toFloat32Tensor } from '../validate.js';
+import { MAX_FEATURE_FPS } from './model.js';
 
 /** Audio as a path (WAV, or anything ffmpeg reads), 16 kHz mono samples, or samples with their rate. */
 export type AudioInput = string | Float32Array | { samples: Float32Array; sampleRate: number };
@@ -45,6 +47,22 @@ export interface EncodeAudioOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Requires a video frame rate in (0, {@link MAX_FEATURE_FPS}]: features, sampling and rendering
+ * all make round(duration · fps) frames, so a huge rate would never finish.
+ *
+ * @throws {@link ValidationError} naming `name`.
+ */
+export function requireFeatureFps(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0 && value <= MAX_FEATURE_FPS)) {
+    throw new ValidationError(`expected ${name} to be a frame rate in (0, ${MAX_FEATURE_FPS}], received ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** Most values one feature array may hold (2^29 float32, 2 GiB: 4.6 hours of 1280-wide features at 25 fps). */
+export const MAX_FEATURE_VALUES = 2 ** 29;
+
 /** Encoder frame rate at 16 kHz (hop 320 samples). */
 export const ENCODER_RATE = 50;
 /** Where each encoder's frame j is centred, seconds: log-mel frames are centred on j·20 ms; wav2vec2's 400-sample receptive field starts there. */
@@ -55,12 +73,22 @@ export function videoFrameCount(samples: number, sampleRate: number, fps: number
   return Math.round((samples / sampleRate) * fps);
 }
 
-/** 16 kHz mono samples of any {@link AudioInput}. */
+/**
+ * 16 kHz mono samples of any {@link AudioInput}. Samples given in memory must be finite (a NaN
+ * would turn every feature and expression NaN), at a rate in [1000, 768000] Hz.
+ *
+ * @throws {@link ValidationError} naming `audio`, `audio.samples` or `audio.sampleRate`; as
+ *   {@link loadAudio} for a path.
+ */
 export async function audioSamples16k(audio: AudioInput): Promise<Float32Array> {
   if (typeof audio === 'string') return (await loadAudio(audio, { sampleRate: 16000 })).samples;
-  if (audio instanceof Float32Array) return audio;
+  if (audio instanceof Float32Array) {
+    requireFinite('audio', audio);
+    return audio;
+  }
   if (audio && typeof audio === 'object' && audio.samples instanceof Float32Array) {
-    const rate = requirePositiveInt('audio.sampleRate', audio.sampleRate);
+    const rate = requireSampleRate('audio.sampleRate', audio.sampleRate);
+    requireFinite('audio.samples', audio.samples);
     if (rate === 16000) return audio.samples;
     const { resample } = await import('../audio/resample.js');
     return resample(audio.samples, rate, 16000);
@@ -74,7 +102,7 @@ export async function audioSamples16k(audio: AudioInput): Promise<Float32Array> 
  * @returns [frames, F]: F = 80 for log-mel, the encoder's width for wav2vec2.
  */
 export async function encodeAudio(audio: AudioInput, options: EncodeAudioOptions = {}): Promise<NdArray<Float32Array>> {
-  const fps = requirePositiveNumber('fps', options.fps ?? 25);
+  const fps = requireFeatureFps('fps', options.fps ?? 25);
   const samples = await audioSamples16k(audio);
   const frames = options.frames === undefined ? videoFrameCount(samples.length, 16000, fps) : requireNonNegativeInt('frames', options.frames);
   const encoder = options.encoder ?? 'log-mel';
@@ -118,7 +146,10 @@ export function resampleFeatures(features: NdArray<Float32Array> | { data: Float
   const frames = requireNonNegativeInt('frames', options.frames);
   const fps = requirePositiveNumber('fps', options.fps ?? 25);
   const fromRate = requirePositiveNumber('fromRate', options.fromRate ?? ENCODER_RATE);
-  const offset = options.offsetSeconds ?? 0;
+  const offset = requireFiniteNumber('offsetSeconds', options.offsetSeconds ?? 0);
+  if (frames * f > MAX_FEATURE_VALUES) {
+    throw new ValidationError(`expected frames × feature width (${frames} × ${f}) to be at most ${MAX_FEATURE_VALUES} values (2 GiB of float32), received ${frames * f}: encode long audio in parts`);
+  }
   if (tIn === 0 && frames > 0) throw new ValidationError('expected at least one feature frame to resample, received none (is the audio empty?)');
   const out = new Float32Array(frames * f);
   for (let i = 0; i < frames; i++) {

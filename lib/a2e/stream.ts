@@ -15,16 +15,16 @@
 import ndarray from 'ndarray';
 
 import { ValidationError } from '../errors.js';
-import { describeValue, requirePositiveNumber } from '../validate.js';
+import { describeValue, requireFinite, requireFiniteNumber, requirePositiveNumber } from '../validate.js';
 import { encodeAudio, videoFrameCount } from './features.js';
 import type { AudioExpressionModel } from './model.js';
 import { encoderFor, splitTracks, type ExpressionTracks, type PredictExpressionsOptions } from './predict.js';
 
 /** Options of {@link ExpressionStream}. */
 export interface ExpressionStreamOptions extends Omit<PredictExpressionsOptions, 'signal'> {
-  /** Audio kept before each window for the encoder's context, seconds. Default 1 (use ~3 for wav2vec2). */
+  /** Audio kept before each window for the encoder's context, seconds, in (0, 60]. Default 1 (use ~3 for wav2vec2). */
   contextSeconds?: number;
-  /** Audio needed past a window's end before it is computed, seconds. Default 0.04. */
+  /** Audio needed past a window's end before it is computed, seconds, in [0, 60]. Default 0.04. */
   lookAheadSeconds?: number;
 }
 
@@ -41,6 +41,9 @@ export interface ExpressionChunk extends ExpressionTracks {
 }
 
 const RATE = 16000;
+
+/** Longest `contextSeconds` / `lookAheadSeconds` accepted, seconds. */
+export const MAX_STREAM_SECONDS = 60;
 
 /** A stream of 16 kHz mono audio in, expression frames out. */
 export class ExpressionStream {
@@ -81,8 +84,10 @@ export class ExpressionStream {
     if (this.window - this.overlap - this.guard < 1) {
       throw new ValidationError(`expected window − overlap − ${this.guard} (the alignment radius) >= 1 so each window adds a frame, received window ${this.window} and overlap ${this.overlap}`);
     }
+    // Bounded: the context is re-encoded with every window, the look-ahead delays every frame.
     this.context = requirePositiveNumber('contextSeconds', options.contextSeconds ?? 1);
-    this.lookAhead = options.lookAheadSeconds ?? 0.04;
+    if (this.context > MAX_STREAM_SECONDS) throw new ValidationError(`expected contextSeconds to be at most ${MAX_STREAM_SECONDS}, received ${this.context}`);
+    this.lookAhead = requireFiniteNumber('lookAheadSeconds', options.lookAheadSeconds ?? 0.04, { min: 0, max: MAX_STREAM_SECONDS });
   }
 
   /** The most audio a frame waits for: the first window's, window / fps + look-ahead, seconds. */
@@ -99,6 +104,7 @@ export class ExpressionStream {
   async push(samples: Float32Array): Promise<ExpressionChunk[]> {
     if (this.ended) throw new ValidationError('push() after end(): the stream is finished');
     if (!(samples instanceof Float32Array)) throw new ValidationError(`expected 16 kHz mono Float32Array samples, received ${describeValue(samples)}`);
+    requireFinite('samples', samples);
     this.enter();
     try {
       const grown = new Float32Array(this.buffer.length + samples.length);

@@ -1,20 +1,103 @@
 /**
- * Atomic file replacement: what the user had is never left half-written.
+ * Atomic file replacement: what the user had is never left half-written; and temporary files
+ * that a killed process left behind are recognised and removed by later writes.
+ *
+ * Every temporary file ggtalker writes beside a target is named
+ * `.<target name>.<owner pid>.<12 hex digits>.tmp[.<ext>]`. A process killed with SIGKILL cannot
+ * clean up, so each write first sweeps its folder (once per process and minute): a temporary
+ * whose owner pid no longer exists (`kill(pid, 0)` fails with ESRCH) is removed; one whose
+ * owner is alive (a concurrent writer, or this process) is never touched.
  *
  * @module
  */
 
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+
+import { asFileSystemError } from './read-file.js';
+
+/** `.<name>.<pid>.<hex>.tmp` with an optional extension (`.mp4`, `.wav`): see the module comment. */
+const TEMPORARY_NAME = /^\..+\.(\d{1,10})\.[0-9a-f]{12}\.tmp(?:\.[A-Za-z0-9]{1,8})?$/;
+
+/** A folder is swept again after this long, ms (a long-running process outlives other writers). */
+const SWEEP_INTERVAL_MS = 60_000;
+
+/** When each folder was last swept by this process (resolved path -> ms). */
+const swept = new Map<string, number>();
+
+/**
+ * A fresh temporary path beside `target`, owned by this process:
+ * `.<name>.<pid>.<hex>.tmp<extension>`. Later writes to the folder remove it if this process
+ * dies without removing it.
+ *
+ * @param target - The file the temporary will become (or accompanies).
+ * @param extension - Appended after `.tmp` (`'.mp4'`: tools that pick a format by extension).
+ */
+export function temporaryPathFor(target: string, extension = ''): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp${extension}`);
+}
+
+/** Whether process `pid` exists (a process we may not signal, EPERM, exists too). */
+function processExists(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Removes the temporaries in `folder` left by processes that no longer exist (see the module
+ * comment). Runs at most once a minute per folder and process; never throws (a folder that
+ * cannot be listed is left alone: the write that follows reports its own error).
+ *
+ * @param folder - The folder to sweep.
+ * @param force - Sweep even when this process swept the folder less than a minute ago.
+ * @returns The paths removed.
+ */
+export async function removeStaleTemporaries(folder: string, force = false): Promise<string[]> {
+  const key = resolve(folder);
+  const now = Date.now();
+  const last = swept.get(key);
+  if (!force && last !== undefined && now - last < SWEEP_INTERVAL_MS) return [];
+  swept.set(key, now);
+  let names: string[];
+  try {
+    names = await readdir(key);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = TEMPORARY_NAME.exec(name);
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    if (pid <= 0 || processExists(pid)) continue;
+    const path = join(key, name);
+    try {
+      await rm(path, { force: true });
+      removed.push(path);
+    } catch {
+      // Not ours to fix (permissions, a folder of that name): leave it.
+    }
+  }
+  return removed;
+}
 
 /**
  * Writes `data` to a temporary file beside `path`, flushes it to disk, then renames it over
  * `path`: readers see the old file or the new one, never a partial one. The temporary file is
- * removed if anything fails.
+ * removed if anything fails; temporaries of killed processes in the folder are removed first.
+ *
+ * @throws {@link FileSystemError} naming `path` when the file cannot be written (missing folder,
+ *   permission denied, disk full...).
  */
 export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  await removeStaleTemporaries(dirname(path));
+  const temporary = temporaryPathFor(path);
   let handle: FileHandle | undefined;
   try {
     handle = await open(temporary, 'wx');
@@ -25,7 +108,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
     await rename(temporary, path);
   } catch (error) {
     await handle?.close().catch(() => undefined);
-    await rm(temporary, { force: true });
-    throw error;
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw asFileSystemError(error, path, 'write');
   }
 }

@@ -17,6 +17,7 @@ import { ValidationError } from '../errors.js';
 import type { Camera } from '../render/camera.js';
 import { headPoses, type HeadPose } from './head-pose.js';
 import { addIdleMotion, type IdleOption } from './idle-frames.js';
+import { requireBackground } from './synthesize.js';
 
 /** Options of {@link SynthesisStream}. */
 export interface SynthesisStreamOptions {
@@ -60,6 +61,11 @@ export class SynthesisStream {
   constructor(options: SynthesisStreamOptions) {
     const model = options.model ?? options.avatar?.a2e;
     if (!model) throw new ValidationError('this avatar has no Audio-Expression model: pass options.model');
+    if (options.background !== undefined) {
+      const camera = options.camera ?? options.avatar.track?.camera;
+      if (!camera) throw new ValidationError('expected a camera (this avatar has no tracked camera)');
+      requireBackground(options.background, camera.width, camera.height);
+    }
     this.avatar = options.avatar;
     this.fps = model.features.fps;
     this.expressionNames = options.avatar.description.expressionNames ?? model.expressionNames ?? [];

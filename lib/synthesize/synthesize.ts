@@ -17,11 +17,11 @@ import type { FrameFlame } from '../avatar/frames.js';
 import { requireDevice, type Device } from '../backends.js';
 import { AbortError, ValidationError } from '../errors.js';
 import type { Camera } from '../render/camera.js';
-import { describeValue } from '../validate.js';
+import { describeValue, toFloat32Tensor } from '../validate.js';
 import { headPoses, type HeadPose } from './head-pose.js';
 import { addIdleMotion, type IdleOption } from './idle-frames.js';
 import type { IdleMotion } from './idle-motion.js';
-import { Mp4Writer } from './video-writer.js';
+import { checkOutputPath, Mp4Writer } from './video-writer.js';
 
 /** Options of {@link synthesize}. */
 export interface SynthesizeOptions {
@@ -109,6 +109,16 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
     if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
   };
   check();
+  // Everything the caller gave is checked before the expressions are sampled: a bad camera,
+  // background or output path must not fail only after minutes of work.
+  const cameras = options.camera === undefined ? undefined : Array.isArray(options.camera) ? options.camera : [options.camera];
+  if (cameras && cameras.length === 0) throw new ValidationError('expected camera to be a Camera or a non-empty array of them');
+  const cameraAt = (t: number): Camera | undefined => cameras?.[t % cameras.length];
+  const first = cameraAt(0) ?? avatar.track?.camera;
+  if (!first) throw new ValidationError('expected a camera (this avatar has no tracked camera)');
+  if (cameras?.some((c) => c?.width !== first.width || c?.height !== first.height)) throw new ValidationError('expected every camera of the path to have one image size');
+  if (options.background !== undefined) requireBackground(options.background, first.width, first.height);
+  const output = options.output === undefined ? undefined : await checkOutputPath(options.output);
   const samples = await audioSamples16k(options.audio);
   const speaker = options.speaker ?? (model.speakers.includes('identity') ? 'identity' : 0);
   options.onProgress?.({ stage: 'expressions', frame: 0, frames: 0, fraction: 0 });
@@ -133,13 +143,8 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
   }));
   const fps = model.features.fps;
   const flame = addIdleMotion(spoken, options.idle ?? false, { fps, expressionNames: avatar.description.expressionNames ?? model.expressionNames ?? [] });
-  const cameras = options.camera === undefined ? undefined : Array.isArray(options.camera) ? options.camera : [options.camera];
-  if (cameras && cameras.length === 0) throw new ValidationError('expected camera to be a Camera or a non-empty array of them');
-  const cameraAt = (t: number): Camera | undefined => cameras?.[t % cameras.length];
-  const first = cameraAt(0) ?? avatar.track?.camera;
-  if (!first) throw new ValidationError('expected a camera (this avatar has no tracked camera)');
-  const writer = options.output ? await Mp4Writer.open(options.output, { width: first.width, height: first.height, fps, audio: samples }) : undefined;
-  const keep = options.returnFrames ?? !options.output;
+  const writer = output !== undefined ? await Mp4Writer.open(output, { width: first.width, height: first.height, fps, audio: samples }) : undefined;
+  const keep = options.returnFrames ?? output === undefined;
   const frameSize = first.width * first.height * 3;
   const all = keep ? new Float32Array(T * frameSize) : undefined;
   try {
@@ -149,7 +154,6 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
       let t1 = t0 + 1;
       while (t1 < T && t1 - t0 < batch && cameraAt(t1) === cameraAt(t0)) t1++;
       const camera = cameraAt(t0);
-      if (camera && (camera.width !== first.width || camera.height !== first.height)) throw new ValidationError('expected every camera of the path to have one image size');
       const r = await avatar.render({ frames: flame.slice(t0, t1), ...(camera ? { camera } : {}), ...(options.background ? { background: options.background } : {}), ...(device ? { device } : {}), signal: options.signal });
       if (writer) await writer.write(r.frames);
       all?.set(r.frames.data, t0 * frameSize);
@@ -167,10 +171,24 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
     frameCount: T,
     fps,
     durationSeconds: T / fps,
-    ...(options.output ? { output: options.output } : {}),
+    ...(output !== undefined ? { output } : {}),
     expression: tracks.expression,
     jawPose: tracks.jawPose,
     ...(flame.idle ? { idle: flame.idle } : {}),
     timings: { expressions: tExpr, render: total - tExpr, total },
   };
+}
+
+/**
+ * Requires a background [height, width, 3] of finite values in [0, 1] (a NaN would show as
+ * black or poison the inpainter; values outside [0, 1] are not colours).
+ *
+ * @throws {@link ValidationError} naming `background`, the element and its value.
+ */
+export function requireBackground(background: unknown, width: number, height: number): void {
+  const { data } = toFloat32Tensor('background', background, [height, width, 3]);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!(v >= 0 && v <= 1)) throw new ValidationError(`expected background values in [0, 1], received ${v} at index ${i}`);
+  }
 }

@@ -3,19 +3,47 @@
  * to a temporary file beside the target and renamed into place when complete, so an aborted
  * or failed synthesis never leaves a partial file.
  *
+ * Both temporaries (the video and the speech WAV ffmpeg reads) sit beside the target, named as
+ * lib/io/atomic.ts names temporaries (`.<name>.<pid>.<hex>.tmp.mp4` / `.tmp.wav`), so a process
+ * killed mid-write leaves nothing that the next write to the folder does not remove.
+ *
  * @module
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { constants } from 'node:fs';
+import { access, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 import type { NdArray } from 'ndarray';
 
-import { FormatError } from '../errors.js';
+import { FileSystemError, FormatError, GgtalkerError, ValidationError } from '../errors.js';
+import { removeStaleTemporaries, temporaryPathFor } from '../io/atomic.js';
+import { asFileSystemError, withFileErrors } from '../io/read-file.js';
 import { encodeWav16 } from '../synthetic/studio/speech.js';
+import { describeValue } from '../validate.js';
+
+/**
+ * Checks, before any work, that an MP4 can be written at `path`: a non-empty string, not an
+ * existing folder (or other non-file), in a folder that exists and is writable.
+ *
+ * @throws {@link ValidationError} when `path` is not a non-empty string;
+ *   {@link FileSystemError} naming the path or its folder otherwise.
+ */
+export async function checkOutputPath(path: unknown, name = 'output'): Promise<string> {
+  if (typeof path !== 'string' || path === '') throw new ValidationError(`expected ${name} to be a non-empty file path, received ${describeValue(path)}`);
+  const existing = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw asFileSystemError(error, path, 'write');
+  });
+  if (existing?.isDirectory()) throw new FileSystemError('could not write it: it is a folder, expected a file path (EISDIR)', { path, systemCode: 'EISDIR' });
+  if (existing !== undefined && !existing.isFile()) throw new FileSystemError('could not write it: it exists and is not a regular file', { path });
+  const folder = dirname(path);
+  const info = await withFileErrors(folder, 'write into', () => stat(folder));
+  if (!info.isDirectory()) throw new FileSystemError('could not write into it: it is not a folder (ENOTDIR)', { path: folder, systemCode: 'ENOTDIR' });
+  await withFileErrors(folder, 'write into', () => access(folder, constants.W_OK));
+  return path;
+}
 
 /** Writes one MP4 (H.264, yuv420p; AAC audio when given). */
 export class Mp4Writer {
@@ -25,6 +53,8 @@ export class Mp4Writer {
   private readonly done: Promise<void>;
   private stderr = '';
   private closed = false;
+  /** The first failure of ffmpeg's stdin (EPIPE when ffmpeg died), held until `done` says why. */
+  private pipeError: Error | undefined;
 
   private constructor(readonly path: string, readonly width: number, readonly height: number, child: ChildProcess, temporary: string, audioFile: string | undefined, done: Promise<void>) {
     this.child = child;
@@ -34,21 +64,31 @@ export class Mp4Writer {
     child.stderr?.on('data', (b: Buffer) => {
       this.stderr = (this.stderr + b.toString('utf8')).slice(-4000);
     });
+    child.stderr?.on('error', () => undefined);
+    // Without a listener, EPIPE (ffmpeg exited: a bad output folder, a full disk) would be an
+    // uncaught 'error' event and end the process; `write`/`finish` report it with ffmpeg's message.
+    child.stdin?.on('error', (error: Error) => {
+      this.pipeError ??= error;
+    });
   }
 
   /**
    * Starts ffmpeg. `audio`: 16 kHz mono samples to mux in (the video ends with the shorter).
+   * Temporaries that killed processes left beside `path` are removed first.
    *
-   * @throws {@link FormatError} when ffmpeg cannot be started (with the fix: install ffmpeg).
+   * @throws {@link FileSystemError} when `path` cannot be written ({@link checkOutputPath});
+   *   {@link FormatError} when ffmpeg cannot be started (with the fix: install ffmpeg).
    */
   static async open(path: string, options: { width: number; height: number; fps: number; audio?: Float32Array; ffmpeg?: string }): Promise<Mp4Writer> {
     const { width, height, fps } = options;
-    const tag = `${process.pid}.${randomBytes(6).toString('hex')}`;
-    const temporary = join(dirname(path), `.${basename(path)}.${tag}.tmp.mp4`);
+    await checkOutputPath(path);
+    await removeStaleTemporaries(dirname(path));
+    const temporary = temporaryPathFor(path, '.mp4');
     let audioFile: string | undefined;
     if (options.audio) {
-      audioFile = join(tmpdir(), `ggtalker-audio.${tag}.wav`);
-      await writeFile(audioFile, encodeWav16(options.audio, 16000));
+      const wav = temporaryPathFor(path, '.wav');
+      await withFileErrors(wav, 'write', () => writeFile(wav, encodeWav16(options.audio!, 16000), { flag: 'wx' }));
+      audioFile = wav;
     }
     const args = ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', '-'];
     if (audioFile) args.push('-i', audioFile, '-c:a', 'aac', '-b:a', '128k', '-shortest');
@@ -66,32 +106,55 @@ export class Mp4Writer {
     return writer;
   }
 
-  /** Appends frames [T, H, W, 3] (values in [0, 1]). */
+  /**
+   * Appends frames [T, H, W, 3] (values in [0, 1]).
+   *
+   * @throws {@link FormatError} carrying ffmpeg's message when ffmpeg has failed.
+   */
   async write(frames: NdArray<Float32Array>): Promise<void> {
     const [t, h, w] = frames.shape as [number, number, number];
-    if (h !== this.height || w !== this.width) throw new FormatError(`expected ${this.width}x${this.height} frames, received ${w}x${h}`, { path: this.path });
+    if (h !== this.height || w !== this.width) throw new ValidationError(`expected ${this.width}x${this.height} frames, received ${w}x${h}`);
     const bytes = Buffer.allocUnsafe(t * h * w * 3);
     const d = frames.data;
     for (let i = 0; i < bytes.length; i++) bytes[i] = Math.max(0, Math.min(255, Math.round(d[i]! * 255)));
     const stdin = this.child.stdin!;
-    if (!stdin.write(bytes)) await new Promise<void>((resolve, reject) => {
-      stdin.once('drain', resolve);
-      this.done.catch(reject);
+    if (this.pipeError !== undefined || stdin.destroyed) throw await this.failure();
+    // The callback runs once the pipe took the bytes (flow control) or with the pipe's error.
+    const error = await new Promise<Error | null | undefined>((resolve) => {
+      stdin.write(bytes, resolve);
+      this.done.catch(() => resolve(this.pipeError ?? new Error('ffmpeg exited')));
     });
+    if (error) throw await this.failure();
   }
 
-  /** Closes the stream, waits for ffmpeg and renames the file into place. */
+  /** Why the pipe to ffmpeg failed: ffmpeg's own error (its stderr) once it has exited. */
+  private async failure(): Promise<GgtalkerError> {
+    try {
+      // ffmpeg closes its end first and exits right after; its exit status and stderr say why.
+      await Promise.race([this.done, new Promise((r) => setTimeout(r, 5000))]);
+    } catch (error) {
+      return error as GgtalkerError;
+    }
+    return new FormatError(`writing to ffmpeg failed (${this.pipeError?.message ?? 'the pipe closed'}): ${this.stderr.trim() || 'no message'}`, { path: this.path, cause: this.pipeError });
+  }
+
+  /**
+   * Closes the stream, waits for ffmpeg and renames the file into place.
+   *
+   * @throws {@link FormatError} carrying ffmpeg's message when ffmpeg failed;
+   *   {@link FileSystemError} when the file cannot be renamed into place. Nothing is left behind.
+   */
   async finish(): Promise<void> {
     this.closed = true;
     this.child.stdin!.end();
     try {
       await this.done;
-      await rename(this.temporary, this.path);
+      await withFileErrors(this.path, 'write', () => rename(this.temporary, this.path));
     } catch (error) {
-      await rm(this.temporary, { force: true });
+      await rm(this.temporary, { force: true }).catch(() => undefined);
       throw error;
     } finally {
-      if (this.audioFile) await rm(this.audioFile, { force: true });
+      if (this.audioFile) await rm(this.audioFile, { force: true }).catch(() => undefined);
     }
   }
 
@@ -103,7 +166,7 @@ export class Mp4Writer {
       this.child.kill('SIGKILL');
     }
     await this.done.catch(() => undefined);
-    await rm(this.temporary, { force: true });
-    if (this.audioFile) await rm(this.audioFile, { force: true });
+    await rm(this.temporary, { force: true }).catch(() => undefined);
+    if (this.audioFile) await rm(this.audioFile, { force: true }).catch(() => undefined);
   }
 }
