@@ -65,6 +65,8 @@ export async function writeA2eCheckpoint(path: string, json: Omit<A2eCheckpointJ
 export interface ReadA2eCheckpoint {
   json: A2eCheckpointJson;
   jsonPath: string;
+  /** The weights file read (safetensors checkpoints). */
+  weightsPath?: string;
   tensors?: Map<string, NdArrayData>;
   torchscriptPath?: string;
 }
@@ -161,5 +163,5 @@ export async function readA2eCheckpoint(path: string, options: ReadA2eCheckpoint
     throw new FormatError(`the weights do not match ${basename(paths.json)} (CRC-32 differs): the pair was torn by an interrupted save or mixed from two saves`, { path: resolved });
   }
   if (!looksLikeSafetensors(bytes)) throw new FormatError(`the weights named by ${basename(paths.json)} are not a safetensors file`, { path: resolved });
-  return { json, jsonPath: paths.json, tensors: parseSafetensors(bytes, resolved).tensors };
+  return { json, jsonPath: paths.json, weightsPath: resolved, tensors: parseSafetensors(bytes, resolved).tensors };
 }

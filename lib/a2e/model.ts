@@ -169,24 +169,26 @@ export class AudioExpressionModel {
       const module = nativeCall(() => new (native().A2EScriptModel)(read.torchscriptPath!));
       return new AudioExpressionModel({ ...common, script: { module, mean, std } });
     }
-    return AudioExpressionModel.fromTensors({ ...json, config }, read.tensors!, read.jsonPath);
+    return AudioExpressionModel.fromTensors({ ...json, config }, read.tensors!, read.jsonPath, read.weightsPath);
   }
 
   /**
    * A native model from its JSON description (config, features, speakers...) and weights by
    * name (`adam.m.*` / `adam.v.*` become the optimiser state).
    *
-   * @param source - The file the description and weights came from: when given, what is wrong
-   *   with them (a config value, a weight's dtype, a value that is not finite, weights that do
+   * @param source - The file the description came from: when given, what is wrong with it or
+   *   the weights (a config value, a weight's dtype, a value that is not finite, weights that do
    *   not fit the config) is a {@link FormatError} naming it; without, a {@link ValidationError}.
+   * @param weightsSource - The file the weights came from, when another (named in weight errors).
    */
   static async fromTensors(
     json: Pick<A2eCheckpointJson, 'config' | 'features' | 'speakers' | 'expressionNames' | 'train'>,
     tensors: ReadonlyMap<string, NdArrayData>,
     source?: string,
+    weightsSource: string | undefined = source,
   ): Promise<AudioExpressionModel> {
-    const check = <T>(f: () => T): T => (source === undefined ? f() : asFileContent(source, f));
-    const model = check(() => {
+    const check = <T>(from: string | undefined, f: () => T): T => (from === undefined ? f() : asFileContent(from, f));
+    const described = check(source, () => {
       if (json === null || typeof json !== 'object' || json.config === null || typeof json.config !== 'object') {
         throw new ValidationError(`config: expected an object, received ${describeValue(json?.config)}`);
       }
@@ -198,6 +200,10 @@ export class AudioExpressionModel {
       if (json.expressionNames !== undefined && !(Array.isArray(json.expressionNames) && json.expressionNames.every((n) => typeof n === 'string'))) {
         throw new ValidationError(`expressionNames: expected an array of names, received ${describeValue(json.expressionNames)}`);
       }
+      return { config, features, speakers };
+    });
+    const model = check(weightsSource, () => {
+      const { config, features, speakers } = described;
       const params = new Map<string, NativeTensor>();
       const m = new Map<string, NativeTensor>();
       const v = new Map<string, NativeTensor>();
@@ -216,8 +222,8 @@ export class AudioExpressionModel {
     try {
       await model.checkWeights();
     } catch (error) {
-      if (source === undefined || !(error instanceof NativeError || error instanceof ValidationError)) throw error;
-      throw new FormatError(`the weights do not fit the config: ${error.message}`, { path: source, cause: error });
+      if (weightsSource === undefined || !(error instanceof NativeError || error instanceof ValidationError)) throw error;
+      throw new FormatError(`the weights do not fit the config${source !== weightsSource ? ` of ${source}` : ''}: ${error.message}`, { path: weightsSource, cause: error });
     }
     return model;
   }

@@ -24,7 +24,7 @@ import { encodeWav16 } from '../../lib/synthetic/studio/speech.js';
 import type { FuzzCase } from '../helpers/fuzz.js';
 
 /** What the test compares messages against: the outside file whose bytes must never be echoed. */
-export const SECRET = 'ggtalker-secret-bytes-7f3a';
+export const SECRET = 'Zq7#SECRET#wx94kp2vmm81';
 
 type Json = Record<string, unknown>;
 
@@ -165,6 +165,33 @@ export async function* vhap(): AsyncGenerator<FuzzCase> {
     ['named: vhap frames[0].transform_matrix 1e300', (j) => setField(j, ['frames', 0, 'transform_matrix', 0, 3], 1e300)],
   ];
   for (const [name, mutate, raw] of named) yield withJson(name, mutate, raw);
+
+  // Inside the folder, or let in by the opt-in: a FIFO and a device are refused before any read.
+  yield {
+    name: 'named: vhap mask is a FIFO inside the folder',
+    run: async () => {
+      const dir = await copy();
+      await rm(join(dir, 'fg_masks', '00000_00.png'));
+      execFileSync('mkfifo', [join(dir, 'fg_masks', '00000_00.png')]);
+      await load(dir)();
+    },
+  };
+  yield withJson('named: vhap flame /dev/zero with allowExternalFiles', (j) => setField(j, ['frames', 0, 'flame_param_path'], '/dev/zero'), undefined, { allowExternalFiles: true });
+  yield {
+    name: 'named: vhap image FIFO with checkFiles false',
+    run: async () => {
+      const dir = await copy();
+      await rm(join(dir, 'images', '00000_00.png'));
+      execFileSync('mkfifo', [join(dir, 'images', '00000_00.png')]);
+      const { readVhapDataset, loadVhapImage } = await import('../../lib/io/vhap.js');
+      try {
+        const ds = await readVhapDataset(dir, { checkFiles: false });
+        await loadVhapImage(ds.frames.find((f) => f.image.endsWith('00000_00.png'))!);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
 
   // NaN in the expressions of a FLAME file, and in the canonical file's shape.
   yield {
@@ -394,6 +421,11 @@ export async function* speech(): AsyncGenerator<FuzzCase> {
   yield run('named: speech clips[0].tracks absolute', (_, m) => setField(m, ['clips', 0, 'tracks'], join(outside, 'secret.bin')));
   yield run('named: speech clips[0].tracks /dev/zero', (_, m) => setField(m, ['clips', 0, 'tracks'], '/dev/zero'));
   yield run('named: speech clips[0].audio FIFO', (_, m) => setField(m, ['clips', 0, 'audio'], fifo));
+  yield run('named: speech audio is a FIFO inside the folder', async (dir) => {
+    await rm(join(dir, 'clips', 'a.wav'));
+    execFileSync('mkfifo', [join(dir, 'clips', 'a.wav')]);
+  });
+  yield run('named: speech tracks /dev/zero with allowExternalFiles', (_, m) => setField(m, ['clips', 0, 'tracks'], '/dev/zero'), { allowExternalFiles: true });
   yield run('named: speech tracks expr NaN', async (dir) => {
     await writeFile(join(dir, 'clips', 'a.npz'), encodeNpz({ ...tracks, expr: f32([NaN, ...Array.from({ length: frames * 4 - 1 }, () => 0)], [frames, 4]) }));
   });
