@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { FormatError, ValidationError } from '../lib/errors.js';
+import { FileSystemError, FormatError, ValidationError } from '../lib/errors.js';
 import { writeNpz } from '../lib/io/npy.js';
 import { encodePng, writePng } from '../lib/io/png.js';
 import { lookAt } from '../lib/render/camera.js';
@@ -340,7 +340,7 @@ describe('reading VHAP-style datasets written by hand', () => {
     await writeFile(join(dir, 'transforms_train.json'), JSON.stringify({ fl_x: 1, w: 6, h: 4, frames: [frame(), frame(), frame(), bad] }));
     const error = await readVhapDataset(dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FormatError);
-    expect((error as FormatError).message).toBe(`${join(dir, 'transforms_train.json')}: frames[3].transform_matrix: expected a 4×4 array of numbers (camera-to-world, OpenGL axes)`);
+    expect((error as FormatError).message).toBe(`${join(dir, 'transforms_train.json')}: frames[3].transform_matrix: expected a 4×4 array of numbers finite in float32 (camera-to-world, OpenGL axes)`);
     expect((error as FormatError).path).toBe(join(dir, 'transforms_train.json'));
     await rm(join(dir, 'transforms_train.json'));
     const scaled = frame({ transform_matrix: [[2, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]] });
@@ -350,11 +350,11 @@ describe('reading VHAP-style datasets written by hand', () => {
 
   it('rejects malformed JSON, missing keys and missing files', async () => {
     const dir = await dataset('broken', '{"frames": [');
-    await expect(readVhapDataset(dir)).rejects.toThrow(new RegExp(`^${join(dir, 'transforms.json')}: malformed JSON`));
+    await expect(readVhapDataset(dir)).rejects.toThrow(new RegExp(`^${join(dir, 'transforms.json')}: the dataset JSON is not valid JSON`));
     await writeFile(join(dir, 'transforms.json'), JSON.stringify({ w: 6, h: 4, frames: [frame()] }));
     await expect(readVhapDataset(dir)).rejects.toThrow('transforms.json: frames[0]: missing the focal length: expected "fl_x" or "camera_angle_x" in the frame or at the top level');
     await writeFile(join(dir, 'transforms.json'), JSON.stringify({ fl_x: '5', w: 6, h: 4, frames: [frame()] }));
-    await expect(readVhapDataset(dir)).rejects.toThrow('transforms.json: fl_x (top level, used by frames[0]): expected a number, received "5"');
+    await expect(readVhapDataset(dir)).rejects.toThrow('transforms.json: fl_x (top level, used by frames[0]): expected a number finite in float32 (|x| < 3.4e38), received "5"');
     await writeFile(join(dir, 'transforms.json'), JSON.stringify({ fl_x: 5, w: 6, h: 4, frames: [frame({ timestep_index: -1 })] }));
     await expect(readVhapDataset(dir)).rejects.toThrow('transforms.json: frames[0].timestep_index: expected a non-negative integer, received -1');
     await writeFile(join(dir, 'transforms.json'), JSON.stringify({ fl_x: 5, w: 6, h: 4, frames: [frame({ flame_param_path: undefined, mesh_path: 'meshes/00000.obj' })] }));
@@ -363,10 +363,12 @@ describe('reading VHAP-style datasets written by hand', () => {
     const missing = await readVhapDataset(dir).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(FormatError);
     expect((missing as FormatError).path).toBe(join(dir, 'images', '00007_00.png'));
-    expect((missing as FormatError).message).toMatch(/00007_00\.png: missing image of timestep 0, camera 0 \(transforms\.json frames\[0\]\)$/);
+    expect((missing as FormatError).message).toMatch(/00007_00\.png: missing image of timestep 0, camera 0 \(transforms\.json frames\[0\]\.file_path\)$/);
     // Without the check, reading succeeds and loading the image names the file.
     const unchecked = await readVhapDataset(dir, { checkFiles: false });
-    await expect(loadVhapImage(unchecked.frames[0]!)).rejects.toThrow(`${join(dir, 'images', '00007_00.png')}: image file not found`);
+    const notFound = await loadVhapImage(unchecked.frames[0]!).catch((e: unknown) => e);
+    expect(notFound).toBeInstanceOf(FileSystemError);
+    expect((notFound as FileSystemError).message).toBe(`${join(dir, 'images', '00007_00.png')}: could not read it: no such file or folder (ENOENT)`);
     await expect(readVhapDataset(dir, { split: 'train' })).rejects.toThrow(/missing transforms_train\.json \(the dataset has only transforms\.json/);
     await expect(readVhapDataset(join(root, 'nothing-here'))).rejects.toThrow(/not a VHAP dataset/);
     await expect(readVhapDataset(dir, { split: 'dev' as never })).rejects.toThrow(ValidationError);
