@@ -117,3 +117,54 @@ describe('fuzz: dataset, checkpoint and avatar files', () => {
     expectFormatError(reports, 'named: avatar map NaN', /avatar\.map/);
   });
 });
+
+describe('typed errors of in-memory inputs and of the CLI', () => {
+  it('trainAudioExpressionPrior names the clip and the field of a malformed clip, before any work', async () => {
+    const { trainAudioExpressionPrior } = await import('../lib/a2e/train.js');
+    const { ValidationError } = await import('../lib/errors.js');
+    const ndarray = (await import('ndarray')).default;
+    const clip = (id: string, frames: number, k = 7, fill = 0.1) => ({
+      id,
+      speaker: 's',
+      features: ndarray(new Float32Array(frames * 80).fill(fill), [frames, 80]),
+      targets: ndarray(new Float32Array(frames * k).fill(fill), [frames, k]),
+    });
+    const bad: [string, unknown[], RegExp][] = [
+      ['targets of another length', [{ ...clip('a', 20), targets: ndarray(new Float32Array(19 * 7), [19, 7]) }], /clips\[0\] \(a\)\.targets to have one row per frame of its features \(20 frames/],
+      ['no targets', [{ ...clip('a', 20), targets: undefined }], /clips\[0\] \(a\)\.targets to be a float32 ndarray/],
+      ['NaN features', [clip('a', 20), clip('b', 20, 7, NaN)], /clips\[1\] \(b\)\.features to hold finite values, received NaN/],
+      ['expression widths differ', [clip('a', 20), clip('b', 20, 9)], /every clip to have the widths of clips\[0\].*clips\[1\] \(b\)/],
+      ['no id', [{ ...clip('a', 20), id: undefined }], /clips\[0\]\.id to be a non-empty string/],
+      ['not a clip', [null], /clips\[0\] to be a clip/],
+      ['data shorter than its shape', [{ ...clip('a', 20), features: { data: new Float32Array(10), shape: [20, 80] } }], /clips\[0\] \(a\)\.features to hold 20·80 values/],
+    ];
+    for (const [what, clips, message] of bad) {
+      const error = await trainAudioExpressionPrior({ clips: clips as never, steps: 1 }).catch((e: unknown) => e);
+      expect(error, what).toBeInstanceOf(ValidationError);
+      expect((error as Error).message, what).toMatch(message);
+    }
+  });
+
+  it('the CLI prints a typed error as one line without a stack, and exits 1', async () => {
+    const { vi } = await import('vitest');
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { main } = await import('../lib/cli/main.js');
+    const dir = await mkdtemp(join(tmpdir(), 'ggt-cli-'));
+    const avatar = join(dir, 'broken.ggtavatar');
+    await writeFile(avatar, 'not an avatar at all');
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
+    try {
+      expect(await main(['synthesize', '--avatar', avatar, '--audio', join(dir, 'a.wav'), '--out', join(dir, 'o.mp4'), '--quiet'])).toBe(1);
+    } finally {
+      spy.mockRestore();
+      await rm(dir, { recursive: true, force: true });
+    }
+    const text = written.join('');
+    expect(text).toMatch(/^ggtalker synthesize: error: .*broken\.ggtavatar: /);
+    expect(text).not.toMatch(/\n\s+at /); // no stack trace
+    expect(text).not.toContain('internal error');
+  });
+});
