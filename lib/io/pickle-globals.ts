@@ -12,6 +12,7 @@ import { FormatError } from '../errors.js';
 import { isNdArrayData, type NdArrayData } from './ndarray-data.js';
 import { NUMPY_GLOBALS } from './pickle-numpy.js';
 import {
+  chargeData,
   describePickled,
   fail,
   PickleDataError,
@@ -115,11 +116,13 @@ class PendingSparse extends PickleInstance {
 
 function numbersOf(array: NdArrayData, what: string): Float64Array {
   if (array.dtype === 'bool') fail(`expected ${what} to be numeric, received a bool array`);
+  chargeData(array.data.length * 8, what);
   return Float64Array.from(array.data as ArrayLike<number | bigint>, Number);
 }
 
 function indicesOf(array: NdArrayData, what: string): Int32Array {
   if (array.dtype.startsWith('float') || array.dtype === 'bool') fail(`expected ${what} to be an integer array, received ${array.dtype}`);
+  chargeData(array.data.length * 4, what);
   const out = new Int32Array(array.data.length);
   for (let i = 0; i < out.length; i++) {
     const value = Number(array.data[i]);
@@ -137,7 +140,10 @@ class SetClass extends PickleGlobal {
   call(args: readonly unknown[]): Set<unknown> {
     const [items] = requireTuple(args, `the arguments of ${this.qualifiedName}`);
     if (items === undefined) return new Set();
-    if (Array.isArray(items) || items instanceof Set) return new Set(items);
+    if (Array.isArray(items) || items instanceof Set) {
+      chargeData((Array.isArray(items) ? items.length : items.size) * 8, `${this.qualifiedName}(...)`);
+      return new Set(items);
+    }
     return fail(`expected ${this.qualifiedName} of a list, received ${describePickled(items)}`);
   }
 }
@@ -148,7 +154,9 @@ class BytesClass extends PickleGlobal {
     const [source, encoding] = requireTuple(args, `the arguments of ${this.qualifiedName}`);
     if (source === undefined) return new Uint8Array();
     if (encoding !== undefined) return encodeLatin1(source, encoding, this.qualifiedName);
-    return Uint8Array.from(requireBytes(source, `the argument of ${this.qualifiedName}`));
+    const bytes = requireBytes(source, `the argument of ${this.qualifiedName}`);
+    chargeData(bytes.length, `${this.qualifiedName}(...)`);
+    return Uint8Array.from(bytes);
   }
 }
 
@@ -165,7 +173,9 @@ function encodeLatin1(text: unknown, encoding: unknown, what: string): Uint8Arra
   if (!/^(latin[-_]?1|iso[-_]?8859[-_]1|l1)$/i.test(name)) {
     fail(`expected ${what} to encode as latin1 (numpy's bytes), received encoding ${JSON.stringify(name)}`);
   }
-  return Uint8Array.from(requireBytes(requireText(text, `the text of ${what}`), `the text of ${what}`));
+  const bytes = requireBytes(requireText(text, `the text of ${what}`), `the text of ${what}`);
+  chargeData(bytes.length, `${what}(...)`);
+  return Uint8Array.from(bytes);
 }
 
 /** `collections.OrderedDict()` or `OrderedDict([[key, value], ...])` → `Map`. */
@@ -173,8 +183,12 @@ class OrderedDictClass extends PickleGlobal {
   call(args: readonly unknown[]): Map<unknown, unknown> {
     const [items] = requireTuple(args, `the arguments of ${this.qualifiedName}`);
     if (items === undefined) return new Map();
-    if (items instanceof Map) return new Map(items);
+    if (items instanceof Map) {
+      chargeData(items.size * 16, `${this.qualifiedName}(...)`);
+      return new Map(items);
+    }
     const pairs = requireTuple(items, `the items of ${this.qualifiedName}`);
+    chargeData(pairs.length * 16, `${this.qualifiedName}(...)`);
     return new Map(pairs.map((pair) => requireTuple(pair, `each item of ${this.qualifiedName}`, 2) as [unknown, unknown]));
   }
 

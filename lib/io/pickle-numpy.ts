@@ -9,6 +9,7 @@
 import { decodeNdArray, storedByteLength, type NdArrayData } from './ndarray-data.js';
 import { parseNumpyType, type NumpyType } from './numpy-dtype.js';
 import {
+  chargeData,
   describePickled,
   fail,
   PickleGlobal,
@@ -169,9 +170,13 @@ function makeArray(shapeValue: unknown, dtypeValue: unknown, fortranOrder: boole
     fail(`numpy arrays of dtype '${dtypeValue.typestr}' are not supported (only bool, int, uint and float arrays are)`);
   }
   const bytes = requireBytes(raw, 'the data of a numpy array');
+  // Before anything is allocated: the shape's bytes must be the data present. (A product past
+  // 2^53 is inexact but far from any buffer's length, so it never matches.)
   const expected = storedByteLength({ dtype: type.dtype, shape });
   if (bytes.length !== expected) {
     fail(`expected ${expected} bytes of data for a numpy array of shape [${shape.join(', ')}] and dtype '${dtypeValue.typestr}', received ${bytes.length}`);
   }
+  // float16 widens to float32: the array made holds up to twice the bytes read.
+  chargeData(2 * expected, `a numpy array of shape [${shape.join(', ')}]`);
   return decodeNdArray(bytes, { dtype: type.dtype, shape, littleEndian: type.littleEndian, fortranOrder });
 }

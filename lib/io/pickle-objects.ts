@@ -145,7 +145,11 @@ export function describePickled(value: unknown): string {
   if (value === null) return 'None';
   if (typeof value === 'boolean') return 'a bool';
   if (typeof value === 'number') return Number.isInteger(value) ? `the int ${value}` : `the float ${value}`;
-  if (typeof value === 'bigint') return `the int ${value}`;
+  if (typeof value === 'bigint') {
+    // Decimal digits of a huge int cost superlinear time: give its size instead.
+    const bits = value < 0n ? (-value).toString(16).length * 4 : value.toString(16).length * 4;
+    return bits <= 128 ? `the int ${value}` : `an int of about ${bits} bits`;
+  }
   if (typeof value === 'string') return `a str ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
   if (value instanceof Uint8Array) return `bytes of length ${value.length}`;
   if (Array.isArray(value)) return `a tuple/list of ${value.length}`;
@@ -213,6 +217,7 @@ export function requireBytes(value: unknown, what: string): Uint8Array {
   if (typeof value === 'string') {
     const source = latin1Sources.get(value);
     if (source !== undefined) return source;
+    chargeData(value.length, what);
     const wide = /[^\x00-\xff]/.exec(value);
     if (wide !== null) fail(`expected ${what} to be bytes, received a str with the non-Latin-1 character at ${wide.index}`);
     return Buffer.from(value, 'latin1');
@@ -245,6 +250,52 @@ export function withLatin1Sources<T>(read: (remember: (text: string, bytes: Uint
     });
   } finally {
     latin1Sources.clear();
+  }
+}
+
+/**
+ * What the data constructors of the pickle being read may still make, in bytes (see
+ * {@link withDataBudget}). A pickle refers to one object as often as it likes for a few bytes
+ * each (`BINGET`), so a constructor that copies or walks its argument (`bytes(b)`, `set(list)`,
+ * an array's raw data) could otherwise make far more data than the pickle holds.
+ */
+let dataBudget = Infinity;
+/** The limit the budget started from, and how to raise it, for the message. */
+let budgetLimit = { bytes: Infinity, how: '' };
+
+/**
+ * Runs `read` (one whole unpickling) with at most `limit` bytes of data made by the data
+ * constructors; restores the enclosing budget afterwards.
+ *
+ * @param limit - Bytes the constructors may make in all.
+ * @param how - How the caller raises it, for the message (e.g. `'options.maxDataBytes'`).
+ * @param read - The unpickling.
+ */
+export function withDataBudget<T>(limit: number, how: string, read: () => T): T {
+  const previous = [dataBudget, budgetLimit] as const;
+  dataBudget = limit;
+  budgetLimit = { bytes: limit, how };
+  try {
+    return read();
+  } finally {
+    [dataBudget, budgetLimit] = previous;
+  }
+}
+
+/**
+ * Charges the data a constructor is about to make (or walk) to the budget, before it does.
+ *
+ * @param bytes - Bytes made or walked.
+ * @param what - What it is, for the message.
+ * @throws PickleDataError when the pickle has made more than its budget.
+ */
+export function chargeData(bytes: number, what: string): void {
+  dataBudget -= bytes;
+  if (!(dataBudget >= 0)) {
+    fail(
+      `${what} would bring the data made from this pickle past its limit of ${budgetLimit.bytes} bytes (by default 8 per byte of the ` +
+        `pickle plus 64 MiB; ${budgetLimit.how} raises it): a pickle of data makes little more data than it holds, one that reuses an object this often is hostile`,
+    );
   }
 }
 

@@ -98,16 +98,32 @@ export function decodeRawUnicodeEscape(line: Uint8Array): string | undefined {
   return out;
 }
 
+/** The most decimal digits an INT or LONG line may have, as in Python 3.11+. */
+export const MAX_INTEGER_DIGITS = 4300;
+
+/**
+ * A long argument shortened for a message: its first 40 characters and its length.
+ *
+ * @param text - The text.
+ * @returns It, quoted (JSON), cut to 40 characters plus the total length when longer.
+ */
+export function preview(text: string): string {
+  return text.length <= 40 ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, 40))}... (${text.length} characters)`;
+}
+
 /**
  * Parses a decimal integer line (`INT`, `LONG`, and the memo indices of `PUT`/`GET`),
  * allowing the `L` suffix Python 2 wrote for longs.
  *
  * @param text - The line without its newline.
- * @returns A number when it is a safe integer, a bigint when it is larger, or `undefined`.
+ * @returns A number when it is a safe integer, a bigint when it is larger, or `undefined`
+ *   (also for more than {@link MAX_INTEGER_DIGITS} digits).
  */
 export function parseIntegerLine(text: string): number | bigint | undefined {
   const match = /^\s*([+-]?\d+)L?\s*$/.exec(text);
-  if (match === null) return undefined;
+  // Decimal to binary is superlinear; Python's int() (which pickle's INT and LONG call) refuses
+  // more than sys.int_info.default_max_str_digits = 4300 digits for the same reason.
+  if (match === null || match[1]!.replace(/^[+-]/, '').length > MAX_INTEGER_DIGITS) return undefined;
   const value = BigInt(match[1]!);
   return toNumberIfSafe(value);
 }

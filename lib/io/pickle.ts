@@ -29,8 +29,16 @@ import { FormatError } from '../errors.js';
 import { latin1, plainView } from './bytes.js';
 import type { NdArrayData } from './ndarray-data.js';
 import { resolveGlobal } from './pickle-globals.js';
-import { describePickled, PickleDataError, PickleGlobal, PickleInstance, UnreadGlobal, withLatin1Sources } from './pickle-objects.js';
-import { decodeQuotedString, decodeRawUnicodeEscape, parseFloatLine, parseIntegerLine, toNumberIfSafe } from './pickle-text.js';
+import { describePickled, PickleDataError, PickleGlobal, PickleInstance, UnreadGlobal, withDataBudget, withLatin1Sources } from './pickle-objects.js';
+import {
+  decodeQuotedString,
+  decodeRawUnicodeEscape,
+  MAX_INTEGER_DIGITS,
+  parseFloatLine,
+  parseIntegerLine,
+  preview,
+  toNumberIfSafe,
+} from './pickle-text.js';
 import type { SparseMatrixData } from './sparse-matrix.js';
 
 export type { NdArrayData, SparseMatrixData };
@@ -55,7 +63,18 @@ export { PickledObjectArray, PickleUnread } from './pickle-objects.js';
  * ```
  */
 export function unpickle(bytes: Uint8Array, path?: string, options: UnpickleOptions = {}): unknown {
-  return withLatin1Sources((remember) => new Unpickler(bytes, path, remember, options).load());
+  const limit = options.maxDataBytes ?? defaultMaxDataBytes(bytes.length);
+  return withDataBudget(limit, 'options.maxDataBytes', () =>
+    withLatin1Sources((remember) => new Unpickler(bytes, path, remember, options).load()),
+  );
+}
+
+/**
+ * The default of {@link UnpickleOptions.maxDataBytes} for a pickle of `length` bytes:
+ * 8 bytes of data per byte of pickle, plus 64 MiB.
+ */
+export function defaultMaxDataBytes(length: number): number {
+  return 8 * length + 64 * 2 ** 20;
 }
 
 /** Options of {@link unpickle}. */
@@ -72,6 +91,14 @@ export interface UnpickleOptions {
    * @returns Whether to leave it unread.
    */
   unread?: (module: string, name: string) => boolean;
+  /**
+   * The most bytes of data the pickle's data constructors may make (arrays, bytes, sets...), by
+   * default {@link defaultMaxDataBytes} (8 per byte of the pickle, plus 64 MiB). A pickle of
+   * data makes about as much as it holds; one that reuses an object many times over (a few
+   * bytes per `BINGET`) to make far more is refused with a {@link FormatError} naming this
+   * option, instead of running out of memory.
+   */
+  maxDataBytes?: number;
 }
 
 /**
@@ -242,7 +269,7 @@ class Unpickler {
       case 'STRING': {
         const line = this.readLineBytes();
         const decoded = decodeQuotedString(line);
-        if (decoded === undefined) throw this.error(`expected a quoted string literal, received ${JSON.stringify(latin1(line))}`);
+        if (decoded === undefined) throw this.error(`expected a quoted string literal, received ${preview(latin1(line))}`);
         return this.push(latin1(decoded));
       }
       case 'BINSTRING': {
@@ -255,7 +282,7 @@ class Unpickler {
       case 'UNICODE': {
         const line = this.readLineBytes();
         const text = decodeRawUnicodeEscape(line);
-        if (text === undefined) throw this.error(`invalid \\u escape in ${JSON.stringify(latin1(line))}`);
+        if (text === undefined) throw this.error(`invalid \\u escape in ${preview(latin1(line))}`);
         return this.push(text);
       }
       case 'BINUNICODE': return this.push(this.utf8(this.readBytes(this.readUint32())));
@@ -430,7 +457,7 @@ class Unpickler {
 
   private memoIndex(line: string): number {
     const index = parseIntegerLine(line);
-    if (typeof index !== 'number' || index < 0) throw this.error(`expected a memo index, received ${JSON.stringify(line)}`);
+    if (typeof index !== 'number' || index < 0) throw this.error(`expected a memo index, received ${preview(line)}`);
     return index;
   }
 
@@ -438,7 +465,10 @@ class Unpickler {
     const value = this.top();
     this.memo.set(index, value);
     if (value instanceof PickleInstance) {
-      this.memoKeys.set(value, [...(this.memoKeys.get(value) ?? []), index]);
+      // Appended in place: copying the list per PUT made n PUTs of one instance quadratic.
+      const keys = this.memoKeys.get(value);
+      if (keys === undefined) this.memoKeys.set(value, [index]);
+      else keys.push(index);
     }
   }
 
@@ -545,12 +575,22 @@ class Unpickler {
     return this.take(length, (at) => this.bytes.subarray(at, at + length));
   }
 
-  /** A little-endian two's-complement integer of `length` bytes (LONG1, LONG4). */
+  /**
+   * A little-endian two's-complement integer of `length` bytes (LONG1, LONG4). Built from one
+   * hex string, in time linear in `length`: shifting a bigint in byte by byte copies it each
+   * time, which made a LONG4 of a few hundred KB take seconds (quadratic).
+   */
   private readLong(length: number): number | bigint {
     const bytes = this.readBytes(length);
     if (length === 0) return 0;
-    let value = 0n;
-    for (let i = length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]!);
+    if (length <= 6) {
+      // Exact in a double: the common small LONG1s without going through a string.
+      let small = 0;
+      for (let i = length - 1; i >= 0; i--) small = small * 256 + bytes[i]!;
+      return bytes[length - 1]! & 0x80 ? small - 2 ** (8 * length) : small;
+    }
+    const hex = Buffer.from(bytes).reverse().toString('hex'); // big-endian digits
+    let value = BigInt(`0x${hex}`);
     if (bytes[length - 1]! & 0x80) value -= 1n << BigInt(8 * length);
     return toNumberIfSafe(value);
   }
@@ -578,7 +618,10 @@ class Unpickler {
   }
 
   private parsed<T>(value: T | undefined, what: string, line: string): T {
-    if (value === undefined) throw this.error(`expected ${what}, received ${JSON.stringify(line)}`);
+    if (value === undefined) {
+      const digits = what === 'an integer' ? ` of at most ${MAX_INTEGER_DIGITS} digits (as Python reads)` : '';
+      throw this.error(`expected ${what}${digits}, received ${preview(line)}`);
+    }
     return value;
   }
 
