@@ -77,6 +77,13 @@ export interface Float32Tensor {
   readonly shape: number[];
 }
 
+/**
+ * The most elements a strided input may expand to when it is compacted beyond the values it
+ * stores (stride-0 broadcasting): 2^26 (256 MB of float32). Larger broadcasts are refused
+ * instead of allocated.
+ */
+export const MAX_BROADCAST_ELEMENTS = 2 ** 26;
+
 /** How messages name what {@link toFloat32Tensor} expects. */
 const FLOAT32_ARRAY = 'a float32 array';
 
@@ -168,8 +175,16 @@ function readTypedTensor<T extends Float32Array | Int32Array>(
   const bindings = matchShape(expectation, shape, expectedShape, dims);
   const offset = value.offset === undefined ? 0 : requireNonNegativeInt(`${name}.offset`, value.offset);
   const stride = readStrides(name, value.stride, shape, offset, data.length);
+  const size = product(shape);
+  if (!isRowMajor(shape, stride) && size > Math.max(data.length, MAX_BROADCAST_ELEMENTS)) {
+    // A zero stride lets a few stored values stand for a huge array, and the copy below is real.
+    throw new ValidationError(
+      `expected ${name} to be at most ${Math.max(data.length, MAX_BROADCAST_ELEMENTS)} elements after compacting its strides (its ${data.length} stored values, or ${MAX_BROADCAST_ELEMENTS} when broadcast), ` +
+        `received shape ${formatShape(shape)} = ${size} elements with stride ${formatShape(stride)}; pass the array compacted`,
+    );
+  }
   const compact = isRowMajor(shape, stride)
-    ? (data.subarray(offset, offset + product(shape)) as T)
+    ? (data.subarray(offset, offset + size) as T)
     : compactStrided(data, shape, stride, offset, ctor);
   check(compact, shape);
   commitBindings(dims, bindings, name);
@@ -370,6 +385,34 @@ export function ownMemory<T extends TypedArray>(name: string, data: T): T {
     throw new ValidationError(`expected ${name} to be readable array data, received a ${typedArrayTag(data)} whose ArrayBuffer was detached (transferred or freed)`);
   }
   return data;
+}
+
+/**
+ * Default of the `maxOutputElements` option of native operations whose output size the caller
+ * chooses (frames × vertices, frames × Gaussians...): 2^28 float32 values (1 GiB).
+ */
+export const DEFAULT_MAX_OUTPUT_ELEMENTS = 2 ** 28;
+
+/**
+ * Refuses an output beyond a stated, overridable size before any native allocation.
+ *
+ * @param what - The output as the user knows it, e.g. `'rigGaussians means [T, N, 3]'`.
+ * @param shape - Its shape, frames first.
+ * @param maxOutputElements - The caller's limit (`undefined`: {@link DEFAULT_MAX_OUTPUT_ELEMENTS}).
+ * @throws {@link ValidationError} saying how many frames one call may take, e.g.
+ *   `expected ... to hold at most maxOutputElements = 268435456 values, received [10000, 100000, 3] = ...;
+ *   split the call into at most 894 frames each, or raise maxOutputElements`.
+ */
+export function requireOutputElements(what: string, shape: readonly number[], maxOutputElements: unknown): void {
+  const limit = maxOutputElements === undefined ? DEFAULT_MAX_OUTPUT_ELEMENTS : requirePositiveInt('maxOutputElements', maxOutputElements);
+  const total = product(shape);
+  if (total <= limit) return;
+  const frames = Math.floor(limit / Math.max(1, product(shape.slice(1))));
+  throw new ValidationError(
+    `expected ${what} to hold at most maxOutputElements = ${limit} values, received ${formatShape(shape)} = ${total}; ` +
+      (frames >= 1 ? `split the call into at most ${frames} frames each, or ` : '') +
+      'raise maxOutputElements if the machine has the memory (4 bytes per value)',
+  );
 }
 
 /**

@@ -40,15 +40,19 @@ export const DEFAULT_COLOR_MLP: Readonly<ColorMlpConfig> = Object.freeze({ hidde
 export const DEFAULT_INPAINTER: Readonly<InpainterConfig> = Object.freeze({ channels: 16, levels: 3 });
 
 /**
- * The accepted range of every size, inclusive. The upper bounds keep one network's weights and
- * activations to a few GB at most (e.g. an inpainter of 256 channels on 512² frames); they are
- * far above the defaults and the paper's sizes.
+ * The accepted range of every size, inclusive. The upper bounds keep one network's weights to
+ * a few hundred MB (a 3×3 convolution of 1024 -> 1024 channels is 38 MB; a colour MLP of 16
+ * layers of 1024 is 64 MB); they are far above the defaults and the paper's sizes. The
+ * inpainter's widest level, channels · 2^levels, is also at most {@link MAX_INPAINTER_WIDTH}.
  */
 export const CONFIG_RANGES: Readonly<Record<'generator' | 'color' | 'inpainter', Readonly<Record<string, readonly [number, number]>>>> = Object.freeze({
-  generator: { imageSize: [2, 2048], uvSize: [1, 1024], latentSize: [1, 256], channels: [1, 1024], maxChannels: [1, 2048] },
-  color: { hidden: [1, 4096], layers: [1, 16] },
+  generator: { imageSize: [2, 2048], uvSize: [1, 1024], latentSize: [1, 256], channels: [1, 512], maxChannels: [1, 1024] },
+  color: { hidden: [1, 1024], layers: [1, 16] },
   inpainter: { channels: [1, 256], levels: [1, 6] },
 });
+
+/** The inpainter's widest level (channels · 2^levels) at most. */
+export const MAX_INPAINTER_WIDTH = 1024;
 
 /** Where a config came from: a file (errors are FormatErrors naming it) or the caller. */
 export interface ConfigSource {
@@ -59,7 +63,8 @@ export interface ConfigSource {
 /**
  * `partial` over `defaults`: every key known, every value an integer within
  * {@link CONFIG_RANGES}, and the sizes consistent with each other (a generator's imageSize and
- * uvSize are latentSize times a power of two, imageSize > latentSize, channels <= maxChannels),
+ * uvSize are latentSize times a power of two, imageSize > latentSize, channels <= maxChannels;
+ * an inpainter's channels · 2^levels <= 1024),
  * checked here so that no bad config reaches the native code.
  *
  * @throws {@link ValidationError} naming the field and its range (a {@link FormatError} naming
@@ -88,6 +93,12 @@ export function resolveSizes<T extends object>(what: 'generator' | 'color' | 'in
     }
     if (!(g.imageSize > g.latentSize)) throw fail(`expected generator.imageSize to be greater than latentSize (${g.latentSize}), received ${g.imageSize}`);
     if (g.channels > g.maxChannels) throw fail(`expected generator.channels to be at most maxChannels (${g.maxChannels}), received ${g.channels}`);
+  }
+  if (what === 'inpainter') {
+    const c = out as unknown as InpainterConfig;
+    if (c.channels * 2 ** c.levels > MAX_INPAINTER_WIDTH) {
+      throw fail(`expected inpainter.channels · 2^levels (its widest level) to be at most ${MAX_INPAINTER_WIDTH}, received ${c.channels} · 2^${c.levels} = ${c.channels * 2 ** c.levels}`);
+    }
   }
   return out;
 }

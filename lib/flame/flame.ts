@@ -10,7 +10,7 @@ import type { NdArray } from 'ndarray';
 import { AbortError, ValidationError } from '../errors.js';
 import { native, type NativeTensor } from '../native.js';
 import { awaitNative, toNdarray } from '../ops.js';
-import { toFloat32Tensor, type ArrayLike, type Dims } from '../validate.js';
+import { describeValue, requireOutputElements, toFloat32Tensor, type ArrayLike, type Dims } from '../validate.js';
 import type { FlameModel } from './model.js';
 
 /**
@@ -44,6 +44,18 @@ export interface FlameOutput {
   joints: NdArray<Float32Array>;
   /** Landmarks from the model's barycentric embedding, [T, L, 3] (when it has one). */
   landmarks?: NdArray<Float32Array>;
+}
+
+/** Options of {@link Flame.forward}. */
+export interface FlameForwardOptions {
+  /** Cancels the call (checked between chunks of frames too). */
+  signal?: AbortSignal;
+  /**
+   * The most float32 values the vertices output [T, V, 3] may hold; default 2^28 (1 GiB, about
+   * 17,800 frames of FLAME's 5023 vertices). Longer sequences are refused with a
+   * ValidationError saying how many frames one call may take.
+   */
+  maxOutputElements?: number;
 }
 
 /** Weights of the outputs in the loss whose gradient {@link Flame.forwardWithGradients} returns. */
@@ -138,8 +150,8 @@ export class Flame {
    * {@link FLAME_FRAMES_PER_CALL} frames are posed in chunks (same result, bounded memory);
    * `signal` is checked between chunks.
    */
-  async forward(params: FlameParams, options: { signal?: AbortSignal } = {}): Promise<FlameOutput> {
-    const { output } = await this.run(params, undefined, options.signal);
+  async forward(params: FlameParams, options: FlameForwardOptions = {}): Promise<FlameOutput> {
+    const { output } = await this.run(params, undefined, options);
     return output;
   }
 
@@ -151,12 +163,12 @@ export class Flame {
    */
   async forwardWithGradients(
     params: FlameParams,
-    options: { outputGrads: FlameOutputGrads; signal?: AbortSignal },
+    options: FlameForwardOptions & { outputGrads: FlameOutputGrads },
   ): Promise<FlameOutput & { grads: Record<keyof FlameParams, NdArray<Float32Array>> }> {
     if (typeof options !== 'object' || options === null || typeof options.outputGrads !== 'object' || options.outputGrads === null) {
       throw new ValidationError('expected options.outputGrads to be an object {vertices?, joints?, landmarks?}');
     }
-    const { output, grads } = await this.run(params, options.outputGrads, options.signal);
+    const { output, grads } = await this.run(params, options.outputGrads, options);
     return { ...output, grads: grads as Record<keyof FlameParams, NdArray<Float32Array>> };
   }
 
@@ -164,11 +176,14 @@ export class Flame {
   private async run(
     params: FlameParams,
     outputGrads: FlameOutputGrads | undefined,
-    signal: AbortSignal | undefined,
+    options: FlameForwardOptions,
   ): Promise<{ output: FlameOutput; grads: Record<string, NdArray<Float32Array>> }> {
+    if (typeof options !== 'object' || options === null) throw new ValidationError(`expected options to be an object, received ${describeValue(options)}`);
+    const signal = options.signal;
     const dims: Dims = {};
     const p = this.nativeParams(params, dims);
     const frames = dims.T ?? 1;
+    requireOutputElements('Flame.forward vertices [T, V, 3]', [frames, this.model.vertexCount, 3], options.maxOutputElements);
     const weights = outputGrads === undefined ? undefined : this.outputGradsInput(outputGrads, frames);
     const merged = new FrameMerger(frames);
     const calls = Math.max(1, Math.ceil(frames / FLAME_FRAMES_PER_CALL)); // one call for T = 0 too

@@ -9,7 +9,8 @@ import type { NdArray } from 'ndarray';
 
 import { native } from '../native.js';
 import { awaitNative, toNdarrays } from '../ops.js';
-import { toFloat32Tensor, toInt32Tensor, type ArrayLike, type Dims } from '../validate.js';
+import { ValidationError } from '../errors.js';
+import { describeValue, requireOutputElements, toFloat32Tensor, toInt32Tensor, type ArrayLike, type Dims } from '../validate.js';
 import { localGaussiansInput, type LocalGaussians } from './local-gaussians.js';
 
 /** Per-triangle frames of meshes. */
@@ -32,6 +33,16 @@ export interface RiggedGaussians {
   quats: NdArray<Float32Array>;
 }
 
+/** Options of the rigging operations. */
+export interface RigOptions {
+  /**
+   * The most float32 values one output may hold (frames × faces × 9 for frames' rotations,
+   * frames × Gaussians × 4 for rigged rotations); default 2^28 (1 GiB). Larger requests are
+   * refused with a ValidationError saying how many frames one call may take.
+   */
+  maxOutputElements?: number;
+}
+
 function meshInput(vertices: ArrayLike, faces: ArrayLike, dims: Dims) {
   const v = toFloat32Tensor('vertices', vertices, ['T', 'V', 3], dims);
   return { vertices: v, faces: toInt32Tensor('faces', faces, ['F', 3], dims, { min: 0, max: dims.V! }) };
@@ -44,8 +55,11 @@ function meshInput(vertices: ArrayLike, faces: ArrayLike, dims: Dims) {
  * @param vertices - [T, V, 3].
  * @param faces - int32 [F, 3].
  */
-export async function triangleFrames(vertices: ArrayLike, faces: ArrayLike): Promise<TriangleFrames> {
-  const raw = await awaitNative(native().triangleFrames(meshInput(vertices, faces, {})), undefined);
+export async function triangleFrames(vertices: ArrayLike, faces: ArrayLike, options: RigOptions = {}): Promise<TriangleFrames> {
+  const dims: Dims = {};
+  const mesh = meshInput(vertices, faces, dims);
+  requireOutputElements('triangleFrames rotation [T, F, 3, 3]', [dims.T!, dims.F!, 3, 3], options.maxOutputElements);
+  const raw = await awaitNative(native().triangleFrames(mesh), undefined);
   return toNdarrays(raw) as unknown as TriangleFrames;
 }
 
@@ -56,10 +70,11 @@ export async function triangleFrames(vertices: ArrayLike, faces: ArrayLike): Pro
  * @param vertices - [T, V, 3].
  * @param faces - int32 [F, 3].
  */
-export async function rigGaussians(vertices: ArrayLike, faces: ArrayLike, gaussians: LocalGaussians): Promise<RiggedGaussians> {
+export async function rigGaussians(vertices: ArrayLike, faces: ArrayLike, gaussians: LocalGaussians, options: RigOptions = {}): Promise<RiggedGaussians> {
   const dims: Dims = {};
   const mesh = meshInput(vertices, faces, dims);
-  const input = { ...mesh, gaussians: localGaussiansInput(gaussians, dims.F!) };
+  const input = { ...mesh, gaussians: localGaussiansInput(gaussians, dims.F!, dims) };
+  requireOutputElements('rigGaussians quats [T, N, 4]', [dims.T!, dims.N!, 4], options.maxOutputElements);
   const raw = await awaitNative(native().rigGaussians(input), undefined);
   return toNdarrays(raw) as unknown as RiggedGaussians;
 }
@@ -73,14 +88,19 @@ export async function rigGaussiansWithGradients(
   faces: ArrayLike,
   gaussians: LocalGaussians,
   outputGrads: { means?: ArrayLike; scales?: ArrayLike; quats?: ArrayLike },
+  options: RigOptions = {},
 ): Promise<RiggedGaussians & { grads: { vertices: NdArray<Float32Array>; offset: NdArray<Float32Array>; logScale: NdArray<Float32Array>; quat: NdArray<Float32Array> } }> {
   const dims: Dims = {};
   const mesh = meshInput(vertices, faces, dims);
+  if (typeof outputGrads !== 'object' || outputGrads === null) {
+    throw new ValidationError(`expected outputGrads to be an object {means?, scales?, quats?}, received ${describeValue(outputGrads)}`);
+  }
   const grads: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(outputGrads)) {
     if (value !== undefined) grads[name] = toFloat32Tensor(`outputGrads.${name}`, value, ['T', 'N', name === 'quats' ? 4 : 3], dims);
   }
   const input = { ...mesh, gaussians: localGaussiansInput(gaussians, dims.F!, dims), outputGrads: grads };
+  requireOutputElements('rigGaussiansWithGradients quats [T, N, 4]', [dims.T!, dims.N!, 4], options.maxOutputElements);
   const raw = await awaitNative(native().rigGaussians(input), undefined);
   const g = raw.grads;
   return {
