@@ -56,6 +56,12 @@ export interface AdaptOptions {
   dataset?: string;
   /** With `dataset`: resize frames so the longer side has this many pixels. */
   size?: number;
+  /**
+   * With `dataset`: accept image, mask and FLAME paths that are absolute or lead outside the
+   * folder (default false: a `FormatError` naming the file and the field). Only for
+   * datasets you trust.
+   */
+  allowExternalFiles?: boolean;
   /** The identity's tracked frames (each with its split; `train` frames are fitted). */
   frames?: AvatarFrame[];
   /** The FLAME-format model the frames were tracked with (default: the priors'). */
@@ -120,7 +126,12 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
   const started = Date.now();
   if (options.dataset !== undefined) {
     if (options.frames) throw new ValidationError('expected either dataset or frames, not both');
-    const loaded = await loadAvatarDataset(options.dataset, { ...(options.size ? { size: options.size } : {}), encoder: options.priors?.encoder, signal: options.signal });
+    const loaded = await loadAvatarDataset(options.dataset, {
+      ...(options.size ? { size: options.size } : {}),
+      encoder: options.priors?.encoder,
+      signal: options.signal,
+      allowExternalFiles: options.allowExternalFiles === true,
+    });
     const target = options.model ?? options.priors?.model;
     const ds = target ? fitDatasetToModel(loaded, target) : loaded;
     const staticOffset = options.staticOffset ?? ds.staticOffset;

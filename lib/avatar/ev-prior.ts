@@ -17,7 +17,7 @@ import { nativeAsync, nativeCall } from '../tensor.js';
 import { uvLayout } from '../rig/uv.js';
 import { arrayToHandle, flattenNamed } from '../a2e/native-params.js';
 import { DEFAULT_INPAINTER, resolveSizes, type GeneratorConfig, type InpainterConfig } from './config.js';
-import { loadAvatarDataset } from './dataset.js';
+import { loadAvatarDataset, type LoadAvatarDatasetOptions } from './dataset.js';
 import { packFrames, type AvatarFrame } from './frames.js';
 import { IdentityGaussianGenerator } from './generator.js';
 import { BodyInpainter } from './inpainter.js';
@@ -41,6 +41,8 @@ export interface TrainExpressionVisualPriorOptions {
   identities: (PriorIdentity | string)[];
   /** With folders: resize frames so the longer side has this many pixels. */
   size?: number;
+  /** With folders: accept paths outside each folder (see {@link LoadAvatarDatasetOptions.allowExternalFiles}). */
+  allowExternalFiles?: boolean;
   model: FlameModel;
   /** Continue training this generator, or make one with `config` (its base map: `base`). */
   generator?: IdentityGaussianGenerator;
@@ -77,7 +79,7 @@ export async function trainExpressionVisualPrior(options: TrainExpressionVisualP
       identities.push(id);
       continue;
     }
-    const ds = await loadAvatarDataset(id, { ...(options.size ? { size: options.size } : {}), signal: options.signal });
+    const ds = await loadAvatarDataset(id, { ...(options.size ? { size: options.size } : {}), signal: options.signal, allowExternalFiles: options.allowExternalFiles === true });
     identities.push({ frames: ds.frames, ...(ds.shape ? { shape: ds.shape } : {}), ...(ds.staticOffset ? { staticOffset: ds.staticOffset } : {}) });
   }
   if (!model.uv) throw new ValidationError('expected a FLAME model with a UV layout (vt, ft)');

@@ -8,6 +8,7 @@
 import type { NdArray } from 'ndarray';
 
 import { ValidationError } from '../errors.js';
+import { firstNonFinite } from '../io/vhap-flame.js';
 import { native, type NativeTensor } from '../native.js';
 import type { Camera } from '../render/camera.js';
 import { nativeCall } from '../tensor.js';
@@ -91,6 +92,17 @@ export function packFrames(frames: readonly AvatarFrame[], exprCount: number): P
       flame.get(key)!.set(v, t * n);
     }
   });
+  // Checked once packed, in float32 as the native code reads them (1e300 is Infinity there):
+  // a NaN here would otherwise only show up as NaN pixels or losses.
+  const finite = (name: string, data: Float32Array, perFrame: number): void => {
+    const bad = firstNonFinite(data);
+    if (bad >= 0) throw new ValidationError(`expected frames[${Math.floor(bad / perFrame)}].${name} to be finite in float32, received ${data[bad]} at index ${bad % perFrame}`);
+  };
+  finite('image', images, height * width * 3);
+  if (hasMasks) finite('mask', masks, height * width);
+  finite('camera.view', views, 16);
+  finite('camera intrinsics (fx, fy, cx, cy)', intrinsics, 4);
+  for (const [key, data] of flame) finite(`flame.${key}`, data, data.length / T);
   const Tn = native().Tensor;
   return nativeCall(() => ({
     count: T,

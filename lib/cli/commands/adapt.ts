@@ -13,20 +13,23 @@ import { FLAME_HELP, FLAME_OPTIONS, flameFromOptions } from '../flame-option.js'
 
 export const help = `ggtalker adapt --dataset DIR --out FILE.ggtavatar [--priors DIR] [--size N]
                [--flame FILE [--flame-uv OBJ] [--flame-landmarks NPY]] [--steps-map 300] [--steps-joint 200] [--steps-color 100]
-               [--steps-inpainter 100] [--steps-a2e 200] [--checkpoint FILE] [--seed 0]
+               [--steps-inpainter 100] [--steps-a2e 200] [--checkpoint FILE] [--seed 0] [--allow-external-files]
 
 Adapts an avatar to a VHAP / GaussianAvatars dataset folder (docs/data-preparation.md).
 --priors  a folder made by savePriors (generator, inpainter, A2E model, head model);
           without one, the procedural head is the model (for synthetic studio data)
 ${FLAME_HELP}
 --size    resize frames so the longer side has N pixels
---checkpoint  written after each stage and on Ctrl-C; run again to resume`;
+--checkpoint  written after each stage and on Ctrl-C; run again to resume
+--allow-external-files  read images, masks and FLAME files the dataset names outside its folder
+          (absolute or ../ paths); refused by default, as a dataset from someone else could name any file`;
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const { values } = parse(argv, {
     dataset: { type: 'string' }, out: { type: 'string' }, priors: { type: 'string' }, size: { type: 'string' }, checkpoint: { type: 'string' }, seed: { type: 'string' },
     ...FLAME_OPTIONS,
     'steps-map': { type: 'string' }, 'steps-joint': { type: 'string' }, 'steps-color': { type: 'string' }, 'steps-inpainter': { type: 'string' }, 'steps-a2e': { type: 'string' },
+    'allow-external-files': { type: 'boolean' },
   });
   const out = required(values, 'out');
   const priors: Priors = values.priors ? await loadPriors(values.priors as string) : {};
@@ -37,6 +40,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const size = integer(values, 'size');
   const { avatar, report } = await adapt({
     dataset: required(values, 'dataset'),
+    allowExternalFiles: values['allow-external-files'] === true,
     ...(size ? { size } : {}),
     model: (await flameFromOptions(values)) ?? priors.model ?? studioHead().model,
     priors,

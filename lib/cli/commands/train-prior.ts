@@ -19,20 +19,25 @@ export const help = `ggtalker train-prior a2e --dataset SPEECH_DIR --out STEM [-
 ggtalker train-prior ev --identities DIR[,DIR...] --out GENERATOR.safetensors [--steps 20000]
                      [--image-size 512] [--uv-size 128] [--size N] [--lr 1e-4] [--inpainter FILE]
                      [--flame FILE [--flame-uv OBJ] [--flame-landmarks NPY]]
+both: [--allow-external-files]
 
 a2e: a speech dataset folder (npm run make-speech) -> <STEM>.json + <STEM>.safetensors;
      --config overrides sizes, e.g. '{"dModel":256,"decoderLayers":4}'; --checkpoint resumes.
 ev:  VHAP-format identity folders -> the Identity-Gaussian Generator (and, with --inpainter,
      the body inpainter trained alongside), on the procedural head's topology unless
      --flame names the FLAME model the identities were tracked with.
-${FLAME_HELP}`;
+${FLAME_HELP}
+--allow-external-files  read files a dataset names outside its folder (absolute or ../ paths);
+                        refused by default, as a dataset from someone else could name any file`;
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const { values, positionals } = parse(argv, {
     dataset: { type: 'string' }, identities: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' },
     ...FLAME_OPTIONS,
     config: { type: 'string' }, checkpoint: { type: 'string' }, 'image-size': { type: 'string' }, 'uv-size': { type: 'string' }, size: { type: 'string' }, inpainter: { type: 'string' },
+    'allow-external-files': { type: 'boolean' },
   });
+  const allowExternalFiles = values['allow-external-files'] === true;
   const kind = positionals[0];
   const out = required(values, 'out');
   const steps = integer(values, 'steps', 20000)!;
@@ -46,7 +51,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
       }
     }
     const r = await trainAudioExpressionPrior({
-      dataset: required(values, 'dataset'), steps, batch: integer(values, 'batch', 16)!, lr: number(values, 'lr', 1e-4)!, config,
+      dataset: required(values, 'dataset'), allowExternalFiles, steps, batch: integer(values, 'batch', 16)!, lr: number(values, 'lr', 1e-4)!, config,
       ...(values.checkpoint ? { checkpoint: values.checkpoint as string } : {}),
       signal: ctx.signal,
       onProgress: (p) => ctx.progress.update(p.fraction, `step ${p.step}/${p.steps}, loss ${p.loss.toFixed(4)}${p.validationLoss !== undefined ? `, validation ${p.validationLoss.toFixed(4)}` : ''}`),
@@ -68,6 +73,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     const size = integer(values, 'size');
     const r = await trainExpressionVisualPrior({
       identities: required(values, 'identities').split(','),
+      allowExternalFiles,
       model,
       config: { imageSize: integer(values, 'image-size', 512)!, uvSize },
       base,
