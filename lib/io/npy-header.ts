@@ -61,6 +61,9 @@ export function formatNpyHeader(header: NpyHeader): string {
   return `{'descr': '${header.descr}', 'fortran_order': ${header.fortranOrder ? 'True' : 'False'}, 'shape': ${shape}, }`;
 }
 
+/** A bare word of a header: a constant or an integer. */
+const WORD = /True|False|None|[+-]?\d+L?/y;
+
 /**
  * A recursive-descent parser of the Python literals numpy headers use: dicts (as `Map`s),
  * tuples and lists (as arrays), quoted strings, integers (Python 2 `L` suffix allowed),
@@ -85,7 +88,9 @@ class LiteralParser {
     if (c === '(') return this.sequence(')');
     if (c === '[') return this.sequence(']');
     if (c === "'" || c === '"') return this.string(c);
-    const word = /^(True|False|None|[+-]?\d+L?)/.exec(this.text.slice(this.pos));
+    // Sticky, at the position: slicing the rest of the text per token made long headers quadratic.
+    WORD.lastIndex = this.pos;
+    const word = WORD.exec(this.text);
     if (word === null) throw new Error(`unexpected ${c === undefined ? 'end' : JSON.stringify(c)} at ${this.pos}`);
     this.pos += word[0].length;
     if (word[0] === 'True') return true;

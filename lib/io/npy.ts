@@ -13,9 +13,9 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
 import { FormatError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { readRegularFile } from './read-file.js';
 import { latin1, plainView } from './bytes.js';
 import {
   decodeNdArray,
@@ -29,7 +29,9 @@ import { formatNpyHeader, parseNpyHeader, type NpyHeader } from './npy-header.js
 import { describePickled, PickledObjectArray } from './pickle-objects.js';
 import { unpickle, type UnpickleOptions } from './pickle.js';
 import { numpyTypeString, parseNumpyType } from './numpy-dtype.js';
-import { encodeZip, readZip } from './zip.js';
+import { readRangesFromBytes, type RangeReader } from './random-access.js';
+import { encodeZip } from './zip.js';
+import { readZipDirectory, readZipMember, readZipMemberHead } from './zip-members.js';
 
 export type { NdArrayData };
 
@@ -103,6 +105,18 @@ export function parseObjectNpy(bytes: Uint8Array, path?: string, options: Unpick
 
 /** The checked magic, version and header of a `.npy` file, and the bytes after the header. */
 function readNpy(bytes: Uint8Array, path: string | undefined): { header: NpyHeader; body: Uint8Array; fail: (message: string) => never } {
+  const { header, dataStart, fail } = readNpyHeader(bytes, path);
+  return { header, body: plainView(bytes).subarray(dataStart), fail };
+}
+
+/**
+ * The most bytes of `.npy` header read (magic, version, length and dict): numpy writes a few
+ * hundred, and its own reader refuses dicts over 10,000 characters by default.
+ */
+const MAX_HEADER_BYTES = 12 + 0xffff;
+
+/** The checked magic, version and header of a `.npy` file, from its first bytes (at least the whole header). */
+function readNpyHeader(bytes: Uint8Array, path: string | undefined): { header: NpyHeader; dataStart: number; fail: (message: string) => never } {
   const data = plainView(bytes);
   const fail = (message: string): never => {
     throw new FormatError(message, { path });
@@ -116,12 +130,13 @@ function readNpy(bytes: Uint8Array, path: string | undefined): { header: NpyHead
   if (data.length < 8 + lengthSize) fail('truncated .npy file: the header length is missing');
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const dataStart = 8 + lengthSize + headerLength;
+  if (dataStart > MAX_HEADER_BYTES) fail(`malformed .npy header: its length field says ${headerLength} bytes, more than the ${MAX_HEADER_BYTES - 12} ggtalker reads`);
   if (dataStart > data.length) fail(`truncated .npy file: the header needs ${headerLength} bytes, only ${data.length - 8 - lengthSize} remain`);
   const headerBytes = data.subarray(8 + lengthSize, dataStart);
   const text = major === 3 ? Buffer.from(headerBytes).toString('utf8') : latin1(headerBytes);
   const header = parseNpyHeader(text);
   if (typeof header === 'string') return fail(`malformed .npy header: ${header}`);
-  return { header, body: data.subarray(dataStart), fail };
+  return { header, dataStart, fail };
 }
 
 /**
@@ -165,14 +180,36 @@ export function encodeNpy(array: NdArrayData): Uint8Array {
  *   a `.npy` file, or a malformed `.npy` entry (named as `path/entry.npy`).
  */
 export function parseNpz(bytes: Uint8Array, path?: string): Map<string, NdArrayData> {
-  const arrays = new Map<string, NdArrayData>();
-  for (const entry of readZip(bytes, path)) {
-    if (!entry.name.endsWith('.npy')) {
-      throw new FormatError(`expected every entry of the .npz archive to be a .npy array, received ${JSON.stringify(entry.name)}`, { path });
+  const fail = (message: string): never => {
+    throw new FormatError(message, { path });
+  };
+  function* members(size: number): RangeReader<Map<string, NdArrayData>> {
+    const directory = yield* readZipDirectory(size, fail);
+    const arrays = new Map<string, NdArrayData>();
+    for (const member of directory.members) {
+      const name = `${path ?? '.npz'}/${member.name}`;
+      if (!member.name.endsWith('.npy')) fail(`expected every entry of the .npz archive to be a .npy array, received ${JSON.stringify(member.name)}`);
+      // The header first (inflating a few KB at most), then the whole member only once its
+      // declared size is what the header's shape and dtype need: a member cannot inflate to
+      // more than its array, whatever size the archive claims.
+      const head = yield* readZipMemberHead(member, directory, fail, MAX_HEADER_BYTES);
+      const { header, dataStart } = readNpyHeader(head, name);
+      const type = parseNumpyType(header.descr);
+      if (type !== undefined) {
+        const expected = dataStart + storedByteLength({ dtype: type.dtype, shape: header.shape });
+        if (member.size !== expected) {
+          throw new FormatError(
+            `the archive says this entry holds ${member.size} bytes, its .npy header (shape (${header.shape.join(', ')}), dtype '${header.descr}') ` +
+              `needs ${expected}: the archive is damaged or hostile`,
+            { path: name },
+          );
+        }
+      }
+      arrays.set(member.name.slice(0, -4), parseNpy(yield* readZipMember(member, directory, fail), name));
     }
-    arrays.set(entry.name.slice(0, -4), parseNpy(entry.data, `${path ?? '.npz'}/${entry.name}`));
+    return arrays;
   }
-  return arrays;
+  return readRangesFromBytes(members, bytes, path);
 }
 
 /**
@@ -180,10 +217,11 @@ export function parseNpz(bytes: Uint8Array, path?: string): Map<string, NdArrayD
  *
  * @param path - The file.
  * @returns The arrays by name, without the `.npy` suffix.
- * @throws {@link FormatError} as {@link parseNpz} does; file-system errors as `readFile` does.
+ * @throws {@link FormatError} as {@link parseNpz} does, and for a path that is not a regular
+ *   file; `FileSystemError` when it cannot be read.
  */
 export async function readNpz(path: string): Promise<Map<string, NdArrayData>> {
-  return parseNpz(await readFile(path), path);
+  return parseNpz(await readRegularFile(path, { what: 'the .npz file' }), path);
 }
 
 /**

@@ -139,7 +139,8 @@ export function* readZipDirectory(size: number, fail: ZipFail): RangeReader<ZipD
 
 /**
  * Reads one member: its local header, then its data, inflated (to at most its declared size)
- * when deflated, and checked against its size and CRC-32.
+ * when deflated, and checked against its size and CRC-32. A deflated member declaring more
+ * than {@link MAX_DEFLATE_RATIO} times its compressed size is refused before inflating.
  *
  * @param member - A member of `directory`.
  * @param directory - The archive's directory.
@@ -153,12 +154,44 @@ export function* readZipMember(member: ZipMember, directory: ZipDirectory, fail:
   if (header.getUint32(0, true) !== LOCAL_HEADER) fail(`malformed ZIP archive: no local header for ${name} at byte ${localOffset}`);
   const start = localOffset + LOCAL_SIZE + header.getUint16(26, true) + header.getUint16(28, true);
   if (start + compressedSize > directory.dataEnd) fail(`truncated ZIP archive: the data of ${name} runs past byte ${directory.dataEnd}`);
+  if (method === DEFLATED) checkInflatable(member, fail);
   const stored = yield { offset: start, length: compressedSize, what: `the data of ${name}` };
   const data = method === STORED ? stored : inflate(stored, size, name, fail);
   if (data.length !== size) fail(`malformed ZIP archive: ${name} holds ${data.length} bytes, its header says ${size}`);
   if (checksum(data) !== member.crc) fail(`corrupt ZIP archive: the CRC-32 of ${name} does not match its data`);
   return data;
 }
+
+/**
+ * Reads the first `length` bytes of a member's uncompressed data (all of it when shorter),
+ * inflating no more than that (plus a little): how a reader learns what a member should hold
+ * (e.g. a `.npy` header's shape) before trusting its declared size with the whole inflate.
+ * The bytes are not checked against the CRC-32 (that needs them all).
+ *
+ * @param member - A member of `directory`.
+ * @param directory - The archive's directory.
+ * @param fail - Throws the error for a message.
+ * @param length - How many bytes to read at most.
+ * @returns The first bytes (a new buffer, or a view of the bytes in memory).
+ */
+export function* readZipMemberHead(member: ZipMember, directory: ZipDirectory, fail: ZipFail, length: number): RangeReader<Uint8Array> {
+  const { name, method, localOffset, compressedSize } = member;
+  if (method !== STORED && method !== DEFLATED) fail(`ZIP compression method ${method} of ${name} is not supported (expected stored or deflated)`);
+  const header = dataView(yield { offset: localOffset, length: LOCAL_SIZE, what: `the local header of ${name}` });
+  if (header.getUint32(0, true) !== LOCAL_HEADER) fail(`malformed ZIP archive: no local header for ${name} at byte ${localOffset}`);
+  const start = localOffset + LOCAL_SIZE + header.getUint16(26, true) + header.getUint16(28, true);
+  if (start + compressedSize > directory.dataEnd) fail(`truncated ZIP archive: the data of ${name} runs past byte ${directory.dataEnd}`);
+  if (method === STORED) return yield { offset: start, length: Math.min(length, compressedSize), what: `the start of ${name}` };
+  const stored = yield { offset: start, length: compressedSize, what: `the data of ${name}` };
+  return inflateHead(stored, length, name, fail);
+}
+
+/**
+ * The most bytes deflate can make of one compressed byte: a 258-byte match in 2 bits (one-symbol
+ * codes), 4 per byte. A member declaring more than this times its compressed size plus a
+ * little is refused before any inflating.
+ */
+export const MAX_DEFLATE_RATIO = 1032;
 
 // ---------------------------------------------------------------------------------------------
 // Internals
@@ -254,6 +287,58 @@ function readZip64Extra(extra: Uint8Array, fields: EntryFields, name: string, fa
     return { size, compressedSize, localOffset };
   }
   return fail(`malformed ZIP archive: the central directory entry of ${name} has a saturated size or offset (0xFFFFFFFF) but no zip64 extra field`);
+}
+
+/** Refuses a deflated member whose declared size its compressed bytes cannot inflate to. */
+function checkInflatable(member: ZipMember, fail: ZipFail): void {
+  const most = member.compressedSize * MAX_DEFLATE_RATIO + 64;
+  if (member.size > most) {
+    fail(
+      `malformed ZIP archive: ${member.name} declares ${member.size} bytes, but its ${member.compressedSize} deflated bytes ` +
+        `inflate to at most ${most} (deflate's ratio is at most ${MAX_DEFLATE_RATIO}:1)`,
+    );
+  }
+}
+
+/**
+ * The first `length` bytes a raw deflate stream inflates to (fewer when it is shorter), made
+ * by inflating ever longer prefixes of it (zlib's sync flush decodes a prefix without
+ * complaining that it ends early) with the output capped, so that neither the time nor the
+ * memory depends on what the whole stream would inflate to. The prefix doubles until the output
+ * is long enough (linear in the input used); when a prefix overshoots the cap, a bisection
+ * finds the longest prefix within it.
+ */
+function inflateHead(data: Uint8Array, length: number, name: string, fail: ZipFail): Uint8Array {
+  // One more compressed byte makes at most MAX_DEFLATE_RATIO bytes, so the longest prefix
+  // within this cap always inflates to at least `length` bytes (when the stream is that long).
+  const cap = length + 8 * MAX_DEFLATE_RATIO;
+  const attempt = (prefix: number): Uint8Array | undefined => {
+    try {
+      const out = zlib.inflateRawSync(data.subarray(0, prefix), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: cap });
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
+      return fail(`corrupt ZIP archive: ${name} does not inflate (${(error as Error).message})`);
+    }
+  };
+  let good = 0;
+  let goodOut: Uint8Array = new Uint8Array(0);
+  let prefix = Math.min(data.length, 4096);
+  for (;;) {
+    const out = attempt(prefix);
+    if (out === undefined) break; // overshot: bisect in (good, prefix)
+    if (out.length >= length || prefix === data.length) return out.subarray(0, Math.min(length, out.length));
+    [good, goodOut] = [prefix, out];
+    prefix = Math.min(data.length, prefix * 2);
+  }
+  let bad = prefix;
+  while (bad - good > 1) {
+    const middle = Math.floor((good + bad) / 2);
+    const out = attempt(middle);
+    if (out === undefined) bad = middle;
+    else [good, goodOut] = [middle, out];
+  }
+  return goodOut.subarray(0, Math.min(length, goodOut.length));
 }
 
 function inflate(data: Uint8Array, size: number, name: string, fail: ZipFail): Uint8Array {
