@@ -6,12 +6,12 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
 import { deflateSync, inflateSync } from 'node:zlib';
 
 import { FormatError, ValidationError } from '../errors.js';
 import { toFloat32Tensor, type ArrayLike } from '../validate.js';
 import { writeFileAtomic } from './atomic.js';
+import { readRegularFile } from './read-file.js';
 import { plainView } from './bytes.js';
 import { crc32 } from './crc32.js';
 
@@ -118,17 +118,41 @@ function paeth(a: number, b: number, c: number): number {
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
+/** Options of {@link decodePng} and {@link readPng}. */
+export interface DecodePngOptions {
+  /**
+   * The largest image accepted, in pixels (width × height), checked from the `IHDR` before any
+   * image data is inflated. Defaults to {@link DEFAULT_MAX_PNG_PIXELS} (2^28, e.g. 16384 ×
+   * 16384): a larger image is refused with a {@link FormatError} naming this option.
+   */
+  maxPixels?: number;
+}
+
+/** The default {@link DecodePngOptions.maxPixels}: 2^28 pixels (16384 × 16384; 1 GiB as RGBA). */
+export const DEFAULT_MAX_PNG_PIXELS = 2 ** 28;
+
+/** What one compressed byte inflates to at most (deflate's 258-byte match in 2 bits, 4 per byte). */
+const MAX_DEFLATE_RATIO = 1032;
+
 /**
  * Decodes a PNG file. Ancillary chunks other than `tRNS` (for palette images) are skipped;
- * the CRC of every chunk is checked.
+ * the CRC of every chunk is checked. The image data is inflated to at most what the `IHDR`
+ * declares (height × (1 + bytes per row)), so a stream that inflates further is refused
+ * instead of filling memory.
  *
  * @param bytes - The file's contents.
  * @param path - The file it came from, for messages.
+ * @param options - The largest image accepted.
  * @throws {@link FormatError} (naming `path`) for a bad signature or CRC, a truncated file or
- *   image stream, an interlaced image, an unsupported colour type or bit depth, or a missing
- *   or malformed `IHDR`/`PLTE`.
+ *   image stream, image data inflating beyond the declared size, an image larger than
+ *   `options.maxPixels`, an interlaced image, an unsupported colour type or bit depth, or a
+ *   missing or malformed `IHDR`/`PLTE`.
  */
-export function decodePng(bytes: Uint8Array, path?: string): DecodedPng {
+export function decodePng(bytes: Uint8Array, path?: string, options: DecodePngOptions = {}): DecodedPng {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PNG_PIXELS;
+  if (typeof maxPixels !== 'number' || !(maxPixels >= 1)) {
+    throw new ValidationError(`expected options.maxPixels to be a positive number, received ${String(maxPixels)}`);
+  }
   const data = plainView(bytes);
   const fail = (message: string): never => {
     throw new FormatError(message, { path });
@@ -157,6 +181,9 @@ export function decodePng(bytes: Uint8Array, path?: string): DecodedPng {
         const h = new DataView(body.buffer, body.byteOffset, 13);
         header = { width: h.getUint32(0), height: h.getUint32(4), depth: body[8]!, colorType: body[9]!, interlace: body[12]! };
         if (header.width === 0 || header.height === 0) fail(`malformed PNG: empty image (${header.width} x ${header.height})`);
+        if (header.width * header.height > maxPixels) {
+          fail(`the image is ${header.width} x ${header.height} = ${header.width * header.height} pixels, more than the ${maxPixels} accepted (options.maxPixels)`);
+        }
         const kind = COLOR_TYPES[header.colorType];
         if (kind === undefined) fail(`unsupported PNG colour type ${header.colorType}`);
         if (!kind!.depths.includes(header.depth)) fail(`unsupported bit depth ${header.depth} for a ${kind!.name} PNG (expected ${kind!.depths.join(', ')})`);
@@ -187,16 +214,26 @@ export function decodePng(bytes: Uint8Array, path?: string): DecodedPng {
   const { width, height, depth, colorType } = header!;
   if (colorType === 3 && palette === undefined) fail('malformed PNG: a palette image without a PLTE chunk');
   if (idat.length === 0) fail('malformed PNG: no IDAT chunk');
-  let raw: Uint8Array;
-  try {
-    raw = plainView(inflateSync(Buffer.concat(idat)));
-  } catch (error) {
-    return fail(`corrupt PNG: the image data does not inflate (${(error as Error).message})`);
-  }
   const samples = COLOR_TYPES[colorType]!.channels;
   const rowBytes = Math.ceil((width * samples * depth) / 8);
   const bpp = Math.max(1, (samples * depth) / 8); // bytes per complete pixel, at least 1
-  if (raw.length < height * (rowBytes + 1)) {
+  // What the IHDR declares: each row's filter byte and samples. The stream is inflated to at
+  // most that, and must be able to: deflate makes at most 1032 bytes of one.
+  const declared = height * (rowBytes + 1);
+  const compressed = idat.reduce((sum, chunk) => sum + chunk.length, 0);
+  if (declared > compressed * MAX_DEFLATE_RATIO + 64) {
+    fail(`truncated PNG: ${width} x ${height} needs ${declared} bytes of image data, which its ${compressed} compressed bytes cannot inflate to`);
+  }
+  let raw: Uint8Array;
+  try {
+    raw = plainView(inflateSync(Buffer.concat(idat), { maxOutputLength: declared }));
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+      return fail(`corrupt PNG: the image data inflates to more than the ${declared} bytes its IHDR declares (${width} x ${height})`);
+    }
+    return fail(`corrupt PNG: the image data does not inflate (${(error as Error).message})`);
+  }
+  if (raw.length < declared) {
     fail(`truncated PNG: expected ${height * (rowBytes + 1)} bytes of image data for ${width} x ${height}, received ${raw.length}`);
   }
   // Undo the filters in place, row by row (each row starts with its filter type).
@@ -254,7 +291,7 @@ export function decodePng(bytes: Uint8Array, path?: string): DecodedPng {
       }
     }
   } else if (rowBytes !== width * samples) {
-    throw new Error('png: unexpected row size');
+    fail(`malformed PNG: rows of ${rowBytes} bytes for ${width} pixels of ${samples} samples`);
   }
   if (colorType !== 3) return { width, height, channels: samples as 1 | 2 | 3 | 4, bitDepth: 8, data: unpacked };
   // Palette: expand to RGB, or RGBA when tRNS gives alpha per entry (missing entries are opaque).
@@ -275,8 +312,10 @@ export function decodePng(bytes: Uint8Array, path?: string): DecodedPng {
 /**
  * Reads and decodes a PNG file ({@link decodePng}).
  *
- * @throws {@link FormatError} naming the file; file-system errors as `readFile` throws them.
+ * @param path - The file (a regular file: a FIFO or device is refused before reading).
+ * @param options - The largest image accepted.
+ * @throws {@link FormatError} naming the file; `FileSystemError` when it cannot be read.
  */
-export async function readPng(path: string): Promise<DecodedPng> {
-  return decodePng(await readFile(path), path);
+export async function readPng(path: string, options: DecodePngOptions = {}): Promise<DecodedPng> {
+  return decodePng(await readRegularFile(path, { what: 'the PNG file' }), path, options);
 }
