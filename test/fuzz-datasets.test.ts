@@ -86,6 +86,7 @@ describe('fuzz: dataset, checkpoint and avatar files', () => {
     expect(optin.message).toContain('secret.bin');
     const priors = byName(reports, 'named: priors parts a2e missing files');
     expect([priors.errorName, priors.message]).toEqual(['FileSystemError', expect.stringMatching(/a2e\.json: no such checkpoint file/)]);
+    for (const part of ['generator', 'inpainter', 'a2e']) expectFormatError(reports, `named: priors ${part} is a FIFO`, new RegExp(`${part}\\.safetensors: .*regular file`));
     expectNoLeak(reports);
   });
 
@@ -115,6 +116,7 @@ describe('fuzz: dataset, checkpoint and avatar files', () => {
     expectFormatError(reports, 'named: avatar corrupt a2e JSON', /"a2e".*not valid JSON/);
     expectFormatError(reports, 'named: avatar background NaN', /track\.background/);
     expectFormatError(reports, 'named: avatar map NaN', /avatar\.map/);
+    expectFormatError(reports, 'named: avatar a2e features.fps 1e6', /features\.fps/);
   });
 });
 

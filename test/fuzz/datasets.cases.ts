@@ -381,6 +381,26 @@ export async function* a2e(): AsyncGenerator<FuzzCase> {
   yield priors('priors not JSON', '{"parts": [');
   yield priors('priors array', '[]');
   yield priors('named: priors parts a2e missing files', JSON.stringify({ ...priorsJson, parts: ['a2e'] }));
+  // A listed part whose file is a FIFO: refused before it is opened for reading.
+  for (const part of ['generator', 'inpainter', 'a2e'] as const) {
+    yield {
+      name: `named: priors ${part} is a FIFO`,
+      run: async () => {
+        const dir = join(root, `priors-${n++}`);
+        await mkdir(dir, { recursive: true });
+        await writeFile(join(dir, 'priors.json'), JSON.stringify({ ...priorsJson, parts: [part] }));
+        if (part === 'a2e') {
+          await writeFile(join(dir, 'a2e.json'), JSON.stringify(original));
+          execFileSync('mkfifo', [join(dir, 'a2e.safetensors')]);
+        } else execFileSync('mkfifo', [join(dir, `${part}.safetensors`)]);
+        try {
+          await loadPriors(dir);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      },
+    };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -492,6 +512,11 @@ export async function* avatar(): AsyncGenerator<FuzzCase> {
     const data = Float32Array.from(bg.data as Float32Array);
     data[5] = NaN;
     t.set('track.background', { ...bg, data });
+  }));
+  yield load('named: avatar a2e features.fps 1e6', rewrite((_, m) => {
+    const a2eJson = JSON.parse(m.a2e!) as Json;
+    setField(a2eJson, ['features', 'fps'], 1e6);
+    m.a2e = JSON.stringify(a2eJson);
   }));
   yield load('named: avatar map NaN', rewrite((t) => {
     const map = t.get('avatar.map')!;
