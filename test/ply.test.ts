@@ -186,7 +186,7 @@ describe('writePly -> readPly round trip', () => {
   });
 
   it('rejects when the folder does not exist and leaves nothing behind', async () => {
-    await expect(writePly(join(folder, 'missing', 'x.ply'), randomCloud(2, 0, 1))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(writePly(join(folder, 'missing', 'x.ply'), randomCloud(2, 0, 1))).rejects.toMatchObject({ name: 'FileSystemError', systemCode: 'ENOENT' });
   });
 });
 

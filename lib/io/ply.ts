@@ -17,11 +17,11 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
 import { FormatError, ValidationError } from '../errors.js';
 import { describeValue, requireEach, requireNonNegativeInt, requireOneOf, toFloat32Tensor } from '../validate.js';
 import { logit, sigmoid } from './activations.js';
 import { writeFileAtomic } from './atomic.js';
+import { readRegularFile } from './read-file.js';
 
 /** Degree of the spherical-harmonics colour model: 0 (constant colour) to 3. */
 export type ShDegree = 0 | 1 | 2 | 3;
@@ -88,11 +88,11 @@ export function validateGaussianCloud(cloud: GaussianCloud): GaussianCloud {
  * @returns The Gaussians, activated (see {@link parsePly}).
  * @throws {@link FormatError} (with `path`) when the file is not a readable 3DGS PLY, or when it
  *   is a GaussianAvatars model (a `binding_0` vertex property: its Gaussians are in their
- *   triangles' local frames, not in world space; see {@link readBoundPly}); file-system errors
- *   (e.g. `ENOENT`) are passed through.
+ *   triangles' local frames, not in world space; see {@link readBoundPly}), or
+ *   when the path is not a regular file; `FileSystemError` (e.g. `ENOENT`) when it cannot be read.
  */
 export async function readPly(path: string): Promise<GaussianCloud> {
-  return parsePly(await readFile(path), path);
+  return parsePly(await readRegularFile(path, { what: 'the PLY file' }), path);
 }
 
 /**
@@ -160,10 +160,10 @@ export interface BoundGaussianCloud {
  * Reads a GaussianAvatars `point_cloud.ply` (Gaussians bound to triangles); see {@link parseBoundPly}.
  *
  * @param path - The file to read.
- * @throws {@link FormatError} (with `path`) as {@link parseBoundPly}; file-system errors are passed through.
+ * @throws {@link FormatError} (with `path`) as {@link parseBoundPly}; `FileSystemError` when it cannot be read.
  */
 export async function readBoundPly(path: string): Promise<BoundGaussianCloud> {
-  return parseBoundPly(await readFile(path), path);
+  return parseBoundPly(await readRegularFile(path, { what: 'the PLY file' }), path);
 }
 
 /**
@@ -550,29 +550,47 @@ function parseProperty(
     return type;
   };
   if (args[0] === 'list' && args.length === 4) {
-    return { name: args[3]!, countType: typeOf(args[1]), type: typeOf(args[2]) };
+    const countType = typeOf(args[1]);
+    if (countType === SCALAR_TYPES.float || countType === SCALAR_TYPES.double) {
+      throw fail(`list count type "${args[1]}" on PLY header line ${lineNumber}: "${line}"; expected an integer type`);
+    }
+    return { name: args[3]!, countType, type: typeOf(args[2]) };
   }
   if (args.length !== 2) throw fail(`malformed property on PLY header line ${lineNumber}: "${line}"`);
   return { name: args[1]!, type: typeOf(args[0]) };
 }
 
-/** Byte offset just past an element's data, walking rows when it has list properties. */
+/**
+ * Byte offset just past an element's data, walking rows when it has list properties. Each row
+ * takes at least its scalars and list counts, so the element's count is checked against the
+ * bytes left before walking, and every list count must be a non-negative integer: each row then
+ * advances, and the walk ends within the file.
+ */
 function skipElement(view: DataView, start: number, element: PlyElement, fail: (message: string) => FormatError): number {
   const truncated = (): FormatError => fail(`the file is truncated inside the "${element.name}" element`);
-  if (element.properties.every((property) => property.countType === undefined)) {
-    const end = start + element.count * element.properties.reduce((sum, property) => sum + property.type.size, 0);
-    if (end > view.byteLength) throw truncated();
-    return end;
+  const minRowSize = element.properties.reduce((sum, property) => sum + (property.countType ?? property.type).size, 0);
+  const remaining = view.byteLength - start;
+  if (element.count * minRowSize > remaining) {
+    throw fail(
+      `the file is truncated: ${element.count} "${element.name}" rows of at least ${minRowSize} bytes need ` +
+        `${element.count * minRowSize} bytes from byte ${start}, but only ${remaining} remain`,
+    );
   }
+  if (element.properties.every((property) => property.countType === undefined)) return start + element.count * minRowSize;
   let at = start;
   for (let row = 0; row < element.count; row++) {
-    for (const { type, countType } of element.properties) {
+    for (const { name, type, countType } of element.properties) {
       if (countType === undefined) {
         at += type.size;
         continue;
       }
       if (at + countType.size > view.byteLength) throw truncated();
-      at += countType.size + countType.read(view, at) * type.size;
+      const count = countType.read(view, at);
+      if (!(Number.isInteger(count) && count >= 0)) {
+        throw fail(`list property "${name}" of "${element.name}" row ${row} has count ${count}; expected a non-negative integer`);
+      }
+      at += countType.size + count * type.size;
+      if (at > view.byteLength) throw truncated();
     }
     if (at > view.byteLength) throw truncated();
   }
