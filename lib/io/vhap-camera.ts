@@ -20,6 +20,18 @@ export interface VhapCamera extends PinholeCamera {
   view: number[];
 }
 
+/** The largest image side a dataset may declare (`w`, `h`). */
+export const MAX_IMAGE_SIDE = 65536;
+
+/** The highest frame rate a dataset may declare (`fps`). */
+export const MAX_FPS = 1000;
+
+/**
+ * Whether `v` is a number that stays finite in float32, the precision the renderers use
+ * (1e300 is a finite double but Infinity in float32).
+ */
+export const isFloat32Finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(Math.fround(v));
+
 /** How far a rotation may be from orthonormal (max |RRᵀ − I| entry) and still count as one. */
 const ORTHONORMAL_TOLERANCE = 1e-3;
 

@@ -16,7 +16,7 @@ import { AbortError, ValidationError } from '../errors.js';
 import type { ArrayLike as TensorLike } from '../validate.js';
 import { writeFileAtomic } from './atomic.js';
 import { encodePng, encodeGrayPng } from './png.js';
-import { cyToVhap, rigidTransformProblem, transformMatrixFromView } from './vhap-camera.js';
+import { cyToVhap, isFloat32Finite, MAX_FPS, MAX_IMAGE_SIDE, rigidTransformProblem, transformMatrixFromView } from './vhap-camera.js';
 import { encodeVhapFlame, type VhapFlameInput } from './vhap-flame.js';
 import type { VhapSplit } from './vhap.js';
 import type { PinholeCamera } from '../render/camera.js';
@@ -76,8 +76,8 @@ const pad = (n: number, width: number): string => String(n).padStart(width, '0')
 /** The 16 entries (float64) of a flat or nested 4×4. */
 function matrixValues(view: VhapWriteCamera['view']): number[] {
   const flat: unknown[] = Array.isArray(view) && view.length === 4 && view.every((r) => Array.isArray(r)) ? (view as number[][]).flat() : Array.from(view as ArrayLike<number>);
-  if (flat.length !== 16 || flat.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
-    throw new ValidationError('expected camera.view to be a 4x4 matrix of finite numbers (16 row-major, or 4 rows of 4)');
+  if (flat.length !== 16 || flat.some((v) => !isFloat32Finite(v))) {
+    throw new ValidationError('expected camera.view to be a 4x4 matrix of numbers finite in float32 (16 row-major, or 4 rows of 4)');
   }
   return flat as number[];
 }
@@ -124,7 +124,7 @@ export class VhapDatasetWriter {
   static async create(dir: string, options: VhapWriterOptions): Promise<VhapDatasetWriter> {
     if (typeof dir !== 'string' || dir === '') throw new ValidationError('expected dir to be a folder path');
     const fps = options.fps ?? 25;
-    if (!(typeof fps === 'number' && fps > 0 && Number.isFinite(fps))) throw new ValidationError(`expected fps to be a positive number, received ${String(fps)}`);
+    if (!(typeof fps === 'number' && fps > 0 && fps <= MAX_FPS)) throw new ValidationError(`expected fps to be a frame rate in (0, ${MAX_FPS}], received ${String(fps)}`);
     const extra = options.extra ?? {};
     const clash = Object.keys(extra).filter((k) => RESERVED.has(k));
     if (clash.length) throw new ValidationError(`expected extra not to hold the format's own keys, received ${clash.join(', ')}`);
@@ -151,11 +151,13 @@ export class VhapDatasetWriter {
     const key = `${timestep}/${cameraIndex}`;
     if (this.keys.has(key)) throw new ValidationError(`timestep ${timestep}, camera ${cameraIndex} was already written`);
     const { width, height, fx, fy, cx, cy } = camera;
-    if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
-      throw new ValidationError(`expected camera.width and camera.height to be positive integers, received ${width} x ${height}`);
+    // What the reader accepts, so that every dataset written reads back.
+    const side = (v: number): boolean => Number.isInteger(v) && v > 0 && v <= MAX_IMAGE_SIDE;
+    if (!(side(width) && side(height))) {
+      throw new ValidationError(`expected camera.width and camera.height to be integers in [1, ${MAX_IMAGE_SIDE}], received ${width} x ${height}`);
     }
-    for (const [name, v] of Object.entries({ fx, fy })) if (!(v > 0 && Number.isFinite(v))) throw new ValidationError(`expected camera.${name} to be positive, received ${v}`);
-    for (const [name, v] of Object.entries({ cx, cy })) if (!Number.isFinite(v)) throw new ValidationError(`expected camera.${name} to be finite, received ${v}`);
+    for (const [name, v] of Object.entries({ fx, fy })) if (!(v > 0 && isFloat32Finite(v))) throw new ValidationError(`expected camera.${name} to be positive and finite in float32, received ${v}`);
+    for (const [name, v] of Object.entries({ cx, cy })) if (!isFloat32Finite(v)) throw new ValidationError(`expected camera.${name} to be finite in float32, received ${v}`);
     const view = matrixValues(camera.view);
     const problem = rigidTransformProblem(view);
     if (problem) throw new ValidationError(`expected camera.view to be a rigid world-to-camera matrix, but ${problem}`);

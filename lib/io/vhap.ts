@@ -27,10 +27,10 @@ import { FormatError, ValidationError } from '../errors.js';
 import { resolveContained } from './contained-path.js';
 import { pathExists } from './exists.js';
 import { readJsonFile } from './read-file.js';
-import { cyFromVhap, viewFromTransformMatrix, type VhapCamera } from './vhap-camera.js';
+import { cyFromVhap, isFloat32Finite, MAX_FPS, MAX_IMAGE_SIDE, viewFromTransformMatrix, type VhapCamera } from './vhap-camera.js';
 import { loadVhapFlame, type VhapFlameParams } from './vhap-flame.js';
 
-export { cyFromVhap, cyToVhap, projectPoints, scaleCamera, transformMatrixFromView, viewFromTransformMatrix, type VhapCamera } from './vhap-camera.js';
+export { cyFromVhap, cyToVhap, MAX_FPS, MAX_IMAGE_SIDE, projectPoints, scaleCamera, transformMatrixFromView, viewFromTransformMatrix, type VhapCamera } from './vhap-camera.js';
 export { encodeVhapFlame, loadVhapFlame, parseVhapFlame, vhapFlameToParams, type VhapFlameInput, type VhapFlameParams, type VhapFlameToParamsOptions } from './vhap-flame.js';
 export { loadVhapImage, readImageFile, resizeArea, type FloatImage, type LoadedVhapImage, type LoadVhapImageOptions, type VhapImageFrame } from './vhap-image.js';
 export { VhapDatasetWriter, writeVhapDataset, type VhapWriteFrame, type VhapWriteOptions } from './vhap-write.js';
@@ -96,12 +96,6 @@ export interface ReadVhapOptions {
 /** The option that lets a caller accept references outside a folder, as messages name it. */
 export const ALLOW_EXTERNAL_FILES = 'allowExternalFiles: true';
 
-/** The largest image side a dataset may declare (w, h). */
-export const MAX_IMAGE_SIDE = 65536;
-
-/** The highest frame rate a dataset may declare (`fps`). */
-export const MAX_FPS = 1000;
-
 /** Top-level keys with a meaning in the format; the rest is `extra`. */
 const KNOWN_KEYS = new Set(['frames', 'fl_x', 'fl_y', 'cx', 'cy', 'w', 'h', 'camera_angle_x', 'camera_angle_y', 'timestep_indices', 'camera_indices', 'fps']);
 
@@ -123,9 +117,6 @@ function describeJson(v: unknown): string {
   if (isObject(v)) return 'an object';
   return JSON.stringify(v);
 }
-
-/** Whether `v` is a number that stays finite in float32, the precision the renderers use (1e300 is Inf there). */
-const isFloat32Finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(Math.fround(v));
 
 /** Parses one frame of a transforms file. */
 function parseFrame(frame: unknown, index: number, top: Json, dir: string, file: string, split: VhapSplit, allowExternal: boolean): VhapFrame {
