@@ -17,13 +17,13 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { FormatError } from '../errors.js';
 import { isNdArrayData, type NdArrayData } from '../io/ndarray-data.js';
 import { parseObjectNpy } from '../io/npy.js';
 import { describePickled, PickleUnread } from '../io/pickle-objects.js';
 import { unpickle, type UnpickleOptions } from '../io/pickle.js';
+import { readRegularFile } from '../io/read-file.js';
 import type { FlameLandmarks } from './model.js';
 
 /** The key pairs read, in order of preference: face indices, barycentric coordinates. */
@@ -95,11 +95,11 @@ export function parseFlameLandmarkEmbedding(bytes: Uint8Array, path?: string): F
  *
  * @param path - The file, e.g. `landmark_embedding_with_eyes.npy`.
  * @returns The landmarks, as {@link parseFlameLandmarkEmbedding} returns them.
- * @throws {@link FormatError} as {@link parseFlameLandmarkEmbedding} does; file-system errors
- *   as `readFile` does.
+ * @throws {@link FormatError} as {@link parseFlameLandmarkEmbedding} does, and for a path that
+ *   is not a regular file; `FileSystemError` when it cannot be read.
  */
 export async function loadFlameLandmarkEmbedding(path: string): Promise<FlameLandmarks> {
-  return parseFlameLandmarkEmbedding(await readFile(path), path);
+  return parseFlameLandmarkEmbedding(await readRegularFile(path, { what: 'the landmark embedding file' }), path);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,10 +10,10 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { FormatError, ValidationError } from '../errors.js';
 import { isNdArrayData, type NdArrayData } from '../io/ndarray-data.js';
+import { readRegularFile } from '../io/read-file.js';
 import { parseNpz } from '../io/npy.js';
 import { readObj, type ObjMesh } from '../io/obj.js';
 import { describePickled } from '../io/pickle-objects.js';
@@ -77,7 +77,7 @@ export interface FlameSources {
  * @throws {@link ValidationError} for bad options; {@link FormatError} for an unrecognised or
  *   malformed file, a missing key, or an array of the wrong shape or type (named by its key),
  *   a malformed `.obj` or landmark file, or one that does not fit the model (naming both
- *   files); file-system errors as `readFile` does.
+ *   files), or a path that is not a regular file; `FileSystemError` when a file cannot be read.
  *
  * @example
  * ```ts
@@ -94,7 +94,7 @@ export async function loadFlame(path: string, options: LoadFlameFileOptions = {}
       throw new ValidationError(`expected options.${key} to be a file path, received ${describeValue(value)}`);
     }
   }
-  const bytes = await readFile(path);
+  const bytes = await readRegularFile(path, { what: 'the FLAME model file' });
   const { uv: uvPath, landmarks: landmarksPath, ...counts } = options;
   let model = flameFromArrays(readModelArrays(bytes, path), path, counts);
   const sources: FlameSources = { model: path, uv: uvPath, landmarks: landmarksPath };

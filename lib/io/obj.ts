@@ -20,9 +20,9 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
 import { FormatError } from '../errors.js';
 import { latin1 } from './bytes.js';
+import { readRegularFile } from './read-file.js';
 
 /** A triangle mesh read from an `.obj` file. Indices are 0-based. */
 export interface ObjMesh {
@@ -64,10 +64,11 @@ export function parseObj(bytes: Uint8Array, path?: string): ObjMesh {
  *
  * @param path - The file.
  * @returns The mesh, as {@link parseObj} returns it.
- * @throws {@link FormatError} as {@link parseObj} does; file-system errors as `readFile` does.
+ * @throws {@link FormatError} as {@link parseObj} does, and for a path that is not a regular file;
+ *   `FileSystemError` when it cannot be read.
  */
 export async function readObj(path: string): Promise<ObjMesh> {
-  return parseObj(await readFile(path), path);
+  return parseObj(await readRegularFile(path, { what: 'the .obj file' }), path);
 }
 
 // ---------------------------------------------------------------------------------------------

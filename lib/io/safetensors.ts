@@ -18,6 +18,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { FormatError, ValidationError } from '../errors.js';
 import { describeValue } from '../validate.js';
 import { writeFileAtomic } from './atomic.js';
+import { parseJsonText } from './read-file.js';
 import { decodeRange, readRangesFromBytes, readRangesFromFile, type RangeReader } from './random-access.js';
 import {
   encodeNdArray,
@@ -212,12 +213,11 @@ function* readSafetensorsRanges(size: number, path: string | undefined, names: S
   }
   const dataStart = 8 + Number(headerLength);
   const headerBytes = yield { offset: 8, length: dataStart - 8, what: 'the JSON header' };
-  let header: unknown;
-  try {
-    header = JSON.parse(Buffer.from(headerBytes.buffer, headerBytes.byteOffset, headerBytes.byteLength).toString('utf8'));
-  } catch (error) {
-    fail(`malformed safetensors header: expected JSON, ${(error as Error).message}`);
-  }
+  const header = parseJsonText(
+    Buffer.from(headerBytes.buffer, headerBytes.byteOffset, headerBytes.byteLength).toString('utf8'),
+    path,
+    'the safetensors header',
+  );
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('malformed safetensors header: expected a JSON object');
 
   const metadata = readMetadata((header as Record<string, unknown>)[METADATA_KEY], fail);
