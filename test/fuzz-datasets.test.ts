@@ -75,6 +75,7 @@ describe('fuzz: dataset, checkpoint and avatar files', () => {
     expect(reports.length).toBeGreaterThan(120);
     expectOk(reports, 'a2e: the clean checkpoint loads');
     expectOk(reports, 'priors: empty parts load');
+    expectOk(reports, 'optin: a2e allowExternalFiles loads weights outside the folder');
     for (const name of ['named: a2e file ../../etc/passwd', 'named: a2e file outside secret', 'named: a2e file /dev/zero', 'named: a2e file FIFO']) {
       expectFormatError(reports, name, /"file".*allowExternalFiles/);
     }

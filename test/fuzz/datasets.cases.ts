@@ -316,6 +316,16 @@ export async function* a2e(): AsyncGenerator<FuzzCase> {
       await load(await copy(json), { allowExternalFiles: true })();
     },
   };
+  yield {
+    name: 'optin: a2e allowExternalFiles loads weights outside the folder',
+    run: async () => {
+      const outsideWeights = join(outside, 'a2e-weights.safetensors');
+      await writeFile(outsideWeights, weights);
+      const json = structuredClone(original);
+      setField(json, ['file'], outsideWeights);
+      await load(await copy(json), { allowExternalFiles: true })();
+    },
+  };
   // NaN in a weight (the CRC updated, so only the values are wrong).
   yield {
     name: 'named: a2e weight NaN',
