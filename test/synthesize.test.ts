@@ -4,15 +4,18 @@
 // streaming yields every frame, and the command line reports in exit codes.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import ndarray from 'ndarray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AbortError, audioSamples16k, loadExpressionClips, proceduralAvatar, readSpeechDataset, synthesize, SynthesisStream, trainAudioExpressionPrior, type Avatar } from '../lib/index.js';
+import { AbortError, FormatError, audioSamples16k, loadExpressionClips, proceduralAvatar, readSpeechDataset, synthesize, SynthesisStream, trainAudioExpressionPrior, type Avatar } from '../lib/index.js';
 import { main } from '../lib/cli/main.js';
+import { FileSystemError } from '../lib/errors.js';
 import { makeSyntheticSpeechDataset } from '../lib/synthetic/speech-dataset.js';
+import { Mp4Writer } from '../lib/synthesize/video-writer.js';
 import { TINY } from './helpers/a2e.js';
 
 let dir: string;
@@ -130,6 +133,41 @@ describe('synthesize', () => {
     for (let i = 0; i < audio.length; i += 640) take(await stream.push(audio.slice(i, i + 640)));
     take(await stream.end());
     expect(next).toBe(Math.round((audio.length / 16000) * 25));
+  });
+
+  it('checks the output path before any work: an existing folder, a missing parent (FileSystemError naming the path)', async () => {
+    for (const [output, message] of [
+      [dir, `${dir}: could not write it: it is a folder, expected a file path (EISDIR)`],
+      [join(dir, 'missing', 'x.mp4'), `${join(dir, 'missing')}: could not write into it: no such file or folder (ENOENT)`],
+    ]) {
+      const stages: string[] = [];
+      const error = await synthesize({ avatar, audio, output, steps: 5, onProgress: (p) => stages.push(p.stage) }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FileSystemError);
+      expect((error as Error).message).toBe(message);
+      // Not a single expression sampled nor frame rendered (the old code rendered every frame first).
+      expect(stages).toEqual([]);
+    }
+  });
+
+  it('turns ffmpeg dying mid-write (EPIPE) into a FormatError with its message, and leaves no temporary', async () => {
+    // A stand-in ffmpeg that reads nothing, complains and exits: the next write meets a closed pipe.
+    const folder = join(dir, 'epipe');
+    await mkdir(folder);
+    const fake = join(folder, 'dying-ffmpeg');
+    await writeFile(fake, '#!/bin/sh\necho "out.mp4: No space left on device" >&2\nexit 1\n');
+    await chmod(fake, 0o755);
+    const writer = await Mp4Writer.open(join(folder, 'out.mp4'), { width: 64, height: 64, fps: 25, audio: new Float32Array(1600), ffmpeg: fake });
+    const frames = ndarray(new Float32Array(8 * 64 * 64 * 3), [8, 64, 64, 3]);
+    let error: unknown;
+    try {
+      for (let i = 0; i < 100; i++) await writer.write(frames);
+    } catch (e) {
+      error = e;
+    }
+    await writer.abort();
+    expect(error).toBeInstanceOf(FormatError);
+    expect((error as Error).message).toMatch(/out\.mp4: ffmpeg failed \(exit code 1\): out\.mp4: No space left on device/);
+    expect((await readdir(folder)).sort()).toEqual(['dying-ffmpeg']);
   });
 
   it('rejects an avatar without an Audio-Expression model', async () => {
