@@ -102,6 +102,8 @@ describe('fuzz: dataset, checkpoint and avatar files', () => {
     expectFormatError(reports, 'named: speech clips[0].tracks /dev/zero', /clips\[0\]\.tracks/);
     expectFormatError(reports, 'named: speech clips[0].audio FIFO', /clips\[0\]\.audio/);
     expectFormatError(reports, 'named: speech tracks expr NaN', /a\.npz.*expr/);
+    expectFormatError(reports, 'named: speech tracks longer than the manifest says', /a\.npz: expr has 50 frames but the manifest's clips\[0\]\.frames says 5/);
+    expectFormatError(reports, 'named: speech audio shorter than the tracks', /a\.wav: the audio lasts 0\.20 s but clip a's tracks hold 50 frames at 25 fps \(2\.00 s\)/);
     expectFormatError(reports, 'named: speech audio is a FIFO inside the folder', /a\.wav.*not a regular file/);
     expectFormatError(reports, 'named: speech tracks /dev/zero with allowExternalFiles', /\/dev\/zero.*regular file/);
     expectNoLeak(reports);

@@ -19,7 +19,7 @@ import { parseNpz } from '../io/npy.js';
 import { readJsonFile, readRegularFile } from '../io/read-file.js';
 import { firstNonFinite } from '../io/vhap-flame.js';
 import { describeValue } from '../validate.js';
-import { encodeAudio, type AudioEncoder } from './features.js';
+import { audioSamples16k, encodeAudio, type AudioEncoder } from './features.js';
 
 /** One clip ready for training: features [frames, F] and targets [frames, E + 3] (expressions then jaw pose). */
 export interface ExpressionClip {
@@ -49,6 +49,9 @@ export interface SpeechDataset {
 }
 
 const MANIFEST_FORMAT = 'ggtalker-speech-dataset';
+
+/** How far a clip's audio may differ in length from its tracks, in seconds (or 10 %, if more). */
+const MAX_AUDIO_MISMATCH_S = 0.25;
 
 /** The highest frame rate a speech dataset may declare (`fps`): tracks are video-rate. */
 const MAX_DATASET_FPS = 240;
@@ -161,7 +164,21 @@ export async function loadExpressionClips(dataset: string | SpeechDataset, optio
       targets.set(expr.data.subarray(t * e, (t + 1) * e) as Float32Array, t * (e + 3));
       targets.set(jaw.data.subarray(t * 3, (t + 1) * 3) as Float32Array, t * (e + 3) + e);
     }
-    const features = await encodeAudio(clip.audio, { encoder: options.encoder, fps: ds.fps, frames, signal: options.signal });
+    if (frames !== clip.frames) {
+      throw new FormatError(`expr has ${frames} frames but the manifest's clips[${ds.clips.indexOf(clip)}].frames says ${clip.frames}`, { path: clip.tracks });
+    }
+    // The audio must cover the tracks: features are resampled to the tracks' frames, so a clip
+    // of the wrong audio would otherwise train on stretched or clamped features.
+    const samples = await audioSamples16k(clip.audio);
+    const audioSeconds = samples.length / 16000;
+    const trackSeconds = frames / ds.fps;
+    if (Math.abs(audioSeconds - trackSeconds) > Math.max(MAX_AUDIO_MISMATCH_S, 0.1 * trackSeconds)) {
+      throw new FormatError(
+        `the audio lasts ${audioSeconds.toFixed(2)} s but clip ${clip.id}'s tracks hold ${frames} frames at ${ds.fps} fps (${trackSeconds.toFixed(2)} s)`,
+        { path: clip.audio },
+      );
+    }
+    const features = await encodeAudio(samples, { encoder: options.encoder, fps: ds.fps, frames, signal: options.signal });
     out.push({ id: clip.id, speaker: clip.speaker, features, targets: ndarray(targets, [frames, e + 3]) });
     options.onProgress?.({ done: out.length, total: list.length, fraction: out.length / list.length });
   }

@@ -456,6 +456,13 @@ export async function* speech(): AsyncGenerator<FuzzCase> {
     execFileSync('mkfifo', [join(dir, 'clips', 'a.wav')]);
   });
   yield run('named: speech tracks /dev/zero with allowExternalFiles', (_, m) => setField(m, ['clips', 0, 'tracks'], '/dev/zero'), { allowExternalFiles: true });
+  yield run('named: speech tracks longer than the manifest says', async (dir) => {
+    await writeFile(join(dir, 'clips', 'a.npz'), encodeNpz({ expr: f32(new Array(50 * 4).fill(0), [50, 4]), jaw_pose: f32(new Array(50 * 3).fill(0), [50, 3]) }));
+  });
+  yield run('named: speech audio shorter than the tracks', async (dir, m) => {
+    await writeFile(join(dir, 'clips', 'a.npz'), encodeNpz({ expr: f32(new Array(50 * 4).fill(0), [50, 4]), jaw_pose: f32(new Array(50 * 3).fill(0), [50, 3]) }));
+    setField(m, ['clips', 0, 'frames'], 50);
+  });
   yield run('named: speech tracks expr NaN', async (dir) => {
     await writeFile(join(dir, 'clips', 'a.npz'), encodeNpz({ ...tracks, expr: f32([NaN, ...Array.from({ length: frames * 4 - 1 }, () => 0)], [frames, 4]) }));
   });
