@@ -36,7 +36,7 @@ export class Tensor {
    * @throws {@link ValidationError} for non-float32 or non-finite data.
    */
   static from(value: ArrayLike, options: TensorOptions = {}): Tensor {
-    const shape = (value as { shape?: unknown }).shape;
+    const shape = typeof value === 'object' && value !== null ? (value as { shape?: unknown }).shape : undefined;
     const expected = Array.isArray(shape) ? (shape as number[]) : [];
     const t = toFloat32Tensor('tensor data', value, expected);
     return nativeCall(() => new Tensor(native().Tensor.fromArray(t.data, t.shape, options)));

@@ -75,7 +75,9 @@ export function resolveSizes<T extends object>(what: 'generator' | 'color' | 'in
   if (partial !== undefined && (typeof partial !== 'object' || partial === null || Array.isArray(partial))) {
     throw fail(`expected the ${what} config to be an object, received ${describeValue(partial)}`);
   }
-  const out = { ...defaults, ...(partial ?? {}) } as T;
+  // A key given as undefined keeps its default, as an omitted one does.
+  const given = Object.fromEntries(Object.entries(partial ?? {}).filter(([, v]) => v !== undefined));
+  const out = { ...defaults, ...given } as T;
   const ranges = CONFIG_RANGES[what];
   for (const [key, value] of Object.entries(out)) {
     if (!(key in defaults)) throw fail(`unknown ${what} key "${key}" (known: ${Object.keys(defaults).join(', ')})`);

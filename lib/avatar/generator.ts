@@ -15,6 +15,7 @@ import { native, type NativeTensor } from '../native.js';
 import { nativeAsync } from '../tensor.js';
 import { DEFAULT_GENERATOR, resolveSizes, type GeneratorConfig } from './config.js';
 import { resizeImage } from './image.js';
+import { describeValue, requireNonNegativeInt, toFloat32Tensor } from '../validate.js';
 import { loadNetworkFile, saveNetworkFile } from './network-file.js';
 
 const FORMAT = 'ggtalker-generator';
@@ -32,23 +33,22 @@ export class IdentityGaussianGenerator {
 
   /** New weights; `base` (the mean map, e.g. from {@link meshUvMap}) starts the output. */
   static async create(options: { config?: Partial<GeneratorConfig>; base?: NdArray<Float32Array>; seed?: number } = {}): Promise<IdentityGaussianGenerator> {
+    if (typeof options !== 'object' || options === null) throw new ValidationError(`expected options to be an object, received ${describeValue(options)}`);
     const config = resolveSizes('generator', DEFAULT_GENERATOR, options.config);
-    const raw = await nativeAsync(native().avatarNetInit({ kind: 'generator', config, seed: options.seed ?? 0, prefix: 'gen.' }));
+    const seed = options.seed === undefined ? 0 : requireNonNegativeInt('seed', options.seed);
+    // Checked before the native init: a bad base must not cost a network's allocation first.
+    const base = options.base === undefined ? undefined : toFloat32Tensor('base', options.base, [config.uvSize, config.uvSize, 14]);
+    const raw = await nativeAsync(native().avatarNetInit({ kind: 'generator', config, seed, prefix: 'gen.' }));
     const params = flattenNamed<NativeTensor>(raw);
-    if (options.base) {
-      const b = options.base;
-      if (b.shape[0] !== config.uvSize || b.shape[1] !== config.uvSize || b.shape[2] !== 14) {
-        throw new ValidationError(`expected base of shape [${config.uvSize}, ${config.uvSize}, 14], received [${b.shape.join(', ')}]`);
-      }
-      params.set('gen.base', arrayToHandle({ data: Float32Array.from(b.data), shape: b.shape }));
-    }
+    if (base) params.set('gen.base', arrayToHandle({ data: Float32Array.from(base.data), shape: base.shape }));
     return new IdentityGaussianGenerator(config, params);
   }
 
   /** @internal The map for one image [H, W, 3] (resized to imageSize²), as a handle. */
   async generateHandle(image: NdArray<Float32Array>): Promise<NativeTensor> {
     const s = this.config.imageSize;
-    const input = resizeImage(image, s, s);
+    const checked = toFloat32Tensor('image', image, ['H', 'W', 3]);
+    const input = resizeImage(ndarray(checked.data, checked.shape), s, s);
     const raw = await nativeAsync(native().avatarGenerate({ config: this.config, params: toParamObject(this.params), images: { data: input.data, shape: [1, s, s, 3] } }));
     const m = raw.maps as { data: Float32Array; shape: number[] };
     return arrayToHandle({ data: m.data, shape: m.shape.slice(1) });

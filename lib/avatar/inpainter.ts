@@ -8,7 +8,9 @@
 
 import { flattenNamed } from '../a2e/native-params.js';
 import { native, type NativeTensor } from '../native.js';
+import { ValidationError } from '../errors.js';
 import { nativeAsync } from '../tensor.js';
+import { describeValue, requireNonNegativeInt } from '../validate.js';
 import { DEFAULT_INPAINTER, resolveSizes, type InpainterConfig } from './config.js';
 import { loadNetworkFile, saveNetworkFile } from './network-file.js';
 
@@ -28,8 +30,10 @@ export class BodyInpainter {
 
   /** New weights (it starts as the plain alpha composite: its output layer is zero). */
   static async create(options: { config?: Partial<InpainterConfig>; seed?: number } = {}): Promise<BodyInpainter> {
+    if (typeof options !== 'object' || options === null) throw new ValidationError(`expected options to be an object, received ${describeValue(options)}`);
     const config = resolveSizes('inpainter', DEFAULT_INPAINTER, options.config);
-    const raw = await nativeAsync(native().avatarNetInit({ kind: 'inpainter', config, seed: options.seed ?? 0, prefix: 'inpaint.' }));
+    const seed = options.seed === undefined ? 0 : requireNonNegativeInt('seed', options.seed);
+    const raw = await nativeAsync(native().avatarNetInit({ kind: 'inpainter', config, seed, prefix: 'inpaint.' }));
     return new BodyInpainter(config, flattenNamed<NativeTensor>(raw));
   }
 

@@ -12,7 +12,7 @@
 
 import type { NdArray } from 'ndarray';
 
-import { ValidationError } from '../errors.js';
+import { FormatError } from '../errors.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { native, type NativeTensor } from '../native.js';
 import { nativeAsync } from '../tensor.js';
@@ -31,10 +31,10 @@ export async function loadVggWeights(path: string): Promise<VggWeights> {
   for (const [name, v] of file.tensors) {
     const key = name.replace(/^(vgg16?\.)/, '');
     if (!key.startsWith('features.')) continue;
-    if (v.dtype !== 'float32') throw new ValidationError(`${path}: expected ${name} to be float32, received ${v.dtype}`);
+    if (v.dtype !== 'float32') throw new FormatError(`expected ${name} to be float32, received ${v.dtype}`, { path });
     params.set(key, arrayToHandle(v as { data: Float32Array; shape: number[] }));
   }
-  if (!params.has('features.0.weight')) throw new ValidationError(`${path}: no VGG-16 features.* weights found (expected torchvision's names, e.g. features.0.weight)`);
+  if (!params.has('features.0.weight')) throw new FormatError(`no VGG-16 features.* weights found (expected torchvision's names, e.g. features.0.weight)`, { path });
   return { params };
 }
 

@@ -24,12 +24,14 @@
  * @module
  */
 
+import { requireDevice } from '../backends.js';
 import { FormatError, NativeError, ValidationError } from '../errors.js';
 import { readSafetensors } from '../io/safetensors.js';
 import type { NdArrayData } from '../io/ndarray-data.js';
 import { native, type NativeTensor } from '../native.js';
 import { nativeAsync } from '../tensor.js';
 import { arrayToHandle } from '../a2e/native-params.js';
+import { describeValue, requireFinite } from '../validate.js';
 
 /** The backbone LPIPS runs on. */
 export type LpipsNetwork = 'alex' | 'vgg';
@@ -86,7 +88,7 @@ export class Lpips {
   static async fromTensors(tensors: ReadonlyMap<string, NdArrayData>, options: LpipsLoadOptions = {}, path?: string): Promise<Lpips> {
     const network = options.network ?? 'alex';
     if (network !== 'alex' && network !== 'vgg') throw new ValidationError(`expected options.network to be 'alex' or 'vgg', received ${String(network)}`);
-    const device = options.device ?? 'cpu';
+    const device = options.device === undefined ? 'cpu' : requireDevice(options.device);
     const params = new Map<string, NativeTensor>();
     for (const [name, v] of tensors) {
       const key = canonicalName(name);
@@ -116,15 +118,24 @@ export class Lpips {
 
   /** Distances of image pairs (each [H, W, 3] in [0, 1]), in one native call: [B]. */
   async distances(a: readonly Float32Array[], b: readonly Float32Array[], width: number, height: number): Promise<Float64Array> {
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0)
-      throw new ValidationError(`expected width and height to be positive integers, received ${width} × ${height}`);
-    if (a.length !== b.length || a.length === 0) throw new ValidationError(`expected as many images in a as in b (at least one), received ${a.length} and ${b.length}`);
+    if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width <= 0 || height <= 0)
+      throw new ValidationError(`expected width and height to be positive integers, received ${describeValue(width)} × ${describeValue(height)}`);
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length || a.length === 0)
+      throw new ValidationError(`expected as many images in a as in b (at least one), received ${describeValue(a)} and ${describeValue(b)}`);
     const size = width * height;
-    const planar = (imgs: readonly Float32Array[], name: string): Float32Array => {
-      const out = new Float32Array(imgs.length * 3 * size); // [B, 3, H, W]
+    // Every image is checked before anything is allocated: the buffer below is sized by
+    // width × height, which must therefore be backed by images that exist.
+    const check = (imgs: readonly Float32Array[], name: string): void =>
       imgs.forEach((img, i) => {
         if (!(img instanceof Float32Array) || img.length !== 3 * size)
-          throw new ValidationError(`expected ${name}[${i}] to be a Float32Array [${height}, ${width}, 3] (length ${3 * size}), received ${img instanceof Float32Array ? `length ${img.length}` : Object.prototype.toString.call(img)}`);
+          throw new ValidationError(`expected ${name}[${i}] to be a Float32Array [${height}, ${width}, 3] (length ${3 * size}), received ${describeValue(img)}`);
+        requireFinite(`${name}[${i}]`, img);
+      });
+    check(a, 'a');
+    check(b, 'b');
+    const planar = (imgs: readonly Float32Array[]): Float32Array => {
+      const out = new Float32Array(imgs.length * 3 * size); // [B, 3, H, W]
+      imgs.forEach((img, i) => {
         for (let p = 0; p < size; p++) for (let c = 0; c < 3; c++) out[(i * 3 + c) * size + p] = img[3 * p + c]!;
       });
       return out;
@@ -134,8 +145,8 @@ export class Lpips {
       native().lpipsDistance({
         network: this.network,
         weights: Object.fromEntries(this.params),
-        a: { data: planar(a, 'a'), shape },
-        b: { data: planar(b, 'b'), shape },
+        a: { data: planar(a), shape },
+        b: { data: planar(b), shape },
         device: this.device,
       }),
     );

@@ -133,7 +133,9 @@ export class Flame {
    * frame count when some parameter is given per frame.
    */
   nativeParams(params: FlameParams, dims: Dims = {}): Record<string, Raw> {
-    if (typeof params !== 'object' || params === null) throw new ValidationError('expected FLAME params to be an object');
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+      throw new ValidationError(`expected FLAME params to be an object {shape?, expr?, rotation?, neck?, jaw?, eyes?, translation?, staticOffset?}, received ${describeValue(params)}`);
+    }
     const out: Record<string, Raw> = {};
     const { vertexCount: v, shapeCount: s, exprCount: e } = this.model;
     const widths: Record<string, number> = { shape: s, expr: e, ...PARAM_WIDTHS };
@@ -285,6 +287,11 @@ function frameParam(name: string, value: ArrayLike, inner: number[], dims: Dims)
 
 /** Checks that a model's arrays match its declared counts. */
 export function checkModel(model: FlameModel): void {
+  if (typeof model !== 'object' || model === null) throw new ValidationError(`expected a FLAME model object, received ${describeValue(model)}`);
+  for (const key of ['vertexCount', 'shapeCount', 'exprCount'] as const) {
+    if (!Number.isSafeInteger(model[key]) || model[key] < 0) throw new ValidationError(`expected FLAME ${key} to be a non-negative integer, received ${describeValue(model[key])}`);
+  }
+  if (!(model.faces instanceof Int32Array)) throw new ValidationError(`expected FLAME faces to be an Int32Array, received ${describeValue(model.faces)}`);
   const { vertexCount: v, shapeCount: s, exprCount: e } = model;
   const expect = (name: string, array: { length: number } | undefined, length: number, shape: string): void => {
     if (!array || array.length !== length) {

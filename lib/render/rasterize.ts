@@ -178,6 +178,7 @@ async function run(gaussians: Gaussians, options: RasterizeOptions, flags: Flags
   if (flags.outputGrads !== undefined) {
     const { width, height } = base.camera;
     const g = flags.outputGrads;
+    if (typeof g !== 'object' || g === null) throw new ValidationError(`expected outputGrads to be an object {image?, alpha?, depth?}, received ${describeValue(g)}`);
     outputGrads = {};
     if (g.image !== undefined) outputGrads.image = toFloat32Tensor('outputGrads.image', g.image, [height, width, 3]);
     if (g.alpha !== undefined) outputGrads.alpha = toFloat32Tensor('outputGrads.alpha', g.alpha, [height, width]);

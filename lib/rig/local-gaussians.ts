@@ -6,7 +6,8 @@
  * @module
  */
 
-import { toFloat32Tensor, toInt32Tensor, type ArrayLike, type Dims } from '../validate.js';
+import { ValidationError } from '../errors.js';
+import { describeValue, toFloat32Tensor, toInt32Tensor, type ArrayLike, type Dims } from '../validate.js';
 
 /** Gaussians in their faces' frames. */
 export interface LocalGaussians<T = ArrayLike> {
@@ -32,6 +33,9 @@ export interface AvatarGaussians<T = ArrayLike> extends LocalGaussians<T> {
 
 /** Validates local Gaussians for a mesh of `faceCount` faces; returns the addon's input. */
 export function localGaussiansInput(g: LocalGaussians, faceCount: number, dims: Dims = {}): Record<string, unknown> {
+  if (typeof g !== 'object' || g === null) {
+    throw new ValidationError(`expected gaussians to be an object {face, offset, logScale, quat, ...}, received ${describeValue(g)}`);
+  }
   return {
     face: toInt32Tensor('gaussians.face', g.face, ['N'], dims, { min: 0, max: faceCount }),
     ...(g.bary !== undefined ? { bary: toFloat32Tensor('gaussians.bary', g.bary, ['N', 3], dims) } : {}),
