@@ -16,18 +16,22 @@ import type { CommandContext } from '../context.js';
 export const help = `ggtalker synthesize --avatar FILE.ggtavatar --audio SPEECH --out VIDEO.mp4
                    [--a2e STEM] [--wav2vec2 FILE.safetensors] [--head-pose tracked|still]
                    [--yaw DEGREES] [--steps 25] [--guidance 1] [--seed 0] [--device cpu|cuda|cuda:N]
+                   [--allow-external-files]
 
 Speech (WAV, or any format ffmpeg reads) to a talking-head MP4 with the speech muxed in.
 --a2e      an Audio-Expression checkpoint (default: the avatar's own)
 --wav2vec2 the audio encoder, for models trained on wav2vec2 features
 --yaw      view the head from this many degrees to the side (a novel view)
---device   where to run (default cpu; cuda needs a CUDA build, see docs/gpu-build.md)`;
+--device   where to run (default cpu; cuda needs a CUDA build, see docs/gpu-build.md)
+--allow-external-files  let the --a2e checkpoint's JSON name weights outside its folder
+           (absolute or ../ paths); refused by default`;
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const { values } = parse(argv, {
     avatar: { type: 'string' }, audio: { type: 'string' }, out: { type: 'string' }, a2e: { type: 'string' }, wav2vec2: { type: 'string' },
     'head-pose': { type: 'string' }, yaw: { type: 'string' }, steps: { type: 'string' }, guidance: { type: 'string' }, seed: { type: 'string' },
     device: { type: 'string' },
+    'allow-external-files': { type: 'boolean' },
   });
   let device: Device | undefined;
   if (values.device !== undefined) {
@@ -40,7 +44,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const avatar = await Avatar.load(required(values, 'avatar'));
   const headPose = (values['head-pose'] as string | undefined) ?? 'tracked';
   if (headPose !== 'tracked' && headPose !== 'still') throw new UsageError(`expected --head-pose tracked or still, received ${headPose}`);
-  const model = values.a2e ? await AudioExpressionModel.load(values.a2e as string) : undefined;
+  const model = values.a2e ? await AudioExpressionModel.load(values.a2e as string, { allowExternalFiles: values['allow-external-files'] === true }) : undefined;
   const encoder = values.wav2vec2 ? await Wav2Vec2Encoder.load(values.wav2vec2 as string) : undefined;
   let camera = avatar.track?.camera;
   const yaw = number(values, 'yaw');
