@@ -105,6 +105,9 @@ describe('fuzz: audio', () => {
     expectThrew(reports, 'named:synthesize output missing parent', 'FileSystemError', /no-such-folder: could not write into it: no such file or folder \(ENOENT\)/);
     expectThrew(reports, 'named:synthesize output parent is a file', 'FileSystemError', /a-file\/out\.mp4: could not write it: a part of the path is not a folder \(ENOTDIR\)/);
     expectThrew(reports, 'named:synthesize output empty', 'ValidationError', /expected output to be a non-empty file path/);
+    expectThrew(reports, 'named:wav2vec2 20 min of audio', 'ValidationError', /expected at most \d+ wav2vec2 frames \(about \d+ s of 16 kHz audio\) for a 2147483648-byte attention matrix \(maxAttentionBytes\), received 59999 frames/);
+    expectThrew(reports, 'named:wav2vec2 maxAttentionBytes 1000', 'ValidationError', /maxAttentionBytes/);
+    expect(byName(reports, 'wav2vec2 1 s').outcome).toBe('ok');
     // The output checks come before the expressions are sampled: each failed within a fraction of a valid run's time.
     const valid = byName(reports, 'synthesize valid');
     expect(valid.outcome).toBe('ok');

@@ -16,7 +16,7 @@ import { readSafetensors, type NdArrayData } from '../io/safetensors.js';
 import { native, type NativeTensor } from '../native.js';
 import { awaitNative, toNdarray } from '../ops.js';
 import { nativeCall } from '../tensor.js';
-import { requireNonNegativeInt, toFloat32Tensor, type ArrayLike } from '../validate.js';
+import { requireFiniteNumber, requireNonNegativeInt, toFloat32Tensor, type ArrayLike } from '../validate.js';
 
 /** The architecture of a wav2vec 2.0 encoder (HuggingFace `Wav2Vec2Config`'s fields, renamed). */
 export interface Wav2Vec2Config {
@@ -92,7 +92,18 @@ export interface Wav2Vec2FeaturesOptions {
   /** 0: the Transformer's input (HF `hidden_states[0]`); k: the output of layer k. Default: the last (`numLayers`). */
   layer?: number;
   signal?: AbortSignal;
+  /**
+   * Largest attention matrix allowed, bytes: self-attention over all T frames holds
+   * heads × T² float32 values per layer, so memory grows with the square of the duration
+   * (1 hour at 12 heads: 1.5 TB). Default {@link DEFAULT_MAX_ATTENTION_BYTES} (2 GiB: about
+   * 2 minutes of audio at 12 heads); longer audio is refused with a {@link ValidationError}
+   * saying how long a part may be.
+   */
+  maxAttentionBytes?: number;
 }
+
+/** Default {@link Wav2Vec2FeaturesOptions.maxAttentionBytes}: 2 GiB. */
+export const DEFAULT_MAX_ATTENTION_BYTES = 2 ** 31;
 
 /** Weights as {@link readSafetensors} returns them, or a plain object of the same arrays. */
 export type Wav2Vec2Weights = Map<string, NdArrayData> | Record<string, NdArrayData>;
@@ -182,6 +193,16 @@ export class Wav2Vec2Encoder {
     const input = samples instanceof Float32Array ? { data: samples, shape: [samples.length] } : samples;
     const s = toFloat32Tensor('samples', input, ['T']);
     const layer = options.layer === undefined ? this.config.numLayers : requireNonNegativeInt('layer', options.layer);
+    const maxBytes = requireFiniteNumber('maxAttentionBytes', options.maxAttentionBytes ?? DEFAULT_MAX_ATTENTION_BYTES, { min: 1 });
+    const frames = wav2vec2Frames(s.shape[0]!, this.config);
+    const attentionBytes = this.config.numHeads * frames * frames * 4;
+    if (attentionBytes > maxBytes) {
+      const maxFrames = Math.floor(Math.sqrt(maxBytes / (4 * this.config.numHeads)));
+      const hop = this.config.convStride.reduce((a, b) => a * b, 1);
+      throw new ValidationError(
+        `expected at most ${maxFrames} wav2vec2 frames (about ${Math.floor((maxFrames * hop) / 16000)} s of 16 kHz audio) for a ${maxBytes}-byte attention matrix (maxAttentionBytes), received ${frames} frames (${attentionBytes} bytes): split the audio into parts, or raise maxAttentionBytes`,
+      );
+    }
     if (layer > this.config.numLayers) {
       throw new ValidationError(`expected layer to be at most ${this.config.numLayers} (the encoder's depth), received ${layer}`);
     }

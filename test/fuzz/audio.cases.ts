@@ -21,6 +21,7 @@ import { encodeAudio } from '../../lib/a2e/features.js';
 import { AudioExpressionModel } from '../../lib/a2e/model.js';
 import { predictExpressions } from '../../lib/a2e/predict.js';
 import { loadAudio } from '../../lib/audio/load.js';
+import { Wav2Vec2Encoder } from '../../lib/audio/wav2vec2.js';
 import type { Avatar } from '../../lib/avatar/avatar.js';
 import { proceduralAvatar } from '../../lib/avatar/procedural-avatar.js';
 import { mulberry32 } from '../../lib/random.js';
@@ -230,6 +231,14 @@ export async function* synthCases(): AsyncIterable<FuzzCase> {
   for (const [label, output] of outputs) {
     yield { name: `named:synthesize output ${label}`, run: async () => synthesize({ avatar: (await tinyAvatar()).avatar, audio: speech, steps: 2, output }) };
   }
+  // wav2vec2 attends over all frames at once (heads × T² floats): 20 minutes would take ~29 GB.
+  const encoder = await Wav2Vec2Encoder.load(new URL('../fixtures/wav2vec2/base_like.safetensors', import.meta.url).pathname, { numHeads: 2, doNormalize: false });
+  yield { name: 'named:wav2vec2 20 min of audio', run: () => encodeAudio(new Float32Array(16000 * 1200), { encoder }) };
+  yield { name: 'named:wav2vec2 maxAttentionBytes 1000', run: () => encoder.features(speech, { maxAttentionBytes: 1000 }) };
+  yield { name: 'wav2vec2 1 s', run: async () => {
+    const f = await encodeAudio(speech, { encoder });
+    if (f.shape[0] !== 8) throw new Error(`expected 8 frames, received ${f.shape[0]}`);
+  } };
   // A valid call, so the group shows the hostile cases fail for their own reason.
   yield { name: 'synthesize valid', run: async () => {
     const r = await synthesize({ avatar: (await tinyAvatar()).avatar, audio: speech, steps: 2 });
