@@ -15,6 +15,7 @@
  * @module
  */
 
+import { describeValue } from '../validate.js';
 import { ValidationError } from '../errors.js';
 import { EXPRESSION_NAMES } from '../flame/procedural/expressions.js';
 import { CHANNELS, REST, visemeFor, type ArticulatoryTarget, type Dominance } from './visemes.js';
@@ -86,8 +87,10 @@ const EXPR_INDEX = (name: (typeof EXPRESSION_NAMES)[number]): number => EXPRESSI
 
 function checkTimeline(phonemes: readonly TimedPhoneme[], duration: number): void {
   if (!(Number.isFinite(duration) && duration > 0)) throw new ValidationError(`expected duration to be a positive number of seconds, received ${duration}`);
+  if (!Array.isArray(phonemes)) throw new ValidationError(`expected phonemes to be an array of timed phonemes, received ${describeValue(phonemes)}`);
   let previous = 0;
-  phonemes.forEach((p, i) => {
+  phonemes.forEach((p: TimedPhoneme, i) => {
+    if (typeof p !== 'object' || p === null) throw new ValidationError(`expected phonemes[${i}] to be a timed phoneme, received ${describeValue(p)}`);
     if (!(Number.isFinite(p.start) && Number.isFinite(p.end) && p.start <= p.end)) {
       throw new ValidationError(`expected phonemes[${i}] to have finite start <= end, received ${p.start}..${p.end}`);
     }

@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { decodeWav } from '../audio/wav.js';
 import { GgtalkerError, ValidationError } from '../errors.js';
 import type { TimedPhoneme } from './articulation.js';
+import { requireOptions } from '../arguments.js';
 
 const run = promisify(execFile);
 
@@ -178,7 +179,7 @@ function wordSpans(events: ToolEvent[], phonemes: TimedPhoneme[], text: string):
  *   espeak-ng is missing, the voice is unknown, or the text yields no phonemes.
  */
 export async function speak(options: SpeakOptions): Promise<Speech> {
-  checkOptions(options);
+  checkOptions(requireOptions('speak', options));
   const dir = await mkdtemp(join(tmpdir(), 'ggt-espeak-'));
   try {
     const wavPath = join(dir, 'speech.wav');

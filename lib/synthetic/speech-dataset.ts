@@ -20,6 +20,7 @@ import { writeNpz } from '../io/npy.js';
 import { articulate } from './articulation.js';
 import { speak } from './espeak.js';
 import { LANGUAGE_VOICES, SENTENCES, type Language } from './sentences.js';
+import { requireOptions } from '../arguments.js';
 
 export const DATASET_FORMAT = 'ggtalker-speech-dataset';
 export const DATASET_VERSION = 1;
@@ -137,7 +138,7 @@ function checkOptions(o: SpeechDatasetOptions): Required<Omit<SpeechDatasetOptio
  * @throws {@link ValidationError} on bad options; EspeakError when espeak-ng fails.
  */
 export async function makeSyntheticSpeechDataset(options: SpeechDatasetOptions): Promise<SpeechManifest> {
-  const { out, clips, seed, languages, variants } = checkOptions(options);
+  const { out, clips, seed, languages, variants } = checkOptions(requireOptions('makeSyntheticSpeechDataset', options));
   await mkdir(join(out, 'clips'), { recursive: true });
   const plan = planSpeechDataset(clips, seed, languages, variants);
   const manifest: SpeechManifest = {

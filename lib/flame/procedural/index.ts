@@ -30,6 +30,7 @@ import { POSE_FEATURES, poseDirs } from './posedirs.js';
 import { ASYMMETRIES, evaluateField, SHAPE_COMPONENTS, shapeDirs } from './shapes.js';
 import { intendedJoints, jointRegressor, JOINT_COUNT, PARENTS, skinningWeights } from './skinning.js';
 import { layoutUv } from './uv.js';
+import { optionalOptions } from '../../arguments.js';
 
 /** The jaw rotation (radians about +x) that the `jaw_open` expression at 1 corresponds to. */
 export { JAW_OPEN_ANGLE } from './expressions.js';
@@ -132,7 +133,7 @@ function getCanonical(): Canonical {
  * @throws {@link ValidationError} when the seed is not an integer.
  */
 export function makeProceduralHead(options: ProceduralHeadOptions = {}): ProceduralHead {
-  const seed = options.seed ?? 0;
+  const seed = optionalOptions('makeProceduralHead', options).seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new ValidationError(`expected options.seed to be an integer, received ${String(seed)}`);
   const c = getCanonical();
   const { asm } = c;

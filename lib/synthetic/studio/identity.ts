@@ -23,6 +23,7 @@ import { drawClothing, type ClothingStyle } from './body.js';
 import { drawGlasses, type GlassesStyle } from './glasses.js';
 import { drawHairStyle, type HairStyle } from './hair.js';
 import { smoothNoise, type NoiseField } from './noise.js';
+import { requireOptions } from '../../arguments.js';
 
 /** What a seed draws beyond shape and palette. */
 export interface IdentityLook {
@@ -104,7 +105,7 @@ function vertexRegionShares(head: ProceduralHead): { scalp: Float32Array; skin: 
  * @throws {@link ValidationError} when the seed is not a safe integer.
  */
 export function makeSyntheticIdentity(options: SyntheticIdentityOptions): SyntheticIdentity {
-  const seed = options?.seed;
+  const seed = requireOptions('makeSyntheticIdentity', options).seed;
   if (!Number.isSafeInteger(seed)) throw new ValidationError(`expected options.seed to be an integer, received ${String(seed)}`);
   const head = studioHead();
   // A salt keeps identity draws apart from makeProceduralHead's draws for the same seed.

@@ -39,6 +39,7 @@ import { studioMotion } from './motion.js';
 import { frameScene, LABELS, studioLights } from './scene.js';
 import { encodeWav16, joinSpeech, loadSpeechClips, STUDIO_SAMPLE_RATE, type StudioSpeechClip, type TimelineClip } from './speech.js';
 import { trackingError, trackingNoiseScales, type TrackingNoiseOption } from './tracking-noise.js';
+import { requireOptions } from '../../arguments.js';
 
 export const STUDIO_FORMAT = 'ggtalker-synthetic-identity';
 export const STUDIO_VERSION = 2;
@@ -155,7 +156,7 @@ export function frontSplit(t: number, T: number): VhapSplit {
  *   for a malformed speech dataset.
  */
 export async function renderSyntheticIdentityDataset(options: RenderIdentityDatasetOptions): Promise<RenderIdentityDatasetResult> {
-  const { identity, out } = options;
+  const { identity, out } = requireOptions('renderSyntheticIdentityDataset', options);
   const size = options.size ?? 256;
   const fps = options.fps ?? 25;
   const seed = options.seed ?? identity?.seed;
