@@ -28,6 +28,15 @@ export async function awaitNative<T>(promise: Promise<T>, signal: AbortSignal | 
   return Promise.race([nativeAsync(promise), aborted]);
 }
 
+/**
+ * Throws an AbortError (with the signal's reason as its cause) when `signal` has aborted. Use it
+ * instead of `signal.throwIfAborted()`, which throws the bare reason (a DOMException), and
+ * before starting native work, which would otherwise run on in the background.
+ */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+}
+
 /** A native `{data, shape}` array as an ndarray (no copy). */
 export function toNdarray<T extends Float32Array | Float64Array | Int32Array = Float32Array>(raw: RawArray): NdArray<T> {
   return ndarray(raw.data as T, raw.shape);

@@ -7,9 +7,9 @@
 
 import type { NdArray } from 'ndarray';
 
-import { AbortError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import { native, type NativeTensor } from '../native.js';
-import { awaitNative, toNdarray } from '../ops.js';
+import { awaitNative, throwIfAborted, toNdarray } from '../ops.js';
 import { describeValue, requireOutputElements, toFloat32Tensor, type ArrayLike, type Dims } from '../validate.js';
 import type { FlameModel } from './model.js';
 
@@ -190,7 +190,7 @@ export class Flame {
     const merged = new FrameMerger(frames);
     const calls = Math.max(1, Math.ceil(frames / FLAME_FRAMES_PER_CALL)); // one call for T = 0 too
     for (let call = 0, start = 0; call < calls; call++, start += FLAME_FRAMES_PER_CALL) {
-      if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+      throwIfAborted(signal);
       const end = Math.min(frames, start + FLAME_FRAMES_PER_CALL);
       const slice = (r: Raw, perFrame: boolean): Raw => (perFrame && (start > 0 || end < frames) ? frameSlice(r, start, end) : r);
       const chunkParams: Record<string, Raw> = {};

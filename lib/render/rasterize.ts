@@ -10,8 +10,8 @@ import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
 import { requireDevice } from '../backends.js';
-import { AbortError, ValidationError } from '../errors.js';
-import { awaitNative, toNdarray, toNdarrays } from '../ops.js';
+import { ValidationError } from '../errors.js';
+import { awaitNative, throwIfAborted, toNdarray, toNdarrays } from '../ops.js';
 import { native, type NativeTensor, type RawArray, type RawRasterizeOptions } from '../native.js';
 import { Tensor } from '../tensor.js';
 import { describeValue, requireEach, requireOneOf, requirePositiveInt, requireShape, toFloat32Tensor, type ArrayLike, type Dims } from '../validate.js';
@@ -206,8 +206,7 @@ function prepare<T>(
   if (typeof options !== 'object' || options === null) {
     throw new ValidationError('expected options to be an object with at least a camera');
   }
-  // Not signal.throwIfAborted(): that throws the signal's reason (a DOMException), not ours.
-  if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
+  throwIfAborted(options.signal);
   const camera = toRawCamera(options.camera);
   const dims: Dims = {};
   const means = read('means', gaussians.means, ['N', 3], dims);

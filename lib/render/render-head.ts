@@ -5,9 +5,11 @@
  * @module
  */
 
-import type { Flame, FlameParams } from '../flame/flame.js';
+import { ValidationError } from '../errors.js';
+import { Flame, type FlameParams } from '../flame/flame.js';
+import { describeValue } from '../validate.js';
 import { native } from '../native.js';
-import { awaitNative, toNdarray } from '../ops.js';
+import { awaitNative, throwIfAborted, toNdarray } from '../ops.js';
 import { avatarGaussiansInput, type AvatarGaussians } from '../rig/local-gaussians.js';
 import { rasterSettingsInput, type RasterizeOptions, type RasterizeResult } from './rasterize.js';
 import type { NdArray } from 'ndarray';
@@ -29,6 +31,10 @@ export async function renderHead(
   input: RenderHeadInput,
   options: RasterizeOptions,
 ): Promise<RasterizeResult & { vertices: NdArray<Float32Array> }> {
+  if (typeof options !== 'object' || options === null) throw new ValidationError(`expected options to be an object with at least a camera, received ${describeValue(options)}`);
+  throwIfAborted(options.signal);
+  if (typeof input !== 'object' || input === null) throw new ValidationError(`expected input to be an object {flame, params, gaussians}, received ${describeValue(input)}`);
+  if (!(input.flame instanceof Flame)) throw new ValidationError(`expected input.flame to be a Flame (Flame.from(model)), received ${describeValue(input.flame)}`);
   const { flame } = input;
   const gaussians = avatarGaussiansInput(input.gaussians, flame.faceCount);
   const raw = await awaitNative(

@@ -347,6 +347,9 @@ function* renderHeadCases(): Generator<FuzzCase> {
   yield c('renderHead sh0 NaN', VE, () => renderHead({ flame, params: {}, gaussians: { ...gaussians, sh0: { data: new Float32Array(N * 3).fill(Number.NaN), shape: [N, 3] } } }, { camera: cam }));
   yield c('renderHead jaw 1e39', VE, () => renderHead({ flame, params: { jaw: { data: new Float32Array(3).fill(1e39), shape: [3] } }, gaussians }, { camera: cam }));
   yield c('renderHead two frames of params', 'typed', () => renderHead({ flame, params: { jaw: { data: new Float32Array(6), shape: [2, 3] } }, gaussians }, { camera: cam }));
+  yield c('renderHead options = undefined', VE, () => renderHead({ flame, params: {}, gaussians }, undefined as never));
+  yield c('renderHead flame = {}', VE, () => renderHead({ flame: {} as never, params: {}, gaussians }, { camera: cam }));
+  yield c('renderHead input = null', VE, () => renderHead(null as never, { camera: cam }));
   yield c('renderHead already-aborted signal', 'AbortError', () => renderHead({ flame, params: {}, gaussians }, { camera: cam, signal: AbortSignal.abort() }));
 }
 
