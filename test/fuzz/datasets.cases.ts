@@ -335,7 +335,7 @@ export async function* a2e(): AsyncGenerator<FuzzCase> {
       const [name, t] = [...tensors].find(([k]) => !k.startsWith('data.'))!;
       const data = Float32Array.from(t.data as Float32Array);
       data[0] = NaN;
-      tensors.set(name, { ...t, data });
+      tensors.set(name, { dtype: 'float32', shape: t.shape, data });
       const bytes = encodeSafetensors(tensors, { format: 'pt' });
       const json = structuredClone(original);
       delete json.weightsCrc32;
@@ -528,7 +528,7 @@ export async function* avatar(): AsyncGenerator<FuzzCase> {
     const bg = t.get('track.background')!;
     const data = Float32Array.from(bg.data as Float32Array);
     data[5] = NaN;
-    t.set('track.background', { ...bg, data });
+    t.set('track.background', { dtype: 'float32', shape: bg.shape, data });
   }));
   yield load('named: avatar a2e features.fps 1e6', rewrite((_, m) => {
     const a2eJson = JSON.parse(m.a2e!) as Json;
@@ -539,7 +539,7 @@ export async function* avatar(): AsyncGenerator<FuzzCase> {
     const map = t.get('avatar.map')!;
     const data = Float32Array.from(map.data as Float32Array);
     data[3] = Infinity;
-    t.set('avatar.map', { ...map, data });
+    t.set('avatar.map', { dtype: 'float32', shape: map.shape, data });
   }));
   const description = JSON.parse(file.metadata.avatar!) as Json;
   const r = mulberry32(61);
