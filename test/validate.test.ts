@@ -19,6 +19,13 @@ import {
   requirePositiveNumber,
   requireShape,
   toFloat32Tensor,
+  toInt32Tensor,
+  requireFloat32Number,
+  requirePositiveFloat32,
+  requireOutputElements,
+  ownMemory,
+  MAX_BROADCAST_ELEMENTS,
+  DEFAULT_MAX_OUTPUT_ELEMENTS,
 } from '../lib/validate.js';
 
 /** Runs `fn`, expects a ValidationError, and returns its message. */
@@ -378,5 +385,82 @@ describe('error classes', () => {
     const error = new AbortError(undefined, { cause: controller.signal.reason });
     expect(error.message).toBe('The operation was aborted');
     expect((error.cause as Error).message).toBe('user cancelled');
+  });
+});
+
+describe('float32 precision (what the native code reads)', () => {
+  it('requireFloat32Number: finite doubles beyond float32 are refused, naming the field', () => {
+    // Oracle: float32's largest finite value is (2 - 2^-23) * 2^127, independent of Math.fround.
+    const F32_MAX = (2 - 2 ** -23) * 2 ** 127;
+    expect(requireFloat32Number('camera.cx', F32_MAX)).toBe(F32_MAX);
+    expect(requireFloat32Number('camera.cx', -F32_MAX)).toBe(-F32_MAX);
+    expect(requireFloat32Number('camera.cx', 1e-300)).toBe(1e-300); // 0 in float32: fine where 0 is fine
+    expect(validationMessage(() => requireFloat32Number('camera.cx', 1e300))).toBe('expected camera.cx to be a finite float32 number (|x| <= 3.4e38), received 1e+300');
+    expect(validationMessage(() => requireFloat32Number('camera.cx', -4e38))).toMatch(/camera\.cx .*received -4e\+38/);
+    expect(validationMessage(() => requireFloat32Number('x', Number.NaN))).toMatch(/received NaN/);
+    expect(validationMessage(() => requireFloat32Number('x', '1'))).toMatch(/received "1"/);
+    expect(validationMessage(() => requireFloat32Number('x', 5, { min: 0, max: 1 }))).toMatch(/in \[0, 1\], received 5/);
+  });
+
+  it('requirePositiveFloat32: values that round to 0 or Infinity in float32 are refused', () => {
+    const smallestSubnormal = 2 ** -149;
+    expect(requirePositiveFloat32('camera.near', smallestSubnormal)).toBe(smallestSubnormal);
+    expect(requirePositiveFloat32('camera.near', 0.01)).toBe(0.01);
+    for (const bad of [1e-300, 2 ** -151, 0, -0, -1, 1e300, 4e38, Infinity, Number.NaN, '0.1', null]) {
+      expect(validationMessage(() => requirePositiveFloat32('camera.near', bad))).toMatch(/^expected camera\.near to be a positive float32 number \(1\.4e-45 to 3\.4e38\), received /);
+    }
+  });
+
+  it('requireMatrix4 refuses entries that overflow float32', () => {
+    const m = [1, 0, 0, 1e300, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+    expect(validationMessage(() => requireMatrix4('camera.view', m))).toBe('expected camera.view to be finite in float32 (|x| <= 3.4e38), received 1e+300 at index [0, 3]');
+  });
+});
+
+describe('memory that cannot cross the native boundary as is', () => {
+  it('SharedArrayBuffer-backed data is copied into private memory (same values)', () => {
+    const shared = new Float32Array(new SharedArrayBuffer(24));
+    shared.set([1, 2, 3, 4, 5, 6]);
+    const t = toFloat32Tensor('means', { data: shared, shape: [2, 3] }, ['N', 3]);
+    expect(Object.prototype.toString.call(t.data.buffer)).toBe('[object ArrayBuffer]');
+    expect(Array.from(t.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    const ints = new Int32Array(new SharedArrayBuffer(12));
+    ints.set([0, 1, 2]);
+    expect(Object.prototype.toString.call(toInt32Tensor('faces', { data: ints, shape: [1, 3] }, ['F', 3]).data.buffer)).toBe('[object ArrayBuffer]');
+    const plain = new Float32Array(3);
+    expect(ownMemory('x', plain)).toBe(plain);
+  });
+
+  it('a detached buffer is refused by name (its elements are gone)', () => {
+    const data = new Float32Array(6);
+    structuredClone(data.buffer, { transfer: [data.buffer] });
+    expect(validationMessage(() => toFloat32Tensor('means', { data, shape: [2, 3] }, ['N', 3]))).toBe(
+      'expected means to be readable array data, received a Float32Array whose ArrayBuffer was detached (transferred or freed)',
+    );
+    // A legitimately empty array is not mistaken for a detached one.
+    expect(toFloat32Tensor('means', { data: new Float32Array(0), shape: [0, 3] }, ['N', 3]).shape).toEqual([0, 3]);
+  });
+
+  it('a stride-0 broadcast may not expand beyond MAX_BROADCAST_ELEMENTS (the copy is real memory)', () => {
+    const data = Float32Array.of(1, 2, 3);
+    const small = toFloat32Tensor('x', { data, shape: [4, 3], stride: [0, 1] }, ['N', 3]);
+    expect(Array.from(small.data)).toEqual([1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]);
+    const rows = Math.floor(MAX_BROADCAST_ELEMENTS / 3) + 1;
+    expect(validationMessage(() => toFloat32Tensor('x', { data, shape: [rows, 3], stride: [0, 1] }, ['N', 3]))).toMatch(
+      new RegExp(`expected x to be at most ${MAX_BROADCAST_ELEMENTS} elements after compacting.*received shape \\[${rows}, 3\\]`),
+    );
+  });
+});
+
+describe('requireOutputElements', () => {
+  it('passes outputs up to the limit and refuses larger ones, saying how many frames fit', () => {
+    requireOutputElements('out [T, N, 4]', [10, 5, 4], 200);
+    expect(validationMessage(() => requireOutputElements('out [T, N, 4]', [11, 5, 4], 200))).toBe(
+      'expected out [T, N, 4] to hold at most maxOutputElements = 200 values, received [11, 5, 4] = 220; split the call into at most 10 frames each, or raise maxOutputElements if the machine has the memory (4 bytes per value)',
+    );
+    expect(DEFAULT_MAX_OUTPUT_ELEMENTS).toBe(2 ** 28);
+    expect(() => requireOutputElements('out', [10_000, 5023, 3], undefined)).not.toThrow(); // 10k FLAME frames fit
+    expect(validationMessage(() => requireOutputElements('out', [100_000, 5023, 3], undefined))).toMatch(/at most 17813 frames each/);
+    expect(validationMessage(() => requireOutputElements('out', [1], 0))).toMatch(/maxOutputElements to be a positive integer/);
   });
 });
