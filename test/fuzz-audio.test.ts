@@ -108,6 +108,10 @@ describe('fuzz: audio', () => {
     expectThrew(reports, 'named:wav2vec2 20 min of audio', 'ValidationError', /expected at most \d+ wav2vec2 frames \(about \d+ s of 16 kHz audio\) for a 2147483648-byte attention matrix \(maxAttentionBytes\), received 59999 frames/);
     expectThrew(reports, 'named:wav2vec2 maxAttentionBytes 1000', 'ValidationError', /maxAttentionBytes/);
     expect(byName(reports, 'wav2vec2 1 s').outcome).toBe('ok');
+    expectThrew(reports, 'named:synthesize batch 1e9', 'ValidationError', /expected batch to be an integer in \[1, 256\], received 1000000000/);
+    expectThrew(reports, 'named:synthesize maxReturnedBytes 1000', 'ValidationError', /expected the returned frames to take at most 1000 bytes \(maxReturnedBytes\), received 8 frames of 32x32/);
+    expectThrew(reports, 'named:synthesize model {}', 'ValidationError', /expected model to be an AudioExpressionModel/);
+    for (const fn of ['synthesize', 'stream']) expectThrew(reports, `named:${fn} avatar null`, 'ValidationError', /expected avatar to be an Avatar, received null/);
     // The output checks come before the expressions are sampled: each failed within a fraction of a valid run's time.
     const valid = byName(reports, 'synthesize valid');
     expect(valid.outcome).toBe('ok');

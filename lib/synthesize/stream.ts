@@ -9,11 +9,12 @@
 import type { NdArray } from 'ndarray';
 
 import { ExpressionStream, type ExpressionChunk } from '../a2e/stream.js';
-import type { AudioExpressionModel } from '../a2e/model.js';
+import { AudioExpressionModel } from '../a2e/model.js';
 import type { AudioEncoder } from '../a2e/features.js';
-import type { Avatar } from '../avatar/avatar.js';
+import { Avatar } from '../avatar/avatar.js';
 import { requireDevice, type Device } from '../backends.js';
 import { ValidationError } from '../errors.js';
+import { describeValue } from '../validate.js';
 import type { Camera } from '../render/camera.js';
 import { headPoses, type HeadPose } from './head-pose.js';
 import { addIdleMotion, type IdleOption } from './idle-frames.js';
@@ -59,8 +60,10 @@ export class SynthesisStream {
   private readonly expressionNames: readonly string[];
 
   constructor(options: SynthesisStreamOptions) {
-    const model = options.model ?? options.avatar?.a2e;
+    if (!(options?.avatar instanceof Avatar)) throw new ValidationError(`expected avatar to be an Avatar, received ${describeValue(options?.avatar)}`);
+    const model = options.model ?? options.avatar.a2e;
     if (!model) throw new ValidationError('this avatar has no Audio-Expression model: pass options.model');
+    if (!(model instanceof AudioExpressionModel)) throw new ValidationError(`expected model to be an AudioExpressionModel, received ${describeValue(model)}`);
     if (options.background !== undefined) {
       const camera = options.camera ?? options.avatar.track?.camera;
       if (!camera) throw new ValidationError('expected a camera (this avatar has no tracked camera)');

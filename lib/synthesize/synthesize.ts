@@ -9,19 +9,25 @@
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
-import { audioSamples16k, type AudioEncoder, type AudioInput } from '../a2e/features.js';
-import type { AudioExpressionModel } from '../a2e/model.js';
+import { audioSamples16k, videoFrameCount, type AudioEncoder, type AudioInput } from '../a2e/features.js';
+import { AudioExpressionModel } from '../a2e/model.js';
 import { predictExpressions } from '../a2e/predict.js';
 import { Avatar } from '../avatar/avatar.js';
 import type { FrameFlame } from '../avatar/frames.js';
 import { requireDevice, type Device } from '../backends.js';
 import { AbortError, ValidationError } from '../errors.js';
 import type { Camera } from '../render/camera.js';
-import { describeValue, toFloat32Tensor } from '../validate.js';
+import { describeValue, requireFiniteNumber, toFloat32Tensor } from '../validate.js';
 import { headPoses, type HeadPose } from './head-pose.js';
 import { addIdleMotion, type IdleOption } from './idle-frames.js';
 import type { IdleMotion } from './idle-motion.js';
 import { checkOutputPath, Mp4Writer } from './video-writer.js';
+
+/** Most frames rendered per native call (`batch`): each frame's buffers are held at once. */
+export const MAX_BATCH = 256;
+
+/** Default `maxReturnedBytes` of {@link synthesize}: 4 GiB. */
+export const DEFAULT_MAX_RETURNED_BYTES = 2 ** 32;
 
 /** Options of {@link synthesize}. */
 export interface SynthesizeOptions {
@@ -56,8 +62,15 @@ export interface SynthesizeOptions {
   steps?: number;
   guidance?: number;
   seed?: number;
-  /** Frames rendered per native call. Default 8. */
+  /** Frames rendered per native call, 1 to 256. Default 8. */
   batch?: number;
+  /**
+   * Largest size of the returned frames, bytes (T × H × W × 3 float32). Default
+   * {@link DEFAULT_MAX_RETURNED_BYTES} (4 GiB: 55 s of 512² video at 25 fps). Longer videos are
+   * refused before any work with a {@link ValidationError}: write them to `output` with
+   * `returnFrames: false` (the frames are then streamed to ffmpeg, never held), or raise this.
+   */
+  maxReturnedBytes?: number;
   /**
    * Where the expressions are sampled and the frames rendered: `'cpu'` (default), `'cuda'` or
    * `'cuda:N'` (needs a binary built with CUDA: docs/gpu-build.md).
@@ -99,11 +112,13 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
   if (!(avatar instanceof Avatar)) throw new ValidationError(`expected avatar to be an Avatar, received ${describeValue(avatar)}`);
   const model = options.model ?? avatar.a2e;
   if (!model) throw new ValidationError('this avatar has no Audio-Expression model: pass options.model (e.g. a prior from loadPriors)');
+  if (!(model instanceof AudioExpressionModel)) throw new ValidationError(`expected model to be an AudioExpressionModel, received ${describeValue(model)}`);
   if (model.config.expressionCount !== avatar.model.exprCount) {
     throw new ValidationError(`the Audio-Expression model predicts ${model.config.expressionCount} expression coefficients, but the avatar's head has ${avatar.model.exprCount}`);
   }
   const batch = options.batch ?? 8;
-  if (!Number.isInteger(batch) || batch < 1) throw new ValidationError(`expected batch to be a positive integer, received ${describeValue(batch)}`);
+  if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH) throw new ValidationError(`expected batch to be an integer in [1, ${MAX_BATCH}], received ${describeValue(batch)}`);
+  const maxReturnedBytes = requireFiniteNumber('maxReturnedBytes', options.maxReturnedBytes ?? DEFAULT_MAX_RETURNED_BYTES, { min: 0 });
   const device = options.device === undefined ? undefined : requireDevice(options.device);
   const check = (): void => {
     if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
@@ -120,6 +135,15 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
   if (options.background !== undefined) requireBackground(options.background, first.width, first.height);
   const output = options.output === undefined ? undefined : await checkOutputPath(options.output);
   const samples = await audioSamples16k(options.audio);
+  const keep = options.returnFrames ?? output === undefined;
+  // The frames returned are held in one array: refuse what cannot be held before sampling.
+  const expectedFrames = videoFrameCount(samples.length, 16000, model.features.fps);
+  const returnedBytes = expectedFrames * first.width * first.height * 3 * 4;
+  if (keep && returnedBytes > maxReturnedBytes) {
+    throw new ValidationError(
+      `expected the returned frames to take at most ${maxReturnedBytes} bytes (maxReturnedBytes), received ${expectedFrames} frames of ${first.width}x${first.height} (${returnedBytes} bytes): pass output with returnFrames: false, shorter audio, or raise maxReturnedBytes`,
+    );
+  }
   const speaker = options.speaker ?? (model.speakers.includes('identity') ? 'identity' : 0);
   options.onProgress?.({ stage: 'expressions', frame: 0, frames: 0, fraction: 0 });
   const tracks = await predictExpressions(samples, {
@@ -144,7 +168,6 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
   const fps = model.features.fps;
   const flame = addIdleMotion(spoken, options.idle ?? false, { fps, expressionNames: avatar.description.expressionNames ?? model.expressionNames ?? [] });
   const writer = output !== undefined ? await Mp4Writer.open(output, { width: first.width, height: first.height, fps, audio: samples }) : undefined;
-  const keep = options.returnFrames ?? output === undefined;
   const frameSize = first.width * first.height * 3;
   const all = keep ? new Float32Array(T * frameSize) : undefined;
   try {

@@ -239,6 +239,11 @@ export async function* synthCases(): AsyncIterable<FuzzCase> {
     const f = await encodeAudio(speech, { encoder });
     if (f.shape[0] !== 8) throw new Error(`expected 8 frames, received ${f.shape[0]}`);
   } };
+  yield { name: 'named:synthesize batch 1e9', run: async () => synthesize({ avatar: (await tinyAvatar()).avatar, audio: speech, batch: 1e9 }) };
+  yield { name: 'named:synthesize maxReturnedBytes 1000', run: async () => synthesize({ avatar: (await tinyAvatar()).avatar, audio: speech, maxReturnedBytes: 1000 }) };
+  yield { name: 'named:synthesize model {}', run: async () => synthesize({ avatar: (await tinyAvatar()).avatar, audio: speech, model: {} as AudioExpressionModel }) };
+  yield { name: 'named:synthesize avatar null', run: () => synthesize({ avatar: null as unknown as Avatar, audio: speech }) };
+  yield { name: 'named:stream avatar null', run: () => new SynthesisStream({ avatar: null as unknown as Avatar }) };
   // A valid call, so the group shows the hostile cases fail for their own reason.
   yield { name: 'synthesize valid', run: async () => {
     const r = await synthesize({ avatar: (await tinyAvatar()).avatar, audio: speech, steps: 2 });
