@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import { readNpz, type NdArrayData } from '../lib/index.js';
+import { BodyInpainter, DEFAULT_COLOR_MLP, DEFAULT_GENERATOR, DEFAULT_INPAINTER, FormatError, IdentityGaussianGenerator, readNpz, ValidationError, type NdArrayData } from '../lib/index.js';
+import { resolveSizes } from '../lib/avatar/config.js';
 import { native, type NativeTensor, type RawArray } from '../lib/native.js';
 
 type Kind = 'generator' | 'color' | 'inpainter';
@@ -177,5 +178,52 @@ describe('avatarNetForward errors', () => {
     await expect(forward({ kind: 'decoder', config: c.config, params: f.params, inputs: f.inputs })).rejects.toThrow(
       /expected kind 'generator', 'color' or 'inpainter'/,
     );
+  });
+});
+
+describe('network configs: stated ranges, checked in JS before any native allocation', () => {
+  it('accepts the defaults, partial configs and keys given as undefined', () => {
+    expect(resolveSizes('inpainter', DEFAULT_INPAINTER, undefined)).toEqual(DEFAULT_INPAINTER);
+    expect(resolveSizes('inpainter', DEFAULT_INPAINTER, { channels: undefined, levels: 2 } as never)).toEqual({ channels: 16, levels: 2 });
+    expect(resolveSizes('generator', DEFAULT_GENERATOR, { imageSize: 64, uvSize: 32, latentSize: 4, channels: 8, maxChannels: 32 })).toMatchObject({ imageSize: 64 });
+    expect(resolveSizes('color', DEFAULT_COLOR_MLP, { hidden: 1024, layers: 16 })).toEqual({ hidden: 1024, layers: 16 });
+  });
+
+  it.each([
+    ['inpainter', { channels: 1e6 }, /expected inpainter\.channels to be an integer in \[1, 256\], received 1000000/],
+    ['inpainter', { channels: -4 }, /inpainter\.channels .*received -4/],
+    ['inpainter', { levels: 7 }, /inpainter\.levels to be an integer in \[1, 6\], received 7/],
+    ['inpainter', { channels: 256, levels: 6 }, /channels · 2\^levels .* at most 1024, received 256 · 2\^6 = 16384/],
+    ['inpainter', { dilate: 4 }, /unknown inpainter key "dilate"/],
+    ['inpainter', 'big', /expected the inpainter config to be an object, received "big"/],
+    ['generator', { imageSize: 100 }, /generator\.imageSize to be latentSize \(8\) times a power of two, received 100/],
+    ['generator', { imageSize: 8 }, /generator\.imageSize to be greater than latentSize \(8\), received 8/],
+    ['generator', { channels: 512, maxChannels: 256 }, /generator\.channels to be at most maxChannels \(256\), received 512/],
+    ['generator', { maxChannels: 1e9 }, /generator\.maxChannels to be an integer in \[1, 1024\]/],
+    ['generator', { uvSize: Number.NaN }, /generator\.uvSize .*received NaN/],
+    ['color', { hidden: 4096 }, /color\.hidden to be an integer in \[1, 1024\], received 4096/],
+    ['color', { layers: 1.5 }, /color\.layers .*received 1\.5/],
+  ] as const)('%s %o is a ValidationError naming the field', (what, partial, message) => {
+    const defaults = what === 'inpainter' ? DEFAULT_INPAINTER : what === 'generator' ? DEFAULT_GENERATOR : DEFAULT_COLOR_MLP;
+    expect(() => resolveSizes(what, defaults as never, partial as never)).toThrow(ValidationError);
+    expect(() => resolveSizes(what, defaults as never, partial as never)).toThrow(message);
+  });
+
+  it('a config read from a file is a FormatError naming the file', () => {
+    let error: unknown;
+    try {
+      resolveSizes('inpainter', DEFAULT_INPAINTER, { levels: 9 }, { path: '/tmp/net.safetensors' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FormatError);
+    expect((error as FormatError).path).toBe('/tmp/net.safetensors');
+    expect((error as Error).message).toBe('/tmp/net.safetensors: config: expected inpainter.levels to be an integer in [1, 6], received 9');
+  });
+
+  it('BodyInpainter.create refuses before the native init (no 72 TB allocation attempt)', async () => {
+    await expect(BodyInpainter.create({ config: { channels: 1e6, levels: 3 } })).rejects.toBeInstanceOf(ValidationError);
+    await expect(BodyInpainter.create({ seed: -1 })).rejects.toThrow(/expected seed to be a non-negative integer, received -1/);
+    await expect(IdentityGaussianGenerator.create({ config: { imageSize: 64, uvSize: 32, latentSize: 4, channels: 8, maxChannels: 32 }, seed: Number.NaN })).rejects.toThrow(/seed/);
   });
 });
