@@ -182,6 +182,7 @@ export function* readZipMemberHead(member: ZipMember, directory: ZipDirectory, f
   const start = localOffset + LOCAL_SIZE + header.getUint16(26, true) + header.getUint16(28, true);
   if (start + compressedSize > directory.dataEnd) fail(`truncated ZIP archive: the data of ${name} runs past byte ${directory.dataEnd}`);
   if (method === STORED) return yield { offset: start, length: Math.min(length, compressedSize), what: `the start of ${name}` };
+  checkInflatable(member, fail);
   const stored = yield { offset: start, length: compressedSize, what: `the data of ${name}` };
   return inflateHead(stored, length, name, fail);
 }
