@@ -11,6 +11,7 @@ import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
 import { ValidationError } from '../errors.js';
+import { describeValue, requireFinite, requirePositiveFloat32 } from '../validate.js';
 import type { FlameModel } from '../flame/model.js';
 import { SH_C0 } from '../rig/mesh-gaussians.js';
 import { UV_MAP_CHANNELS, type UvLayout } from '../rig/uv.js';
@@ -30,11 +31,15 @@ export interface MeshUvMapOptions {
  * SH0 from `colors` [V, 3] at the texel's barycentric point, opacity logit; uncovered texels are 0.
  */
 export function meshUvMap(model: FlameModel, colors: Float32Array, layout: UvLayout, options: MeshUvMapOptions = {}): NdArray<Float32Array> {
-  if (colors.length !== model.vertexCount * 3) throw new ValidationError(`expected colors of ${model.vertexCount * 3} values ([V, 3]), received ${colors.length}`);
+  if (!(colors instanceof Float32Array) || colors.length !== model.vertexCount * 3) {
+    throw new ValidationError(`expected colors to be a Float32Array of ${model.vertexCount * 3} values ([V, 3]), received ${describeValue(colors)}`);
+  }
+  requireFinite('colors', colors, [model.vertexCount, 3]);
   const opacity = options.opacity ?? 0.95;
-  if (!(opacity > 0 && opacity < 1)) throw new ValidationError(`expected opacity in (0, 1), received ${opacity}`);
-  const size = options.size ?? 0.8;
-  const thickness = options.thickness ?? 0.1;
+  if (!(typeof opacity === 'number' && opacity > 0 && opacity < 1)) throw new ValidationError(`expected opacity in (0, 1), received ${describeValue(opacity)}`);
+  // Both end up as float32 log-scales: 0 (or 0 in float32) would be -Infinity there.
+  const size = requirePositiveFloat32('size', options.size ?? 0.8);
+  const thickness = requirePositiveFloat32('thickness', options.thickness ?? 0.1);
   const [h, w] = layout.face.shape as [number, number];
   const faceCount = model.faces.length / 3;
   const texels = new Int32Array(faceCount);

@@ -7,6 +7,7 @@
  */
 
 import { ValidationError } from '../errors.js';
+import { describeValue, requireFinite, requirePositiveFloat32 } from '../validate.js';
 import type { FlameModel } from '../flame/model.js';
 import type { AvatarGaussians } from './local-gaussians.js';
 
@@ -44,13 +45,15 @@ export function gaussiansOnMesh(
 ): AvatarGaussians<{ data: Float32Array | Int32Array; shape: number[] }> {
   const perFace = options.perFace ?? 4;
   if (perFace !== 1 && perFace !== 4) throw new ValidationError(`expected perFace to be 1 or 4, received ${String(perFace)}`);
-  if (colors.length !== model.vertexCount * 3) {
-    throw new ValidationError(`expected colors to hold ${model.vertexCount * 3} values ([V, 3]), received ${colors.length}`);
+  if (!(colors instanceof Float32Array) || colors.length !== model.vertexCount * 3) {
+    throw new ValidationError(`expected colors to be a Float32Array of ${model.vertexCount * 3} values ([V, 3]), received ${describeValue(colors)}`);
   }
+  requireFinite('colors', colors, [model.vertexCount, 3]);
   const opacity = options.opacity ?? 0.97;
-  if (!(opacity > 0 && opacity < 1)) throw new ValidationError(`expected opacity in (0, 1), received ${opacity}`);
-  const size = Math.log(options.size ?? (perFace === 1 ? 0.9 : 0.5));
-  const thin = Math.log(options.thickness ?? 0.05);
+  if (!(typeof opacity === 'number' && opacity > 0 && opacity < 1)) throw new ValidationError(`expected opacity in (0, 1), received ${describeValue(opacity)}`);
+  // Stored as float32 log-scales: a size that is 0 in float32 would be -Infinity there.
+  const size = Math.log(requirePositiveFloat32('size', options.size ?? (perFace === 1 ? 0.9 : 0.5)));
+  const thin = Math.log(requirePositiveFloat32('thickness', options.thickness ?? 0.05));
   const anchors = perFace === 1 ? [SUBDIVISION[3]!] : SUBDIVISION;
   const faceCount = model.faces.length / 3;
   const n = faceCount * anchors.length;

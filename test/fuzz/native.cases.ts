@@ -9,7 +9,9 @@ import ndarray from 'ndarray';
 import {
   BodyInpainter,
   Flame,
+  gaussiansOnMesh,
   IdentityGaussianGenerator,
+  meshUvMap,
   imageMetrics,
   Lpips,
   rasterize,
@@ -327,6 +329,21 @@ function* uvCases(): Generator<FuzzCase> {
   yield c('sampleUvGaussians layout = null', VE, () => sampleUvGaussians({ data: new Float32Array(14), shape: [1, 1, 14] }, null as never));
 }
 
+/** Gaussians and UV maps initialised on a mesh: JS-side, but their values feed every native call after. */
+function* meshInitCases(): Generator<FuzzCase> {
+  const colors = new Float32Array(model.vertexCount * 3).fill(0.5);
+  for (const [label, value] of HOSTILE) {
+    const ok = value === undefined || positiveF32(value);
+    yield c(`gaussiansOnMesh size = ${label}`, ok ? 'ok' : VE, () => gaussiansOnMesh(model, colors, { size: value as number }));
+    yield c(`meshUvMap thickness = ${label}`, ok ? 'ok' : VE, async () => meshUvMap(uvModel, colors, await uvLayout(uvModel.uv!, { height: 8, width: 8 }), { thickness: value as number }));
+    const opacityOk = value === undefined || (typeof value === 'number' && value > 0 && value < 1);
+    yield c(`gaussiansOnMesh opacity = ${label}`, opacityOk ? 'ok' : VE, () => gaussiansOnMesh(model, colors, { opacity: value as number }));
+  }
+  yield c('gaussiansOnMesh colors NaN', VE, () => gaussiansOnMesh(model, new Float32Array(model.vertexCount * 3).fill(Number.NaN)));
+  yield c('gaussiansOnMesh colors = null', VE, () => gaussiansOnMesh(model, null as never));
+  yield c('meshUvMap colors short', VE, async () => meshUvMap(uvModel, new Float32Array(3), await uvLayout(uvModel.uv!, { height: 8, width: 8 })));
+}
+
 function* renderHeadCases(): Generator<FuzzCase> {
   const flame = Flame.from(model);
   const N = 4;
@@ -460,6 +477,7 @@ export function* cases(): Generator<FuzzCase> {
   yield* flameCases();
   yield* rigCases();
   yield* uvCases();
+  yield* meshInitCases();
   yield* renderHeadCases();
   yield* networkCases();
   yield* metricCases();
