@@ -82,6 +82,8 @@ describe('fuzz: audio', () => {
     expectThrew(reports, 'named:config too many weights', 'ValidationError', /expected a config of at most 268435456 weights/);
     for (const fps of ['1000000', '1e+300', 'NaN', '0', '-25']) expectThrew(reports, `named:create features.fps = ${fps}`, 'ValidationError', /features\.fps/);
     expectThrew(reports, 'named:create diffusionSteps = 1e9', 'ValidationError', /config\.diffusionSteps to be an integer in \[1, 10000\]/);
+    for (const field of ['nFft', 'nMels', 'hopLength', 'logFloor', 'sampleRate', 'fMax']) expectThrew(reports, `named:logMel ${field}`, 'ValidationError', new RegExp(`expected ${field} to be`));
+    expectThrew(reports, 'named:logMel hopLength 1 on 2 hours', 'ValidationError', /expected at most 536870912 feature values, received 115200001 frames × 80 bands/);
     for (const fps of ['1000000', 'NaN', '1e+300']) expectThrew(reports, `named:encodeAudio fps = ${fps}`, 'ValidationError', /expected fps to be a frame rate in \(0, 240\]/);
   }, 60_000);
 

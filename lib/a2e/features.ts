@@ -10,7 +10,7 @@ import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
 import { loadAudio } from '../audio/load.js';
-import { requireSampleRate } from '../audio/limits.js';
+import { MAX_FEATURE_VALUES, requireSampleRate } from '../audio/limits.js';
 import { logMelFeatures } from '../audio/log-mel.js';
 import { Wav2Vec2Encoder } from '../audio/wav2vec2.js';
 import { ValidationError } from '../errors.js';
@@ -59,9 +59,6 @@ export function requireFeatureFps(name: string, value: unknown): number {
   }
   return value;
 }
-
-/** Most values one feature array may hold (2^29 float32, 2 GiB: 4.6 hours of 1280-wide features at 25 fps). */
-export const MAX_FEATURE_VALUES = 2 ** 29;
 
 /** Encoder frame rate at 16 kHz (hop 320 samples). */
 export const ENCODER_RATE = 50;

@@ -24,6 +24,12 @@ export const MAX_SAMPLE_RATE = 768_000;
  */
 export const DEFAULT_MAX_AUDIO_SECONDS = 3600;
 
+/**
+ * Most values one feature array may hold (2^29 float32, 2 GiB: 4.6 hours of 1280-wide
+ * features at 25 fps; 37 hours of 80-band log-mel at 50 Hz).
+ */
+export const MAX_FEATURE_VALUES = 2 ** 29;
+
 /** Why `rate` is not an accepted sample rate, or `undefined` when it is. */
 export function sampleRateProblem(rate: number): string | undefined {
   if (Number.isInteger(rate) && rate >= MIN_SAMPLE_RATE && rate <= MAX_SAMPLE_RATE) return undefined;

@@ -21,6 +21,7 @@ import { encodeAudio } from '../../lib/a2e/features.js';
 import { AudioExpressionModel } from '../../lib/a2e/model.js';
 import { predictExpressions } from '../../lib/a2e/predict.js';
 import { loadAudio } from '../../lib/audio/load.js';
+import { logMelFeatures, type LogMelOptions } from '../../lib/audio/log-mel.js';
 import { Wav2Vec2Encoder } from '../../lib/audio/wav2vec2.js';
 import type { Avatar } from '../../lib/avatar/avatar.js';
 import { proceduralAvatar } from '../../lib/avatar/procedural-avatar.js';
@@ -182,6 +183,18 @@ export function* configCases(): Iterable<FuzzCase> {
   for (const fps of [1e6, Number.NaN, 1e300]) {
     yield { name: `named:encodeAudio fps = ${fps}`, run: () => encodeAudio(new Float32Array(4800), { fps }) };
   }
+  // The log-mel encoder's settings: each out of range would allocate gigabytes or give -Infinity.
+  const second = Float32Array.from({ length: 16000 }, (_, i) => 0.1 * Math.sin(i / 7));
+  const melCases: [string, LogMelOptions][] = [
+    ['nFft', { nFft: 1e9 }],
+    ['nMels', { nMels: 1e6 }],
+    ['hopLength', { hopLength: 0 }],
+    ['logFloor', { logFloor: 1e-300 }],
+    ['sampleRate', { sampleRate: 2 ** 31 - 1 }],
+    ['fMax', { fMax: 1e300 }],
+  ];
+  for (const [field, options] of melCases) yield { name: `named:logMel ${field}`, run: () => logMelFeatures(second, options) };
+  yield { name: 'named:logMel hopLength 1 on 2 hours', run: () => logMelFeatures(new Float32Array(16000 * 7200), { hopLength: 1 }) };
 }
 
 let tiny: { model: AudioExpressionModel; avatar: Avatar } | undefined;
