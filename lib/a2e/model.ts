@@ -12,6 +12,7 @@ import type { NdArray } from 'ndarray';
 
 import { requireDevice, type Device } from '../backends.js';
 import { FormatError, NativeError, ValidationError } from '../errors.js';
+import { MAX_FPS } from '../io/vhap-camera.js';
 import { firstNonFinite } from '../io/vhap-flame.js';
 import type { NdArrayData } from '../io/ndarray-data.js';
 import { native, type NativeScriptModel, type NativeTensor, type RawArray } from '../native.js';
@@ -467,8 +468,8 @@ function requireSpeakerNames(speakers: unknown): asserts speakers is string[] {
   if (new Set(speakers).size !== speakers.length) throw new ValidationError(`expected distinct speaker names, received ${speakers.join(', ')}`);
 }
 
-/** The highest video frame rate an Audio-Expression model may run at (`features.fps`). */
-export const MAX_FEATURE_FPS = 240;
+/** The highest video frame rate an Audio-Expression model may run at (`features.fps`): {@link MAX_FPS}. */
+export const MAX_FEATURE_FPS = MAX_FPS;
 
 /** A complete feature spec (log-mel 80 at 25 fps unless told otherwise). */
 export function resolveFeatureSpec(spec: Partial<AudioFeatureSpec> | undefined, featureDim?: number): AudioFeatureSpec {

@@ -18,6 +18,7 @@ import type { AudioExpressionModel } from '../a2e/model.js';
 import { fineTuneAudioExpression } from '../a2e/train.js';
 import type { ExpressionClip } from '../a2e/dataset.js';
 import { AbortError, ValidationError } from '../errors.js';
+import { MAX_FPS } from '../io/vhap-camera.js';
 import { Flame } from '../flame/flame.js';
 import type { FlameModel } from '../flame/model.js';
 import { native, type NativeTensor } from '../native.js';
@@ -88,6 +89,7 @@ export interface AdaptOptions {
   color?: false | Partial<ColorMlpConfig>;
   /** false: no inpainter. */
   inpainter?: false | Partial<InpainterConfig>;
+  /** Frames per second of the video, in (0, {@link MAX_FPS}]. Default: the dataset's, else 25. */
   fps?: number;
   /** Add λ · VGG-16 perceptual loss to every image stage (weights from {@link loadVggWeights}). */
   perceptual?: { vgg: VggWeights; weight: number };
@@ -124,6 +126,9 @@ export interface AdaptReport {
 /** Adapts an avatar to one identity. */
 export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; report: AdaptReport }> {
   const started = Date.now();
+  if (options.fps !== undefined && !(typeof options.fps === 'number' && options.fps > 0 && options.fps <= MAX_FPS)) {
+    throw new ValidationError(`expected options.fps to be a frame rate in (0, ${MAX_FPS}], received ${String(options.fps)}`);
+  }
   if (options.dataset !== undefined) {
     if (options.frames) throw new ValidationError('expected either dataset or frames, not both');
     const loaded = await loadAvatarDataset(options.dataset, {

@@ -30,7 +30,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import type { NdArrayData } from '../io/ndarray-data.js';
 import { parseJsonText, readRegularFile } from '../io/read-file.js';
 import { encodeSafetensors, parseSafetensors } from '../io/safetensors.js';
-import { rigidTransformProblem } from '../io/vhap-camera.js';
+import { MAX_FPS, rigidTransformProblem } from '../io/vhap-camera.js';
 import { firstNonFinite } from '../io/vhap-flame.js';
 import { native, type NativeTensor } from '../native.js';
 import { nativeAbortFlag } from '../native-abort.js';
@@ -334,7 +334,7 @@ function checkDescription(value: unknown, path: string): AvatarDescription {
     return v as number;
   };
   const out: AvatarDescription = { uvSize: int('uvSize', 1, MAX_UV_SIZE), dilate: int('dilate', 0, MAX_DILATE), fps: 0 };
-  if (!(typeof d.fps === 'number' && d.fps > 0 && d.fps <= 240)) fail(`fps: expected a frame rate in (0, 240], received ${JSON.stringify(d.fps) ?? 'nothing'}`);
+  if (!(typeof d.fps === 'number' && d.fps > 0 && d.fps <= MAX_FPS)) fail(`fps: expected a frame rate in (0, ${MAX_FPS}], received ${JSON.stringify(d.fps) ?? 'nothing'}`);
   out.fps = d.fps as number;
   if (d.color !== undefined) out.color = resolveSizes('color', DEFAULT_COLOR_MLP, d.color as Partial<ColorMlpConfig>, { path });
   if (d.inpainter !== undefined) out.inpainter = resolveSizes('inpainter', DEFAULT_INPAINTER, d.inpainter as Partial<InpainterConfig>, { path });

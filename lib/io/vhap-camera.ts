@@ -23,8 +23,12 @@ export interface VhapCamera extends PinholeCamera {
 /** The largest image side a dataset may declare (`w`, `h`). */
 export const MAX_IMAGE_SIDE = 65536;
 
-/** The highest frame rate a dataset may declare (`fps`). */
-export const MAX_FPS = 1000;
+/**
+ * The highest frame rate ggtalker accepts anywhere a file or an option states one (datasets,
+ * avatars, Audio-Expression features): video is 24–60 fps, and work grows with the rate (an
+ * `fps` of 1e6 made sampling 0.3 s of audio never end).
+ */
+export const MAX_FPS = 240;
 
 /**
  * Whether `v` is a number that stays finite in float32, the precision the renderers use
