@@ -3,8 +3,8 @@
 //
 // `cases`: for each format, valid seed files (the FLAME fixtures in .pkl/.npz/.safetensors, .npy
 // arrays, a landmark embedding, PLY, PNG, OBJ, a torch.save archive), then seeded mutations of
-// each: truncations, bit flips, and binary fields overwritten with 0 / huge / negative values
-// (and, for the text headers of .npy and PLY, their numbers replaced). Each must end in a result
+// each: truncations, bit flips, binary fields overwritten with 0 / huge / negative values, a few
+// bytes repeated to ~100 KB (and, for the text headers of .npy, PLY and OBJ, their numbers replaced). Each must end in a result
 // or a GgtalkerError.
 //
 // `hostile`: the named constructions of the issue, each with the outcome it must have
@@ -43,6 +43,7 @@ export const LAST_CASE = 'end';
 const TRUNCATIONS = 24;
 const FLIPS = 40;
 const SMASHES = 40;
+const REPEATS = 12;
 
 type Parse = (bytes: Uint8Array) => unknown;
 
@@ -131,6 +132,14 @@ export function* cases(): Iterable<FuzzCase> {
       copy.set(littleEndian ? field.subarray(0, width) : field.subarray(8 - width), at);
       if (seed.repair !== undefined && i % 2 === 0) seed.repair(copy);
       yield { name: `${seed.name}/smash${width}@${at}=${value}${littleEndian ? '' : 'be'}`, run: () => parse(copy) };
+    }
+    for (let i = 0; i < REPEATS; i++) {
+      // A few bytes (an opcode and its argument, a chunk header, a row) repeated to ~100 KB.
+      const at = headBiased(rng, bytes.length);
+      const piece = bytes.subarray(at, Math.min(bytes.length, at + 1 + Math.floor(rng() * 16)));
+      const times = Math.ceil(100_000 / Math.max(1, piece.length));
+      const copy = Buffer.concat([bytes.subarray(0, at), ...Array.from({ length: times }, () => piece), bytes.subarray(at)]);
+      yield { name: `${seed.name}/repeat${piece.length}x${times}@${at}`, run: () => parse(copy) };
     }
     if (seed.textHeader === true) yield* textMutations(seed.name, bytes, parse, rng);
   }
