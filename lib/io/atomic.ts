@@ -56,27 +56,29 @@ function processExists(pid: number): boolean {
  *
  * @param folder - The folder to sweep.
  * @param force - Sweep even when this process swept the folder less than a minute ago.
+ * @param pattern - The names to consider, the owner pid as group 1 (default: ggtalker's temporaries).
  * @returns The paths removed.
  */
-export async function removeStaleTemporaries(folder: string, force = false): Promise<string[]> {
-  const key = resolve(folder);
+export async function removeStaleTemporaries(folder: string, force = false, pattern: RegExp = TEMPORARY_NAME): Promise<string[]> {
+  const resolved = resolve(folder);
+  const key = `${resolved}\0${pattern.source}`;
   const now = Date.now();
   const last = swept.get(key);
   if (!force && last !== undefined && now - last < SWEEP_INTERVAL_MS) return [];
   swept.set(key, now);
   let names: string[];
   try {
-    names = await readdir(key);
+    names = await readdir(resolved);
   } catch {
     return [];
   }
   const removed: string[] = [];
   for (const name of names) {
-    const match = TEMPORARY_NAME.exec(name);
+    const match = pattern.exec(name);
     if (match === null) continue;
     const pid = Number(match[1]);
     if (pid <= 0 || processExists(pid)) continue;
-    const path = join(key, name);
+    const path = join(resolved, name);
     try {
       await rm(path, { force: true });
       removed.push(path);

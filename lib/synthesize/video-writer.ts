@@ -13,6 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 
 import type { NdArray } from 'ndarray';
@@ -44,6 +45,9 @@ export async function checkOutputPath(path: unknown, name = 'output'): Promise<s
   await withFileErrors(folder, 'write into', () => access(folder, constants.W_OK));
   return path;
 }
+
+/** `ggtalker-audio.<pid>.<hex>.wav`: the speech WAV earlier versions wrote to the system temp folder. */
+const LEGACY_AUDIO_TEMPORARY = /^ggtalker-audio\.(\d{1,10})\.[0-9a-f]{12}\.wav$/;
 
 /** Writes one MP4 (H.264, yuv420p; AAC audio when given). */
 export class Mp4Writer {
@@ -83,6 +87,8 @@ export class Mp4Writer {
     const { width, height, fps } = options;
     await checkOutputPath(path);
     await removeStaleTemporaries(dirname(path));
+    // Earlier versions wrote the speech to the system temp folder; clear what their killed runs left.
+    await removeStaleTemporaries(tmpdir(), false, LEGACY_AUDIO_TEMPORARY);
     const temporary = temporaryPathFor(path, '.mp4');
     let audioFile: string | undefined;
     if (options.audio) {
