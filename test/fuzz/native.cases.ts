@@ -333,10 +333,11 @@ function* uvCases(): Generator<FuzzCase> {
 function* meshInitCases(): Generator<FuzzCase> {
   const colors = new Float32Array(model.vertexCount * 3).fill(0.5);
   for (const [label, value] of HOSTILE) {
-    const ok = value === undefined || positiveF32(value);
+    // null, like undefined, means the default (`??`).
+    const ok = value === undefined || value === null || positiveF32(value);
     yield c(`gaussiansOnMesh size = ${label}`, ok ? 'ok' : VE, () => gaussiansOnMesh(model, colors, { size: value as number }));
     yield c(`meshUvMap thickness = ${label}`, ok ? 'ok' : VE, async () => meshUvMap(uvModel, colors, await uvLayout(uvModel.uv!, { height: 8, width: 8 }), { thickness: value as number }));
-    const opacityOk = value === undefined || (typeof value === 'number' && value > 0 && value < 1);
+    const opacityOk = value === undefined || value === null || (typeof value === 'number' && value > 0 && value < 1);
     yield c(`gaussiansOnMesh opacity = ${label}`, opacityOk ? 'ok' : VE, () => gaussiansOnMesh(model, colors, { opacity: value as number }));
   }
   yield c('gaussiansOnMesh colors NaN', VE, () => gaussiansOnMesh(model, new Float32Array(model.vertexCount * 3).fill(Number.NaN)));
