@@ -3,7 +3,7 @@
 import ndarray from 'ndarray';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { AudioExpressionModel, NativeError, ValidationError } from '../lib/index.js';
+import { AudioExpressionModel, NativeError, PAPER_A2E_CONFIG, resolveA2eConfig, ValidationError } from '../lib/index.js';
 import { FIXTURE_DIR } from './helpers/a2e.js';
 import { rng } from './helpers/scene.js';
 
@@ -110,5 +110,53 @@ describe('TorchScript models', () => {
   it('a file that is not TorchScript is a clear error', async () => {
     await expect(AudioExpressionModel.load(`${FIXTURE_DIR}dit_tiny_torchscript.json`, { weights: `${FIXTURE_DIR}dit_tiny.safetensors` })).rejects.toThrow(NativeError);
     await expect(AudioExpressionModel.load(`${FIXTURE_DIR}dit_tiny_torchscript.json`, { weights: `${FIXTURE_DIR}dit_tiny.safetensors` })).rejects.toThrow(/could not load the TorchScript model/);
+  });
+});
+
+describe('config ranges', () => {
+  // The documented ranges (docs: lib/a2e/config.ts), written out here rather than imported.
+  const RANGES: Record<string, [number, number]> = {
+    featureDim: [1, 4096],
+    expressionCount: [1, 1024],
+    dModel: [2, 4096],
+    heads: [1, 64],
+    ffDim: [1, 16384],
+    condLayers: [0, 32],
+    decoderLayers: [1, 64],
+    speakers: [1, 65536],
+    speakerDim: [1, 4096],
+    timeTokens: [0, 64],
+    maxFrames: [1, 4096],
+    alignRadius: [-1, 4096],
+    diffusionSteps: [1, 10000],
+  };
+  // Small sizes, so that one field at its maximum stays under the weight cap.
+  const small = { dModel: 8, heads: 1, ffDim: 8, condLayers: 1, decoderLayers: 1, speakerDim: 4, featureDim: 8, expressionCount: 4, maxFrames: 8, diffusionSteps: 10 };
+
+  it("accepts the paper's sizes and each field at both ends of its range", () => {
+    expect(resolveA2eConfig()).toEqual(PAPER_A2E_CONFIG);
+    for (const [field, [min, max]] of Object.entries(RANGES)) {
+      for (const value of [min, max]) {
+        // dModel must be even and divisible by heads: keep heads 1 and dModel 8 unless it is the field.
+        const c = resolveA2eConfig({ ...small, [field]: value, ...(field === 'heads' ? { dModel: 128 } : {}) });
+        expect(c[field as keyof typeof c], `${field} = ${value}`).toBe(value);
+      }
+    }
+  });
+
+  it('refuses each field just outside its range, and non-integers, naming the field', () => {
+    for (const [field, [min, max]] of Object.entries(RANGES)) {
+      for (const value of [min - 1, max + 1, min + 0.5, Number.NaN]) {
+        expect(() => resolveA2eConfig({ ...small, [field]: value }), `${field} = ${value}`).toThrow(ValidationError);
+        expect(() => resolveA2eConfig({ ...small, [field]: value }), `${field} = ${value}`).toThrow(new RegExp(`^expected config\\.${field} to be an integer in \\[${min}, ${max}\\]`));
+      }
+    }
+  });
+
+  it('refuses sizes in range that multiply into more than 2^28 weights', () => {
+    // 64 decoder layers of width 1024 and FFN 4096: 64 × (8·1024² + 2·1024·4096) ≈ 805 M weights.
+    expect(() => resolveA2eConfig({ dModel: 1024, heads: 8, ffDim: 4096, decoderLayers: 64 })).toThrow(/expected a config of at most 268435456 weights, received one of about \d+/);
+    // The paper's model (~41 M) is far inside it.
+    expect(() => resolveA2eConfig({ decoderLayers: 16 })).not.toThrow();
   });
 });
