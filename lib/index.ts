@@ -6,10 +6,10 @@
  */
 
 export { PAPER_A2E_CONFIG, resolveA2eConfig, type AudioExpressionConfig } from './a2e/config.js';
-export { checkpointPaths, type A2eCheckpointJson } from './a2e/checkpoint.js';
-export { loadExpressionClips, readSpeechDataset, type ExpressionClip, type LoadExpressionClipsOptions, type SpeechDataset, type SpeechDatasetClip } from './a2e/dataset.js';
+export { checkpointPaths, type A2eCheckpointJson, type ReadA2eCheckpointOptions } from './a2e/checkpoint.js';
+export { loadExpressionClips, readSpeechDataset, type ExpressionClip, type LoadExpressionClipsOptions, type ReadSpeechDatasetOptions, type SpeechDataset, type SpeechDatasetClip } from './a2e/dataset.js';
 export { audioSamples16k, encodeAudio, resampleFeatures, videoFrameCount, type AudioEncoder, type AudioFeatureSpec, type AudioInput, type EncodeAudioOptions, type ResampleFeaturesOptions } from './a2e/features.js';
-export { AudioExpressionModel, type CreateA2eModelOptions, type SampleExpressionsOptions } from './a2e/model.js';
+export { AudioExpressionModel, type CreateA2eModelOptions, type LoadA2eModelOptions, type SampleExpressionsOptions } from './a2e/model.js';
 export { predictExpressions, type ExpressionTracks, type PredictExpressionsOptions } from './a2e/predict.js';
 export { ExpressionStream, type ExpressionChunk, type ExpressionStreamOptions } from './a2e/stream.js';
 export { fineTuneAudioExpression, splitClips, trainAudioExpressionPrior, type A2eDataSource, type A2eFineTuneResult, type A2eTrainResult, type FineTuneAudioExpressionOptions, type TrainAudioExpressionPriorOptions } from './a2e/train.js';
@@ -42,7 +42,7 @@ export { Wav2Vec2Encoder, wav2vec2Frames, WAV2VEC2_BASE, WAV2VEC2_LARGE, XLSR_1B
 export { resample, STOPBAND_DB, toMono } from './audio/resample.js';
 export { decodeWav, readWav, type DecodedAudio } from './audio/wav.js';
 export { backends, requireDevice, setThreads, type Backends, type Device } from './backends.js';
-export { AbortError, AddonLoadError, FormatError, GgtalkerError, NativeError, ValidationError } from './errors.js';
+export { AbortError, AddonLoadError, FileSystemError, FormatError, GgtalkerError, NativeError, ValidationError, type FileSystemErrorOptions, type FormatErrorOptions, type AddonLoadErrorOptions } from './errors.js';
 export { parsePly, readPly, encodePly, writePly, type GaussianCloud } from './io/ply.js';
 export { Flame, type FlameOutput, type FlameOutputGrads, type FlameParams } from './flame/flame.js';
 export { flameFromArrays, loadFlame, type LoadFlameOptions } from './flame/load.js';
