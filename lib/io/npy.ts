@@ -28,7 +28,7 @@ import {
 import { formatNpyHeader, parseNpyHeader, type NpyHeader } from './npy-header.js';
 import { describePickled, PickledObjectArray } from './pickle-objects.js';
 import { unpickle, type UnpickleOptions } from './pickle.js';
-import { numpyTypeString, parseNumpyType } from './numpy-dtype.js';
+import { numpyTypeString, parseNumpyType, type NumpyType } from './numpy-dtype.js';
 import { readRangesFromBytes, type RangeReader } from './random-access.js';
 import { encodeZip } from './zip.js';
 import { readZipDirectory, readZipMember, readZipMemberHead } from './zip-members.js';
@@ -55,12 +55,7 @@ const ALIGNMENT = 64;
  */
 export function parseNpy(bytes: Uint8Array, path?: string): NdArrayData {
   const { header, body, fail } = readNpy(bytes, path);
-  const type = parseNumpyType(header.descr);
-  if (type === undefined) {
-    const kind = header.descr.replace(/^[<>|=]/, '')[0];
-    const why = kind === 'O' ? 'object arrays hold pickles, which are not loaded' : 'only bool, int, uint and float arrays are';
-    return fail(`unsupported .npy dtype '${header.descr}' (${why})`);
-  }
+  const type = supportedType(header, fail);
   const expected = storedByteLength({ dtype: type.dtype, shape: header.shape });
   if (body.length !== expected) {
     fail(`expected ${expected} bytes of '${header.descr}' data for shape (${header.shape.join(', ')}), received ${body.length}`);
@@ -101,6 +96,15 @@ export function parseObjectNpy(bytes: Uint8Array, path?: string, options: Unpick
   const same = value.shape.length === header.shape.length && value.shape.every((d, i) => d === header.shape[i]);
   if (!same) fail(`expected the pickled object array to have the header's shape (${header.shape.join(', ')}), received [${value.shape.join(', ')}]`);
   return value;
+}
+
+/** The element type of a header's dtype, or the refusal of a dtype ggtalker does not read. */
+function supportedType(header: NpyHeader, fail: (message: string) => never): NumpyType {
+  const type = parseNumpyType(header.descr);
+  if (type !== undefined) return type;
+  const kind = header.descr.replace(/^[<>|=]/, '')[0];
+  const why = kind === 'O' ? 'object arrays hold pickles, which are not loaded' : 'only bool, int, uint and float arrays are';
+  return fail(`unsupported .npy dtype '${header.descr}' (${why})`);
 }
 
 /** The checked magic, version and header of a `.npy` file, and the bytes after the header. */
@@ -193,17 +197,16 @@ export function parseNpz(bytes: Uint8Array, path?: string): Map<string, NdArrayD
       // declared size is what the header's shape and dtype need: a member cannot inflate to
       // more than its array, whatever size the archive claims.
       const head = yield* readZipMemberHead(member, directory, fail, MAX_HEADER_BYTES);
-      const { header, dataStart } = readNpyHeader(head, name);
-      const type = parseNumpyType(header.descr);
-      if (type !== undefined) {
-        const expected = dataStart + storedByteLength({ dtype: type.dtype, shape: header.shape });
-        if (member.size !== expected) {
-          throw new FormatError(
-            `the archive says this entry holds ${member.size} bytes, its .npy header (shape (${header.shape.join(', ')}), dtype '${header.descr}') ` +
-              `needs ${expected}: the archive is damaged or hostile`,
-            { path: name },
-          );
-        }
+      const npy = readNpyHeader(head, name);
+      const { header, dataStart } = npy;
+      // An unsupported dtype is refused from the header alone, before any more inflating.
+      const type = supportedType(header, npy.fail);
+      const expected = dataStart + storedByteLength({ dtype: type.dtype, shape: header.shape });
+      if (member.size !== expected) {
+        npy.fail(
+          `the archive says this entry holds ${member.size} bytes, its .npy header (shape (${header.shape.join(', ')}), dtype '${header.descr}') ` +
+            `needs ${expected}: the archive is damaged or hostile`,
+        );
       }
       arrays.set(member.name.slice(0, -4), parseNpy(yield* readZipMember(member, directory, fail), name));
     }

@@ -260,6 +260,7 @@ export const HOSTILE_EXPECTED: Record<string, 'ok' | RegExp> = {
   'PLY: lists with count -1': /list property "vertex_indices" of "face" row 0 has count -1/,
   'PLY: list count of type float (NaN counts)': /list count type "float"/,
   'npz: member inflating to 1.2 GB, archive says 4 GB, .npy header says 2 floats': /archive says this entry holds 4294967280 bytes, its \.npy header .* needs 144/,
+  'npz: object-array member inflating to 1.2 GB, archive says 4 GB': /bomb\.npz\/a\.npy: unsupported \.npy dtype '\|O'/,
   'npz: member declaring 4 GB from a few hundred compressed bytes': /declares 4294967280 bytes, but its \d+ deflated bytes inflate to at most/,
   'PNG: 1x1 IHDR, IDAT inflating to 1.2 GB': /inflates to more than the 4 bytes its IHDR declares/,
   'PNG: 100000 x 100000 IHDR': /10000000000 pixels, more than the 268435456 accepted \(options\.maxPixels\)/,
@@ -363,6 +364,13 @@ export function* hostile(): Iterable<FuzzCase> {
     name: 'npz: member inflating to 1.2 GB, archive says 4 GB, .npy header says 2 floats',
     run: () => {
       const npy = npyHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }");
+      return parseNpz(zipOf([{ name: 'a.npy', deflated: deflateBomb(npy, 1.2e9), size: 0xfffffff0 }]), 'bomb.npz');
+    },
+  };
+  yield {
+    name: 'npz: object-array member inflating to 1.2 GB, archive says 4 GB',
+    run: () => {
+      const npy = npyHeader("{'descr': '|O', 'fortran_order': False, 'shape': (), }");
       return parseNpz(zipOf([{ name: 'a.npy', deflated: deflateBomb(npy, 1.2e9), size: 0xfffffff0 }]), 'bomb.npz');
     },
   };
