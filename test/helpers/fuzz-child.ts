@@ -12,7 +12,10 @@ const write = (line: object): void => {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 };
 
+// GGT_FUZZ_SKIP: cases already run by an earlier child (a run continues after a killed case).
+let skip = Number(process.env['GGT_FUZZ_SKIP'] ?? 0);
 for await (const c of mod[exportName]!()) {
+  if (skip-- > 0) continue;
   write({ start: c.name });
   const t0 = performance.now();
   let report: FuzzReport;

@@ -118,3 +118,17 @@ function rssMiB(pid: number): number {
     return 0;
   }
 }
+
+/**
+ * Like {@link runFuzzCases}, but after a case that kills the child (hang, memory, crash) a new
+ * child continues with the next case, so one run reports every case.
+ */
+export async function runEveryFuzzCase(casesFile: string, limits: FuzzLimits = {}): Promise<FuzzReport[]> {
+  const reports: FuzzReport[] = [];
+  for (;;) {
+    const run = await runFuzzCases(casesFile, { ...limits, env: { ...limits.env, GGT_FUZZ_SKIP: String(reports.length) } });
+    reports.push(...run);
+    const last = run[run.length - 1];
+    if (last === undefined || last.outcome === 'ok' || last.outcome === 'threw') return reports;
+  }
+}
