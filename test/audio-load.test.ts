@@ -131,8 +131,9 @@ describe('loadAudio: other formats through ffmpeg', () => {
   });
 
   it('stops ffmpeg once its output passes maxSeconds (an endless decode ends in a FormatError naming the option)', async () => {
-    // Writes zeros (silence) without end: without the cap this grows memory until the process dies.
-    const ffmpeg = await fakeFfmpeg('endless-ffmpeg', 'exec cat /dev/zero');
+    // Writes 64 MB of zeros (17 minutes of silence at 16 kHz): far past the 2 s allowed. Bounded,
+    // so that a broken cap fails this test instead of filling the memory.
+    const ffmpeg = await fakeFfmpeg('endless-ffmpeg', 'exec head -c 64000000 /dev/zero');
     const path = join(dir, 'endless.flac');
     const error = await rejection(loadAudio(path, { ffmpeg, maxSeconds: 2 }));
     expect(error).toBeInstanceOf(FormatError);

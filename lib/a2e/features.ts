@@ -96,7 +96,9 @@ export async function audioSamples16k(audio: AudioInput): Promise<Float32Array> 
 /**
  * Per-video-frame audio features.
  *
- * @returns [frames, F]: F = 80 for log-mel, the encoder's width for wav2vec2.
+ * @returns `[frames, F]`: F = 80 for log-mel, the encoder's width for wav2vec2.
+ * @throws {@link ValidationError} for an `fps` outside (0, 240], audio as {@link audioSamples16k}
+ *   refuses it, or an encoder that is neither; as {@link loadAudio} for a path.
  */
 export async function encodeAudio(audio: AudioInput, options: EncodeAudioOptions = {}): Promise<NdArray<Float32Array>> {
   const fps = requireFeatureFps('fps', options.fps ?? 25);
@@ -135,7 +137,7 @@ export interface ResampleFeaturesOptions {
  * Linear interpolation of [T_in, F] features (frame j centred at offset + j / fromRate) at the
  * output frames' centres (i + 0.5) / fps, clamped at both ends.
  *
- * @returns [frames, F].
+ * @returns `[frames, F]`.
  */
 export function resampleFeatures(features: NdArray<Float32Array> | { data: Float32Array; shape: number[] }, options: ResampleFeaturesOptions): NdArray<Float32Array> {
   const input = toFloat32Tensor('features', features, ['T', 'F']);
