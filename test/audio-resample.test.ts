@@ -133,6 +133,12 @@ describe('resample: lengths and identity', () => {
     expect(thrownMessage(() => resample(x, 0, 16000), ValidationError)).toBe('expected fromRate to be a positive integer, received 0');
     expect(thrownMessage(() => resample(x, 44100, 16000.5), ValidationError)).toMatch(/expected toRate to be a positive integer, received 16000\.5/);
     expect(thrownMessage(() => resample([1, 2] as unknown as Float32Array, 1, 2), ValidationError)).toMatch(/expected x to be a Float32Array/);
+    // A 4 GHz "rate" from a corrupt header: the filter would need ~10^11 coefficients (this hung, then threw RangeError).
+    expect(thrownMessage(() => resample(x, 0xf1003e80, 16000), ValidationError)).toMatch(/^resampling from 4043325056 Hz to 16000 Hz needs a filter of \d+ coefficients, more than the 16777216 limit/);
+    // 10^6 samples at 1 Hz to 768 kHz: 7.7·10^11 samples.
+    expect(thrownMessage(() => resample(new Float32Array(1e6), 1, 768000), ValidationError)).toBe(
+      'resampling 1000000 samples from 1 Hz to 768000 Hz would give 768000000000 samples, more than the 1073741824 limit (4 GiB of float32): resample shorter parts',
+    );
   });
 });
 

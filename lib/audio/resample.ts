@@ -90,6 +90,9 @@ const bankCache = new Map<string, FilterBank>();
  */
 export const MAX_FILTER_COEFFICIENTS = 2 ** 24;
 
+/** Most samples {@link resample} returns (2^30: 4 GiB of float32, 18 hours at 16 kHz). */
+export const MAX_RESAMPLED_LENGTH = 2 ** 30;
+
 /** The filter's length for a conversion by `up/down` (Kaiser's formula from the attenuation and transition width). */
 function filterSize(up: number, down: number): { nyquist: number; halfWidth: number; halfTaps: number; taps: number; phases: number } {
   const nyquist = 0.5 * Math.min(1, up / down); // lower Nyquist, in cycles per input sample
@@ -162,7 +165,8 @@ function dot(x: Float32Array, first: number, kernels: Float64Array, k0: number, 
  *   up), or a copy of `x` when the rates are equal.
  * @throws {@link ValidationError} when `x` is not a Float32Array, a rate is not a positive
  *   integer, or the rates are so far apart that the filter would need more than
- *   {@link MAX_FILTER_COEFFICIENTS} coefficients.
+ *   {@link MAX_FILTER_COEFFICIENTS} coefficients, or the output would exceed
+ *   {@link MAX_RESAMPLED_LENGTH} samples.
  */
 export function resample(x: Float32Array, fromRate: number, toRate: number): Float32Array {
   if (!(x instanceof Float32Array)) throw new ValidationError(`expected x to be a Float32Array, received ${describeValue(x)}`);
@@ -180,6 +184,9 @@ export function resample(x: Float32Array, fromRate: number, toRate: number): Flo
   }
   // Exact integer arithmetic for round-half-up of x.length·up/down (below 2^53 for any real audio).
   const outLength = Math.floor((2 * x.length * up + down) / (2 * down));
+  if (outLength > MAX_RESAMPLED_LENGTH) {
+    throw new ValidationError(`resampling ${x.length} samples from ${fromRate} Hz to ${toRate} Hz would give ${outLength} samples, more than the ${MAX_RESAMPLED_LENGTH} limit (4 GiB of float32): resample shorter parts`);
+  }
   const { phases, taps, halfTaps, kernels } = filterBank(up, down);
   const out = new Float32Array(outLength);
 
