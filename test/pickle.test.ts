@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { NdArrayData } from '../lib/io/ndarray-data.js';
 import { unpickle } from '../lib/io/pickle.js';
 import type { SparseMatrixData } from '../lib/io/sparse-matrix.js';
-import { expectValues, expected, fixture } from './helpers/array-fixtures.js';
+import { expectValues, expected, fixture, runPython } from './helpers/array-fixtures.js';
 import { formatMessage } from './helpers/errors.js';
 
 /** Builds pickle bytes from Latin-1 strings (opcodes and text) and byte lists. */
@@ -231,5 +231,38 @@ describe('unpickle: protocol-0 text opcodes', () => {
     expect(value.slice(0, 6)).toEqual(["a\x00b\n'\\", 'x\u2603\\\\y', true, -5, 123456789012345678901n, -0.25]);
     expect(value[6]).toBeNaN();
     expect(value[7]).toBe(value[0]);
+  });
+});
+
+describe('unpickle: LONG1 / LONG4 integers, against Python', () => {
+  it('decodes every length and sign as Python pickles them (one hex string, or a double up to 6 bytes)', () => {
+    // Python's pickle writes ints beyond int32 as LONG1 (< 256 bytes) or LONG4: byte lengths 1 to
+    // 6 take the small path, longer ones the hex path; the 40,000-byte one is the size that took
+    // the byte-by-byte shifting seconds. Python prints each value in hex, the reference.
+    const code = [
+      'import pickle, sys, json',
+      'vals = [2**31, -2**31 - 1, 2**39 - 1, -2**39, 2**40, 2**47 - 1, -2**47, 2**47, -2**47 - 1, 2**53 + 1, -2**63, 2**64 - 1, 7 * 2**200 - 3, -(2**2047), 3**25000, -(5**30000)]',
+      'sys.stdout.write(json.dumps({"pickle": pickle.dumps(vals, protocol=2).hex(), "hex": [hex(v) for v in vals]}))',
+    ].join('\n');
+    const python = runPython(code) as { pickle: string; hex: string[] };
+    const values = unpickle(Buffer.from(python.pickle, 'hex')) as (number | bigint)[];
+    expect(values.map((v) => (v < 0 ? `-0x${(-BigInt(v)).toString(16)}` : `0x${BigInt(v).toString(16)}`))).toEqual(python.hex);
+    // Safe integers come back as numbers, others as bigints.
+    expect(values.map((v) => typeof v)).toEqual(python.hex.map((h) => (Number.isSafeInteger(Number(BigInt(h.replace('-', '')))) ? 'number' : 'bigint')));
+  });
+
+  it('refuses INT and LONG lines of more than 4300 digits, as Python does', () => {
+    expect(formatMessage(() => unpickle(pk(`I${'9'.repeat(4301)}\n.`)))).toMatch(/expected an integer of at most 4300 digits \(as Python reads\), received "9{40}"\.\.\. \(4301 characters\) \(INT at byte 0\)/);
+    expect(unpickle(pk(`L${'9'.repeat(4300)}L\n.`))).toBe(10n ** 4300n - 1n);
+  });
+
+  it('refuses a pickle that makes far more data than it holds (options.maxDataBytes)', () => {
+    // bytearray(b) of one 64-byte bytes object 10 times: 640 bytes made, allowed by default,
+    // refused under a 600-byte limit, naming the option.
+    const ops = pk('\x80\x02C\x40', Array(64).fill(7), 'q\x000cbuiltins\nbytearray\nq\x010(', Array(10).fill([0x68, 1, 0x68, 0, 0x85, 0x52]).flat(), 'l.');
+    expect((unpickle(ops) as Uint8Array[]).map((b) => b.length)).toEqual(Array(10).fill(64));
+    expect(formatMessage(() => unpickle(ops, 'x.pkl', { maxDataBytes: 600 }))).toMatch(
+      /x\.pkl: malformed pickle: builtins\.bytearray\(\.\.\.\) would bring the data made from this pickle past its limit of 600 bytes .*options\.maxDataBytes raises it/,
+    );
   });
 });
