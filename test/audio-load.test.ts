@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadAudio } from '../lib/audio/load.js';
-import { FileSystemError, FormatError, ValidationError } from '../lib/errors.js';
+import { AbortError, FileSystemError, FormatError, ValidationError } from '../lib/errors.js';
 import { writeWav } from './fixtures/audio/wav-writer.js';
 
 function hasFfmpeg(): boolean {
@@ -138,6 +138,19 @@ describe('loadAudio: other formats through ffmpeg', () => {
     const error = await rejection(loadAudio(path, { ffmpeg, maxSeconds: 2 }));
     expect(error).toBeInstanceOf(FormatError);
     expect(error.message).toBe(`${path}: decodes to more than 2 s of audio, more than the 2-second limit; pass maxSeconds to raise the limit (or cut the file)`);
+  });
+
+  it('an abort stops ffmpeg at once and rejects with an AbortError', async () => {
+    // A decoder that would take 30 s.
+    const ffmpeg = await fakeFfmpeg('slow-ffmpeg', 'exec sleep 30');
+    const controller = new AbortController();
+    const started = performance.now();
+    setTimeout(() => controller.abort(), 100);
+    const error = await rejection(loadAudio(join(dir, 'endless.flac'), { ffmpeg, signal: controller.signal }));
+    expect(error).toBeInstanceOf(AbortError);
+    expect(performance.now() - started).toBeLessThan(5000);
+    // Already aborted: nothing starts.
+    expect(await rejection(loadAudio(join(dir, 'endless.flac'), { ffmpeg, signal: controller.signal }))).toBeInstanceOf(AbortError);
   });
 
   it('refuses NaN samples from ffmpeg', async () => {

@@ -77,8 +77,8 @@ export function videoFrameCount(samples: number, sampleRate: number, fps: number
  * @throws {@link ValidationError} naming `audio`, `audio.samples` or `audio.sampleRate`; as
  *   {@link loadAudio} for a path.
  */
-export async function audioSamples16k(audio: AudioInput): Promise<Float32Array> {
-  if (typeof audio === 'string') return (await loadAudio(audio, { sampleRate: 16000 })).samples;
+export async function audioSamples16k(audio: AudioInput, options: { signal?: AbortSignal } = {}): Promise<Float32Array> {
+  if (typeof audio === 'string') return (await loadAudio(audio, { sampleRate: 16000, signal: options.signal })).samples;
   if (audio instanceof Float32Array) {
     requireFinite('audio', audio);
     return audio;
@@ -102,7 +102,7 @@ export async function audioSamples16k(audio: AudioInput): Promise<Float32Array> 
  */
 export async function encodeAudio(audio: AudioInput, options: EncodeAudioOptions = {}): Promise<NdArray<Float32Array>> {
   const fps = requireFeatureFps('fps', options.fps ?? 25);
-  const samples = await audioSamples16k(audio);
+  const samples = await audioSamples16k(audio, { signal: options.signal });
   const frames = options.frames === undefined ? videoFrameCount(samples.length, 16000, fps) : requireNonNegativeInt('frames', options.frames);
   const encoder = options.encoder ?? 'log-mel';
   let feats: NdArray<Float32Array>;

@@ -9,7 +9,7 @@
  */
 
 import { extname } from 'node:path';
-import { FormatError, ValidationError } from '../errors.js';
+import { AbortError, FormatError, ValidationError } from '../errors.js';
 import { ffmpegOutput } from '../io/ffmpeg.js';
 import { describeValue } from '../validate.js';
 import { requireMaxSeconds, requireSampleRate, tooLongMessage } from './limits.js';
@@ -27,6 +27,8 @@ export interface LoadAudioOptions {
    * silence cannot take gigabytes.
    */
   maxSeconds?: number;
+  /** Stops the decode (ffmpeg is killed) and rejects with an {@link AbortError}. */
+  signal?: AbortSignal;
   /** The ffmpeg executable used for non-WAV files; `'ffmpeg'` (looked up on PATH) by default. */
   ffmpeg?: string;
 }
@@ -48,7 +50,8 @@ export interface LoadedAudio {
  * @throws {@link ValidationError} for invalid options.
  * @throws {@link FormatError} when the file cannot be decoded, is not a regular file, holds no
  *   samples or a NaN / infinite one, lasts longer than `maxSeconds`, or needs ffmpeg and none is
- *   installed (messages quote ffmpeg's own); {@link FileSystemError} when it cannot be read.
+ *   installed (messages quote ffmpeg's own); {@link FileSystemError} when it cannot be read;
+ *   {@link AbortError} when `signal` aborts.
  */
 export async function loadAudio(path: string, options: LoadAudioOptions = {}): Promise<LoadedAudio> {
   if (typeof path !== 'string' || path === '') {
@@ -61,19 +64,20 @@ export async function loadAudio(path: string, options: LoadAudioOptions = {}): P
     throw new ValidationError(`expected ffmpeg to be a non-empty string, received ${describeValue(ffmpeg)}`);
   }
 
+  if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
   if (extname(path).toLowerCase() === '.wav') {
     const wav = await readWav(path, { maxSeconds });
     return { samples: resample(toMono(wav.channels), wav.sampleRate, sampleRate), sampleRate };
   }
-  return { samples: await decodeWithFfmpeg(path, sampleRate, maxSeconds, ffmpeg), sampleRate };
+  return { samples: await decodeWithFfmpeg(path, sampleRate, maxSeconds, ffmpeg, options.signal), sampleRate };
 }
 
 /** Runs ffmpeg to decode `path` to mono 32-bit float at `sampleRate` on its stdout, at most `maxSeconds` of it. */
-async function decodeWithFfmpeg(path: string, sampleRate: number, maxSeconds: number, ffmpeg: string): Promise<Float32Array> {
+async function decodeWithFfmpeg(path: string, sampleRate: number, maxSeconds: number, ffmpeg: string, signal: AbortSignal | undefined): Promise<Float32Array> {
   // 4 bytes per mono float32 sample; one sample of slack for ffmpeg's rounding of the end.
   const maxBytes = 4 * (Math.ceil(maxSeconds * sampleRate) + 1);
   const limit = { maxBytes, error: () => new FormatError(tooLongMessage(undefined, maxSeconds), { path }) };
-  const bytes = await ffmpegOutput(path, ['-f', 'f32le', '-ac', '1', '-ar', String(sampleRate), '-'], ffmpeg, { noun: 'file', fix: 'convert to WAV' }, limit);
+  const bytes = await ffmpegOutput(path, ['-f', 'f32le', '-ac', '1', '-ar', String(sampleRate), '-'], ffmpeg, { noun: 'file', fix: 'convert to WAV' }, limit, signal);
   const count = Math.floor(bytes.length / 4);
   if (count === 0) throw new FormatError('contains no audio samples', { path });
   // Copy into a fresh, aligned buffer: Buffer.concat may return a slice at any byte offset.

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 
-import { FormatError, GgtalkerError } from '../errors.js';
+import { AbortError, FormatError, GgtalkerError } from '../errors.js';
 import { requireRegularFile } from './random-access.js';
 import { withFileErrors } from './read-file.js';
 
@@ -37,9 +37,11 @@ export interface FfmpegOutputLimit {
  * The input must be a regular file (a FIFO would block ffmpeg forever). Every failure rejects
  * with a {@link GgtalkerError}: {@link FileSystemError} for a missing or unreadable input,
  * {@link FormatError} carrying ffmpeg's own stderr for a failed decode or a failed pipe, and
- * `limit.error()` once the output passes `limit.maxBytes` (ffmpeg is killed at once).
+ * `limit.error()` once the output passes `limit.maxBytes`, {@link AbortError} when `signal`
+ * aborts (ffmpeg is killed at once in both cases).
  */
-export async function ffmpegOutput(path: string, outputArgs: string[], ffmpeg: string, purpose: FfmpegPurpose, limit?: FfmpegOutputLimit): Promise<Buffer> {
+export async function ffmpegOutput(path: string, outputArgs: string[], ffmpeg: string, purpose: FfmpegPurpose, limit?: FfmpegOutputLimit, signal?: AbortSignal): Promise<Buffer> {
+  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
   requireRegularFile(await withFileErrors(path, 'read', () => stat(path)), path);
   return new Promise((resolve, reject) => {
     const child = spawn(ffmpeg, ['-v', 'error', '-nostdin', '-i', path, ...outputArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -54,6 +56,10 @@ export async function ffmpegOutput(path: string, outputArgs: string[], ffmpeg: s
       stdout.length = 0;
       child.kill('SIGKILL');
     };
+    // An abort stops ffmpeg at once; the 'close' that follows rejects with the AbortError.
+    const onAbort = (): void => fail(new AbortError(undefined, { cause: signal?.reason }));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('close', () => signal?.removeEventListener('abort', onAbort));
     const streamError = (stream: string) => (error: Error) =>
       fail(new FormatError(`ffmpeg's ${stream} failed (${error.message}) while decoding the ${purpose.noun}: ${stderr.trim() || '(no output on stderr)'}`, { path, cause: error }));
     child.stdout.on('error', streamError('stdout'));

@@ -134,7 +134,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
   if (cameras?.some((c) => c?.width !== first.width || c?.height !== first.height)) throw new ValidationError('expected every camera of the path to have one image size');
   if (options.background !== undefined) requireBackground(options.background, first.width, first.height);
   const output = options.output === undefined ? undefined : await checkOutputPath(options.output);
-  const samples = await audioSamples16k(options.audio);
+  const samples = await audioSamples16k(options.audio, { signal: options.signal });
   const keep = options.returnFrames ?? output === undefined;
   // The frames returned are held in one array: refuse what cannot be held before sampling.
   const expectedFrames = videoFrameCount(samples.length, 16000, model.features.fps);
