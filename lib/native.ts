@@ -54,6 +54,8 @@ export interface RawRasterizeOptions {
   camera: RawCamera;
   background: [number, number, number];
   mode: 'classic' | 'antialiased';
+  /** Refuse renders binning more (Gaussian, tile) pairs than this (default 2^27). */
+  maxTilePairs?: number;
   device?: string;
   outputGrads?: { image?: RawInput; alpha?: RawInput; depth?: RawInput };
   reference?: boolean;

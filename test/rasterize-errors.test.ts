@@ -100,6 +100,15 @@ describe('rasterize rejects bad input with clear errors', () => {
     expect(r.image.shape).toEqual([64, 64, 3]);
   });
 
+  it('scenes binning more (Gaussian, tile) pairs than maxTilePairs are refused natively before the pairs are allocated', async () => {
+    // 10 Gaussians over a 16x16 image (one tile): at most 10 pairs; a limit of 1 refuses, 10 renders.
+    const big = Float32Array.from(good.scales.data, () => 50);
+    const covering = { ...good, scales: { data: big, shape: [10, 3] } };
+    await rejects(rasterize(covering, { camera, maxTilePairs: 1 }), NativeError, /\(Gaussian, 16x16 tile\) pairs, more than maxTilePairs = 1.*raise maxTilePairs/);
+    await expect(rasterize(covering, { camera, maxTilePairs: 10 })).resolves.toBeDefined();
+    await rejects(rasterize(good, { camera, maxTilePairs: 0 }), ValidationError, /maxTilePairs to be a positive integer/);
+  });
+
   it('bad options: mode, background, device, output gradient shapes', async () => {
     await rejects(rasterize(good, { camera, mode: 'fancy' as 'classic' }), ValidationError, /mode/);
     await rejects(rasterize(good, { camera, background: [1, 2] as unknown as [number, number, number] }), ValidationError, /background to be 3 finite float32 numbers/);

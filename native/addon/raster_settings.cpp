@@ -57,6 +57,13 @@ RasterSettings parse_raster_settings(const Napi::Object& opts) {
     if (m == "antialiased") s.mode = render::RasterMode::kAntialiased;
     else if (m != "classic") throw_type_error(env, "expected mode to be 'classic' or 'antialiased'");
   }
+  Napi::Value pairs = opts.Get("maxTilePairs");
+  if (!pairs.IsUndefined()) {
+    const double v = pairs.IsNumber() ? pairs.As<Napi::Number>().DoubleValue() : -1;
+    if (!(v >= 1 && v <= 9007199254740991.0) || v != static_cast<double>(static_cast<int64_t>(v)))
+      throw_type_error(env, "expected maxTilePairs to be a positive integer");
+    s.max_tile_pairs = static_cast<int64_t>(v);
+  }
   return s;
 }
 

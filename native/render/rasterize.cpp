@@ -86,7 +86,7 @@ struct ForwardState {
 
 ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, const at::Tensor& scales,
                              const at::Tensor& opacities, const at::Tensor& colors, const Camera& cam,
-                             const std::array<float, 3>& background, bool antialiased) {
+                             const std::array<float, 3>& background, bool antialiased, int64_t max_tile_pairs) {
   const int64_t n = means.size(0);
   const auto f32 = means.options();
   const auto i32 = f32.dtype(at::kInt);
@@ -114,6 +114,10 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
   const int64_t n_isect = n > 0 ? offsets[n - 1].item<int64_t>() : 0;
   TORCH_CHECK(n_isect < (int64_t(1) << 31), "this scene has ", n_isect,
               " tile intersections, more than the rasterizer's 2^31 limit: render fewer or smaller Gaussians");
+  // Checked before the pairs are allocated: a few huge Gaussians cover every tile of a large image.
+  TORCH_CHECK(n_isect <= max_tile_pairs, "this scene has ", n_isect, " (Gaussian, 16x16 tile) pairs, more than maxTilePairs = ",
+              max_tile_pairs, " (about ", (n_isect * 4) >> 20, " MB of tile lists): render fewer or smaller Gaussians or a smaller image, ",
+              "or raise maxTilePairs if the machine has the memory");
   s.sorted_ids = at::empty({n_isect}, i32);
   s.tile_start = at::zeros({grid.count() + 1}, i32);
   const int64_t pixels = static_cast<int64_t>(cam.height) * cam.width;
@@ -154,10 +158,11 @@ class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
  public:
   static variable_list forward(AutogradContext* ctx, const at::Tensor& means, const at::Tensor& quats,
                                const at::Tensor& scales, const at::Tensor& opacities, const at::Tensor& colors,
-                               std::vector<double> camera, std::vector<double> background, bool antialiased) {
+                               std::vector<double> camera, std::vector<double> background, bool antialiased,
+                               int64_t max_tile_pairs) {
     const Camera cam = camera_from_doubles(camera);
     const std::array<float, 3> bg{float(background[0]), float(background[1]), float(background[2])};
-    ForwardState s = forward_kernels(means, quats, scales, opacities, colors, cam, bg, antialiased);
+    ForwardState s = forward_kernels(means, quats, scales, opacities, colors, cam, bg, antialiased, max_tile_pairs);
     ctx->save_for_backward({means, quats, scales, opacities, colors, s.proj, s.radii, s.sorted_ids, s.tile_start,
                             s.final_t, s.last_contributor});
     ctx->saved_data["camera"] = camera;
@@ -212,7 +217,7 @@ class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
     } else {
       for (at::Tensor* t : {&v_means, &v_quats, &v_scales, &v_opacities}) t->zero_();
     }
-    return {v_means, v_quats, v_scales, v_opacities, v_colors, at::Tensor(), at::Tensor(), at::Tensor()};
+    return {v_means, v_quats, v_scales, v_opacities, v_colors, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 
@@ -310,7 +315,7 @@ RasterOutputs rasterize(const at::Tensor& means, const at::Tensor& quats, const 
   auto out = RasterizeFunction::apply(means.contiguous(), quats.contiguous(), scales.contiguous(),
                                       opacities.contiguous(), rgb.contiguous(), camera_to_doubles(settings.camera),
                                       std::vector<double>{bg[0], bg[1], bg[2]},
-                                      settings.mode == RasterMode::kAntialiased);
+                                      settings.mode == RasterMode::kAntialiased, settings.max_tile_pairs);
   // Expected depth: normalise the accumulated depth by alpha where anything was drawn.
   const at::Tensor drawn = out[1] > 0;
   const at::Tensor depth = at::where(drawn, out[2] / at::where(drawn, out[1], at::ones_like(out[1])),

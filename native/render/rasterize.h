@@ -15,10 +15,18 @@ namespace render {
 
 enum class RasterMode { kClassic, kAntialiased };
 
+// Default limit on (Gaussian, 16x16 tile) pairs one render may bin: 2^27, ~0.5 GB of sorted ids
+// on the CPU (plus the keys and counts). A few thousand huge Gaussians at 4096^2 reach it (3000
+// Gaussians covering the image took 1.4 GB); ordinary scenes stay far below (a 1M-Gaussian
+// scene at 4K touches ~10^7 tiles).
+constexpr int64_t kDefaultMaxTilePairs = int64_t(1) << 27;
+
 struct RasterSettings {
   Camera camera;
   std::array<float, 3> background{0.f, 0.f, 0.f};
   RasterMode mode = RasterMode::kClassic;
+  // Refuse (c10::Error naming the option maxTilePairs) rather than allocate beyond this.
+  int64_t max_tile_pairs = kDefaultMaxTilePairs;
 };
 
 struct RasterOutputs {

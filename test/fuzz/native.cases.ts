@@ -126,6 +126,17 @@ function* cameraCases(): Generator<FuzzCase> {
     yield c(`rasterize camera = ${label}`, VE, () => rasterize(good, { camera: value as unknown as Camera }));
   }
   yield c('rasterize 16384x16384 (10.7 GB before the limit)', VE, () => rasterize(good, { camera: { ...camera, width: 16384, height: 16384, cx: 8192, cy: 8192 } }));
+  yield c('rasterize 3000 Gaussians covering 4096² (1.4 GB and 25 s before maxTilePairs)', 'NativeError', () => {
+    const N = 3000;
+    const means = new Float32Array(N * 3);
+    for (let i = 0; i < N; i++) means.set([0.1 * Math.sin(i), 0, 5 + (i % 7) * 0.01], 3 * i);
+    const quats = Float32Array.from({ length: N * 4 }, (_, i) => (i % 4 === 0 ? 1 : 0));
+    const huge = { means: { data: means, shape: [N, 3] }, quats: { data: quats, shape: [N, 4] }, scales: { data: new Float32Array(N * 3).fill(100), shape: [N, 3] }, opacities: { data: new Float32Array(N).fill(0.9), shape: [N] }, colors: { data: new Float32Array(N * 3).fill(0.5), shape: [N, 3] } };
+    return rasterize(huge, { camera: { view: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], fx: 4096, fy: 4096, cx: 2048, cy: 2048, width: 4096, height: 4096 } });
+  });
+  for (const [label, value] of HOSTILE) {
+    yield c(`rasterize maxTilePairs = ${label}`, value === undefined || (Number.isSafeInteger(value) && (value as number) >= 1) ? 'typed' : VE, () => rasterize(good, { camera, maxTilePairs: value as number }));
+  }
   yield c('rasterize 16385 wide', VE, () => rasterize(good, { camera: { ...camera, width: 16385 } }));
   yield c('rasterize mode = "fast"', VE, () => rasterize(good, { camera, mode: 'fast' as 'classic' }));
   yield c('rasterize device = "cuda:99"', VE, () => rasterize(good, { camera, device: 'cuda:99' }));
