@@ -236,3 +236,24 @@ describe('decodePng: malformed files', () => {
     }
   });
 });
+
+describe('decodePng: sizes bounded by the IHDR', () => {
+  it('refuses an image over options.maxPixels before inflating, and reads it when the limit is raised', () => {
+    const raw = new Uint8Array(3 * (1 + 4 * 3)); // 4 x 3 RGB, filter 0, black
+    expect(formatMessage(() => decodePng(buildPng(4, 3, 2, raw), 'big.png', { maxPixels: 11 }))).toBe(
+      'big.png: the image is 4 x 3 = 12 pixels, more than the 11 accepted (options.maxPixels)',
+    );
+    expect(decodePng(buildPng(4, 3, 2, raw), 'big.png', { maxPixels: 12 }).width).toBe(4);
+  });
+
+  it('refuses image data that inflates beyond what the IHDR declares, or that cannot inflate to it', () => {
+    // 1 x 1 RGB declares 4 bytes (filter + RGB); 1 MB of image data is refused, not inflated.
+    expect(formatMessage(() => decodePng(buildPng(1, 1, 2, new Uint8Array(1 << 20)), 'bomb.png'))).toBe(
+      'bomb.png: corrupt PNG: the image data inflates to more than the 4 bytes its IHDR declares (1 x 1)',
+    );
+    // 16000 x 16000 RGB declares 768 MB, which a few compressed bytes cannot make.
+    expect(formatMessage(() => decodePng(buildPng(16000, 16000, 2, new Uint8Array(10)), 'huge.png'))).toMatch(
+      /^huge\.png: truncated PNG: 16000 x 16000 needs 768016000 bytes of image data, which its \d+ compressed bytes cannot inflate to$/,
+    );
+  });
+});
