@@ -151,8 +151,9 @@ export async function rasterizeWithGradients(
  */
 export async function referenceRasterize(
   gaussians: Gaussians,
-  options: RasterizeOptions & { outputGrads?: OutputGrads },
+  options: RasterizeOptions & { outputGrads?: OutputGrads; maxPixelGaussianPairs?: number },
 ): Promise<{ image: NdArray; alpha: NdArray; depth: NdArray; grads?: Record<keyof GaussianGrads, NdArray> }> {
+  requireReferenceSize(gaussians, options);
   const raw = await run(gaussians, options, { reference: true, outputGrads: options.outputGrads });
   const nd = (a: RawArray): NdArray => toNdarray(a);
   return {
@@ -161,6 +162,27 @@ export async function referenceRasterize(
     depth: nd(raw.depth),
     ...(raw.grads ? { grads: gradients(raw) } : {}),
   };
+}
+
+/**
+ * Default of `maxPixelGaussianPairs` of {@link referenceRasterize}: 2^22 pixel × Gaussian pairs
+ * (measured ~100 bytes per pair, ~200 with gradients: about 0.8 GB at the limit).
+ */
+export const DEFAULT_MAX_REFERENCE_PAIRS = 2 ** 22;
+
+/** The reference holds every pixel against every Gaussian: refuse sizes beyond the stated limit. */
+function requireReferenceSize(gaussians: Gaussians, options: RasterizeOptions & { maxPixelGaussianPairs?: number }): void {
+  if (typeof options !== 'object' || options === null || typeof gaussians !== 'object' || gaussians === null) return; // run() reports these
+  const camera = toRawCamera(options.camera);
+  const limit = options.maxPixelGaussianPairs === undefined ? DEFAULT_MAX_REFERENCE_PAIRS : requirePositiveInt('maxPixelGaussianPairs', options.maxPixelGaussianPairs);
+  const n = toFloat32Tensor('means', gaussians.means, ['N', 3], {}, { finite: false }).shape[0]!;
+  const pairs = camera.width * camera.height * n;
+  if (pairs > limit) {
+    throw new ValidationError(
+      `expected camera.width x camera.height x N (pixel × Gaussian pairs the reference holds at once) to be at most maxPixelGaussianPairs = ${limit}, ` +
+        `received ${camera.width} x ${camera.height} x ${n} = ${pairs}; the reference is for small scenes: use rasterize(), or raise maxPixelGaussianPairs (about 200 bytes each)`,
+    );
+  }
 }
 
 /**

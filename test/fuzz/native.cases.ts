@@ -214,6 +214,11 @@ function* gradientAndTensorCases(): Generator<FuzzCase> {
   yield c('rasterizeWithGradients outputGrads.alpha = "x"', VE, () => rasterizeWithGradients(good, { camera, outputGrads: { alpha: 'x' as never } }));
   yield c('rasterizeWithGradients fine', 'ok', () => rasterizeWithGradients(good, { camera, outputGrads: { image: img(1) } }));
   yield c('referenceRasterize camera.near = 1e-300', VE, () => referenceRasterize(good, { camera: { ...camera, near: 1e-300 } }));
+  yield c('referenceRasterize 1000 Gaussians at 1024² (O(H W N) memory: ~200 GB)', VE, () => {
+    const big = randomScene(8, { n: 1000, width: 1024, height: 1024 });
+    return referenceRasterize(big.gaussians, { camera: big.camera });
+  });
+  yield c('referenceRasterize maxPixelGaussianPairs = 0', VE, () => referenceRasterize(good, { camera, maxPixelGaussianPairs: 0 }));
   yield c('referenceRasterize fine', 'ok', () => referenceRasterize(good, { camera: { ...camera, width: 8, height: 8 } }));
   yield c('rasterizeTensors with arrays', VE, () => rasterizeTensors(good as never, { camera }));
   yield c('rasterizeTensors camera.fx = 1e300', VE, () => {
