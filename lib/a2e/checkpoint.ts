@@ -11,6 +11,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
+import { optionalOptions } from '../arguments.js';
 import { FileSystemError, FormatError, ValidationError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { resolveContained } from '../io/contained-path.js';
@@ -136,7 +137,7 @@ function looksLikeSafetensors(bytes: Uint8Array): boolean {
  *   for a file that cannot be read.
  */
 export async function readA2eCheckpoint(path: string, options: ReadA2eCheckpointOptions | string = {}): Promise<ReadA2eCheckpoint> {
-  const opts = typeof options === 'string' ? { weights: options } : options;
+  const opts = typeof options === 'string' ? { weights: options } : optionalOptions('readA2eCheckpoint', options);
   const paths = checkpointPaths(path);
   const text = await readJsonFile(paths.json, { what: 'the checkpoint JSON' }).catch((error: unknown) => {
     if (error instanceof FileSystemError && error.systemCode === 'ENOENT') {

@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
+import { optionalOptions } from '../arguments.js';
 import { AbortError, FileSystemError, FormatError, ValidationError } from '../errors.js';
 import { resolveContained } from '../io/contained-path.js';
 import { parseNpz } from '../io/npy.js';
@@ -74,6 +75,7 @@ export interface ReadSpeechDatasetOptions {
  */
 export async function readSpeechDataset(dir: string, options: ReadSpeechDatasetOptions = {}): Promise<SpeechDataset> {
   if (typeof dir !== 'string' || dir === '') throw new ValidationError(`expected dataset to be a folder path, received ${describeValue(dir)}`);
+  options = optionalOptions('readSpeechDataset', options);
   const path = join(dir, 'manifest.json');
   const value = await readJsonFile(path, { what: 'the manifest' }).catch((error: unknown) => {
     if (error instanceof FileSystemError && error.systemCode === 'ENOENT') {
@@ -132,6 +134,14 @@ export interface LoadExpressionClipsOptions {
  * @throws {@link FormatError} naming the file when a track file lacks `expr` / `jaw_pose` or their frame counts disagree.
  */
 export async function loadExpressionClips(dataset: string | SpeechDataset, options: LoadExpressionClipsOptions = {}): Promise<ExpressionClip[]> {
+  // A folder, or what readSpeechDataset returned (checked as far as the loop below reads it).
+  if (typeof dataset !== 'string' && (dataset === null || typeof dataset !== 'object' || !Array.isArray(dataset.clips) || typeof dataset.fps !== 'number')) {
+    throw new ValidationError(`loadExpressionClips: expected dataset to be a folder path or a SpeechDataset (from readSpeechDataset), received ${describeValue(dataset)}`);
+  }
+  options = optionalOptions('loadExpressionClips', options);
+  if (options.ids !== undefined && !Array.isArray(options.ids)) {
+    throw new ValidationError(`loadExpressionClips: expected ids to be an array of clip ids, received ${describeValue(options.ids)}`);
+  }
   const ds = typeof dataset === 'string' ? await readSpeechDataset(dataset, { allowExternalFiles: options.allowExternalFiles === true }) : dataset;
   const wanted = options.ids ? new Set(options.ids) : undefined;
   const list = ds.clips.filter((c) => !wanted || wanted.has(c.id));

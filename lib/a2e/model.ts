@@ -10,6 +10,7 @@
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
+import { optionalOptions, requirePath } from '../arguments.js';
 import { requireDevice, type Device } from '../backends.js';
 import { FormatError, NativeError, ValidationError } from '../errors.js';
 import { MAX_FPS } from '../io/vhap-camera.js';
@@ -17,7 +18,7 @@ import { firstNonFinite } from '../io/vhap-flame.js';
 import type { NdArrayData } from '../io/ndarray-data.js';
 import { native, type NativeScriptModel, type NativeTensor, type RawArray } from '../native.js';
 import { nativeAbortFlag } from '../native-abort.js';
-import { awaitNative, toNdarray } from '../ops.js';
+import { awaitNative, throwIfAborted, toNdarray } from '../ops.js';
 import { nativeAsync, nativeCall } from '../tensor.js';
 import { describeValue, requireNonNegativeInt, toFloat32Tensor, toInt32Tensor, type ArrayLike, type Dims } from '../validate.js';
 import { readA2eCheckpoint, writeA2eCheckpoint, type A2eCheckpointJson } from './checkpoint.js';
@@ -39,6 +40,8 @@ export interface CreateA2eModelOptions {
   normalisation?: { mean: globalThis.ArrayLike<number>; std: globalThis.ArrayLike<number> };
   /** Seed of the initial weights. Default 0. */
   seed?: number;
+  /** Checked before the weights are made (a paper-size model is gigabytes). */
+  signal?: AbortSignal;
 }
 
 /** Options of {@link AudioExpressionModel.load}. */
@@ -114,6 +117,10 @@ export class AudioExpressionModel {
     script?: { module: NativeScriptModel; mean: Float32Array; std: Float32Array };
     trainState?: Record<string, unknown>;
   }) {
+    // Private to TypeScript, but JavaScript can still call `new`: point it at the real doors.
+    if (init === null || typeof init !== 'object' || !Array.isArray(init.speakers) || init.config === null || typeof init.config !== 'object') {
+      throw new ValidationError(`new AudioExpressionModel: expected a call to AudioExpressionModel.create, .load or .fromTensors, received new AudioExpressionModel(${describeValue(init)})`);
+    }
     this.config = Object.freeze({ ...init.config });
     this.features = Object.freeze({ ...init.features });
     this.speakers = Object.freeze([...init.speakers]);
@@ -125,11 +132,14 @@ export class AudioExpressionModel {
 
   /** A new model with freshly initialised weights. */
   static async create(options: CreateA2eModelOptions = {}): Promise<AudioExpressionModel> {
+    options = optionalOptions('AudioExpressionModel.create', options);
+    throwIfAborted(options.signal);
     const speakers = options.speakers ?? ['default'];
     requireSpeakerNames(speakers);
     const features = resolveFeatureSpec(options.features, options.config?.featureDim);
     const config = resolveA2eConfig({ ...options.config, featureDim: features.dim, speakers: speakers.length });
     const seed = requireNonNegativeInt('seed', options.seed ?? 0);
+    throwIfAborted(options.signal);
     const raw = await nativeAsync(native().a2eInit({ config, seed }));
     const params = flattenNamed<NativeTensor>(raw);
     const model = new AudioExpressionModel({ config, features, speakers, expressionNames: options.expressionNames, params });
@@ -150,6 +160,8 @@ export class AudioExpressionModel {
    *   folder); {@link FileSystemError} for a file that cannot be read.
    */
   static async load(path: string, options: LoadA2eModelOptions = {}): Promise<AudioExpressionModel> {
+    requirePath('AudioExpressionModel.load', path);
+    options = optionalOptions('AudioExpressionModel.load', options);
     const read = await readA2eCheckpoint(path, { weights: options.weights, allowExternalFiles: options.allowExternalFiles });
     const json = read.json;
     const common = asFileContent(read.jsonPath, () => {
@@ -270,6 +282,8 @@ export class AudioExpressionModel {
 
   /** Saves the model (and, with `withOptimizer`, its Adam moments) as `<stem>.json` + `<stem>.safetensors`, atomically. */
   async save(path: string, options: { withOptimizer?: boolean } = {}): Promise<{ json: string; weights: string }> {
+    requirePath('AudioExpressionModel.save', path);
+    options = optionalOptions('AudioExpressionModel.save', options);
     const tensors = new Map<string, NdArrayData>();
     for (const [name, t] of this.nativeParams()) tensors.set(name, handleToArray(t));
     if (options.withOptimizer && this.adam) {
@@ -288,6 +302,7 @@ export class AudioExpressionModel {
 
   /** An independent copy (weights copied), optionally with speakers added (new rows start at the mean embedding). */
   async clone(options: { addSpeakers?: string[] } = {}): Promise<AudioExpressionModel> {
+    options = optionalOptions('AudioExpressionModel.clone', options);
     const add = options.addSpeakers ?? [];
     const speakers = [...this.speakers, ...add];
     requireSpeakerNames(speakers);

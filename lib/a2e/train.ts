@@ -5,6 +5,7 @@
  * @module
  */
 
+import { requireOptions, requirePath } from '../arguments.js';
 import { ValidationError } from '../errors.js';
 import { firstNonFinite } from '../io/vhap-flame.js';
 import { pathExists } from '../io/exists.js';
@@ -60,6 +61,11 @@ export interface A2eTrainResult {
  * `window` frames, x0-prediction loss L2 + Huber on frame differences, condition dropout).
  */
 export async function trainAudioExpressionPrior(options: TrainAudioExpressionPriorOptions): Promise<A2eTrainResult> {
+  requireOptions('trainAudioExpressionPrior', options);
+  if (options.model !== undefined && !(options.model instanceof AudioExpressionModel)) {
+    throw new ValidationError(`trainAudioExpressionPrior: expected model to be an AudioExpressionModel or undefined, received ${describeValue(options.model)}`);
+  }
+  if (options.checkpoint !== undefined) requirePath('trainAudioExpressionPrior', options.checkpoint, 'checkpoint');
   const steps = requirePositiveInt('steps', options.steps);
   const clips = await clipsOf(options);
   const [train, validation] = splitClips(clips, options.validationFraction ?? 0.1, options.seed ?? 0);
@@ -138,6 +144,8 @@ export interface A2eFineTuneResult extends A2eTrainResult {
  * speakers' rows and the audio encoder do not.
  */
 export async function fineTuneAudioExpression(options: FineTuneAudioExpressionOptions): Promise<A2eFineTuneResult> {
+  requireOptions('fineTuneAudioExpression', options);
+  if (options.checkpoint !== undefined) requirePath('fineTuneAudioExpression', options.checkpoint, 'checkpoint');
   if (!(options.model instanceof AudioExpressionModel)) throw new ValidationError(`expected model to be an AudioExpressionModel, received ${describeValue(options.model)}`);
   if (typeof options.speaker !== 'string' || options.speaker === '') throw new ValidationError(`expected speaker to be a non-empty name, received ${describeValue(options.speaker)}`);
   const steps = requirePositiveInt('steps', options.steps ?? 500);

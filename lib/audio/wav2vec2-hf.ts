@@ -13,6 +13,7 @@
 
 import { basename, join } from 'node:path';
 
+import { optionalOptions } from '../arguments.js';
 import { FileSystemError, FormatError, NativeError, ValidationError } from '../errors.js';
 import { pathExists } from '../io/exists.js';
 import type { NdArrayData } from '../io/ndarray-data.js';
@@ -81,6 +82,7 @@ export function wav2vec2ConfigFromHf(
   preprocessor?: unknown,
   paths: { config?: string; preprocessor?: string } = {},
 ): Wav2Vec2Config {
+  paths = optionalOptions('wav2vec2ConfigFromHf', paths, 'paths');
   const configPath = paths.config ?? 'config.json';
   const c = new JsonFields(config, configPath);
   const modelType = c.get('model_type');

@@ -17,6 +17,7 @@ import ndarray from 'ndarray';
 import type { AudioExpressionModel } from '../a2e/model.js';
 import { fineTuneAudioExpression } from '../a2e/train.js';
 import type { ExpressionClip } from '../a2e/dataset.js';
+import { requireOptions, requirePath } from '../arguments.js';
 import { AbortError, ValidationError } from '../errors.js';
 import { MAX_FPS } from '../io/vhap-camera.js';
 import { Flame } from '../flame/flame.js';
@@ -126,6 +127,10 @@ export interface AdaptReport {
 /** Adapts an avatar to one identity. */
 export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; report: AdaptReport }> {
   const started = Date.now();
+  requireOptions('adapt', options);
+  if (options.priors !== undefined) requireOptions('adapt', options.priors, 'options.priors');
+  if (options.model !== undefined) requireOptions('adapt', options.model, 'options.model');
+  if (options.dataset !== undefined) requirePath('adapt', options.dataset, 'options.dataset');
   if (options.fps !== undefined && !(typeof options.fps === 'number' && options.fps > 0 && options.fps <= MAX_FPS)) {
     throw new ValidationError(`expected options.fps to be a frame rate in (0, ${MAX_FPS}], received ${String(options.fps)}`);
   }

@@ -18,6 +18,7 @@
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
+import { requireOptions, requirePath } from '../arguments.js';
 import { requireDevice, type Device } from '../backends.js';
 import { AudioExpressionModel } from '../a2e/model.js';
 import { FileSystemError, FormatError, ValidationError } from '../errors.js';
@@ -37,6 +38,7 @@ import { nativeAbortFlag } from '../native-abort.js';
 import { awaitNative, toNdarray } from '../ops.js';
 import type { Camera } from '../render/camera.js';
 import { UV_MAP_CHANNELS, type UvLayout } from '../rig/uv.js';
+import { describeValue } from '../validate.js';
 import { arrayToHandle, handleToArray, toParamObject } from '../a2e/native-params.js';
 import { DEFAULT_COLOR_MLP, DEFAULT_INPAINTER, resolveSizes, type ColorMlpConfig, type InpainterConfig } from './config.js';
 import { packFrames, type FrameFlame } from './frames.js';
@@ -94,6 +96,9 @@ export class Avatar {
 
   /** @internal */
   constructor(init: { model: FlameModel; layout: UvLayout; description: AvatarDescription; params: Map<string, NativeTensor>; track?: AvatarTrack; a2e?: AudioExpressionModel }) {
+    // Internal, but reachable from JavaScript: avatars come from adapt, proceduralAvatar or Avatar.load.
+    requireOptions('new Avatar', init, 'init');
+    if (!(init.params instanceof Map)) throw new ValidationError(`new Avatar: expected init.params to be a Map of weights (avatars come from adapt, proceduralAvatar or Avatar.load), received ${describeValue(init.params)}`);
     this.model = init.model;
     this.flame = Flame.from(init.model);
     this.layout = init.layout;
@@ -149,6 +154,7 @@ export class Avatar {
    * @returns frames [T, H, W, 3], heads [T, H, W, 3] (premultiplied), alphas [T, H, W].
    */
   async render(options: RenderAvatarOptions): Promise<{ frames: NdArray<Float32Array>; heads: NdArray<Float32Array>; alphas: NdArray<Float32Array> }> {
+    requireOptions('Avatar.render', options);
     const camera = options.camera ?? this.track?.camera;
     const background = options.background ?? this.track?.background;
     if (!camera) throw new ValidationError('expected a camera (this avatar has no tracked camera)');
@@ -186,6 +192,7 @@ export class Avatar {
 
   /** Saves the avatar as one file, atomically. */
   async save(path: string): Promise<void> {
+    requirePath('Avatar.save', path);
     const tensors = new Map<string, NdArrayData>();
     for (const [k, v] of Object.entries(flameToArrays(this.model))) tensors.set(`model.${k}`, v);
     const [h, w] = this.layout.face.shape as [number, number];
@@ -220,7 +227,7 @@ export class Avatar {
    *   non-finite part; {@link FileSystemError} when it cannot be read.
    */
   static async load(path: string): Promise<Avatar> {
-    if (typeof path !== 'string' || path === '') throw new ValidationError(`expected the avatar file's path, received ${JSON.stringify(path)}`);
+    requirePath('Avatar.load', path);
     const bytes = await readRegularFile(path, { what: 'the avatar file' }).catch((error: unknown) => {
       if (error instanceof FileSystemError && error.systemCode === 'ENOENT') throw new FileSystemError('no such avatar file', { path, systemCode: 'ENOENT', cause: error });
       throw error;

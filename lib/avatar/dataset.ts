@@ -13,6 +13,7 @@ import type { NdArray } from 'ndarray';
 
 import { encodeAudio, type AudioEncoder } from '../a2e/features.js';
 import { loadAudio } from '../audio/load.js';
+import { optionalOptions, requirePath } from '../arguments.js';
 import { AbortError, FormatError } from '../errors.js';
 import { pathExists } from '../io/exists.js';
 import { readJsonFile } from '../io/read-file.js';
@@ -74,6 +75,8 @@ export function fitDatasetToModel(ds: AvatarDataset, model: Pick<FlameModel, 'sh
  *   not a regular file; {@link FileSystemError} for one that cannot be read.
  */
 export async function loadAvatarDataset(dir: string, options: LoadAvatarDatasetOptions = {}): Promise<AvatarDataset> {
+  requirePath('loadAvatarDataset', dir, 'dir');
+  options = optionalOptions('loadAvatarDataset', options);
   const ds = await readVhapDataset(dir, { allowExternalFiles: options.allowExternalFiles === true });
   const wanted = options.splits ? new Set(options.splits) : undefined;
   const list = ds.frames.filter((f) => !wanted || wanted.has(f.split));

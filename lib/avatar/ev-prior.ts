@@ -9,6 +9,7 @@
  * @module
  */
 
+import { requireOptions } from '../arguments.js';
 import { ValidationError } from '../errors.js';
 import { Flame } from '../flame/flame.js';
 import type { FlameModel } from '../flame/model.js';
@@ -71,7 +72,8 @@ export async function trainExpressionVisualPrior(options: TrainExpressionVisualP
   losses: number[];
   psnr: number[];
 }> {
-  const { model } = options;
+  const { model } = requireOptions('trainExpressionVisualPrior', options);
+  requireOptions('trainExpressionVisualPrior', model, 'options.model');
   if (!Array.isArray(options.identities) || options.identities.length === 0) throw new ValidationError('expected identities: a non-empty array of {frames} or dataset folders');
   const identities: PriorIdentity[] = [];
   for (const id of options.identities) {

@@ -12,6 +12,7 @@ import { firstNonFinite } from '../io/vhap-flame.js';
 import { native, type NativeTensor } from '../native.js';
 import type { Camera } from '../render/camera.js';
 import { nativeCall } from '../tensor.js';
+import { describeValue, requireNonNegativeInt } from '../validate.js';
 
 /** Per-frame FLAME parameters (VHAP's): any may be absent (zeros). */
 export interface FrameFlame {
@@ -62,7 +63,15 @@ export interface PackedFrames {
  * @throws {@link ValidationError} naming the frame and field that does not fit.
  */
 export function packFrames(frames: readonly AvatarFrame[], exprCount: number): PackedFrames {
-  if (!Array.isArray(frames) || frames.length === 0) throw new ValidationError('expected a non-empty array of frames');
+  if (!Array.isArray(frames) || frames.length === 0) throw new ValidationError(`packFrames: expected frames to be a non-empty array of frames, received ${describeValue(frames)}`);
+  // The parts read below, before anything is allocated (a number here would fail as a TypeError).
+  frames.forEach((f: AvatarFrame | null, t) => {
+    const isObject = (v: unknown): boolean => v !== null && typeof v === 'object';
+    if (!isObject(f) || !isObject(f!.image) || !Array.isArray(f!.image.shape) || !isObject(f!.camera) || !isObject(f!.flame)) {
+      throw new ValidationError(`packFrames: expected frames[${t}] to be a frame {image, camera, flame}, received ${describeValue(f)}`);
+    }
+  });
+  requireNonNegativeInt('exprCount', exprCount);
   const [height, width] = frames[0]!.image.shape as [number, number];
   const T = frames.length;
   const images = new Float32Array(T * height * width * 3);

@@ -20,6 +20,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { AudioExpressionModel } from '../a2e/model.js';
+import { requireOptions, requirePath } from '../arguments.js';
 import { Wav2Vec2Encoder } from '../audio/wav2vec2.js';
 import { loadWav2Vec2 } from '../audio/wav2vec2-hf.js';
 import { FileSystemError, FormatError, ValidationError } from '../errors.js';
@@ -29,7 +30,8 @@ import { loadFlame } from '../flame/load.js';
 import type { FlameModel } from '../flame/model.js';
 import { saveFlameSafetensors } from '../flame/save.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { readJsonFile } from '../io/read-file.js';
+import { readJsonFile, withFileErrors } from '../io/read-file.js';
+import { describeValue } from '../validate.js';
 import { IdentityGaussianGenerator } from './generator.js';
 import { BodyInpainter } from './inpainter.js';
 
@@ -56,7 +58,7 @@ const PARTS: readonly Part[] = ['a2e', 'wav2vec2', 'generator', 'inpainter', 'fl
  *   {@link FileSystemError} when the manifest or a listed part is missing or unreadable.
  */
 export async function loadPriors(dir: string): Promise<Priors> {
-  if (typeof dir !== 'string' || dir === '') throw new ValidationError('expected the priors folder path');
+  requirePath('loadPriors', dir, 'dir');
   const manifestPath = join(dir, 'priors.json');
   const m = await readJsonFile(manifestPath, { what: 'priors.json' }).catch((error: unknown) => {
     if (error instanceof FileSystemError && error.systemCode === 'ENOENT') {
@@ -98,7 +100,15 @@ export async function loadPriors(dir: string): Promise<Priors> {
 
 /** Writes the parts given to `dir` (created if needed); every file atomically, the manifest last. */
 export async function savePriors(dir: string, priors: Priors): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  requirePath('savePriors', dir, 'dir');
+  requireOptions('savePriors', priors, 'priors');
+  // Each part is the class it is saved by (checked before the folder is made).
+  const kinds = [['a2e', AudioExpressionModel], ['generator', IdentityGaussianGenerator], ['inpainter', BodyInpainter]] as const;
+  for (const [key, kind] of kinds) {
+    if (priors[key] !== undefined && !(priors[key] instanceof kind)) throw new ValidationError(`savePriors: expected priors.${key} to be a ${kind.name} or undefined, received ${describeValue(priors[key])}`);
+  }
+  if (priors.model !== undefined && (priors.model === null || typeof priors.model !== 'object')) throw new ValidationError(`savePriors: expected priors.model to be a FLAME model or undefined, received ${describeValue(priors.model)}`);
+  await withFileErrors(dir, 'create', () => mkdir(dir, { recursive: true }));
   const parts: Part[] = [];
   if (priors.a2e) {
     await priors.a2e.save(join(dir, 'a2e'));

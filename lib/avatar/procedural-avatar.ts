@@ -11,6 +11,7 @@ import ndarray from 'ndarray';
 
 import type { AudioExpressionModel } from '../a2e/model.js';
 import { arrayToHandle } from '../a2e/native-params.js';
+import { optionalOptions } from '../arguments.js';
 import { assemble } from '../flame/procedural/assemble.js';
 import { makeProceduralHead } from '../flame/procedural/index.js';
 import { bakeLighting } from '../flame/procedural/shading.js';
@@ -33,6 +34,7 @@ export interface ProceduralAvatarOptions {
 
 /** The procedural head as an Avatar. */
 export async function proceduralAvatar(options: ProceduralAvatarOptions = {}): Promise<Avatar> {
+  options = optionalOptions('proceduralAvatar', options);
   const size = options.size ?? 512;
   const uvSize = options.uvSize ?? 256;
   const head = makeProceduralHead({ seed: options.seed ?? 0 });

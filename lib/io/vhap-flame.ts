@@ -9,7 +9,9 @@
 
 import type { FlameParams } from '../flame/flame.js';
 import type { FlameModel } from '../flame/model.js';
+import { optionalOptions, requireOptions, requirePath } from '../arguments.js';
 import { FormatError, ValidationError } from '../errors.js';
+import { describeValue } from '../validate.js';
 import type { NdArrayData } from './ndarray-data.js';
 import { encodeNpz, parseNpz } from './npy.js';
 import { readRegularFile } from './read-file.js';
@@ -127,6 +129,7 @@ function requireFiniteArray(key: string, values: Float32Array, path: string | un
  *   file; {@link FileSystemError} when it cannot be read.
  */
 export async function loadVhapFlame(path: string): Promise<VhapFlameParams> {
+  requirePath('loadVhapFlame', path);
   return parseVhapFlame(parseNpz(await readRegularFile(path, { what: 'the FLAME parameter file' }), path), path);
 }
 
@@ -207,6 +210,21 @@ export function vhapFlameToParams(
   model: Pick<FlameModel, 'shapeCount' | 'exprCount' | 'vertexCount'>,
   options: VhapFlameToParamsOptions = {},
 ): FlameParams<{ data: Float32Array; shape: number[] }> {
+  const fn = 'vhapFlameToParams';
+  requireOptions(fn, params, 'params');
+  for (const key of ['expr', 'rotation', 'neck', 'jaw', 'eyes', 'translation', 'shape', 'staticOffset'] as const) {
+    const value: unknown = params[key];
+    const optional = key === 'shape' || key === 'staticOffset';
+    if (!(value instanceof Float32Array) && !(optional && value === undefined)) {
+      throw new ValidationError(`${fn}: expected params.${key} to be a Float32Array${optional ? ' or undefined' : ''} (as loadVhapFlame returns), received ${describeValue(value)}`);
+    }
+  }
+  requireOptions(fn, model, 'model');
+  for (const key of ['shapeCount', 'exprCount', 'vertexCount'] as const) {
+    const n: unknown = model[key];
+    if (!Number.isSafeInteger(n) || (n as number) < 0) throw new ValidationError(`${fn}: expected model.${key} to be a non-negative integer (a FLAME model's), received ${describeValue(n)}`);
+  }
+  options = optionalOptions(fn, options);
   const padded = (name: string, values: Float32Array | undefined, width: number): { data: Float32Array; shape: number[] } => ({ data: padComponents(name, values, width), shape: [width] });
   const v = (data: Float32Array): { data: Float32Array; shape: number[] } => ({ data, shape: [data.length] });
   const out: FlameParams<{ data: Float32Array; shape: number[] }> = {

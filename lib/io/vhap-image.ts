@@ -9,6 +9,7 @@
 import { extname } from 'node:path';
 import ndarray, { type NdArray } from 'ndarray';
 
+import { optionalOptions, requireOptions, requirePath } from '../arguments.js';
 import { FormatError, ValidationError } from '../errors.js';
 import { scaleCamera, type VhapCamera } from './vhap-camera.js';
 import { ffmpegOutput } from './ffmpeg.js';
@@ -206,7 +207,11 @@ function targetSize(size: LoadVhapImageOptions['size'], width: number, height: n
  *   size than the frame's camera (or, for the mask, than the image).
  */
 export async function loadVhapImage(frame: VhapImageFrame, options: LoadVhapImageOptions = {}): Promise<LoadedVhapImage> {
-  const { camera } = frame;
+  const { camera } = requireOptions('loadVhapImage', frame, 'frame');
+  requireOptions('loadVhapImage', camera, 'frame.camera');
+  requirePath('loadVhapImage', frame.image, 'frame.image');
+  if (frame.mask !== undefined) requirePath('loadVhapImage', frame.mask, 'frame.mask');
+  options = optionalOptions('loadVhapImage', options);
   const decoded = await readImageFile(frame.image, { ffmpeg: options.ffmpeg });
   if (decoded.width !== camera.width || decoded.height !== camera.height) {
     throw new FormatError(`the image is ${decoded.width} x ${decoded.height} but its camera says ${camera.width} x ${camera.height} (w, h)`, { path: frame.image });

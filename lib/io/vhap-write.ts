@@ -12,8 +12,10 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { requireOptions, requirePath } from '../arguments.js';
 import { AbortError, ValidationError } from '../errors.js';
-import type { ArrayLike as TensorLike } from '../validate.js';
+import { describeValue, type ArrayLike as TensorLike } from '../validate.js';
+import { withFileErrors } from './read-file.js';
 import { writeFileAtomic } from './atomic.js';
 import { encodePng, encodeGrayPng } from './png.js';
 import { cyToVhap, isFloat32Finite, MAX_FPS, MAX_IMAGE_SIDE, rigidTransformProblem, transformMatrixFromView } from './vhap-camera.js';
@@ -122,7 +124,8 @@ export class VhapDatasetWriter {
    * @throws {@link ValidationError} for bad options; file-system errors as writing does.
    */
   static async create(dir: string, options: VhapWriterOptions): Promise<VhapDatasetWriter> {
-    if (typeof dir !== 'string' || dir === '') throw new ValidationError('expected dir to be a folder path');
+    requirePath('VhapDatasetWriter.create', dir, 'dir');
+    requireOptions('VhapDatasetWriter.create', options);
     const fps = options.fps ?? 25;
     if (!(typeof fps === 'number' && fps > 0 && fps <= MAX_FPS)) throw new ValidationError(`expected fps to be a frame rate in (0, ${MAX_FPS}], received ${String(fps)}`);
     const extra = options.extra ?? {};
@@ -131,7 +134,7 @@ export class VhapDatasetWriter {
     if (typeof options.canonicalFlame !== 'object' || options.canonicalFlame === null) throw new ValidationError('expected canonicalFlame to be FLAME parameters');
     const canonicalFlame = withStaticOffset(options.canonicalFlame, options.vertexCount);
     const canonical = encodeVhapFlame(canonicalFlame);
-    for (const sub of ['images', 'fg_masks', 'flame_param']) await mkdir(join(dir, sub), { recursive: true });
+    for (const sub of ['images', 'fg_masks', 'flame_param']) await withFileErrors(join(dir, sub), 'create', () => mkdir(join(dir, sub), { recursive: true }));
     await writeFileAtomic(join(dir, 'canonical_flame_param.npz'), canonical);
     return new VhapDatasetWriter(dir, canonicalFlame, fps, extra);
   }
@@ -144,6 +147,7 @@ export class VhapDatasetWriter {
    */
   async add(frame: VhapWriteFrame): Promise<void> {
     if (this.finished) throw new ValidationError('the dataset is already finished');
+    requireOptions('VhapDatasetWriter.add', frame, 'frame');
     const { timestep, cameraIndex, split, camera } = frame;
     if (!(Number.isInteger(timestep) && timestep >= 0)) throw new ValidationError(`expected frame.timestep to be a non-negative integer, received ${String(timestep)}`);
     if (!(Number.isInteger(cameraIndex) && cameraIndex >= 0)) throw new ValidationError(`expected frame.cameraIndex to be a non-negative integer, received ${String(cameraIndex)}`);
@@ -279,6 +283,13 @@ function withStaticOffset(canonical: VhapFlameInput, vertexCount: number | undef
  * ```
  */
 export async function writeVhapDataset(dir: string, options: VhapWriteOptions): Promise<{ frames: number; timesteps: number }> {
+  requirePath('writeVhapDataset', dir, 'dir');
+  requireOptions('writeVhapDataset', options);
+  // Checked before create() makes the folders.
+  const frames: unknown = options.frames;
+  if (frames === null || typeof frames !== 'object' || !(Symbol.iterator in frames || Symbol.asyncIterator in frames)) {
+    throw new ValidationError(`writeVhapDataset: expected options.frames to be an iterable of frames (an array or an async generator), received ${describeValue(frames)}`);
+  }
   const writer = await VhapDatasetWriter.create(dir, options);
   let written = 0;
   for await (const frame of options.frames) {

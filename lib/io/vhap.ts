@@ -23,6 +23,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 
+import { optionalOptions } from '../arguments.js';
 import { FormatError, ValidationError } from '../errors.js';
 import { resolveContained } from './contained-path.js';
 import { pathExists } from './exists.js';
@@ -226,6 +227,7 @@ function parseFrame(frame: unknown, index: number, top: Json, dir: string, file:
  */
 export async function readVhapDataset(dir: string, options: ReadVhapOptions = {}): Promise<VhapDataset> {
   if (typeof dir !== 'string' || dir === '') throw new ValidationError('expected dir to be a dataset folder path');
+  options = optionalOptions('readVhapDataset', options);
   const split = options.split ?? 'all';
   if (split !== 'all' && !VHAP_SPLITS.includes(split)) {
     throw new ValidationError(`expected options.split to be 'train', 'val', 'test' or 'all', received ${JSON.stringify(split)}`);
