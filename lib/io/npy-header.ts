@@ -29,9 +29,9 @@ export function parseNpyHeader(text: string): NpyHeader | string {
   try {
     literal = new LiteralParser(text).parseAll();
   } catch (error) {
-    return `expected a Python dict literal as the header, received ${JSON.stringify(text.trim())} (${(error as Error).message})`;
+    return `expected a Python dict literal as the header, received ${quoted(text.trim())} (${(error as Error).message})`;
   }
-  if (!(literal instanceof Map)) return `expected a dict as the header, received ${JSON.stringify(text.trim())}`;
+  if (!(literal instanceof Map)) return `expected a dict as the header, received ${quoted(text.trim())}`;
   const keys = [...literal.keys()].sort();
   if (keys.join() !== 'descr,fortran_order,shape') {
     return `expected the header keys 'descr', 'fortran_order' and 'shape', received ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
@@ -49,6 +49,11 @@ export function parseNpyHeader(text: string): NpyHeader | string {
   return { descr, fortranOrder, shape: shape as number[] };
 }
 
+/** Header text for a message: quoted, and cut to 200 characters (a header may be 64 KiB). */
+function quoted(text: string): string {
+  return text.length <= 200 ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, 200))}... (${text.length} characters)`;
+}
+
 /**
  * Formats a header dict exactly as numpy does: `{'descr': '<f4', 'fortran_order': False,
  * 'shape': (3,), }` (1-tuples keep their comma).
@@ -61,6 +66,9 @@ export function formatNpyHeader(header: NpyHeader): string {
   return `{'descr': '${header.descr}', 'fortran_order': ${header.fortranOrder ? 'True' : 'False'}, 'shape': ${shape}, }`;
 }
 
+/** How deep header literals may nest. */
+const MAX_DEPTH = 32;
+
 /** A bare word of a header: a constant or an integer. */
 const WORD = /True|False|None|[+-]?\d+L?/y;
 
@@ -71,6 +79,7 @@ const WORD = /True|False|None|[+-]?\d+L?/y;
  */
 class LiteralParser {
   private pos = 0;
+  private depth = 0;
 
   constructor(private readonly text: string) {}
 
@@ -84,9 +93,14 @@ class LiteralParser {
   private value(): unknown {
     this.skipSpace();
     const c = this.text[this.pos];
-    if (c === '{') return this.dict();
-    if (c === '(') return this.sequence(')');
-    if (c === '[') return this.sequence(']');
+    if (c === '{' || c === '(' || c === '[') {
+      // A header nests two levels (a dict of a shape tuple): refuse deep nesting before the
+      // recursion could exhaust the stack.
+      if (++this.depth > MAX_DEPTH) throw new Error(`nested more than ${MAX_DEPTH} levels deep at ${this.pos}`);
+      const value = c === '{' ? this.dict() : this.sequence(c === '(' ? ')' : ']');
+      this.depth--;
+      return value;
+    }
     if (c === "'" || c === '"') return this.string(c);
     // Sticky, at the position: slicing the rest of the text per token made long headers quadratic.
     WORD.lastIndex = this.pos;
