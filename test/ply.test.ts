@@ -390,6 +390,19 @@ describe('parsePly rejects malformed files', () => {
     expect(formatError(() => parsePly(bytes.subarray(0, headerLength + 10))).message).toBe('the file is truncated inside the "tags" element');
   });
 
+  it('rejects list counts that would not advance (negative, NaN) and element counts the bytes cannot hold', () => {
+    // `property list char uchar ids` with count -1: each row would advance 1 + (-1) bytes.
+    const negative = (count: number): Buffer =>
+      handPly([{ name: 'ids', properties: [], rows: [], raw: { headerLines: ['property list char uchar ids'], count, bytes: new Uint8Array(64).fill(0xff) } }, minimalVertexElement()]);
+    expect(formatError(() => parsePly(negative(64))).message).toBe('list property "ids" of "ids" row 0 has count -1; expected a non-negative integer');
+    const headerLength = negative(4e9).indexOf('end_header\n') + 'end_header\n'.length;
+    expect(formatError(() => parsePly(negative(4e9))).message).toBe(
+      `the file is truncated: 4000000000 "ids" rows of at least 1 bytes need 4000000000 bytes from byte ${headerLength}, but only ${64 + 2 * 68} remain`,
+    );
+    const floatCount = handPly([{ name: 'ids', properties: [], rows: [], raw: { headerLines: ['property list float uchar ids'], count: 1, bytes: new Uint8Array(4) } }, minimalVertexElement()]);
+    expect(formatError(() => parsePly(floatCount)).message).toBe('list count type "float" on PLY header line 4: "property list float uchar ids"; expected an integer type');
+  });
+
   it('rejects a file cut inside its header', () => {
     const bytes = encodePly(randomCloud(1, 0, 2));
     expect(formatError(() => parsePly(bytes.subarray(0, 40))).message).toBe('the PLY header has no "end_header" line');
