@@ -49,6 +49,8 @@ describe('fuzz: audio', () => {
     expectThrew(reports, 'named:wav blockAlign 0', 'FormatError', /block align of at least 2 bytes/);
     expectThrew(reports, 'named:wav dataSize 0xffffffff', 'FormatError', /truncated data chunk: expected 4294967295 bytes/);
     expectThrew(reports, 'named:wav fmtSize 0xffffffff', 'FormatError', /truncated fmt chunk/);
+    expectThrew(reports, 'named:wav link to /dev/zero', 'FormatError', /zero\.wav: expected a regular file, received a character device/);
+    expectThrew(reports, 'named:wav FIFO', 'FormatError', /fifo\.wav: expected a regular file, received a FIFO/);
     expectThrew(reports, 'named:wav float NaN sample', 'FormatError', /expected finite float samples, received NaN at frame 1/);
     // Every failure is a FormatError (a file's content), never a ValidationError or a plain Error.
     for (const r of reports) if (r.outcome === 'threw') expect(r.errorName, r.name).toBe('FormatError');

@@ -91,6 +91,17 @@ export function* wavCases(): Iterable<FuzzCase> {
   yield { name: 'named:wav blockAlign 0', run: () => loadWavBytes(setField(pcm16, 'blockAlign', 0), 'ba0') };
   yield { name: 'named:wav dataSize 0xffffffff', run: () => loadWavBytes(setField(pcm16, 'dataSize', 0xffffffff), 'ds') };
   yield { name: 'named:wav fmtSize 0xffffffff', run: () => loadWavBytes(setField(pcm16, 'fmtSize', 0xffffffff), 'fs') };
+  // Not regular files: reading /dev/zero never ends, a FIFO without a writer blocks forever.
+  yield { name: 'named:wav link to /dev/zero', run: async () => {
+    const link = join(await workspace(), 'zero.wav');
+    execFileSync('ln', ['-sf', '/dev/zero', link]);
+    await loadAudio(link);
+  } };
+  yield { name: 'named:wav FIFO', run: async () => {
+    const fifo = join(await workspace(), 'fifo.wav');
+    execFileSync('mkfifo', [fifo]);
+    await loadAudio(fifo);
+  } };
   const nan = writeWav({ kind: 'float', bits: 32, sampleRate: 16000, frames: [[0.1], [Number.NaN], [0.2]] });
   yield { name: 'named:wav float NaN sample', run: () => loadWavBytes(nan, 'nan') };
 
