@@ -416,6 +416,29 @@ export function requireOutputElements(what: string, shape: readonly number[], ma
 }
 
 /**
+ * Default pixel limit (images × height × width, one call) of the perceptual networks (VGG-16,
+ * LPIPS): 2^22, 2048² (their first layers hold 64 channels per pixel: ~1 GB of activations).
+ */
+export const DEFAULT_MAX_NETWORK_PIXELS = 2 ** 22;
+
+/**
+ * Refuses a perceptual-network call over more pixels than `maxPixels` (default
+ * {@link DEFAULT_MAX_NETWORK_PIXELS}), before any native allocation.
+ *
+ * @throws {@link ValidationError} naming the option and how to stay under it.
+ */
+export function requireNetworkPixels(what: string, images: number, height: number, width: number, maxPixels: unknown): void {
+  const limit = maxPixels === undefined ? DEFAULT_MAX_NETWORK_PIXELS : requirePositiveInt('maxPixels', maxPixels);
+  const pixels = images * height * width;
+  if (pixels > limit) {
+    throw new ValidationError(
+      `expected ${what} to cover at most maxPixels = ${limit} pixels in one call (images x height x width), received ${images} x ${height} x ${width} = ${pixels}; ` +
+        'pass fewer images per call, or raise maxPixels if the machine has the memory (about 256 bytes of activations per pixel)',
+    );
+  }
+}
+
+/**
  * Requires one of a fixed set of values (compared with `===`).
  *
  * @param name - The argument's name.

@@ -17,7 +17,7 @@ import { readSafetensors } from '../io/safetensors.js';
 import { native, type NativeTensor } from '../native.js';
 import { nativeAsync } from '../tensor.js';
 import { arrayToHandle } from '../a2e/native-params.js';
-import { toFloat32Tensor, type Dims } from '../validate.js';
+import { requireNetworkPixels, toFloat32Tensor, type Dims } from '../validate.js';
 
 /** Loaded VGG-16 feature weights (named Tensor handles). */
 export interface VggWeights {
@@ -42,11 +42,13 @@ export async function loadVggWeights(path: string): Promise<VggWeights> {
 export async function imageMetrics(
   a: NdArray<Float32Array> | { data: Float32Array; shape: number[] },
   b: NdArray<Float32Array> | { data: Float32Array; shape: number[] },
-  options: { vgg?: VggWeights } = {},
+  options: { vgg?: VggWeights; maxPixels?: number } = {},
 ): Promise<{ psnr: Float32Array; ssim: number; l1: number; vgg?: number }> {
   const dims: Dims = {};
   const x = toFloat32Tensor('a', a, ['B', 3, 'H', 'W'], dims);
   const y = toFloat32Tensor('b', b, ['B', 3, 'H', 'W'], dims);
+  // The VGG loss holds 64-channel activations per pixel: a stated limit (maxPixels, default 2048²).
+  if (options.vgg) requireNetworkPixels('the VGG loss', dims.B!, dims.H!, dims.W!, options.maxPixels);
   const raw = await nativeAsync(native().imageLosses({ a: x, b: y, ...(options.vgg ? { weights: Object.fromEntries(options.vgg.params) } : {}) }));
   return {
     psnr: raw.psnr.data as Float32Array,

@@ -42,7 +42,7 @@ import { AbortError, ValidationError } from '../errors.js';
 import { pathExists } from '../io/exists.js';
 import { readVhapDataset, loadVhapFlame, type VhapSplit } from '../io/vhap.js';
 import { padComponents } from '../io/vhap-flame.js';
-import { describeValue } from '../validate.js';
+import { describeValue, DEFAULT_MAX_NETWORK_PIXELS } from '../validate.js';
 import { psnr, ssim } from './image-metrics.js';
 import { landmarkDistance, lipVertexError, mouthOpeningCorrelation } from './lip-metrics.js';
 import { lipPairs, proceduralLipVertices, type LipVertices } from './lips.js';
@@ -301,15 +301,19 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationRepo
   }
   if (lpips) {
     const l0 = now();
-    // Batches of up to 8 same-sized pairs per native call.
+    // Batches of up to 8 same-sized pairs per native call, within LPIPS's pixel limit (one
+    // pair per call at least: the frames are the evaluation's own, whatever their size).
     const dist = async (imgs: typeof fullImages): Promise<number[]> => {
       const out: number[] = [];
       for (let i = 0; i < imgs.length; ) {
         checkAbort(signal);
+        const pixels = imgs[i]!.w * imgs[i]!.h;
+        const most = Math.max(1, Math.min(8, Math.floor(DEFAULT_MAX_NETWORK_PIXELS / pixels)));
         let j = i + 1;
-        while (j < imgs.length && j - i < 8 && imgs[j]!.w === imgs[i]!.w && imgs[j]!.h === imgs[i]!.h) j++;
+        while (j < imgs.length && j - i < most && imgs[j]!.w === imgs[i]!.w && imgs[j]!.h === imgs[i]!.h) j++;
         const batch = imgs.slice(i, j);
-        out.push(...(await lpips.distances(batch.map((x) => x.a), batch.map((x) => x.b), imgs[i]!.w, imgs[i]!.h)));
+        const maxPixels = Math.max(DEFAULT_MAX_NETWORK_PIXELS, pixels);
+        out.push(...(await lpips.distances(batch.map((x) => x.a), batch.map((x) => x.b), imgs[i]!.w, imgs[i]!.h, { maxPixels })));
         i = j;
       }
       return out;

@@ -31,7 +31,7 @@ import type { NdArrayData } from '../io/ndarray-data.js';
 import { native, type NativeTensor } from '../native.js';
 import { nativeAsync } from '../tensor.js';
 import { arrayToHandle } from '../a2e/native-params.js';
-import { describeValue, requireFinite } from '../validate.js';
+import { describeValue, requireFinite, requireNetworkPixels } from '../validate.js';
 
 /** The backbone LPIPS runs on. */
 export type LpipsNetwork = 'alex' | 'vgg';
@@ -116,8 +116,13 @@ export class Lpips {
     return d[0]!;
   }
 
-  /** Distances of image pairs (each [H, W, 3] in [0, 1]), in one native call: [B]. */
-  async distances(a: readonly Float32Array[], b: readonly Float32Array[], width: number, height: number): Promise<Float64Array> {
+  /**
+   * Distances of image pairs (each [H, W, 3] in [0, 1]), in one native call: [B].
+   *
+   * @param options - `maxPixels`: the most pixels (pairs × height × width) one call may take,
+   *   default 2^22 (2048²); more is refused with a ValidationError (pass fewer pairs per call).
+   */
+  async distances(a: readonly Float32Array[], b: readonly Float32Array[], width: number, height: number, options: { maxPixels?: number } = {}): Promise<Float64Array> {
     if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width <= 0 || height <= 0)
       throw new ValidationError(`expected width and height to be positive integers, received ${describeValue(width)} × ${describeValue(height)}`);
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length || a.length === 0)
@@ -133,6 +138,8 @@ export class Lpips {
       });
     check(a, 'a');
     check(b, 'b');
+    // Backbone activations per pixel are many times the image: a stated limit (default 2048²).
+    requireNetworkPixels('LPIPS', a.length, height, width, options.maxPixels);
     const planar = (imgs: readonly Float32Array[]): Float32Array => {
       const out = new Float32Array(imgs.length * 3 * size); // [B, 3, H, W]
       imgs.forEach((img, i) => {

@@ -469,6 +469,12 @@ function* metricCases(): Generator<FuzzCase> {
   yield c('Lpips.distance width 2^40', VE, async () => (await lpips()).distance(image(0.5), image(0.4), 2 ** 40, 32));
   yield c('Lpips.distance NaN image', VE, async () => (await lpips()).distance(image(Number.NaN), image(0.4), 32, 32));
   yield c('Lpips.distance width NaN', VE, async () => (await lpips()).distance(image(0.5), image(0.4), Number.NaN, 32));
+  yield c('Lpips.distances 4 pairs at 2048² (over maxPixels)', VE, async () => {
+    const big = new Float32Array(2048 * 2048 * 3).fill(0.5);
+    return (await lpips()).distances([big, big, big, big], [big, big, big, big], 2048, 2048);
+  });
+  yield c('Lpips.distance maxPixels = 10', VE, async () => (await lpips()).distances([image(0.5)], [image(0.4)], 32, 32, { maxPixels: 10 }));
+  yield c('imageMetrics with VGG over maxPixels', VE, () => imageMetrics(imgs(0.5), imgs(0.4), { vgg: { params: new Map() }, maxPixels: 10 }));
   yield c('Lpips.distances a = null', VE, async () => (await lpips()).distances(null as never, [image(0.4)], 32, 32));
 }
 
