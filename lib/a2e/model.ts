@@ -44,6 +44,9 @@ export interface CreateA2eModelOptions {
   signal?: AbortSignal;
 }
 
+/** The keys of {@link CreateA2eModelOptions}, for the check of misspelt ones. */
+const CREATE_OPTION_KEYS: readonly string[] = ['config', 'features', 'speakers', 'expressionNames', 'normalisation', 'seed', 'signal'] satisfies (keyof CreateA2eModelOptions)[];
+
 /** Options of {@link AudioExpressionModel.load}. */
 export interface LoadA2eModelOptions {
   /** Where the weights are, overriding the JSON's `file` (the caller's own path: not confined to the folder). */
@@ -134,6 +137,11 @@ export class AudioExpressionModel {
   static async create(options: CreateA2eModelOptions = {}): Promise<AudioExpressionModel> {
     options = optionalOptions('AudioExpressionModel.create', options);
     throwIfAborted(options.signal);
+    // A misspelt key would otherwise silently build the paper-size model (gigabytes, seconds to minutes).
+    const unknown = Object.keys(options).find((key) => !CREATE_OPTION_KEYS.includes(key));
+    if (unknown !== undefined) {
+      throw new ValidationError(`AudioExpressionModel.create: expected options with keys among ${CREATE_OPTION_KEYS.join(', ')}, received unknown key ${JSON.stringify(unknown)}`);
+    }
     const speakers = options.speakers ?? ['default'];
     requireSpeakerNames(speakers);
     const features = resolveFeatureSpec(options.features, options.config?.featureDim);
