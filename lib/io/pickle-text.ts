@@ -30,24 +30,30 @@ const SIMPLE_ESCAPES: { readonly [c: string]: number } = {
 export function decodeQuotedString(line: Uint8Array): Uint8Array | undefined {
   const quote = line[0];
   if (line.length < 2 || (quote !== 0x27 && quote !== 0x22) || line[line.length - 1] !== quote) return undefined;
-  const out: number[] = [];
+  // The decoded bytes are never more than the line's: one preallocated buffer (a number[] of a
+  // 100 MB line would take 800 MB).
+  const out = new Uint8Array(line.length);
+  let n = 0;
+  const push = (...bytes: number[]): void => {
+    for (const byte of bytes) out[n++] = byte;
+  };
   for (let i = 1; i < line.length - 1; i++) {
     const c = line[i]!;
     if (c !== 0x5c) {
-      out.push(c);
+      out[n++] = c;
       continue;
     }
     const next = String.fromCharCode(line[++i] ?? 0);
     if (i >= line.length - 1) return undefined; // a trailing lone backslash
     const simple = SIMPLE_ESCAPES[next];
     if (simple !== undefined) {
-      out.push(simple);
+      push(simple);
     } else if (next === '\n') {
       // backslash-newline: a line continuation, nothing is produced
     } else if (next === 'x') {
       const hex = String.fromCharCode(line[i + 1] ?? 0, line[i + 2] ?? 0);
       if (i + 2 >= line.length - 1 || !/^[0-9a-fA-F]{2}$/.test(hex)) return undefined;
-      out.push(parseInt(hex, 16));
+      push(parseInt(hex, 16));
       i += 2;
     } else if (next >= '0' && next <= '7') {
       let value = 0;
@@ -56,12 +62,12 @@ export function decodeQuotedString(line: Uint8Array): Uint8Array | undefined {
         value = value * 8 + (line[i]! - 0x30);
       }
       i--;
-      out.push(value & 0xff);
+      push(value & 0xff);
     } else {
-      out.push(0x5c, line[i]!); // unknown escapes are kept verbatim, as Python does
+      push(0x5c, line[i]!); // unknown escapes are kept verbatim, as Python does
     }
   }
-  return Uint8Array.from(out);
+  return out.slice(0, n);
 }
 
 /**
@@ -75,7 +81,11 @@ export function decodeRawUnicodeEscape(line: Uint8Array): string | undefined {
   let out = '';
   for (let i = 0; i < line.length; ) {
     if (line[i] !== 0x5c) {
-      out += String.fromCharCode(line[i++]!);
+      // The run up to the next backslash at once, as Latin-1 (one append per run, not per byte).
+      const next = line.indexOf(0x5c, i);
+      const end = next < 0 ? line.length : next;
+      out += Buffer.from(line.buffer, line.byteOffset + i, end - i).toString('latin1');
+      i = end;
       continue;
     }
     let run = 0;

@@ -252,6 +252,8 @@ export const HOSTILE_EXPECTED: Record<string, 'ok' | RegExp> = {
   'pickle: 1M nested lists': 'ok',
   'pickle: bytearray() of one 1 MB bytes 2000 times (BINGET)': /maxDataBytes/,
   'pickle: set() of one 100k list 100k times (BINGET)': /maxDataBytes/,
+  'pickle: a 48 MB STRING line': 'ok',
+  'pickle: a 48 MB UNICODE line': 'ok',
   'pickle: an INT of 1M digits': /at most 4300 digits/,
   'FLAME pickle: v_template declared [1e9, 3]': /expected 24000000000 bytes of data for a numpy array of shape \[1000000000, 3\]/,
   'FLAME pickle file: v_template declared [1e9, 3]': /flame-huge\.pkl: .*expected 24000000000 bytes/,
@@ -342,6 +344,21 @@ export function* hostile(): Iterable<FuzzCase> {
       unpickle(Uint8Array.from(ops));
     },
   };
+  for (const op of ['STRING', 'UNICODE'] as const) {
+    yield {
+      name: `pickle: a 48 MB ${op} line`,
+      run: () => {
+        // Protocol 0's text opcodes: a quoted str / a raw-unicode-escaped line, then STOP.
+        const n = 48 << 20;
+        const line = Buffer.alloc(n + 5, 0x61);
+        line[0] = op === 'STRING' ? 0x53 : 0x56;
+        if (op === 'STRING') [line[1], line[n + 2]] = [0x27, 0x27];
+        [line[n + 3], line[n + 4]] = [0x0a, 0x2e];
+        const value = unpickle(line) as string;
+        if (value.length !== (op === 'STRING' ? n : n + 2) || value[12345] !== 'a') throw new Error(`wrong ${op} value`);
+      },
+    };
+  }
   yield {
     name: 'pickle: an INT of 1M digits',
     run: () => unpickle(Buffer.concat([Buffer.from('I'), Buffer.from('7'.repeat(1_000_000)), Buffer.from('\n.')])),
