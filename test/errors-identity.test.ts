@@ -1,11 +1,12 @@
 // Error identity across module copies: an error made by one copy of lib/errors.ts must be
 // `instanceof` the matching class of another copy (the package loaded twice: lib/ and dist/,
 // or two installed versions), and still not of the wrong class nor of unrelated classes.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import * as errors from '../lib/errors.js';
@@ -14,6 +15,7 @@ type ErrorsModule = typeof errors;
 
 let folder: string;
 let copy: ErrorsModule;
+let compiled: ErrorsModule;
 
 beforeAll(async () => {
   // A real second copy: the same source under another path, so it is another module instance
@@ -21,6 +23,11 @@ beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'ggt-errors-copy-'));
   copyFileSync(new URL('../lib/errors.ts', import.meta.url), join(folder, 'errors.ts'));
   copy = (await import(pathToFileURL(join(folder, 'errors.ts')).href)) as ErrorsModule;
+  // And a compiled copy, as dist/ holds it (plain ES2022 JavaScript, loaded as such).
+  const source = readFileSync(new URL('../lib/errors.ts', import.meta.url), 'utf8');
+  const { outputText } = ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } });
+  writeFileSync(join(folder, 'errors.mjs'), outputText);
+  compiled = (await import(pathToFileURL(join(folder, 'errors.mjs')).href)) as ErrorsModule;
 });
 
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -49,6 +56,8 @@ describe('error identity across module copies', () => {
   for (const [from, to, label] of [
     [() => copy, () => errors, 'copy -> main'],
     [() => errors, () => copy, 'main -> copy'],
+    [() => compiled, () => errors, 'compiled (dist-like) -> main'],
+    [() => errors, () => compiled, 'main -> compiled (dist-like)'],
   ] as const) {
     it(`${label}: each error is instanceof its own class and GgtalkerError, and of no other subclass`, () => {
       const made = makeAll(from());
@@ -65,7 +74,7 @@ describe('error identity across module copies', () => {
   }
 
   it('non-ggtalker errors and look-alikes are rejected', () => {
-    for (const m of [errors, copy]) {
+    for (const m of [errors, copy, compiled]) {
       expect(new Error('x') instanceof m.GgtalkerError).toBe(false);
       expect(new TypeError('x') instanceof m.ValidationError).toBe(false);
       // Same name and code, no brand: not ours.
