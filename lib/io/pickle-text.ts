@@ -149,7 +149,9 @@ export function parseFloatLine(text: string): number | undefined {
   const t = text.trim().toLowerCase();
   if (/^[+-]?(nan)$/.test(t)) return NaN;
   if (/^[+-]?(inf|infinity)$/.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t)) return undefined;
+  // Unambiguous: the fraction's digits only after a '.' (with `\d+\.?\d*` a long line of
+  // digits that fails at its end backtracked through every split of it: quadratic).
+  if (!/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/.test(t)) return undefined;
   return Number(t);
 }
 

@@ -254,6 +254,7 @@ export const HOSTILE_EXPECTED: Record<string, 'ok' | RegExp> = {
   'pickle: set() of one 100k list 100k times (BINGET)': /maxDataBytes/,
   'pickle: a 48 MB STRING line': 'ok',
   'pickle: a 48 MB UNICODE line': 'ok',
+  'pickle: a FLOAT line of 1M digits and a letter': /expected a float, received "1{40}"\.\.\. \(1000001 characters\) \(FLOAT at byte 0\)/,
   'pickle: an INT of 1M digits': /at most 4300 digits/,
   'FLAME pickle: v_template declared [1e9, 3]': /expected 24000000000 bytes of data for a numpy array of shape \[1000000000, 3\]/,
   'FLAME pickle file: v_template declared [1e9, 3]': /flame-huge\.pkl: .*expected 24000000000 bytes/,
@@ -359,6 +360,10 @@ export function* hostile(): Iterable<FuzzCase> {
       },
     };
   }
+  yield {
+    name: 'pickle: a FLOAT line of 1M digits and a letter',
+    run: () => unpickle(Buffer.concat([Buffer.from('F'), Buffer.from('1'.repeat(1_000_000)), Buffer.from('x\n.')])),
+  };
   yield {
     name: 'pickle: an INT of 1M digits',
     run: () => unpickle(Buffer.concat([Buffer.from('I'), Buffer.from('7'.repeat(1_000_000)), Buffer.from('\n.')])),
