@@ -16,6 +16,7 @@ import type { FlameModel } from '../flame/model.js';
 import { native, type NativeTensor } from '../native.js';
 import { nativeAsync, nativeCall } from '../tensor.js';
 import { uvLayout } from '../rig/uv.js';
+import { describeValue } from '../validate.js';
 import { arrayToHandle, flattenNamed } from '../a2e/native-params.js';
 import { DEFAULT_INPAINTER, resolveSizes, type GeneratorConfig, type InpainterConfig } from './config.js';
 import { loadAvatarDataset, type LoadAvatarDatasetOptions } from './dataset.js';
@@ -74,10 +75,16 @@ export async function trainExpressionVisualPrior(options: TrainExpressionVisualP
 }> {
   const { model } = requireOptions('trainExpressionVisualPrior', options);
   requireOptions('trainExpressionVisualPrior', model, 'options.model');
+  if (options.generator !== undefined && !(options.generator instanceof IdentityGaussianGenerator)) {
+    throw new ValidationError(`trainExpressionVisualPrior: expected options.generator to be an IdentityGaussianGenerator or undefined, received ${describeValue(options.generator)}`);
+  }
   if (!Array.isArray(options.identities) || options.identities.length === 0) throw new ValidationError('expected identities: a non-empty array of {frames} or dataset folders');
   const identities: PriorIdentity[] = [];
-  for (const id of options.identities) {
+  for (const [k, id] of options.identities.entries()) {
     if (typeof id !== 'string') {
+      if (id === null || typeof id !== 'object' || !Array.isArray(id.frames)) {
+        throw new ValidationError(`trainExpressionVisualPrior: expected identities[${k}] to be {frames: AvatarFrame[]} or a dataset folder, received ${describeValue(id)}`);
+      }
       identities.push(id);
       continue;
     }
