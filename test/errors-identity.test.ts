@@ -81,7 +81,7 @@ describe('error identity across module copies', () => {
       const fake = Object.assign(new Error('x'), { name: 'ValidationError', code: 'ERR_GGT_INVALID_ARGUMENT' });
       expect(fake instanceof m.ValidationError).toBe(false);
       expect(fake instanceof m.GgtalkerError).toBe(false);
-      expect(null instanceof m.GgtalkerError).toBe(false);
+      expect((null as unknown) instanceof m.GgtalkerError).toBe(false);
       expect((42 as unknown) instanceof m.GgtalkerError).toBe(false);
       expect({} instanceof m.GgtalkerError).toBe(false);
     }
