@@ -113,6 +113,18 @@ describe('rigGaussians', () => {
     await expect(rigGaussians(vertsInput(verts), facesInput, bad)).rejects.toThrow(/gaussians\.face.*in \[0, 10\)/);
     await expect(rigGaussians(vertsInput(verts), facesInput, bad)).rejects.toBeInstanceOf(ValidationError);
   });
+
+  it('refuses outputs beyond maxOutputElements before native work, saying how many frames fit', async () => {
+    const T = 5;
+    const many = f32(Array.from({ length: T }, () => verts.flat()).flat(), [T, V, 3]);
+    // Rotations [T, F, 3, 3] = 5 x 10 x 9 = 450 values; quaternions [T, N, 4] = 5 x 16 x 4 = 320.
+    await expect(triangleFrames(many, facesInput, { maxOutputElements: 449 })).rejects.toThrow(
+      'expected triangleFrames rotation [T, F, 3, 3] to hold at most maxOutputElements = 449 values, received [5, 10, 3, 3] = 450; split the call into at most 4 frames each',
+    );
+    expect((await triangleFrames(many, facesInput, { maxOutputElements: 450 })).rotation.shape).toEqual([T, F, 3, 3]);
+    await expect(rigGaussians(many, facesInput, gaussians(locals), { maxOutputElements: 319 })).rejects.toThrow(/rigGaussians quats \[T, N, 4\] .* received \[5, 16, 4\] = 320; split the call into at most 4 frames/);
+    expect((await rigGaussians(many, facesInput, gaussians(locals), { maxOutputElements: 320 })).quats.shape).toEqual([T, N, 4]);
+  });
 });
 
 describe('UV layout and map sampling', () => {
@@ -141,6 +153,16 @@ describe('UV layout and map sampling', () => {
         expect(f).toBe((col + 0.5) / 8 >= 1 - (row + 0.5) / 6 ? 0 : 1);
       }
     }
+  });
+
+  it('refuses grids beyond maxTexels (default 4096²) and layouts that do not match their map', async () => {
+    await expect(uvLayout(uv, { height: 16384, width: 16384 })).rejects.toThrow(/at most maxTexels = 16777216, received 16384 x 16384 = 268435456/);
+    await expect(uvLayout(uv, { height: 4, width: 4, maxTexels: 15 })).rejects.toBeInstanceOf(ValidationError);
+    expect((await uvLayout(uv, { height: 4, width: 4, maxTexels: 16 })).count).toBe(16);
+    const layout = await uvLayout(uv, { height: 4, width: 4 });
+    const map = { data: new Float32Array(4 * 4 * 14), shape: [4, 4, 14] };
+    await expect(sampleUvGaussians(map, { ...layout, face: { ...layout.face, data: layout.face.data.subarray(0, 8) } as never })).rejects.toThrow(/layout\.face/);
+    await expect(sampleUvGaussians({ data: new Float32Array(2 * 2 * 14), shape: [2, 2, 14] }, layout)).rejects.toThrow(/expected map .*\[H, W, 14\].*\(H = 4 from layout\.face\)/);
   });
 
   it('leaves uncovered texels empty', async () => {
