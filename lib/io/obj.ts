@@ -80,7 +80,9 @@ const IGNORED = new Set([
   'shadow_obj', 'trace_obj', 'vp', 'p', 'l',
 ]);
 
-const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// Unambiguous: fraction digits only after a '.' (`\d+\.?\d*` backtracked through every split of
+// a long run of digits that failed at its end: quadratic in the token's length).
+const FLOAT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d+$/;
 const SPACE = /[ \t\f\v]+/;
 

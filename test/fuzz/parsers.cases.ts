@@ -265,6 +265,7 @@ export const HOSTILE_EXPECTED: Record<string, 'ok' | RegExp> = {
   'npz: member inflating to 1.2 GB, archive says 4 GB, .npy header says 2 floats': /archive says this entry holds 4294967280 bytes, its \.npy header .* needs 144/,
   'npz: object-array member inflating to 1.2 GB, archive says 4 GB': /bomb\.npz\/a\.npy: unsupported \.npy dtype '\|O'/,
   'npz: member declaring 4 GB from a few hundred compressed bytes': /declares 4294967280 bytes, but its \d+ deflated bytes inflate to at most/,
+  'OBJ: a vertex coordinate of 1M digits and a letter': /long\.obj: line 1: expected a finite float32 number, received/,
   'npy: a header of 65,000 open brackets': /deep\.npy: malformed \.npy header: .*\(65000 characters\) \(nested more than 32 levels deep at 32\)/,
   'PNG: 1x1 IHDR, IDAT inflating to 1.2 GB': /inflates to more than the 4 bytes its IHDR declares/,
   'PNG: 100000 x 100000 IHDR': /10000000000 pixels, more than the 268435456 accepted \(options\.maxPixels\)/,
@@ -405,6 +406,7 @@ export function* hostile(): Iterable<FuzzCase> {
     },
   };
 
+  yield { name: 'OBJ: a vertex coordinate of 1M digits and a letter', run: () => parseObj(Buffer.from(`v ${'1'.repeat(1_000_000)}x 0 0\n`), 'long.obj') };
   yield { name: 'npy: a header of 65,000 open brackets', run: () => parseNpy(npyHeader('('.repeat(65_000)), 'deep.npy') };
   yield { name: 'PNG: 1x1 IHDR, IDAT inflating to 1.2 GB', run: () => decodePng(hostilePng(1, 1, deflateBomb(new Uint8Array(0), 1.2e9))) };
   yield { name: 'PNG: 100000 x 100000 IHDR', run: () => decodePng(hostilePng(100_000, 100_000, deflateBomb(new Uint8Array(0), 1000))) };
