@@ -8,6 +8,7 @@
 import type { NdArray } from 'ndarray';
 
 import { native } from '../native.js';
+import { requireOptions } from '../arguments.js';
 import { awaitNative, toNdarray } from '../ops.js';
 import { requireOneOf, requirePositiveInt, requireFiniteNumber, toFloat32Tensor, toInt32Tensor, type ArrayLike, type Dims } from '../validate.js';
 
@@ -56,6 +57,7 @@ export interface DiffusionStepInput {
 
 /** One diffusion step (see {@link DiffusionStepInput}). */
 export async function diffusionStep(input: DiffusionStepInput): Promise<NdArray<Float32Array>> {
+  requireOptions('diffusionStep', input, 'input');
   const step = requireOneOf('step', input.step, ['q', 'ddpm', 'ddim'] as const);
   const steps = requirePositiveInt('steps', input.steps);
   const dims: Dims = {};

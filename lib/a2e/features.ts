@@ -10,6 +10,7 @@ import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
 import { loadAudio } from '../audio/load.js';
+import { optionalOptions } from '../arguments.js';
 import { MAX_FEATURE_VALUES, requireSampleRate } from '../audio/limits.js';
 import { logMelFeatures } from '../audio/log-mel.js';
 import { Wav2Vec2Encoder } from '../audio/wav2vec2.js';
@@ -67,6 +68,9 @@ const FRAME_OFFSET_S = { 'log-mel': 0, wav2vec2: 200 / 16000 } as const;
 
 /** Video frames covering `samples` samples at `sampleRate`: round(duration · fps). */
 export function videoFrameCount(samples: number, sampleRate: number, fps: number): number {
+  requireFiniteNumber('samples', samples, { min: 0 });
+  requirePositiveNumber('sampleRate', sampleRate);
+  requirePositiveNumber('fps', fps);
   return Math.round((samples / sampleRate) * fps);
 }
 
@@ -101,6 +105,7 @@ export async function audioSamples16k(audio: AudioInput, options: { signal?: Abo
  *   refuses it, or an encoder that is neither; as {@link loadAudio} for a path.
  */
 export async function encodeAudio(audio: AudioInput, options: EncodeAudioOptions = {}): Promise<NdArray<Float32Array>> {
+  options = optionalOptions('encodeAudio', options);
   const fps = requireFeatureFps('fps', options.fps ?? 25);
   const samples = await audioSamples16k(audio, { signal: options.signal });
   const frames = options.frames === undefined ? videoFrameCount(samples.length, 16000, fps) : requireNonNegativeInt('frames', options.frames);

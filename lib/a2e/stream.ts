@@ -15,9 +15,10 @@
 import ndarray from 'ndarray';
 
 import { ValidationError } from '../errors.js';
+import { requireOptions } from '../arguments.js';
 import { describeValue, requireFinite, requireFiniteNumber, requirePositiveNumber } from '../validate.js';
 import { encodeAudio, videoFrameCount } from './features.js';
-import type { AudioExpressionModel } from './model.js';
+import { AudioExpressionModel } from './model.js';
 import { encoderFor, splitTracks, type ExpressionTracks, type PredictExpressionsOptions } from './predict.js';
 
 /** Options of {@link ExpressionStream}. */
@@ -68,6 +69,8 @@ export class ExpressionStream {
   private busy = false;
 
   constructor(options: ExpressionStreamOptions) {
+    requireOptions('ExpressionStream', options);
+    if (!(options.model instanceof AudioExpressionModel)) throw new ValidationError(`ExpressionStream: expected options.model to be an AudioExpressionModel, received ${describeValue(options.model)}`);
     this.model = options.model;
     this.options = options;
     encoderFor(this.model, options.encoder);

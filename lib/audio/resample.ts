@@ -33,6 +33,7 @@ const MAX_PHASES = 1024;
  * @throws {@link ValidationError} when there are no channels or their lengths differ.
  */
 export function toMono(channels: readonly Float32Array[]): Float32Array {
+  if (!Array.isArray(channels)) throw new ValidationError(`expected channels to be an array of Float32Arrays, received ${describeValue(channels)}`);
   if (channels.length === 0) throw new ValidationError('expected channels to hold at least 1 channel, received 0');
   const length = channels[0]!.length;
   channels.forEach((channel, c) => {

@@ -10,6 +10,7 @@
  */
 
 import { FormatError } from '../errors.js';
+import { optionalOptions, requireBytes, requirePath } from '../arguments.js';
 import { DEFAULT_MAX_FILE_BYTES, readRegularFile } from '../io/read-file.js';
 import { requireMaxSeconds, sampleRateProblem, tooLongMessage } from './limits.js';
 
@@ -153,7 +154,9 @@ function sampleReader(view: DataView, fmt: WaveFormat): (offset: number) => numb
  *   last longer than `maxSeconds`, hold a NaN or infinite sample, or hold no samples.
  */
 export function decodeWav(bytes: Uint8Array, path?: string, options: DecodeWavOptions = {}): DecodedAudio {
-  const maxSeconds = requireMaxSeconds(options.maxSeconds);
+  requireBytes('decodeWav', bytes, 'bytes', 'readWav(path)');
+  if (path !== undefined) requirePath('decodeWav', path);
+  const maxSeconds = requireMaxSeconds(optionalOptions('decodeWav', options).maxSeconds);
   const fail = (message: string): FormatError => new FormatError(message, { path });
   if (bytes.length < 12) {
     throw fail(`truncated WAV header: expected at least 12 bytes, received ${bytes.length}`);
@@ -226,6 +229,8 @@ export interface ReadWavOptions extends DecodeWavOptions {
  *   or is larger than `maxBytes`; {@link FileSystemError} when it cannot be read.
  */
 export async function readWav(path: string, options: ReadWavOptions = {}): Promise<DecodedAudio> {
+  requirePath('readWav', path);
+  options = optionalOptions('readWav', options);
   const maxSeconds = requireMaxSeconds(options.maxSeconds);
   const bytes = await readRegularFile(path, { maxBytes: options.maxBytes ?? DEFAULT_MAX_FILE_BYTES, what: 'the WAV file', howToRaise: 'pass maxBytes' });
   return decodeWav(bytes, path, { maxSeconds });

@@ -12,6 +12,7 @@
 import type { NdArray } from 'ndarray';
 
 import { ValidationError } from '../errors.js';
+import { optionalOptions, requireOptions, requirePath } from '../arguments.js';
 import { readSafetensors, type NdArrayData } from '../io/safetensors.js';
 import { native, type NativeTensor } from '../native.js';
 import { awaitNative, toNdarray } from '../ops.js';
@@ -143,6 +144,8 @@ export class Wav2Vec2Encoder {
    * `.safetensors` file. See {@link Wav2Vec2Encoder.fromTensors} for how the config is found.
    */
   static async load(path: string, config: Partial<Wav2Vec2Config> = {}): Promise<Wav2Vec2Encoder> {
+    requirePath('Wav2Vec2Encoder.load', path);
+    optionalOptions('Wav2Vec2Encoder.load', config, 'config');
     return Wav2Vec2Encoder.fromTensors((await readSafetensors(path)).tensors, config);
   }
 
@@ -161,6 +164,8 @@ export class Wav2Vec2Encoder {
    *   (naming a missing key or the expected and received shapes) when first used.
    */
   static fromTensors(tensors: Wav2Vec2Weights, config: Partial<Wav2Vec2Config> = {}): Wav2Vec2Encoder {
+    requireOptions('Wav2Vec2Encoder.fromTensors', tensors, 'tensors');
+    optionalOptions('Wav2Vec2Encoder.fromTensors', config, 'config');
     const byName = new Map<string, NdArrayData>();
     for (const [name, value] of tensors instanceof Map ? tensors : Object.entries(tensors)) {
       const key = name.startsWith('wav2vec2.') ? name.slice('wav2vec2.'.length) : name;

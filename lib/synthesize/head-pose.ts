@@ -6,7 +6,8 @@
  */
 
 import { ValidationError } from '../errors.js';
-import type { Avatar } from '../avatar/avatar.js';
+import { describeValue, requireNonNegativeInt } from '../validate.js';
+import { Avatar } from '../avatar/avatar.js';
 import type { FrameFlame } from '../avatar/frames.js';
 
 /** Per-frame pose arrays, [T, 3] (eyes [T, 6]) flattened; any may be absent (zeros). */
@@ -24,6 +25,8 @@ const WIDTHS = { rotation: 3, neck: 3, eyes: 6, translation: 3 } as const;
 
 /** The pose of each of `frames` frames. */
 export function headPoses(avatar: Avatar, pose: HeadPose, frames: number): Pick<FrameFlame, 'rotation' | 'neck' | 'eyes' | 'translation'>[] {
+  if (!(avatar instanceof Avatar)) throw new ValidationError(`headPoses: expected avatar to be an Avatar, received ${describeValue(avatar)}`);
+  requireNonNegativeInt('frames', frames);
   const track = avatar.track;
   const out: Pick<FrameFlame, 'rotation' | 'neck' | 'eyes' | 'translation'>[] = [];
   if (pose === 'tracked' || pose === 'still') {

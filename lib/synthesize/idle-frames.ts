@@ -8,6 +8,7 @@
  */
 
 import type { FrameFlame } from '../avatar/frames.js';
+import { requireOptions } from '../arguments.js';
 import { ValidationError } from '../errors.js';
 import { describeValue } from '../validate.js';
 import { idleMotion, type IdleMotion, type IdleMotionOptions } from './idle-motion.js';
@@ -28,6 +29,8 @@ const BLINKS = ['blink_left', 'blink_right'] as const;
  *   chunk, the index of its first frame (default 0).
  */
 export function addIdleMotion(frames: FrameFlame[], idle: IdleOption, context: { fps: number; expressionNames: readonly string[]; startFrame?: number }): FrameFlame[] & { idle?: IdleMotion } {
+  if (!Array.isArray(frames)) throw new ValidationError(`addIdleMotion: expected frames to be an array of FLAME frames, received ${describeValue(frames)}`);
+  requireOptions('addIdleMotion', context, 'context');
   if (idle === false) return frames;
   if (idle !== true && (idle === null || typeof idle !== 'object')) throw new ValidationError(`expected idle to be a boolean or idle-motion options, received ${describeValue(idle)}`);
   // A stream's chunk starts at startFrame: idle tracks are prefix-consistent (frame i is the

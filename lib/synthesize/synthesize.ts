@@ -10,6 +10,7 @@ import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
 import { audioSamples16k, videoFrameCount, type AudioEncoder, type AudioInput } from '../a2e/features.js';
+import { requireOptions } from '../arguments.js';
 import { AudioExpressionModel } from '../a2e/model.js';
 import { predictExpressions } from '../a2e/predict.js';
 import { Avatar } from '../avatar/avatar.js';
@@ -108,7 +109,7 @@ export interface SynthesizeResult {
 /** Makes a talking-head video of `avatar` saying `audio`. */
 export async function synthesize(options: SynthesizeOptions): Promise<SynthesizeResult> {
   const started = performance.now();
-  const { avatar } = options;
+  const { avatar } = requireOptions('synthesize', options);
   if (!(avatar instanceof Avatar)) throw new ValidationError(`expected avatar to be an Avatar, received ${describeValue(avatar)}`);
   const model = options.model ?? avatar.a2e;
   if (!model) throw new ValidationError('this avatar has no Audio-Expression model: pass options.model (e.g. a prior from loadPriors)');

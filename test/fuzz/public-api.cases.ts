@@ -11,6 +11,9 @@ import type { FuzzCase } from '../helpers/fuzz.js';
 /** Exports that are not callables taking user input (constants, the error classes). */
 const NOT_INPUT = new Set(['GgtalkerError', 'ValidationError', 'NativeError', 'FormatError', 'AbortError', 'AddonLoadError', 'FileSystemError', 'EspeakError']);
 
+/** Classes whose constructor is private in TypeScript (made by static factories only). */
+const PRIVATE_CONSTRUCTORS = new Set(['Tensor', 'Wav2Vec2Encoder', 'IdentityGaussianGenerator', 'Lpips', 'VhapDatasetWriter', 'Flame', 'AudioExpressionModel']);
+
 /**
  * Exports whose call with no options at all is legitimate long work (e.g. a paper-size model):
  * called with the careless arguments, not with nothing.
@@ -62,7 +65,7 @@ export function* cases(): Iterable<FuzzCase> {
     const isClass = /^class\b/.test(Function.prototype.toString.call(value));
     for (const args of lists) {
       if (isClass) {
-        yield { name: `new ${name}(${describeArgs(args)})`, run: () => new (value as new (...a: unknown[]) => unknown)(...args) };
+        if (!PRIVATE_CONSTRUCTORS.has(name)) yield { name: `new ${name}(${describeArgs(args)})`, run: () => new (value as new (...a: unknown[]) => unknown)(...args) };
         for (const key of Object.getOwnPropertyNames(value)) {
           const member = (value as unknown as Record<string, unknown>)[key];
           if (typeof member !== 'function' || ['length', 'name', 'prototype'].includes(key)) continue;
