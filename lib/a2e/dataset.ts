@@ -138,6 +138,13 @@ export async function loadExpressionClips(dataset: string | SpeechDataset, optio
   if (typeof dataset !== 'string' && (dataset === null || typeof dataset !== 'object' || !Array.isArray(dataset.clips) || typeof dataset.fps !== 'number')) {
     throw new ValidationError(`loadExpressionClips: expected dataset to be a folder path or a SpeechDataset (from readSpeechDataset), received ${describeValue(dataset)}`);
   }
+  if (typeof dataset !== 'string') {
+    dataset.clips.forEach((c: SpeechDatasetClip | null, i) => {
+      if (c === null || typeof c !== 'object' || typeof c.id !== 'string' || typeof c.tracks !== 'string' || typeof c.audio !== 'string' || !Number.isSafeInteger(c.frames)) {
+        throw new ValidationError(`loadExpressionClips: expected dataset.clips[${i}] to be a clip {id, audio, tracks, speaker, frames}, received ${describeValue(c)}`);
+      }
+    });
+  }
   options = optionalOptions('loadExpressionClips', options);
   if (options.ids !== undefined && !Array.isArray(options.ids)) {
     throw new ValidationError(`loadExpressionClips: expected ids to be an array of clip ids, received ${describeValue(options.ids)}`);

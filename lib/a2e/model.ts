@@ -72,6 +72,18 @@ function asFileContent<T>(path: string, check: () => T): T {
   }
 }
 
+/** Names (e.g. expressionNames): undefined or an array of strings. */
+function requireNames(fn: string | undefined, name: string, value: unknown): void {
+  if (value !== undefined && !(Array.isArray(value) && value.every((n) => typeof n === 'string'))) {
+    throw new ValidationError(`${fn === undefined ? '' : `${fn}: `}expected ${name} to be an array of names, received ${describeValue(value)}`);
+  }
+}
+
+/** An array or typed array (what Float32Array.from reads as numbers). */
+function isArrayLike(value: unknown): boolean {
+  return Array.isArray(value) || ArrayBuffer.isView(value);
+}
+
 /** Options of {@link AudioExpressionModel.sample}. */
 export interface SampleExpressionsOptions {
   /** Speaker name or embedding row. Default 0. */
@@ -147,11 +159,16 @@ export class AudioExpressionModel {
     const features = resolveFeatureSpec(options.features, options.config?.featureDim);
     const config = resolveA2eConfig({ ...options.config, featureDim: features.dim, speakers: speakers.length });
     const seed = requireNonNegativeInt('seed', options.seed ?? 0);
+    requireNames('AudioExpressionModel.create', 'options.expressionNames', options.expressionNames);
+    const { normalisation } = options;
+    if (normalisation !== undefined && (normalisation === null || typeof normalisation !== 'object' || !isArrayLike(normalisation.mean) || !isArrayLike(normalisation.std))) {
+      throw new ValidationError(`AudioExpressionModel.create: expected options.normalisation to be {mean, std} of numbers, received ${describeValue(normalisation)}`);
+    }
     throwIfAborted(options.signal);
     const raw = await nativeAsync(native().a2eInit({ config, seed }));
     const params = flattenNamed<NativeTensor>(raw);
     const model = new AudioExpressionModel({ config, features, speakers, expressionNames: options.expressionNames, params });
-    if (options.normalisation) model.setNormalisation(options.normalisation.mean, options.normalisation.std);
+    if (normalisation) model.setNormalisation(normalisation.mean, normalisation.std);
     return model;
   }
 
@@ -208,6 +225,7 @@ export class AudioExpressionModel {
     source?: string,
     weightsSource: string | undefined = source,
   ): Promise<AudioExpressionModel> {
+    if (!(tensors instanceof Map)) throw new ValidationError(`AudioExpressionModel.fromTensors: expected tensors to be a Map of weights by name, received ${describeValue(tensors)}`);
     const check = <T>(from: string | undefined, f: () => T): T => (from === undefined ? f() : asFileContent(from, f));
     const described = check(source, () => {
       if (json === null || typeof json !== 'object' || json.config === null || typeof json.config !== 'object') {
@@ -218,9 +236,7 @@ export class AudioExpressionModel {
       const speakers = json.speakers ?? Array.from({ length: config.speakers }, (_, i) => `speaker${i}`);
       requireSpeakerNames(speakers);
       if (speakers.length !== config.speakers) throw new ValidationError(`speakers: lists ${speakers.length} speakers but config.speakers is ${config.speakers}`);
-      if (json.expressionNames !== undefined && !(Array.isArray(json.expressionNames) && json.expressionNames.every((n) => typeof n === 'string'))) {
-        throw new ValidationError(`expressionNames: expected an array of names, received ${describeValue(json.expressionNames)}`);
-      }
+      requireNames(undefined, 'expressionNames', json.expressionNames);
       return { config, features, speakers };
     });
     const model = check(weightsSource, () => {

@@ -25,6 +25,7 @@ import type { FlameModel } from '../flame/model.js';
 import { native, type NativeTensor } from '../native.js';
 import { nativeAsync } from '../tensor.js';
 import { uvLayout } from '../rig/uv.js';
+import { describeValue } from '../validate.js';
 import { arrayToHandle, cloneParams, flattenNamed, handleToArray, toParamObject } from '../a2e/native-params.js';
 import { Avatar, type AvatarDescription } from './avatar.js';
 import { DEFAULT_COLOR_MLP, DEFAULT_INPAINTER, resolveSizes, type ColorMlpConfig, type InpainterConfig } from './config.js';
@@ -161,6 +162,9 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
   if (options.model && options.priors?.model) requireSameFlame(options.model, 'options.model', options.priors.model, 'the priors (their flame.safetensors)');
   const model = withTrackedTeeth(given, options.staticOffset);
   if (!Array.isArray(frames) || frames.length === 0) throw new ValidationError('expected frames: the identity\'s tracked frames');
+  frames.forEach((f: unknown, t) => {
+    if (f === null || typeof f !== 'object') throw new ValidationError(`adapt: expected frames[${t}] to be a frame {image, camera, flame}, received ${describeValue(f)}`);
+  });
   const train = indicesOf(frames, (f) => (f.split ?? 'train') === 'train');
   if (train.length === 0) throw new ValidationError('expected at least one frame with split "train"');
   // Held out: frames not trained on, seen by a training camera; novel views: by a camera never trained on.

@@ -65,11 +65,14 @@ export interface PackedFrames {
 export function packFrames(frames: readonly AvatarFrame[], exprCount: number): PackedFrames {
   if (!Array.isArray(frames) || frames.length === 0) throw new ValidationError(`packFrames: expected frames to be a non-empty array of frames, received ${describeValue(frames)}`);
   // The parts read below, before anything is allocated (a number here would fail as a TypeError).
+  const isObject = (v: unknown): boolean => v !== null && typeof v === 'object';
+  const isNdArray = (v: unknown): boolean => isObject(v) && ArrayBuffer.isView((v as NdArray).data) && Array.isArray((v as NdArray).shape) && Array.isArray((v as NdArray).stride);
   frames.forEach((f: AvatarFrame | null, t) => {
-    const isObject = (v: unknown): boolean => v !== null && typeof v === 'object';
-    if (!isObject(f) || !isObject(f!.image) || !Array.isArray(f!.image.shape) || !isObject(f!.camera) || !isObject(f!.flame)) {
-      throw new ValidationError(`packFrames: expected frames[${t}] to be a frame {image, camera, flame}, received ${describeValue(f)}`);
+    if (!isObject(f) || !isObject(f!.camera) || !isObject(f!.camera.view) || !isObject(f!.flame)) {
+      throw new ValidationError(`packFrames: expected frames[${t}] to be a frame {image, camera: {view, ...}, flame}, received ${describeValue(f)}`);
     }
+    if (!isNdArray(f!.image)) throw new ValidationError(`packFrames: expected frames[${t}].image to be an ndarray [H, W, 3], received ${describeValue(f!.image)}`);
+    if (f!.mask !== undefined && !isNdArray(f!.mask)) throw new ValidationError(`packFrames: expected frames[${t}].mask to be an ndarray [H, W] or undefined, received ${describeValue(f!.mask)}`);
   });
   requireNonNegativeInt('exprCount', exprCount);
   const [height, width] = frames[0]!.image.shape as [number, number];
