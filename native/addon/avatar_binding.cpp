@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "../avatar/avatar_train.h"
@@ -233,12 +234,22 @@ Napi::Value AvatarRender(const Napi::CallbackInfo& info) {
   // composite: without an inpainter, frames are the head over the frame image (what a video
   // shows) instead of the head alone (what training compares with the masked image).
   const bool metrics = opts.Get("metrics").ToBoolean(), composite = opts.Get("composite").ToBoolean();
+  // abort: an AbortFlag polled between chunks of frames, so an aborted synthesis stops rendering
+  // within one chunk instead of finishing every frame in the background.
+  const std::function<bool()> stop = abort_poll(opts.Get("abort"), op + ".abort");
   return run_async(info.Env(), op, [=]() {
     at::NoGradGuard no_grad;
     frames.validate(scene, cfg, false);
     const avatar::AvatarFrames on_device = avatar::frames_on(frames, device);
-    const std::vector<avatar::FrameRender> r = avatar::render_frames(
-        cfg, avatar::scene_on(scene, device), avatar::params_on(params, device), on_device, indices);
+    const avatar::AvatarScene scene_dev = avatar::scene_on(scene, device);
+    const avatar::ParamMap params_dev = avatar::params_on(params, device);
+    constexpr size_t kFramesPerChunk = 4;
+    std::vector<avatar::FrameRender> r;
+    for (size_t s = 0; s < indices.size(); s += kFramesPerChunk) {
+      TORCH_CHECK(!stop(), "aborted");
+      const std::vector<int64_t> part(indices.begin() + s, indices.begin() + std::min(indices.size(), s + kFramesPerChunk));
+      for (avatar::FrameRender& fr : avatar::render_frames(cfg, scene_dev, params_dev, on_device, part)) r.push_back(std::move(fr));
+    }
     std::vector<at::Tensor> out, heads, alphas, psnr, ssim;
     for (size_t i = 0; i < r.size(); ++i) {
       const avatar::FrameRender& fr = r[i];
