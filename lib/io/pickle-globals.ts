@@ -135,13 +135,17 @@ function indicesOf(array: NdArrayData, what: string): Int32Array {
 // ---------------------------------------------------------------------------------------------
 // Python built-ins and helpers
 
+/** About what one entry of a JavaScript `Set` / `Map` takes in memory, charged to the pickle's data budget. */
+const SET_ENTRY_BYTES = 32;
+const MAP_ENTRY_BYTES = 48;
+
 /** `set(iterable)` / `frozenset(iterable)` → `Set`. */
 class SetClass extends PickleGlobal {
   call(args: readonly unknown[]): Set<unknown> {
     const [items] = requireTuple(args, `the arguments of ${this.qualifiedName}`);
     if (items === undefined) return new Set();
     if (Array.isArray(items) || items instanceof Set) {
-      chargeData((Array.isArray(items) ? items.length : items.size) * 8, `${this.qualifiedName}(...)`);
+      chargeData((Array.isArray(items) ? items.length : items.size) * SET_ENTRY_BYTES, `${this.qualifiedName}(...)`);
       return new Set(items);
     }
     return fail(`expected ${this.qualifiedName} of a list, received ${describePickled(items)}`);
@@ -184,11 +188,11 @@ class OrderedDictClass extends PickleGlobal {
     const [items] = requireTuple(args, `the arguments of ${this.qualifiedName}`);
     if (items === undefined) return new Map();
     if (items instanceof Map) {
-      chargeData(items.size * 16, `${this.qualifiedName}(...)`);
+      chargeData(items.size * MAP_ENTRY_BYTES, `${this.qualifiedName}(...)`);
       return new Map(items);
     }
     const pairs = requireTuple(items, `the items of ${this.qualifiedName}`);
-    chargeData(pairs.length * 16, `${this.qualifiedName}(...)`);
+    chargeData(pairs.length * MAP_ENTRY_BYTES, `${this.qualifiedName}(...)`);
     return new Map(pairs.map((pair) => requireTuple(pair, `each item of ${this.qualifiedName}`, 2) as [unknown, unknown]));
   }
 
