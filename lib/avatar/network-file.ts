@@ -6,6 +6,7 @@
  */
 
 import { arrayToHandle, handleToArray } from '../a2e/native-params.js';
+import { requirePath } from '../arguments.js';
 import { FormatError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { parseJsonText, readRegularFile } from '../io/read-file.js';
@@ -16,6 +17,7 @@ import type { NativeTensor } from '../native.js';
 
 /** Writes `params` with `format` and `config` in the metadata, atomically. */
 export async function saveNetworkFile(path: string, format: string, config: object, params: ReadonlyMap<string, NativeTensor>): Promise<void> {
+  requirePath(`saving ${format}`, path);
   const tensors = new Map<string, NdArrayData>();
   for (const [name, t] of params) tensors.set(name, handleToArray(t));
   await writeFileAtomic(path, encodeSafetensors(tensors, { format, config: JSON.stringify(config) }));
@@ -29,6 +31,7 @@ export async function saveNetworkFile(path: string, format: string, config: obje
  *   {@link FileSystemError} when it cannot be read.
  */
 export async function loadNetworkFile(path: string, format: string, what: string): Promise<{ config: Record<string, unknown>; params: Map<string, NativeTensor> }> {
+  requirePath(`loading ${what}`, path);
   const file = parseSafetensors(await readRegularFile(path, { what }), path);
   if (file.metadata.format !== format) throw new FormatError(`is not ${what} (metadata format ${JSON.stringify(file.metadata.format)}, expected "${format}")`, { path });
   const config = parseJsonText(file.metadata.config ?? '{}', path, 'metadata "config"');
