@@ -94,6 +94,7 @@ function seeds(): Seed[] {
     out.push({ name, bytes: readFileSync(join(OFFICIAL_FIXTURES, name)), parse: (b) => parseFlameLandmarkEmbedding(b, name) });
   }
   out.push({ name: 'cloud.ply', bytes: encodePly(cloud(6, 1)), parse: (b) => parsePly(b, 'cloud.ply'), textHeader: true });
+  out.push({ name: 'bound.ply', bytes: boundPly(), parse: (b) => parseBoundPly(b, 'bound.ply'), textHeader: true });
   out.push({ name: 'faces-then-vertices.ply', bytes: plyWithFaces(), parse: (b) => parsePly(b, 'faces-then-vertices.ply'), textHeader: true });
   out.push({ name: 'rgb.png', bytes: encodePng({ data: ramp(4 * 3 * 3), shape: [4, 3, 3] }), parse: (b) => decodePng(b, 'rgb.png'), repair: fixPngCrcs });
   out.push({ name: 'gray.png', bytes: encodeGrayPng({ data: ramp(5 * 7), shape: [5, 7] }), parse: (b) => decodePng(b, 'gray.png'), repair: fixPngCrcs });
@@ -207,6 +208,21 @@ function fixPngCrcs(bytes: Uint8Array): void {
     view.setUint32(at + 8 + length, crc32(bytes.subarray(at + 4, at + 8 + length)));
     at += 12 + length;
   }
+}
+
+/** A GaussianAvatars-style PLY: the 3DGS properties of 4 Gaussians plus `binding_0` (float face ids). */
+function boundPly(): Uint8Array {
+  const plain = encodePly(cloud(4, 0));
+  const end = plain.indexOf('end_header\n');
+  const header = Buffer.concat([plain.subarray(0, end), Buffer.from('property float binding_0\nend_header\n')]);
+  const rows = plain.subarray(end + 'end_header\n'.length);
+  const rowSize = rows.length / 4;
+  const body = Buffer.alloc(4 * (rowSize + 4));
+  for (let i = 0; i < 4; i++) {
+    rows.copy(body, i * (rowSize + 4), i * rowSize, (i + 1) * rowSize);
+    body.writeFloatLE(i * 7, i * (rowSize + 4) + rowSize);
+  }
+  return Buffer.concat([header, body]);
 }
 
 /** A PLY with a `face` element of list properties before the vertices (read by walking its rows). */
