@@ -8,6 +8,7 @@
  * @module
  */
 
+import { requirePath } from '../arguments.js';
 import { FileSystemError, FormatError, GgtalkerError } from '../errors.js';
 import { RandomAccessFile } from './random-access.js';
 
@@ -40,6 +41,7 @@ export const DEFAULT_MAX_TEXT_BYTES = 2 ** 28;
  *   {@link FileSystemError} when it cannot be opened or read (missing, not permitted, ...).
  */
 export async function readRegularFile(path: string, options: ReadFileOptions = {}): Promise<Uint8Array> {
+  requirePath(options.what === undefined ? 'reading a file' : `reading ${options.what}`, path);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
   const file = await withFileErrors(path, 'read', () => RandomAccessFile.open(path));
   try {
