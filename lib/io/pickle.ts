@@ -22,6 +22,13 @@
  * unpickled like the rest), numpy scalars numbers, scipy sparse matrices
  * {@link SparseMatrixData}, and a chumpy `Ch` the value it wraps (its `x`).
  *
+ * Cost: time linear in the pickle's length (each opcode costs in proportion to its own bytes:
+ * long ints are decoded in one pass, text lines matched without backtracking, decimal ints
+ * limited to Python's 4300 digits); the stack and memo hold at most one entry per opcode read;
+ * nothing recurses, so values may nest to any depth; and what the data constructors make is
+ * limited by {@link UnpickleOptions.maxDataBytes}, so reusing one object through the memo cannot
+ * amplify a small pickle into gigabytes.
+ *
  * @module
  */
 
