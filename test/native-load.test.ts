@@ -96,6 +96,15 @@ describe('the guarded addon: nothing untyped escapes a native call', () => {
     expect(() => native().Tensor.fromArray(Float32Array.of(1, 2), [3])).toThrow(GgtalkerError);
   });
 
+  it('integer options reaching the bindings directly: NaN, Infinity, 1e300 and fractions are refused, not cast (undefined behaviour)', () => {
+    const vt = { data: Float32Array.of(0, 0, 1, 0, 0, 1), shape: [3, 2] };
+    const ft = { data: Int32Array.of(0, 1, 2), shape: [1, 3] };
+    for (const height of [Number.NaN, Infinity, 1e300, 2.5]) {
+      expect(() => native().uvLayout({ vt, ft, height, width: 4 }), String(height)).toThrow(/expected uvLayout\.height to be an integer/);
+      expect(() => native().uvLayout({ vt, ft, height, width: 4 })).toThrow(ValidationError);
+    }
+  });
+
   it('guardAddon converts each kind of failure of a fake addon, and passes results through', async () => {
     const nativeError = Object.assign(new Error('expected x'), { code: 'ERR_GGT_NATIVE' });
     class Handle {

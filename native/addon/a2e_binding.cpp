@@ -22,7 +22,7 @@ a2e::DitConfig read_config(const Napi::Object& opts, const std::string& op) {
   const Napi::Object c = object_option(opts, "config", op);
   const std::string where = op + ".config";
   a2e::DitConfig cfg;
-  auto integer = [&](const char* key, int64_t& field) { field = static_cast<int64_t>(number_option(c, key, where)); };
+  auto integer = [&](const char* key, int64_t& field) { field = integer_option(c, key, where); };
   integer("featureDim", cfg.feature_dim);
   integer("outputDim", cfg.output_dim);
   integer("expressionCount", cfg.expression_count);

@@ -12,7 +12,7 @@ Napi::Value LogMel(const Napi::CallbackInfo& info) {
   Napi::Object opts = info[0].As<Napi::Object>();
   audio::LogMelConfig c;
   auto integer = [&](const char* key, int64_t& field) {
-    if (!opts.Get(key).IsUndefined()) field = static_cast<int64_t>(number_option(opts, key, "logMel"));
+    if (!opts.Get(key).IsUndefined()) field = integer_option(opts, key, "logMel");
   };
   auto real = [&](const char* key, double& field) {
     if (!opts.Get(key).IsUndefined()) field = number_option(opts, key, "logMel");

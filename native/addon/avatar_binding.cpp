@@ -79,8 +79,8 @@ avatar::AvatarScene read_scene(const Napi::Object& opts, const std::string& op) 
   avatar::AvatarScene scene;
   scene.model = model_of(in, parse_parents(opts));
   scene.layout = {tensor_at(opts, "layout.face", true, op).to(at::kLong), tensor_at(opts, "layout.bary", true, op)};
-  scene.width = static_cast<int64_t>(number_option(opts, "width", op));
-  scene.height = static_cast<int64_t>(number_option(opts, "height", op));
+  scene.width = integer_option(opts, "width", op);
+  scene.height = integer_option(opts, "height", op);
   return scene;
 }
 

@@ -18,7 +18,7 @@ Napi::Object object_option(const Napi::Object& opts, const char* key, const std:
 }
 
 int64_t int_or(const Napi::Object& o, const char* key, int64_t fallback, const std::string& where) {
-  return o.Get(key).IsUndefined() ? fallback : static_cast<int64_t>(number_option(o, key, where));
+  return o.Get(key).IsUndefined() ? fallback : integer_option(o, key, where);
 }
 
 double num_or(const Napi::Object& o, const char* key, double fallback, const std::string& where) {

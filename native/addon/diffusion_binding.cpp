@@ -18,7 +18,7 @@ struct ScheduleSpec {
 ScheduleSpec read_schedule(const Napi::Object& opts, const char* op) {
   const Napi::Value kind = opts.Get("schedule");
   if (!kind.IsString()) throw_type_error(opts.Env(), std::string("expected ") + op + ".schedule to be 'linear' or 'cosine'");
-  return {static_cast<int64_t>(number_option(opts, "steps", op)), kind.As<Napi::String>().Utf8Value()};
+  return {integer_option(opts, "steps", op), kind.As<Napi::String>().Utf8Value()};
 }
 
 }  // namespace

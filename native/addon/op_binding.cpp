@@ -1,5 +1,7 @@
 #include "op_binding.h"
 
+#include <cmath>
+
 #include <ATen/ATen.h>
 
 #include "native_errors.h"
@@ -30,6 +32,13 @@ double number_option(const Napi::Object& obj, const char* key, const std::string
   Napi::Value v = obj.Get(key);
   if (!v.IsNumber()) throw_type_error(obj.Env(), "expected " + where + "." + key + " to be a number");
   return v.As<Napi::Number>().DoubleValue();
+}
+
+int64_t integer_option(const Napi::Object& obj, const char* key, const std::string& where) {
+  const double v = number_option(obj, key, where);
+  if (!(std::fabs(v) <= 9007199254740992.0) || v != std::floor(v))
+    throw_type_error(obj.Env(), "expected " + where + "." + key + " to be an integer, received " + std::to_string(v));
+  return static_cast<int64_t>(v);
 }
 
 Napi::Value run_op(const Napi::CallbackInfo& info, const OpSpec& spec, std::function<OpOutputs(const OpInputs&)> compute) {

@@ -49,6 +49,9 @@ Napi::Value run_op(const Napi::CallbackInfo& info, const OpSpec& spec, std::func
 
 // Helpers for options parsed on the JS thread.
 double number_option(const Napi::Object& obj, const char* key, const std::string& where);
+// An integer option: a finite whole number of magnitude <= 2^53 (casting NaN, Infinity or 1e300
+// to an integer type is undefined behaviour); throws a TypeError naming it otherwise.
+int64_t integer_option(const Napi::Object& obj, const char* key, const std::string& where);
 Napi::Value nested(const Napi::Object& obj, const std::string& dotted);
 
 }  // namespace addon

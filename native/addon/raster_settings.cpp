@@ -31,8 +31,12 @@ Camera parse_camera(const Napi::Value& value) {
   cam.fy = static_cast<float>(number_option(obj, "fy", "camera"));
   cam.cx = static_cast<float>(number_option(obj, "cx", "camera"));
   cam.cy = static_cast<float>(number_option(obj, "cy", "camera"));
-  cam.width = static_cast<int32_t>(number_option(obj, "width", "camera"));
-  cam.height = static_cast<int32_t>(number_option(obj, "height", "camera"));
+  // Bounded before the int32 cast; check_camera then names the real limits.
+  const int64_t width = integer_option(obj, "width", "camera"), height = integer_option(obj, "height", "camera");
+  if (width < 0 || width > (int64_t(1) << 30) || height < 0 || height > (int64_t(1) << 30))
+    throw_type_error(obj.Env(), "expected camera.width and camera.height to be image sizes, received " + std::to_string(width) + " x " + std::to_string(height));
+  cam.width = static_cast<int32_t>(width);
+  cam.height = static_cast<int32_t>(height);
   cam.near_plane = static_cast<float>(number_option(obj, "near", "camera"));
   cam.far_plane = static_cast<float>(number_option(obj, "far", "camera"));
   return cam;

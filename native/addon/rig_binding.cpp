@@ -60,8 +60,8 @@ Napi::Value RigGaussians(const Napi::CallbackInfo& info) {
 Napi::Value UvLayout(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsObject()) throw_type_error(info.Env(), "uvLayout expects one options object");
   Napi::Object opts = info[0].As<Napi::Object>();
-  const int64_t height = static_cast<int64_t>(number_option(opts, "height", "uvLayout"));
-  const int64_t width = static_cast<int64_t>(number_option(opts, "width", "uvLayout"));
+  const int64_t height = integer_option(opts, "height", "uvLayout");
+  const int64_t width = integer_option(opts, "width", "uvLayout");
   return run_op(info, {"uvLayout", {"vt", "ft"}, {}}, [height, width](const OpInputs& in) {
     const rig::UvLayout l = rig::rasterize_uv_layout(in["vt"], in["ft"], height, width);
     return OpOutputs{{"face", l.face}, {"bary", l.bary}};

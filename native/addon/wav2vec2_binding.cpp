@@ -24,7 +24,7 @@ std::vector<int64_t> int_list(const Napi::Object& opts, const char* key) {
 
 audio::Wav2Vec2Config read_config(const Napi::Object& opts) {
   audio::Wav2Vec2Config c;
-  auto integer = [&](const char* key, int64_t& field) { field = static_cast<int64_t>(number_option(opts, key, kOp)); };
+  auto integer = [&](const char* key, int64_t& field) { field = integer_option(opts, key, kOp); };
   integer("hidden", c.hidden);
   integer("numLayers", c.num_layers);
   integer("numHeads", c.num_heads);
@@ -49,7 +49,7 @@ Napi::Value Wav2Vec2Features(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsObject()) throw_type_error(env, std::string(kOp) + " expects one options object");
   Napi::Object opts = info[0].As<Napi::Object>();
   const audio::Wav2Vec2Config c = read_config(opts);
-  const int64_t layer = opts.Get("layer").IsUndefined() ? -1 : static_cast<int64_t>(number_option(opts, "layer", kOp));
+  const int64_t layer = opts.Get("layer").IsUndefined() ? -1 : integer_option(opts, "layer", kOp);
   if (!opts.Get("weightNames").IsArray() || !opts.Get("weights").IsArray())
     throw_type_error(env, std::string(kOp) + " expects weightNames and weights as arrays of the same length");
   Napi::Array names = opts.Get("weightNames").As<Napi::Array>();

@@ -57,7 +57,8 @@ void AvatarConfig::validate() const {
   if (use_generator) generator.validate();
   if (use_color_mlp) color.validate();
   if (use_inpainter) inpainter.validate();
-  TORCH_CHECK(dilate >= 0, "expected dilate >= 0 pixels, received ", dilate);
+  // Bounded: the dilation is a (2 dilate + 1)² max-pool, a hang for huge values.
+  TORCH_CHECK(dilate >= 0 && dilate <= 256, "expected dilate in [0, 256] pixels, received ", dilate);
 }
 
 void AvatarFrames::validate(const AvatarScene& scene, const AvatarConfig& cfg, bool training) const {
