@@ -263,18 +263,18 @@ function requireNames(options: ReadSafetensorsOptions | undefined): Set<string> 
 
 function readTensorInfo(name: string, info: unknown, fail: Fail): TensorInfo {
   const what = `tensor ${JSON.stringify(name)}`;
-  if (typeof info !== 'object' || info === null) return fail(`malformed safetensors header: expected ${what} to be an object, received ${JSON.stringify(info)}`);
+  if (typeof info !== 'object' || info === null) return fail(`malformed safetensors header: expected ${what} to be an object, received ${jsonPreview(info)}`);
   const { dtype: dtypeName, shape, data_offsets: offsets } = info as Record<string, unknown>;
   const dtype = typeof dtypeName === 'string' && Object.hasOwn(READ_DTYPES, dtypeName) ? READ_DTYPES[dtypeName]! : undefined;
   if (dtype === undefined) {
-    return fail(`unsupported dtype ${JSON.stringify(dtypeName)} for ${what} (expected one of ${Object.keys(READ_DTYPES).join(', ')})`);
+    return fail(`unsupported dtype ${jsonPreview(dtypeName)} for ${what} (expected one of ${Object.keys(READ_DTYPES).join(', ')})`);
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    return fail(`malformed safetensors header: expected the shape of ${what} to be a list of non-negative integers, received ${JSON.stringify(shape)}`);
+    return fail(`malformed safetensors header: expected the shape of ${what} to be a list of non-negative integers, received ${jsonPreview(shape)}`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
     return fail(
-      `malformed safetensors header: expected the data_offsets of ${what} to be [begin, end], integers with 0 <= begin <= end < 2^53, received ${JSON.stringify(offsets)}`,
+      `malformed safetensors header: expected the data_offsets of ${what} to be [begin, end], integers with 0 <= begin <= end < 2^53, received ${jsonPreview(offsets)}`,
     );
   }
   const [begin, end] = offsets as [number, number];
@@ -283,6 +283,12 @@ function readTensorInfo(name: string, info: unknown, fail: Fail): TensorInfo {
     fail(`malformed safetensors header: ${what} (${dtypeName}, shape [${shape.join(', ')}]) needs ${expected} bytes, its data_offsets [${begin}, ${end}] span ${end - begin}`);
   }
   return { name, dtype, shape: shape as number[], begin, end };
+}
+
+/** A header value for a message: its JSON, cut to 200 characters (a header may hold 100 MB). */
+function jsonPreview(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length <= 200 ? text : `${text.slice(0, 200)}... (${text.length} characters)`;
 }
 
 /** The tensors must tile the data exactly: sorted by offset, each starts where the last ended. */
@@ -305,7 +311,7 @@ function checkOffsets(entries: TensorInfo[], dataLength: number, fail: Fail): vo
 function readMetadata(value: unknown, fail: Fail): Record<string, string> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
-    return fail(`malformed safetensors header: expected "${METADATA_KEY}" to map names to strings, received ${JSON.stringify(value)}`);
+    return fail(`malformed safetensors header: expected "${METADATA_KEY}" to map names to strings, received ${jsonPreview(value)}`);
   }
   return Object.assign(Object.create(null) as Record<string, string>, value);
 }
