@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import ndarray from 'ndarray';
 
-import { rasterizeTensors, rasterizeWithGradients, Tensor, ValidationError } from '../lib/index.js';
+import { GgtalkerError, rasterizeTensors, rasterizeWithGradients, Tensor, ValidationError } from '../lib/index.js';
 import { maxAbsDiff, randomScene, randomWeights } from './helpers/scene.js';
 
 describe('Tensor', () => {
@@ -40,5 +40,19 @@ describe('Tensor', () => {
     await expect(out.image.backward()).rejects.toThrow(ValidationError);
     await expect(out.image.backward({ data: new Float32Array(8), shape: [8] })).rejects.toThrow(/expected grad to be a float32 array of shape \[8, 8, 3\]/);
     expect(() => Tensor.from({ data: new Int8Array(3), shape: [3] })).toThrow(/int8/);
+  });
+
+  it('SharedArrayBuffer-backed data is copied in (was "Error: Invalid argument"); detached data and bad devices are typed errors', () => {
+    const shared = new Float32Array(new SharedArrayBuffer(16));
+    shared.set([1, 2, 3, 4]);
+    const t = Tensor.from({ data: shared, shape: [2, 2] });
+    expect(Array.from(t.toNdarray().data)).toEqual([1, 2, 3, 4]);
+    shared[0] = 9; // a copy: later writes by another thread do not reach the tensor
+    expect(t.toNdarray().data[0]).toBe(1);
+    const gone = new Float32Array(4);
+    structuredClone(gone.buffer, { transfer: [gone.buffer] });
+    expect(() => Tensor.from({ data: gone, shape: [2, 2] })).toThrow(/detached/);
+    expect(() => Tensor.from(null as never)).toThrow(ValidationError);
+    expect(() => Tensor.from({ data: Float32Array.of(1), shape: [1] }, { device: 'tpu' })).toThrow(GgtalkerError);
   });
 });
