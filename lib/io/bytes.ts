@@ -25,3 +25,25 @@ export function plainView(bytes: Uint8Array): Uint8Array {
 export function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
+
+/**
+ * Text from a file quoted for a message, cut to `limit` characters (plus its length) when
+ * longer: a malformed field may be megabytes long.
+ *
+ * @param text - The text.
+ * @param limit - The most characters quoted.
+ * @returns It as a JSON string, cut with `... (N characters)` when longer than `limit`.
+ */
+export function quotedPreview(text: string, limit = 40): string {
+  return text.length <= limit ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, limit))}... (${text.length} characters)`;
+}
+
+/**
+ * Text for a message cut to `limit` characters (plus its length) when longer.
+ *
+ * @param text - The text (e.g. a JSON value as written).
+ * @param limit - The most characters kept.
+ */
+export function shortened(text: string, limit = 200): string {
+  return text.length <= limit ? text : `${text.slice(0, limit)}... (${text.length} characters)`;
+}

@@ -7,6 +7,7 @@
  */
 
 import { formatShape } from '../validate.js';
+import { quotedPreview } from './bytes.js';
 
 /** The three fields of a `.npy` header. */
 export interface NpyHeader {
@@ -29,9 +30,9 @@ export function parseNpyHeader(text: string): NpyHeader | string {
   try {
     literal = new LiteralParser(text).parseAll();
   } catch (error) {
-    return `expected a Python dict literal as the header, received ${quoted(text.trim())} (${(error as Error).message})`;
+    return `expected a Python dict literal as the header, received ${quotedPreview(text.trim(), 200)} (${(error as Error).message})`;
   }
-  if (!(literal instanceof Map)) return `expected a dict as the header, received ${quoted(text.trim())}`;
+  if (!(literal instanceof Map)) return `expected a dict as the header, received ${quotedPreview(text.trim(), 200)}`;
   const keys = [...literal.keys()].sort();
   if (keys.join() !== 'descr,fortran_order,shape') {
     return `expected the header keys 'descr', 'fortran_order' and 'shape', received ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
@@ -47,11 +48,6 @@ export function parseNpyHeader(text: string): NpyHeader | string {
     return `expected 'shape' to be a tuple of non-negative integers, received ${JSON.stringify(shape)}`;
   }
   return { descr, fortranOrder, shape: shape as number[] };
-}
-
-/** Header text for a message: quoted, and cut to 200 characters (a header may be 64 KiB). */
-function quoted(text: string): string {
-  return text.length <= 200 ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, 200))}... (${text.length} characters)`;
 }
 
 /**

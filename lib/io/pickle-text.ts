@@ -112,16 +112,6 @@ export function decodeRawUnicodeEscape(line: Uint8Array): string | undefined {
 export const MAX_INTEGER_DIGITS = 4300;
 
 /**
- * A long argument shortened for a message: its first 40 characters and its length.
- *
- * @param text - The text.
- * @returns It, quoted (JSON), cut to 40 characters plus the total length when longer.
- */
-export function preview(text: string): string {
-  return text.length <= 40 ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, 40))}... (${text.length} characters)`;
-}
-
-/**
  * Parses a decimal integer line (`INT`, `LONG`, and the memo indices of `PUT`/`GET`),
  * allowing the `L` suffix Python 2 wrote for longs.
  *

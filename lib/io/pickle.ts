@@ -33,7 +33,7 @@
  */
 
 import { FormatError } from '../errors.js';
-import { latin1, plainView } from './bytes.js';
+import { latin1, plainView, quotedPreview } from './bytes.js';
 import type { NdArrayData } from './ndarray-data.js';
 import { resolveGlobal } from './pickle-globals.js';
 import { describePickled, PickleDataError, PickleGlobal, PickleInstance, UnreadGlobal, withDataBudget, withLatin1Sources } from './pickle-objects.js';
@@ -43,7 +43,6 @@ import {
   MAX_INTEGER_DIGITS,
   parseFloatLine,
   parseIntegerLine,
-  preview,
   toNumberIfSafe,
 } from './pickle-text.js';
 import type { SparseMatrixData } from './sparse-matrix.js';
@@ -276,7 +275,7 @@ class Unpickler {
       case 'STRING': {
         const line = this.readLineBytes();
         const decoded = decodeQuotedString(line);
-        if (decoded === undefined) throw this.error(`expected a quoted string literal, received ${preview(latin1(line))}`);
+        if (decoded === undefined) throw this.error(`expected a quoted string literal, received ${quotedPreview(latin1(line))}`);
         return this.push(latin1(decoded));
       }
       case 'BINSTRING': {
@@ -289,7 +288,7 @@ class Unpickler {
       case 'UNICODE': {
         const line = this.readLineBytes();
         const text = decodeRawUnicodeEscape(line);
-        if (text === undefined) throw this.error(`invalid \\u escape in ${preview(latin1(line))}`);
+        if (text === undefined) throw this.error(`invalid \\u escape in ${quotedPreview(latin1(line))}`);
         return this.push(text);
       }
       case 'BINUNICODE': return this.push(this.utf8(this.readBytes(this.readUint32())));
@@ -464,7 +463,7 @@ class Unpickler {
 
   private memoIndex(line: string): number {
     const index = parseIntegerLine(line);
-    if (typeof index !== 'number' || index < 0) throw this.error(`expected a memo index, received ${preview(line)}`);
+    if (typeof index !== 'number' || index < 0) throw this.error(`expected a memo index, received ${quotedPreview(line)}`);
     return index;
   }
 
@@ -627,7 +626,7 @@ class Unpickler {
   private parsed<T>(value: T | undefined, what: string, line: string): T {
     if (value === undefined) {
       const digits = what === 'an integer' ? ` of at most ${MAX_INTEGER_DIGITS} digits (as Python reads)` : '';
-      throw this.error(`expected ${what}${digits}, received ${preview(line)}`);
+      throw this.error(`expected ${what}${digits}, received ${quotedPreview(line)}`);
     }
     return value;
   }

@@ -18,6 +18,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { FormatError, ValidationError } from '../errors.js';
 import { describeValue } from '../validate.js';
 import { writeFileAtomic } from './atomic.js';
+import { shortened } from './bytes.js';
 import { parseJsonText } from './read-file.js';
 import { decodeRange, readRangesFromBytes, readRangesFromFile, type RangeReader } from './random-access.js';
 import {
@@ -287,8 +288,7 @@ function readTensorInfo(name: string, info: unknown, fail: Fail): TensorInfo {
 
 /** A header value for a message: its JSON, cut to 200 characters (a header may hold 100 MB). */
 function jsonPreview(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length <= 200 ? text : `${text.slice(0, 200)}... (${text.length} characters)`;
+  return shortened(JSON.stringify(value) ?? String(value));
 }
 
 /** The tensors must tile the data exactly: sorted by offset, each starts where the last ended. */
