@@ -14,6 +14,7 @@ import { writeFileAtomic } from './atomic.js';
 import { readRegularFile } from './read-file.js';
 import { plainView } from './bytes.js';
 import { crc32 } from './crc32.js';
+import { MAX_DEFLATE_RATIO } from './zip-members.js';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -130,9 +131,6 @@ export interface DecodePngOptions {
 
 /** The default {@link DecodePngOptions.maxPixels}: 2^28 pixels (16384 × 16384; 1 GiB as RGBA). */
 export const DEFAULT_MAX_PNG_PIXELS = 2 ** 28;
-
-/** What one compressed byte inflates to at most (deflate's 258-byte match in 2 bits, 4 per byte). */
-const MAX_DEFLATE_RATIO = 1032;
 
 /**
  * Decodes a PNG file. Ancillary chunks other than `tRNS` (for palette images) are skipped;
