@@ -21,12 +21,19 @@ export function backends(): Backends {
   return native().backends();
 }
 
+/** The most CPU threads {@link setThreads} accepts: beyond it the thread pool itself is the hazard. */
+export const MAX_THREADS = 1024;
+
 /**
  * Sets the number of CPU threads the kernels use (default: all cores). Applies to every
  * later call in this process.
+ *
+ * @param threads - An integer in [1, {@link MAX_THREADS}].
  */
 export function setThreads(threads: number): void {
-  native().setNumThreads(requirePositiveInt('threads', threads));
+  const n = requirePositiveInt('threads', threads);
+  if (n > MAX_THREADS) throw new ValidationError(`expected threads to be at most ${MAX_THREADS}, received ${n}`);
+  native().setNumThreads(n);
 }
 
 /**

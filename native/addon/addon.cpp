@@ -59,8 +59,11 @@ Napi::Value Backends(const Napi::CallbackInfo& info) {
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsNumber()) throw_type_error(info.Env(), "expected a thread count");
-  const int n = info[0].As<Napi::Number>().Int32Value();
-  if (n < 1) throw_type_error(info.Env(), "expected a thread count of at least 1, received " + std::to_string(n));
+  const double v = info[0].As<Napi::Number>().DoubleValue();
+  // Bounded: OpenMP would try to start every thread asked for.
+  if (!(v >= 1 && v <= 1024) || v != static_cast<double>(static_cast<int>(v)))
+    throw_type_error(info.Env(), "expected a thread count in [1, 1024], received " + std::to_string(v));
+  const int n = static_cast<int>(v);
   guarded(info.Env(), [&] { at::set_num_threads(n); });
   return info.Env().Undefined();
 }

@@ -8,6 +8,7 @@ import ndarray from 'ndarray';
 
 import {
   BodyInpainter,
+  setThreads,
   Flame,
   gaussiansOnMesh,
   IdentityGaussianGenerator,
@@ -492,6 +493,16 @@ export function* longSequences(): Generator<FuzzCase> {
   });
 }
 
+function* backendCases(): Generator<FuzzCase> {
+  for (const [label, value] of HOSTILE) {
+    // Only the values that leave the pool as it was (the cases share one process) run for real.
+    if (value === 2 ** 53 || value === 1e300 || value === 1e39) yield c(`setThreads(${label})`, VE, () => setThreads(value as number));
+    else if (!(Number.isSafeInteger(value) && (value as number) >= 1)) yield c(`setThreads(${label})`, VE, () => setThreads(value as number));
+  }
+  yield c('setThreads(1e9) (OpenMP would start them all)', VE, () => setThreads(1e9));
+  yield c('setThreads(1025)', VE, () => setThreads(1025));
+}
+
 /** Every case, in a fixed order. */
 export function* cases(): Generator<FuzzCase> {
   yield* cameraCases();
@@ -504,6 +515,7 @@ export function* cases(): Generator<FuzzCase> {
   yield* renderHeadCases();
   yield* networkCases();
   yield* metricCases();
+  yield* backendCases();
 }
 
 /** The expected outcome encoded in a case's name. */
