@@ -35,10 +35,11 @@ import { MAX_FPS, rigidTransformProblem } from '../io/vhap-camera.js';
 import { firstNonFinite } from '../io/vhap-flame.js';
 import { native, type NativeTensor } from '../native.js';
 import { nativeAbortFlag } from '../native-abort.js';
+import { requirePixelBudget } from '../render/pixel-limit.js';
 import { awaitNative, toNdarray } from '../ops.js';
 import type { Camera } from '../render/camera.js';
 import { UV_MAP_CHANNELS, type UvLayout } from '../rig/uv.js';
-import { describeValue } from '../validate.js';
+import { describeValue, requirePositiveInt } from '../validate.js';
 import { arrayToHandle, handleToArray, toParamObject } from '../a2e/native-params.js';
 import { DEFAULT_COLOR_MLP, DEFAULT_INPAINTER, resolveSizes, type ColorMlpConfig, type InpainterConfig } from './config.js';
 import { packFrames, type FrameFlame } from './frames.js';
@@ -80,6 +81,12 @@ export interface RenderAvatarOptions {
   background?: NdArray<Float32Array>;
   /** Where to render: `'cpu'` (default), `'cuda'` or `'cuda:N'` (inputs are copied there per call; frames come back to the CPU). */
   device?: Device;
+  /**
+   * The most pixels (width × height) of one frame; default 4096².
+   * Each frame costs about 100 bytes per pixel while it renders.
+   */
+  maxPixels?: number;
+  /** Cancels the render: the Promise rejects with AbortError at once and the native loop stops within 4 frames. */
   signal?: AbortSignal;
 }
 
@@ -160,6 +167,9 @@ export class Avatar {
     if (!camera) throw new ValidationError('expected a camera (this avatar has no tracked camera)');
     if (!Array.isArray(options.frames) || options.frames.length === 0) throw new ValidationError('expected frames: a non-empty array of per-frame FLAME parameters');
     const { width, height } = camera;
+    requirePositiveInt('camera.width', width);
+    requirePositiveInt('camera.height', height);
+    requirePixelBudget(camera, options.maxPixels, 100);
     const bg = background ?? ndarray(new Float32Array(width * height * 3), [height, width, 3]);
     if (bg.shape[0] !== height || bg.shape[1] !== width) throw new ValidationError(`expected the background to be ${width}x${height} like the camera, received ${bg.shape[1]}x${bg.shape[0]}`);
     const packed = packFrames(
@@ -178,6 +188,7 @@ export class Avatar {
           params: { ...toParamObject(this.params), ...Object.fromEntries(packed.flame) },
           indices: options.frames.map((_, i) => i),
           composite: true,
+          ...(abort.flag ? { abort: abort.flag } : {}),
         }),
         options.signal,
       );
