@@ -22,7 +22,9 @@ import { AbortError, ValidationError } from '../errors.js';
 import { MAX_FPS } from '../io/vhap-camera.js';
 import { Flame } from '../flame/flame.js';
 import type { FlameModel } from '../flame/model.js';
-import { native, type NativeTensor } from '../native.js';
+import { native, type NativeTensor, type RawArray } from '../native.js';
+import { nativeAbortFlag } from '../native-abort.js';
+import { awaitNative } from '../ops.js';
 import { nativeAsync } from '../tensor.js';
 import { uvLayout } from '../rig/uv.js';
 import { describeValue } from '../validate.js';
@@ -204,7 +206,14 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
   if (options.perceptual) for (const [name, t] of options.perceptual.vgg.params) params.set(`vgg.${name}`, t);
   const evaluate = async (indices: number[], config: Record<string, unknown>): Promise<Quality | undefined> => {
     if (indices.length === 0) return undefined;
-    const r = await nativeAsync(native().avatarRender({ config, ...scene, frames: packed.data, params: toParamObject(params), indices, metrics: true }));
+    // Abortable like the training stages: the native loop polls the flag between chunks of frames.
+    const abort = nativeAbortFlag(options.signal);
+    let r: Record<string, RawArray>;
+    try {
+      r = await awaitNative(native().avatarRender({ config, ...scene, frames: packed.data, params: toParamObject(params), indices, metrics: true, ...(abort.flag ? { abort: abort.flag } : {}) }), options.signal);
+    } finally {
+      abort.release();
+    }
     const mean = (a: ArrayLike<number>) => Array.from(a).reduce((x, y) => x + y, 0) / a.length;
     return { psnr: mean(r.psnr.data), ssim: mean(r.ssim.data), frames: indices.length };
   };
