@@ -334,6 +334,22 @@ describe('reading VHAP-style datasets written by hand', () => {
     expect(mask!.get(3, 3)).toBeGreaterThan(0.98);
   });
 
+  it('refuses images that decode to more than maxPixels, through ffmpeg and as PNG', async () => {
+    const dir = await dataset('bigimage', { fl_x: 10, fl_y: 10, cx: 8, cy: 6, w: 40, h: 30, frames: [frame({ file_path: 'images/a.jpg', fg_mask_path: 'images/m.png' })] });
+    const ff = (args: string[]) => execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', ...args]);
+    ff(['-f', 'lavfi', '-i', 'color=c=gray:size=40x30', '-frames:v', '1', join(dir, 'images', 'a.jpg')]);
+    ff(['-f', 'lavfi', '-i', 'color=c=white:size=40x30', '-frames:v', '1', '-pix_fmt', 'gray', join(dir, 'images', 'm.png')]);
+    const [f] = (await readVhapDataset(dir)).frames;
+    // 1200 pixels: ffmpeg is stopped once its output passes 1199 (the JPEG), the PNG is refused from its header.
+    const jpeg = await loadVhapImage({ ...f!, mask: undefined }, { maxPixels: 1199 }).catch((e: unknown) => e);
+    expect(jpeg).toBeInstanceOf(FormatError);
+    expect((jpeg as Error).message).toMatch(/a\.jpg: the image decodes to more than maxPixels = 1199 pixels/);
+    const png = await loadVhapImage({ ...f!, image: join(dir, 'images', 'm.png'), mask: undefined }, { maxPixels: 1199 }).catch((e: unknown) => e);
+    expect(png).toBeInstanceOf(FormatError);
+    expect((png as Error).message).toMatch(/maxPixels/);
+    expect((await loadVhapImage(f!, { maxPixels: 1200 })).image.shape).toEqual([30, 40, 3]);
+  });
+
   it('names the file and the field of a malformed transform_matrix', async () => {
     const bad = frame({ transform_matrix: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] });
     const dir = await dataset('badmatrix', { fl_x: 1, w: 6, h: 4, frames: [frame(), frame(), frame(), bad] });

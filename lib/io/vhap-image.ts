@@ -15,6 +15,7 @@ import { scaleCamera, type VhapCamera } from './vhap-camera.js';
 import { ffmpegOutput } from './ffmpeg.js';
 import { decodePng } from './png.js';
 import { readRegularFile } from './read-file.js';
+import { requirePositiveInt } from '../validate.js';
 
 /** A decoded image: samples in [0, 1], row-major, `channels` per pixel. */
 export interface FloatImage {
@@ -34,7 +35,16 @@ export interface LoadVhapImageOptions {
   size?: number | { width: number; height: number };
   /** The ffmpeg executable for images that are not PNG; default `'ffmpeg'` on PATH. */
   ffmpeg?: string;
+  /**
+   * The most pixels one image may decode to; default {@link DEFAULT_MAX_IMAGE_PIXELS} (2^26,
+   * 8192²: 805 MB as floats). A file declaring more is refused before it is decoded (PNG) or
+   * as soon as ffmpeg's output passes it (other formats).
+   */
+  maxPixels?: number;
 }
+
+/** Default of {@link LoadVhapImageOptions.maxPixels}: 2^26 pixels (8192 × 8192). */
+export const DEFAULT_MAX_IMAGE_PIXELS = 2 ** 26;
 
 /** What {@link loadVhapImage} needs of a frame. */
 export interface VhapImageFrame {
@@ -97,9 +107,17 @@ function parsePnm(bytes: Buffer, path: string): FloatImage {
 }
 
 /** Decodes the first frame of any image file ffmpeg reads, as RGB or gray. */
-async function decodeWithFfmpeg(path: string, gray: boolean, ffmpeg: string): Promise<FloatImage> {
+async function decodeWithFfmpeg(path: string, gray: boolean, ffmpeg: string, maxPixels: number): Promise<FloatImage> {
   const args = ['-frames:v', '1', '-f', 'image2pipe', '-vcodec', gray ? 'pgm' : 'ppm', '-pix_fmt', gray ? 'gray' : 'rgb24', '-'];
-  return parsePnm(await ffmpegOutput(path, args, ffmpeg, { noun: 'image', fix: 'convert the images to PNG' }), path);
+  // 8-bit samples, plus the PNM header: ffmpeg is killed as soon as it writes more.
+  const limit = {
+    maxBytes: maxPixels * (gray ? 1 : 3) + 64,
+    error: () => new FormatError(`the image decodes to more than maxPixels = ${maxPixels} pixels; pass a larger maxPixels to read it`, { path }),
+  };
+  const image = parsePnm(await ffmpegOutput(path, args, ffmpeg, { noun: 'image', fix: 'convert the images to PNG' }, limit), path);
+  // The byte cap bounds memory; the exact pixel count is known once the header is read.
+  if (image.width * image.height > maxPixels) throw limit.error();
+  return image;
 }
 
 /**
@@ -110,15 +128,16 @@ async function decodeWithFfmpeg(path: string, gray: boolean, ffmpeg: string): Pr
  *   file (a FIFO, a device: refused before anything is read or ffmpeg is started);
  *   {@link FileSystemError} naming it when it is missing or unreadable.
  */
-export async function readImageFile(path: string, options: { gray?: boolean; ffmpeg?: string } = {}): Promise<FloatImage> {
+export async function readImageFile(path: string, options: { gray?: boolean; ffmpeg?: string; maxPixels?: number | undefined } = {}): Promise<FloatImage> {
+  const maxPixels = options.maxPixels === undefined ? DEFAULT_MAX_IMAGE_PIXELS : requirePositiveInt('maxPixels', options.maxPixels);
   // Read (and so checked to be a regular file of sane size) before ffmpeg ever sees the path.
   const bytes = await readRegularFile(path, { what: 'the image' });
   const isPng = bytes.length >= 4 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
   if (isPng || extname(path).toLowerCase() === '.png') {
-    const png = decodePng(bytes, path);
+    const png = decodePng(bytes, path, { maxPixels });
     return { width: png.width, height: png.height, channels: png.channels, data: toFloat(png.data, png.bitDepth === 16 ? 65535 : 255) };
   }
-  return decodeWithFfmpeg(path, options.gray ?? false, options.ffmpeg ?? 'ffmpeg');
+  return decodeWithFfmpeg(path, options.gray ?? false, options.ffmpeg ?? 'ffmpeg', maxPixels);
 }
 
 /**
@@ -212,13 +231,13 @@ export async function loadVhapImage(frame: VhapImageFrame, options: LoadVhapImag
   requirePath('loadVhapImage', frame.image, 'frame.image');
   if (frame.mask !== undefined) requirePath('loadVhapImage', frame.mask, 'frame.mask');
   options = optionalOptions('loadVhapImage', options);
-  const decoded = await readImageFile(frame.image, { ffmpeg: options.ffmpeg });
+  const decoded = await readImageFile(frame.image, { ffmpeg: options.ffmpeg, maxPixels: options.maxPixels });
   if (decoded.width !== camera.width || decoded.height !== camera.height) {
     throw new FormatError(`the image is ${decoded.width} x ${decoded.height} but its camera says ${camera.width} x ${camera.height} (w, h)`, { path: frame.image });
   }
   let mask: Float32Array | undefined;
   if (frame.mask !== undefined) {
-    const m = await readImageFile(frame.mask, { gray: true, ffmpeg: options.ffmpeg });
+    const m = await readImageFile(frame.mask, { gray: true, ffmpeg: options.ffmpeg, maxPixels: options.maxPixels });
     if (m.width !== decoded.width || m.height !== decoded.height) {
       throw new FormatError(`the mask is ${m.width} x ${m.height} but its image is ${decoded.width} x ${decoded.height}`, { path: frame.mask });
     }
