@@ -33,6 +33,7 @@ import { MAX_FPS } from '../io/vhap-camera.js';
 import { parseBoundPly, shCoefficientCount, type BoundGaussianCloud, type ShDegree } from '../io/ply.js';
 import type { NativeTensor } from '../native.js';
 import { toRawCamera, type Camera } from '../render/camera.js';
+import { requirePixelBudget } from '../render/pixel-limit.js';
 import { UV_MAP_CHANNELS, type UvLayout } from '../rig/uv.js';
 import { describeValue } from '../validate.js';
 import { Avatar, type AvatarTrack } from './avatar.js';
@@ -414,6 +415,8 @@ function fitComponents(
 function makeTrack(camera: Camera, background: NdArray<Float32Array> | undefined, flame: FittedFlame): AvatarTrack {
   toRawCamera(camera); // validates
   const { width, height } = camera;
+  // The track's background is allocated here and every render of the avatar uses this size.
+  requirePixelBudget(camera, undefined, 100);
   const bg = ndarray(new Float32Array(width * height * 3), [height, width, 3]);
   if (background !== undefined) {
     const b = background as Partial<NdArray<Float32Array>>;
