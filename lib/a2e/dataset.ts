@@ -18,7 +18,7 @@ import { AbortError, FileSystemError, FormatError, ValidationError } from '../er
 import { resolveContained } from '../io/contained-path.js';
 import { parseNpz } from '../io/npy.js';
 import { readJsonFile, readRegularFile } from '../io/read-file.js';
-import { MAX_FPS } from '../io/vhap-camera.js';
+import { frameRateProblem } from '../io/vhap-camera.js';
 import { firstNonFinite } from '../io/vhap-flame.js';
 import { describeValue } from '../validate.js';
 import { audioSamples16k, encodeAudio, type AudioEncoder } from './features.js';
@@ -86,7 +86,8 @@ export async function readSpeechDataset(dir: string, options: ReadSpeechDatasetO
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FormatError(`expected a JSON object {"format": "${MANIFEST_FORMAT}", ...}, received ${describeValue(value)}`, { path });
   const m = value as Record<string, unknown>;
   if (m.format !== MANIFEST_FORMAT) throw new FormatError(`format: expected "${MANIFEST_FORMAT}", received ${describeValue(m.format)}`, { path });
-  if (typeof m.fps !== 'number' || !(m.fps > 0 && m.fps <= MAX_FPS)) throw new FormatError(`fps: expected a frame rate in (0, ${MAX_FPS}], received ${describeValue(m.fps)}`, { path });
+  const fpsProblem = frameRateProblem(m.fps);
+  if (fpsProblem !== undefined) throw new FormatError(`fps: ${fpsProblem}`, { path });
   if (!Array.isArray(m.clips) || m.clips.length === 0) throw new FormatError(`clips: expected a non-empty array, received ${describeValue(m.clips)}`, { path });
   if (m.expressionNames !== undefined && !(Array.isArray(m.expressionNames) && m.expressionNames.every((n) => typeof n === 'string'))) {
     throw new FormatError(`expressionNames: expected an array of names, received ${describeValue(m.expressionNames)}`, { path });
@@ -112,7 +113,7 @@ export async function readSpeechDataset(dir: string, options: ReadSpeechDatasetO
     };
   });
   const names = Array.isArray(m.expressionNames) ? (m.expressionNames as string[]) : [];
-  return { dir: root, fps: m.fps, expressionNames: names, clips };
+  return { dir: root, fps: m.fps as number, expressionNames: names, clips };
 }
 
 /** Options of {@link loadExpressionClips}. */

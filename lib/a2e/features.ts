@@ -10,6 +10,7 @@ import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
 import { loadAudio } from '../audio/load.js';
+import { requireFrameRate } from '../io/vhap-camera.js';
 import { optionalOptions } from '../arguments.js';
 import { MAX_FEATURE_VALUES, requireSampleRate } from '../audio/limits.js';
 import { logMelFeatures } from '../audio/log-mel.js';
@@ -55,10 +56,7 @@ export interface EncodeAudioOptions {
  * @throws {@link ValidationError} naming `name`.
  */
 export function requireFeatureFps(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value > 0 && value <= MAX_FEATURE_FPS)) {
-    throw new ValidationError(`expected ${name} to be a frame rate in (0, ${MAX_FEATURE_FPS}], received ${describeValue(value)}`);
-  }
-  return value;
+  return requireFrameRate(name, value);
 }
 
 /** Encoder frame rate at 16 kHz (hop 320 samples). */

@@ -19,7 +19,7 @@ import { fineTuneAudioExpression } from '../a2e/train.js';
 import type { ExpressionClip } from '../a2e/dataset.js';
 import { requireOptions, requirePath } from '../arguments.js';
 import { AbortError, ValidationError } from '../errors.js';
-import { MAX_FPS } from '../io/vhap-camera.js';
+import { requireFrameRate, type MAX_FPS } from '../io/vhap-camera.js';
 import { Flame } from '../flame/flame.js';
 import type { FlameModel } from '../flame/model.js';
 import { native, type NativeTensor, type RawArray } from '../native.js';
@@ -134,9 +134,7 @@ export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; re
   if (options.priors !== undefined) requireOptions('adapt', options.priors, 'options.priors');
   if (options.model !== undefined) requireOptions('adapt', options.model, 'options.model');
   if (options.dataset !== undefined) requirePath('adapt', options.dataset, 'options.dataset');
-  if (options.fps !== undefined && !(typeof options.fps === 'number' && options.fps > 0 && options.fps <= MAX_FPS)) {
-    throw new ValidationError(`expected options.fps to be a frame rate in (0, ${MAX_FPS}], received ${String(options.fps)}`);
-  }
+  if (options.fps !== undefined) requireFrameRate('options.fps', options.fps);
   if (options.dataset !== undefined) {
     if (options.frames) throw new ValidationError('expected either dataset or frames, not both');
     const loaded = await loadAvatarDataset(options.dataset, {

@@ -31,7 +31,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import type { NdArrayData } from '../io/ndarray-data.js';
 import { parseJsonText, readRegularFile } from '../io/read-file.js';
 import { encodeSafetensors, parseSafetensors } from '../io/safetensors.js';
-import { MAX_FPS, rigidTransformProblem } from '../io/vhap-camera.js';
+import { frameRateProblem, rigidTransformProblem } from '../io/vhap-camera.js';
 import { firstNonFinite } from '../io/vhap-flame.js';
 import { native, type NativeTensor } from '../native.js';
 import { nativeAbortFlag } from '../native-abort.js';
@@ -352,7 +352,8 @@ function checkDescription(value: unknown, path: string): AvatarDescription {
     return v as number;
   };
   const out: AvatarDescription = { uvSize: int('uvSize', 1, MAX_UV_SIZE), dilate: int('dilate', 0, MAX_DILATE), fps: 0 };
-  if (!(typeof d.fps === 'number' && d.fps > 0 && d.fps <= MAX_FPS)) fail(`fps: expected a frame rate in (0, ${MAX_FPS}], received ${JSON.stringify(d.fps) ?? 'nothing'}`);
+  const fpsProblem = frameRateProblem(d.fps);
+  if (fpsProblem !== undefined) fail(`fps: ${fpsProblem}`);
   out.fps = d.fps as number;
   if (d.color !== undefined) out.color = resolveSizes('color', DEFAULT_COLOR_MLP, d.color as Partial<ColorMlpConfig>, { path });
   if (d.inpainter !== undefined) out.inpainter = resolveSizes('inpainter', DEFAULT_INPAINTER, d.inpainter as Partial<InpainterConfig>, { path });

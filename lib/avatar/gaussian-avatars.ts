@@ -29,7 +29,7 @@ import { pathExists } from '../io/exists.js';
 import type { NdArrayData } from '../io/ndarray-data.js';
 import { parseNpz } from '../io/npy.js';
 import { readRegularFile } from '../io/read-file.js';
-import { MAX_FPS } from '../io/vhap-camera.js';
+import { requireFrameRate } from '../io/vhap-camera.js';
 import { parseBoundPly, shCoefficientCount, type BoundGaussianCloud, type ShDegree } from '../io/ply.js';
 import type { NativeTensor } from '../native.js';
 import { toRawCamera, type Camera } from '../render/camera.js';
@@ -144,7 +144,7 @@ export async function importGaussianAvatars(options: ImportGaussianAvatarsOption
     throw new ValidationError(`expected options.model to be a FlameModel (loadFlame(...), addFlameTeeth(...)), received ${describeValue(model)}`);
   }
   const fps = options.fps ?? 25;
-  if (!(typeof fps === 'number' && fps > 0 && fps <= MAX_FPS)) throw new ValidationError(`expected options.fps to be a frame rate in (0, ${MAX_FPS}], received ${describeValue(fps)}`);
+  requireFrameRate('options.fps', fps);
 
   const { cloud, plyName } = await readPlyOption(options.ply);
   const maxBinding = checkCloud(cloud, plyName, model);

@@ -12,6 +12,7 @@
  */
 
 import { ValidationError } from '../errors.js';
+import { describeValue } from '../validate.js';
 import type { PinholeCamera } from '../render/camera.js';
 
 /** A pinhole camera as read from a dataset (OpenCV axes; usable as a {@link Camera} for the rasterizer). */
@@ -29,6 +30,22 @@ export const MAX_IMAGE_SIDE = 65536;
  * `fps` of 1e6 made sampling 0.3 s of audio never end).
  */
 export const MAX_FPS = 240;
+
+/** Why `value` is not a frame rate in (0, {@link MAX_FPS}], or `undefined` when it is one. */
+export function frameRateProblem(value: unknown): string | undefined {
+  if (typeof value === 'number' && value > 0 && value <= MAX_FPS) return undefined;
+  return `expected a frame rate in (0, ${MAX_FPS}], received ${typeof value === 'number' || typeof value === 'string' ? JSON.stringify(value) ?? String(value) : describeValue(value)}`;
+}
+
+/**
+ * Requires a frame rate in (0, {@link MAX_FPS}].
+ *
+ * @throws {@link ValidationError} naming `name`.
+ */
+export function requireFrameRate(name: string, value: unknown): number {
+  if (frameRateProblem(value) !== undefined) throw new ValidationError(`expected ${name} to be a frame rate in (0, ${MAX_FPS}], received ${describeValue(value)}`);
+  return value as number;
+}
 
 /**
  * Whether `v` is a number that stays finite in float32, the precision the renderers use

@@ -18,7 +18,7 @@ import { describeValue, type ArrayLike as TensorLike } from '../validate.js';
 import { withFileErrors } from './read-file.js';
 import { writeFileAtomic } from './atomic.js';
 import { encodePng, encodeGrayPng } from './png.js';
-import { cyToVhap, isFloat32Finite, MAX_FPS, MAX_IMAGE_SIDE, rigidTransformProblem, transformMatrixFromView } from './vhap-camera.js';
+import { cyToVhap, isFloat32Finite, MAX_IMAGE_SIDE, requireFrameRate, rigidTransformProblem, transformMatrixFromView } from './vhap-camera.js';
 import { encodeVhapFlame, type VhapFlameInput } from './vhap-flame.js';
 import type { VhapSplit } from './vhap.js';
 import type { PinholeCamera } from '../render/camera.js';
@@ -127,7 +127,7 @@ export class VhapDatasetWriter {
     requirePath('VhapDatasetWriter.create', dir, 'dir');
     requireOptions('VhapDatasetWriter.create', options);
     const fps = options.fps ?? 25;
-    if (!(typeof fps === 'number' && fps > 0 && fps <= MAX_FPS)) throw new ValidationError(`expected fps to be a frame rate in (0, ${MAX_FPS}], received ${String(fps)}`);
+    requireFrameRate('fps', fps);
     const extra = options.extra ?? {};
     const clash = Object.keys(extra).filter((k) => RESERVED.has(k));
     if (clash.length) throw new ValidationError(`expected extra not to hold the format's own keys, received ${clash.join(', ')}`);

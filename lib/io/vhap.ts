@@ -28,7 +28,7 @@ import { FormatError, ValidationError } from '../errors.js';
 import { resolveContained } from './contained-path.js';
 import { pathExists } from './exists.js';
 import { readJsonFile } from './read-file.js';
-import { cyFromVhap, isFloat32Finite, MAX_FPS, MAX_IMAGE_SIDE, viewFromTransformMatrix, type VhapCamera } from './vhap-camera.js';
+import { cyFromVhap, frameRateProblem, isFloat32Finite, MAX_IMAGE_SIDE, viewFromTransformMatrix, type VhapCamera } from './vhap-camera.js';
 import { loadVhapFlame, type VhapFlameParams } from './vhap-flame.js';
 
 export { cyFromVhap, cyToVhap, MAX_FPS, MAX_IMAGE_SIDE, projectPoints, scaleCamera, transformMatrixFromView, viewFromTransformMatrix, type VhapCamera } from './vhap-camera.js';
@@ -261,10 +261,11 @@ export async function readVhapDataset(dir: string, options: ReadVhapOptions = {}
     if (extra === undefined) {
       extra = Object.fromEntries(Object.entries(json).filter(([k]) => !KNOWN_KEYS.has(k)));
       if (json.fps !== undefined) {
-        if (typeof json.fps !== 'number' || !(json.fps > 0 && json.fps <= MAX_FPS)) {
-          throw new FormatError(`fps: expected a frame rate in (0, ${MAX_FPS}], received ${describeJson(json.fps)}`, { path: file });
+        const fpsProblem = frameRateProblem(json.fps);
+        if (fpsProblem !== undefined) {
+          throw new FormatError(`fps: ${fpsProblem}`, { path: file });
         }
-        fps = json.fps;
+        fps = json.fps as number;
       }
     }
     (json.frames as unknown[]).forEach((raw, i) => {
