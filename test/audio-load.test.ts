@@ -7,15 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAudio } from '../lib/audio/load.js';
 import { AbortError, FileSystemError, FormatError, ValidationError } from '../lib/errors.js';
 import { writeWav } from './fixtures/audio/wav-writer.js';
+import { hasFfmpeg } from './helpers/ffmpeg.js';
 
-function hasFfmpeg(): boolean {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const ffmpegInstalled = hasFfmpeg();
 
 let dir = '';

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 import { fuzzFailures, runFuzzCases, type FuzzReport } from './helpers/fuzz.js';
+import { hasFfmpeg } from './helpers/ffmpeg.js';
 
 const CASES = new URL('./fuzz/audio.cases.ts', import.meta.url).pathname;
 
@@ -25,14 +26,6 @@ function expectThrew(reports: FuzzReport[], name: string, errorName: string, mes
   expect(r.message, name).toMatch(message);
 }
 
-function hasFfmpeg(): boolean {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('fuzz: audio', () => {
   it('WAV mutations end in samples or a FormatError naming the field, in time and memory', async () => {

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { removeStaleTemporaries, temporaryPathFor, writeFileAtomic } from '../lib/io/atomic.js';
 import { Mp4Writer } from '../lib/synthesize/video-writer.js';
+import { hasFfmpeg } from './helpers/ffmpeg.js';
 
 const CHILD = fileURLToPath(new URL('./fuzz/audio-temp-writer.child.ts', import.meta.url));
 const MiB16 = 16 << 20;
@@ -89,7 +90,7 @@ describe('temporary files after kill -9', () => {
     expect(after.length === MiB16 && after.every((b) => b === 7)).toBe(true);
   }, 120_000);
 
-  it.skipIf(!hasFfmpeg())('the MP4 writer: five killed writers leave no temporaries (video or speech WAV) behind the next write', async () => {
+  it.skipIf(!hasFfmpeg('ffprobe'))('the MP4 writer: five killed writers leave no temporaries (video or speech WAV) behind the next write', async () => {
     const folder = join(dir, 'mp4');
     execFileSync('mkdir', ['-p', folder]);
     const target = join(folder, 'talk.mp4');
@@ -132,12 +133,3 @@ describe('temporary files after kill -9', () => {
   });
 });
 
-function hasFfmpeg(): boolean {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    execFileSync('ffprobe', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

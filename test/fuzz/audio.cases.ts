@@ -30,6 +30,7 @@ import { SynthesisStream } from '../../lib/synthesize/stream.js';
 import { synthesize } from '../../lib/synthesize/synthesize.js';
 import type { FuzzCase } from '../helpers/fuzz.js';
 import { writeWav } from './../fixtures/audio/wav-writer.js';
+import { hasFfmpeg } from '../helpers/ffmpeg.js';
 
 let base: string | undefined;
 async function workspace(): Promise<string> {
@@ -136,14 +137,6 @@ export function* wavCases(): Iterable<FuzzCase> {
   }
 }
 
-function hasFfmpeg(): boolean {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Files decoded by ffmpeg: a silence bomb (5 h of silence in ~40 KB of FLAC) and flipped bits of a short FLAC. */
 export async function* ffmpegCases(): AsyncIterable<FuzzCase> {
