@@ -4,7 +4,6 @@
 // output paths (test/fuzz/audio.cases.ts), each case in a child process with a time and an RSS
 // limit. Every case must end in a correct result or a GgtalkerError; the named cases in the
 // right class, naming the field or option.
-import { execFileSync } from 'node:child_process';
 
 import { describe, expect, it } from 'vitest';
 
