@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors.js';
 import { HOST_LITTLE_ENDIAN } from '../io/ndarray-data.js';
 import type { FlameModel } from './model.js';
+import { requireFlameModel } from './require-model.js';
 
 /**
  * The identity of a FLAME model's template and topology: `"flame-"` and the first 16 hex
@@ -30,12 +31,12 @@ import type { FlameModel } from './model.js';
  * ```
  */
 export function flameIdentity(model: FlameModel): string {
-  const { vTemplate, faces, vertexCount } = model;
-  if (!(vTemplate instanceof Float32Array) || vTemplate.length !== vertexCount * 3) {
-    throw new ValidationError(`expected model.vTemplate to be a Float32Array of shape [${vertexCount}, 3], received ${vTemplate?.length ?? 'nothing'} values`);
+  const { vTemplate, faces, vertexCount } = requireFlameModel('flameIdentity', model);
+  if (vTemplate.length !== vertexCount * 3) {
+    throw new ValidationError(`flameIdentity: expected model.vTemplate to be a Float32Array of shape [${vertexCount}, 3], received ${vTemplate.length} values`);
   }
-  if (!(faces instanceof Int32Array) || faces.length % 3 !== 0) {
-    throw new ValidationError(`expected model.faces to be an Int32Array of shape [F, 3], received ${faces?.length ?? 'nothing'} values`);
+  if (faces.length % 3 !== 0) {
+    throw new ValidationError(`flameIdentity: expected model.faces to be an Int32Array of shape [F, 3], received ${faces.length} values`);
   }
   const hash = createHash('sha256');
   hash.update(`ggtalker-flame-identity-v1 V=${vertexCount} F=${faces.length / 3}\n`);

@@ -18,7 +18,9 @@
  */
 
 import { extname } from 'node:path';
+import { requirePath } from '../arguments.js';
 import { FormatError } from '../errors.js';
+import { requireParseArguments } from '../io/bytes.js';
 import { isNdArrayData, type NdArrayData } from '../io/ndarray-data.js';
 import { parseObjectNpy } from '../io/npy.js';
 import { describePickled, PickleUnread } from '../io/pickle-objects.js';
@@ -54,6 +56,7 @@ const UNREAD_TORCH: UnpickleOptions = { unread: (module) => module === 'torch' |
  * ```
  */
 export function parseFlameLandmarkEmbedding(bytes: Uint8Array, path?: string): FlameLandmarks {
+  requireParseArguments('parseFlameLandmarkEmbedding', bytes, path, 'loadFlameLandmarkEmbedding(path)');
   const fail = (message: string): never => {
     throw new FormatError(message, { path });
   };
@@ -99,6 +102,7 @@ export function parseFlameLandmarkEmbedding(bytes: Uint8Array, path?: string): F
  *   is not a regular file; `FileSystemError` when it cannot be read.
  */
 export async function loadFlameLandmarkEmbedding(path: string): Promise<FlameLandmarks> {
+  requirePath('loadFlameLandmarkEmbedding', path);
   return parseFlameLandmarkEmbedding(await readRegularFile(path, { what: 'the landmark embedding file' }), path);
 }
 

@@ -11,6 +11,7 @@
  */
 
 import { extname } from 'node:path';
+import { optionalOptions, requireOptions, requirePath } from '../arguments.js';
 import { FormatError, ValidationError } from '../errors.js';
 import { isNdArrayData, type NdArrayData } from '../io/ndarray-data.js';
 import { readRegularFile } from '../io/read-file.js';
@@ -24,6 +25,7 @@ import { describeValue, requireFinite, requireNonNegativeInt, requireShape, type
 import { FLAME_KEYS as K, LMK_FACE_IDX_ALIAS, OFFICIAL_COMPONENT_COUNT, OFFICIAL_SHAPE_COUNT } from './format.js';
 import { loadFlameLandmarkEmbedding, parseFlameLandmarkEmbedding } from './landmark-embedding.js';
 import type { FlameLandmarks, FlameModel, FlameUv } from './model.js';
+import { requireFlameLandmarks, requireFlameModel } from './require-model.js';
 
 /** Options of {@link loadFlame} and {@link flameFromArrays}. */
 export interface LoadFlameOptions {
@@ -87,16 +89,17 @@ export interface FlameSources {
  * ```
  */
 export async function loadFlame(path: string, options: LoadFlameFileOptions = {}): Promise<FlameModel> {
-  checkOptions(options);
+  requirePath('loadFlame', path);
+  checkOptions('loadFlame', options);
   for (const key of ['uv', 'landmarks'] as const) {
     const value = options[key];
     if (value !== undefined && (typeof value !== 'string' || value === '')) {
-      throw new ValidationError(`expected options.${key} to be a file path, received ${describeValue(value)}`);
+      throw new ValidationError(`loadFlame: expected options.${key} to be a file path, received ${describeValue(value)}`);
     }
   }
   const bytes = await readRegularFile(path, { what: 'the FLAME model file' });
   const { uv: uvPath, landmarks: landmarksPath, ...counts } = options;
-  let model = flameFromArrays(readModelArrays(bytes, path), path, counts);
+  let model = buildModel(readModelArrays(bytes, path), path, counts);
   const sources: FlameSources = { model: path, uv: uvPath, landmarks: landmarksPath };
   if (uvPath !== undefined) model = attachFlameUv(model, await readObj(uvPath), sources);
   if (landmarksPath !== undefined) model = attachFlameLandmarks(model, await loadFlameLandmarkEmbedding(landmarksPath), sources);
@@ -118,6 +121,9 @@ export async function loadFlame(path: string, options: LoadFlameFileOptions = {}
  *   another vertex or face count, or other triangles than the model.
  */
 export function attachFlameUv(model: FlameModel, mesh: ObjMesh, sources: FlameSources = {}): FlameModel {
+  requireFlameModel('attachFlameUv', model);
+  requireObjMesh('attachFlameUv', mesh);
+  requireOptions('attachFlameUv', sources, 'sources');
   const uvName = sources.uv ?? 'the UV mesh';
   const modelName = sources.model === undefined ? 'the model' : `the model ${sources.model}`;
   const fail = (message: string): never => {
@@ -151,6 +157,9 @@ export function attachFlameUv(model: FlameModel, mesh: ObjMesh, sources: FlameSo
  * @throws {@link FormatError} (naming both files) when a landmark's face is not one of the model's.
  */
 export function attachFlameLandmarks(model: FlameModel, landmarks: FlameLandmarks, sources: FlameSources = {}): FlameModel {
+  requireFlameModel('attachFlameLandmarks', model);
+  requireFlameLandmarks('attachFlameLandmarks', landmarks);
+  requireOptions('attachFlameLandmarks', sources, 'sources');
   const faceCount = model.faces.length / 3;
   const { faceIdx, bary } = landmarks;
   if (bary.length !== faceIdx.length * 3) {
@@ -191,7 +200,14 @@ export function flameFromArrays(
   path?: string,
   options: LoadFlameOptions = {},
 ): FlameModel {
-  checkOptions(options);
+  requireOptions('flameFromArrays', arrays, 'arrays');
+  if (path !== undefined) requirePath('flameFromArrays', path);
+  checkOptions('flameFromArrays', options);
+  return buildModel(arrays, path, options);
+}
+
+/** {@link flameFromArrays} after its door checks. */
+function buildModel(arrays: Readonly<Record<string, unknown>>, path: string | undefined, options: LoadFlameOptions): FlameModel {
   const read = new ArrayReader(arrays, path);
   const dims: Dims = {};
   const vTemplate = read.floats(K.vTemplate, ['V', 3], dims);
@@ -224,10 +240,22 @@ export function flameFromArrays(
 // ---------------------------------------------------------------------------------------------
 // Internals
 
-function checkOptions(options: LoadFlameOptions): void {
-  if (typeof options !== 'object' || options === null) throw new ValidationError(`expected options to be an object, received ${describeValue(options)}`);
-  if (options.shapeCount !== undefined) requireNonNegativeInt('options.shapeCount', options.shapeCount);
-  if (options.exprCount !== undefined) requireNonNegativeInt('options.exprCount', options.exprCount);
+function checkOptions(fn: string, options: LoadFlameOptions): void {
+  const { shapeCount, exprCount } = optionalOptions(fn, options);
+  if (shapeCount !== undefined) requireNonNegativeInt('options.shapeCount', shapeCount);
+  if (exprCount !== undefined) requireNonNegativeInt('options.exprCount', exprCount);
+}
+
+/** Requires an `.obj` mesh as {@link readObj} returns it (the kinds of its arrays; sizes are checked where used). */
+function requireObjMesh(fn: string, value: unknown): ObjMesh {
+  const mesh = requireOptions(fn, value, 'mesh') as Partial<ObjMesh>;
+  for (const [key, kind] of [['positions', Float32Array], ['uvs', Float32Array], ['faces', Int32Array]] as const) {
+    if (!(mesh[key] instanceof kind)) throw new ValidationError(`${fn}: expected mesh.${key} to be a ${kind.name} (an ObjMesh, as readObj returns), received ${describeValue(mesh[key])}`);
+  }
+  if (mesh.faceUvs !== undefined && !(mesh.faceUvs instanceof Int32Array)) {
+    throw new ValidationError(`${fn}: expected mesh.faceUvs to be an Int32Array or undefined (an ObjMesh, as readObj returns), received ${describeValue(mesh.faceUvs)}`);
+  }
+  return mesh as ObjMesh;
 }
 
 /** The arrays of a model file, in whichever format it is. */

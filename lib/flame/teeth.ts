@@ -10,6 +10,7 @@
 import { ValidationError } from '../errors.js';
 import { checkModel } from './flame.js';
 import type { FlameModel } from './model.js';
+import { requireFlameModel } from './require-model.js';
 import {
   FLAME_VERTEX_COUNT,
   LIP_OUTSIDE_RING_LOWER,
@@ -64,6 +65,7 @@ const JAW = 2;
  * ```
  */
 export function addFlameTeeth(model: FlameModel): FlameModel {
+  requireFlameModel('addFlameTeeth', model);
   checkModel(model);
   if (hasFlameTeeth(model)) return model;
   const V = model.vertexCount;
@@ -144,6 +146,7 @@ export function addFlameTeeth(model: FlameModel): FlameModel {
  * @returns Whether it has the teeth.
  */
 export function hasFlameTeeth(model: FlameModel): boolean {
+  requireFlameModel('hasFlameTeeth', model);
   if (model.vertexCount !== FLAME_VERTEX_COUNT + TEETH_VERTEX_COUNT) return false;
   const expected = teethFaces(FLAME_VERTEX_COUNT);
   const { faces } = model;

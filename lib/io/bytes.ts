@@ -4,6 +4,8 @@
  * @module
  */
 
+import { requireBytes, requirePath } from '../arguments.js';
+
 /**
  * A plain `Uint8Array` view of some bytes. Readers take their input through this because on a
  * Node `Buffer` (what `readFile` returns) `slice()` shares memory instead of copying and
@@ -46,4 +48,22 @@ export function quotedPreview(text: string, limit = 40): string {
  */
 export function shortened(text: string, limit = 200): string {
   return text.length <= limit ? text : `${text.slice(0, limit)}... (${text.length} characters)`;
+}
+
+/**
+ * The door check of a `parseX(bytes, path?)` function: `bytes` must be a `Uint8Array` (a path
+ * string is pointed to the reading twin) and `path`, used only in messages, a path string when
+ * given, so a careless call gets a ValidationError instead of a TypeError from inside the parser.
+ *
+ * @param fn - The public function, for messages (e.g. `'parsePly'`).
+ * @param bytes - What the caller passed as the file's bytes.
+ * @param path - What the caller passed as the file's path (optional).
+ * @param readerHint - The function that reads a file, e.g. `'readPly(path)'`.
+ * @returns `bytes`, typed.
+ * @throws ValidationError naming `fn` and the argument.
+ */
+export function requireParseArguments(fn: string, bytes: unknown, path: unknown, readerHint?: string): Uint8Array {
+  const checked = requireBytes(fn, bytes, 'bytes', readerHint);
+  if (path !== undefined) requirePath(fn, path);
+  return checked;
 }

@@ -13,10 +13,11 @@
  * @module
  */
 
+import { requireOptions, requirePath } from '../arguments.js';
 import { FormatError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { readRegularFile } from './read-file.js';
-import { latin1, plainView } from './bytes.js';
+import { latin1, plainView, requireParseArguments } from './bytes.js';
 import {
   decodeNdArray,
   encodeNdArray,
@@ -54,6 +55,7 @@ const ALIGNMENT = 64;
  * ```
  */
 export function parseNpy(bytes: Uint8Array, path?: string): NdArrayData {
+  requireParseArguments('parseNpy', bytes, path);
   const { header, body, fail } = readNpy(bytes, path);
   const type = supportedType(header, fail);
   const expected = storedByteLength({ dtype: type.dtype, shape: header.shape });
@@ -89,6 +91,8 @@ export function parseNpy(bytes: Uint8Array, path?: string): NdArrayData {
  * ```
  */
 export function parseObjectNpy(bytes: Uint8Array, path?: string, options: UnpickleOptions = {}): PickledObjectArray {
+  requireParseArguments('parseObjectNpy', bytes, path);
+  requireOptions('parseObjectNpy', options);
   const { header, body, fail } = readNpy(bytes, path);
   if (!/^[|=<>]?O\d*$/.test(header.descr)) fail(`expected an object array (dtype '|O'), received dtype '${header.descr}'`);
   const value = unpickle(body, path, options);
@@ -184,6 +188,7 @@ export function encodeNpy(array: NdArrayData): Uint8Array {
  *   a `.npy` file, or a malformed `.npy` entry (named as `path/entry.npy`).
  */
 export function parseNpz(bytes: Uint8Array, path?: string): Map<string, NdArrayData> {
+  requireParseArguments('parseNpz', bytes, path, 'readNpz(path)');
   const fail = (message: string): never => {
     throw new FormatError(message, { path });
   };
@@ -224,6 +229,7 @@ export function parseNpz(bytes: Uint8Array, path?: string): Map<string, NdArrayD
  *   file; `FileSystemError` when it cannot be read.
  */
 export async function readNpz(path: string): Promise<Map<string, NdArrayData>> {
+  requirePath('readNpz', path);
   return parseNpz(await readRegularFile(path, { what: 'the .npz file' }), path);
 }
 
@@ -252,5 +258,6 @@ export function encodeNpz(arrays: Readonly<Record<string, NdArrayData>> | Readon
  * ```
  */
 export async function writeNpz(path: string, arrays: Readonly<Record<string, NdArrayData>> | ReadonlyMap<string, NdArrayData>): Promise<void> {
+  requirePath('writeNpz', path);
   await writeFileAtomic(path, encodeNpz(arrays));
 }

@@ -20,8 +20,9 @@
  * @module
  */
 
+import { requirePath } from '../arguments.js';
 import { FormatError } from '../errors.js';
-import { latin1 } from './bytes.js';
+import { latin1, requireParseArguments } from './bytes.js';
 import { readRegularFile } from './read-file.js';
 
 /** A triangle mesh read from an `.obj` file. Indices are 0-based. */
@@ -56,6 +57,7 @@ export interface ObjMesh {
  * ```
  */
 export function parseObj(bytes: Uint8Array, path?: string): ObjMesh {
+  requireParseArguments('parseObj', bytes, path, 'readObj(path)');
   return new ObjReader(path).read(latin1(bytes));
 }
 
@@ -68,6 +70,7 @@ export function parseObj(bytes: Uint8Array, path?: string): ObjMesh {
  *   `FileSystemError` when it cannot be read.
  */
 export async function readObj(path: string): Promise<ObjMesh> {
+  requirePath('readObj', path);
   return parseObj(await readRegularFile(path, { what: 'the .obj file' }), path);
 }
 

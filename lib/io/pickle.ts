@@ -32,8 +32,10 @@
  * @module
  */
 
-import { FormatError } from '../errors.js';
-import { latin1, plainView, quotedPreview } from './bytes.js';
+import { requireOptions } from '../arguments.js';
+import { FormatError, ValidationError } from '../errors.js';
+import { describeValue } from '../validate.js';
+import { latin1, plainView, quotedPreview, requireParseArguments } from './bytes.js';
 import type { NdArrayData } from './ndarray-data.js';
 import { resolveGlobal } from './pickle-globals.js';
 import { describePickled, PickleDataError, PickleGlobal, PickleInstance, UnreadGlobal, withDataBudget, withLatin1Sources } from './pickle-objects.js';
@@ -69,6 +71,15 @@ export { PickledObjectArray, PickleUnread } from './pickle-objects.js';
  * ```
  */
 export function unpickle(bytes: Uint8Array, path?: string, options: UnpickleOptions = {}): unknown {
+  requireParseArguments('unpickle', bytes, path);
+  requireOptions('unpickle', options);
+  const { unread, maxDataBytes } = options;
+  if (unread !== undefined && typeof unread !== 'function') {
+    throw new ValidationError(`unpickle: expected options.unread to be a function (module, name) => boolean, received ${describeValue(unread)}`);
+  }
+  if (maxDataBytes !== undefined && !(typeof maxDataBytes === 'number' && maxDataBytes >= 0)) {
+    throw new ValidationError(`unpickle: expected options.maxDataBytes to be a non-negative number of bytes, received ${describeValue(maxDataBytes)}`);
+  }
   const limit = options.maxDataBytes ?? defaultMaxDataBytes(bytes.length);
   return withDataBudget(limit, 'options.maxDataBytes', () =>
     withLatin1Sources((remember) => new Unpickler(bytes, path, remember, options).load()),

@@ -17,10 +17,12 @@
  * @module
  */
 
+import { requirePath } from '../arguments.js';
 import { FormatError, ValidationError } from '../errors.js';
 import { describeValue, requireEach, requireNonNegativeInt, requireOneOf, toFloat32Tensor } from '../validate.js';
 import { logit, sigmoid } from './activations.js';
 import { writeFileAtomic } from './atomic.js';
+import { requireParseArguments } from './bytes.js';
 import { readRegularFile } from './read-file.js';
 
 /** Degree of the spherical-harmonics colour model: 0 (constant colour) to 3. */
@@ -92,6 +94,7 @@ export function validateGaussianCloud(cloud: GaussianCloud): GaussianCloud {
  *   when the path is not a regular file; `FileSystemError` (e.g. `ENOENT`) when it cannot be read.
  */
 export async function readPly(path: string): Promise<GaussianCloud> {
+  requirePath('readPly', path);
   return parsePly(await readRegularFile(path, { what: 'the PLY file' }), path);
 }
 
@@ -118,6 +121,7 @@ export async function readPly(path: string): Promise<GaussianCloud> {
  *   (GaussianAvatars) file.
  */
 export function parsePly(buffer: Uint8Array, path?: string): GaussianCloud {
+  requireParseArguments('parsePly', buffer, path, 'readPly(path)');
   const table = readVertexTable(buffer, path);
   if (table.bindings.length > 0) {
     throw table.fail(
@@ -163,6 +167,7 @@ export interface BoundGaussianCloud {
  * @throws {@link FormatError} (with `path`) as {@link parseBoundPly}; `FileSystemError` when it cannot be read.
  */
 export async function readBoundPly(path: string): Promise<BoundGaussianCloud> {
+  requirePath('readBoundPly', path);
   return parseBoundPly(await readRegularFile(path, { what: 'the PLY file' }), path);
 }
 
@@ -181,6 +186,7 @@ export async function readBoundPly(path: string): Promise<BoundGaussianCloud> {
  *   at most 2^24, the largest range where float32 holds every integer exactly).
  */
 export function parseBoundPly(buffer: Uint8Array, path?: string): BoundGaussianCloud {
+  requireParseArguments('parseBoundPly', buffer, path, 'readBoundPly(path)');
   const table = readVertexTable(buffer, path);
   const { fail, bindings } = table;
   if (bindings.length === 0) {
@@ -330,6 +336,7 @@ export function encodePly(cloud: GaussianCloud): Buffer {
  * @throws {@link ValidationError} when the cloud is inconsistent; file-system errors are passed through.
  */
 export async function writePly(path: string, cloud: GaussianCloud): Promise<void> {
+  requirePath('writePly', path);
   await writeFileAtomic(path, encodePly(cloud));
 }
 

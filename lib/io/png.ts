@@ -8,11 +8,12 @@
 
 import { deflateSync, inflateSync } from 'node:zlib';
 
+import { requireOptions, requirePath } from '../arguments.js';
 import { FormatError, ValidationError } from '../errors.js';
-import { toFloat32Tensor, type ArrayLike } from '../validate.js';
+import { describeValue, toFloat32Tensor, type ArrayLike } from '../validate.js';
 import { writeFileAtomic } from './atomic.js';
 import { readRegularFile } from './read-file.js';
-import { plainView } from './bytes.js';
+import { plainView, requireParseArguments } from './bytes.js';
 import { crc32 } from './crc32.js';
 import { MAX_DEFLATE_RATIO } from './zip-members.js';
 
@@ -33,10 +34,15 @@ export function pngChunk(type: string, data: Uint8Array): Buffer {
  * an 8-bit PNG.
  */
 export function encodePng(image: ArrayLike): Buffer {
-  const shape = (image as { shape?: unknown }).shape;
+  return encodeColorPng('encodePng', image);
+}
+
+/** {@link encodePng}, its messages naming `fn`, the public function called. */
+function encodeColorPng(fn: string, image: ArrayLike): Buffer {
+  const shape = imageShape(fn, image, '[H, W, 3] or [H, W, 4]');
   const channels = Array.isArray(shape) ? shape[2] : undefined;
   if (channels !== 3 && channels !== 4) {
-    throw new ValidationError(`expected image to be a float32 array of shape [H, W, 3] or [H, W, 4], received shape ${JSON.stringify(shape)}`);
+    throw new ValidationError(`${fn}: expected image to be a float32 array of shape [H, W, 3] or [H, W, 4], received shape ${JSON.stringify(shape)}`);
   }
   const { data, shape: [height, width] } = toFloat32Tensor('image', image, ['H', 'W', channels]);
   const rowBytes = width! * channels + 1;
@@ -48,6 +54,14 @@ export function encodePng(image: ArrayLike): Buffer {
     }
   }
   return assemblePng(width!, height!, channels === 3 ? 2 : 6, raw);
+}
+
+/** The `shape` of an image argument, after checking it is an object at all (`{ data, shape }` or an ndarray). */
+function imageShape(fn: string, image: unknown, shapes: string): unknown {
+  if (typeof image !== 'object' || image === null) {
+    throw new ValidationError(`${fn}: expected image to be a float32 array { data, shape } of shape ${shapes}, received ${describeValue(image)}`);
+  }
+  return (image as { shape?: unknown }).shape;
 }
 
 /** Signature, IHDR (8-bit, the given colour type), one IDAT of the filtered rows, IEND. */
@@ -65,10 +79,15 @@ function assemblePng(width: number, height: number, colorType: number, raw: Uint
  * grayscale PNG: how masks are stored.
  */
 export function encodeGrayPng(image: ArrayLike): Buffer {
-  const shape = (image as { shape?: unknown }).shape;
+  return encodeGrayscalePng('encodeGrayPng', image);
+}
+
+/** {@link encodeGrayPng}, its messages naming `fn`, the public function called. */
+function encodeGrayscalePng(fn: string, image: ArrayLike): Buffer {
+  const shape = imageShape(fn, image, '[H, W] or [H, W, 1]');
   const rank = Array.isArray(shape) ? shape.length : -1;
   if (rank !== 2 && !(rank === 3 && (shape as number[])[2] === 1)) {
-    throw new ValidationError(`expected image to be a float32 array of shape [H, W] or [H, W, 1], received shape ${JSON.stringify(shape)}`);
+    throw new ValidationError(`${fn}: expected image to be a float32 array of shape [H, W] or [H, W, 1], received shape ${JSON.stringify(shape)}`);
   }
   const { data, shape: [height, width] } = toFloat32Tensor('image', image, rank === 2 ? ['H', 'W'] : ['H', 'W', 1]);
   const rowBytes = width! + 1;
@@ -81,12 +100,14 @@ export function encodeGrayPng(image: ArrayLike): Buffer {
 
 /** Writes {@link encodeGrayPng}'s output to `path` atomically. */
 export async function writeGrayPng(path: string, image: ArrayLike): Promise<void> {
-  await writeFileAtomic(path, encodeGrayPng(image));
+  requirePath('writeGrayPng', path);
+  await writeFileAtomic(path, encodeGrayscalePng('writeGrayPng', image));
 }
 
 /** Writes {@link encodePng}'s output to `path` atomically. */
 export async function writePng(path: string, image: ArrayLike): Promise<void> {
-  await writeFileAtomic(path, encodePng(image));
+  requirePath('writePng', path);
+  await writeFileAtomic(path, encodeColorPng('writePng', image));
 }
 
 /** A decoded PNG: samples row-major, interleaved, `channels` per pixel. */
@@ -147,10 +168,21 @@ export const DEFAULT_MAX_PNG_PIXELS = 2 ** 28;
  *   missing or malformed `IHDR`/`PLTE`.
  */
 export function decodePng(bytes: Uint8Array, path?: string, options: DecodePngOptions = {}): DecodedPng {
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PNG_PIXELS;
+  requireParseArguments('decodePng', bytes, path, 'readPng(path)');
+  return decodeWithinLimit(bytes, path, requireMaxPixels('decodePng', options));
+}
+
+/** The checked {@link DecodePngOptions.maxPixels} (or its default); messages name `fn`, the public function called. */
+function requireMaxPixels(fn: string, options: DecodePngOptions): number {
+  const maxPixels = requireOptions(fn, options).maxPixels ?? DEFAULT_MAX_PNG_PIXELS;
   if (typeof maxPixels !== 'number' || !(maxPixels >= 1)) {
-    throw new ValidationError(`expected options.maxPixels to be a positive number, received ${String(maxPixels)}`);
+    throw new ValidationError(`${fn}: expected options.maxPixels to be a positive number, received ${describeValue(maxPixels)}`);
   }
+  return maxPixels;
+}
+
+/** {@link decodePng} after its door checks. */
+function decodeWithinLimit(bytes: Uint8Array, path: string | undefined, maxPixels: number): DecodedPng {
   const data = plainView(bytes);
   const fail = (message: string): never => {
     throw new FormatError(message, { path });
@@ -315,5 +347,7 @@ export function decodePng(bytes: Uint8Array, path?: string, options: DecodePngOp
  * @throws {@link FormatError} naming the file; `FileSystemError` when it cannot be read.
  */
 export async function readPng(path: string, options: DecodePngOptions = {}): Promise<DecodedPng> {
-  return decodePng(await readRegularFile(path, { what: 'the PNG file' }), path, options);
+  requirePath('readPng', path);
+  const maxPixels = requireMaxPixels('readPng', options);
+  return decodeWithinLimit(await readRegularFile(path, { what: 'the PNG file' }), path, maxPixels);
 }

@@ -15,11 +15,12 @@
  */
 
 import { constants as bufferConstants } from 'node:buffer';
+import { optionalOptions, requirePath } from '../arguments.js';
 import { FormatError, ValidationError } from '../errors.js';
 import { describeValue } from '../validate.js';
 import { writeFileAtomic } from './atomic.js';
-import { shortened } from './bytes.js';
-import { parseJsonText } from './read-file.js';
+import { requireParseArguments, shortened } from './bytes.js';
+import { parseJsonText, withFileErrors } from './read-file.js';
 import { decodeRange, readRangesFromBytes, readRangesFromFile, type RangeReader } from './random-access.js';
 import {
   encodeNdArray,
@@ -101,7 +102,8 @@ const MAX_HEADER_BYTES = 100_000_000;
  *   iterable of strings.
  */
 export function parseSafetensors(bytes: Uint8Array, path?: string, options?: ReadSafetensorsOptions): SafetensorsFile {
-  const names = requireNames(options);
+  requireParseArguments('parseSafetensors', bytes, path, 'readSafetensors(path)');
+  const names = requireNames('parseSafetensors', options);
   return readRangesFromBytes((size) => readSafetensorsRanges(size, path, names), bytes, path);
 }
 
@@ -123,8 +125,9 @@ export function parseSafetensors(bytes: Uint8Array, path?: string, options?: Rea
  * ```
  */
 export async function readSafetensors(path: string, options?: ReadSafetensorsOptions): Promise<SafetensorsFile> {
-  const names = requireNames(options);
-  return readRangesFromFile(path, (size) => readSafetensorsRanges(size, path, names));
+  requirePath('readSafetensors', path);
+  const names = requireNames('readSafetensors', options);
+  return withFileErrors(path, 'read', () => readRangesFromFile(path, (size) => readSafetensorsRanges(size, path, names)));
 }
 
 /**
@@ -185,6 +188,7 @@ export async function writeSafetensors(
   tensors: Readonly<Record<string, NdArrayData>> | ReadonlyMap<string, NdArrayData>,
   metadata?: Readonly<Record<string, string>>,
 ): Promise<void> {
+  requirePath('writeSafetensors', path);
   await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
@@ -250,14 +254,12 @@ function* readSafetensorsRanges(size: number, path: string | undefined, names: S
   return { tensors, metadata };
 }
 
-function requireNames(options: ReadSafetensorsOptions | undefined): Set<string> | undefined {
-  if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) throw new ValidationError(`expected options to be an object, received ${describeValue(options)}`);
-  const { names } = options;
+function requireNames(fn: string, options: ReadSafetensorsOptions | undefined): Set<string> | undefined {
+  const { names } = optionalOptions(fn, options);
   if (names === undefined) return undefined;
   const list = typeof names === 'object' && names !== null && Symbol.iterator in names ? [...names] : undefined;
   if (list === undefined || typeof names === 'string' || !list.every((name) => typeof name === 'string')) {
-    throw new ValidationError(`expected options.names to be an iterable of tensor names (strings), received ${describeValue(names)}`);
+    throw new ValidationError(`${fn}: expected options.names to be an iterable of tensor names (strings), received ${describeValue(names)}`);
   }
   return new Set(list);
 }

@@ -28,12 +28,15 @@
  */
 
 import { constants as bufferConstants } from 'node:buffer';
+import { requirePath } from '../arguments.js';
 import { FormatError } from '../errors.js';
+import { requireParseArguments } from './bytes.js';
 import { decodeNdArray, elementCount, storedByteLength, type NdArrayData, type StoredDtype } from './ndarray-data.js';
 import { unpickleWithHooks, type PickleHooks } from './pickle.js';
 import { resolveGlobal } from './pickle-globals.js';
 import { describePickled, fail, PickleGlobal, requireInt, requireText, requireTuple } from './pickle-objects.js';
 import { decodeRange, readRangesFromBytes, readRangesFromFile, type RangeReader } from './random-access.js';
+import { withFileErrors } from './read-file.js';
 import { readZipDirectory, readZipMember, type ZipDirectory, type ZipFail, type ZipMember } from './zip-members.js';
 
 export type { NdArrayData };
@@ -66,6 +69,7 @@ export type { NdArrayData };
  * ```
  */
 export function parseTorchCheckpoint(bytes: Uint8Array, path?: string): Map<string, NdArrayData> {
+  requireParseArguments('parseTorchCheckpoint', bytes, path, 'readTorchCheckpoint(path)');
   return readRangesFromBytes((size) => readCheckpoint(size, path), bytes, path);
 }
 
@@ -85,7 +89,8 @@ export function parseTorchCheckpoint(bytes: Uint8Array, path?: string): Map<stri
  *   file-system errors as `open`/`read` do.
  */
 export async function readTorchCheckpoint(path: string): Promise<Map<string, NdArrayData>> {
-  return readRangesFromFile(path, (size) => readCheckpoint(size, path));
+  requirePath('readTorchCheckpoint', path);
+  return withFileErrors(path, 'read', () => readRangesFromFile(path, (size) => readCheckpoint(size, path)));
 }
 
 // ---------------------------------------------------------------------------------------------
