@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormatError, ValidationError } from '../lib/errors.js';
-import { flameFromArrays, loadFlame } from '../lib/flame/load.js';
+import { flameIdentity } from '../lib/flame/identity.js';
+import { loadFlameLandmarkEmbedding, parseFlameLandmarkEmbedding } from '../lib/flame/landmark-embedding.js';
+import { attachFlameLandmarks, attachFlameUv, flameFromArrays, loadFlame } from '../lib/flame/load.js';
+import { addFlameTeeth, hasFlameTeeth } from '../lib/flame/teeth.js';
 import type { FlameModel } from '../lib/flame/model.js';
 import { flameToArrays, saveFlameNpz, saveFlameSafetensors } from '../lib/flame/save.js';
 import type { NdArrayData } from '../lib/io/ndarray-data.js';
@@ -239,5 +242,45 @@ print(json.dumps({k: [d[k].dtype.str, list(d[k].shape)] for k in d.files} | {'pa
     expect(seen.kintree_table).toEqual(['<i8', [2, 5]]);
     expect(seen.parents).toEqual([-1, 0, 1, 1, 1]);
     expect(seen.n).toEqual([S, E]);
+  });
+});
+
+describe('careless calls to the FLAME loaders: ValidationErrors naming the function, not TypeErrors', () => {
+  const thrown = (run: () => unknown): Error => {
+    try {
+      run();
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('expected a throw');
+  };
+  const careless = (run: () => unknown, pattern: RegExp): void => {
+    const error = thrown(run);
+    expect(error, error.message).toBeInstanceOf(ValidationError);
+    expect(error.message).toMatch(pattern);
+  };
+
+  it('refuses paths, options and models of the wrong kind before reading anything', async () => {
+    await expect(loadFlame(42 as never)).rejects.toThrow(/^loadFlame: expected path to be a non-empty path string, received 42/);
+    await expect(loadFlame(fixture('model.npz'), null as never)).rejects.toThrow(ValidationError);
+    await expect(loadFlameLandmarkEmbedding(undefined as never)).rejects.toThrow(/^loadFlameLandmarkEmbedding: expected path/);
+    careless(() => flameFromArrays(null as never), /^flameFromArrays: expected arrays to be an object, received null/);
+    careless(() => flameFromArrays({}, {} as never), /^flameFromArrays: expected path/);
+    careless(() => parseFlameLandmarkEmbedding('lmk.npy' as never), /^parseFlameLandmarkEmbedding: expected bytes .*use loadFlameLandmarkEmbedding\(path\)/);
+    careless(() => flameIdentity(null as never), /^flameIdentity: expected model to be an object, received null/);
+    careless(() => hasFlameTeeth(undefined as never), /^hasFlameTeeth: expected model to be an object/);
+    careless(() => addFlameTeeth({} as never), /^addFlameTeeth: expected model.vertexCount to be a non-negative integer/);
+  });
+
+  it('refuses a mesh or landmarks that are not what readObj and parseFlameLandmarkEmbedding return', async () => {
+    const model = await loadFlame(fixture('model.npz'), { shapeCount: S });
+    careless(() => attachFlameUv(undefined as never, {} as never), /^attachFlameUv: expected model to be an object/);
+    careless(() => attachFlameUv(model, 'head.obj' as never), /^attachFlameUv: expected mesh to be an object/);
+    careless(() => attachFlameUv(model, { positions: [1, 2, 3] } as never), /^attachFlameUv: expected mesh.positions to be a Float32Array/);
+    careless(() => attachFlameLandmarks(model, {} as never), /^attachFlameLandmarks: expected landmarks.faceIdx to be an Int32Array/);
+    careless(() => attachFlameLandmarks(model, model.landmarks!, null as never), /^attachFlameLandmarks: expected sources to be an object/);
+    // The checks do not get in the way of a valid call.
+    expect(attachFlameLandmarks(model, model.landmarks!).landmarks).toEqual(model.landmarks);
+    expect(flameIdentity(model)).toMatch(/^flame-[0-9a-f]{16}$/);
   });
 });
