@@ -4,7 +4,8 @@ import type { NdArrayData } from '../lib/io/ndarray-data.js';
 import { unpickle } from '../lib/io/pickle.js';
 import type { SparseMatrixData } from '../lib/io/sparse-matrix.js';
 import { expectValues, expected, fixture, runPython } from './helpers/array-fixtures.js';
-import { formatMessage } from './helpers/errors.js';
+import { formatMessage, thrownMessage } from './helpers/errors.js';
+import { ValidationError } from '../lib/errors.js';
 
 /** Builds pickle bytes from Latin-1 strings (opcodes and text) and byte lists. */
 function pk(...parts: (string | number[])[]): Uint8Array {
@@ -264,5 +265,20 @@ describe('unpickle: LONG1 / LONG4 integers, against Python', () => {
     expect(formatMessage(() => unpickle(ops, 'x.pkl', { maxDataBytes: 600 }))).toMatch(
       /x\.pkl: malformed pickle: builtins\.bytearray\(\.\.\.\) would bring the data made from this pickle past its limit of 600 bytes .*options\.maxDataBytes raises it/,
     );
+  });
+});
+
+describe('unpickle: careless calls', () => {
+  it('refuses bytes, paths and options of the wrong kind with a ValidationError naming unpickle', () => {
+    const message = (run: () => unknown): string => thrownMessage(run, ValidationError);
+    expect(message(() => unpickle('model.pkl' as never))).toMatch(/^unpickle: expected bytes to be a Uint8Array or Buffer, received /);
+    expect(message(() => unpickle(undefined as never))).toMatch(/^unpickle: expected bytes/);
+    expect(message(() => unpickle(new Float32Array(2) as never))).toMatch(/^unpickle: expected bytes/);
+    expect(message(() => unpickle(pk('N.'), 42 as never))).toMatch(/^unpickle: expected path/);
+    expect(message(() => unpickle(pk('N.'), undefined, null as never))).toMatch(/^unpickle: expected options to be an object, received null/);
+    expect(message(() => unpickle(pk('N.'), undefined, { unread: 'torch' } as never))).toMatch(/^unpickle: expected options.unread to be a function/);
+    expect(message(() => unpickle(pk('N.'), undefined, { maxDataBytes: Number.NaN }))).toMatch(/^unpickle: expected options.maxDataBytes to be a non-negative number/);
+    // Valid calls are untouched.
+    expect(unpickle(pk('N.'), 'x.pkl', { maxDataBytes: Infinity, unread: () => false })).toBe(null);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormatError, ValidationError } from '../lib/errors.js';
-import { encodePly, type GaussianCloud, parsePly, readPly, type ShDegree, writePly } from '../lib/io/ply.js';
+import { encodePly, type GaussianCloud, parseBoundPly, parsePly, readBoundPly, readPly, type ShDegree, writePly } from '../lib/io/ply.js';
 import { rng } from './helpers/scene.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -478,5 +478,19 @@ describe('parsePly rejects malformed files', () => {
     const path = join(folder, 'bytes.ply');
     await writePly(path, cloud);
     expect(Buffer.compare(await readFile(path), encodePly(cloud))).toBe(0);
+  });
+});
+
+describe('careless calls: ValidationErrors naming the function, not TypeErrors', () => {
+  it('refuses bytes, paths and clouds of the wrong kind', async () => {
+    expect(() => parsePly('x.ply' as never)).toThrow(ValidationError);
+    expect(() => parsePly('x.ply' as never)).toThrow(/^parsePly: expected bytes to be a Uint8Array or Buffer, received .*use readPly\(path\)/);
+    expect(() => parsePly(undefined as never)).toThrow(/^parsePly: expected bytes/);
+    expect(() => parsePly(new Uint8Array(0), {} as never)).toThrow(/^parsePly: expected path to be a non-empty path string/);
+    expect(() => parseBoundPly(new Float32Array(4) as never)).toThrow(/^parseBoundPly: expected bytes/);
+    await expect(readPly(42 as never)).rejects.toThrow(/^readPly: expected path/);
+    await expect(readBoundPly(null as never)).rejects.toThrow(/^readBoundPly: expected path/);
+    await expect(writePly({} as never, randomCloud(1, 0, 1))).rejects.toThrow(/^writePly: expected path/);
+    await expect(writePly(join(folder, 'careless.ply'), undefined as never)).rejects.toThrow(ValidationError);
   });
 });
