@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../lib/errors.js';
 import type { NdArrayData } from '../lib/io/ndarray-data.js';
-import { encodeNpy, encodeNpz, parseNpy, parseNpz, readNpz, writeNpz } from '../lib/io/npy.js';
+import { encodeNpy, encodeNpz, parseNpy, parseNpz, parseObjectNpy, readNpz, writeNpz } from '../lib/io/npy.js';
 import { expected, expectValues, fixture, hasNumpy, runPython } from './helpers/array-fixtures.js';
 import { formatMessage } from './helpers/errors.js';
 
@@ -253,5 +253,20 @@ print(json.dumps(out))
     expect(runPython(code, path)).toEqual(['<i8', [String(-(2n ** 62n)), String(2n ** 53n + 1n)]]);
     // And our reader agrees with what numpy wrote for the fixture.
     expect(parseNpy(await readFile(fixture('npy_i8.npy'))).data).toEqual(BigInt64Array.from([2n ** 53n, -1n, 0n]));
+  });
+});
+
+describe('careless calls: ValidationErrors naming the function, not TypeErrors', () => {
+  it('refuses bytes, paths and options of the wrong kind', async () => {
+    const npy = encodeNpy({ dtype: 'float32', shape: [2], data: new Float32Array(2) });
+    expect(() => parseNpy(undefined as never)).toThrow(ValidationError);
+    expect(() => parseNpy(null as never)).toThrow(/^parseNpy: expected bytes to be a Uint8Array or Buffer, received null/);
+    expect(() => parseNpy(npy, {} as never)).toThrow(/^parseNpy: expected path/);
+    expect(() => parseNpz('a.npz' as never)).toThrow(/^parseNpz: expected bytes .*use readNpz\(path\)/);
+    expect(() => parseObjectNpy([1, 2, 3] as never)).toThrow(/^parseObjectNpy: expected bytes/);
+    expect(() => parseObjectNpy(npy, undefined, null as never)).toThrow(/^parseObjectNpy: expected options to be an object/);
+    await expect(readNpz(42 as never)).rejects.toThrow(/^readNpz: expected path/);
+    await expect(writeNpz({} as never, {})).rejects.toThrow(/^writeNpz: expected path/);
+    await expect(writeNpz(join(dir, 'missing', 'x.npz'), {})).rejects.toMatchObject({ name: 'FileSystemError', systemCode: 'ENOENT' });
   });
 });

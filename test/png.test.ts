@@ -4,7 +4,8 @@ import { inflateSync } from 'node:zlib';
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
-import { encodePng } from '../lib/io/png.js';
+import { ValidationError } from '../lib/errors.js';
+import { decodePng, encodeGrayPng, encodePng, readPng, writePng } from '../lib/io/png.js';
 
 function chunks(png: Buffer): { type: string; data: Buffer; crc: number }[] {
   const out = [];
@@ -34,5 +35,24 @@ describe('encodePng', () => {
 
   it('rejects other shapes', () => {
     expect(() => encodePng({ data: new Float32Array(4), shape: [2, 2] })).toThrow(/\[H, W, 3\] or \[H, W, 4\]/);
+  });
+});
+
+describe('careless calls: ValidationErrors naming the function, not TypeErrors', () => {
+  const image = { data: new Float32Array(2 * 2 * 3), shape: [2, 2, 3] };
+  it('refuses images, bytes, paths and options of the wrong kind', async () => {
+    expect(() => encodePng(undefined as never)).toThrow(ValidationError);
+    expect(() => encodePng(undefined as never)).toThrow(/^encodePng: expected image to be a float32 array \{ data, shape \} of shape \[H, W, 3\] or \[H, W, 4\], received undefined/);
+    expect(() => encodePng(new Float32Array(12) as never)).toThrow(/^encodePng: expected image to be a float32 array of shape/);
+    expect(() => encodeGrayPng(null as never)).toThrow(/^encodeGrayPng: expected image/);
+    expect(() => decodePng('x.png' as never)).toThrow(/^decodePng: expected bytes to be a Uint8Array or Buffer, received .*use readPng\(path\)/);
+    expect(() => decodePng(encodePng(image), undefined, null as never)).toThrow(/^decodePng: expected options to be an object, received null/);
+    expect(() => decodePng(encodePng(image), undefined, { maxPixels: 'many' as never })).toThrow(/^decodePng: expected options.maxPixels to be a positive number/);
+    await expect(writePng('x.png', undefined as never)).rejects.toThrow(/^writePng: expected image/);
+    await expect(writePng(42 as never, image)).rejects.toThrow(/^writePng: expected path/);
+    await expect(readPng(undefined as never)).rejects.toThrow(/^readPng: expected path/);
+    await expect(readPng('/no/such/file.png', { maxPixels: -1 })).rejects.toThrow(/^readPng: expected options.maxPixels/);
+    // Valid calls are untouched.
+    expect(decodePng(encodePng(image), 'x.png', { maxPixels: 4 }).channels).toBe(3);
   });
 });

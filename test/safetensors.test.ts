@@ -161,3 +161,16 @@ print(json.dumps(out))
     }
   });
 });
+
+describe('careless calls: ValidationErrors naming the function, not TypeErrors', () => {
+  it('refuses bytes, paths and options of the wrong kind; a missing file is a FileSystemError', async () => {
+    expect(() => parseSafetensors(undefined as never)).toThrow(ValidationError);
+    expect(() => parseSafetensors('m.safetensors' as never)).toThrow(/^parseSafetensors: expected bytes .*use readSafetensors\(path\)/);
+    expect(() => parseSafetensors(encodeSafetensors({}), undefined, null as never)).toThrow(/^parseSafetensors: expected options to be an object, received null/);
+    expect(() => parseSafetensors(encodeSafetensors({}), undefined, { names: 'w' as never })).toThrow(/^parseSafetensors: expected options.names/);
+    await expect(readSafetensors(42 as never)).rejects.toThrow(/^readSafetensors: expected path/);
+    await expect(readSafetensors(join(dir, 'missing.safetensors'))).rejects.toMatchObject({ name: 'FileSystemError', systemCode: 'ENOENT' });
+    await expect(writeSafetensors({} as never, {})).rejects.toThrow(/^writeSafetensors: expected path/);
+    await expect(writeSafetensors(join(dir, 'missing', 'x.safetensors'), {})).rejects.toMatchObject({ name: 'FileSystemError', systemCode: 'ENOENT' });
+  });
+});
