@@ -509,6 +509,38 @@ export function describeValue(value: unknown): string {
   return 'an object';
 }
 
+/**
+ * Door check of a public function's typed-array argument: `value` must be a `type` (e.g.
+ * Float32Array). Its length is checked where it is used.
+ *
+ * @param fn - The public function, for messages (e.g. `'mouthTrack'`).
+ * @param value - What the caller passed.
+ * @param name - The argument's name.
+ * @param type - The typed-array class required.
+ * @returns `value`, typed.
+ * @throws {@link ValidationError} such as `mouthTrack: expected jaw to be a Float32Array, received 42`.
+ */
+export function requireTypedArray<T extends TypedArray>(fn: string, value: unknown, name: string, type: { new (length: number): T; readonly name: string }): T {
+  if (value instanceof type) return value;
+  throw new ValidationError(`${fn}: expected ${name} to be a ${type.name}, received ${describeValue(value)}`);
+}
+
+/**
+ * Door check of a list of indices (vertex or face numbers): an array of non-negative safe
+ * integers. Their upper bound is checked where it is known.
+ *
+ * @param fn - The public function, for messages (e.g. `'lipPairs'`).
+ * @param value - What the caller passed.
+ * @param name - The argument's name.
+ * @returns `value`, typed.
+ * @throws {@link ValidationError} such as `lipPairs: expected upper to be an array of non-negative integers, received "x"`.
+ */
+export function requireIndexList(fn: string, value: unknown, name: string): readonly number[] {
+  if (Array.isArray(value) && value.every((v) => Number.isSafeInteger(v) && (v as number) >= 0)) return value as number[];
+  const bad = Array.isArray(value) ? `, received ${describeValue(value)} holding ${describeValue(value.find((v) => !(Number.isSafeInteger(v) && (v as number) >= 0)))}` : `, received ${describeValue(value)}`;
+  throw new ValidationError(`${fn}: expected ${name} to be an array of non-negative integers${bad}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Internals
 

@@ -12,6 +12,7 @@
 
 import type { NdArray } from 'ndarray';
 
+import { requirePath } from '../arguments.js';
 import { FormatError } from '../errors.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { native, type NativeTensor } from '../native.js';
@@ -26,6 +27,7 @@ export interface VggWeights {
 
 /** Reads VGG-16 `features.*` weights from a safetensors file (a `vgg.` or `vgg16.` prefix is dropped). */
 export async function loadVggWeights(path: string): Promise<VggWeights> {
+  requirePath('loadVggWeights', path);
   const file = await readSafetensors(path);
   const params = new Map<string, NativeTensor>();
   for (const [name, v] of file.tensors) {

@@ -10,8 +10,10 @@
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
+import { optionalOptions, requireOptions } from '../arguments.js';
 import { ValidationError } from '../errors.js';
-import { describeValue, requireFinite, requirePositiveFloat32 } from '../validate.js';
+import { requireFlameModel } from '../flame/require-model.js';
+import { describeValue, requireFinite, requirePositiveFloat32, toFloat32Tensor, toInt32Tensor, type Dims } from '../validate.js';
 import type { FlameModel } from '../flame/model.js';
 import { SH_C0 } from '../rig/mesh-gaussians.js';
 import { UV_MAP_CHANNELS, type UvLayout } from '../rig/uv.js';
@@ -31,6 +33,9 @@ export interface MeshUvMapOptions {
  * SH0 from `colors` [V, 3] at the texel's barycentric point, opacity logit; uncovered texels are 0.
  */
 export function meshUvMap(model: FlameModel, colors: Float32Array, layout: UvLayout, options: MeshUvMapOptions = {}): NdArray<Float32Array> {
+  requireFlameModel('meshUvMap', model);
+  requireOptions('meshUvMap', layout, 'layout');
+  options = optionalOptions('meshUvMap', options);
   if (!(colors instanceof Float32Array) || colors.length !== model.vertexCount * 3) {
     throw new ValidationError(`expected colors to be a Float32Array of ${model.vertexCount * 3} values ([V, 3]), received ${describeValue(colors)}`);
   }
@@ -40,10 +45,14 @@ export function meshUvMap(model: FlameModel, colors: Float32Array, layout: UvLay
   // Both end up as float32 log-scales: 0 (or 0 in float32) would be -Infinity there.
   const size = requirePositiveFloat32('size', options.size ?? 0.8);
   const thickness = requirePositiveFloat32('thickness', options.thickness ?? 0.1);
-  const [h, w] = layout.face.shape as [number, number];
   const faceCount = model.faces.length / 3;
+  // Read as contiguous arrays: face [H, W] (each -1 or a face of the model), bary [H, W, 3].
+  const dims: Dims = {};
+  const layoutFace = toInt32Tensor('layout.face', layout.face, ['H', 'W'], dims, { min: -1, max: faceCount });
+  const layoutBary = toFloat32Tensor('layout.bary', layout.bary, ['H', 'W', 3], dims);
+  const [h, w] = layoutFace.shape as [number, number];
   const texels = new Int32Array(faceCount);
-  for (const f of layout.face.data) if (f >= 0) texels[f]!++;
+  for (const f of layoutFace.data) if (f >= 0) texels[f]!++;
   const v = model.vTemplate;
   // Per face: area and the rigging scale k = (|v1 - v0| + |a2 · (v2 - v0)|) / 2 (DESIGN §3).
   const logSize = new Float32Array(faceCount);
@@ -64,7 +73,7 @@ export function meshUvMap(model: FlameModel, colors: Float32Array, layout: UvLay
   const logit = Math.log(opacity / (1 - opacity));
   const out = new Float32Array(h * w * UV_MAP_CHANNELS);
   for (let t = 0; t < h * w; t++) {
-    const f = layout.face.data[t]!;
+    const f = layoutFace.data[t]!;
     if (f < 0) continue;
     const o = t * UV_MAP_CHANNELS;
     out[o + 3] = logSize[f]!;
@@ -73,7 +82,7 @@ export function meshUvMap(model: FlameModel, colors: Float32Array, layout: UvLay
     out[o + 6] = 1; // quaternion (1, 0, 0, 0)
     for (let ch = 0; ch < 3; ch++) {
       let colour = 0;
-      for (let k = 0; k < 3; k++) colour += layout.bary.data[3 * t + k]! * colors[3 * model.faces[3 * f + k]! + ch]!;
+      for (let k = 0; k < 3; k++) colour += layoutBary.data[3 * t + k]! * colors[3 * model.faces[3 * f + k]! + ch]!;
       out[o + 10 + ch] = (colour - 0.5) / SH_C0;
     }
     out[o + 13] = logit;

@@ -9,7 +9,10 @@
  * @module
  */
 
+import { requireOptions } from '../arguments.js';
+import { ValidationError } from '../errors.js';
 import { makeProceduralHead } from '../flame/procedural/index.js';
+import { describeValue, requireIndexList, requireTypedArray } from '../validate.js';
 import type { FlameModel } from '../flame/model.js';
 
 /** Lip vertices, and upper/lower pairs whose distances open with the mouth. */
@@ -30,6 +33,13 @@ const PAIRS = 8;
  * distances grow as the mouth opens).
  */
 export function lipPairs(vertices: Float32Array, upper: readonly number[], lower: readonly number[], count = PAIRS): { upper: number[]; lower: number[] } {
+  requireTypedArray('lipPairs', vertices, 'vertices', Float32Array);
+  const vertexCount = Math.floor(vertices.length / 3);
+  for (const [name, list] of [['upper', upper], ['lower', lower]] as const) {
+    const outside = requireIndexList('lipPairs', list, name).find((v) => v >= vertexCount);
+    if (outside !== undefined) throw new ValidationError(`lipPairs: expected ${name} to hold vertex indices below ${vertexCount} (vertices [V, 3]), received ${outside}`);
+  }
+  if (!Number.isSafeInteger(count) || count < 0) throw new ValidationError(`lipPairs: expected count to be a non-negative integer, received ${describeValue(count)}`);
   const pairs = upper.map((u) => {
     let best = -1;
     let bestD = Infinity;
@@ -55,6 +65,8 @@ let procedural: { vertexCount: number; upper: number[]; lower: number[] } | unde
  * the vertices of the `lip_upper` and `lip_lower` faces (a vertex on both is counted as upper).
  */
 export function proceduralLipVertices(model: Pick<FlameModel, 'vertexCount' | 'vTemplate'>): LipVertices | undefined {
+  requireOptions('proceduralLipVertices', model, 'model');
+  requireTypedArray('proceduralLipVertices', model.vTemplate, 'model.vTemplate', Float32Array);
   if (!procedural) {
     const head = makeProceduralHead();
     const faces = head.model.faces;

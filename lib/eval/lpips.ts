@@ -24,6 +24,7 @@
  * @module
  */
 
+import { optionalOptions, requirePath } from '../arguments.js';
 import { requireDevice } from '../backends.js';
 import { FormatError, NativeError, ValidationError } from '../errors.js';
 import { readSafetensors } from '../io/safetensors.js';
@@ -74,7 +75,8 @@ export class Lpips {
    *   lacks a weight or holds one of the wrong shape for the network (the message names it).
    */
   static async load(path: string, options: LpipsLoadOptions = {}): Promise<Lpips> {
-    if (typeof path !== 'string' || path === '') throw new ValidationError(`expected path to be a file path string, received ${String(path)}`);
+    requirePath('Lpips.load', path);
+    options = optionalOptions('Lpips.load', options);
     const file = await readSafetensors(path);
     return Lpips.fromTensors(file.tensors, options, path);
   }
@@ -86,6 +88,8 @@ export class Lpips {
    * @throws as {@link Lpips.load} does (FormatError for missing or misshapen weights).
    */
   static async fromTensors(tensors: ReadonlyMap<string, NdArrayData>, options: LpipsLoadOptions = {}, path?: string): Promise<Lpips> {
+    if (!(tensors instanceof Map)) throw new ValidationError(`Lpips.fromTensors: expected tensors to be a Map of name to array (as readSafetensors returns in .tensors), received ${describeValue(tensors)}`);
+    options = optionalOptions('Lpips.fromTensors', options);
     const network = options.network ?? 'alex';
     if (network !== 'alex' && network !== 'vgg') throw new ValidationError(`expected options.network to be 'alex' or 'vgg', received ${String(network)}`);
     const device = options.device === undefined ? 'cpu' : requireDevice(options.device);
@@ -93,6 +97,7 @@ export class Lpips {
     for (const [name, v] of tensors) {
       const key = canonicalName(name);
       if (key === undefined || params.has(key)) continue;
+      if (typeof v !== 'object' || v === null) throw new ValidationError(`Lpips.fromTensors: expected tensors.get(${JSON.stringify(name)}) to be an array {dtype, data, shape}, received ${describeValue(v)}`);
       if (v.dtype !== 'float32') throw new FormatError(`expected ${name} to be float32 (or float16/bfloat16), received ${v.dtype}`, { path });
       params.set(key, arrayToHandle({ data: v.data, shape: v.shape }));
     }

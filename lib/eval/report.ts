@@ -11,8 +11,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { requireOptions, requirePath } from '../arguments.js';
 import { ValidationError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { withFileErrors } from '../io/read-file.js';
+import { describeValue } from '../validate.js';
 import type { EvaluationReport, ImageScores } from './evaluate.js';
 
 const fmt = (x: number | null | undefined, digits: number): string => (x === null || x === undefined ? '–' : Number.isFinite(x) ? x.toFixed(digits) : x > 0 ? '∞' : '–');
@@ -21,8 +24,23 @@ function imageRow(label: string, s: ImageScores | null): string {
   return `| ${label} | ${fmt(s?.psnr, 3)} | ${fmt(s?.ssim, 4)} | ${fmt(s?.lpips, 4)} |`;
 }
 
+/**
+ * Door check of a report (as evaluate() returns): its format tag and the parts every writer
+ * reads (image, perView, timings), so a careless call is a ValidationError naming `fn`.
+ */
+function requireReport(fn: string, value: unknown): EvaluationReport {
+  const r = requireOptions(fn, value, 'report') as Partial<EvaluationReport>;
+  const hint = '(an EvaluationReport, as evaluate() returns)';
+  if (r.format !== 'ggtalker-evaluation') throw new ValidationError(`${fn}: expected report.format to be "ggtalker-evaluation" ${hint}, received ${describeValue(r.format)}`);
+  if (typeof r.image !== 'object' || r.image === null) throw new ValidationError(`${fn}: expected report.image to be an object ${hint}, received ${describeValue(r.image)}`);
+  if (!Array.isArray(r.perView)) throw new ValidationError(`${fn}: expected report.perView to be an array ${hint}, received ${describeValue(r.perView)}`);
+  if (typeof r.timings !== 'object' || r.timings === null) throw new ValidationError(`${fn}: expected report.timings to be an object ${hint}, received ${describeValue(r.timings)}`);
+  return r as EvaluationReport;
+}
+
 /** The report as Markdown tables. */
 export function formatEvaluationMarkdown(r: EvaluationReport): string {
+  requireReport('formatEvaluationMarkdown', r);
   const lines: string[] = [];
   lines.push(`# Evaluation`, '');
   lines.push(`Avatar \`${r.avatar}\` on \`${r.dataset}\`, split ${r.split}: ${r.frames} frames of ${r.width}×${r.height}.`, '');
@@ -59,6 +77,7 @@ export function formatEvaluationMarkdown(r: EvaluationReport): string {
 
 /** The report as JSON text (non-finite numbers as null). */
 export function formatEvaluationJson(r: EvaluationReport): string {
+  requireReport('formatEvaluationJson', r);
   return `${JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
 }
 
@@ -68,9 +87,9 @@ export function formatEvaluationJson(r: EvaluationReport): string {
  * @returns The two paths.
  */
 export async function writeEvaluationReport(report: EvaluationReport, out: string): Promise<{ json: string; markdown: string }> {
-  if (typeof out !== 'string' || out === '') throw new ValidationError(`expected out to be a folder path, received ${String(out)}`);
-  if (report?.format !== 'ggtalker-evaluation') throw new ValidationError('expected report to be an EvaluationReport (from evaluate())');
-  await mkdir(out, { recursive: true });
+  requireReport('writeEvaluationReport', report);
+  requirePath('writeEvaluationReport', out, 'out');
+  await withFileErrors(out, 'create', () => mkdir(out, { recursive: true }));
   const json = join(out, 'report.json');
   const markdown = join(out, 'report.md');
   const enc = new TextEncoder();

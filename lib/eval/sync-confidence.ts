@@ -17,7 +17,9 @@
  */
 
 import { encodeAudio } from '../a2e/features.js';
+import { optionalOptions, requireOptions, requirePath } from '../arguments.js';
 import { ValidationError } from '../errors.js';
+import { describeValue, requireTypedArray } from '../validate.js';
 import { loadSpeechClips } from '../synthetic/studio/speech.js';
 
 /** A clip to train or score on: audio features and the mouth track of the same frames. */
@@ -69,6 +71,28 @@ function checkClip(c: SyncClip, name: string, featureDim?: number, mouthDim?: nu
   return { F, K };
 }
 
+/**
+ * Door check of a scorer (as {@link trainSyncScorer} returns): its widths, and its arrays of the
+ * lengths those widths give, so scoring never reads past them.
+ */
+function requireScorer(fn: string, value: unknown): SyncScorer {
+  const s = requireOptions(fn, value, 'scorer') as Partial<SyncScorer>;
+  const fail = (what: string, received: unknown): never => {
+    throw new ValidationError(`${fn}: expected scorer.${what} (a SyncScorer, as trainSyncScorer returns), received ${describeValue(received)}`);
+  };
+  if (!Number.isSafeInteger(s.window) || s.window! < 1 || s.window! % 2 === 0) fail('window to be an odd positive integer', s.window);
+  if (!Number.isSafeInteger(s.featureDim) || s.featureDim! < 1) fail('featureDim to be a positive integer', s.featureDim);
+  if (!Number.isSafeInteger(s.mouthDim) || s.mouthDim! < 1) fail('mouthDim to be a positive integer', s.mouthDim);
+  const D = s.window! * s.featureDim!;
+  const K = s.mouthDim!;
+  const lengths = { featureMean: D, featureStd: D, mouthMean: K, mouthStd: K, weights: (D + 1) * K } as const;
+  for (const [key, length] of Object.entries(lengths)) {
+    const a = s[key as keyof typeof lengths];
+    if (!(a instanceof Float64Array) || a.length !== length) fail(`${key} to be a Float64Array of length ${length}`, a);
+  }
+  return s as SyncScorer;
+}
+
 /** The audio window around frame t, [window·F] (edges clamped). */
 function windowAt(features: Float32Array, F: number, T: number, t: number, window: number, out: Float64Array): void {
   const half = (window - 1) / 2;
@@ -115,6 +139,7 @@ function choleskySolve(A: Float64Array, n: number, b: Float64Array, k: number): 
  * @throws {@link ValidationError} for malformed clips or an even window.
  */
 export function trainSyncScorer(clips: readonly SyncClip[], options: { window?: number; ridge?: number } = {}): SyncScorer {
+  options = optionalOptions('trainSyncScorer', options);
   const window = options.window ?? 5;
   if (!Number.isInteger(window) || window < 1 || window % 2 === 0) throw new ValidationError(`expected options.window to be an odd positive integer, received ${String(window)}`);
   if (!Array.isArray(clips) || clips.length === 0) throw new ValidationError('expected at least one training clip');
@@ -174,6 +199,8 @@ export function trainSyncScorer(clips: readonly SyncClip[], options: { window?: 
  * @throws {@link ValidationError} when the clip does not match the scorer's widths.
  */
 export function syncScore(scorer: SyncScorer, clip: SyncClip, options: { maxOffset?: number } = {}): SyncScore {
+  requireScorer('syncScore', scorer);
+  options = optionalOptions('syncScore', options);
   const { F, K } = checkClip(clip, 'clip', scorer.featureDim, scorer.mouthDim);
   const maxOffset = options.maxOffset ?? 15;
   if (!Number.isInteger(maxOffset) || maxOffset < 0) throw new ValidationError(`expected options.maxOffset to be a non-negative integer, received ${String(maxOffset)}`);
@@ -214,6 +241,9 @@ export function syncScore(scorer: SyncScorer, clip: SyncClip, options: { maxOffs
  * [T, 3 + E]. Train and score with the same layout.
  */
 export function mouthTrack(jaw: Float32Array, expr: Float32Array, frames: number): Float32Array {
+  requireTypedArray('mouthTrack', jaw, 'jaw', Float32Array);
+  requireTypedArray('mouthTrack', expr, 'expr', Float32Array);
+  if (!Number.isSafeInteger(frames) || frames < 1) throw new ValidationError(`mouthTrack: expected frames to be a positive integer, received ${describeValue(frames)}`);
   const E = expr.length / frames;
   if (jaw.length !== 3 * frames || !Number.isInteger(E)) throw new ValidationError(`expected jaw [${frames}, 3] and expr [${frames}, E], received lengths ${jaw.length} and ${expr.length}`);
   const out = new Float32Array(frames * (E + 3));
@@ -229,6 +259,8 @@ export function mouthTrack(jaw: Float32Array, expr: Float32Array, frames: number
  * features at the clips' frame rate against their ground-truth [jaw, expression] tracks.
  */
 export async function trainSyncScorerOnSpeech(dir: string, options: { window?: number; ridge?: number; limit?: number } = {}): Promise<SyncScorer> {
+  requirePath('trainSyncScorerOnSpeech', dir, 'dir');
+  options = optionalOptions('trainSyncScorerOnSpeech', options);
   const clips: SyncClip[] = [];
   for (const c of await loadSpeechClips(dir, options.limit ?? Infinity)) {
     const features = await encodeAudio(c.samples, { fps: c.fps, frames: c.frames });

@@ -7,7 +7,7 @@
  */
 
 import type { RawCamera } from '../native.js';
-import { requireFloat32Number, requireMatrix4, requirePositiveFloat32, requirePositiveInt } from '../validate.js';
+import { describeValue, requireFloat32Number, requireMatrix4, requirePositiveFloat32, requirePositiveInt } from '../validate.js';
 import { ValidationError } from '../errors.js';
 
 /** A 4x4 matrix: 16 numbers row-major, or 4 rows of 4. */
@@ -80,6 +80,14 @@ function requireFarPlane(far: unknown): number {
 
 type Vec3 = readonly [number, number, number];
 
+/** Door check of a {@link lookAt} point: 3 finite numbers (an array or a Float32/64Array). */
+function requirePoint(name: string, value: unknown): void {
+  const list = Array.isArray(value) || value instanceof Float32Array || value instanceof Float64Array ? (value as ArrayLike<unknown>) : undefined;
+  if (list === undefined || list.length !== 3 || !Array.from(list).every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new ValidationError(`lookAt: expected ${name} to be 3 finite numbers [x, y, z], received ${describeValue(value)}`);
+  }
+}
+
 /**
  * World-to-camera matrix (OpenCV axes) of a camera at `eye` looking at `target`, with `up`
  * pointing up in the image (image y points down, so along -up).
@@ -87,6 +95,9 @@ type Vec3 = readonly [number, number, number];
  * @returns 16 numbers, row-major.
  */
 export function lookAt(eye: Vec3, target: Vec3, up: Vec3 = [0, -1, 0]): number[] {
+  requirePoint('eye', eye);
+  requirePoint('target', target);
+  requirePoint('up', up);
   const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
   const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
   const normalize = (a: Vec3, what: string): Vec3 => {

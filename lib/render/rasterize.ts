@@ -9,6 +9,7 @@
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
+import { requireOptions } from '../arguments.js';
 import { requireDevice } from '../backends.js';
 import { ValidationError } from '../errors.js';
 import { awaitNative, throwIfAborted, toNdarray, toNdarrays } from '../ops.js';
@@ -127,6 +128,8 @@ export interface RasterizeTensorsResult {
  * @throws {@link ValidationError} (synchronously, as a rejected Promise) for bad input.
  */
 export async function rasterize(gaussians: Gaussians, options: RasterizeOptions): Promise<RasterizeResult> {
+  requireOptions('rasterize', gaussians, 'gaussians');
+  requireOptions('rasterize', options);
   const raw = await run(gaussians, options, {});
   return outputs(raw);
 }
@@ -139,6 +142,8 @@ export async function rasterizeWithGradients(
   gaussians: Gaussians,
   options: RasterizeOptions & { outputGrads: OutputGrads },
 ): Promise<RasterizeResult & { grads: GaussianGrads }> {
+  requireOptions('rasterizeWithGradients', gaussians, 'gaussians');
+  requireOptions('rasterizeWithGradients', requireOptions('rasterizeWithGradients', options).outputGrads, 'options.outputGrads');
   const raw = await run(gaussians, options, { outputGrads: options.outputGrads });
   return { ...outputs(raw), grads: gradients(raw) };
 }
@@ -153,6 +158,8 @@ export async function referenceRasterize(
   gaussians: Gaussians,
   options: RasterizeOptions & { outputGrads?: OutputGrads; maxPixelGaussianPairs?: number },
 ): Promise<{ image: NdArray; alpha: NdArray; depth: NdArray; grads?: Record<keyof GaussianGrads, NdArray> }> {
+  requireOptions('referenceRasterize', gaussians, 'gaussians');
+  requireOptions('referenceRasterize', options);
   requireReferenceSize(gaussians, options);
   const raw = await run(gaussians, options, { reference: true, outputGrads: options.outputGrads });
   const nd = (a: RawArray): NdArray => toNdarray(a);
@@ -172,7 +179,6 @@ export const DEFAULT_MAX_REFERENCE_PAIRS = 2 ** 22;
 
 /** The reference holds every pixel against every Gaussian: refuse sizes beyond the stated limit. */
 function requireReferenceSize(gaussians: Gaussians, options: RasterizeOptions & { maxPixelGaussianPairs?: number }): void {
-  if (typeof options !== 'object' || options === null || typeof gaussians !== 'object' || gaussians === null) return; // run() reports these
   const camera = toRawCamera(options.camera);
   const limit = options.maxPixelGaussianPairs === undefined ? DEFAULT_MAX_REFERENCE_PAIRS : requirePositiveInt('maxPixelGaussianPairs', options.maxPixelGaussianPairs);
   const n = toFloat32Tensor('means', gaussians.means, ['N', 3], {}, { finite: false }).shape[0]!;

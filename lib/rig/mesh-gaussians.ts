@@ -6,7 +6,9 @@
  * @module
  */
 
+import { optionalOptions } from '../arguments.js';
 import { ValidationError } from '../errors.js';
+import { requireFlameModel } from '../flame/require-model.js';
 import { describeValue, requireFinite, requirePositiveFloat32 } from '../validate.js';
 import type { FlameModel } from '../flame/model.js';
 import type { AvatarGaussians } from './local-gaussians.js';
@@ -43,6 +45,8 @@ export function gaussiansOnMesh(
   colors: Float32Array,
   options: MeshGaussiansOptions = {},
 ): AvatarGaussians<{ data: Float32Array | Int32Array; shape: number[] }> {
+  requireFlameModel('gaussiansOnMesh', model);
+  options = optionalOptions('gaussiansOnMesh', options);
   const perFace = options.perFace ?? 4;
   if (perFace !== 1 && perFace !== 4) throw new ValidationError(`expected perFace to be 1 or 4, received ${String(perFace)}`);
   if (!(colors instanceof Float32Array) || colors.length !== model.vertexCount * 3) {
