@@ -10,6 +10,9 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
+import { ValidationError } from '../lib/errors.js';
+import { parseObj, readObj } from '../lib/io/obj.js';
+import { parseTorchCheckpoint, readTorchCheckpoint } from '../lib/io/torch-checkpoint.js';
 import { fuzzFailures, runFuzzCases, type FuzzReport } from './helpers/fuzz.js';
 import { HOSTILE_EXPECTED, LAST_CASE } from './fuzz/parsers.cases.js';
 
@@ -64,4 +67,20 @@ describe('byte-level parsers under the hostile constructions of issue 13', () =>
     }
     expect(byName.size).toBe(Object.keys(HOSTILE_EXPECTED).length + 1);
   }, 180_000);
+});
+
+// The parsers without a test file of their own, called carelessly (the others' careless calls
+// are tested beside them: ply, npy, pickle, png, safetensors, flame-load).
+describe('careless calls to parseObj, readObj, parseTorchCheckpoint, readTorchCheckpoint', () => {
+  it('give ValidationErrors naming the function; a missing file a FileSystemError', async () => {
+    expect(() => parseObj(undefined as never)).toThrow(ValidationError);
+    expect(() => parseObj('head.obj' as never)).toThrow(/^parseObj: expected bytes to be a Uint8Array or Buffer, received .*use readObj\(path\)/);
+    expect(() => parseObj(new Uint8Array(0), 42 as never)).toThrow(/^parseObj: expected path/);
+    await expect(readObj({} as never)).rejects.toThrow(/^readObj: expected path/);
+    expect(() => parseTorchCheckpoint(null as never)).toThrow(/^parseTorchCheckpoint: expected bytes .*received null/);
+    await expect(readTorchCheckpoint(undefined as never)).rejects.toThrow(/^readTorchCheckpoint: expected path/);
+    await expect(readTorchCheckpoint('/no/such/folder/model.bin')).rejects.toMatchObject({ name: 'FileSystemError', systemCode: 'ENOENT' });
+    // Valid (empty) calls are untouched.
+    expect(parseObj(new Uint8Array(0), 'empty.obj').faces.length).toBe(0);
+  });
 });
