@@ -56,7 +56,15 @@ const ALIGNMENT = 64;
  */
 export function parseNpy(bytes: Uint8Array, path?: string): NdArrayData {
   requireParseArguments('parseNpy', bytes, path);
-  const { header, body, fail } = readNpy(bytes, path);
+  return decodeNpy(bytes, path);
+}
+
+/**
+ * {@link parseNpy} after its door checks; `name` may be any text (a `.npz` member's name,
+ * which the archive may fill with any bytes).
+ */
+function decodeNpy(bytes: Uint8Array, name: string | undefined): NdArrayData {
+  const { header, body, fail } = readNpy(bytes, name);
   const type = supportedType(header, fail);
   const expected = storedByteLength({ dtype: type.dtype, shape: header.shape });
   if (body.length !== expected) {
@@ -213,7 +221,7 @@ export function parseNpz(bytes: Uint8Array, path?: string): Map<string, NdArrayD
             `needs ${expected}: the archive is damaged or hostile`,
         );
       }
-      arrays.set(member.name.slice(0, -4), parseNpy(yield* readZipMember(member, directory, fail), name));
+      arrays.set(member.name.slice(0, -4), decodeNpy(yield* readZipMember(member, directory, fail), name));
     }
     return arrays;
   }
