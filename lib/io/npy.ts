@@ -258,7 +258,8 @@ export function encodeNpz(arrays: Readonly<Record<string, NdArrayData>> | Readon
  *
  * @param path - The file to write.
  * @param arrays - The arrays by name (`.npy` is appended to each name).
- * @throws {@link ValidationError} as {@link encodeNpz} does; file-system errors as writing does.
+ * @throws {@link ValidationError} when `path` is not a path string, and as {@link encodeNpz} does;
+ *   `FileSystemError` naming `path` when it cannot be written.
  *
  * @example
  * ```ts

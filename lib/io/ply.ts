@@ -333,7 +333,8 @@ export function encodePly(cloud: GaussianCloud): Buffer {
  *
  * @param path - The file to write (replaced if it exists).
  * @param cloud - The Gaussians, activated.
- * @throws {@link ValidationError} when the cloud is inconsistent; file-system errors are passed through.
+ * @throws {@link ValidationError} when `path` is not a path string or the cloud is inconsistent;
+ *   `FileSystemError` naming `path` when it cannot be written (missing folder, EISDIR...).
  */
 export async function writePly(path: string, cloud: GaussianCloud): Promise<void> {
   requirePath('writePly', path);

@@ -117,7 +117,8 @@ export function parseSafetensors(bytes: Uint8Array, path?: string, options?: Rea
  * @returns The tensors and metadata.
  * @throws {@link FormatError} as {@link parseSafetensors} does, also when the path is not a
  *   regular file or the file is cut short while being read; {@link ValidationError} as
- *   {@link parseSafetensors} does; file-system errors as `open`/`read` do.
+ *   {@link parseSafetensors} does and when `path` is not a path string; `FileSystemError` naming
+ *   `path` when it cannot be opened or read (ENOENT...).
  *
  * @example
  * ```ts
@@ -181,7 +182,8 @@ export function encodeSafetensors(
  * @param path - The file to write.
  * @param tensors - The tensors by name.
  * @param metadata - Optional free-form strings.
- * @throws {@link ValidationError} as {@link encodeSafetensors} does; file-system errors as writing does.
+ * @throws {@link ValidationError} when `path` is not a path string, and as {@link encodeSafetensors}
+ *   does; `FileSystemError` naming `path` when it cannot be written.
  */
 export async function writeSafetensors(
   path: string,

@@ -86,7 +86,8 @@ export function parseTorchCheckpoint(bytes: Uint8Array, path?: string): Map<stri
  * @returns The tensors by name.
  * @throws {@link FormatError} as {@link parseTorchCheckpoint} does, also when the path is not a
  *   regular file or an offset in the archive points beyond the file or past 2^53;
- *   file-system errors as `open`/`read` do.
+ *   {@link ValidationError} when `path` is not a path string; `FileSystemError` naming `path` when
+ *   it cannot be opened or read (ENOENT...).
  */
 export async function readTorchCheckpoint(path: string): Promise<Map<string, NdArrayData>> {
   requirePath('readTorchCheckpoint', path);
