@@ -71,3 +71,25 @@ describe('camera helpers of evaluate()', () => {
     expect(cameraAngles(v2).pitch).toBeCloseTo(0, 6);
   });
 });
+
+describe('lip vertex pairs: careless calls', () => {
+  it('lipPairs pairs each upper vertex with its nearest lower one, and refuses careless arguments naming itself', async () => {
+    const { lipPairs } = await import('../lib/eval/lips.js');
+    // Vertices 0, 1 (upper) above 2, 3 (lower): 0 is 0.1 above 2, 1 is 0.3 above 3.
+    const v = Float32Array.from([0, 0.1, 0, 1, 0.3, 0, 0, 0, 0, 1, 0, 0]);
+    expect(lipPairs(v, [0, 1], [2, 3])).toEqual({ upper: [0, 1], lower: [2, 3] });
+    expect(lipPairs(v, [0, 1], [2, 3], 1)).toEqual({ upper: [0], lower: [2] });
+    expect(() => lipPairs(undefined as never, [0], [1])).toThrow(/^lipPairs: expected vertices to be a Float32Array, received undefined/);
+    expect(() => lipPairs(v, undefined as never, [1])).toThrow(/^lipPairs: expected upper to be an array of non-negative integers, received undefined/);
+    expect(() => lipPairs(v, [0], [1.5])).toThrow(/^lipPairs: expected lower to be an array of non-negative integers, received an array of length 1 holding 1\.5/);
+    expect(() => lipPairs(v, [0], [4])).toThrow(/^lipPairs: expected lower to hold vertex indices below 4 \(vertices \[V, 3\]\), received 4/);
+    expect(() => lipPairs(v, [0], [2], -1)).toThrow(ValidationError);
+  });
+
+  it('proceduralLipVertices wants a model object', async () => {
+    const { proceduralLipVertices } = await import('../lib/eval/lips.js');
+    expect(() => proceduralLipVertices(undefined as never)).toThrow(/^proceduralLipVertices: expected model to be an object, received undefined/);
+    expect(() => proceduralLipVertices({ vertexCount: 3 } as never)).toThrow(/^proceduralLipVertices: expected model\.vTemplate to be a Float32Array, received undefined/);
+    expect(proceduralLipVertices({ vertexCount: 1, vTemplate: new Float32Array(3) })).toBeUndefined();
+  });
+});

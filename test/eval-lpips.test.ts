@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { FormatError, ValidationError } from '../lib/errors.js';
+import { FileSystemError, FormatError, ValidationError } from '../lib/errors.js';
 import { Lpips } from '../lib/eval/lpips.js';
 import type { NdArrayData } from '../lib/io/ndarray-data.js';
 import { readNpz } from '../lib/io/npy.js';
@@ -80,5 +80,15 @@ describe('LPIPS', () => {
     await expect(Lpips.fromTensors(alex, { network: 'resnet' as 'alex' })).rejects.toThrow(ValidationError);
     const lpips = await Lpips.fromTensors(alex);
     await expect(lpips.distance(new Float32Array(10), new Float32Array(10), 64, 64)).rejects.toThrow(/expected a\[0\] to be a Float32Array \[64, 64, 3\]/);
+  });
+
+  it('careless calls are ValidationErrors naming the method; a missing file a FileSystemError', async () => {
+    await expect(Lpips.fromTensors(undefined as never)).rejects.toThrow(/^Lpips\.fromTensors: expected tensors to be a Map of name to array .*, received undefined/);
+    await expect(Lpips.fromTensors([1, 2, 3] as never)).rejects.toThrow(ValidationError);
+    await expect(Lpips.fromTensors(new Map([['features.0.weight', null]]) as never)).rejects.toThrow(/^Lpips\.fromTensors: expected tensors\.get\("features\.0\.weight"\) to be an array/);
+    await expect(Lpips.fromTensors(hashedWeights('alex', 1), null as never)).rejects.toThrow(/^Lpips\.fromTensors: expected options to be an object, received null/);
+    await expect(Lpips.load(42 as never)).rejects.toThrow(/^Lpips\.load: expected path to be a non-empty path string, received 42/);
+    await expect(Lpips.load(join(dir, 'x.safetensors'), 'vgg' as never)).rejects.toThrow(/^Lpips\.load: expected options to be an object, received "vgg"/);
+    await expect(Lpips.load(join(dir, 'missing.safetensors'))).rejects.toThrow(FileSystemError);
   });
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { encodeAudio } from '../lib/a2e/features.js';
 import { ValidationError } from '../lib/errors.js';
-import { mouthTrack, syncScore, trainSyncScorer, type SyncClip } from '../lib/eval/sync-confidence.js';
+import { mouthTrack, syncScore, trainSyncScorer, trainSyncScorerOnSpeech, type SyncClip } from '../lib/eval/sync-confidence.js';
 import { makeSyntheticSpeechDataset } from '../lib/synthetic/speech-dataset.js';
 import { loadSpeechClips } from '../lib/synthetic/studio/index.js';
 
@@ -65,5 +65,28 @@ describe('lip-sync confidence', () => {
     expect(() => trainSyncScorer(clips.slice(0, 2), { window: 4 })).toThrow(/odd/);
     const scorer = trainSyncScorer(clips.slice(0, 3));
     expect(() => syncScore(scorer, { features: new Float32Array(10 * 40), mouth: clips[0]!.mouth.subarray(0, 10 * 20), frames: 10 })).toThrow(/width 80, received 40/);
+  });
+});
+
+describe('lip-sync confidence: careless calls', () => {
+  it('syncScore checks the scorer it is given, naming itself', () => {
+    const scorer = trainSyncScorer(clips.slice(0, 3));
+    expect(() => syncScore(undefined as never, clips[0]!)).toThrow(/^syncScore: expected scorer to be an object, received undefined/);
+    expect(() => syncScore({ ...scorer, window: 4 }, clips[0]!)).toThrow(/^syncScore: expected scorer\.window to be an odd positive integer/);
+    // Weights one row short would be read past their end.
+    expect(() => syncScore({ ...scorer, weights: scorer.weights.subarray(scorer.mouthDim) }, clips[0]!)).toThrow(
+      new RegExp(`^syncScore: expected scorer\\.weights to be a Float64Array of length ${scorer.weights.length}`),
+    );
+    expect(() => syncScore(scorer, clips[0]!, null as never)).toThrow(/^syncScore: expected options to be an object, received null/);
+  });
+
+  it('mouthTrack, trainSyncScorer and trainSyncScorerOnSpeech refuse careless arguments', async () => {
+    expect(() => mouthTrack(undefined as never, new Float32Array(3), 1)).toThrow(/^mouthTrack: expected jaw to be a Float32Array, received undefined/);
+    expect(() => mouthTrack(new Float32Array(3), [1, 2] as never, 1)).toThrow(/^mouthTrack: expected expr to be a Float32Array, received an array of length 2/);
+    expect(() => mouthTrack(new Float32Array(3), new Float32Array(2), 0)).toThrow(/^mouthTrack: expected frames to be a positive integer, received 0/);
+    expect(mouthTrack(Float32Array.from([1, 2, 3]), Float32Array.from([4, 5]), 1)).toEqual(Float32Array.from([1, 2, 3, 4, 5]));
+    expect(() => trainSyncScorer(clips.slice(0, 2), null as never)).toThrow(/^trainSyncScorer: expected options to be an object, received null/);
+    await expect(trainSyncScorerOnSpeech(42 as never)).rejects.toThrow(/^trainSyncScorerOnSpeech: expected dir to be a non-empty path string, received 42/);
+    await expect(trainSyncScorerOnSpeech(dir, null as never)).rejects.toThrow(ValidationError);
   });
 });

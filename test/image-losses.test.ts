@@ -55,6 +55,13 @@ describe('image metrics', () => {
     expect([...perceptual.avatar.params.keys()].some((n) => n.startsWith('vgg.'))).toBe(false); // not saved with the avatar
   });
 
+  it('loadVggWeights: a careless path is a ValidationError naming it, a missing file a FileSystemError', async () => {
+    const { FileSystemError, ValidationError } = await import('../lib/index.js');
+    await expect(loadVggWeights(undefined as never)).rejects.toThrow(/^loadVggWeights: expected path to be a non-empty path string, received undefined/);
+    await expect(loadVggWeights(new Float32Array(2) as never)).rejects.toThrow(ValidationError);
+    await expect(loadVggWeights(join(tmpdir(), 'ggt-no-such-vgg16.safetensors'))).rejects.toThrow(FileSystemError);
+  });
+
   it('rejects images of different shapes', async () => {
     await expect(imageMetrics(a, { data: new Float32Array(3 * 24 * 24), shape: [1, 3, 24, 24] })).rejects.toThrow(/B = 2/);
   });

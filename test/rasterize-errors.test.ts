@@ -3,7 +3,7 @@
 // crashes the process.
 import { describe, expect, it } from 'vitest';
 
-import { AbortError, NativeError, rasterize, rasterizeTensors, rasterizeWithGradients, Tensor, ValidationError } from '../lib/index.js';
+import { AbortError, lookAt, NativeError, rasterize, rasterizeTensors, rasterizeWithGradients, referenceRasterize, Tensor, ValidationError } from '../lib/index.js';
 import { native } from '../lib/native.js';
 import { nativeAsync } from '../lib/tensor.js';
 import { randomScene } from './helpers/scene.js';
@@ -159,5 +159,25 @@ describe('rasterize rejects bad input with clear errors', () => {
       ValidationError,
       /expected quats to be a float32 Tensor of shape \[N, 4\]/,
     );
+  });
+});
+
+// Careless calls (nothing, null, a string for the options, no outputGrads) are ValidationErrors
+// naming the function, never TypeErrors from inside.
+describe('careless calls to the rasterizers and lookAt', () => {
+  it('rasterize, rasterizeWithGradients and referenceRasterize name themselves and the argument', async () => {
+    await rejects(rasterize(undefined as never, { camera }), ValidationError, /^rasterize: expected gaussians to be an object, received undefined/);
+    await rejects(rasterizeWithGradients(good, undefined as never), ValidationError, /^rasterizeWithGradients: expected options to be an object, received undefined/);
+    await rejects(rasterizeWithGradients(null as never, { camera } as never), ValidationError, /^rasterizeWithGradients: expected gaussians to be an object, received null/);
+    await rejects(rasterizeWithGradients(good, { camera } as never), ValidationError, /^rasterizeWithGradients: expected options\.outputGrads to be an object, received undefined/);
+    await rejects(referenceRasterize('scene.ply' as never, { camera }), ValidationError, /^referenceRasterize: expected gaussians to be an object, received "scene\.ply"/);
+    await rejects(referenceRasterize(good, 42 as never), ValidationError, /^referenceRasterize: expected options to be an object, received 42/);
+  });
+
+  it('lookAt wants three finite numbers per point', () => {
+    expect(() => lookAt(undefined as never, [0, 0, 0])).toThrow(/^lookAt: expected eye to be 3 finite numbers \[x, y, z\], received undefined/);
+    expect(() => lookAt([0, 0, -1], [0, Number.NaN, 0])).toThrow(ValidationError);
+    expect(() => lookAt([0, 0, -1], [0, 0, 0], 'up' as never)).toThrow(/^lookAt: expected up to be 3 finite numbers/);
+    expect(lookAt([0, 0, -1], [0, 0, 0])).toHaveLength(16);
   });
 });

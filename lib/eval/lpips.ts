@@ -99,6 +99,7 @@ export class Lpips {
       if (key === undefined || params.has(key)) continue;
       if (typeof v !== 'object' || v === null) throw new ValidationError(`Lpips.fromTensors: expected tensors.get(${JSON.stringify(name)}) to be an array {dtype, data, shape}, received ${describeValue(v)}`);
       if (v.dtype !== 'float32') throw new FormatError(`expected ${name} to be float32 (or float16/bfloat16), received ${v.dtype}`, { path });
+      if (!(v.data instanceof Float32Array)) throw new ValidationError(`Lpips.fromTensors: expected tensors.get(${JSON.stringify(name)}).data to be a Float32Array (dtype float32), received ${describeValue(v.data)}`);
       params.set(key, arrayToHandle({ data: v.data, shape: v.shape }));
     }
     try {

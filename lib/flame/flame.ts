@@ -7,6 +7,7 @@
 
 import type { NdArray } from 'ndarray';
 
+import { optionalOptions } from '../arguments.js';
 import { ValidationError } from '../errors.js';
 import { native, type NativeTensor } from '../native.js';
 import { awaitNative, throwIfAborted, toNdarray } from '../ops.js';
@@ -115,6 +116,7 @@ export class Flame {
    */
   static from(model: FlameModel, options: { device?: string } = {}): Flame {
     checkModel(model);
+    options = optionalOptions('Flame.from', options);
     return new Flame(model, options.device);
   }
 
