@@ -19,6 +19,14 @@ function project(p: number[]): [number, number] {
   return [(camera.fx * c[0]!) / c[2]! + camera.cx, (camera.fy * c[1]!) / c[2]! + camera.cy];
 }
 
+describe('gaussiansOnMesh: careless calls', () => {
+  it('refuses a missing model or options that are not an object, naming itself', () => {
+    expect(() => gaussiansOnMesh(undefined as never, head.vertexColors)).toThrow(/^gaussiansOnMesh: expected model to be an object, received undefined/);
+    expect(() => gaussiansOnMesh({ vertexCount: 1 } as never, new Float32Array(3))).toThrow(/^gaussiansOnMesh: expected model\.faces to be an Int32Array/);
+    expect(() => gaussiansOnMesh(head.model, head.vertexColors, null as never)).toThrow(/^gaussiansOnMesh: expected options to be an object, received null/);
+  });
+});
+
 describe('renderHead', () => {
   it('opening the jaw changes the mouth region and not the forehead', async () => {
     const jawOpen = { jaw: { data: Float32Array.from([0.35, 0, 0]), shape: [3] } };
