@@ -41,5 +41,7 @@ describe('image metrics', () => {
     expect(() => psnr(f32('a'), f32('b'), { mask: new Float32Array(3) })).toThrow(/expected options\.mask to be a Float32Array \[H·W\] of length 1920, received length 3/);
     expect(() => ssim(f32('a'), f32('b'), W + 1, H)).toThrow(/expected width × height to be the images' pixel count 1920, received 49 × 40/);
     expect(() => ssim(new Float32Array(300), new Float32Array(300), 10, 10)).toThrow(/at least 11×11/);
+    expect(() => psnr(f32('a'), f32('b'), null as never)).toThrow(/^psnr: expected options to be an object, received null/);
+    expect(() => ssim(f32('a'), f32('b'), W, H, 'mask' as never)).toThrow(/^ssim: expected options to be an object, received "mask"/);
   });
 });

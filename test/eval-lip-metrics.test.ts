@@ -43,6 +43,9 @@ describe('lip metrics', () => {
 
   it('refuses bad inputs with ValidationErrors', () => {
     expect(() => lipVertexError(pred, truth, [0])).toThrow(/expected options\.vertexCount/);
+    expect(() => lipVertexError(pred, truth, [0], null as never)).toThrow(/^lipVertexError: expected options to be an object, received null/);
+    expect(() => mouthOpening(pred, [0], [1], 3 as never)).toThrow(/^mouthOpening: expected options to be an object, received 3/);
+    expect(() => mouthOpeningCorrelation(pred, truth, [0], [1], [] as never)).toThrow(/^mouthOpeningCorrelation: expected options to be an object, received an array of length 0/);
     expect(() => lipVertexError(pred, truth, [0], { vertexCount: 4 })).toThrow(/expected pred to be \[T, 4, 3\]/);
     expect(() => lipVertexError(pred, truth, [3], { vertexCount: 3 })).toThrow(/expected lipVertices\[0\] to be a vertex index in \[0, 3\), received 3/);
     expect(() => lipVertexError(pred, truth.subarray(9), [0], { vertexCount: 3 })).toThrow(ValidationError);

@@ -18,6 +18,7 @@
  * @module
  */
 
+import { optionalOptions } from '../arguments.js';
 import { ValidationError } from '../errors.js';
 
 /** Wang et al.'s window: 11 taps, σ = 1.5. */
@@ -57,6 +58,7 @@ function requireMask(mask: Float32Array | undefined, pixels: number): void {
  * @throws {@link ValidationError} for arrays of different or non-image lengths, or a mask of the wrong length.
  */
 export function psnr(a: Float32Array, b: Float32Array, options: { mask?: Float32Array; channels?: 3 } = {}): number {
+  options = optionalOptions('psnr', options);
   const pixels = requireImagePair(a, b);
   if (options.channels !== undefined && options.channels !== 3) throw new ValidationError(`expected options.channels to be 3, received ${String(options.channels)}`);
   const mask = options.mask;
@@ -111,6 +113,7 @@ function filterValid(src: Float64Array, width: number, height: number): Float64A
  * @throws {@link ValidationError} for mismatched sizes, images smaller than the window, or a bad mask.
  */
 export function ssim(a: Float32Array, b: Float32Array, width: number, height: number, options: { mask?: Float32Array } = {}): number {
+  options = optionalOptions('ssim', options);
   const pixels = requireImagePair(a, b);
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || width * height !== pixels)
     throw new ValidationError(`expected width × height to be the images' pixel count ${pixels}, received ${width} × ${height}`);

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { optionalOptions } from '../arguments.js';
 import { ValidationError } from '../errors.js';
 import { pearson } from '../a2e/track-metrics.js';
 
@@ -70,6 +71,7 @@ function requireIndices(name: string, indices: ArrayLike<number>, vertices: numb
  * @throws {@link ValidationError} for mismatched shapes, a missing vertex count or bad indices.
  */
 export function lipVertexError(pred: VertexSequence, truth: VertexSequence, lipVertices: ArrayLike<number>, options: VertexMetricOptions = {}): number {
+  options = optionalOptions('lipVertexError', options);
   const [p, t] = pair(pred, truth, options);
   requireIndices('lipVertices', lipVertices, p.vertices);
   let total = 0;
@@ -90,6 +92,7 @@ export function lipVertexError(pred: VertexSequence, truth: VertexSequence, lipV
  * (`upper[i]` faces `lower[i]`), [T] in metres.
  */
 export function mouthOpening(vertices: VertexSequence, upper: ArrayLike<number>, lower: ArrayLike<number>, options: VertexMetricOptions = {}): Float64Array {
+  options = optionalOptions('mouthOpening', options);
   const s = sequence('vertices', vertices, options.vertexCount);
   requireIndices('upper', upper, s.vertices);
   requireIndices('lower', lower, s.vertices);
@@ -120,6 +123,7 @@ export function mouthOpeningCorrelation(
   lower: ArrayLike<number>,
   options: VertexMetricOptions = {},
 ): number {
+  options = optionalOptions('mouthOpeningCorrelation', options);
   pair(pred, truth, options);
   return pearson(mouthOpening(pred, upper, lower, options), mouthOpening(truth, upper, lower, options));
 }
