@@ -9,6 +9,7 @@
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
+import { optionalOptions } from './arguments.js';
 import { ValidationError } from './errors.js';
 import { native, toGgtalkerError, type NativeTensor, type RawArray } from './native.js';
 import { toFloat32Tensor, type ArrayLike } from './validate.js';
@@ -36,6 +37,7 @@ export class Tensor {
    * @throws {@link ValidationError} for non-float32 or non-finite data.
    */
   static from(value: ArrayLike, options: TensorOptions = {}): Tensor {
+    options = optionalOptions('Tensor.from', options);
     const shape = typeof value === 'object' && value !== null ? (value as { shape?: unknown }).shape : undefined;
     const expected = Array.isArray(shape) ? (shape as number[]) : [];
     const t = toFloat32Tensor('tensor data', value, expected);

@@ -60,6 +60,8 @@ describe('image metrics', () => {
     await expect(loadVggWeights(undefined as never)).rejects.toThrow(/^loadVggWeights: expected path to be a non-empty path string, received undefined/);
     await expect(loadVggWeights(new Float32Array(2) as never)).rejects.toThrow(ValidationError);
     await expect(loadVggWeights(join(tmpdir(), 'ggt-no-such-vgg16.safetensors'))).rejects.toThrow(FileSystemError);
+    await expect(imageMetrics(a, a, null as never)).rejects.toThrow(/^imageMetrics: expected options to be an object, received null/);
+    await expect(imageMetrics(a, a, { vgg: {} as never })).rejects.toThrow(/^imageMetrics: expected options\.vgg to be VggWeights \(as loadVggWeights returns\), received an object/);
   });
 
   it('rejects images of different shapes', async () => {

@@ -54,5 +54,6 @@ describe('Tensor', () => {
     expect(() => Tensor.from({ data: gone, shape: [2, 2] })).toThrow(/detached/);
     expect(() => Tensor.from(null as never)).toThrow(ValidationError);
     expect(() => Tensor.from({ data: Float32Array.of(1), shape: [1] }, { device: 'tpu' })).toThrow(GgtalkerError);
+    expect(() => Tensor.from({ data: Float32Array.of(1), shape: [1] }, null as never)).toThrow(/^Tensor\.from: expected options to be an object, received null/);
   });
 });

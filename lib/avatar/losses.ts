@@ -12,13 +12,13 @@
 
 import type { NdArray } from 'ndarray';
 
-import { requirePath } from '../arguments.js';
-import { FormatError } from '../errors.js';
+import { optionalOptions, requirePath } from '../arguments.js';
+import { FormatError, ValidationError } from '../errors.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { native, type NativeTensor } from '../native.js';
 import { nativeAsync } from '../tensor.js';
 import { arrayToHandle } from '../a2e/native-params.js';
-import { requireNetworkPixels, toFloat32Tensor, type Dims } from '../validate.js';
+import { describeValue, requireNetworkPixels, toFloat32Tensor, type Dims } from '../validate.js';
 
 /** Loaded VGG-16 feature weights (named Tensor handles). */
 export interface VggWeights {
@@ -46,6 +46,9 @@ export async function imageMetrics(
   b: NdArray<Float32Array> | { data: Float32Array; shape: number[] },
   options: { vgg?: VggWeights; maxPixels?: number } = {},
 ): Promise<{ psnr: Float32Array; ssim: number; l1: number; vgg?: number }> {
+  options = optionalOptions('imageMetrics', options);
+  if (options.vgg !== undefined && !(options.vgg?.params instanceof Map))
+    throw new ValidationError(`imageMetrics: expected options.vgg to be VggWeights (as loadVggWeights returns), received ${describeValue(options.vgg)}`);
   const dims: Dims = {};
   const x = toFloat32Tensor('a', a, ['B', 3, 'H', 'W'], dims);
   const y = toFloat32Tensor('b', b, ['B', 3, 'H', 'W'], dims);
