@@ -522,7 +522,7 @@ export function describeValue(value: unknown): string {
  */
 export function requireTypedArray<T extends TypedArray>(fn: string, value: unknown, name: string, type: { new (length: number): T; readonly name: string }): T {
   if (value instanceof type) return value;
-  throw new ValidationError(`${fn}: expected ${name} to be a ${type.name}, received ${describeValue(value)}`);
+  throw new ValidationError(`${fn}: expected ${name} to be ${/^[AEIOU]/.test(type.name) ? 'an' : 'a'} ${type.name}, received ${describeValue(value)}`);
 }
 
 /**
@@ -539,6 +539,25 @@ export function requireIndexList(fn: string, value: unknown, name: string): read
   if (Array.isArray(value) && value.every((v) => Number.isSafeInteger(v) && (v as number) >= 0)) return value as number[];
   const bad = Array.isArray(value) ? `, received ${describeValue(value)} holding ${describeValue(value.find((v) => !(Number.isSafeInteger(v) && (v as number) >= 0)))}` : `, received ${describeValue(value)}`;
   throw new ValidationError(`${fn}: expected ${name} to be an array of non-negative integers${bad}`);
+}
+
+/**
+ * Requires an optional AbortSignal: undefined, or an object with a boolean `aborted` and
+ * `addEventListener` / `removeEventListener` (an AbortSignal of any realm). Without this check a
+ * careless `signal: 42` fails as a TypeError inside the native wait, after the work has started.
+ *
+ * @param name - The option's name (e.g. `'options.signal'`).
+ * @param value - What the caller passed.
+ * @returns `value`, typed.
+ * @throws {@link ValidationError} such as `expected options.signal to be an AbortSignal (AbortController's .signal), received 42`.
+ */
+export function requireAbortSignal(name: string, value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  const s = value as Partial<AbortSignal> | null;
+  if (typeof s === 'object' && s !== null && typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function' && typeof s.removeEventListener === 'function') {
+    return value as AbortSignal;
+  }
+  throw new ValidationError(`expected ${name} to be an AbortSignal (AbortController's .signal), received ${describeValue(value)}`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -159,6 +159,7 @@ describe('FLAME forward', () => {
     await expect(flame.forward({ jaw: f32([0, 0, 0, 0, 0, 0], [2, 3]), neck: f32([0, 0, 0, 0, 0, 0, 0, 0, 0], [3, 3]) })).rejects.toThrow(/expected jaw .*\[T, 3\] \(T = 3 from neck\), received shape \[2, 3\]/);
     expect(() => Flame.from({ ...model, lbsWeights: new Float32Array(3) })).toThrow(ValidationError);
     expect(() => Flame.from(model, null as never)).toThrow(/^Flame\.from: expected options to be an object, received null/);
+    await expect(flame.forward({}, { signal: 42 as never })).rejects.toThrow(/^expected options\.signal to be an AbortSignal .*received 42/);
     expect(() => Flame.from(model, 'cuda' as never)).toThrow(/^Flame\.from: expected options to be an object, received "cuda"/);
     expect(() => Flame.from({ ...model, faces: Int32Array.from([0, 1, 999]) })).toThrow(/face indices in \[0, 40\), received 999/);
   });

@@ -174,6 +174,15 @@ describe('careless calls to the rasterizers and lookAt', () => {
     await rejects(referenceRasterize(good, 42 as never), ValidationError, /^referenceRasterize: expected options to be an object, received 42/);
   });
 
+  it('a signal that is not an AbortSignal is a ValidationError before any native work (was a TypeError from the wait)', async () => {
+    for (const signal of [42, {}, { aborted: true }, null]) {
+      await rejects(rasterize(good, { camera, signal: signal as never }), ValidationError, /^expected options\.signal to be an AbortSignal/);
+    }
+    await rejects(referenceRasterize(good, { camera, signal: 'stop' as never }), ValidationError, /options\.signal to be an AbortSignal .*received "stop"/);
+    const ok = await rasterize(good, { camera, signal: new AbortController().signal });
+    expect(ok.image.shape).toEqual([16, 16, 3]);
+  });
+
   it('lookAt wants three finite numbers per point', () => {
     expect(() => lookAt(undefined as never, [0, 0, 0])).toThrow(/^lookAt: expected eye to be 3 finite numbers \[x, y, z\], received undefined/);
     expect(() => lookAt([0, 0, -1], [0, Number.NaN, 0])).toThrow(ValidationError);

@@ -26,6 +26,9 @@ import {
   ownMemory,
   MAX_BROADCAST_ELEMENTS,
   DEFAULT_MAX_OUTPUT_ELEMENTS,
+  requireAbortSignal,
+  requireIndexList,
+  requireTypedArray,
 } from '../lib/validate.js';
 
 /** Runs `fn`, expects a ValidationError, and returns its message. */
@@ -462,5 +465,31 @@ describe('requireOutputElements', () => {
     expect(() => requireOutputElements('out', [10_000, 5023, 3], undefined)).not.toThrow(); // 10k FLAME frames fit
     expect(validationMessage(() => requireOutputElements('out', [100_000, 5023, 3], undefined))).toMatch(/at most 17813 frames each/);
     expect(validationMessage(() => requireOutputElements('out', [1], 0))).toMatch(/maxOutputElements to be a positive integer/);
+  });
+});
+
+describe('door checks of public arguments', () => {
+  it('requireTypedArray names the function, the argument and the class', () => {
+    const f = new Float32Array(2);
+    expect(requireTypedArray('fn', f, 'x', Float32Array)).toBe(f);
+    expect(() => requireTypedArray('fn', new Float64Array(2), 'x', Float32Array)).toThrow(/^fn: expected x to be a Float32Array, received a Float64Array of length 2$/);
+    expect(() => requireTypedArray('fn', [1, 2], 'x', Int32Array)).toThrow(/^fn: expected x to be an Int32Array, received an array of length 2$/);
+  });
+
+  it('requireIndexList wants an array of non-negative safe integers and names the first bad one', () => {
+    expect(requireIndexList('fn', [0, 3], 'idx')).toEqual([0, 3]);
+    expect(() => requireIndexList('fn', Int32Array.of(1), 'idx')).toThrow(/^fn: expected idx to be an array of non-negative integers, received an Int32Array of length 1$/);
+    expect(() => requireIndexList('fn', [0, -1, 2], 'idx')).toThrow(/received an array of length 3 holding -1$/);
+    expect(() => requireIndexList('fn', [2 ** 53], 'idx')).toThrow(ValidationError);
+  });
+
+  it('requireAbortSignal takes undefined or an AbortSignal', () => {
+    const signal = new AbortController().signal;
+    expect(requireAbortSignal('options.signal', undefined)).toBeUndefined();
+    expect(requireAbortSignal('options.signal', signal)).toBe(signal);
+    expect(requireAbortSignal('options.signal', AbortSignal.abort())).toBeInstanceOf(AbortSignal);
+    for (const bad of [null, 42, 'stop', {}, { aborted: true }]) {
+      expect(() => requireAbortSignal('options.signal', bad)).toThrow(/^expected options\.signal to be an AbortSignal \(AbortController's \.signal\), received /);
+    }
   });
 });

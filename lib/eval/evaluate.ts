@@ -42,7 +42,7 @@ import { AbortError, ValidationError } from '../errors.js';
 import { pathExists } from '../io/exists.js';
 import { readVhapDataset, loadVhapFlame, type VhapSplit } from '../io/vhap.js';
 import { padComponents } from '../io/vhap-flame.js';
-import { describeValue, DEFAULT_MAX_NETWORK_PIXELS } from '../validate.js';
+import { describeValue, DEFAULT_MAX_NETWORK_PIXELS, requireAbortSignal } from '../validate.js';
 import { psnr, ssim } from './image-metrics.js';
 import { landmarkDistance, lipVertexError, mouthOpeningCorrelation } from './lip-metrics.js';
 import { lipPairs, proceduralLipVertices, type LipVertices } from './lips.js';
@@ -238,6 +238,8 @@ function validate(options: EvaluateOptions): void {
   if (options.lpips !== undefined && !(options.lpips instanceof Lpips) && typeof options.lpips !== 'string')
     throw new ValidationError(`expected options.lpips to be an Lpips or a weights file path, received ${describeValue(options.lpips)}`);
   if (options.audio !== undefined && typeof options.audio !== 'boolean') throw new ValidationError(`expected options.audio to be a boolean, received ${describeValue(options.audio)}`);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new ValidationError(`expected options.onProgress to be a function, received ${describeValue(options.onProgress)}`);
+  requireAbortSignal('options.signal', options.signal);
 }
 
 /**

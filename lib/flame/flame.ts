@@ -11,7 +11,7 @@ import { optionalOptions } from '../arguments.js';
 import { ValidationError } from '../errors.js';
 import { native, type NativeTensor } from '../native.js';
 import { awaitNative, throwIfAborted, toNdarray } from '../ops.js';
-import { describeValue, requireOutputElements, toFloat32Tensor, type ArrayLike, type Dims } from '../validate.js';
+import { describeValue, requireAbortSignal, requireOutputElements, toFloat32Tensor, type ArrayLike, type Dims } from '../validate.js';
 import type { FlameModel } from './model.js';
 
 /**
@@ -183,7 +183,7 @@ export class Flame {
     options: FlameForwardOptions,
   ): Promise<{ output: FlameOutput; grads: Record<string, NdArray<Float32Array>> }> {
     if (typeof options !== 'object' || options === null) throw new ValidationError(`expected options to be an object, received ${describeValue(options)}`);
-    const signal = options.signal;
+    const signal = requireAbortSignal('options.signal', options.signal);
     const dims: Dims = {};
     const p = this.nativeParams(params, dims);
     const frames = dims.T ?? 1;

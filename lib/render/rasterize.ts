@@ -15,7 +15,7 @@ import { ValidationError } from '../errors.js';
 import { awaitNative, throwIfAborted, toNdarray, toNdarrays } from '../ops.js';
 import { native, type NativeTensor, type RawArray, type RawRasterizeOptions } from '../native.js';
 import { Tensor } from '../tensor.js';
-import { describeValue, requireEach, requireOneOf, requirePositiveInt, requireShape, toFloat32Tensor, type ArrayLike, type Dims } from '../validate.js';
+import { describeValue, requireAbortSignal, requireEach, requireOneOf, requirePositiveInt, requireShape, toFloat32Tensor, type ArrayLike, type Dims } from '../validate.js';
 import { toRawCamera, type Camera } from './camera.js';
 
 /**
@@ -245,7 +245,7 @@ function prepare<T>(
   if (typeof options !== 'object' || options === null) {
     throw new ValidationError('expected options to be an object with at least a camera');
   }
-  throwIfAborted(options.signal);
+  throwIfAborted(requireAbortSignal('options.signal', options.signal));
   const camera = toRawCamera(options.camera);
   const dims: Dims = {};
   const means = read('means', gaussians.means, ['N', 3], dims);

@@ -7,7 +7,7 @@
 
 import { ValidationError } from '../errors.js';
 import { Flame, type FlameParams } from '../flame/flame.js';
-import { describeValue } from '../validate.js';
+import { describeValue, requireAbortSignal } from '../validate.js';
 import { native } from '../native.js';
 import { awaitNative, throwIfAborted, toNdarray } from '../ops.js';
 import { avatarGaussiansInput, type AvatarGaussians } from '../rig/local-gaussians.js';
@@ -32,7 +32,7 @@ export async function renderHead(
   options: RasterizeOptions,
 ): Promise<RasterizeResult & { vertices: NdArray<Float32Array> }> {
   if (typeof options !== 'object' || options === null) throw new ValidationError(`expected options to be an object with at least a camera, received ${describeValue(options)}`);
-  throwIfAborted(options.signal);
+  throwIfAborted(requireAbortSignal('options.signal', options.signal));
   if (typeof input !== 'object' || input === null) throw new ValidationError(`expected input to be an object {flame, params, gaussians}, received ${describeValue(input)}`);
   if (!(input.flame instanceof Flame)) throw new ValidationError(`expected input.flame to be a Flame (Flame.from(model)), received ${describeValue(input.flame)}`);
   const { flame } = input;
