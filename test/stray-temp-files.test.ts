@@ -5,7 +5,7 @@
 // temporary of ours in the system temp folder either. Also: a live owner's temporary is never
 // removed.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import ndarray from 'ndarray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { FileSystemError } from '../lib/errors.js';
 import { removeStaleTemporaries, temporaryPathFor, writeFileAtomic } from '../lib/io/atomic.js';
 import { Mp4Writer } from '../lib/synthesize/video-writer.js';
 import { hasFfmpeg } from './helpers/ffmpeg.js';
@@ -133,3 +134,23 @@ describe('temporary files after kill -9', () => {
   });
 });
 
+
+describe('what an atomic write may replace', () => {
+  it('refuses a FIFO or a folder at the target (the rename would replace it) and leaves it as it was', async () => {
+    const folder = join(dir, 'targets');
+    execFileSync('mkdir', ['-p', join(folder, 'a-folder')]);
+    const fifo = join(folder, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    for (const target of [fifo, join(folder, 'a-folder')]) {
+      const error = await writeFileAtomic(target, new Uint8Array(4)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FileSystemError);
+      expect((error as Error).message).toMatch(/it exists and is (a FIFO|a folder)/);
+    }
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(lstatSync(join(folder, 'a-folder')).isDirectory()).toBe(true);
+    expect((await readdir(folder)).sort()).toEqual(['a-folder', 'pipe']);
+    // A regular file and a new name are written as before.
+    await writeFileAtomic(join(folder, 'new.bin'), new Uint8Array([1, 2]));
+    expect([...readFileSync(join(folder, 'new.bin'))]).toEqual([1, 2]);
+  });
+});

@@ -12,9 +12,10 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
+import { FileSystemError } from '../errors.js';
 import { asFileSystemError } from './read-file.js';
 
 /** `.<name>.<pid>.<hex>.tmp` with an optional extension (`.mp4`, `.wav`): see the module comment. */
@@ -95,9 +96,11 @@ export async function removeStaleTemporaries(folder: string, force = false, patt
  * removed if anything fails; temporaries of killed processes in the folder are removed first.
  *
  * @throws {@link FileSystemError} naming `path` when the file cannot be written (missing folder,
- *   permission denied, disk full...).
+ *   permission denied, disk full...) or `path` is something other than a file (a folder, a
+ *   device such as `/dev/zero`, a FIFO): the rename would replace it.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+  await requireReplaceableTarget(path);
   await removeStaleTemporaries(dirname(path));
   const temporary = temporaryPathFor(path);
   let handle: FileHandle | undefined;
@@ -113,4 +116,21 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
     await rm(temporary, { force: true }).catch(() => undefined);
     throw asFileSystemError(error, path, 'write');
   }
+}
+
+/**
+ * Refuses a target that exists and is not a regular file (or a symbolic link, which the rename
+ * replaces without touching what it points to): renaming over `/dev/zero` as root replaces the
+ * device with a file.
+ *
+ * @throws {@link FileSystemError} naming `path`.
+ */
+export async function requireReplaceableTarget(path: string): Promise<void> {
+  const existing = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw asFileSystemError(error, path, 'write');
+  });
+  if (existing === undefined || existing.isFile() || existing.isSymbolicLink()) return;
+  const kind = existing.isDirectory() ? 'a folder (EISDIR)' : existing.isFIFO() ? 'a FIFO' : existing.isCharacterDevice() || existing.isBlockDevice() ? 'a device' : 'not a regular file';
+  throw new FileSystemError(`could not write it: it exists and is ${kind}, expected a file path`, { path, systemCode: existing.isDirectory() ? 'EISDIR' : undefined });
 }
