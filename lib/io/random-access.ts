@@ -19,6 +19,7 @@ import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { FormatError } from '../errors.js';
 import { plainView } from './bytes.js';
+import { withFileErrors } from './read-file.js';
 import { ARRAY_TYPES, decodeNdArray, HOST_LITTLE_ENDIAN, type NdArrayData, type NdDtype, type StoredLayout } from './ndarray-data.js';
 
 /** A range of bytes a reader needs. */
@@ -115,8 +116,9 @@ export class RandomAccessFile {
    * @throws {@link FormatError} when the path is not a regular file; file-system errors as `stat`/`open` do.
    */
   static async open(path: string): Promise<RandomAccessFile> {
-    requireRegularFile(await stat(path), path);
-    const handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    // Node's errors (ENOENT, EACCES...) become FileSystemErrors naming the path.
+    requireRegularFile(await withFileErrors(path, 'read', () => stat(path)), path);
+    const handle = await withFileErrors(path, 'read', () => open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)));
     try {
       const info = await handle.stat();
       requireRegularFile(info, path);
@@ -142,7 +144,7 @@ export class RandomAccessFile {
     fresh.add(out.buffer);
     let filled = 0;
     while (filled < range.length) {
-      const { bytesRead } = await this.handle.read(out, filled, Math.min(range.length - filled, READ_CHUNK), range.offset + filled);
+      const { bytesRead } = await withFileErrors(this.path, 'read', () => this.handle.read(out, filled, Math.min(range.length - filled, READ_CHUNK), range.offset + filled));
       if (bytesRead === 0) {
         throw new FormatError(
           `the file ended at byte ${range.offset + filled}, inside ${range.what} (bytes ${range.offset} to ${range.offset + range.length}); it was cut short or changed while being read`,

@@ -43,14 +43,14 @@ export const DEFAULT_MAX_TEXT_BYTES = 2 ** 28;
 export async function readRegularFile(path: string, options: ReadFileOptions = {}): Promise<Uint8Array> {
   requirePath(options.what === undefined ? 'reading a file' : `reading ${options.what}`, path);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const file = await withFileErrors(path, 'read', () => RandomAccessFile.open(path));
+  const file = await RandomAccessFile.open(path);
   try {
     if (file.size > maxBytes) {
       const what = options.what ?? 'the file';
       const raise = options.howToRaise === undefined ? '' : `; ${options.howToRaise} to raise the limit`;
       throw new FormatError(`${what} is ${file.size} bytes, more than the ${maxBytes}-byte limit${raise}`, { path });
     }
-    return await withFileErrors(path, 'read', () => file.read({ offset: 0, length: file.size, what: options.what ?? 'the file' }));
+    return await file.read({ offset: 0, length: file.size, what: options.what ?? 'the file' });
   } finally {
     await file.close().catch(() => undefined);
   }

@@ -20,7 +20,7 @@ import { FormatError, ValidationError } from '../errors.js';
 import { describeValue } from '../validate.js';
 import { writeFileAtomic } from './atomic.js';
 import { requireParseArguments, shortened } from './bytes.js';
-import { parseJsonText, withFileErrors } from './read-file.js';
+import { parseJsonText } from './read-file.js';
 import { decodeRange, readRangesFromBytes, readRangesFromFile, type RangeReader } from './random-access.js';
 import {
   encodeNdArray,
@@ -128,7 +128,7 @@ export function parseSafetensors(bytes: Uint8Array, path?: string, options?: Rea
 export async function readSafetensors(path: string, options?: ReadSafetensorsOptions): Promise<SafetensorsFile> {
   requirePath('readSafetensors', path);
   const names = requireNames('readSafetensors', options);
-  return withFileErrors(path, 'read', () => readRangesFromFile(path, (size) => readSafetensorsRanges(size, path, names)));
+  return readRangesFromFile(path, (size) => readSafetensorsRanges(size, path, names));
 }
 
 /**

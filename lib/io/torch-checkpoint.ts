@@ -36,7 +36,6 @@ import { unpickleWithHooks, type PickleHooks } from './pickle.js';
 import { resolveGlobal } from './pickle-globals.js';
 import { describePickled, fail, PickleGlobal, requireInt, requireText, requireTuple } from './pickle-objects.js';
 import { decodeRange, readRangesFromBytes, readRangesFromFile, type RangeReader } from './random-access.js';
-import { withFileErrors } from './read-file.js';
 import { readZipDirectory, readZipMember, type ZipDirectory, type ZipFail, type ZipMember } from './zip-members.js';
 
 export type { NdArrayData };
@@ -91,7 +90,7 @@ export function parseTorchCheckpoint(bytes: Uint8Array, path?: string): Map<stri
  */
 export async function readTorchCheckpoint(path: string): Promise<Map<string, NdArrayData>> {
   requirePath('readTorchCheckpoint', path);
-  return withFileErrors(path, 'read', () => readRangesFromFile(path, (size) => readCheckpoint(size, path)));
+  return readRangesFromFile(path, (size) => readCheckpoint(size, path));
 }
 
 // ---------------------------------------------------------------------------------------------
