@@ -17,6 +17,7 @@ import { native, type NativeTensor, type RawArray, type RawRasterizeOptions } fr
 import { Tensor } from '../tensor.js';
 import { describeValue, requireAbortSignal, requireEach, requireOneOf, requirePositiveInt, requireShape, toFloat32Tensor, type ArrayLike, type Dims } from '../validate.js';
 import { toRawCamera, type Camera } from './camera.js';
+import { requirePixelBudget } from './pixel-limit.js';
 
 /**
  * A set of 3D Gaussians, activated values (not the logits and log-scales a `.ply` stores).
@@ -72,8 +73,7 @@ export interface RasterizeOptions {
 /** Default of {@link RasterizeOptions.maxTilePairs}: 2^27 (the native kDefaultMaxTilePairs). */
 export const DEFAULT_MAX_TILE_PAIRS = 2 ** 27;
 
-/** Default of {@link RasterizeOptions.maxPixels}: 4096 × 4096. */
-export const DEFAULT_MAX_PIXELS = 4096 * 4096;
+export { DEFAULT_MAX_PIXELS } from './pixel-limit.js';
 
 /** Weights of the outputs in the loss whose gradient {@link rasterizeWithGradients} returns. */
 export interface OutputGrads<T = ArrayLike> {
@@ -281,13 +281,7 @@ export function rasterSettingsInput(
   options: RasterizeOptions,
   camera: RawRasterizeOptions['camera'] = toRawCamera(options.camera),
 ): Pick<RawRasterizeOptions, 'camera' | 'background' | 'mode' | 'device' | 'maxTilePairs'> {
-  const maxPixels = options.maxPixels === undefined ? DEFAULT_MAX_PIXELS : requirePositiveInt('maxPixels', options.maxPixels);
-  if (camera.width * camera.height > maxPixels) {
-    throw new ValidationError(
-      `expected camera.width x camera.height to be at most maxPixels = ${maxPixels} pixels, received ${camera.width} x ${camera.height} = ${camera.width * camera.height}; ` +
-        'pass a larger maxPixels if the machine has the memory (about 40 bytes per pixel), or render the image in tiles',
-    );
-  }
+  requirePixelBudget(camera, options.maxPixels, 40);
   const background = readBackground(options.background);
   const mode = options.mode === undefined ? 'classic' : requireOneOf('mode', options.mode, ['classic', 'antialiased'] as const);
   const device = options.device === undefined ? undefined : requireDevice(options.device);
