@@ -7,6 +7,7 @@
  */
 
 import { native, type NativeAbortFlag } from './native.js';
+import { requireAbortSignal } from './validate.js';
 
 /**
  * A native flag that `signal` sets when it aborts (undefined without a signal); call
@@ -14,6 +15,7 @@ import { native, type NativeAbortFlag } from './native.js';
  */
 export function nativeAbortFlag(signal: AbortSignal | undefined): { flag: NativeAbortFlag | undefined; release: () => void } {
   if (!signal) return { flag: undefined, release: () => undefined };
+  requireAbortSignal('options.signal', signal);
   const flag = new (native().AbortFlag)();
   const onAbort = (): void => flag.abort();
   if (signal.aborted) flag.abort();

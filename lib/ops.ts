@@ -12,6 +12,7 @@ import type { NdArray } from 'ndarray';
 import { AbortError } from './errors.js';
 import type { RawArray } from './native.js';
 import { nativeAsync } from './tensor.js';
+import { requireAbortSignal } from './validate.js';
 
 /**
  * Awaits an addon Promise, honouring `signal`: an abort rejects at once with AbortError (the
@@ -19,6 +20,8 @@ import { nativeAsync } from './tensor.js';
  */
 export async function awaitNative<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return nativeAsync(promise);
+  // Callers check their options before native work; this is the backstop for any that did not.
+  requireAbortSignal('options.signal', signal);
   const aborted = new Promise<never>((_, reject) => {
     const onAbort = (): void => reject(new AbortError(undefined, { cause: signal.reason }));
     if (signal.aborted) onAbort();
@@ -34,6 +37,7 @@ export async function awaitNative<T>(promise: Promise<T>, signal: AbortSignal | 
  * before starting native work, which would otherwise run on in the background.
  */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal) requireAbortSignal('options.signal', signal);
   if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 }
 
