@@ -40,11 +40,11 @@ export { loadAudio, type LoadAudioOptions, type LoadedAudio } from './audio/load
 export { logMelFeatures, type LogMelOptions } from './audio/log-mel.js';
 export { Wav2Vec2Encoder, wav2vec2Frames, WAV2VEC2_BASE, WAV2VEC2_LARGE, XLSR_1B, type Wav2Vec2Config, type Wav2Vec2FeaturesOptions, type Wav2Vec2Weights } from './audio/wav2vec2.js';
 export { resample, STOPBAND_DB, toMono } from './audio/resample.js';
-export { decodeWav, readWav, type DecodedAudio } from './audio/wav.js';
+export { decodeWav, readWav, type DecodedAudio, type DecodeWavOptions, type ReadWavOptions } from './audio/wav.js';
 export { backends, requireDevice, setThreads, type Backends, type Device } from './backends.js';
 export { AbortError, AddonLoadError, FileSystemError, FormatError, GgtalkerError, NativeError, ValidationError, type FileSystemErrorOptions, type FormatErrorOptions, type AddonLoadErrorOptions } from './errors.js';
 export { parsePly, readPly, encodePly, writePly, type GaussianCloud } from './io/ply.js';
-export { Flame, type FlameOutput, type FlameOutputGrads, type FlameParams } from './flame/flame.js';
+export { Flame, FLAME_FRAMES_PER_CALL, type FlameForwardOptions, type FlameOutput, type FlameOutputGrads, type FlameParams } from './flame/flame.js';
 export { flameFromArrays, loadFlame, type LoadFlameOptions } from './flame/load.js';
 export { flameToArrays, saveFlameNpz, saveFlameSafetensors } from './flame/save.js';
 export { encodeNpy, encodeNpz, parseNpy, parseNpz, readNpz, writeNpz } from './io/npy.js';
@@ -52,8 +52,8 @@ export { encodeSafetensors, parseSafetensors, readSafetensors, writeSafetensors 
 export { unpickle } from './io/pickle.js';
 export type { NdArrayData } from './io/ndarray-data.js';
 export type { SparseMatrixData } from './io/sparse-matrix.js';
-export { decodePng, encodePng, readPng, writePng } from './io/png.js';
-export { loadVhapFlame, loadVhapImage, readVhapDataset, VhapDatasetWriter, writeVhapDataset, type VhapDataset, type VhapFrame } from './io/vhap.js';
+export { decodePng, DEFAULT_MAX_PNG_PIXELS, encodePng, readPng, writePng, type DecodePngOptions } from './io/png.js';
+export { loadVhapFlame, loadVhapImage, readVhapDataset, VhapDatasetWriter, writeVhapDataset, type LoadVhapImageOptions, type VhapDataset, type VhapFrame } from './io/vhap.js';
 export { makeSyntheticIdentity, renderSyntheticIdentityDataset, studioHead } from './synthetic/studio/index.js';
 export { makeProceduralHead, REGION_NAMES, type ProceduralHead } from './flame/procedural/index.js';
 export { FLAME_JOINTS, type FlameLandmarks, type FlameModel, type FlameUv } from './flame/model.js';
@@ -61,7 +61,7 @@ export { lookAt, type Camera, type Matrix4Input, type PinholeCamera } from './re
 export { renderHead, type RenderHeadInput } from './render/render-head.js';
 export type { AvatarGaussians, LocalGaussians } from './rig/local-gaussians.js';
 export { gaussiansOnMesh, SH_C0, type MeshGaussiansOptions } from './rig/mesh-gaussians.js';
-export { rigGaussians, rigGaussiansWithGradients, triangleFrames, type RiggedGaussians, type TriangleFrames } from './rig/rig.js';
+export { rigGaussians, rigGaussiansWithGradients, triangleFrames, type RigOptions, type RiggedGaussians, type TriangleFrames } from './rig/rig.js';
 export { sampleUvGaussians, UV_MAP_CHANNELS, uvLayout, type UvGaussians, type UvLayout } from './rig/uv.js';
 export {
   rasterize,
@@ -97,3 +97,17 @@ export { lipPairs, proceduralLipVertices, type LipVertices } from './eval/lips.j
 export { evaluate, type EvaluateOptions, type EvaluateProgress, type EvaluationReport, type FrameScore, type ImageScores, type MotionScores, type ViewScore } from './eval/evaluate.js';
 export { formatEvaluationJson, formatEvaluationMarkdown, writeEvaluationReport } from './eval/report.js';
 export { mouthTrack, syncScore, trainSyncScorer, trainSyncScorerOnSpeech, type SyncClip, type SyncScore, type SyncScorer } from './eval/sync-confidence.js';
+
+// Limits: the stated defaults that guard memory and time (docs/errors-and-limits.md).
+export { A2E_CONFIG_RANGES, MAX_A2E_PARAMETERS } from './a2e/config.js';
+export { DEFAULT_MAX_AUDIO_SECONDS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from './audio/limits.js';
+export { DEFAULT_MAX_ATTENTION_BYTES } from './audio/wav2vec2.js';
+export { CONFIG_RANGES as AVATAR_NETWORK_CONFIG_RANGES } from './avatar/config.js';
+export { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TEXT_BYTES } from './io/read-file.js';
+export { DEFAULT_MAX_IMAGE_PIXELS } from './io/vhap-image.js';
+export { MAX_FPS } from './io/vhap-camera.js';
+export { DEFAULT_MAX_PIXELS } from './render/pixel-limit.js';
+export { DEFAULT_MAX_REFERENCE_PAIRS, DEFAULT_MAX_TILE_PAIRS } from './render/rasterize.js';
+export { DEFAULT_MAX_TEXELS } from './rig/uv.js';
+export { DEFAULT_MAX_RETURNED_BYTES } from './synthesize/synthesize.js';
+export { DEFAULT_MAX_OUTPUT_ELEMENTS } from './validate.js';
