@@ -90,7 +90,10 @@ export function parseJsonText(text: string, path: string | undefined, what = 'th
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new FormatError(`${what} is not valid JSON (${(error as Error).message})`, { path, cause: error });
+    // V8's message quotes the text; the position alone is given, since the text may be a file
+    // that is not the user's (the full message stays in `cause`).
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new FormatError(`${what} is not valid JSON${position === undefined ? '' : ` (at character ${position})`}`, { path, cause: error });
   }
 }
 

@@ -216,7 +216,8 @@ function* readSafetensorsRanges(size: number, path: string | undefined, names: S
   const lengthBytes = yield { offset: 0, length: 8, what: 'the header length' };
   const headerLength = new DataView(lengthBytes.buffer, lengthBytes.byteOffset, 8).getBigUint64(0, true);
   if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, size - 8))) {
-    fail(`malformed safetensors file: the header length ${headerLength} exceeds the ${size - 8} bytes that follow (or the 100 MB limit)`);
+    // The value is not echoed: it is the first 8 bytes of what may be someone else's file.
+    fail(`not a safetensors file, or a malformed one: its header length field (bytes 0 to 7) points beyond the ${size - 8} bytes that follow (or the 100 MB limit)`);
   }
   const dataStart = 8 + Number(headerLength);
   const headerBytes = yield { offset: 8, length: dataStart - 8, what: 'the JSON header' };
