@@ -8,6 +8,8 @@
  * @module
  */
 
+import { readFileSync } from 'node:fs';
+
 import { AbortError, GgtalkerError } from '../errors.js';
 import { UsageError } from './args.js';
 import * as adapt from './commands/adapt.js';
@@ -41,14 +43,25 @@ ${Object.entries(COMMANDS)
   .map(([name, [, what]]) => `  ${name.padEnd(12)} ${what}`)
   .join('\n')}
 
+  --version    print the package version
   --verbose    show stack traces on errors
   --quiet      no progress bar`;
+
+/** The package's version: package.json sits two folders up from lib/cli/ and dist/cli/ alike. */
+function packageVersion(): string {
+  const json = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return String(json.version);
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
   }
   const entry = COMMANDS[name];
   if (!entry) {
