@@ -131,6 +131,7 @@ export async function requireReplaceableTarget(path: string): Promise<void> {
     throw asFileSystemError(error, path, 'write');
   });
   if (existing === undefined || existing.isFile() || existing.isSymbolicLink()) return;
-  const kind = existing.isDirectory() ? 'a folder (EISDIR)' : existing.isFIFO() ? 'a FIFO' : existing.isCharacterDevice() || existing.isBlockDevice() ? 'a device' : 'not a regular file';
-  throw new FileSystemError(`could not write it: it exists and is ${kind}, expected a file path`, { path, systemCode: existing.isDirectory() ? 'EISDIR' : undefined });
+  if (existing.isDirectory()) throw new FileSystemError('could not write it: it is a folder, expected a file path (EISDIR)', { path, systemCode: 'EISDIR' });
+  const kind = existing.isFIFO() ? 'a FIFO' : existing.isCharacterDevice() || existing.isBlockDevice() ? 'a device' : 'not a regular file';
+  throw new FileSystemError(`could not write it: it exists and is ${kind}, expected a file path`, { path });
 }

@@ -19,8 +19,8 @@ import { dirname } from 'node:path';
 import type { NdArray } from 'ndarray';
 
 import { FileSystemError, FormatError, GgtalkerError, ValidationError } from '../errors.js';
-import { removeStaleTemporaries, temporaryPathFor } from '../io/atomic.js';
-import { asFileSystemError, withFileErrors } from '../io/read-file.js';
+import { removeStaleTemporaries, requireReplaceableTarget, temporaryPathFor } from '../io/atomic.js';
+import { withFileErrors } from '../io/read-file.js';
 import { encodeWav16 } from '../synthetic/studio/speech.js';
 import { describeValue } from '../validate.js';
 
@@ -33,12 +33,7 @@ import { describeValue } from '../validate.js';
  */
 export async function checkOutputPath(path: unknown, name = 'output'): Promise<string> {
   if (typeof path !== 'string' || path === '') throw new ValidationError(`expected ${name} to be a non-empty file path, received ${describeValue(path)}`);
-  const existing = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw asFileSystemError(error, path, 'write');
-  });
-  if (existing?.isDirectory()) throw new FileSystemError('could not write it: it is a folder, expected a file path (EISDIR)', { path, systemCode: 'EISDIR' });
-  if (existing !== undefined && !existing.isFile()) throw new FileSystemError('could not write it: it exists and is not a regular file', { path });
+  await requireReplaceableTarget(path);
   const folder = dirname(path);
   const info = await withFileErrors(folder, 'write into', () => stat(folder));
   if (!info.isDirectory()) throw new FileSystemError('could not write into it: it is not a folder (ENOTDIR)', { path: folder, systemCode: 'ENOTDIR' });
