@@ -25,6 +25,7 @@ import { readA2eCheckpoint, writeA2eCheckpoint, type A2eCheckpointJson } from '.
 import { resolveA2eConfig, type AudioExpressionConfig } from './config.js';
 import type { AudioFeatureSpec } from './features.js';
 import { arrayToHandle, cloneParams, flattenNamed, handleToArray, toParamObject } from './native-params.js';
+import { stepProgress, type SampleProgress } from './step-progress.js';
 
 /** Options of {@link AudioExpressionModel.create}. */
 export interface CreateA2eModelOptions {
@@ -84,6 +85,9 @@ function isArrayLike(value: unknown): boolean {
   return Array.isArray(value) || ArrayBuffer.isView(value);
 }
 
+/** Denoising steps of {@link AudioExpressionModel.sample} when `steps` is not given. */
+export const DEFAULT_SAMPLE_STEPS = 25;
+
 /** Options of {@link AudioExpressionModel.sample}. */
 export interface SampleExpressionsOptions {
   /** Speaker name or embedding row. Default 0. */
@@ -106,6 +110,12 @@ export interface SampleExpressionsOptions {
   knownMask?: ArrayLike;
   /** Where to sample: `'cpu'` (default), `'cuda'` or `'cuda:N'` (native models only; the weights are copied there per call). */
   device?: Device;
+  /**
+   * Called on the JS thread after each denoising step ({@link SampleProgress}: step 1..steps;
+   * every window of a long sequence moves together, so one step covers the whole sequence).
+   * An error it throws rejects the call once sampling ends.
+   */
+  onProgress?: (p: SampleProgress) => void;
   signal?: AbortSignal;
 }
 
@@ -430,7 +440,7 @@ export class AudioExpressionModel {
     }
     const sample = {
       method: options.method ?? 'ddim',
-      steps: options.steps ?? 25,
+      steps: options.steps ?? DEFAULT_SAMPLE_STEPS,
       guidance: options.guidance ?? 1,
       eta: options.eta ?? 0,
       window,
@@ -455,11 +465,17 @@ export class AudioExpressionModel {
       extra.device = requireDevice(options.device);
       if (this.script && extra.device !== 'cpu') throw new ValidationError(`TorchScript Audio-Expression models sample on the CPU only, received device '${extra.device}'`);
     }
+    const progress = stepProgress(options.onProgress, sample.steps);
     const abort = nativeAbortFlag(options.signal);
     try {
-      const raw = await awaitNative(native().a2eSample({ config: c, ...weights, cond, speaker, sample, ...extra, abort: abort.flag }), options.signal);
+      const raw = await awaitNative(
+        native().a2eSample({ config: c, ...weights, cond, speaker, sample, ...extra, abort: abort.flag, ...(progress.onStep ? { onStep: progress.onStep } : {}) }),
+        options.signal,
+      );
+      progress.finish();
       return toNdarray(raw.expressions);
     } finally {
+      progress.close();
       abort.release();
     }
   }

@@ -22,7 +22,7 @@ import { AudioExpressionModel } from './model.js';
 import { encoderFor, splitTracks, type ExpressionTracks, type PredictExpressionsOptions } from './predict.js';
 
 /** Options of {@link ExpressionStream}. */
-export interface ExpressionStreamOptions extends Omit<PredictExpressionsOptions, 'signal'> {
+export interface ExpressionStreamOptions extends Omit<PredictExpressionsOptions, 'signal' | 'onProgress'> {
   /** Audio kept before each window for the encoder's context, seconds, in (0, 60]. Default 1 (use ~3 for wav2vec2). */
   contextSeconds?: number;
   /** Audio needed past a window's end before it is computed, seconds, in [0, 60]. Default 0.04. */
@@ -72,7 +72,10 @@ export class ExpressionStream {
     requireOptions('ExpressionStream', options);
     if (!(options.model instanceof AudioExpressionModel)) throw new ValidationError(`ExpressionStream: expected options.model to be an AudioExpressionModel, received ${describeValue(options.model)}`);
     this.model = options.model;
-    this.options = options;
+    // Each chunk reports its own timing; a whole-call progress callback has no meaning here (and
+    // must not reach model.sample, whose callback takes another shape).
+    const { onProgress: _, ...rest } = options as ExpressionStreamOptions & { onProgress?: unknown };
+    this.options = rest;
     encoderFor(this.model, options.encoder);
     this.fps = this.model.features.fps;
     this.window = options.window ?? Math.min(this.model.config.maxFrames, (this.model.trainState?.window as number | undefined) ?? 10);

@@ -11,8 +11,8 @@ import type { NdArray } from 'ndarray';
 
 import { audioSamples16k, videoFrameCount, type AudioEncoder, type AudioInput } from '../a2e/features.js';
 import { requireOptions } from '../arguments.js';
-import { AudioExpressionModel } from '../a2e/model.js';
-import { predictExpressions } from '../a2e/predict.js';
+import { AudioExpressionModel, DEFAULT_SAMPLE_STEPS } from '../a2e/model.js';
+import { predictExpressions, type PredictProgress } from '../a2e/predict.js';
 import { Avatar } from '../avatar/avatar.js';
 import type { FrameFlame } from '../avatar/frames.js';
 import { requireDevice, type Device } from '../backends.js';
@@ -82,13 +82,26 @@ export interface SynthesizeOptions {
 }
 
 export interface SynthesizeProgress {
+  /**
+   * `'expressions'`: speech to expressions (audio features, then the denoising steps), the
+   * first {@link EXPRESSIONS_SHARE} of `fraction`; `'render'`: the frames, the rest.
+   */
   stage: 'expressions' | 'render';
   /** Frames rendered so far. */
   frame: number;
   frames: number;
-  /** 0..1 over the whole job. */
+  /** Expressions stage: denoising steps done (0 while the audio is encoded), of `steps`. */
+  step?: number;
+  steps?: number;
+  /** 0..1 over the whole job, never decreasing. */
   fraction: number;
 }
+
+/**
+ * Share of {@link SynthesizeProgress.fraction} given to the expressions stage: rendering is
+ * most of a synthesis (the demo: 0.3 s of expressions, tens of seconds of frames on a CPU).
+ */
+export const EXPRESSIONS_SHARE = 0.1;
 
 export interface SynthesizeResult {
   /** [T, H, W, 3] in [0, 1], when returned. */
@@ -121,6 +134,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
   if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH) throw new ValidationError(`expected batch to be an integer in [1, ${MAX_BATCH}], received ${describeValue(batch)}`);
   const maxReturnedBytes = requireFiniteNumber('maxReturnedBytes', options.maxReturnedBytes ?? DEFAULT_MAX_RETURNED_BYTES, { min: 0 });
   const device = options.device === undefined ? undefined : requireDevice(options.device);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new ValidationError(`expected onProgress to be a function, received ${describeValue(options.onProgress)}`);
   const check = (): void => {
     if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
   };
@@ -146,7 +160,8 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
     );
   }
   const speaker = options.speaker ?? (model.speakers.includes('identity') ? 'identity' : 0);
-  options.onProgress?.({ stage: 'expressions', frame: 0, frames: 0, fraction: 0 });
+  const { onProgress } = options;
+  onProgress?.({ stage: 'expressions', frame: 0, frames: 0, step: 0, steps: options.steps ?? DEFAULT_SAMPLE_STEPS, fraction: 0 });
   const tracks = await predictExpressions(samples, {
     model,
     ...(options.encoder ? { encoder: options.encoder } : {}),
@@ -155,6 +170,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
     ...(options.guidance !== undefined ? { guidance: options.guidance } : {}),
     seed: options.seed ?? 0,
     ...(device ? { device } : {}),
+    ...(onProgress ? { onProgress: (p: PredictProgress) => onProgress({ stage: 'expressions', frame: 0, frames: 0, step: p.step, steps: p.steps, fraction: EXPRESSIONS_SHARE * p.fraction }) } : {}),
     signal: options.signal,
   });
   const tExpr = (performance.now() - started) / 1000;
@@ -182,7 +198,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
       if (writer) await writer.write(r.frames);
       all?.set(r.frames.data, t0 * frameSize);
       t0 = t1;
-      options.onProgress?.({ stage: 'render', frame: t0, frames: T, fraction: 0.1 + 0.9 * (t0 / T) });
+      onProgress?.({ stage: 'render', frame: t0, frames: T, fraction: EXPRESSIONS_SHARE + (1 - EXPRESSIONS_SHARE) * (t0 / T) });
     }
     if (writer) await writer.finish();
   } catch (error) {

@@ -68,7 +68,7 @@ std::vector<int64_t> window_starts(int64_t frames, int64_t window, int64_t overl
 at::Tensor sample_sequence(const DitConfig& cfg, const DenoiseFn& denoise, const at::Tensor& mean,
                            const at::Tensor& std, const at::Tensor& cond, int64_t speaker, const SampleOptions& o,
                            const at::Tensor& known, const at::Tensor& known_mask,
-                           const std::function<bool()>& should_stop) {
+                           const std::function<bool()>& should_stop, const StepFn& on_step) {
   TORCH_CHECK(cond.dim() == 2 && cond.size(1) == cfg.feature_dim, "expected audio features of shape [frames, ",
               cfg.feature_dim, "], received ", cond.sizes());
   TORCH_CHECK(o.method == "ddim" || o.method == "ddpm", "expected method 'ddim' or 'ddpm', received '", o.method, "'");
@@ -129,6 +129,7 @@ at::Tensor sample_sequence(const DitConfig& cfg, const DenoiseFn& denoise, const
     } else {
       x = ddim_step(sched, x, x0_full, tt, at::full({1}, t_prev, i64), eta, eta > 0 ? gaussian() : at::zeros_like(x));
     }
+    if (on_step) on_step(static_cast<int64_t>(i) + 1, static_cast<int64_t>(ts.size()));
   }
   return x[0] * std + mean;
 }

@@ -41,13 +41,19 @@ std::vector<int64_t> sampling_timesteps(int64_t diffusion_steps, int64_t steps);
 // Window starts covering T frames with the given window and overlap (last one ends at T).
 std::vector<int64_t> window_starts(int64_t frames, int64_t window, int64_t overlap);
 
+// Called after each denoising step with (steps done, steps in all); all windows of a long
+// sequence are denoised together, so one step covers the whole sequence. Runs on the sampling
+// thread: it must only hand the numbers on (the binding queues them to JS).
+using StepFn = std::function<void(int64_t, int64_t)>;
+
 // cond [T, F] -> expressions and jaw pose [T, K] in raw units (denormalised with mean/std [K]).
 // known [T, K] (raw units) and known_mask [T] (bool) hold frames fixed: their x̂0 is replaced
 // by the known values at every step, so the result equals them there and continues smoothly.
+// `should_stop` is polled before each step; `on_step` is told after each.
 at::Tensor sample_sequence(const DitConfig& cfg, const DenoiseFn& denoise, const at::Tensor& mean,
                            const at::Tensor& std, const at::Tensor& cond, int64_t speaker, const SampleOptions& o,
                            const at::Tensor& known = {}, const at::Tensor& known_mask = {},
-                           const std::function<bool()>& should_stop = {});
+                           const std::function<bool()>& should_stop = {}, const StepFn& on_step = {});
 
 }  // namespace a2e
 }  // namespace ggt

@@ -88,6 +88,43 @@ a2e::ClipSet read_clips(const Napi::Object& opts, const std::string& op) {
   return c;
 }
 
+// Sampling progress to JS: `onStep(done, total)` called on the JS thread after each denoising
+// step. The sampler runs on a worker thread, so each report is queued through a thread-safe
+// function (never blocking the sampler); the function is released when the work is destroyed,
+// which lets the process exit. Reports still queued when the Promise settles may arrive after
+// it: the JS side ignores those.
+class StepReporter {
+ public:
+  StepReporter(Napi::Env env, const Napi::Function& fn)
+      : tsfn_(Napi::ThreadSafeFunction::New(env, fn, "a2eSample.onStep", 0, 1)) {}
+  StepReporter(const StepReporter&) = delete;
+  StepReporter& operator=(const StepReporter&) = delete;
+  ~StepReporter() { tsfn_.Release(); }
+
+  void report(int64_t done, int64_t total) const {
+    tsfn_.NonBlockingCall([done, total](Napi::Env env, Napi::Function fn) {
+      // The JS callback is the library's own wrapper, which catches the user's errors; a throw
+      // here could only come from a dying environment, and must not end the process.
+      try {
+        fn.Call({Napi::Number::New(env, static_cast<double>(done)), Napi::Number::New(env, static_cast<double>(total))});
+      } catch (const Napi::Error&) {
+      }
+    });
+  }
+
+ private:
+  Napi::ThreadSafeFunction tsfn_;
+};
+
+// The step callback of `opts.onStep` (a function) or an empty one (undefined).
+a2e::StepFn step_reporter(const Napi::Object& opts, const std::string& op) {
+  const Napi::Value v = opts.Get("onStep");
+  if (v.IsUndefined()) return {};
+  if (!v.IsFunction()) throw_type_error(opts.Env(), "expected " + op + ".onStep to be a function");
+  auto reporter = std::make_shared<StepReporter>(opts.Env(), v.As<Napi::Function>());
+  return [reporter](int64_t done, int64_t total) { reporter->report(done, total); };
+}
+
 AsyncResult arrays(std::vector<std::pair<std::string, at::Tensor>> tensors) {
   AsyncResult r;
   r.tensors = std::move(tensors);
@@ -253,6 +290,7 @@ Napi::Value A2eSample(const Napi::CallbackInfo& info) {
     so.seed = seed_of(s, where);
   }
   const std::function<bool()> stop = abort_poll(opts.Get("abort"), op + ".abort");
+  const a2e::StepFn on_step = step_reporter(opts, op);
   at::Tensor known, known_mask;
   if (!opts.Get("known").IsUndefined()) {
     known = tensor_at(opts, "known", true, op);
@@ -277,7 +315,7 @@ Napi::Value A2eSample(const Napi::CallbackInfo& info) {
     TORCH_CHECK(m.numel() == cfg.output_dim && s.numel() == cfg.output_dim, "expected mean and std of ",
                 cfg.output_dim, " values");
     const at::Tensor out = a2e::sample_sequence(cfg, fn, m.to(at::kFloat).reshape({-1}), s.to(at::kFloat).reshape({-1}),
-                                                cond.to(device), speaker, so, known, known_mask, stop);
+                                                cond.to(device), speaker, so, known, known_mask, stop, on_step);
     return arrays({{"expressions", out}});
   });
 }
