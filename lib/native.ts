@@ -7,8 +7,18 @@
  */
 
 import { createRequire } from 'node:module';
+import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import {
+  describeTorch,
+  installedTorch,
+  readManifest,
+  torchDifferences,
+  type BinaryRef,
+  type PrebuildManifest,
+  type TorchBuild,
+} from '../scripts/prebuild-torch.mjs';
 import { AddonLoadError, GgtalkerError, NativeError, ValidationError } from './errors.js';
 import type { Camera } from './render/camera.js';
 import type { RawMeshRenderOptions } from './synthetic/studio/mesh-render.js';
@@ -86,6 +96,8 @@ export interface Backends {
   cuda: boolean;
   /** CUDA devices visible now (0 without CUDA kernels or without a GPU). */
   cudaDevices: number;
+  /** Names of the visible CUDA devices, by index (empty without CUDA kernels or without a GPU). */
+  cudaDeviceNames: string[];
   /** The LibTorch version the binary was built against. */
   torchVersion: string;
   /** Threads of LibTorch's CPU pool (the CPU kernels run on it). */
@@ -156,6 +168,7 @@ export interface BenchSceneData {
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 
 let addon: NativeAddon | undefined;
+let loadedFrom: BinaryRef | undefined;
 
 /**
  * The loaded addon (loaded once per process, ~1 s and ~160 MB with LibTorch).
@@ -164,15 +177,55 @@ let addon: NativeAddon | undefined;
  */
 export function native(): NativeAddon {
   if (addon) return addon;
-  let loaded: NativeAddon;
+  let path: string;
   try {
-    const load = require('node-gyp-build') as (dir: string) => NativeAddon;
-    loaded = load(packageRoot);
+    path = (require('node-gyp-build') as { resolve(dir: string): string }).resolve(packageRoot);
   } catch (cause) {
     throw explainLoadFailure(cause);
   }
+  const binary = binaryKind(path, packageRoot);
+  let loaded: NativeAddon;
+  try {
+    loaded = require(path) as NativeAddon;
+  } catch (cause) {
+    throw explainLoadFailure(cause, loadFailureContext(binary));
+  }
   addon = guardAddon(checkAddonSurface(loaded));
+  loadedFrom = binary;
   return addon;
+}
+
+/**
+ * Which binary {@link native} loaded: its path and whether it is a prebuild shipped in
+ * `prebuilds/` or a local build (`build/Release`, compiled on this machine). Loads the addon.
+ */
+export function loadedBinary(): BinaryRef {
+  native();
+  return loadedFrom!;
+}
+
+/** A binary node-gyp-build resolved under `root`: a prebuild when it lies in `root/prebuilds/`. */
+export function binaryKind(path: string, root: string): BinaryRef {
+  return { path, kind: relative(root, path).startsWith(`prebuilds${sep}`) ? 'prebuild' : 'local build' };
+}
+
+/** What {@link explainLoadFailure} can say about a prebuild beyond the error text. */
+export interface LoadFailureContext {
+  binary?: BinaryRef;
+  /** The prebuild's manifest: which LibTorch it was built for. */
+  manifest?: PrebuildManifest | null;
+  /** The LibTorch installed here (scripts/torch-config.cjs's finding), or null. */
+  installed?: TorchBuild | null;
+}
+
+/**
+ * For a prebuild that failed to load: its manifest and the installed LibTorch (a few child
+ * processes, so only on this failure path).
+ */
+function loadFailureContext(binary: BinaryRef): LoadFailureContext {
+  if (binary.kind !== 'prebuild') return { binary };
+  const manifest = readManifest(packageRoot);
+  return { binary, manifest, installed: manifest ? installedTorch({ root: packageRoot }) : null };
 }
 
 /**
@@ -298,10 +351,30 @@ const REQUIRED_EXPORTS = [
   'Tensor',
 ] as const satisfies readonly (keyof NativeAddon)[];
 
-/** Turns a failure of `require(addon)` into an AddonLoadError with the fixes that fit. */
-export function explainLoadFailure(cause: unknown): AddonLoadError {
+/**
+ * Turns a failure of `require(addon)` into an AddonLoadError with the fixes that fit. With a
+ * prebuild whose manifest names another LibTorch than the installed one, that mismatch is the
+ * explanation (it is what an `undefined symbol` or a missing `libtorch_cpu.so.X` comes from).
+ */
+export function explainLoadFailure(cause: unknown, context: LoadFailureContext = {}): AddonLoadError {
   const text = cause instanceof Error ? cause.message : String(cause);
   const rebuild = 'rebuild from source: `npm rebuild ggtalker` (or `npm run build:native` in a checkout)';
+  const { binary, manifest, installed } = context;
+  // CUDA is left out: a CPU-only prebuild loads fine next to a CUDA LibTorch.
+  if (binary?.kind === 'prebuild' && manifest && installed && torchDifferences(manifest.torch, { ...installed, cuda: null }).length > 0) {
+    return new AddonLoadError(
+      `ggtalker's prebuilt addon (${binary.path}) was built for LibTorch ${describeTorch(manifest.torch)}, ` +
+        `but the LibTorch installed here is ${describeTorch(installed)}`,
+      {
+        cause,
+        fixes: [
+          'build it for the installed LibTorch: `npm rebuild ggtalker`',
+          'or reinstall with a build from source: `GGTALKER_BUILD_FROM_SOURCE=1 npm install ggtalker`',
+          `or install LibTorch ${manifest.torch.version}, which the prebuild was made for`,
+        ],
+      },
+    );
+  }
   const installTorch =
     "install LibTorch: `sudo apt-get install --no-install-recommends libtorch-dev libopenblas0-openmp` on Debian/Ubuntu, or set LIBTORCH to an unpacked libtorch folder, then rebuild";
   const missingLib = /(lib[\w+.-]+\.so[\w.]*): cannot open shared object file/.exec(text);

@@ -4,6 +4,7 @@
 #include <torch/version.h>
 #include <napi.h>
 
+#include <string>
 #include <thread>
 
 #include "a2e_binding.h"
@@ -22,6 +23,7 @@
 
 #ifdef GGT_WITH_CUDA
 #include <c10/cuda/CUDAFunctions.h>
+#include <cuda_runtime_api.h>
 #endif
 
 namespace ggt {
@@ -40,7 +42,23 @@ int cuda_device_count() {
 #endif
 }
 
-// backends() -> {cpu, cuda, cudaDevices, torchVersion, threads}
+// Names of the visible CUDA devices ("NVIDIA H200", ...), for `ggtalker info`; empty without
+// CUDA kernels. A device whose properties cannot be read is listed as "unknown".
+Napi::Array cuda_device_names(Napi::Env env, int count) {
+  Napi::Array names = Napi::Array::New(env);
+#ifdef GGT_WITH_CUDA
+  for (int i = 0; i < count; ++i) {
+    cudaDeviceProp prop;
+    const bool ok = cudaGetDeviceProperties(&prop, i) == cudaSuccess;
+    names.Set(static_cast<uint32_t>(i), ok ? std::string(prop.name) : std::string("unknown"));
+  }
+#else
+  (void)count;
+#endif
+  return names;
+}
+
+// backends() -> {cpu, cuda, cudaDevices, cudaDeviceNames, torchVersion, threads, cpuKernels}
 Napi::Value Backends(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
@@ -50,7 +68,9 @@ Napi::Value Backends(const Napi::CallbackInfo& info) {
 #else
   out.Set("cuda", false);
 #endif
-  out.Set("cudaDevices", cuda_device_count());
+  const int devices = cuda_device_count();
+  out.Set("cudaDevices", devices);
+  out.Set("cudaDeviceNames", cuda_device_names(env, devices));
   out.Set("torchVersion", TORCH_VERSION);
   out.Set("threads", at::get_num_threads());
   out.Set("cpuKernels", ggt::render::cpu_kernel_variant());
