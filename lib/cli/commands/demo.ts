@@ -7,19 +7,17 @@
  */
 
 import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 
 import ndarray from 'ndarray';
 
 import { AudioExpressionModel } from '../../a2e/model.js';
 import { proceduralAvatar } from '../../avatar/procedural-avatar.js';
 import { writePng } from '../../io/png.js';
+import { demoAssets } from '../../demo-assets.js';
 import { synthesize } from '../../synthesize/synthesize.js';
 import { integer, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
-
-export const DEMO_DIR = fileURLToPath(new URL('../../../assets/demo/', import.meta.url));
 
 export const help = `ggtalker demo [--out demo-output/demo.mp4] [--size 512] [--steps 25] [--seed 0]
 
@@ -32,12 +30,13 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const { values } = parse(argv, { out: { type: 'string' }, size: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' } });
   const out = (values.out as string | undefined) ?? 'demo-output/demo.mp4';
   const size = integer(values, 'size', 512)!;
+  const assets = demoAssets();
   await mkdir(dirname(out), { recursive: true });
-  const a2e = await AudioExpressionModel.load(join(DEMO_DIR, 'a2e'));
+  const a2e = await AudioExpressionModel.load(assets.speechModel);
   const avatar = await proceduralAvatar({ size, uvSize: 256, a2e });
   const r = await synthesize({
     avatar,
-    audio: join(DEMO_DIR, 'hello.wav'),
+    audio: assets.voiceClip,
     output: out,
     returnFrames: true,
     headPose: 'still',
