@@ -41,7 +41,7 @@ export type TypedArray =
  * ```
  */
 export interface ArrayLike {
-  /** Element storage. {@link toFloat32Tensor} accepts only `Float32Array`; other kinds are reported by dtype. */
+  /** Element storage. Float inputs take only `Float32Array`; other kinds are reported by dtype. */
   readonly data: TypedArray | readonly number[];
   /** Size of each dimension, outermost first, e.g. `[N, 3]`. */
   readonly shape: readonly number[];

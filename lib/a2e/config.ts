@@ -72,7 +72,7 @@ export const PAPER_A2E_CONFIG: Readonly<AudioExpressionConfig> = Object.freeze({
  * for hours: each is well beyond the paper's size (and every size this project trains).
  * All bounds are far below 2^24, so every accepted value is exact in float32 too.
  */
-export const A2E_CONFIG_RANGES: Readonly<Record<(typeof INTEGER_KEYS)[number] | 'alignRadius', readonly [number, number]>> = Object.freeze({
+export const A2E_CONFIG_RANGES: Readonly<Record<Exclude<keyof AudioExpressionConfig, 'schedule'>, readonly [number, number]>> = Object.freeze({
   featureDim: [1, 4096],
   outputDim: [4, 1027],
   expressionCount: [1, 1024],

@@ -110,7 +110,7 @@ export interface UnpickleOptions {
   unread?: (module: string, name: string) => boolean;
   /**
    * The most bytes of data the pickle's data constructors may make (arrays, bytes, sets...), by
-   * default {@link defaultMaxDataBytes} (8 per byte of the pickle, plus 64 MiB). A pickle of
+   * default 8 per byte of the pickle plus 64 MiB. A pickle of
    * data makes about as much as it holds; one that reuses an object many times over (a few
    * bytes per `BINGET`) to make far more is refused with a {@link FormatError} naming this
    * option, instead of running out of memory.

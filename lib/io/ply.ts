@@ -295,12 +295,12 @@ function gatherCloud({ view, start, count, rowSize, properties, degree }: Vertex
  * Encodes a cloud as a 3D Gaussian Splatting PLY file (binary little-endian 1.0, all `float`,
  * in the standard property order documented on this module).
  *
- * Opacities are clamped into [1e-7, 1 − 1e-7] before the logit (see {@link logit}), so 0 and 1
+ * Opacities are clamped into [1e-7, 1 − 1e-7] before the logit (`logit` in io/activations), so 0 and 1
  * are stored as finite logits and read back as 1e-7 and 1 − 1e-7.
  *
  * @param cloud - The Gaussians, activated.
  * @returns The file's bytes.
- * @throws {@link ValidationError} when the cloud is inconsistent (see {@link validateGaussianCloud}).
+ * @throws {@link ValidationError} when the cloud is inconsistent (the same checks as {@link parsePly}'s result).
  */
 export function encodePly(cloud: GaussianCloud): Buffer {
   validateGaussianCloud(cloud);

@@ -78,7 +78,8 @@ function requireFarPlane(far: unknown): number {
   return far;
 }
 
-type Vec3 = readonly [number, number, number];
+/** A point or direction [x, y, z]. */
+export type Vec3 = readonly [number, number, number];
 
 /** Door check of a {@link lookAt} point: 3 finite numbers (an array or a Float32/64Array). */
 function requirePoint(name: string, value: unknown): void {

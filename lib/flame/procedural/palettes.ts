@@ -8,14 +8,21 @@
 
 import { clamp, lerp3, type Random, type Vec3 } from './math.js';
 
-/** Colours of a person (RGB in [0, 1]). */
+/** An RGB colour, each channel in [0, 1]. */
+export type Rgb = [number, number, number];
+
+/** Colours of a person. */
 export interface DrawnPalette {
-  skin: Vec3;
-  lip: Vec3;
-  iris: Vec3;
-  hair: Vec3;
+  /** Skin, drawn along a light-to-dark scale of natural tones. */
+  skin: Rgb;
+  /** Lips, from the skin. */
+  lip: Rgb;
+  /** Irises. */
+  iris: Rgb;
+  /** Hair. */
+  hair: Rgb;
   /** The hair's colour, usually a little darker. */
-  eyebrow: Vec3;
+  eyebrow: Rgb;
 }
 
 /** Skin tones from light to dark; a draw picks a point along the scale. */

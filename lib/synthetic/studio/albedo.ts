@@ -15,6 +15,7 @@ import { assemble } from '../../flame/procedural/assemble.js';
 import { vertexColors } from '../../flame/procedural/colors.js';
 import { clamp, gauss, Random, smoothstep, type Vec3 } from '../../flame/procedural/math.js';
 import type { ProceduralHead } from '../../flame/procedural/index.js';
+import type { Rgb } from '../../flame/procedural/palettes.js';
 import { smoothNoise } from './noise.js';
 import { interpolateToTexels, rasterizeUv } from './uv-raster.js';
 
@@ -39,8 +40,8 @@ export interface SkinLook {
   /** Stubble density in [0, 1] (0: clean-shaven). */
   stubble: number;
   /** Make-up colours, or null. */
-  eyeshadow: Vec3 | null;
-  lipstick: Vec3 | null;
+  eyeshadow: Rgb | null;
+  lipstick: Rgb | null;
   /** Blush strength in [0, 0.3]. */
   blush: number;
   /** Iris fibre contrast. */

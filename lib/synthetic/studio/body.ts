@@ -12,6 +12,7 @@
 
 import { clamp, type Random, smoothstep, type Vec3 } from '../../flame/procedural/math.js';
 import type { ProceduralHead } from '../../flame/procedural/index.js';
+import type { Rgb } from '../../flame/procedural/palettes.js';
 import type { Texture } from './albedo.js';
 
 export type Neckline = 'crew' | 'v' | 'scoop';
@@ -24,8 +25,10 @@ export interface ClothingStyle {
   depth: number;
   neckline: Neckline;
   pattern: Pattern;
-  colour: Vec3;
-  accent: Vec3;
+  /** The garment's main colour. */
+  colour: Rgb;
+  /** The pattern's second colour. */
+  accent: Rgb;
   /** Pattern period, metres-ish (in texture units of the loft). */
   period: number;
 }

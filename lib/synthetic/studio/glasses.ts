@@ -10,6 +10,7 @@
 
 import { clamp, type Random, type Vec3 } from '../../flame/procedural/math.js';
 import type { ProceduralHead } from '../../flame/procedural/index.js';
+import type { Rgb } from '../../flame/procedural/palettes.js';
 
 /** A drawn pair of glasses. */
 export interface GlassesStyle {
@@ -19,7 +20,8 @@ export interface GlassesStyle {
   radius: number;
   /** Superellipse exponent of the rims (2: oval, larger: rectangular). */
   squareness: number;
-  colour: Vec3;
+  /** The frame's colour. */
+  colour: Rgb;
   specular: number;
 }
 
