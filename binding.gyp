@@ -31,7 +31,7 @@
               "outputs": ["<(INTERMEDIATE_DIR)/<(RULE_INPUT_ROOT).cu.o"],
               "action": [
                 "<!(node scripts/torch-config.cjs nvcc)", "-std=c++17", "-O3", "--expt-relaxed-constexpr",
-                "-arch=<!(node scripts/torch-config.cjs cuda-arch)", "-Xcompiler", "-fPIC",
+                "<!@(node scripts/torch-config.cjs cuda-arch)", "-Xcompiler", "-fPIC",
                 "-c", "<(RULE_INPUT_PATH)", "-o", "<@(_outputs)"
               ],
               "message": "nvcc <(RULE_INPUT_PATH)",

@@ -92,6 +92,14 @@ function findNvcc() {
   return candidates.find((c) => fs.existsSync(c)) || null;
 }
 
+// Where the CUDA toolkit keeps libcudart_static.a: <home>/lib64 (NVIDIA's installers), or the
+// multiarch folder when nvcc is /usr/bin/nvcc (Debian's nvidia-cuda-toolkit).
+function cudaLibdir(home) {
+  const arch = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' }[process.arch];
+  const dirs = [path.join(home, 'lib64'), path.join(home, 'lib'), ...(arch ? [path.join(home, 'lib', arch)] : [])];
+  return dirs.find((d) => fs.existsSync(path.join(d, 'libcudart_static.a'))) || dirs[0];
+}
+
 // CUDA is built in only when LibTorch itself has CUDA (libtorch_cuda) and nvcc exists;
 // GGT_CUDA=0 turns it off.
 function cudaBuild(torch) {
@@ -99,10 +107,29 @@ function cudaBuild(torch) {
   const nvcc = findNvcc();
   if (!nvcc || !fs.existsSync(path.join(torch.libdir, 'libtorch_cuda.so'))) return null;
   const home = path.resolve(path.dirname(nvcc), '..');
-  return { nvcc, include: path.join(home, 'include'), libdir: path.join(home, 'lib64') };
+  return { nvcc, include: path.join(home, 'include'), libdir: cudaLibdir(home) };
+}
+
+// nvcc's target flags from GGT_CUDA_ARCH: one architecture (sm_80, the default) or several,
+// comma-separated (sm_80,sm_90): real code for each, and PTX for the newest so later GPUs
+// can JIT-compile it.
+function cudaArchFlags() {
+  const given = process.env.GGT_CUDA_ARCH || 'sm_80';
+  const archs = given.split(/[,;]/).map((a) => /^\s*(?:sm_)?(\d+[a-z]?)\s*$/.exec(a));
+  if (!archs.length || archs.some((m) => !m)) {
+    console.error(`ggtalker: expected GGT_CUDA_ARCH like sm_80 or sm_80,sm_90, received '${given}'`);
+    process.exit(2);
+  }
+  const numbers = archs.map((m) => m[1]);
+  const newest = numbers[numbers.length - 1];
+  return [...numbers.map((n) => `-gencode=arch=compute_${n},code=sm_${n}`), `-gencode=arch=compute_${newest},code=compute_${newest}`];
 }
 
 const what = process.argv[2];
+if (what === 'cuda-arch') {
+  console.log(cudaArchFlags().join(' '));
+  process.exit(0);
+}
 if (what === 'sources' || what === 'cuda-sources') {
   const list = sourceList();
   console.log((what === 'sources' ? [...list.core, ...list.addon] : list.cuda).join(' '));
@@ -124,7 +151,6 @@ const out = {
   'cuda-include': cuda ? [cuda.include] : [],
   // Static cudart: the addon loads on machines without a GPU; CUDA calls then fail cleanly.
   'cuda-libs': cuda ? [`-L${cuda.libdir}`, '-ltorch_cuda', '-lc10_cuda', '-lcudart_static', '-ldl', '-lrt', '-lpthread'] : [],
-  'cuda-arch': [process.env.GGT_CUDA_ARCH || 'sm_80'],
   include: torch.include,
   libs: [`-L${torch.libdir}`, '-ltorch', '-ltorch_cpu', '-lc10'],
   ldflags: [`-Wl,-rpath,${torch.libdir}`],
