@@ -18,6 +18,7 @@ import { demoAssets } from '../../demo-assets.js';
 import { synthesize } from '../../synthesize/synthesize.js';
 import { integer, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
+import { synthesisLabel } from '../progress.js';
 
 export const help = `ggtalker demo [--out demo-output/demo.mp4] [--size 512] [--steps 25] [--seed 0]
 
@@ -45,7 +46,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     steps: integer(values, 'steps', 25)!,
     seed: integer(values, 'seed', 0)!,
     signal: ctx.signal,
-    onProgress: (p) => ctx.progress.update(p.fraction, p.stage === 'render' ? `rendering frame ${p.frame}/${p.frames}` : 'speech to expressions'),
+    onProgress: (p) => ctx.progress.update(p.fraction, synthesisLabel(p)),
   });
   ctx.progress.done();
   // The frame where the mouth is widest open, eyes open.

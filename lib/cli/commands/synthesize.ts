@@ -12,6 +12,7 @@ import { lookAt } from '../../render/camera.js';
 import { synthesize } from '../../synthesize/synthesize.js';
 import { integer, number, parse, required, UsageError } from '../args.js';
 import type { CommandContext } from '../context.js';
+import { synthesisLabel } from '../progress.js';
 
 export const help = `ggtalker synthesize --avatar FILE.ggtavatar --audio SPEECH --out VIDEO.mp4
                    [--a2e STEM] [--wav2vec2 FILE.safetensors] [--head-pose tracked|still]
@@ -70,7 +71,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     seed: integer(values, 'seed', 0)!,
     ...(device ? { device } : {}),
     signal: ctx.signal,
-    onProgress: (p) => ctx.progress.update(p.fraction, p.stage === 'render' ? `rendering frame ${p.frame}/${p.frames}` : 'speech to expressions'),
+    onProgress: (p) => ctx.progress.update(p.fraction, synthesisLabel(p)),
   });
   ctx.progress.done();
   ctx.log(`wrote ${r.output} (${r.frameCount} frames, ${r.durationSeconds.toFixed(2)} s; ${(r.frameCount / r.timings.total).toFixed(1)} frames/s)`);
