@@ -31,7 +31,8 @@ export { trainExpressionVisualPrior, type PriorIdentity, type TrainExpressionVis
 export { meshUvMap, type MeshUvMapOptions } from './avatar/uv-map.js';
 export { imageMetrics, loadVggWeights, type VggWeights } from './avatar/losses.js';
 export type { AvatarStageProgress } from './avatar/stage.js';
-export { synthesize, type SynthesizeOptions, type SynthesizeProgress, type SynthesizeResult } from './synthesize/synthesize.js';
+export { EXPRESSIONS_SHARE, synthesize, type SynthesizeOptions, type SynthesizeProgress, type SynthesizeResult } from './synthesize/synthesize.js';
+export { demoAssets, type DemoAssets } from './demo-assets.js';
 export { SynthesisStream, type SynthesisStreamOptions, type SynthesizedChunk } from './synthesize/stream.js';
 export { headPoses, type HeadPose, type HeadPoseSequence } from './synthesize/head-pose.js';
 export { idleMotion, type IdleMotion, type IdleMotionOptions } from './synthesize/idle-motion.js';
