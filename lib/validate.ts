@@ -36,8 +36,11 @@ export type TypedArray =
  *
  * @example
  * ```ts
- * { data: new Float32Array(30), shape: [10, 3] }
- * ndarray(new Float32Array(30), [10, 3])
+ * import ndarray from 'ndarray';
+ * import type { ArrayLike } from 'ggtalker';
+ *
+ * const plain: ArrayLike = { data: new Float32Array(30), shape: [10, 3] };
+ * const viewed: ArrayLike = ndarray(new Float32Array(30), [10, 3]);
  * ```
  */
 export interface ArrayLike {

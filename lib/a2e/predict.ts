@@ -99,6 +99,16 @@ export function splitTracks(model: AudioExpressionModel, out: NdArray<Float32Arr
  * (round(duration · fps) frames).
  *
  * @param audio - A file path, 16 kHz mono samples, or {samples, sampleRate}.
+ *
+ * @example
+ * ```ts
+ * import { AudioExpressionModel, predictExpressions } from 'ggtalker';
+ *
+ * const model = await AudioExpressionModel.load('a2e.json');
+ * const tracks = await predictExpressions('speech.wav', { model, steps: 25, seed: 1 });
+ * const [frames, count] = tracks.expression.shape; // [frames, expressionCount]
+ * console.log(`${frames} frames at ${tracks.fps} fps, ${count} coefficients; jaw of frame 0:`, tracks.jawPose.pick(0, null));
+ * ```
  */
 export async function predictExpressions(audio: AudioInput, options: PredictExpressionsOptions): Promise<ExpressionTracks> {
   if (!(options?.model instanceof AudioExpressionModel)) throw new ValidationError(`expected options.model to be an AudioExpressionModel, received ${describeValue(options?.model)}`);

@@ -59,6 +59,20 @@ export interface A2eTrainResult {
 /**
  * Trains the Audio-Expression prior (Adam, warm-up + cosine learning rate, windows of
  * `window` frames, x0-prediction loss L2 + Huber on frame differences, condition dropout).
+ *
+ * @example
+ * ```ts
+ * import { trainAudioExpressionPrior } from 'ggtalker';
+ *
+ * const { model, history } = await trainAudioExpressionPrior({
+ *   dataset: 'speech-dataset', // docs/synthetic-speech.md
+ *   steps: 2000,
+ *   checkpoint: 'runs/a2e', // written as it trains; a later call resumes from it
+ *   onProgress: (p) => console.log(`step ${p.step}/${p.steps}: loss ${p.loss.toFixed(4)}`),
+ * });
+ * await model.save('a2e.json');
+ * console.log(history);
+ * ```
  */
 export async function trainAudioExpressionPrior(options: TrainAudioExpressionPriorOptions): Promise<A2eTrainResult> {
   requireOptions('trainAudioExpressionPrior', options);

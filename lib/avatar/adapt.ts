@@ -127,7 +127,24 @@ export interface AdaptReport {
   seconds: number;
 }
 
-/** Adapts an avatar to one identity. */
+/**
+ * Adapts an avatar to one identity.
+ *
+ * @example
+ * ```ts
+ * import { adapt, loadPriors } from 'ggtalker';
+ *
+ * const priors = await loadPriors('priors'); // trained priors: generator, inpainter, Audio-Expression model
+ * const { avatar, report } = await adapt({
+ *   dataset: 'data/me', // a tracked video in VHAP's format (docs/data-preparation.md)
+ *   priors,
+ *   checkpoint: 'me.adapt', // resumes here if interrupted
+ *   onProgress: (p) => console.log(`${p.stage} ${p.step}/${p.steps}, ${Math.round(p.fraction * 100)} %`),
+ * });
+ * console.log(`held-out PSNR ${report.heldOut.final.psnr.toFixed(2)} dB`);
+ * await avatar.save('me.avatar');
+ * ```
+ */
 export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; report: AdaptReport }> {
   const started = Date.now();
   requireOptions('adapt', options);

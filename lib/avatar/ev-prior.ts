@@ -66,7 +66,25 @@ export interface TrainExpressionVisualPriorOptions {
   signal?: AbortSignal;
 }
 
-/** Trains G (and optionally the inpainter); returns them with the per-step losses. */
+/**
+ * Trains G (and optionally the inpainter); returns them with the per-step losses.
+ *
+ * @example
+ * ```ts
+ * import { loadFlame, savePriors, trainExpressionVisualPrior } from 'ggtalker';
+ *
+ * const model = await loadFlame('flame2023.pkl');
+ * const { generator, inpainter, psnr } = await trainExpressionVisualPrior({
+ *   identities: ['data/id-001', 'data/id-002'], // tracked videos in VHAP's format
+ *   model,
+ *   steps: 5000,
+ *   size: 256,
+ *   inpainter: {}, // pre-train the body inpainter too (default sizes)
+ * });
+ * console.log(`final PSNR ${psnr.at(-1)?.toFixed(2)} dB`);
+ * await savePriors('priors', { model, generator, ...(inpainter ? { inpainter } : {}) });
+ * ```
+ */
 export async function trainExpressionVisualPrior(options: TrainExpressionVisualPriorOptions): Promise<{
   generator: IdentityGaussianGenerator;
   inpainter?: BodyInpainter;

@@ -144,7 +144,7 @@ export async function readSafetensors(path: string, options?: ReadSafetensorsOpt
  *
  * @example
  * ```ts
- * const bytes = encodeSafetensors({ w: { dtype: 'float32', shape: [2, 2], data } }, { format: 'pt' });
+ * const bytes = encodeSafetensors({ w: { dtype: 'float32', shape: [2, 2], data: new Float32Array([1, 0, 0, 1]) } }, { format: 'pt' });
  * ```
  */
 export function encodeSafetensors(

@@ -279,7 +279,7 @@ function withStaticOffset(canonical: VhapFlameInput, vertexCount: number | undef
  *
  * @example
  * ```ts
- * await writeVhapDataset('subject/', { frames, canonicalFlame: { shape, jaw: [0.3, 0, 0] }, fps: 25 });
+ * await writeVhapDataset('subject/', { frames: vhapFrames, canonicalFlame: { shape: new Float32Array(300), jaw: [0.3, 0, 0] }, fps: 25 });
  * ```
  */
 export async function writeVhapDataset(dir: string, options: VhapWriteOptions): Promise<{ frames: number; timesteps: number }> {

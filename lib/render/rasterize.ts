@@ -120,10 +120,21 @@ export interface RasterizeTensorsResult {
  *
  * @example
  * ```ts
+ * import { lookAt, rasterize, writePng } from 'ggtalker';
+ *
+ * // One red Gaussian at the origin, seen from 2 units away.
  * const { image, alpha } = await rasterize(
- *   { means, quats, scales, opacities, colors },
- *   { camera: { view: lookAt([0, 0, -1], [0, 0, 0]), fx: 500, fy: 500, cx: 256, cy: 256, width: 512, height: 512 } },
+ *   {
+ *     means: { data: new Float32Array([0, 0, 0]), shape: [1, 3] },
+ *     quats: { data: new Float32Array([1, 0, 0, 0]), shape: [1, 4] },
+ *     scales: { data: new Float32Array([0.2, 0.2, 0.2]), shape: [1, 3] },
+ *     opacities: { data: new Float32Array([0.9]), shape: [1] },
+ *     colors: { data: new Float32Array([1, 0, 0]), shape: [1, 3] },
+ *   },
+ *   { camera: { view: lookAt([0, 0, -2], [0, 0, 0]), fx: 256, fy: 256, cx: 128, cy: 128, width: 256, height: 256 } },
  * );
+ * console.log(`centre alpha ${alpha.get(128, 128).toFixed(2)}`);
+ * await writePng('splat.png', image);
  * ```
  * @throws {@link ValidationError} (synchronously, as a rejected Promise) for bad input.
  */

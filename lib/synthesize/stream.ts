@@ -51,7 +51,24 @@ export interface SynthesizedChunk {
   latencySeconds: number;
 }
 
-/** Audio in, frames out. */
+/**
+ * Audio in, frames out.
+ *
+ * @example
+ * ```ts
+ * import { Avatar, SynthesisStream } from 'ggtalker';
+ *
+ * const stream = new SynthesisStream({ avatar: await Avatar.load('me.avatar') });
+ * // 16 kHz mono chunks as they arrive (a microphone, a network stream); here two silent ones.
+ * const chunks = [new Float32Array(8000), new Float32Array(8000)];
+ * for (const samples of chunks) {
+ *   for (const chunk of await stream.push(samples)) {
+ *     console.log(`frames ${chunk.startFrame}+${chunk.frames.shape[0]}, latency ${chunk.latencySeconds.toFixed(2)} s`);
+ *   }
+ * }
+ * const rest = await stream.end(); // the frames the last audio completed
+ * ```
+ */
 export class SynthesisStream {
   private readonly avatar: Avatar;
   private readonly expressions: ExpressionStream;

@@ -122,7 +122,23 @@ export interface SynthesizeResult {
   timings: { expressions: number; render: number; total: number };
 }
 
-/** Makes a talking-head video of `avatar` saying `audio`. */
+/**
+ * Makes a talking-head video of `avatar` saying `audio`.
+ *
+ * @example
+ * ```ts
+ * import { Avatar, synthesize } from 'ggtalker';
+ *
+ * const avatar = await Avatar.load('me.avatar');
+ * const result = await synthesize({
+ *   avatar,
+ *   audio: 'hello.wav', // or 16 kHz mono samples
+ *   output: 'hello.mp4',
+ *   onProgress: (p) => console.log(`${p.stage}: ${Math.round(p.fraction * 100)} %`),
+ * });
+ * console.log(`${result.frameCount} frames at ${result.fps} fps in ${result.timings.total.toFixed(1)} s`);
+ * ```
+ */
 export async function synthesize(options: SynthesizeOptions): Promise<SynthesizeResult> {
   const started = performance.now();
   const { avatar } = requireOptions('synthesize', options);
