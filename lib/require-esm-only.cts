@@ -10,9 +10,9 @@
  */
 
 const error = new Error(
-  `ggtalker is an ES module. This Node.js (${process.versions.node}) cannot load ES modules with require(): ` +
+  `ggtalker is an ES module, and this Node.js (${process.versions.node}) does not load ES modules with require(): ` +
     "use `import { synthesize } from 'ggtalker'` (or `await import('ggtalker')` from CommonJS), " +
-    'or upgrade to Node.js 20.19+ / 22.12+, where require(\'ggtalker\') works.',
+    "or run Node.js 20.19+ / 22.12+, where require('ggtalker') works (unless require(esm) is turned off with --no-experimental-require-module).",
 );
 (error as Error & { code: string }).code = 'ERR_GGT_REQUIRE_ESM';
 throw error;
