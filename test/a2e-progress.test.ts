@@ -1,6 +1,6 @@
 // Progress of the speech-to-expressions stage, with the shipped demo model (a real, small
-// Audio-Expression model): the native sampler reports every denoising step, predictExpressions
-// moves through features then steps, synthesize's fraction moves during the expressions stage
+// Audio-Expression model): the native sampler reports every denoising step, the wav2vec2
+// encoder every layer, predictExpressions moves through features then steps, synthesize's fraction moves during the expressions stage
 // (it used to sit at 0) and rendering reports only after it; aborting and a throwing callback
 // still end the call.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,13 +8,35 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { AudioExpressionModel } from '../lib/a2e/model.js';
-import { predictExpressions } from '../lib/a2e/predict.js';
+import { predictExpressions, type PredictProgress } from '../lib/a2e/predict.js';
+import { Wav2Vec2Encoder } from '../lib/audio/wav2vec2.js';
+import { TINY } from './helpers/a2e.js';
 import { encodeAudio } from '../lib/a2e/features.js';
 import { audioSamples16k } from '../lib/a2e/features.js';
 import { proceduralAvatar } from '../lib/avatar/procedural-avatar.js';
 import { demoAssets } from '../lib/demo-assets.js';
 import { AbortError, ValidationError } from '../lib/errors.js';
 import { synthesize, type SynthesizeProgress } from '../lib/synthesize/synthesize.js';
+
+/**
+ * Runs `work` while counting event-loop turns; `turn()` tells the current one. Reports that
+ * the native work delivers while it runs come in other turns than its completion, so reports
+ * in at least two turns show they were not all made up at the end.
+ */
+async function countingTurns<T>(work: (turn: () => number) => Promise<T>): Promise<T> {
+  let turn = 0;
+  let ticking = true;
+  const tick = (): void => {
+    turn++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  try {
+    return await work(() => turn);
+  } finally {
+    ticking = false;
+  }
+}
 
 let model: AudioExpressionModel;
 let speech: Float32Array;
@@ -30,8 +52,18 @@ describe('AudioExpressionModel.sample onProgress', () => {
   it('reports every denoising step once, in order', async () => {
     const features = await encodeAudio(speech, { fps: model.features.fps });
     const steps: [number, number][] = [];
-    await model.sample(features, { steps: 7, onProgress: (p) => steps.push([p.step, p.steps]) });
+    const turns = new Set<number>();
+    await countingTurns((turn) =>
+      model.sample(features, {
+        steps: 7,
+        onProgress: (p) => {
+          steps.push([p.step, p.steps]);
+          turns.add(turn());
+        },
+      }),
+    );
     expect(steps).toEqual(Array.from({ length: 7 }, (_, i) => [i + 1, 7]));
+    expect(turns.size, `loop turns of the reports: ${[...turns].join(', ')}`).toBeGreaterThan(1); // reported while sampling, not only at the end
   });
 
   it('rejects with the callback\'s own error', async () => {
@@ -86,6 +118,45 @@ describe('predictExpressions onProgress', () => {
     expect(sampling.map((r) => r.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     for (let i = 1; i < reports.length; i++) expect(reports[i]!.fraction).toBeGreaterThan(reports[i - 1]!.fraction);
     expect(reports.at(-1)!.fraction).toBe(1);
+  });
+});
+
+describe('wav2vec2 progress', () => {
+  const fixture = new URL('./fixtures/wav2vec2/base_like.safetensors', import.meta.url).pathname;
+
+  it('reports the feature extractor and each layer, in order', async () => {
+    const encoder = await Wav2Vec2Encoder.load(fixture, { numHeads: 2 });
+    const L = encoder.config.numLayers;
+    const steps: [number, number][] = [];
+    const turns = new Set<number>();
+    // 20 s of audio: long enough that the layers take several loop turns.
+    const long = new Float32Array(320000).map((_, i) => Math.sin(i / 7) * 0.3);
+    await countingTurns((turn) =>
+      encoder.features(long, {
+        onProgress: (p) => {
+          steps.push([p.step, p.steps]);
+          turns.add(turn());
+        },
+      }),
+    );
+    expect(steps).toEqual(Array.from({ length: L + 1 }, (_, i) => [i + 1, L + 1]));
+    expect(turns.size, `loop turns of the reports: ${[...turns].join(', ')}`).toBeGreaterThan(1); // reported while encoding, not only at the end
+    // A lower layer runs fewer layers, and says so.
+    const lower: number[] = [];
+    await encoder.features(speech, { layer: 1, onProgress: (p) => lower.push(p.steps) });
+    expect(lower).toEqual([2, 2]);
+  });
+
+  it('moves predictExpressions through the encoder before the denoising steps', async () => {
+    const encoder = await Wav2Vec2Encoder.load(fixture, { numHeads: 2 });
+    const w2v = await AudioExpressionModel.create({ config: TINY, features: { encoder: 'wav2vec2', dim: encoder.config.hidden } });
+    const reports: PredictProgress[] = [];
+    await predictExpressions(speech, { model: w2v, encoder, steps: 4, onProgress: (p) => reports.push(p) });
+    const features = reports.filter((r) => r.stage === 'features');
+    expect(features).toHaveLength(encoder.config.numLayers + 1);
+    expect(features[0]!.fraction).toBeGreaterThan(0);
+    expect(reports.filter((r) => r.stage === 'sampling').map((r) => r.step)).toEqual([1, 2, 3, 4]);
+    for (let i = 1; i < reports.length; i++) expect(reports[i]!.fraction).toBeGreaterThan(reports[i - 1]!.fraction);
   });
 });
 

@@ -18,6 +18,7 @@ import { Wav2Vec2Encoder } from '../audio/wav2vec2.js';
 import { ValidationError } from '../errors.js';
 import { describeValue, requireFinite, requireFiniteNumber, requireNonNegativeInt, requirePositiveNumber, toFloat32Tensor } from '../validate.js';
 import { MAX_FEATURE_FPS } from './model.js';
+import { stepProgress, type StepReport } from './step-progress.js';
 
 /** Audio as a path (WAV, or anything ffmpeg reads), 16 kHz mono samples, or samples with their rate. */
 export type AudioInput = string | Float32Array | { samples: Float32Array; sampleRate: number };
@@ -47,6 +48,12 @@ export interface EncodeAudioOptions {
   /** Frames to return; default round(duration · fps). */
   frames?: number;
   signal?: AbortSignal;
+  /**
+   * Called on the JS thread as the encoder advances: after wav2vec2's feature extractor and
+   * each of its layers (steps = 1 + layers run); once, with step 1 of 1, for log-mel (one
+   * short native call).
+   */
+  onProgress?: (p: StepReport) => void;
 }
 
 /**
@@ -112,12 +119,14 @@ export async function encodeAudio(audio: AudioInput, options: EncodeAudioOptions
   let kind: 'log-mel' | 'wav2vec2';
   if (encoder === 'log-mel') {
     kind = 'log-mel';
+    const progress = stepProgress(options.onProgress, 1);
     feats = await logMelFeatures(samples, { signal: options.signal });
+    progress.finish();
   } else if (encoder instanceof Wav2Vec2Encoder) {
     kind = 'wav2vec2';
     // The extractor needs 400 samples; pad short clips with silence.
     const padded = samples.length >= 400 ? samples : Float32Array.from({ length: 400 }, (_, i) => samples[i] ?? 0);
-    feats = await encoder.features(padded, { layer: options.layer, signal: options.signal });
+    feats = await encoder.features(padded, { layer: options.layer, signal: options.signal, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   } else {
     throw new ValidationError(`expected encoder to be 'log-mel' or a Wav2Vec2Encoder, received ${describeValue(encoder)}`);
   }

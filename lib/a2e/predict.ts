@@ -14,16 +14,18 @@ import { Wav2Vec2Encoder } from '../audio/wav2vec2.js';
 import { describeValue } from '../validate.js';
 import { encodeAudio, type AudioEncoder, type AudioInput } from './features.js';
 import { AudioExpressionModel, DEFAULT_SAMPLE_STEPS, type SampleExpressionsOptions } from './model.js';
-import type { SampleProgress } from './step-progress.js';
+import type { SampleProgress, StepReport } from './step-progress.js';
 
 /** Options of {@link predictExpressions}. */
 export interface PredictExpressionsOptions extends Omit<SampleExpressionsOptions, 'known' | 'knownMask' | 'onProgress'> {
+  /** The Audio-Expression model to sample from. */
   model: AudioExpressionModel;
   /** The loaded wav2vec2 encoder, for models trained on wav2vec2 features. */
   encoder?: AudioEncoder;
   /**
-   * Called on the JS thread as the work advances: once when the audio features are ready, then
-   * after each denoising step ({@link PredictProgress}). Fractions never decrease and end at 1.
+   * Called on the JS thread as the work advances: while the audio is encoded (after each
+   * wav2vec2 layer; once for log-mel), then after each denoising step ({@link PredictProgress}).
+   * Fractions never decrease and end at 1.
    * An error it throws rejects the call.
    */
   onProgress?: (p: PredictProgress) => void;
@@ -33,7 +35,7 @@ export interface PredictExpressionsOptions extends Omit<SampleExpressionsOptions
 export interface PredictProgress {
   /** `'features'`: the audio is being encoded; `'sampling'`: denoising. */
   stage: 'features' | 'sampling';
-  /** Denoising steps done (0 while encoding). */
+  /** Denoising steps done (0 while encoding: `fraction` then moves through the encoder's layers). */
   step: number;
   steps: number;
   /** 0..1 over the whole call. */
@@ -41,10 +43,11 @@ export interface PredictProgress {
 }
 
 /**
- * Share of {@link predictExpressions}' time spent encoding the audio, by encoder: the fraction
- * reported when the features are ready. Measured on the development CPU (2 threads) with the
- * demo model (25 steps) and a wav2vec2-base-sized encoder; other sizes shift it, but the
- * fraction stays monotonic.
+ * Share of {@link predictExpressions}' fraction given to encoding the audio, by encoder (the
+ * fraction reached when the features are ready). Log-mel is one short native call (the demo: 3
+ * ms of features against 0.23 s of sampling); wav2vec2 runs a deep Transformer over the whole
+ * clip, a large part of the work. Estimates: other model sizes shift the true share, never the
+ * order of the reports.
  */
 const FEATURE_SHARE = { 'log-mel': 0.02, wav2vec2: 0.3 } as const;
 
@@ -117,8 +120,13 @@ export async function predictExpressions(audio: AudioInput, options: PredictExpr
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new ValidationError(`expected onProgress to be a function, received ${describeValue(onProgress)}`);
   const steps = options.steps ?? DEFAULT_SAMPLE_STEPS;
   const share = FEATURE_SHARE[encoder === 'log-mel' ? 'log-mel' : 'wav2vec2'];
-  const features = await encodeAudio(audio, { encoder, fps: model.features.fps, layer: model.features.layer, signal: options.signal });
-  onProgress?.({ stage: 'features', step: 0, steps, fraction: share });
+  const features = await encodeAudio(audio, {
+    encoder,
+    fps: model.features.fps,
+    layer: model.features.layer,
+    signal: options.signal,
+    ...(onProgress ? { onProgress: (p: StepReport) => onProgress({ stage: 'features', step: 0, steps, fraction: share * (p.step / p.steps) }) } : {}),
+  });
   if (features.shape[0] === 0) {
     onProgress?.({ stage: 'sampling', step: steps, steps, fraction: 1 });
     return splitTracks(model, ndarray(new Float32Array(0), [0, model.config.outputDim]));

@@ -1,8 +1,9 @@
 /**
- * Denoising-step progress from the native sampler to a caller's `onProgress`. The sampler runs
+ * Step progress of long native work (denoising steps of the Audio-Expression sampler, layers
+ * of the wav2vec2 encoder) to a caller's `onProgress`. The work runs
  * on a worker thread and queues `(done, total)` after each step to the JS thread; reports can
  * arrive after the sampling Promise has settled (two separate queues), so this keeps them in
- * order, drops the late ones, and reports the last step itself on success. An error thrown by
+ * order, drops the late ones, and on success reports itself the steps not yet reported. An error thrown by
  * the caller's callback cannot propagate from a native callback: it is kept and rethrown once
  * sampling ends, so it rejects the call as it would from a JS loop.
  *
@@ -12,25 +13,28 @@
 import { ValidationError } from '../errors.js';
 import { describeValue } from '../validate.js';
 
-/** Progress of {@link AudioExpressionModel.sample}: denoising steps done. */
-export interface SampleProgress {
-  /** Steps done, 1..steps. */
+/** Steps of long native work done: `step` of `steps` (1..steps, in order, each once). */
+export interface StepReport {
   step: number;
+  /** Total steps. */
   steps: number;
 }
+
+/** Progress of {@link AudioExpressionModel.sample}: denoising steps done. */
+export type SampleProgress = StepReport;
 
 /** The native `onStep` callback and what to do when the native call settles. */
 export interface StepProgress {
   /** Pass to the native sampler (undefined without `onProgress`). */
   onStep: ((done: number, total: number) => void) | undefined;
-  /** Call after sampling succeeded: reports the last step if it has not been, rethrows a callback's error. */
+  /** Call after the work succeeded: reports the steps not yet reported, rethrows a callback's error. */
   finish(): void;
   /** Call after sampling failed: later reports are dropped. */
   close(): void;
 }
 
 /**
- * Wraps `onProgress` (undefined: no reports) for a native sampler of `steps` steps.
+ * Wraps `onProgress` (undefined: no reports) for native work of `steps` steps.
  *
  * @throws {@link ValidationError} when `onProgress` is neither a function nor undefined.
  */
@@ -45,7 +49,7 @@ export function stepProgress(onProgress: unknown, steps: number): StepProgress {
     if (!open || failure || step <= last) return;
     last = step;
     try {
-      (onProgress as (p: SampleProgress) => void)({ step, steps: total });
+      (onProgress as (p: StepReport) => void)({ step, steps: total });
     } catch (error) {
       failure = { error };
     }
@@ -53,7 +57,9 @@ export function stepProgress(onProgress: unknown, steps: number): StepProgress {
   return {
     onStep: report,
     finish() {
-      report(steps, steps);
+      // Every step is done once the work has returned: report those whose reports are still
+      // queued (libuv delivers the work's completion before them in the same loop turn).
+      for (let step = last + 1; step <= steps; step++) report(step, steps);
       open = false;
       if (failure) throw failure.error;
     },

@@ -14,6 +14,7 @@ import type { NdArray } from 'ndarray';
 import { ValidationError } from '../errors.js';
 import { optionalOptions, requireOptions, requirePath } from '../arguments.js';
 import { readSafetensors, type NdArrayData } from '../io/safetensors.js';
+import { stepProgress, type StepReport } from '../a2e/step-progress.js';
 import { native, type NativeTensor } from '../native.js';
 import { awaitNative, toNdarray } from '../ops.js';
 import { nativeCall } from '../tensor.js';
@@ -93,6 +94,11 @@ export interface Wav2Vec2FeaturesOptions {
   /** 0: the Transformer's input (HF `hidden_states[0]`); k: the output of layer k. Default: the last (`numLayers`). */
   layer?: number;
   signal?: AbortSignal;
+  /**
+   * Called on the JS thread after the feature extractor (step 1) and after each Transformer
+   * layer (steps = 1 + the layers run). An error it throws rejects the call.
+   */
+  onProgress?: (p: StepReport) => void;
   /**
    * Largest attention matrix allowed, bytes: self-attention over all T frames holds
    * heads × T² float32 values per layer, so memory grows with the square of the duration
@@ -211,11 +217,17 @@ export class Wav2Vec2Encoder {
     if (layer > this.config.numLayers) {
       throw new ValidationError(`expected layer to be at most ${this.config.numLayers} (the encoder's depth), received ${layer}`);
     }
-    const raw = await awaitNative(
-      native().wav2vec2Features({ ...this.config, samples: s, weightNames: this.names, weights: this.weights, layer }),
-      options.signal,
-    );
-    return toNdarray(raw.features);
+    const progress = stepProgress(options.onProgress, 1 + layer);
+    try {
+      const raw = await awaitNative(
+        native().wav2vec2Features({ ...this.config, samples: s, weightNames: this.names, weights: this.weights, layer, ...(progress.onStep ? { onStep: progress.onStep } : {}) }),
+        options.signal,
+      );
+      progress.finish();
+      return toNdarray(raw.features);
+    } finally {
+      progress.close();
+    }
   }
 }
 

@@ -12,6 +12,7 @@
 #include "binding_options.h"
 #include "native_errors.h"
 #include "op_binding.h"
+#include "step_reporter.h"
 #include "tensor_handle.h"
 
 namespace ggt {
@@ -86,43 +87,6 @@ a2e::ClipSet read_clips(const Napi::Object& opts, const std::string& op) {
   c.clip_length = tensor_at(d, "clipLength", true, op + ".data").to(at::kLong);
   c.clip_speaker = tensor_at(d, "clipSpeaker", true, op + ".data").to(at::kLong);
   return c;
-}
-
-// Sampling progress to JS: `onStep(done, total)` called on the JS thread after each denoising
-// step. The sampler runs on a worker thread, so each report is queued through a thread-safe
-// function (never blocking the sampler); the function is released when the work is destroyed,
-// which lets the process exit. Reports still queued when the Promise settles may arrive after
-// it: the JS side ignores those.
-class StepReporter {
- public:
-  StepReporter(Napi::Env env, const Napi::Function& fn)
-      : tsfn_(Napi::ThreadSafeFunction::New(env, fn, "a2eSample.onStep", 0, 1)) {}
-  StepReporter(const StepReporter&) = delete;
-  StepReporter& operator=(const StepReporter&) = delete;
-  ~StepReporter() { tsfn_.Release(); }
-
-  void report(int64_t done, int64_t total) const {
-    tsfn_.NonBlockingCall([done, total](Napi::Env env, Napi::Function fn) {
-      // The JS callback is the library's own wrapper, which catches the user's errors; a throw
-      // here could only come from a dying environment, and must not end the process.
-      try {
-        fn.Call({Napi::Number::New(env, static_cast<double>(done)), Napi::Number::New(env, static_cast<double>(total))});
-      } catch (const Napi::Error&) {
-      }
-    });
-  }
-
- private:
-  Napi::ThreadSafeFunction tsfn_;
-};
-
-// The step callback of `opts.onStep` (a function) or an empty one (undefined).
-a2e::StepFn step_reporter(const Napi::Object& opts, const std::string& op) {
-  const Napi::Value v = opts.Get("onStep");
-  if (v.IsUndefined()) return {};
-  if (!v.IsFunction()) throw_type_error(opts.Env(), "expected " + op + ".onStep to be a function");
-  auto reporter = std::make_shared<StepReporter>(opts.Env(), v.As<Napi::Function>());
-  return [reporter](int64_t done, int64_t total) { reporter->report(done, total); };
 }
 
 AsyncResult arrays(std::vector<std::pair<std::string, at::Tensor>> tensors) {
@@ -290,7 +254,7 @@ Napi::Value A2eSample(const Napi::CallbackInfo& info) {
     so.seed = seed_of(s, where);
   }
   const std::function<bool()> stop = abort_poll(opts.Get("abort"), op + ".abort");
-  const a2e::StepFn on_step = step_reporter(opts, op);
+  const a2e::StepFn on_step = step_callback(opts, op);
   at::Tensor known, known_mask;
   if (!opts.Get("known").IsUndefined()) {
     known = tensor_at(opts, "known", true, op);

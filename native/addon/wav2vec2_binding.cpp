@@ -2,6 +2,7 @@
 
 #include "../audio/wav2vec2.h"
 #include "op_binding.h"
+#include "step_reporter.h"
 #include "tensor_handle.h"
 
 namespace ggt {
@@ -61,11 +62,12 @@ Napi::Value Wav2Vec2Features(const Napi::CallbackInfo& info) {
     keys.push_back(names.Get(i).ToString().Utf8Value());
     spec.required.push_back("weights." + std::to_string(i));
   }
-  return run_op(info, spec, [c, layer, keys](const OpInputs& in) {
+  const StepCallback on_step = step_callback(opts, kOp);
+  return run_op(info, spec, [c, layer, keys, on_step](const OpInputs& in) {
     std::map<std::string, at::Tensor> named;
     for (size_t i = 0; i < keys.size(); ++i) named[keys[i]] = in["weights." + std::to_string(i)];
     const audio::Wav2Vec2Weights w = audio::wav2vec2_weights(named, c);
-    return OpOutputs{{"features", audio::wav2vec2_features(in["samples"], w, c, layer)}};
+    return OpOutputs{{"features", audio::wav2vec2_features(in["samples"], w, c, layer, on_step)}};
   });
 }
 

@@ -204,7 +204,7 @@ int64_t wav2vec2_frames(int64_t samples, const Wav2Vec2Config& c) {
 }
 
 at::Tensor wav2vec2_features(const at::Tensor& samples, const Wav2Vec2Weights& w, const Wav2Vec2Config& c,
-                             int64_t layer) {
+                             int64_t layer, const std::function<void(int64_t, int64_t)>& on_step) {
   check_config(c);
   TORCH_CHECK(samples.dim() == 1, "expected mono samples of shape [T], received ", samples.dim(), " dimensions");
   TORCH_CHECK(layer >= -1 && layer <= c.num_layers, "expected a wav2vec2 layer from 0 to ", c.num_layers,
@@ -216,12 +216,16 @@ at::Tensor wav2vec2_features(const at::Tensor& samples, const Wav2Vec2Weights& w
               "received ", samples.size(0));
   at::Tensor x = samples.to(at::kFloat);
   if (c.do_normalize) x = (x - x.mean()) / at::sqrt(x.var(/*unbiased=*/false) + 1e-7);
+  const int64_t last = layer < 0 ? c.num_layers : layer;
   x = extract_features(x, w, c);                                                   // [frames, C]
   x = at::linear(layer_norm(x, w.proj_ln_w, w.proj_ln_b, c.layer_norm_eps), w.proj_w, w.proj_b);  // [frames, H]
   x = x + positional_embedding(x, w, c);
   if (!c.layer_norm_first) x = layer_norm(x, w.enc_ln_w, w.enc_ln_b, c.layer_norm_eps);
-  const int64_t last = layer < 0 ? c.num_layers : layer;
-  for (int64_t i = 0; i < last; ++i) x = encoder_layer(x, w.layers[i], c);
+  if (on_step) on_step(1, 1 + last);
+  for (int64_t i = 0; i < last; ++i) {
+    x = encoder_layer(x, w.layers[i], c);
+    if (on_step) on_step(2 + i, 1 + last);
+  }
   if (c.layer_norm_first && last == c.num_layers) x = layer_norm(x, w.enc_ln_w, w.enc_ln_b, c.layer_norm_eps);
   return x;
 }

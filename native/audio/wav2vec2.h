@@ -6,6 +6,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -71,8 +72,10 @@ int64_t wav2vec2_frames(int64_t samples, const Wav2Vec2Config& c);
 // samples [T] (16 kHz mono) -> hidden states [frames, hidden] of `layer`: 0 is the input to the
 // first Transformer layer (HF's hidden_states[0]), k the output of layer k, -1 the last layer
 // (which includes the final LayerNorm of a pre-LN model, like HF's last_hidden_state).
+// `on_step(done, total)`, when given, is told after the feature extractor and after each
+// Transformer layer run (total = 1 + the layers run), on the calling thread.
 at::Tensor wav2vec2_features(const at::Tensor& samples, const Wav2Vec2Weights& w, const Wav2Vec2Config& c,
-                             int64_t layer = -1);
+                             int64_t layer = -1, const std::function<void(int64_t, int64_t)>& on_step = {});
 
 }  // namespace audio
 }  // namespace ggt
