@@ -28,11 +28,17 @@ export const A2E_VERSION = 1;
 
 /** The JSON half of a checkpoint. */
 export interface A2eCheckpointJson {
+  /** Always `'ggtalker-a2e'`: what the file is. */
   format: typeof A2E_FORMAT;
+  /** Format version of the checkpoint (1). */
   version: number;
+  /** The model's architecture. */
   config: AudioExpressionConfig;
+  /** What the model's audio features are made with (default: log-mel, 25 fps). */
   features?: AudioFeatureSpec;
+  /** Speaker names, one embedding row each. */
   speakers?: string[];
+  /** Names of the expression coefficients, when known. */
   expressionNames?: string[];
   /** `'safetensors'` (default) or `'torchscript'`. */
   weights?: 'safetensors' | 'torchscript';
@@ -40,6 +46,7 @@ export interface A2eCheckpointJson {
   file?: string;
   /** TorchScript only: the output normalisation. */
   data?: { mean: number[]; std: number[] };
+  /** CRC-32 of the weights file, checked on load (a truncated or swapped file is refused). */
   weightsCrc32?: number;
   /** Training state (step, seed, history...), for resuming. */
   train?: Record<string, unknown>;
@@ -64,11 +71,15 @@ export async function writeA2eCheckpoint(path: string, json: Omit<A2eCheckpointJ
 
 /** A read checkpoint: its JSON, and its weights (safetensors) or the TorchScript path. */
 export interface ReadA2eCheckpoint {
+  /** The checkpoint's JSON half, validated. */
   json: A2eCheckpointJson;
+  /** Where the JSON was read from. */
   jsonPath: string;
   /** The weights file read (safetensors checkpoints). */
   weightsPath?: string;
+  /** The weights by name (safetensors checkpoints). */
   tensors?: Map<string, NdArrayData>;
+  /** The TorchScript file (TorchScript checkpoints). */
   torchscriptPath?: string;
 }
 

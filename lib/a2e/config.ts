@@ -44,6 +44,7 @@ export interface AudioExpressionConfig {
   alignRadius: number;
   /** Diffusion steps N of the noise schedule. */
   diffusionSteps: number;
+  /** Noise schedule of the diffusion (`'cosine'` in the paper). */
   schedule: NoiseSchedule;
 }
 

@@ -25,28 +25,43 @@ import { audioSamples16k, encodeAudio, type AudioEncoder } from './features.js';
 
 /** One clip ready for training: features [frames, F] and targets [frames, E + 3] (expressions then jaw pose). */
 export interface ExpressionClip {
+  /** The clip's id (unique in its dataset). */
   id: string;
+  /** Who speaks (a speaker-embedding row of the model). */
   speaker: string;
+  /** Audio features [frames, featureDim], one row per video frame. */
   features: NdArray<Float32Array>;
+  /** Target expression and jaw tracks [frames, outputDim], in raw units. */
   targets: NdArray<Float32Array>;
 }
 
 /** A clip as a speech dataset's manifest lists it (paths resolved). */
 export interface SpeechDatasetClip {
+  /** The clip's id. */
   id: string;
+  /** Its audio file, resolved against the dataset folder. */
   audio: string;
+  /** Its expression-track file (npy or npz), resolved against the dataset folder. */
   tracks: string;
+  /** Who speaks. */
   speaker: string;
+  /** Language code of the speech, when known. */
   language?: string;
+  /** What is said, when known. */
   text?: string;
+  /** Video frames of the clip. */
   frames: number;
 }
 
 /** A speech dataset's manifest. */
 export interface SpeechDataset {
+  /** The dataset folder. */
   dir: string;
+  /** Video frames per second of every clip's tracks. */
   fps: number;
+  /** Names of the expression coefficients of the tracks. */
   expressionNames: string[];
+  /** The clips, in manifest order. */
   clips: SpeechDatasetClip[];
 }
 
@@ -123,6 +138,7 @@ export interface LoadExpressionClipsOptions {
   /** Only these clip ids (default all). */
   ids?: string[];
   onProgress?: (p: { done: number; total: number; fraction: number }) => void;
+  /** Cancels the read: it rejects with AbortError. */
   signal?: AbortSignal;
   /** When `dataset` is a folder: see {@link ReadSpeechDatasetOptions.allowExternalFiles}. */
   allowExternalFiles?: boolean;

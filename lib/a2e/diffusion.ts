@@ -17,6 +17,7 @@ export type NoiseSchedule = 'linear' | 'cosine';
 
 /** A schedule's tables, one value per step t = 0 .. steps - 1. */
 export interface DiffusionScheduleTables {
+  /** β_t: the noise added at step t. */
   betas: Float32Array;
   /** ᾱ_t = Π_{s ≤ t} (1 − β_s). */
   alphasCumprod: Float32Array;
@@ -26,6 +27,7 @@ export interface DiffusionScheduleTables {
   posteriorVariance: Float32Array;
   /** Posterior mean = coefX0 · x0 + coefXt · x_t. */
   posteriorCoefX0: Float32Array;
+  /** Posterior mean coefficient of x_t (see `posteriorCoefX0`). */
   posteriorCoefXt: Float32Array;
 }
 
@@ -41,11 +43,15 @@ export async function diffusionSchedule(steps: number, schedule: NoiseSchedule):
 export interface DiffusionStepInput {
   /** `'q'`: noise x0 = x to step t; `'ddpm'`: x_t = x to x_{t−1}; `'ddim'`: x_t = x to x_{tPrev}. */
   step: 'q' | 'ddpm' | 'ddim';
+  /** Diffusion steps N of the schedule. */
   steps: number;
+  /** The noise schedule. */
   schedule: NoiseSchedule;
+  /** The sequence to step: x0 for `'q'`, x_t otherwise. */
   x: ArrayLike;
   /** The network's prediction of the clean sequence (ddpm, ddim). */
   x0Pred?: ArrayLike;
+  /** Step of each batch row, int32 [B]. */
   t: ArrayLike;
   /** Target step of a DDIM step, below t; −1 is the clean end. */
   tPrev?: ArrayLike;

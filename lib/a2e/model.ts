@@ -104,9 +104,11 @@ export interface SampleExpressionsOptions {
   window?: number;
   /** Frames shared by neighbouring windows. Default: 40 % of the window. */
   overlap?: number;
+  /** Seed of the noise (each window's is derived from it). Default 0. */
   seed?: number;
   /** Frames held fixed, raw units [T, outputDim], where `knownMask` [T] is non-zero. */
   known?: ArrayLike;
+  /** Which frames of `known` are held fixed, [T]: non-zero for fixed. */
   knownMask?: ArrayLike;
   /** Where to sample: `'cpu'` (default), `'cuda'` or `'cuda:N'` (native models only; the weights are copied there per call). */
   device?: Device;
@@ -116,14 +118,19 @@ export interface SampleExpressionsOptions {
    * An error it throws rejects the call once sampling ends.
    */
   onProgress?: (p: SampleProgress) => void;
+  /** Cancels sampling: the call rejects with AbortError. */
   signal?: AbortSignal;
 }
 
 /** A loaded or new Audio-Expression model. */
 export class AudioExpressionModel {
+  /** The architecture. */
   readonly config: Readonly<AudioExpressionConfig>;
+  /** What the model's audio features are made with (encoder, width, fps). */
   readonly features: Readonly<AudioFeatureSpec>;
+  /** Speaker names, one embedding row each. */
   readonly speakers: readonly string[];
+  /** Names of the expression coefficients, when the model stores them. */
   readonly expressionNames: readonly string[] | undefined;
   /** Training state saved with the checkpoint (step, seed, history), for resuming. */
   trainState: Record<string, unknown> | undefined;

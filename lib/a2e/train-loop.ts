@@ -28,8 +28,11 @@ export interface A2eTrainSettings {
   warmupSteps?: number;
   /** The cosine decay ends at lr · minLrFactor. Default 0.1. */
   minLrFactor?: number;
+  /** Weight of the expression (L2) term of the loss. Default 1. */
   lambdaExp?: number;
+  /** Weight of the temporal term (Huber on frame-to-frame differences). Default 1. */
   lambdaTemp?: number;
+  /** Huber threshold of the temporal term. Default 1. */
   huberDelta?: number;
   /** Probability of dropping the audio condition (classifier-free guidance). Default 0.1. */
   condDrop?: number;
@@ -41,13 +44,19 @@ export interface A2eTrainSettings {
 
 /** Progress of a training run. */
 export interface A2eTrainProgress {
+  /** Steps done (1..steps). */
   step: number;
+  /** Steps in all. */
   steps: number;
+  /** 0..1 over the run. */
   fraction: number;
   /** Mean training loss of the last chunk of steps. */
   loss: number;
+  /** Learning rate of the last step. */
   lr: number;
+  /** Mean validation loss, on steps where validation ran. */
   validationLoss?: number;
+  /** Seconds since training started. */
   elapsedSeconds: number;
 }
 

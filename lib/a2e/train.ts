@@ -44,15 +44,21 @@ export interface TrainAudioExpressionPriorOptions extends A2eDataSource, A2eTrai
   checkpoint?: string;
   /** Resume from `checkpoint` when it exists. Default true. */
   resume?: boolean;
+  /** Called after each chunk of steps (and validation) with the loss and learning rate. */
   onProgress?: (p: A2eTrainProgress) => void;
+  /** Cancels training: it rejects with AbortError, after writing `checkpoint` when there is one. */
   signal?: AbortSignal;
 }
 
 /** The result of a training run. */
 export interface A2eTrainResult {
+  /** The trained model. */
   model: AudioExpressionModel;
+  /** Training and validation losses by step. */
   history: A2eTrainHistory;
+  /** Ids of the clips trained on. */
   trainClips: string[];
+  /** Ids of the clips held out for validation. */
   validationClips: string[];
 }
 

@@ -36,6 +36,7 @@ export interface LogMelOptions {
   fMax?: number;
   /** Added before the log. Default 1e-6. */
   logFloor?: number;
+  /** Cancels the call: it rejects with AbortError. */
   signal?: AbortSignal;
 }
 

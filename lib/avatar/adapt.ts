@@ -46,10 +46,15 @@ import { meshUvMap } from './uv-map.js';
 
 /** Steps of each stage (0 skips it). */
 export interface AdaptSteps {
+  /** Steps fitting the UV Gaussian map alone. */
   map: number;
+  /** Steps fitting the map jointly with the per-frame FLAME parameters. */
   joint: number;
+  /** Steps fitting the colour MLP. */
   color: number;
+  /** Steps fitting the body inpainter. */
   inpainter: number;
+  /** Steps fine-tuning the Audio-Expression model on the identity's speech. */
   a2e: number;
 }
 
@@ -79,11 +84,13 @@ export interface AdaptOptions {
    * dataset with `dataset`. They stay fixed during adaptation and are saved with the avatar.
    */
   staticOffset?: Float32Array;
+  /** Trained priors: generator (starting map), inpainter, Audio-Expression model, FLAME model. */
   priors?: Priors;
   /** The identity's speech for the Audio-Expression fine-tune: clips with features and frame ranges of `frames`. */
   speech?: { clips: { id: string; features: ndarray.NdArray<Float32Array>; frames: number[] }[] };
   /** UV map size. Default 128 (the generator's, when there is one). */
   uvSize?: number;
+  /** Steps of each stage (0 skips it); default {@link DEFAULT_ADAPT_STEPS}. */
   steps?: Partial<AdaptSteps>;
   /** Peak learning rates (flame: a multiplier of the map's rate, default 0.01). */
   lr?: { map?: number; flame?: number; color?: number; inpainter?: number };
@@ -97,10 +104,13 @@ export interface AdaptOptions {
   fps?: number;
   /** Add λ · VGG-16 perceptual loss to every image stage (weights from {@link loadVggWeights}). */
   perceptual?: { vgg: VggWeights; weight: number };
+  /** Seed of the batches and initial weights. Default 0. */
   seed?: number;
   /** A checkpoint file written after each stage and on abort; a later call with the same frames resumes from it. */
   checkpoint?: string;
+  /** Called as each stage advances (loss, PSNR, overall fraction). */
   onProgress?: (p: AdaptProgress) => void;
+  /** Cancels adaptation: it rejects with AbortError after writing `checkpoint` when there is one. */
   signal?: AbortSignal;
 }
 
@@ -112,18 +122,23 @@ export interface AdaptProgress extends AvatarStageProgress {
 
 /** Held-out quality: PSNR (dB) and SSIM, mean over frames (head against the masked frame without an inpainter). */
 export interface Quality {
+  /** Mean PSNR, dB. */
   psnr: number;
+  /** Mean SSIM, in [0, 1]. */
   ssim: number;
+  /** Frames measured. */
   frames: number;
 }
 
 /** What {@link adapt} measured. */
 export interface AdaptReport {
+  /** Index (in `frames`) of the reference frame the map started from. */
   referenceFrame: number;
   /** Before any optimisation (the prior's starting point) and after, on held-out frames of training cameras and on novel views. */
   heldOut: { initial: Quality; final: Quality };
   novelViews?: { initial: Quality; final: Quality };
   stages: { name: string; steps: number; seconds: number; finalLoss: number }[];
+  /** Wall time of the whole adaptation, seconds. */
   seconds: number;
 }
 

@@ -49,11 +49,15 @@ export const AVATAR_VERSION = 1;
 
 /** What an avatar renders with beyond its weights. */
 export interface AvatarDescription {
+  /** Size of the UV Gaussian map, texels per side. */
   uvSize: number;
+  /** The colour MLP's sizes, when the avatar has one. */
   color?: ColorMlpConfig;
+  /** The body inpainter's sizes, when the avatar has one. */
   inpainter?: InpainterConfig;
   /** Pixels the head mask grows by before the inpainter fills it. */
   dilate: number;
+  /** Names of the expression coefficients it was driven with, when known. */
   expressionNames?: string[];
   /** Frames per second of the tracked video. */
   fps: number;
@@ -61,11 +65,17 @@ export interface AvatarDescription {
 
 /** The tracked video's head motion, camera and background (for synthesis with the identity's own pose). */
 export interface AvatarTrack {
+  /** Global head rotation per frame, axis-angle [frames, 3] flattened. */
   rotation: Float32Array;
+  /** Neck rotation per frame, axis-angle [frames, 3] flattened. */
   neck: Float32Array;
+  /** Eye rotations per frame, axis-angle [frames, 6] flattened (left, right). */
   eyes: Float32Array;
+  /** Head translation per frame [frames, 3] flattened, world units. */
   translation: Float32Array;
+  /** Frames tracked. */
   frames: number;
+  /** The tracked camera. */
   camera: Camera;
   /** [H, W, 3] in [0, 1]. */
   background: NdArray<Float32Array>;
@@ -92,13 +102,19 @@ export interface RenderAvatarOptions {
 
 /** An adapted identity. */
 export class Avatar {
+  /** The FLAME-format model the avatar is rigged with. */
   readonly model: FlameModel;
+  /** The model's forward pass (native). */
   readonly flame: Flame;
+  /** Where each Gaussian of the UV map sits on the mesh. */
   readonly layout: UvLayout;
+  /** Sizes and settings saved with the avatar. */
   readonly description: Readonly<AvatarDescription>;
   /** @internal Weights by name: map, flame.shape, flame.static_offset, color.*, inpaint.*. */
   readonly params: Map<string, NativeTensor>;
+  /** The tracked motion and camera the avatar was adapted on, when it has them. */
   track: AvatarTrack | undefined;
+  /** The Audio-Expression model it speaks with, when it has one. */
   a2e: AudioExpressionModel | undefined;
 
   /** @internal */

@@ -23,7 +23,9 @@ export interface GeneratorConfig {
 
 /** The colour MLP: (SH0, expression + jaw + rotation + neck) -> SH0. */
 export interface ColorMlpConfig {
+  /** Hidden width of the colour MLP. */
   hidden: number;
+  /** Hidden layers of the colour MLP. */
   layers: number;
 }
 

@@ -37,11 +37,13 @@ export interface LoadAvatarDatasetOptions {
    */
   allowExternalFiles?: boolean;
   onProgress?: (p: { done: number; total: number; fraction: number }) => void;
+  /** Cancels the load: it rejects with AbortError. */
   signal?: AbortSignal;
 }
 
 /** A loaded tracked video. */
 export interface AvatarDataset {
+  /** The tracked frames (images, masks, cameras, FLAME parameters), with their splits. */
   frames: AvatarFrame[];
   /** FLAME shape [S] from canonical_flame_param.npz (or the first frame's), when present. */
   shape?: Float32Array;
@@ -51,6 +53,7 @@ export interface AvatarDataset {
    * present. VHAP tracks FLAME with 120 teeth vertices: V is then 5143.
    */
   staticOffset?: Float32Array;
+  /** Video frames per second. */
   fps: number;
   /** Speech clips (features at fps, and the indices of `frames` of the front camera they cover). */
   speech?: { clips: { id: string; text?: string; features: NdArray<Float32Array>; frames: number[] }[] };

@@ -31,7 +31,9 @@ import { staticOffsetParam } from './static-offset.js';
 
 /** One identity's tracked frames (and FLAME shape and static offsets). */
 export interface PriorIdentity {
+  /** The identity's tracked frames. */
   frames: AvatarFrame[];
+  /** The identity's FLAME shape [S] (zeros when absent). */
   shape?: Float32Array;
   /** Static offsets [V, 3] flattened (VHAP's `static_offset`), when tracked with them. */
   staticOffset?: Float32Array;
@@ -45,24 +47,31 @@ export interface TrainExpressionVisualPriorOptions {
   size?: number;
   /** With folders: accept paths outside each folder (see {@link LoadAvatarDatasetOptions.allowExternalFiles}). */
   allowExternalFiles?: boolean;
+  /** The FLAME-format model the identities were tracked with. */
   model: FlameModel;
   /** Continue training this generator, or make one with `config` (its base map: `base`). */
   generator?: IdentityGaussianGenerator;
+  /** Sizes of a new generator (ignored with `generator`). */
   config?: Partial<GeneratorConfig>;
   /** The new generator's starting mean map [uv, uv, 14] (e.g. {@link meshUvMap} of the template). */
   base?: import('ndarray').NdArray<Float32Array>;
   /** Pre-train the body inpainter alongside (needs frames with backgrounds); false: no. Default false. */
   inpainter?: false | Partial<InpainterConfig>;
+  /** Optimisation steps. */
   steps: number;
   /** Add λ · VGG-16 perceptual loss (weights from {@link loadVggWeights}). */
   perceptual?: { vgg: VggWeights; weight: number };
   /** Target frames per step. Default 4. */
   batch?: number;
+  /** Peak learning rate. Default 1e-4. */
   lr?: number;
   /** Source frames per identity (its most frontal training frames). Default 4. */
   sourcesPerIdentity?: number;
+  /** Seed of the pairs, batches and initial weights. Default 0. */
   seed?: number;
+  /** Called as training advances (loss, PSNR, fraction). */
   onProgress?: (p: AvatarStageProgress & { fraction: number }) => void;
+  /** Cancels training: it rejects with AbortError. */
   signal?: AbortSignal;
 }
 

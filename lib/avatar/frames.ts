@@ -16,11 +16,17 @@ import { describeValue, requireNonNegativeInt } from '../validate.js';
 
 /** Per-frame FLAME parameters (VHAP's): any may be absent (zeros). */
 export interface FrameFlame {
+  /** Expression coefficients [exprCount] (zeros when absent). */
   expr?: Float32Array;
+  /** Jaw rotation, axis-angle [3]. */
   jaw?: Float32Array;
+  /** Global head rotation, axis-angle [3]. */
   rotation?: Float32Array;
+  /** Neck rotation, axis-angle [3]. */
   neck?: Float32Array;
+  /** Eye rotations, axis-angle [6] (left, right). */
   eyes?: Float32Array;
+  /** Head translation [3], world units. */
   translation?: Float32Array;
 }
 
@@ -30,10 +36,15 @@ export interface AvatarFrame {
   image: NdArray<Float32Array>;
   /** Foreground (head) mask in [0, 1], [H, W]. */
   mask?: NdArray<Float32Array>;
+  /** The frame's camera. */
   camera: Camera;
+  /** The frame's tracked FLAME parameters. */
   flame: FrameFlame;
+  /** Which split the frame belongs to (`train` frames are fitted). Default `'train'`. */
   split?: 'train' | 'val' | 'test';
+  /** The frame's timestep (frames of one instant share it across cameras). */
   timestep?: number;
+  /** Which camera of a multi-view capture took it. */
   cameraIndex?: number;
 }
 
@@ -49,10 +60,15 @@ export const FRAME_FLAME_KEYS = [
 
 /** Packed frames: native tensors for the stages, plus the per-frame FLAME parameters as `flame.*` tensors. */
 export interface PackedFrames {
+  /** Frames packed. */
   count: number;
+  /** Frame width, pixels. */
   width: number;
+  /** Frame height, pixels. */
   height: number;
+  /** The images, masks and cameras as native tensors, by name. */
   data: Record<string, NativeTensor>;
+  /** The per-frame FLAME parameters as native tensors, by name. */
   flame: Map<string, NativeTensor>;
 }
 

@@ -98,12 +98,14 @@ export interface GaussianAvatarsImportReport {
 
 /** The imported avatar, the npz's motion, and the report. */
 export interface GaussianAvatarsImport {
+  /** The imported avatar. */
   avatar: Avatar;
   /**
    * The npz's timesteps as {@link Avatar.render} frames (expr fitted to the model, jaw,
    * rotation, neck, eyes, translation): rendering them replays the training sequence.
    */
   frames: FrameFlame[];
+  /** What was imported, and what was dropped or padded. */
   report: GaussianAvatarsImportReport;
 }
 

@@ -22,6 +22,7 @@ const FORMAT = 'ggtalker-generator';
 
 /** The Identity-Gaussian Generator. */
 export class IdentityGaussianGenerator {
+  /** The generator's sizes. */
   readonly config: Readonly<GeneratorConfig>;
   /** @internal */
   readonly params: Map<string, NativeTensor>;

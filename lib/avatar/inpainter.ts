@@ -18,6 +18,7 @@ const FORMAT = 'ggtalker-inpainter';
 
 /** The body inpainter's weights (`inpaint.*`). */
 export class BodyInpainter {
+  /** The inpainter's sizes. */
   readonly config: Readonly<InpainterConfig>;
   /** @internal */
   readonly params: Map<string, NativeTensor>;

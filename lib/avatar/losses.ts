@@ -22,6 +22,7 @@ import { describeValue, requireNetworkPixels, toFloat32Tensor, type Dims } from 
 
 /** Loaded VGG-16 feature weights (named Tensor handles). */
 export interface VggWeights {
+  /** The VGG-16 weights as native tensors, by layer name. */
   params: Map<string, NativeTensor>;
 }
 

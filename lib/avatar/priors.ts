@@ -39,10 +39,15 @@ const FORMAT = 'ggtalker-priors';
 
 /** Everything adaptation and synthesis can start from. */
 export interface Priors {
+  /** The Audio-Expression prior. */
   a2e?: AudioExpressionModel;
+  /** The wav2vec 2.0 encoder the Audio-Expression prior reads features of. */
   encoder?: Wav2Vec2Encoder;
+  /** The Identity-Gaussian Generator (an image to a UV Gaussian map). */
   generator?: IdentityGaussianGenerator;
+  /** The pre-trained body inpainter. */
   inpainter?: BodyInpainter;
+  /** The FLAME-format model the priors were trained with. */
   model?: FlameModel;
 }
 

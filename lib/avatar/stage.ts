@@ -14,13 +14,17 @@ import type { PackedFrames } from './frames.js';
 
 /** Progress of an avatar stage. */
 export interface AvatarStageProgress {
+  /** The stage's name (`'map'`, `'joint'`, `'color'`, `'inpainter'`, `'a2e'`, or the prior's). */
   stage: string;
+  /** Steps done in the stage. */
   step: number;
+  /** Steps of the stage. */
   steps: number;
   /** Mean loss of the last chunk. */
   loss: number;
   /** Mean PSNR (dB) of the last chunk's training frames. */
   psnr: number;
+  /** Seconds since the stage started. */
   elapsedSeconds: number;
 }
 
