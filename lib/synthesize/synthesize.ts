@@ -84,7 +84,7 @@ export interface SynthesizeOptions {
 export interface SynthesizeProgress {
   /**
    * `'expressions'`: speech to expressions (audio features, then the denoising steps), the
-   * first {@link EXPRESSIONS_SHARE} of `fraction`; `'render'`: the frames, the rest.
+   * first 2 % of `fraction` (`EXPRESSIONS_SHARE`); `'render'`: the frames, the rest.
    */
   stage: 'expressions' | 'render';
   /** Frames rendered so far. */
