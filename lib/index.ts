@@ -11,7 +11,7 @@ export { loadExpressionClips, readSpeechDataset, type ExpressionClip, type LoadE
 export { audioSamples16k, encodeAudio, resampleFeatures, videoFrameCount, type AudioEncoder, type AudioFeatureSpec, type AudioInput, type EncodeAudioOptions, type ResampleFeaturesOptions } from './a2e/features.js';
 export { AudioExpressionModel, type CreateA2eModelOptions, type LoadA2eModelOptions, type SampleExpressionsOptions } from './a2e/model.js';
 export { predictExpressions, type ExpressionTracks, type PredictExpressionsOptions, type PredictProgress } from './a2e/predict.js';
-export type { SampleProgress } from './a2e/step-progress.js';
+export type { SampleProgress, StepReport } from './a2e/step-progress.js';
 export { ExpressionStream, type ExpressionChunk, type ExpressionStreamOptions } from './a2e/stream.js';
 export { fineTuneAudioExpression, splitClips, trainAudioExpressionPrior, type A2eDataSource, type A2eFineTuneResult, type A2eTrainResult, type FineTuneAudioExpressionOptions, type TrainAudioExpressionPriorOptions } from './a2e/train.js';
 export type { A2eTrainHistory, A2eTrainProgress, A2eTrainSettings } from './a2e/train-loop.js';

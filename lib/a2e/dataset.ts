@@ -137,6 +137,7 @@ export interface LoadExpressionClipsOptions {
   encoder?: AudioEncoder;
   /** Only these clip ids (default all). */
   ids?: string[];
+  /** Called as clips are encoded: clips done, in all, and the fraction. */
   onProgress?: (p: { done: number; total: number; fraction: number }) => void;
   /** Cancels the read: it rejects with AbortError. */
   signal?: AbortSignal;

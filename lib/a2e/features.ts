@@ -28,6 +28,7 @@ export type AudioEncoder = 'log-mel' | Wav2Vec2Encoder;
 
 /** What a model's features were made with, stored in its checkpoint. */
 export interface AudioFeatureSpec {
+  /** `'log-mel'` (80 bands, no weights) or `'wav2vec2'` (a loaded wav2vec 2.0 model's hidden states). */
   encoder: 'log-mel' | 'wav2vec2';
   /** Feature width. */
   dim: number;
@@ -47,6 +48,7 @@ export interface EncodeAudioOptions {
   layer?: number;
   /** Frames to return; default round(duration · fps). */
   frames?: number;
+  /** Cancels encoding: it rejects with AbortError. */
   signal?: AbortSignal;
   /**
    * Called on the JS thread as the encoder advances: after wav2vec2's feature extractor and

@@ -37,6 +37,7 @@ export interface PredictProgress {
   stage: 'features' | 'sampling';
   /** Denoising steps done (0 while encoding: `fraction` then moves through the encoder's layers). */
   step: number;
+  /** Denoising steps in all. */
   steps: number;
   /** 0..1 over the whole call. */
   fraction: number;
@@ -53,12 +54,15 @@ const FEATURE_SHARE = { 'log-mel': 0.02, wav2vec2: 0.3 } as const;
 
 /** Per-frame expression tracks. */
 export interface ExpressionTracks {
+  /** Video frames per second of the tracks (the model's). */
   fps: number;
+  /** Frames predicted: round(duration · fps). */
   frames: number;
   /** [frames, expressionCount]. */
   expression: NdArray<Float32Array>;
   /** [frames, 3] axis-angle jaw rotation. */
   jawPose: NdArray<Float32Array>;
+  /** Names of the expression coefficients, when the model stores them. */
   expressionNames?: readonly string[];
 }
 

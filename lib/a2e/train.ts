@@ -144,8 +144,11 @@ export interface FineTuneAudioExpressionOptions extends A2eDataSource, Partial<A
   patience?: number;
   /** More parameter-name prefixes to freeze (the audio encoder never trains: features are precomputed). */
   freeze?: string[];
+  /** Checkpoint path (stem), written atomically at each improvement. */
   checkpoint?: string;
+  /** Called after each chunk of steps (and validation) with the loss and learning rate. */
   onProgress?: (p: A2eTrainProgress) => void;
+  /** Cancels fine-tuning: it rejects with AbortError. */
   signal?: AbortSignal;
 }
 
@@ -153,8 +156,11 @@ export interface FineTuneAudioExpressionOptions extends A2eDataSource, Partial<A
 export interface A2eFineTuneResult extends A2eTrainResult {
   /** Validation loss before any step, and the best reached (whose weights are returned). */
   initialValidationLoss: number;
+  /** The lowest validation loss reached (the returned model's). */
   bestValidationLoss: number;
+  /** The step it was reached at. */
   bestStep: number;
+  /** Whether training stopped on `patience` before `steps`. */
   stoppedEarly: boolean;
 }
 

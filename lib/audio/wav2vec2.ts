@@ -93,6 +93,7 @@ export const XLSR_1B: Readonly<Wav2Vec2Config> = Object.freeze({ ...WAV2VEC2_LAR
 export interface Wav2Vec2FeaturesOptions {
   /** 0: the Transformer's input (HF `hidden_states[0]`); k: the output of layer k. Default: the last (`numLayers`). */
   layer?: number;
+  /** Cancels the call: it rejects with AbortError. */
   signal?: AbortSignal;
   /**
    * Called on the JS thread after the feature extractor (step 1) and after each Transformer

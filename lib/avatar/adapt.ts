@@ -136,7 +136,9 @@ export interface AdaptReport {
   referenceFrame: number;
   /** Before any optimisation (the prior's starting point) and after, on held-out frames of training cameras and on novel views. */
   heldOut: { initial: Quality; final: Quality };
+  /** Before and after, on novel views (held-out cameras), when the dataset has them. */
   novelViews?: { initial: Quality; final: Quality };
+  /** Each stage run: its name, steps, wall time (seconds) and final loss. */
   stages: { name: string; steps: number; seconds: number; finalLoss: number }[];
   /** Wall time of the whole adaptation, seconds. */
   seconds: number;

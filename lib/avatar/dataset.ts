@@ -36,6 +36,7 @@ export interface LoadAvatarDatasetOptions {
    * only for datasets you trust. See {@link ReadVhapOptions.allowExternalFiles}.
    */
   allowExternalFiles?: boolean;
+  /** Called as frames load: frames done, in all, and the fraction. */
   onProgress?: (p: { done: number; total: number; fraction: number }) => void;
   /** Cancels the load: it rejects with AbortError. */
   signal?: AbortSignal;

@@ -12,9 +12,13 @@ import type { FrameFlame } from '../avatar/frames.js';
 
 /** Per-frame pose arrays, [T, 3] (eyes [T, 6]) flattened; any may be absent (zeros). */
 export interface HeadPoseSequence {
+  /** Global head rotation per frame, axis-angle [frames, 3] flattened (default: none). */
   rotation?: ArrayLike<number>;
+  /** Neck rotation per frame, axis-angle [frames, 3] flattened. */
   neck?: ArrayLike<number>;
+  /** Eye rotations per frame, axis-angle [frames, 6] flattened (left, right). */
   eyes?: ArrayLike<number>;
+  /** Head translation per frame [frames, 3] flattened, world units. */
   translation?: ArrayLike<number>;
 }
 

@@ -37,7 +37,9 @@ export interface IdleMotionOptions {
 
 /** Per-frame idle tracks. */
 export interface IdleMotion {
+  /** Frames of motion. */
   frames: number;
+  /** Frames per second the motion was made for. */
   fps: number;
   /** Neck rotation, axis-angle [T, 3] (radians; small, so it adds to a base pose). */
   neck: Float32Array;

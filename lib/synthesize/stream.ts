@@ -22,11 +22,17 @@ import { requireBackground } from './synthesize.js';
 
 /** Options of {@link SynthesisStream}. */
 export interface SynthesisStreamOptions {
+  /** The avatar to animate. */
   avatar: Avatar;
+  /** The Audio-Expression model (default: the avatar's). */
   model?: AudioExpressionModel;
+  /** Needed when the model reads wav2vec2 features. */
   encoder?: AudioEncoder;
+  /** Speaker of the Audio-Expression model. Default: 'identity' when the avatar was fine-tuned, else 0. */
   speaker?: string | number;
+  /** The camera to render from. Default: the tracked camera. */
   camera?: Camera;
+  /** [H, W, 3] behind the head. Default: the tracked background. */
   background?: NdArray<Float32Array>;
   /** 'tracked' (default) or 'still'. */
   headPose?: Extract<HeadPose, string>;
@@ -34,6 +40,7 @@ export interface SynthesisStreamOptions {
   idle?: IdleOption;
   /** Denoising steps per window. Default 10 (fewer than offline, for latency). */
   steps?: number;
+  /** Seed of the diffusion noise. Default 0. */
   seed?: number;
   /** Where to sample and render: `'cpu'` (default), `'cuda'` or `'cuda:N'`. */
   device?: Device;
@@ -41,6 +48,7 @@ export interface SynthesisStreamOptions {
 
 /** Frames made from the audio so far. */
 export interface SynthesizedChunk {
+  /** Index of the chunk's first frame in the whole stream. */
   startFrame: number;
   /** [n, H, W, 3]. */
   frames: NdArray<Float32Array>;
@@ -48,6 +56,7 @@ export interface SynthesizedChunk {
   bufferedSeconds: number;
   /** Expression sampling + rendering time, seconds. */
   computeSeconds: number;
+  /** Audio waited for plus compute time, seconds: how far the frames lag the speech. */
   latencySeconds: number;
 }
 

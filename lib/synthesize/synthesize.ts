@@ -32,6 +32,7 @@ export const DEFAULT_MAX_RETURNED_BYTES = 2 ** 32;
 
 /** Options of {@link synthesize}. */
 export interface SynthesizeOptions {
+  /** The avatar to animate. */
   avatar: Avatar;
   /** A path (WAV or anything ffmpeg reads), 16 kHz mono samples, or {samples, sampleRate}. */
   audio: AudioInput;
@@ -60,8 +61,11 @@ export interface SynthesizeOptions {
   encoder?: AudioEncoder;
   /** Speaker of the Audio-Expression model. Default: 'identity' when the avatar was fine-tuned, else 0. */
   speaker?: string | number;
+  /** Denoising steps of the speech-to-expressions diffusion. Default 25. */
   steps?: number;
+  /** Classifier-free guidance scale (1: plain conditional). Default 1. */
   guidance?: number;
+  /** Seed of the diffusion noise (the same seed and inputs make the same video). Default 0. */
   seed?: number;
   /** Frames rendered per native call, 1 to 256. Default 8. */
   batch?: number;
@@ -77,7 +81,9 @@ export interface SynthesizeOptions {
    * `'cuda:N'` (needs a binary built with CUDA: docs/gpu-build.md).
    */
   device?: Device;
+  /** Called as the expressions are sampled and the frames rendered. */
   onProgress?: (p: SynthesizeProgress) => void;
+  /** Cancels the job: it rejects with AbortError and no output file is left. */
   signal?: AbortSignal;
 }
 
@@ -89,9 +95,11 @@ export interface SynthesizeProgress {
   stage: 'expressions' | 'render';
   /** Frames rendered so far. */
   frame: number;
+  /** Frames to render in all (0 during the expressions stage). */
   frames: number;
   /** Expressions stage: denoising steps done (0 while the audio is encoded), of `steps`. */
   step?: number;
+  /** Expressions stage: denoising steps in all. */
   steps?: number;
   /** 0..1 over the whole job, never decreasing. */
   fraction: number;
@@ -109,12 +117,17 @@ export const EXPRESSIONS_SHARE = 0.02;
 export interface SynthesizeResult {
   /** [T, H, W, 3] in [0, 1], when returned. */
   frames?: NdArray<Float32Array>;
+  /** Frames made. */
   frameCount: number;
+  /** Frames per second of the video (the Audio-Expression model's). */
   fps: number;
+  /** Length of the video, seconds. */
   durationSeconds: number;
+  /** The MP4 written, when `output` was given. */
   output?: string;
   /** Per-frame expression and jaw tracks predicted from the speech (before idle motion). */
   expression: NdArray<Float32Array>;
+  /** Per-frame jaw rotation predicted from the speech, axis-angle [T, 3]. */
   jawPose: NdArray<Float32Array>;
   /** The idle motion added (neck, eyes, blink tracks), when `idle` was on. */
   idle?: IdleMotion;

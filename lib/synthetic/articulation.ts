@@ -22,13 +22,17 @@ import { CHANNELS, REST, visemeFor, type ArticulatoryTarget, type Dominance } fr
 
 /** One phoneme with its time span in seconds (espeak event to next event). */
 export interface TimedPhoneme {
+  /** The phoneme (eSpeak's symbol). */
   phoneme: string;
+  /** Start time, seconds. */
   start: number;
+  /** End time, seconds. */
   end: number;
 }
 
 /** Per-frame tracks in the procedural head's parameters. */
 export interface ArticulationTracks {
+  /** Frames per second of the tracks. */
   fps: number;
   /** Frames: round(duration · fps); frame i is sampled at (i + 0.5) / fps seconds. */
   frames: number;

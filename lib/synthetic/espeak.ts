@@ -34,6 +34,7 @@ export class EspeakError extends GgtalkerError {
 }
 
 export interface SpeakOptions {
+  /** What to say. */
   text: string;
   /** espeak-ng voice, optionally with a variant: `en-us`, `de+f2`, `fr+m3`. */
   voice: string;
@@ -46,15 +47,20 @@ export interface SpeakOptions {
 }
 
 export interface SpokenWord {
+  /** The word as written. */
   text: string;
+  /** Start time, seconds. */
   start: number;
+  /** End time, seconds. */
   end: number;
 }
 
 export interface Speech {
   /** Mono samples in [-1, 1). */
   samples: Float32Array;
+  /** Samples per second of `samples`. */
   sampleRate: number;
+  /** Length of the speech, seconds. */
   durationSeconds: number;
   /** Phonemes (espeak mnemonics, pauses start with `_`), in order; end = next event's start. */
   phonemes: TimedPhoneme[];

@@ -47,27 +47,42 @@ export interface SpeechDatasetOptions {
 }
 
 export interface ManifestClip {
+  /** The clip's id (its file stem). */
   id: string;
   /** Relative to the dataset folder. */
   audio: string;
+  /** Its expression-track file, relative to the dataset folder. */
   tracks: string;
+  /** Its timed-phoneme file, relative to the dataset folder. */
   phonemes: string;
   /** The espeak-ng voice, e.g. `de+f2`. */
   speaker: string;
+  /** Language of the sentence. */
   language: Language;
+  /** What is said. */
   text: string;
+  /** eSpeak's speaking rate, words per minute. */
   rate: number;
+  /** eSpeak's pitch, 0 to 99. */
   pitch: number;
+  /** Video frames of the tracks. */
   frames: number;
+  /** Length of the audio, seconds. */
   durationSeconds: number;
 }
 
 export interface SpeechManifest {
+  /** Always `'ggtalker-speech-dataset'`: what the manifest is. */
   format: typeof DATASET_FORMAT;
+  /** Format version of the manifest. */
   version: typeof DATASET_VERSION;
+  /** Video frames per second of every clip's tracks. */
   fps: number;
+  /** Seed the dataset was made with. */
   seed: number;
+  /** Names of the expression coefficients of the tracks. */
   expressionNames: string[];
+  /** The clips. */
   clips: ManifestClip[];
 }
 

@@ -30,17 +30,21 @@ export interface Texture {
 export interface SkinLook {
   /** Per-texel grain amplitude (relative brightness) and pore-dot density. */
   pores: number;
+  /** Pore-dot density. */
   poreDensity: number;
   /** Low-frequency blotch and redness amplitudes. */
   blotch: number;
+  /** Redness amplitude. */
   redness: number;
   /** Freckle and mole counts. */
   freckles: number;
+  /** Mole count. */
   moles: number;
   /** Stubble density in [0, 1] (0: clean-shaven). */
   stubble: number;
   /** Make-up colours, or null. */
   eyeshadow: Rgb | null;
+  /** Lipstick colour, or null. */
   lipstick: Rgb | null;
   /** Blush strength in [0, 0.3]. */
   blush: number;

@@ -22,8 +22,11 @@ export type Pattern = 'plain' | 'stripes' | 'checks' | 'knit';
 export interface ClothingStyle {
   /** Shoulder half-width and chest half-depth, metres. */
   shoulders: number;
+  /** Chest half-depth, metres. */
   depth: number;
+  /** Shape of the garment's neck opening. */
   neckline: Neckline;
+  /** The garment's pattern. */
   pattern: Pattern;
   /** The garment's main colour. */
   colour: Rgb;

@@ -16,12 +16,15 @@ import type { Rgb } from '../../flame/procedural/palettes.js';
 export interface GlassesStyle {
   /** Rim half-width and half-height, metres; tube radius. */
   halfWidth: number;
+  /** Rim half-height, metres. */
   halfHeight: number;
+  /** Radius of the frame's tube, metres. */
   radius: number;
   /** Superellipse exponent of the rims (2: oval, larger: rectangular). */
   squareness: number;
   /** The frame's colour. */
   colour: Rgb;
+  /** Specular strength of the frame. */
   specular: number;
 }
 

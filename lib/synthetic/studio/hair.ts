@@ -18,6 +18,7 @@ export type HairKind = 'bald' | 'short' | 'long' | 'curly';
 
 /** A drawn hair style. */
 export interface HairStyle {
+  /** The hair style's kind. */
   kind: HairKind;
   /** Shell thickness over the crown, metres (0 when bald). */
   thickness: number;

@@ -27,9 +27,13 @@ import { requireOptions } from '../../arguments.js';
 
 /** What a seed draws beyond shape and palette. */
 export interface IdentityLook {
+  /** Skin and face paint. */
   skin: SkinLook;
+  /** Hair. */
   hair: HairStyle;
+  /** Glasses, or null for none. */
   glasses: GlassesStyle | null;
+  /** Body and garment. */
   clothing: ClothingStyle;
 }
 
@@ -38,14 +42,17 @@ export type IdentityPalette = DrawnPalette;
 
 /** A synthetic person: the shared head, shape coefficients and colours. */
 export interface SyntheticIdentity {
+  /** The seed the identity was drawn from. */
   seed: number;
   /** The shared procedural head (seed 0): topology, bases, regions. Not to be modified. */
   head: ProceduralHead;
   /** FLAME shape coefficients over the head's components (`head.shapeNames`), [S]. */
   shape: Float32Array;
+  /** Skin, lip, iris and hair colours. */
   palette: IdentityPalette;
   /** Albedo per vertex, textured, [V, 3] in [0, 1]. */
   vertexColors: Float32Array;
+  /** Everything else the seed drew: skin detail, hair, glasses, clothing. */
   look: IdentityLook;
 }
 

@@ -78,13 +78,17 @@ const FORWARD_CHUNK = 25;
 export interface StudioProgress {
   /** Images written so far, and in all. */
   done: number;
+  /** Images to write in all. */
   total: number;
+  /** 0..1 over the whole dataset. */
   fraction: number;
+  /** The timestep just written. */
   timestep: number;
 }
 
 /** Options of {@link renderSyntheticIdentityDataset}. */
 export interface RenderIdentityDatasetOptions {
+  /** The synthetic person to film (from {@link makeSyntheticIdentity}). */
   identity: SyntheticIdentity;
   /** The dataset folder to write. */
   out: string;
@@ -110,13 +114,17 @@ export interface RenderIdentityDatasetOptions {
   heldOutEvery?: number;
   /** Where to pose FLAME: `'cpu'` (default) or `'cuda'` (the studio camera renders on the CPU). */
   device?: string;
+  /** Called after each timestep's images are written. */
   onProgress?: (progress: StudioProgress) => void;
+  /** Cancels rendering: it rejects with AbortError. */
   signal?: AbortSignal;
 }
 
 /** What was written. */
 export interface RenderIdentityDatasetResult {
+  /** The dataset folder written. */
   out: string;
+  /** Timesteps rendered. */
   timesteps: number;
   /** Images per split. */
   splits: Record<VhapSplit, number>;
@@ -124,6 +132,7 @@ export interface RenderIdentityDatasetResult {
   msPerImage: number;
   /** Mean time of posing, scene assembly and the studio camera alone, per image, milliseconds. */
   msPerRender: number;
+  /** Where each speech clip sits on the timeline. */
   clips: TimelineClip[];
 }
 

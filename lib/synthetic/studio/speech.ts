@@ -17,9 +17,13 @@ export const STUDIO_SAMPLE_RATE = 16000;
 
 /** One clip of speech with its ground-truth tracks (the procedural head's expression basis). */
 export interface StudioSpeechClip {
+  /** The clip's id. */
   id: string;
+  /** What is said. */
   text: string;
+  /** Language code, when known. */
   language?: string;
+  /** Speaker (voice) name, when known. */
   speaker?: string;
   /** Frame rate of the tracks. */
   fps: number;
@@ -31,20 +35,27 @@ export interface StudioSpeechClip {
   jawPose: Float32Array;
   /** Mono audio. */
   samples: Float32Array;
+  /** Samples per second of `samples`. */
   sampleRate: number;
 }
 
 /** A clip's place on the timeline. */
 export interface TimelineClip {
+  /** The clip's id. */
   id: string;
+  /** What is said. */
   text: string;
+  /** Language code, when known. */
   language?: string;
+  /** Speaker (voice) name, when known. */
   speaker?: string;
   /** First timestep and one past the last. */
   startFrame: number;
+  /** One past the clip's last timestep. */
   endFrame: number;
   /** First sample of audio.wav and one past the last. */
   startSample: number;
+  /** One past the clip's last sample of audio.wav. */
   endSample: number;
 }
 
