@@ -15,6 +15,7 @@ import { describeValue } from '../validate.js';
 
 /** Steps of long native work done: `step` of `steps` (1..steps, in order, each once). */
 export interface StepReport {
+  /** Steps done (1..steps). */
   step: number;
   /** Total steps. */
   steps: number;

@@ -51,9 +51,13 @@ import { mouthTrack, syncScore, type SyncScorer } from './sync-confidence.js';
 
 /** Progress of {@link evaluate}. */
 export interface EvaluateProgress {
+  /** What is running: loading frames, rendering them, or sampling expressions. */
   stage: 'load' | 'render' | 'a2e';
+  /** Items of the stage done. */
   done: number;
+  /** Items of the stage in all. */
   total: number;
+  /** 0..1 over the stage. */
   fraction: number;
 }
 
@@ -97,14 +101,19 @@ export interface EvaluateOptions {
   sync?: SyncScorer;
   /** Where to render and compute LPIPS: 'cpu' (default), 'cuda' or 'cuda:N'. */
   device?: Device;
+  /** Called as frames load and render, and as expressions are sampled. */
   onProgress?: (p: EvaluateProgress) => void;
+  /** Cancels the evaluation: it rejects with AbortError. */
   signal?: AbortSignal;
 }
 
 /** Means of one group of frames. `null`: not computed (no LPIPS weights) or undefined (an empty mask). */
 export interface ImageScores {
+  /** Peak signal-to-noise ratio, dB. */
   psnr: number | null;
+  /** Structural similarity, in [0, 1]. */
   ssim: number | null;
+  /** LPIPS distance (lower: closer). */
   lpips: number | null;
 }
 
@@ -112,20 +121,29 @@ export interface ImageScores {
 export interface FrameScore {
   /** Index in the dataset's frame list (all splits, file order). */
   index: number;
+  /** The frame's timestep, when the dataset gives one. */
   timestep: number | null;
+  /** Which camera took it. */
   cameraIndex: number;
+  /** Scores over the whole image. */
   full: ImageScores;
+  /** Scores inside the head mask, when the frame has one. */
   mask: ImageScores | null;
 }
 
 /** Means of one camera's frames. */
 export interface ViewScore {
+  /** The camera. */
   cameraIndex: number;
   /** Camera yaw and pitch about the subject, degrees (0, 0: in front, looking along −z of the head). */
   yaw: number;
+  /** Camera pitch about the subject, degrees. */
   pitch: number;
+  /** Frames of this camera evaluated. */
   frames: number;
+  /** Mean scores over whole images. */
   full: ImageScores;
+  /** Mean scores inside the head masks, when the frames have them. */
   mask: ImageScores | null;
 }
 
@@ -133,6 +151,7 @@ export interface ViewScore {
 export interface MotionScores {
   /** Frames compared (front camera, evaluated split). */
   frames: number;
+  /** Speech clips compared. */
   clips: number;
   /** Where the frames come from: the evaluated split, or every clip frame when no clip reaches into it. */
   frameSource: 'split' | 'all-clips';
@@ -150,32 +169,48 @@ export interface MotionScores {
 
 /** Means over clips of {@link syncScore}'s numbers, and each clip's best offset (frames). */
 export interface SyncSummary {
+  /** Mean distance at offset 0. */
   distance: number;
+  /** Mean smallest distance over offsets (LSE-D's analogue). */
   minDistance: number;
+  /** Mean confidence (LSE-C's analogue; higher: more confident). */
   confidence: number;
+  /** Each clip's best offset, frames. */
   offsets: number[];
 }
 
 /** What {@link evaluate} returns (and {@link writeEvaluationReport} writes). */
 export interface EvaluationReport {
+  /** Always `'ggtalker-evaluation'`: what the report is. */
   format: 'ggtalker-evaluation';
+  /** Format version of the report. */
   version: 1;
+  /** The avatar file evaluated, or `'(in memory)'` for an Avatar object. */
   avatar: string;
+  /** The dataset folder evaluated on. */
   dataset: string;
+  /** The split evaluated. */
   split: VhapSplit | 'all';
+  /** Frames evaluated. */
   frames: number;
+  /** Frame width, pixels. */
   width: number;
+  /** Frame height, pixels. */
   height: number;
+  /** The LPIPS backbone used, or null without LPIPS weights. */
   lpipsNetwork: LpipsNetwork | null;
   /** How the mask metrics are computed. */
   maskDefinition: string;
   image: { full: ImageScores; mask: ImageScores | null };
+  /** Mean scores per camera. */
   perView: ViewScore[];
+  /** The lip-sync metrics, or null when they were skipped (see `motionSkipped`). */
   motion: MotionScores | null;
   /** Why motion is null, when it is. */
   motionSkipped?: string;
   /** Seconds per stage. */
   timings: { load: number; render: number; metrics: number; lpips: number; a2e: number; flame: number; total: number };
+  /** Every frame's scores. */
   perFrame: FrameScore[];
 }
 

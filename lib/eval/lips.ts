@@ -21,6 +21,7 @@ export interface LipVertices {
   lips: number[];
   /** Paired inner-lip vertices: `upper[i]` faces `lower[i]`. */
   upper: number[];
+  /** Paired inner-lip vertices: `lower[i]` faces `upper[i]`. */
   lower: number[];
 }
 

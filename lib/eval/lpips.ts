@@ -58,6 +58,7 @@ function canonicalName(name: string): string | undefined {
 
 /** A loaded LPIPS metric: weights held natively, distances computed off the JS thread. */
 export class Lpips {
+  /** The backbone the weights are for. */
   readonly network: LpipsNetwork;
   private readonly params: Map<string, NativeTensor>;
   private readonly device: string;

@@ -28,6 +28,7 @@ export interface SyncClip {
   features: Float32Array;
   /** Mouth motion, [T, K] row-major (e.g. jaw pose then expression coefficients). */
   mouth: Float32Array;
+  /** Frames of the clip (T). */
   frames: number;
 }
 
@@ -35,12 +36,17 @@ export interface SyncClip {
 export interface SyncScorer {
   /** Audio frames per window (odd), centred on the predicted frame. */
   window: number;
+  /** Audio feature width F. */
   featureDim: number;
+  /** Mouth vector width K. */
   mouthDim: number;
   /** Standardisation of the audio window [window·F] and of the mouth vector [K]. */
   featureMean: Float64Array;
+  /** Standard deviation of the audio window, [window·F]. */
   featureStd: Float64Array;
+  /** Mean of the mouth vector, [K]. */
   mouthMean: Float64Array;
+  /** Standard deviation of the mouth vector, [K]. */
   mouthStd: Float64Array;
   /** Ridge weights [(window·F + 1), K] (last row: bias). */
   weights: Float64Array;
@@ -52,6 +58,7 @@ export interface SyncScore {
   distance: number;
   /** Offset (frames; positive: the mouth lags the audio) of the smallest distance, and that distance (LSE-D's analogue). */
   offset: number;
+  /** The distance at `offset`. */
   minDistance: number;
   /** Median distance over offsets minus the smallest (LSE-C's analogue; higher: more confident). */
   confidence: number;

@@ -61,8 +61,11 @@ export interface FlameForwardOptions {
 
 /** Weights of the outputs in the loss whose gradient {@link Flame.forwardWithGradients} returns. */
 export interface FlameOutputGrads {
+  /** dL/dvertices, [B, V, 3]. */
   vertices?: ArrayLike;
+  /** dL/djoints, [B, J, 3]. */
   joints?: ArrayLike;
+  /** dL/dlandmarks, [B, L, 3]. */
   landmarks?: ArrayLike;
 }
 

@@ -26,16 +26,27 @@ export type NdDtype =
 
 /** The typed array holding each {@link NdDtype}. */
 export interface NdTypedArrays {
+  /** For `'float64'`. */
   float64: Float64Array;
+  /** For `'float32'`. */
   float32: Float32Array;
+  /** For `'int64'`. */
   int64: BigInt64Array;
+  /** For `'int32'`. */
   int32: Int32Array;
+  /** For `'int16'`. */
   int16: Int16Array;
+  /** For `'int8'`. */
   int8: Int8Array;
+  /** For `'uint64'`. */
   uint64: BigUint64Array;
+  /** For `'uint32'`. */
   uint32: Uint32Array;
+  /** For `'uint16'`. */
   uint16: Uint16Array;
+  /** For `'uint8'`. */
   uint8: Uint8Array;
+  /** For `'bool'` (0 or 1 per element). */
   bool: Uint8Array;
 }
 

@@ -112,7 +112,9 @@ export async function writePng(path: string, image: ArrayLike): Promise<void> {
 
 /** A decoded PNG: samples row-major, interleaved, `channels` per pixel. */
 export interface DecodedPng {
+  /** Image width, pixels. */
   width: number;
+  /** Image height, pixels. */
   height: number;
   /** 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA (palette images: 3, or 4 when they have a tRNS chunk). */
   channels: 1 | 2 | 3 | 4;

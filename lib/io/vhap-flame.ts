@@ -38,13 +38,21 @@ export interface VhapFlameParams {
 
 /** FLAME parameters to write: any subset; missing ones are written as zeros. */
 export interface VhapFlameInput {
+  /** Expression coefficients per timestep, [T, E] flattened. */
   expr?: ArrayLike<number>;
+  /** Global head rotation per timestep, axis-angle [T, 3] flattened. */
   rotation?: ArrayLike<number>;
+  /** Neck rotation per timestep, axis-angle [T, 3] flattened. */
   neck?: ArrayLike<number>;
+  /** Jaw rotation per timestep, axis-angle [T, 3] flattened. */
   jaw?: ArrayLike<number>;
+  /** Eye rotations per timestep, axis-angle [T, 6] flattened (left, right). */
   eyes?: ArrayLike<number>;
+  /** Head translation per timestep, [T, 3] flattened. */
   translation?: ArrayLike<number>;
+  /** FLAME shape coefficients, [S]. */
   shape?: ArrayLike<number>;
+  /** Static per-vertex offsets, [V, 3] flattened. */
   staticOffset?: ArrayLike<number>;
 }
 

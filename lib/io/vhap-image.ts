@@ -48,6 +48,7 @@ export const DEFAULT_MAX_IMAGE_PIXELS = 2 ** 26;
 
 /** What {@link loadVhapImage} needs of a frame. */
 export interface VhapImageFrame {
+  /** The frame's camera (its size is the image's). */
   camera: VhapCamera;
   /** Absolute path of the image. */
   image: string;

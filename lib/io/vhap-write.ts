@@ -30,9 +30,13 @@ export type VhapWriteCamera = PinholeCamera;
 
 /** One image to write. */
 export interface VhapWriteFrame {
+  /** The frame's timestep (frames of one instant share it across cameras). */
   timestep: number;
+  /** Which camera took it (0-based). */
   cameraIndex: number;
+  /** Which split the frame belongs to. */
   split: VhapSplit;
+  /** The frame's camera. */
   camera: VhapWriteCamera;
   /** RGB in [0, 1], [H, W, 3] (H, W = the camera's height, width). */
   image: TensorLike;
@@ -64,6 +68,7 @@ export interface VhapWriterOptions {
 
 /** Options of {@link writeVhapDataset}. */
 export interface VhapWriteOptions extends VhapWriterOptions {
+  /** The frames to write: an array, or a (async) generator that makes them one at a time. */
   frames: Iterable<VhapWriteFrame> | AsyncIterable<VhapWriteFrame>;
   /** Called after each frame is written. */
   onProgress?: (written: number) => void;
@@ -112,6 +117,7 @@ export class VhapDatasetWriter {
   private finished = false;
 
   private constructor(
+    /** The dataset folder being written. */
     readonly dir: string,
     private readonly canonical: VhapFlameInput,
     private readonly fps: number,

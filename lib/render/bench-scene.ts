@@ -15,7 +15,9 @@ import type { Gaussians } from './rasterize.js';
 
 /** A benchmark scene: Gaussians (colours, SH degree 0) and the camera that frames them. */
 export interface BenchScene {
+  /** The Gaussians, activated values with colours. */
   gaussians: Required<Omit<Gaussians<NdArray<Float32Array>>, 'sh'>>;
+  /** The camera that frames them (near and far set). */
   camera: Required<Camera>;
 }
 

@@ -19,12 +19,15 @@ export interface PinholeCamera {
   view: Matrix4Input;
   /** Focal lengths in pixels. */
   fx: number;
+  /** Vertical focal length, pixels. */
   fy: number;
   /** Principal point in pixels (pixel i spans [i, i + 1], its centre at i + 0.5). */
   cx: number;
+  /** Principal point's y, pixels. */
   cy: number;
   /** Image size in pixels (1 to 16384). */
   width: number;
+  /** Image height in pixels (1 to 16384). */
   height: number;
 }
 

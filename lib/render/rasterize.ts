@@ -99,9 +99,13 @@ export interface RasterizeResult {
 
 /** Gradients of the loss with respect to each input, same shapes as the inputs. */
 export interface GaussianGrads {
+  /** dL/dmeans, [N, 3]. */
   means: NdArray<Float32Array>;
+  /** dL/dquats, [N, 4]. */
   quats: NdArray<Float32Array>;
+  /** dL/dscales, [N, 3]. */
   scales: NdArray<Float32Array>;
+  /** dL/dopacities, [N]. */
   opacities: NdArray<Float32Array>;
   /** With respect to `colors` or `sh`, whichever was given. */
   colors: NdArray<Float32Array>;
@@ -109,9 +113,13 @@ export interface GaussianGrads {
 
 /** Rendered outputs as native tensors, connected to the inputs' autograd graph. */
 export interface RasterizeTensorsResult {
+  /** Colour plus remaining transmittance times the background, [H, W, 3]. */
   image: Tensor;
+  /** Accumulated opacity 1 - T, [H, W]. */
   alpha: Tensor;
+  /** Expected depth (camera z) of what was drawn, [H, W]. */
   depth: Tensor;
+  /** Screen radius in pixels per Gaussian, [N]. */
   radii: Tensor;
 }
 

@@ -16,9 +16,11 @@ import type { NdArray } from 'ndarray';
 
 /** What to render: a head model, one frame of its parameters, and the Gaussians on it. */
 export interface RenderHeadInput {
+  /** The head model's forward pass. */
   flame: Flame;
   /** One frame: vectors ([D]) or a batch of one ([1, D]). */
   params: FlameParams;
+  /** The Gaussians bound to the mesh (local frames and their faces). */
   gaussians: AvatarGaussians;
 }
 

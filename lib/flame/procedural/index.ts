@@ -60,6 +60,7 @@ export const REGION_NAMES = [
 ] as const;
 
 export interface ProceduralHead {
+  /** The head as a FLAME-format model (template, bases, skinning, UVs, landmarks). */
   model: FlameModel;
   /**
    * Per-face regions: `names[face[f]]` is face f's region. Eyeballs are `eye_left` (sclera),
