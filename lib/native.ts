@@ -27,19 +27,29 @@ const require = createRequire(import.meta.url);
 
 /** A plain array crossing the native boundary: contiguous, row-major. */
 export interface RawArray {
+  /** The elements, row-major. */
   data: Float32Array | Float64Array | Int32Array;
+  /** Size of each dimension, outermost first. */
   shape: number[];
 }
 
 /** The native `Tensor` handle class (an at::Tensor owned by a JS object). */
 export interface NativeTensor {
+  /** Size of each dimension, outermost first. */
   readonly shape: number[];
+  /** Element type, as LibTorch names it. */
   readonly dtype: 'float32' | 'float64' | 'int32' | 'int64' | 'bool' | string;
+  /** Where the tensor lives: `'cpu'` or `'cuda:N'`. */
   readonly device: string;
+  /** Whether autograd records operations on it. */
   requiresGrad: boolean;
+  /** The gradient accumulated by {@link NativeTensor.backward}, or null. */
   readonly grad: NativeTensor | null;
+  /** Copies the elements to JS (from any device). */
   toArray(): RawArray;
+  /** A copy on another device. */
   to(device: string): NativeTensor;
+  /** Back-propagates from this tensor (with `grad` as its gradient; none for a scalar). */
   backward(grad?: RawArray | NativeTensor): Promise<void>;
 }
 

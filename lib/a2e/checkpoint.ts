@@ -45,7 +45,12 @@ export interface A2eCheckpointJson {
   /** The weights file, relative to the JSON (default: the stem + `.safetensors` / `.pt`). */
   file?: string;
   /** TorchScript only: the output normalisation. */
-  data?: { mean: number[]; std: number[] };
+  data?: {
+    /** Per-channel mean [outputDim]. */
+    mean: number[];
+    /** Per-channel standard deviation [outputDim]. */
+    std: number[];
+  };
   /** CRC-32 of the weights file, checked on load (a truncated or swapped file is refused). */
   weightsCrc32?: number;
   /** Training state (step, seed, history...), for resuming. */
@@ -53,7 +58,12 @@ export interface A2eCheckpointJson {
 }
 
 /** `x`, `x.json` or `x.safetensors` -> the pair of paths. */
-export function checkpointPaths(path: string): { json: string; weights: string } {
+export function checkpointPaths(path: string): {
+  /** The JSON half: `<stem>.json`. */
+  json: string;
+  /** The weights: `<stem>.safetensors`. */
+  weights: string;
+} {
   if (typeof path !== 'string' || path === '') throw new ValidationError(`expected a checkpoint path, received ${describeValue(path)}`);
   const stem = path.replace(/\.(json|safetensors|pt)$/i, '');
   return { json: `${stem}.json`, weights: `${stem}.safetensors` };

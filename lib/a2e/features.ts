@@ -88,7 +88,13 @@ export function videoFrameCount(samples: number, sampleRate: number, fps: number
  * @throws {@link ValidationError} naming `audio`, `audio.samples` or `audio.sampleRate`; as
  *   {@link loadAudio} for a path.
  */
-export async function audioSamples16k(audio: AudioInput, options: { signal?: AbortSignal } = {}): Promise<Float32Array> {
+export async function audioSamples16k(
+  audio: AudioInput,
+  options: {
+    /** Cancels decoding or resampling: it rejects with AbortError. */
+    signal?: AbortSignal;
+  } = {},
+): Promise<Float32Array> {
   if (typeof audio === 'string') return (await loadAudio(audio, { sampleRate: 16000, signal: options.signal })).samples;
   if (audio instanceof Float32Array) {
     requireFinite('audio', audio);

@@ -38,7 +38,12 @@ export interface CreateA2eModelOptions {
   /** Names of the expression coefficients (e.g. a procedural head's), stored with the model. */
   expressionNames?: string[];
   /** Output normalisation: per-channel mean and std [outputDim] (set from data by training). */
-  normalisation?: { mean: globalThis.ArrayLike<number>; std: globalThis.ArrayLike<number> };
+  normalisation?: {
+    /** Per-channel mean [outputDim]. */
+    mean: globalThis.ArrayLike<number>;
+    /** Per-channel standard deviation [outputDim]. */
+    std: globalThis.ArrayLike<number>;
+  };
   /** Seed of the initial weights. Default 0. */
   seed?: number;
   /** Checked before the weights are made (a paper-size model is gigabytes). */
@@ -322,7 +327,18 @@ export class AudioExpressionModel {
   }
 
   /** Saves the model (and, with `withOptimizer`, its Adam moments) as `<stem>.json` + `<stem>.safetensors`, atomically. */
-  async save(path: string, options: { withOptimizer?: boolean } = {}): Promise<{ json: string; weights: string }> {
+  async save(
+    path: string,
+    options: {
+      /** Also save Adam's moments, so that training resumes exactly. Default false. */
+      withOptimizer?: boolean;
+    } = {},
+  ): Promise<{
+    /** The JSON file written. */
+    json: string;
+    /** The weights file written. */
+    weights: string;
+  }> {
     requirePath('AudioExpressionModel.save', path);
     options = optionalOptions('AudioExpressionModel.save', options);
     const tensors = new Map<string, NdArrayData>();
@@ -342,7 +358,12 @@ export class AudioExpressionModel {
   }
 
   /** An independent copy (weights copied), optionally with speakers added (new rows start at the mean embedding). */
-  async clone(options: { addSpeakers?: string[] } = {}): Promise<AudioExpressionModel> {
+  async clone(
+    options: {
+      /** New speaker names; each gets an embedding row starting at the mean of the others. */
+      addSpeakers?: string[];
+    } = {},
+  ): Promise<AudioExpressionModel> {
     options = optionalOptions('AudioExpressionModel.clone', options);
     const add = options.addSpeakers ?? [];
     const speakers = [...this.speakers, ...add];
@@ -382,7 +403,20 @@ export class AudioExpressionModel {
    * One network evaluation (x̂0 in normalised units), for tests and custom samplers.
    * x_t [B, T, K], n [B] int32, cond [B, T, F], speaker [B] int32, keep [B].
    */
-  async forward(input: { x_t: ArrayLike; n: ArrayLike; cond: ArrayLike; speaker: ArrayLike; keep: ArrayLike; signal?: AbortSignal }): Promise<NdArray<Float32Array>> {
+  async forward(input: {
+    /** The noisy sequence, normalised units [B, T, K]. */
+    x_t: ArrayLike;
+    /** Diffusion step of each row, int32 [B]. */
+    n: ArrayLike;
+    /** Audio features [B, T, F]. */
+    cond: ArrayLike;
+    /** Speaker row of each batch row, int32 [B]. */
+    speaker: ArrayLike;
+    /** 1 keeps the audio condition, 0 drops it (classifier-free guidance), [B]. */
+    keep: ArrayLike;
+    /** Cancels the call: it rejects with AbortError. */
+    signal?: AbortSignal;
+  }): Promise<NdArray<Float32Array>> {
     const c = this.config;
     const dims: Dims = {};
     const x_t = toFloat32Tensor('x_t', input.x_t, ['B', 'T', c.outputDim], dims);
@@ -400,8 +434,37 @@ export class AudioExpressionModel {
    * like x0; n [B] int32; cond [B, T, F]; speaker [B] int32; keep [B].
    */
   async lossAndGradients(
-    input: { x0: ArrayLike; n: ArrayLike; noise: ArrayLike; cond: ArrayLike; speaker: ArrayLike; keep: ArrayLike },
-    options: { grads?: boolean; frozen?: string[]; speakerRows?: number[]; loss?: { lambdaExp?: number; lambdaTemp?: number; huberDelta?: number } } = {},
+    input: {
+      /** The clean sequence, normalised units [B, T, K]. */
+      x0: ArrayLike;
+      /** Diffusion step of each row, int32 [B]. */
+      n: ArrayLike;
+      /** The noise added, like x0. */
+      noise: ArrayLike;
+      /** Audio features [B, T, F]. */
+      cond: ArrayLike;
+      /** Speaker row of each batch row, int32 [B]. */
+      speaker: ArrayLike;
+      /** 1 keeps the audio condition, 0 drops it, [B]. */
+      keep: ArrayLike;
+    },
+    options: {
+      /** Also return the gradients. Default true. */
+      grads?: boolean;
+      /** Parameter-name prefixes to leave out of the gradients. */
+      frozen?: string[];
+      /** When set, only these rows of the speaker embedding get gradients. */
+      speakerRows?: number[];
+      /** Weights of the loss terms (as in training's settings). */
+      loss?: {
+        /** Weight of the expression (L2) term. Default 1. */
+        lambdaExp?: number;
+        /** Weight of the temporal (Huber) term. Default 1. */
+        lambdaTemp?: number;
+        /** Huber threshold of the temporal term. Default 1. */
+        huberDelta?: number;
+      };
+    } = {},
   ): Promise<{ loss: number; grads: Map<string, NdArray<Float32Array>> }> {
     const c = this.config;
     const dims: Dims = {};

@@ -80,7 +80,12 @@ const WEIGHT_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pyto
 export function wav2vec2ConfigFromHf(
   config: unknown,
   preprocessor?: unknown,
-  paths: { config?: string; preprocessor?: string } = {},
+  paths: {
+    /** Where `config` was read from, for messages. */
+    config?: string;
+    /** Where `preprocessor` was read from, for messages. */
+    preprocessor?: string;
+  } = {},
 ): Wav2Vec2Config {
   paths = optionalOptions('wav2vec2ConfigFromHf', paths, 'paths');
   const configPath = paths.config ?? 'config.json';

@@ -87,13 +87,25 @@ export interface AdaptOptions {
   /** Trained priors: generator (starting map), inpainter, Audio-Expression model, FLAME model. */
   priors?: Priors;
   /** The identity's speech for the Audio-Expression fine-tune: clips with features and frame ranges of `frames`. */
-  speech?: { clips: { id: string; features: ndarray.NdArray<Float32Array>; frames: number[] }[] };
+  speech?: {
+    /** Each clip: its id, audio features at the video's frame rate, and the indices of `frames` it covers. */
+    clips: { id: string; features: ndarray.NdArray<Float32Array>; frames: number[] }[];
+  };
   /** UV map size. Default 128 (the generator's, when there is one). */
   uvSize?: number;
   /** Steps of each stage (0 skips it); default {@link DEFAULT_ADAPT_STEPS}. */
   steps?: Partial<AdaptSteps>;
   /** Peak learning rates (flame: a multiplier of the map's rate, default 0.01). */
-  lr?: { map?: number; flame?: number; color?: number; inpainter?: number };
+  lr?: {
+    /** Peak rate of the UV Gaussian map. */
+    map?: number;
+    /** Rate of the per-frame FLAME parameters, as a multiplier of the map's. Default 0.01. */
+    flame?: number;
+    /** Peak rate of the colour MLP. */
+    color?: number;
+    /** Peak rate of the body inpainter. */
+    inpainter?: number;
+  };
   /** Frames per step. Default 2. */
   batch?: number;
   /** false: no colour MLP. */
@@ -103,7 +115,12 @@ export interface AdaptOptions {
   /** Frames per second of the video, in (0, {@link MAX_FPS}]. Default: the dataset's, else 25. */
   fps?: number;
   /** Add λ · VGG-16 perceptual loss to every image stage (weights from {@link loadVggWeights}). */
-  perceptual?: { vgg: VggWeights; weight: number };
+  perceptual?: {
+    /** The VGG-16 weights. */
+    vgg: VggWeights;
+    /** λ, the weight of the perceptual term. */
+    weight: number;
+  };
   /** Seed of the batches and initial weights. Default 0. */
   seed?: number;
   /** A checkpoint file written after each stage and on abort; a later call with the same frames resumes from it. */
@@ -135,9 +152,19 @@ export interface AdaptReport {
   /** Index (in `frames`) of the reference frame the map started from. */
   referenceFrame: number;
   /** Before any optimisation (the prior's starting point) and after, on held-out frames of training cameras and on novel views. */
-  heldOut: { initial: Quality; final: Quality };
+  heldOut: {
+    /** Before any optimisation (the prior's starting point). */
+    initial: Quality;
+    /** After adaptation. */
+    final: Quality;
+  };
   /** Before and after, on novel views (held-out cameras), when the dataset has them. */
-  novelViews?: { initial: Quality; final: Quality };
+  novelViews?: {
+    /** Before any optimisation (the prior's starting point). */
+    initial: Quality;
+    /** After adaptation. */
+    final: Quality;
+  };
   /** Each stage run: its name, steps, wall time (seconds) and final loss. */
   stages: { name: string; steps: number; seconds: number; finalLoss: number }[];
   /** Wall time of the whole adaptation, seconds. */

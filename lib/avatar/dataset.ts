@@ -57,7 +57,10 @@ export interface AvatarDataset {
   /** Video frames per second. */
   fps: number;
   /** Speech clips (features at fps, and the indices of `frames` of the front camera they cover). */
-  speech?: { clips: { id: string; text?: string; features: NdArray<Float32Array>; frames: number[] }[] };
+  speech?: {
+    /** Each clip: its id, its text when known, its features, and the indices of `frames` it covers. */
+    clips: { id: string; text?: string; features: NdArray<Float32Array>; frames: number[] }[];
+  };
 }
 
 /**

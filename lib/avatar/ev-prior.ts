@@ -60,7 +60,12 @@ export interface TrainExpressionVisualPriorOptions {
   /** Optimisation steps. */
   steps: number;
   /** Add λ · VGG-16 perceptual loss (weights from {@link loadVggWeights}). */
-  perceptual?: { vgg: VggWeights; weight: number };
+  perceptual?: {
+    /** The VGG-16 weights. */
+    vgg: VggWeights;
+    /** λ, the weight of the perceptual term. */
+    weight: number;
+  };
   /** Target frames per step. Default 4. */
   batch?: number;
   /** Peak learning rate. Default 1e-4. */

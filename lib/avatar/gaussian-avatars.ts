@@ -87,9 +87,19 @@ export interface GaussianAvatarsImportReport {
   /** Timesteps of `flame_param.npz` (T). */
   timesteps: number;
   /** Shape components in the file and in the model (the file's were zero-padded or zero-trimmed to fit). */
-  shapeComponents: { file: number; model: number };
+  shapeComponents: {
+    /** Components in the file. */
+    file: number;
+    /** Components of the model. */
+    model: number;
+  };
   /** Expression components in the file and in the model (likewise). */
-  exprComponents: { file: number; model: number };
+  exprComponents: {
+    /** Components in the file. */
+    file: number;
+    /** Components of the model. */
+    model: number;
+  };
   /** Rows of static_offset added as zeros to reach the model's vertex count (GaussianAvatars' load_meshes rule); 0 when it matched. */
   staticOffsetPadded: number;
   /** Keys of the npz not used: `dynamic_offset` (GaussianAvatars' FLAME forward ignores it too) and any unknown ones. */

@@ -33,7 +33,16 @@ export class IdentityGaussianGenerator {
   }
 
   /** New weights; `base` (the mean map, e.g. from {@link meshUvMap}) starts the output. */
-  static async create(options: { config?: Partial<GeneratorConfig>; base?: NdArray<Float32Array>; seed?: number } = {}): Promise<IdentityGaussianGenerator> {
+  static async create(
+    options: {
+      /** Sizes (default {@link DEFAULT_GENERATOR}). */
+      config?: Partial<GeneratorConfig>;
+      /** The mean map [uv, uv, 14] its output starts from. */
+      base?: NdArray<Float32Array>;
+      /** Seed of the initial weights. Default 0. */
+      seed?: number;
+    } = {},
+  ): Promise<IdentityGaussianGenerator> {
     if (typeof options !== 'object' || options === null) throw new ValidationError(`expected options to be an object, received ${describeValue(options)}`);
     const config = resolveSizes('generator', DEFAULT_GENERATOR, options.config);
     const seed = options.seed === undefined ? 0 : requireNonNegativeInt('seed', options.seed);
@@ -66,6 +75,7 @@ export class IdentityGaussianGenerator {
     await saveNetworkFile(path, FORMAT, this.config, this.params);
   }
 
+  /** Loads a generator saved by {@link IdentityGaussianGenerator.save}. */
   static async load(path: string): Promise<IdentityGaussianGenerator> {
     const file = await loadNetworkFile(path, FORMAT, 'an Identity-Gaussian Generator');
     const config = resolveSizes('generator', DEFAULT_GENERATOR, file.config as Partial<GeneratorConfig>, { path });

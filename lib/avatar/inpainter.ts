@@ -30,7 +30,14 @@ export class BodyInpainter {
   }
 
   /** New weights (it starts as the plain alpha composite: its output layer is zero). */
-  static async create(options: { config?: Partial<InpainterConfig>; seed?: number } = {}): Promise<BodyInpainter> {
+  static async create(
+    options: {
+      /** Sizes (default {@link DEFAULT_INPAINTER}). */
+      config?: Partial<InpainterConfig>;
+      /** Seed of the initial weights. Default 0. */
+      seed?: number;
+    } = {},
+  ): Promise<BodyInpainter> {
     if (typeof options !== 'object' || options === null) throw new ValidationError(`expected options to be an object, received ${describeValue(options)}`);
     const config = resolveSizes('inpainter', DEFAULT_INPAINTER, options.config);
     const seed = options.seed === undefined ? 0 : requireNonNegativeInt('seed', options.seed);
@@ -38,10 +45,12 @@ export class BodyInpainter {
     return new BodyInpainter(config, flattenNamed<NativeTensor>(raw));
   }
 
+  /** Saves as one safetensors file (config in its metadata), atomically. */
   async save(path: string): Promise<void> {
     await saveNetworkFile(path, FORMAT, this.config, this.params);
   }
 
+  /** Loads an inpainter saved by {@link BodyInpainter.save}. */
   static async load(path: string): Promise<BodyInpainter> {
     const file = await loadNetworkFile(path, FORMAT, 'a body inpainter');
     return new BodyInpainter(resolveSizes('inpainter', DEFAULT_INPAINTER, file.config as Partial<InpainterConfig>, { path }), file.params);

@@ -45,7 +45,12 @@ export async function loadVggWeights(path: string): Promise<VggWeights> {
 export async function imageMetrics(
   a: NdArray<Float32Array> | { data: Float32Array; shape: number[] },
   b: NdArray<Float32Array> | { data: Float32Array; shape: number[] },
-  options: { vgg?: VggWeights; maxPixels?: number } = {},
+  options: {
+    /** With VGG-16 weights, also the perceptual distance. */
+    vgg?: VggWeights;
+    /** With `vgg`: the most pixels per batch the VGG loss may hold (default 2048²). */
+    maxPixels?: number;
+  } = {},
 ): Promise<{ psnr: Float32Array; ssim: number; l1: number; vgg?: number }> {
   options = optionalOptions('imageMetrics', options);
   if (options.vgg !== undefined && !(options.vgg?.params instanceof Map))

@@ -120,6 +120,9 @@ export class ProgressBar {
   private lastPercent = -1;
   private lastDraw = -Infinity;
   private drawn = false;
+  private shown: { percent: number; label: string } | undefined;
+  /** Redraws the line every second on a terminal, so the times move between slow reports. */
+  private ticker: ReturnType<typeof setInterval> | undefined;
   private eta: EtaEstimator;
   private readonly tty: boolean;
   private readonly stream: NonNullable<ProgressBarOptions['stream']>;
@@ -140,17 +143,15 @@ export class ProgressBar {
     if (this.quiet) return;
     this.eta.update(fraction);
     const percent = Math.max(0, Math.min(100, Math.floor(fraction * 100)));
-    const line = (barWidth?: number): string =>
-      formatProgressLine({ percent, label, elapsedSeconds: this.eta.elapsed(), remainingSeconds: this.eta.remaining(), ...(barWidth !== undefined ? { barWidth } : {}) });
+    this.shown = { percent, label };
     if (this.tty) {
       // At most 10 redraws a second: a fast loop must not spend its time on the terminal.
-      const now = this.clock();
-      if (now - this.lastDraw < 0.1 && percent < 100) return;
-      this.lastDraw = now;
-      this.stream.write(`\r${line(30).padEnd(LINE_WIDTH).slice(0, LINE_WIDTH)}`);
-      this.drawn = true;
+      if (this.clock() - this.lastDraw < 0.1 && percent < 100) return;
+      this.draw();
+      // Not keeping the process alive: the work does that.
+      this.ticker ??= setInterval(() => this.draw(), 1000).unref();
     } else if (Math.floor(percent / 10) !== Math.floor(this.lastPercent / 10)) {
-      this.stream.write(`${line()}\n`);
+      this.stream.write(`${this.line()}\n`);
     }
     this.lastPercent = percent;
   }
@@ -158,12 +159,29 @@ export class ProgressBar {
   /** Ends the bar's line; the next update starts a new bar (its own elapsed time and estimate). */
   done(message?: string): void {
     if (this.quiet) return;
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    this.ticker = undefined;
     if (this.tty && this.drawn) this.stream.write('\n');
     if (message) this.stream.write(`${message}\n`);
     this.drawn = false;
+    this.shown = undefined;
     this.lastPercent = -1;
     this.lastDraw = -Infinity;
     this.eta = new EtaEstimator(this.clock);
+  }
+
+  /** The current line, with a bar of `barWidth` cells on a terminal. */
+  private line(barWidth?: number): string {
+    const { percent, label } = this.shown!;
+    return formatProgressLine({ percent, label, elapsedSeconds: this.eta.elapsed(), remainingSeconds: this.eta.remaining(), ...(barWidth !== undefined ? { barWidth } : {}) });
+  }
+
+  /** Redraws the terminal line in place (cut so it never wraps). */
+  private draw(): void {
+    if (this.shown === undefined) return;
+    this.lastDraw = this.clock();
+    this.stream.write(`\r${this.line(30).padEnd(LINE_WIDTH).slice(0, LINE_WIDTH)}`);
+    this.drawn = true;
   }
 }
 

@@ -86,13 +86,27 @@ export interface EvaluateOptions {
   /** The audio encoder of a wav2vec2-feature Audio-Expression model (default log-mel). */
   encoder?: AudioEncoder;
   /** Sampling of the Audio-Expression model: speaker (default 'identity' when tuned, else 0), seed (0), DDIM steps (25). */
-  a2e?: { speaker?: string | number; seed?: number; steps?: number };
+  a2e?: {
+    /** Speaker of the model. Default 'identity' when the model was fine-tuned, else 0. */
+    speaker?: string | number;
+    /** Seed of the diffusion noise. Default 0. */
+    seed?: number;
+    /** DDIM steps. Default 25. */
+    steps?: number;
+  };
   /**
    * Lip vertices of the avatar's FLAME model (needed unless it has the procedural head's
    * topology): all lip vertices, and optionally inner-lip pairs for the mouth opening
    * (default: derived from upper/lower halves given as `upper`/`lower`).
    */
-  lips?: { lips: readonly number[]; upper?: readonly number[]; lower?: readonly number[] };
+  lips?: {
+    /** Every lip vertex (upper and lower), for the lip vertex error. */
+    lips: readonly number[];
+    /** Upper-lip vertices, to pair with `lower` for the mouth opening. */
+    upper?: readonly number[];
+    /** Lower-lip vertices. */
+    lower?: readonly number[];
+  };
   /**
    * A lip-sync scorer (`trainSyncScorer`, trained on log-mel features and
    * [jaw, expression] mouth tracks): adds SyncNet-style distance / offset / confidence of the
@@ -164,7 +178,12 @@ export interface MotionScores {
   /** Pearson r of the inner-lip distance (NaN → null when either sequence is constant). */
   mouthOpeningCorrelation: number | null;
   /** SyncNet-style scores per clip, means over clips (only with options.sync). */
-  sync?: { predicted: SyncSummary; truth: SyncSummary };
+  sync?: {
+    /** Of the mouth motion predicted from the speech. */
+    predicted: SyncSummary;
+    /** Of the ground-truth mouth motion (the scorer's ceiling on this data). */
+    truth: SyncSummary;
+  };
 }
 
 /** Means over clips of {@link syncScore}'s numbers, and each clip's best offset (frames). */
@@ -201,7 +220,13 @@ export interface EvaluationReport {
   lpipsNetwork: LpipsNetwork | null;
   /** How the mask metrics are computed. */
   maskDefinition: string;
-  image: { full: ImageScores; mask: ImageScores | null };
+  /** Mean scores over the evaluated frames. */
+  image: {
+    /** Over whole images. */
+    full: ImageScores;
+    /** Inside the head masks, or null when the frames have none. */
+    mask: ImageScores | null;
+  };
   /** Mean scores per camera. */
   perView: ViewScore[];
   /** The lip-sync metrics, or null when they were skipped (see `motionSkipped`). */
@@ -209,7 +234,22 @@ export interface EvaluationReport {
   /** Why motion is null, when it is. */
   motionSkipped?: string;
   /** Seconds per stage. */
-  timings: { load: number; render: number; metrics: number; lpips: number; a2e: number; flame: number; total: number };
+  timings: {
+    /** Loading the avatar and the dataset. */
+    load: number;
+    /** Rendering the frames. */
+    render: number;
+    /** PSNR and SSIM. */
+    metrics: number;
+    /** LPIPS. */
+    lpips: number;
+    /** Sampling expressions from the speech. */
+    a2e: number;
+    /** FLAME forward passes for the motion metrics. */
+    flame: number;
+    /** The whole evaluation. */
+    total: number;
+  };
   /** Every frame's scores. */
   perFrame: FrameScore[];
 }

@@ -54,6 +54,7 @@ function requireMask(mask: Float32Array | undefined, pixels: number): void {
  *
  * @param options.mask - Per-pixel weights [H·W] in [0, 1]: the MSE is taken over the masked
  *   pixels only (Σ m·(a−b)² / (3·Σ m)). An empty mask gives NaN.
+ * @param options.channels - Channels per pixel: 3 (RGB, the only layout taken).
  * @returns dB; +Infinity for identical images.
  * @throws {@link ValidationError} for arrays of different or non-image lengths, or a mask of the wrong length.
  */

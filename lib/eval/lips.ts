@@ -33,7 +33,17 @@ const PAIRS = 8;
  * nearest lower vertex, keeping the `PAIRS` closest pairs (where the lips meet; their
  * distances grow as the mouth opens).
  */
-export function lipPairs(vertices: Float32Array, upper: readonly number[], lower: readonly number[], count = PAIRS): { upper: number[]; lower: number[] } {
+export function lipPairs(
+  vertices: Float32Array,
+  upper: readonly number[],
+  lower: readonly number[],
+  count = PAIRS,
+): {
+  /** Upper inner-lip vertices; `upper[i]` faces `lower[i]`. */
+  upper: number[];
+  /** Their lower partners. */
+  lower: number[];
+} {
   requireTypedArray('lipPairs', vertices, 'vertices', Float32Array);
   const vertexCount = Math.floor(vertices.length / 3);
   for (const [name, list] of [['upper', upper], ['lower', lower]] as const) {

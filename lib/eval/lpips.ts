@@ -126,7 +126,7 @@ export class Lpips {
   /**
    * Distances of image pairs (each [H, W, 3] in [0, 1]), in one native call: [B].
    *
-   * @param options - `maxPixels`: the most pixels (pairs × height × width) one call may take,
+   * @param options.maxPixels - The most pixels (pairs × height × width) one call may take,
    *   default 2^22 (2048²); more is refused with a ValidationError (pass fewer pairs per call).
    */
   async distances(a: readonly Float32Array[], b: readonly Float32Array[], width: number, height: number, options: { maxPixels?: number } = {}): Promise<Float64Array> {

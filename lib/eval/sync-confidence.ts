@@ -203,6 +203,7 @@ export function trainSyncScorer(clips: readonly SyncClip[], options: { window?: 
  * Scores how well a clip's mouth track agrees with its audio, at offsets −maxOffset … +maxOffset
  * frames (default 15, SyncNet's range at 25 fps).
  *
+ * @param options.maxOffset - The largest offset tried, frames. Default 15.
  * @throws {@link ValidationError} when the clip does not match the scorer's widths.
  */
 export function syncScore(scorer: SyncScorer, clip: SyncClip, options: { maxOffset?: number } = {}): SyncScore {
@@ -264,6 +265,10 @@ export function mouthTrack(jaw: Float32Array, expr: Float32Array, frames: number
 /**
  * Trains a scorer on a synthetic speech dataset's clips (docs/synthetic-speech.md): log-mel
  * features at the clips' frame rate against their ground-truth [jaw, expression] tracks.
+ *
+ * @param options.window - Audio frames per window, odd (default 5), as {@link trainSyncScorer}'s.
+ * @param options.ridge - L2 penalty per sample (default 0.1), as {@link trainSyncScorer}'s.
+ * @param options.limit - Use at most this many clips (the first, in manifest order). Default: all.
  */
 export async function trainSyncScorerOnSpeech(dir: string, options: { window?: number; ridge?: number; limit?: number } = {}): Promise<SyncScorer> {
   requirePath('trainSyncScorerOnSpeech', dir, 'dir');

@@ -115,6 +115,7 @@ export class Flame {
   /**
    * Copies a model into native memory (on `device`, default the CPU).
    *
+   * @param options.device - Where the model's arrays live: `'cpu'` (default), `'cuda'` or `'cuda:N'`.
    * @throws {@link ValidationError} when the model's arrays disagree with its counts.
    */
   static from(model: FlameModel, options: { device?: string } = {}): Flame {

@@ -82,6 +82,10 @@ export async function rigGaussians(vertices: ArrayLike, faces: ArrayLike, gaussi
 /**
  * {@link rigGaussians} with gradients of L = Σ means·W_m + Σ scales·W_s + Σ quats·W_q with
  * respect to the vertices and the local attributes (offset, logScale, quat).
+ *
+ * @param outputGrads.means - W_m, like the rigged means [N, 3] (zeros when absent).
+ * @param outputGrads.scales - W_s, like the rigged scales [N, 3].
+ * @param outputGrads.quats - W_q, like the rigged quaternions [N, 4].
  */
 export async function rigGaussiansWithGradients(
   vertices: ArrayLike,

@@ -38,9 +38,12 @@ export const DEFAULT_MAX_TEXELS = 4096 * 4096;
 /**
  * Rasterizes a model's UV layout into an H x W grid.
  *
- * @param size - The grid; `maxTexels` (default {@link DEFAULT_MAX_TEXELS}) bounds height × width
- *   (16 bytes per texel, more in the maps built on it): larger grids are refused with a
- *   ValidationError before any native allocation.
+ * @param size - The grid.
+ * @param size.height - Rows of the grid.
+ * @param size.width - Columns of the grid.
+ * @param size.maxTexels - Bounds height × width (default {@link DEFAULT_MAX_TEXELS}; 16 bytes
+ *   per texel, more in the maps built on it): larger grids are refused with a ValidationError
+ *   before any native allocation.
  */
 export async function uvLayout(uv: FlameUv, size: { height: number; width: number; maxTexels?: number }): Promise<UvLayout> {
   if (typeof size !== 'object' || size === null) throw new ValidationError(`expected size to be an object {height, width}, received ${describeValue(size)}`);

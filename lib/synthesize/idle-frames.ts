@@ -27,6 +27,9 @@ const BLINKS = ['blink_left', 'blink_right'] as const;
  * @param idle - The synthesize option.
  * @param context - fps of the frames, the head's expression names ([E]) and, for a stream's
  *   chunk, the index of its first frame (default 0).
+ * @param context.fps - Frames per second of `frames`.
+ * @param context.expressionNames - The head's expression names, [E] (blinks need `blink_left` / `blink_right`).
+ * @param context.startFrame - Index of the first frame in the whole sequence (a stream's chunk). Default 0.
  */
 export function addIdleMotion(frames: FrameFlame[], idle: IdleOption, context: { fps: number; expressionNames: readonly string[]; startFrame?: number }): FrameFlame[] & { idle?: IdleMotion } {
   if (!Array.isArray(frames)) throw new ValidationError(`addIdleMotion: expected frames to be an array of FLAME frames, received ${describeValue(frames)}`);

@@ -67,7 +67,12 @@ export interface ProceduralHead {
    * `eye_left_iris`, `eye_left_pupil` (and `eye_right*`): every name starting with `eye_left`
    * is the left eyeball.
    */
-  regions: { names: string[]; face: Uint8Array };
+  regions: {
+    /** Region names. */
+    names: string[];
+    /** Each face's region, an index into `names`, [F]. */
+    face: Uint8Array;
+  };
   /** Plausible albedo per vertex for debug renders, [V, 3] in [0, 1]. */
   vertexColors: Float32Array;
   /** Names of the expression components, [E]. */
