@@ -1,7 +1,7 @@
 // The CLI progress bar's time estimate and lines, with a fake clock: no estimate ("--:--") until
 // there is enough to go on, the estimate from a steady rate, convergence when the pace changes,
 // the rendered terminal and log lines, and a fresh estimate after done().
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { ETA_MIN_REPORTS, EtaEstimator, formatDuration, formatProgressLine, ProgressBar, synthesisLabel } from '../lib/cli/progress.js';
 
@@ -139,6 +139,31 @@ describe('ProgressBar', () => {
     bar.done();
     bar.done(); // a second done() adds no blank line
     expect(written.filter((s) => s === '\n')).toHaveLength(2);
+  });
+
+  it('moves the times on a terminal between slow reports, and stops after done()', () => {
+    vi.useFakeTimers();
+    try {
+      const clock = fakeClock();
+      const written: string[] = [];
+      const bar = new ProgressBar(false, { stream: { write: (s: string) => written.push(s), isTTY: true }, clock: clock.now });
+      for (let i = 0; i <= 4; i++) {
+        bar.update(i / 10, 'slow step');
+        clock.advance(2);
+      }
+      // 40 % after 8 s at 2 s per 10 %: 12 s left then, less the 3 s since.
+      const before = written.length;
+      clock.advance(1);
+      vi.advanceTimersByTime(1000);
+      expect(written.length).toBe(before + 1);
+      expect(written.at(-1)).toContain(' 40% 0:11 elapsed, 0:09 left  slow step');
+      bar.done();
+      const after = written.length;
+      vi.advanceTimersByTime(5000);
+      expect(written.length).toBe(after);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('is silent with --quiet', () => {
