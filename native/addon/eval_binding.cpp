@@ -1,6 +1,7 @@
 #include "eval_binding.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include "../eval/lpips.h"
 #include "binding_options.h"

@@ -65,12 +65,12 @@ Camera camera_from_doubles(const std::vector<double>& v) {
 void* current_stream(const at::Tensor& t) {
   return static_cast<void*>(c10::cuda::getCurrentCUDAStream(t.device().index()).stream());
 }
-#endif
-
+#else
 [[noreturn]] void no_cuda() {
   TORCH_CHECK(false, "these tensors are on a CUDA device, but this ggtalker binary was built without CUDA kernels; "
                      "rebuild with nvcc and a CUDA-enabled LibTorch (see docs/gpu-build.md)");
 }
+#endif
 
 GaussianInputs gaussian_inputs(const at::Tensor& means, const at::Tensor& quats, const at::Tensor& scales,
                                const at::Tensor& opacities) {

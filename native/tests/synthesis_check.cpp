@@ -4,6 +4,7 @@
 // with --bench, frames per second at 512x512 per stage set and the expressions' sampling time,
 // on each backend, as JSON lines (what `npm run bench -- synthesize` measures through Node).
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 
