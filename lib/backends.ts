@@ -13,7 +13,7 @@ export type { Backends } from './native.js';
 /**
  * Where native work runs: the CPU, the current CUDA device, CUDA device N, or `'auto'`: CUDA
  * when the loaded binary has the CUDA kernels and a GPU is visible, else the CPU (see
- * {@link resolveDevice}). Every `device` option and the CLI's `--device` accept all four.
+ * {@link requireDevice}). Every `device` option and the CLI's `--device` accept all four.
  */
 export type Device = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
 
@@ -54,9 +54,10 @@ export function resolveAutoDevice(b: Pick<Backends, 'cuda' | 'cudaDevices'>): Re
 }
 
 /**
- * Validates a device name against the loaded binary and resolves `'auto'`
- * ({@link resolveAutoDevice}): a CUDA device needs a binary built with the CUDA kernels
- * (docs/gpu-build.md) and a visible GPU. Throws a ValidationError otherwise.
+ * Validates a device name against the loaded binary and resolves `'auto'` (to CUDA when the
+ * binary has the CUDA kernels and a GPU is visible, else the CPU): a CUDA device needs a
+ * binary built with the CUDA kernels (docs/gpu-build.md) and a visible GPU. Throws a
+ * ValidationError otherwise.
  *
  * @param device - `'auto'`, `'cpu'`, `'cuda'` or `'cuda:N'`.
  * @returns The device native calls receive (never `'auto'`).

@@ -50,6 +50,8 @@ export class GgtalkerError extends Error {
   readonly code: string;
 
   /**
+   * An error with a stable `code`.
+   *
    * @param message - What went wrong, in the user's terms.
    * @param code - The stable error code.
    * @param options - Standard error options; `cause` is the underlying error, if any.
@@ -71,6 +73,8 @@ export class ValidationError extends GgtalkerError {
   static override readonly [CLASS_BRAND]: string = 'ValidationError';
 
   /**
+   * A ValidationError (code `ERR_GGT_INVALID_ARGUMENT`).
+   *
    * @param message - Names the argument, what was expected and what was received,
    *   e.g. `expected width to be a positive integer, received 0`.
    * @param options - Standard error options.
@@ -87,6 +91,8 @@ export class NativeError extends GgtalkerError {
   static override readonly [CLASS_BRAND]: string = 'NativeError';
 
   /**
+   * A NativeError (code `ERR_GGT_NATIVE`).
+   *
    * @param message - The native core's explanation.
    * @param options - Standard error options.
    */
@@ -116,6 +122,8 @@ export class AddonLoadError extends GgtalkerError {
   readonly fixes: string[];
 
   /**
+   * An AddonLoadError; its message ends with the fixes.
+   *
    * @param message - What failed to load and why.
    * @param options - The underlying `cause` and the suggested `fixes`.
    */
@@ -137,6 +145,8 @@ export class AbortError extends GgtalkerError {
   static override readonly [CLASS_BRAND]: string = 'AbortError';
 
   /**
+   * An AbortError (code `ABORT_ERR`, as Node's own).
+   *
    * @param message - Defaults to `'The operation was aborted'`.
    * @param options - Standard error options; pass `{ cause: signal.reason }`.
    */
@@ -161,6 +171,8 @@ export class FormatError extends GgtalkerError {
   readonly path: string | undefined;
 
   /**
+   * A FormatError, its message prefixed with the file's path.
+   *
    * @param message - What is wrong or missing, and what was expected.
    * @param options - The file's `path` (prefixed to the message) and an optional `cause`.
    */
@@ -194,6 +206,8 @@ export class FileSystemError extends GgtalkerError {
   readonly systemCode: string | undefined;
 
   /**
+   * A FileSystemError (code `ERR_GGT_FILE`), its message prefixed with the path.
+   *
    * @param message - What could not be done (the path is prefixed to it).
    * @param options - The `path`, the `systemCode` and Node's error as `cause`.
    */

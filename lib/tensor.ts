@@ -69,6 +69,7 @@ export class Tensor {
     return this.handle.requiresGrad;
   }
 
+  /** Turns gradient tracking on or off. */
   set requiresGrad(value: boolean) {
     nativeCall(() => {
       this.handle.requiresGrad = value;

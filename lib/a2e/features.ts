@@ -21,7 +21,15 @@ import { MAX_FEATURE_FPS } from './model.js';
 import { stepProgress, type StepReport } from './step-progress.js';
 
 /** Audio as a path (WAV, or anything ffmpeg reads), 16 kHz mono samples, or samples with their rate. */
-export type AudioInput = string | Float32Array | { samples: Float32Array; sampleRate: number };
+export type AudioInput =
+  | string
+  | Float32Array
+  | {
+      /** Mono samples, finite. */
+      samples: Float32Array;
+      /** Their rate, Hz (1000 to 768000; resampled to 16 kHz). */
+      sampleRate: number;
+    };
 
 /** The encoder: the weight-free log-mel encoder (80 bands) or a loaded wav2vec 2.0 model. */
 export type AudioEncoder = 'log-mel' | Wav2Vec2Encoder;

@@ -465,7 +465,12 @@ export class AudioExpressionModel {
         huberDelta?: number;
       };
     } = {},
-  ): Promise<{ loss: number; grads: Map<string, NdArray<Float32Array>> }> {
+  ): Promise<{
+    /** The batch's loss. */
+    loss: number;
+    /** dloss/dparameter by parameter name (with `grads`). */
+    grads: Map<string, NdArray<Float32Array>>;
+  }> {
     const c = this.config;
     const dims: Dims = {};
     const x0 = toFloat32Tensor('x0', input.x0, ['B', 'T', c.outputDim], dims);

@@ -68,6 +68,7 @@ export class ExpressionStream {
   private ended = false;
   private busy = false;
 
+  /** A stream for `options.model`; push audio with {@link ExpressionStream.push}. */
   constructor(options: ExpressionStreamOptions) {
     requireOptions('ExpressionStream', options);
     if (!(options.model instanceof AudioExpressionModel)) throw new ValidationError(`ExpressionStream: expected options.model to be an AudioExpressionModel, received ${describeValue(options.model)}`);

@@ -63,9 +63,19 @@ export interface A2eTrainProgress {
 /** A record of a run: training losses per step and validation losses. */
 export interface A2eTrainHistory {
   /** Mean training loss of each chunk of steps, by step. */
-  losses: { step: number; loss: number }[];
+  losses: {
+    /** The step. */
+    step: number;
+    /** The loss. */
+    loss: number;
+  }[];
   /** Mean validation loss at each validation, by step. */
-  validation: { step: number; loss: number }[];
+  validation: {
+    /** The step. */
+    step: number;
+    /** The loss. */
+    loss: number;
+  }[];
 }
 
 /** Native tensors of a clip set. */

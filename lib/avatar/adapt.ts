@@ -89,7 +89,14 @@ export interface AdaptOptions {
   /** The identity's speech for the Audio-Expression fine-tune: clips with features and frame ranges of `frames`. */
   speech?: {
     /** Each clip: its id, audio features at the video's frame rate, and the indices of `frames` it covers. */
-    clips: { id: string; features: ndarray.NdArray<Float32Array>; frames: number[] }[];
+    clips: {
+      /** The clip's id. */
+      id: string;
+      /** Audio features at the video's frame rate, [frames, F]. */
+      features: ndarray.NdArray<Float32Array>;
+      /** Indices of `frames` the clip covers, one per feature row. */
+      frames: number[];
+    }[];
   };
   /** UV map size. Default 128 (the generator's, when there is one). */
   uvSize?: number;
@@ -166,7 +173,16 @@ export interface AdaptReport {
     final: Quality;
   };
   /** Each stage run: its name, steps, wall time (seconds) and final loss. */
-  stages: { name: string; steps: number; seconds: number; finalLoss: number }[];
+  stages: {
+    /** The stage. */
+    name: string;
+    /** Steps run. */
+    steps: number;
+    /** Wall time, seconds. */
+    seconds: number;
+    /** Loss of the last chunk of steps. */
+    finalLoss: number;
+  }[];
   /** Wall time of the whole adaptation, seconds. */
   seconds: number;
 }
@@ -189,7 +205,12 @@ export interface AdaptReport {
  * await avatar.save('me.avatar');
  * ```
  */
-export async function adapt(options: AdaptOptions): Promise<{ avatar: Avatar; report: AdaptReport }> {
+export async function adapt(options: AdaptOptions): Promise<{
+  /** The adapted avatar. */
+  avatar: Avatar;
+  /** What adaptation measured. */
+  report: AdaptReport;
+}> {
   const started = Date.now();
   requireOptions('adapt', options);
   if (options.priors !== undefined) requireOptions('adapt', options.priors, 'options.priors');

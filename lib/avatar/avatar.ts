@@ -176,7 +176,14 @@ export class Avatar {
    *
    * @returns frames [T, H, W, 3], heads [T, H, W, 3] (premultiplied), alphas [T, H, W].
    */
-  async render(options: RenderAvatarOptions): Promise<{ frames: NdArray<Float32Array>; heads: NdArray<Float32Array>; alphas: NdArray<Float32Array> }> {
+  async render(options: RenderAvatarOptions): Promise<{
+    /** The final frames, [T, H, W, 3] in [0, 1]. */
+    frames: NdArray<Float32Array>;
+    /** The head alone, premultiplied by its opacity, [T, H, W, 3]. */
+    heads: NdArray<Float32Array>;
+    /** The head's opacity, [T, H, W]. */
+    alphas: NdArray<Float32Array>;
+  }> {
     requireOptions('Avatar.render', options);
     const camera = options.camera ?? this.track?.camera;
     const background = options.background ?? this.track?.background;

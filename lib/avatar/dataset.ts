@@ -59,7 +59,16 @@ export interface AvatarDataset {
   /** Speech clips (features at fps, and the indices of `frames` of the front camera they cover). */
   speech?: {
     /** Each clip: its id, its text when known, its features, and the indices of `frames` it covers. */
-    clips: { id: string; text?: string; features: NdArray<Float32Array>; frames: number[] }[];
+    clips: {
+      /** The clip's id. */
+      id: string;
+      /** What is said, when known. */
+      text?: string;
+      /** Audio features at the video's frame rate, [frames, F]. */
+      features: NdArray<Float32Array>;
+      /** Indices of `frames` (front camera) the clip covers, one per feature row. */
+      frames: number[];
+    }[];
   };
 }
 

@@ -100,9 +100,13 @@ export interface TrainExpressionVisualPriorOptions {
  * ```
  */
 export async function trainExpressionVisualPrior(options: TrainExpressionVisualPriorOptions): Promise<{
+  /** The trained generator. */
   generator: IdentityGaussianGenerator;
+  /** The pre-trained inpainter, when `inpainter` was on. */
   inpainter?: BodyInpainter;
+  /** Loss of each chunk of steps. */
   losses: number[];
+  /** PSNR (dB) of each chunk of steps' targets. */
   psnr: number[];
 }> {
   const { model } = requireOptions('trainExpressionVisualPrior', options);

@@ -51,7 +51,16 @@ export async function imageMetrics(
     /** With `vgg`: the most pixels per batch the VGG loss may hold (default 2048²). */
     maxPixels?: number;
   } = {},
-): Promise<{ psnr: Float32Array; ssim: number; l1: number; vgg?: number }> {
+): Promise<{
+  /** PSNR of each image pair, dB, [B]. */
+  psnr: Float32Array;
+  /** Mean SSIM over the batch. */
+  ssim: number;
+  /** Mean absolute difference. */
+  l1: number;
+  /** The VGG-16 perceptual distance, with `vgg`. */
+  vgg?: number;
+}> {
   options = optionalOptions('imageMetrics', options);
   if (options.vgg !== undefined && !(options.vgg?.params instanceof Map))
     throw new ValidationError(`imageMetrics: expected options.vgg to be VggWeights (as loadVggWeights returns), received ${describeValue(options.vgg)}`);

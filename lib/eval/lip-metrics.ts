@@ -15,7 +15,14 @@ import { ValidationError } from '../errors.js';
 import { pearson } from '../a2e/track-metrics.js';
 
 /** A [T, V, 3] vertex sequence: flat (V from options.vertexCount) or with its shape. */
-export type VertexSequence = Float32Array | { data: Float32Array; shape: readonly [number, number, number] | readonly number[] };
+export type VertexSequence =
+  | Float32Array
+  | {
+      /** The vertices, row-major. */
+      data: Float32Array;
+      /** [T, V, 3]. */
+      shape: readonly [number, number, number] | readonly number[];
+    };
 
 /** Options of the vertex metrics. */
 export interface VertexMetricOptions {

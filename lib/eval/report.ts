@@ -86,7 +86,15 @@ export function formatEvaluationJson(r: EvaluationReport): string {
  *
  * @returns The two paths.
  */
-export async function writeEvaluationReport(report: EvaluationReport, out: string): Promise<{ json: string; markdown: string }> {
+export async function writeEvaluationReport(
+  report: EvaluationReport,
+  out: string,
+): Promise<{
+  /** The JSON file written. */
+  json: string;
+  /** The Markdown file written. */
+  markdown: string;
+}> {
   requireReport('writeEvaluationReport', report);
   requirePath('writeEvaluationReport', out, 'out');
   await withFileErrors(out, 'create', () => mkdir(out, { recursive: true }));

@@ -172,7 +172,12 @@ export class Flame {
   async forwardWithGradients(
     params: FlameParams,
     options: FlameForwardOptions & { outputGrads: FlameOutputGrads },
-  ): Promise<FlameOutput & { grads: Record<keyof FlameParams, NdArray<Float32Array>> }> {
+  ): Promise<
+    FlameOutput & {
+      /** dL/dparameter for every FLAME parameter, shaped like it. */
+      grads: Record<keyof FlameParams, NdArray<Float32Array>>;
+    }
+  > {
     if (typeof options !== 'object' || options === null || typeof options.outputGrads !== 'object' || options.outputGrads === null) {
       throw new ValidationError('expected options.outputGrads to be an object {vertices?, joints?, landmarks?}');
     }

@@ -61,7 +61,14 @@ export interface NdTypedArrays {
  * ```
  */
 export type NdArrayData = {
-  [D in NdDtype]: { dtype: D; shape: number[]; data: NdTypedArrays[D] };
+  [D in NdDtype]: {
+    /** The element type. */
+    dtype: D;
+    /** Size of each dimension, outermost first (`[]` for a scalar). */
+    shape: number[];
+    /** The elements, row-major. */
+    data: NdTypedArrays[D];
+  };
 }[NdDtype];
 
 /**

@@ -94,6 +94,8 @@ export abstract class PickleInstance {
  */
 export class PickledObjectArray {
   /**
+   * An object array.
+   *
    * @param shape - The array's shape.
    * @param items - Its elements in C order (as many as the shape's product).
    */
@@ -112,7 +114,11 @@ export class PickledObjectArray {
 export class PickleUnread extends PickleInstance {
   override readonly needsState = false;
 
-  /** @param typeName - The class or function that made it, e.g. `'torch._utils._rebuild_tensor_v2'`. */
+  /**
+   * A stand-in for what `typeName` would have made.
+   *
+   * @param typeName - The class or function that made it, e.g. `'torch._utils._rebuild_tensor_v2'`.
+   */
   constructor(readonly typeName: string) {
     super();
   }

@@ -217,7 +217,12 @@ export function vhapFlameToParams(
   params: VhapFlameParams,
   model: Pick<FlameModel, 'shapeCount' | 'exprCount' | 'vertexCount'>,
   options: VhapFlameToParamsOptions = {},
-): FlameParams<{ data: Float32Array; shape: number[] }> {
+): FlameParams<{
+  /** The elements, row-major. */
+  data: Float32Array;
+  /** Size of each dimension, outermost first. */
+  shape: number[];
+}> {
   const fn = 'vhapFlameToParams';
   requireOptions(fn, params, 'params');
   for (const key of ['expr', 'rotation', 'neck', 'jaw', 'eyes', 'translation', 'shape', 'staticOffset'] as const) {

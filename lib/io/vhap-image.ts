@@ -32,7 +32,14 @@ export interface LoadVhapImageOptions {
    * proportion, rounded); `{width, height}` gives both. Area averaging; the returned camera's
    * intrinsics are scaled to match. Default: the stored size.
    */
-  size?: number | { width: number; height: number };
+  size?:
+    | number
+    | {
+        /** Width, pixels. */
+        width: number;
+        /** Height, pixels. */
+        height: number;
+      };
   /** The ffmpeg executable for images that are not PNG; default `'ffmpeg'` on PATH. */
   ffmpeg?: string;
   /**

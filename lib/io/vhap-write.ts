@@ -226,7 +226,12 @@ export class VhapDatasetWriter {
    * @returns How many frames and timesteps were written.
    * @throws {@link ValidationError} when a timestep has no FLAME parameters.
    */
-  async finish(): Promise<{ frames: number; timesteps: number }> {
+  async finish(): Promise<{
+    /** Images written. */
+    frames: number;
+    /** Distinct timesteps written. */
+    timesteps: number;
+  }> {
     if (this.finished) throw new ValidationError('the dataset is already finished');
     const missing = [...this.timesteps].filter((t) => !this.flames.has(t)).sort((a, b) => a - b);
     if (missing.length) throw new ValidationError(`timesteps without FLAME parameters (give frame.flame on one frame of each): ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`);
@@ -288,7 +293,12 @@ function withStaticOffset(canonical: VhapFlameInput, vertexCount: number | undef
  * await writeVhapDataset('subject/', { frames: vhapFrames, canonicalFlame: { shape: new Float32Array(300), jaw: [0.3, 0, 0] }, fps: 25 });
  * ```
  */
-export async function writeVhapDataset(dir: string, options: VhapWriteOptions): Promise<{ frames: number; timesteps: number }> {
+export async function writeVhapDataset(dir: string, options: VhapWriteOptions): Promise<{
+  /** Images written. */
+  frames: number;
+  /** Distinct timesteps written. */
+  timesteps: number;
+}> {
   requirePath('writeVhapDataset', dir, 'dir');
   requireOptions('writeVhapDataset', options);
   // Checked before create() makes the folders.

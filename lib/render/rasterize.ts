@@ -160,7 +160,12 @@ export async function rasterize(gaussians: Gaussians, options: RasterizeOptions)
 export async function rasterizeWithGradients(
   gaussians: Gaussians,
   options: RasterizeOptions & { outputGrads: OutputGrads },
-): Promise<RasterizeResult & { grads: GaussianGrads }> {
+): Promise<
+  RasterizeResult & {
+    /** Gradients of the loss with respect to each input. */
+    grads: GaussianGrads;
+  }
+> {
   requireOptions('rasterizeWithGradients', gaussians, 'gaussians');
   requireOptions('rasterizeWithGradients', requireOptions('rasterizeWithGradients', options).outputGrads, 'options.outputGrads');
   const raw = await run(gaussians, options, { outputGrads: options.outputGrads });
@@ -176,7 +181,16 @@ export async function rasterizeWithGradients(
 export async function referenceRasterize(
   gaussians: Gaussians,
   options: RasterizeOptions & { outputGrads?: OutputGrads; maxPixelGaussianPairs?: number },
-): Promise<{ image: NdArray; alpha: NdArray; depth: NdArray; grads?: Record<keyof GaussianGrads, NdArray> }> {
+): Promise<{
+  /** Colour, [H, W, 3]. */
+  image: NdArray;
+  /** Accumulated opacity, [H, W]. */
+  alpha: NdArray;
+  /** Expected depth, [H, W]. */
+  depth: NdArray;
+  /** Gradients of the loss with respect to each input, when `outputGrads` were given. */
+  grads?: Record<keyof GaussianGrads, NdArray>;
+}> {
   requireOptions('referenceRasterize', gaussians, 'gaussians');
   requireOptions('referenceRasterize', options);
   requireReferenceSize(gaussians, options);

@@ -32,7 +32,12 @@ export interface RenderHeadInput {
 export async function renderHead(
   input: RenderHeadInput,
   options: RasterizeOptions,
-): Promise<RasterizeResult & { vertices: NdArray<Float32Array> }> {
+): Promise<
+  RasterizeResult & {
+    /** The posed mesh's vertices, [V, 3]. */
+    vertices: NdArray<Float32Array>;
+  }
+> {
   if (typeof options !== 'object' || options === null) throw new ValidationError(`expected options to be an object with at least a camera, received ${describeValue(options)}`);
   throwIfAborted(requireAbortSignal('options.signal', options.signal));
   if (typeof input !== 'object' || input === null) throw new ValidationError(`expected input to be an object {flame, params, gaussians}, received ${describeValue(input)}`);

@@ -44,7 +44,12 @@ export function gaussiansOnMesh(
   model: FlameModel,
   colors: Float32Array,
   options: MeshGaussiansOptions = {},
-): AvatarGaussians<{ data: Float32Array | Int32Array; shape: number[] }> {
+): AvatarGaussians<{
+  /** The elements, row-major. */
+  data: Float32Array | Int32Array;
+  /** Size of each dimension, outermost first. */
+  shape: number[];
+}> {
   requireFlameModel('gaussiansOnMesh', model);
   options = optionalOptions('gaussiansOnMesh', options);
   const perFace = options.perFace ?? 4;

@@ -93,7 +93,21 @@ export async function rigGaussiansWithGradients(
   gaussians: LocalGaussians,
   outputGrads: { means?: ArrayLike; scales?: ArrayLike; quats?: ArrayLike },
   options: RigOptions = {},
-): Promise<RiggedGaussians & { grads: { vertices: NdArray<Float32Array>; offset: NdArray<Float32Array>; logScale: NdArray<Float32Array>; quat: NdArray<Float32Array> } }> {
+): Promise<
+  RiggedGaussians & {
+    /** Gradients of L with respect to the inputs. */
+    grads: {
+      /** dL/dvertices, [V, 3]. */
+      vertices: NdArray<Float32Array>;
+      /** dL/doffset, [N, 3]. */
+      offset: NdArray<Float32Array>;
+      /** dL/dlogScale, [N, 3]. */
+      logScale: NdArray<Float32Array>;
+      /** dL/dquat, [N, 4]. */
+      quat: NdArray<Float32Array>;
+    };
+  }
+> {
   const dims: Dims = {};
   const mesh = meshInput(vertices, faces, dims);
   if (typeof outputGrads !== 'object' || outputGrads === null) {

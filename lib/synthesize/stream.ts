@@ -85,6 +85,11 @@ export class SynthesisStream {
   private readonly fps: number;
   private readonly expressionNames: readonly string[];
 
+  /**
+   * A stream for `options.avatar`; push 16 kHz audio with {@link SynthesisStream.push}.
+   *
+   * @throws {@link ValidationError} for bad options, a model-less avatar, or a background of the wrong size.
+   */
   constructor(options: SynthesisStreamOptions) {
     if (!(options?.avatar instanceof Avatar)) throw new ValidationError(`expected avatar to be an Avatar, received ${describeValue(options?.avatar)}`);
     const model = options.model ?? options.avatar.a2e;

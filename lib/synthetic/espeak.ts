@@ -27,6 +27,7 @@ export const ESPEAK_TOOL_BINARY = join(ROOT, 'build', 'tools', 'espeak-timings')
 
 /** Errors of the espeak tool or its build, with code `ERR_GGT_ESPEAK`. */
 export class EspeakError extends GgtalkerError {
+  /** An EspeakError with the tool's or the build's message. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, 'ERR_GGT_ESPEAK', options);
     this.name = 'EspeakError';
