@@ -53,7 +53,7 @@ export function prebuildDir(root?: string, platform?: string, arch?: string): st
 export function readManifest(root?: string): PrebuildManifest | null;
 export function parseTorchVersionHeader(text: string): string | null;
 export function torchVersionIn(includeDirs: string[]): string | null;
-export function installedTorch(options?: { root?: string; env?: NodeJS.ProcessEnv }): TorchBuild | null;
+export function installedTorch(options?: { root?: string; env?: Record<string, string | undefined> }): TorchBuild | null;
 export function describeTorch(torch: TorchBuild): string;
 export function torchDifferences(builtFor: TorchBuild, installed: TorchBuild): string[];
 export function envFlag(value: string | undefined): boolean;
@@ -67,4 +67,4 @@ export function decideInstall(input: {
 export function buildJobs(input: { env: Record<string, string | undefined>; cores: number; freeBytes: number }): string;
 export function torchFromMaps(maps: string): RuntimeTorch | null;
 export function prebuiltFile(root?: string): string | null;
-export function probeBinary(path: string, env?: NodeJS.ProcessEnv): ProbeResult;
+export function probeBinary(path: string, env?: Record<string, string | undefined>): ProbeResult;
