@@ -45,6 +45,8 @@ export { resample, STOPBAND_DB, toMono } from './audio/resample.js';
 export { decodeWav, readWav, type DecodedAudio, type DecodeWavOptions, type ReadWavOptions } from './audio/wav.js';
 export { backends, requireDevice, setThreads, type Backends, type Device, type ResolvedDevice } from './backends.js';
 export type { NativeTensor, RawArray } from './native.js';
+export { nativeInfo, type CpuSimd, type NativeInfo } from './native-info.js';
+export type { BinaryRef, PrebuildManifest, RuntimeTorch, TorchBuild } from '../scripts/prebuild-torch.mjs';
 export { AbortError, AddonLoadError, FileSystemError, FormatError, GgtalkerError, NativeError, ValidationError, type FileSystemErrorOptions, type FormatErrorOptions, type AddonLoadErrorOptions } from './errors.js';
 export { parsePly, readPly, encodePly, writePly, type GaussianCloud, type ShDegree } from './io/ply.js';
 export { Flame, FLAME_FRAMES_PER_CALL, type FlameForwardOptions, type FlameOutput, type FlameOutputGrads, type FlameParams } from './flame/flame.js';

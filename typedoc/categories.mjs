@@ -21,7 +21,8 @@ const RULES = [
   [(_, path) => path.startsWith('synthetic/'), 'Synthetic data'],
   [(_, path) => path.startsWith('io/'), 'Files'],
   [(_, path) => path === 'errors.ts', 'Errors'],
-  [(_, path) => /^(backends|native[\w-]*|tensor|validate)\.ts$/.test(path), 'Runtime'],
+  // The prebuild manifest's types live beside the install script that writes them.
+  [(_, path) => /^(backends|native[\w-]*|tensor|validate)\.ts$/.test(path) || path === '../scripts/prebuild-torch.d.mts', 'Runtime'],
 ];
 
 /** The category of an export named `name` defined in `path` (relative to lib/), or undefined. */
