@@ -24,6 +24,7 @@ export interface NativeInfo {
   builtFor: { torchVersion: string; manifest: PrebuildManifest | null };
   /** The libtorch_cpu.so this process mapped (Linux; null elsewhere) and its version. */
   runtimeTorch: RuntimeTorch | null;
+  /** The CPU side: kernels, what the CPU supports, threads. */
   cpu: {
     /** The rasterizer's CPU kernels in use. */
     kernels: Backends['cpuKernels'];
@@ -34,6 +35,7 @@ export interface NativeInfo {
     /** Threads of LibTorch's CPU pool. */
     threads: number;
   };
+  /** The CUDA side: built in or not, and the visible devices. */
   cuda: {
     /** Whether the binary has the CUDA kernels. */
     builtIn: boolean;
