@@ -26,7 +26,8 @@ function debian() {
   const cmake = `/usr/lib/${arch}/cmake/Torch`;
   if (!arch || !fs.existsSync(path.join(cmake, 'TorchConfig.cmake'))) return null;
   return {
-    how: "Debian's libtorch-dev",
+    // libtorch-cuda-dev installs to the same place, with libtorch_cuda.so beside libtorch.so.
+    how: fs.existsSync(`/usr/lib/${arch}/libtorch_cuda.so`) ? "Debian's libtorch-cuda-dev" : "Debian's libtorch-dev",
     root: '/usr',
     include: ['/usr/include', '/usr/include/torch/csrc/api/include'],
     libdir: `/usr/lib/${arch}`,

@@ -25,9 +25,10 @@ for lib in "$libdir"/lib{torch,c10,caffe2}*.so; do
 done
 ((${#needers[@]})) || { echo "cudnn-link-stub: no LibTorch library needs cuDNN: nothing to stub"; exit 0; }
 mapfile -t sonames < <(printf '%s\n' "${sonames[@]}" | sort -u)
-# Undefined dynamic symbols named cudnn*: what those libraries import from cuDNN.
-nm -D --undefined-only "${needers[@]}" 2>/dev/null | awk '{print $NF}' | grep -E '^cudnn' | sed 's/@.*//' |
-  sort -u >"$work/symbols"
+# Undefined dynamic symbols named cudnn*: what those libraries import from cuDNN, with the
+# symbol version they ask for (cuDNN 9 versions its symbols "libcudnn.so.9").
+nm -D --undefined-only "${needers[@]}" 2>/dev/null | awk '{print $NF}' | grep -E '^cudnn' | sort -u >"$work/imports"
+sed 's/@.*//' "$work/imports" | sort -u >"$work/symbols"
 {
   echo '#include <stdio.h>'
   echo '#include <stdlib.h>'
@@ -37,8 +38,19 @@ nm -D --undefined-only "${needers[@]}" 2>/dev/null | awk '{print $NF}' | grep -E
   echo '}'
   while read -r sym; do echo "int $sym(void) { return ggt_stub(\"$sym\"); }"; done <"$work/symbols"
 } >"$work/stub.c"
+# A version script giving each function the version LibTorch binds it to (unversioned imports
+# bind to whatever the library defines).
+{
+  for version in $(grep -o '@.*' "$work/imports" | tr -d '@' | sort -u); do
+    echo "$version { global:"
+    grep "@$version\$" "$work/imports" | sed 's/@.*/;/'
+    echo "};"
+  done
+} >"$work/versions.map"
 for soname in "${sonames[@]}"; do
-  gcc -shared -fPIC -O1 -Wl,-soname,"$soname" -o "$out/$soname" "$work/stub.c"
+  version_script=()
+  [[ -s "$work/versions.map" ]] && version_script=(-Wl,--version-script="$work/versions.map")
+  gcc -shared -fPIC -O1 -Wl,-soname,"$soname" "${version_script[@]}" -o "$out/$soname" "$work/stub.c"
   ln -sf "$soname" "$out/${soname%%.so*}.so"
 done
 echo "cuDNN link stub: ${sonames[*]} in $out, $(wc -l <"$work/symbols") functions (imported by: ${needers[*]##*/})"
