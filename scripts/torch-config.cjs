@@ -151,7 +151,11 @@ const out = {
   nvcc: [cuda ? cuda.nvcc : 'nvcc'],
   'cuda-include': cuda ? [cuda.include] : [],
   // Static cudart: the addon loads on machines without a GPU; CUDA calls then fail cleanly.
-  'cuda-libs': cuda ? [`-L${cuda.libdir}`, '-ltorch_cuda', '-lc10_cuda', '-lcudart_static', '-ldl', '-lrt', '-lpthread'] : [],
+  // libtorch_cuda is needed although no symbol of it is: loading it registers LibTorch's CUDA
+  // kernels (as TorchConfig.cmake does, --no-as-needed; without it CUDA tensors cannot be made).
+  'cuda-libs': cuda
+    ? [`-L${cuda.libdir}`, '-Wl,--push-state,--no-as-needed', '-ltorch_cuda', '-Wl,--pop-state', '-lc10_cuda', '-lcudart_static', '-ldl', '-lrt', '-lpthread']
+    : [],
   include: torch.include,
   libs: [`-L${torch.libdir}`, '-ltorch', '-ltorch_cpu', '-lc10'],
   ldflags: [`-Wl,-rpath,${torch.libdir}`],
