@@ -202,8 +202,8 @@ LossParts frame_losses(const AvatarConfig& cfg, const ParamMap& params, const st
   l.l1 = avatar::l1_loss(a, b);
   l.ssim = avatar::ssim(a, b);
   // Position regularisation: the mean offset length of the map's Gaussians from their anchors.
-  const at::Tensor& map = param_or_undefined(params, "map");
-  const at::Tensor& base = param_or_undefined(params, "gen.base");
+  const at::Tensor map = param_or_undefined(params, "map");
+  const at::Tensor base = param_or_undefined(params, "gen.base");
   const at::Tensor& m = map.defined() ? map : base;
   l.pos = m.defined() ? m.narrow(-1, 0, 3).norm(2, -1).mean() : at::zeros({}, a.options());
   l.total = cfg.lambda_l1 * l.l1 + cfg.lambda_ssim * (1 - l.ssim) + cfg.lambda_pos * l.pos;

@@ -167,7 +167,7 @@ at::Tensor color_mlp_forward(const ColorMlpConfig& cfg, const ParamMap& p, const
   // The first layer sees [sh0, code]; the code is the same for every Gaussian, so its share
   // W_code · code + b [hidden] is computed once instead of per Gaussian (with FLAME's 100
   // expressions the code is 109 of the 112 inputs: the layer costs ~35x less).
-  const at::Tensor& w0 = get(p, prefix + "l0.weight");  // [hidden, 3 + code_dim]
+  const at::Tensor w0 = get(p, prefix + "l0.weight");  // [hidden, 3 + code_dim]
   const at::Tensor code_term = at::linear(code.unsqueeze(0), w0.narrow(1, 3, cfg.code_dim), get(p, prefix + "l0.bias"));
   // Rendering (no autograd): activations in place, so each layer allocates one [N, hidden]
   // buffer instead of two (fresh memory costs page faults: ~3 ms per MiB on the benchmark VM).
