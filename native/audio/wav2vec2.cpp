@@ -1,4 +1,5 @@
 #include "wav2vec2.h"
+#include "../common/conv_check.h"
 
 #include <ATen/ATen.h>
 
@@ -94,6 +95,7 @@ at::Tensor extract_features(const at::Tensor& samples, const Wav2Vec2Weights& w,
   at::Tensor x = samples.view({1, 1, -1});  // [batch 1, channels 1, T]
   for (size_t i = 0; i < w.conv.size(); ++i) {
     const auto& l = w.conv[i];
+    ggt::ensure_correct_convolutions();
     x = at::conv1d(x, l.weight, l.bias, {c.conv_stride[i]});  // [1, C_i, frames_i]
     if (c.extractor_layer_norm) {
       x = layer_norm(x.transpose(1, 2), l.norm_weight, l.norm_bias, c.layer_norm_eps).transpose(1, 2);
@@ -110,6 +112,7 @@ at::Tensor extract_features(const at::Tensor& samples, const Wav2Vec2Weights& w,
 at::Tensor positional_embedding(const at::Tensor& x, const Wav2Vec2Weights& w, const Wav2Vec2Config& c) {
   const at::Tensor weight = w.pos_g * w.pos_v / w.pos_v.pow(2).sum(at::IntArrayRef{0, 1}, /*keepdim=*/true).sqrt();  // norm per tap
   const int64_t K = c.pos_conv_kernel;
+  ggt::ensure_correct_convolutions();
   at::Tensor y = at::conv1d(x.transpose(0, 1).unsqueeze(0), weight, w.pos_b, {1}, {K / 2}, {1}, c.pos_conv_groups);
   if (K % 2 == 0) y = y.slice(2, 0, -1);
   return at::gelu(y[0].transpose(0, 1));

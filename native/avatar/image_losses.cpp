@@ -1,4 +1,5 @@
 #include "image_losses.h"
+#include "../common/conv_check.h"
 
 #include <ATen/ATen.h>
 
@@ -36,6 +37,7 @@ at::Tensor ssim(const at::Tensor& a, const at::Tensor& b) {
   check_pair(a, b, "SSIM");
   const int64_t C = a.size(1);
   const at::Tensor w = gaussian_window(C, a.options());
+  ggt::ensure_correct_convolutions();
   auto blur = [&](const at::Tensor& x) { return at::conv2d(x, w, {}, {1, 1}, {5, 5}, {1, 1}, C); };
   const at::Tensor mu_a = blur(a), mu_b = blur(b);
   const at::Tensor var_a = blur(a * a) - mu_a * mu_a;

@@ -1,4 +1,5 @@
 #include "networks.h"
+#include "../common/conv_check.h"
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
@@ -40,6 +41,7 @@ const at::Tensor& get(const ParamMap& p, const std::string& name) {
 }
 
 at::Tensor conv(const ParamMap& p, const std::string& name, const at::Tensor& x, int64_t stride = 1) {
+  ggt::ensure_correct_convolutions();  // LibTorch 2.6 + oneDNN 3.7: see common/conv_check.h
   return at::conv2d(x, get(p, name + ".weight"), get(p, name + ".bias"), {stride, stride}, {1, 1});
 }
 

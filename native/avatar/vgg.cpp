@@ -1,4 +1,5 @@
 #include "vgg.h"
+#include "../common/conv_check.h"
 
 #include <ATen/ATen.h>
 
@@ -49,6 +50,7 @@ std::vector<at::Tensor> vgg16_relu_features(const std::map<std::string, at::Tens
   for (int layer = 0; layer <= last; ++layer) {
     if (std::find(kConvs.begin(), kConvs.end(), layer) != kConvs.end()) {
       const std::string n = prefix + "features." + std::to_string(layer);
+      ggt::ensure_correct_convolutions();
       x = at::conv2d(x, weight(params, n + ".weight"), weight(params, n + ".bias"), {1, 1}, {1, 1});
     } else if (std::find(kPools.begin(), kPools.end(), layer) != kPools.end()) {
       x = at::max_pool2d(x, {2, 2}, {2, 2});

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../avatar/vgg.h"
+#include "../common/conv_check.h"
 
 namespace ggt {
 namespace eval {
@@ -62,6 +63,7 @@ std::vector<at::Tensor> alex_taps(const std::map<std::string, at::Tensor>& p, at
     const AlexConv& c = kAlexConvs[i];
     if (c.index == 3 || c.index == 6) x = at::max_pool2d(x, {3, 3}, {2, 2});
     const std::string n = "features." + std::to_string(c.index);
+    ggt::ensure_correct_convolutions();
     x = at::relu(at::conv2d(x, get(p, n + ".weight"), get(p, n + ".bias"), {c.stride, c.stride}, {c.pad, c.pad}));
     taps.push_back(x);
   }
@@ -101,6 +103,7 @@ at::Tensor lpips_distance(const std::map<std::string, at::Tensor>& params, Lpips
     const at::Tensor f = taps[k] / (taps[k].pow(2).sum(1, true).sqrt() + 1e-10);  // [2B, C, h, w]
     const at::Tensor d = (f.narrow(0, 0, B) - f.narrow(0, B, B)).pow(2);
     const at::Tensor w = get(params, "lin" + std::to_string(k) + ".model.1.weight");  // [1, C, 1, 1]
+    ggt::ensure_correct_convolutions();
     total = total + at::conv2d(d, w).mean({1, 2, 3});  // [B, 1, h, w] → [B]
   }
   return total;
