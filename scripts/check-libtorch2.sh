@@ -16,7 +16,8 @@
 #                      "none" skips vitest
 #   GGT_CUDA_ARCHS     CUDA architectures for --cuda (default "80;90")
 # Needs root (or sudo), git, and node_modules from `npm ci` in this checkout (it is copied in:
-# trixie's nodejs runs the same vitest, node-gyp and node-addon-api). The cuDNN that
+# trixie's nodejs runs the same vitest, node-gyp and node-addon-api; nothing is downloaded
+# from npm). The cuDNN that
 # libtorch-cuda-2.6 depends on is only an installer that downloads; see docs/gpu-build.md
 # ("LibTorch 2.x") for the stand-in package and the link-only stub used instead.
 set -euo pipefail
@@ -80,8 +81,10 @@ copy_checkout() {
 }
 
 # Packages each root needs (the roots' stamps are made from these lists).
+# npm: the suite runs as `npx vitest run`, and test/install-native-e2e.test.ts checks the real
+# npm's `npm rebuild` contract.
 cpu_packages=(libtorch-dev libopenblas0-openmp g++ make cmake python3 python3-numpy ffmpeg espeak-ng
-              libespeak-ng-dev nodejs libnode-dev)
+              libespeak-ng-dev nodejs libnode-dev npm)
 # libtorch-cuda-dev conflicts with libtorch-dev, hence a root of its own. g++-13: nvcc 12.4
 # refuses trixie's default g++ 14 as its host compiler.
 cuda_packages=(libtorch-cuda-dev nvidia-cuda-toolkit g++-13 g++ make cmake python3 nodejs libnode-dev

@@ -27,10 +27,9 @@ if [[ "$tests" == none ]]; then
   exit $check
 fi
 phase "CPU: vitest${tests:+ ($tests)}"
-# node_modules/.bin/vitest is what `npx vitest run` runs; trixie's npm (npx) is not installed.
 set +e
 # shellcheck disable=SC2086  # the list is space-separated on purpose
-node_modules/.bin/vitest run $tests --reporter=default --reporter=json --outputFile.json=/tmp/vitest.json
+npx --no-install vitest run $tests --reporter=default --reporter=json --outputFile.json=/tmp/vitest.json
 status=$?
 set -e
 node -e '
