@@ -19,6 +19,7 @@
 #include "avatar/avatar_train.h"
 #include "avatar/networks.h"
 #include "check_util.h"
+#include "common/conv_check.h"
 #include "checks.h"
 #include "rig/rig.h"
 
@@ -268,7 +269,23 @@ double bench_a2e(const at::Device& device) {
 namespace ggt {
 namespace check {
 
+// The networks' float32 convolutions against float64 after the oneDNN check (common/
+// conv_check.h): without it, Debian 13's LibTorch 2.6 is off by ~0.4 here (24 input channels).
+static void check_float32_convolutions() {
+  ensure_correct_convolutions();
+  at::NoGradGuard no_grad;
+  const auto f64 = at::TensorOptions().dtype(at::kDouble);
+  const at::Tensor x = at::cos(at::arange(2 * 24 * 16 * 16, f64) * 0.013).view({2, 24, 16, 16});
+  const at::Tensor w = at::sin(at::arange(8 * 24 * 3 * 3, f64) * 0.7).view({8, 24, 3, 3}) * 0.2;
+  const at::Tensor ref = at::conv2d(x, w, {}, {2, 2}, {1, 1});
+  const at::Tensor out = at::conv2d(x.to(at::kFloat), w.to(at::kFloat), {}, {2, 2}, {1, 1});
+  expect_close(std::string("cpu float32 convolution (24 channels) vs float64, oneDNN ") +
+                   (onednn_disabled() ? "off (it failed the check)" : "on"),
+               out, ref, 1e-4);
+}
+
 void synthesis_checks(bool run_bench, int reps) {
+  check_float32_convolutions();
   if (cuda_available()) compare_backends(at::Device(at::kCUDA, 0));
   if (!run_bench) return;
   std::vector<at::Device> devices;
