@@ -110,11 +110,12 @@ describe('the install step (scripts/install-native.mjs)', { timeout: 120000 }, (
     const original = readFileSync(manifestFile, 'utf8');
     try {
       const manifest = JSON.parse(original);
-      writeFileSync(manifestFile, JSON.stringify({ ...manifest, torch: { ...manifest.torch, version: '2.6.0', source: '$LIBTORCH', root: '/opt/libtorch' } }));
+      // A version no LibTorch has: it must differ from the installed one (1.13 or 2.6 alike).
+      writeFileSync(manifestFile, JSON.stringify({ ...manifest, torch: { ...manifest.torch, version: '9.9.9', source: '$LIBTORCH', root: '/opt/libtorch' } }));
       const r = install();
       expect(r.calls).toHaveLength(1);
       const [reason] = r.stderr.split('\n');
-      expect(reason).toMatch(/^ggtalker: the prebuild was built for LibTorch 2\.6\.0 \(\$LIBTORCH at \/opt\/libtorch.*but the LibTorch installed here is \d+\.\d+\.\d+ /);
+      expect(reason).toMatch(/^ggtalker: the prebuild was built for LibTorch 9\.9\.9 \(\$LIBTORCH at \/opt\/libtorch.*but the LibTorch installed here is \d+\.\d+\.\d+ /);
     } finally {
       writeFileSync(manifestFile, original);
     }
