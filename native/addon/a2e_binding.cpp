@@ -1,6 +1,7 @@
 #include "a2e_binding.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <memory>
 
