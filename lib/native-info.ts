@@ -21,7 +21,12 @@ export interface NativeInfo {
   /** The binary loaded: its path, and whether it is a shipped prebuild or a local build. */
   binary: BinaryRef;
   /** What the binary was compiled against (its TORCH_VERSION), and the prebuild's manifest (null for a local build or a prebuild without one). */
-  builtFor: { torchVersion: string; manifest: PrebuildManifest | null };
+  builtFor: {
+    /** TORCH_VERSION the binary was compiled against. */
+    torchVersion: string;
+    /** The prebuild's manifest; null for a local build or a prebuild without one. */
+    manifest: PrebuildManifest | null;
+  };
   /** The libtorch_cpu.so this process mapped (Linux; null elsewhere) and its version. */
   runtimeTorch: RuntimeTorch | null;
   /** The CPU side: kernels, what the CPU supports, threads. */

@@ -16,18 +16,31 @@ export interface TorchBuild {
 
 /** prebuilds/<platform>-<arch>/ggtalker.json, written by the prebuild step. */
 export interface PrebuildManifest {
+  /** The package name and version the prebuild belongs to ("ggtalker@0.1.0"). */
   package: string;
+  /** The binary's file name inside this folder. */
   binary: string;
+  /** process.platform it was built on. */
   platform: string;
+  /** process.arch it was built on. */
   arch: string;
+  /** glibc or musl; null where not applicable. */
   libc: string | null;
+  /** The Node-API version it targets. */
   napi: number;
-  torch: TorchBuild & { version: string };
+  /** The LibTorch it was built against. */
+  torch: TorchBuild & {
+    /** major.minor.patch. */
+    version: string;
+  };
+  /** ISO 8601 time of the build. */
   builtAt: string;
 }
 
 export interface BinaryRef {
+  /** Absolute path of the .node file. */
   path: string;
+  /** A bundled prebuild, or a build from source in build/Release. */
   kind: 'prebuild' | 'local build';
 }
 
@@ -38,6 +51,7 @@ export type ProbeResult =
 export interface RuntimeTorch {
   /** The libtorch_cpu.so the dynamic loader mapped. */
   path: string;
+  /** Its version, when it can be read; null otherwise. */
   version: string | null;
 }
 

@@ -31,7 +31,10 @@ const BLINKS = ['blink_left', 'blink_right'] as const;
  * @param context.expressionNames - The head's expression names, [E] (blinks need `blink_left` / `blink_right`).
  * @param context.startFrame - Index of the first frame in the whole sequence (a stream's chunk). Default 0.
  */
-export function addIdleMotion(frames: FrameFlame[], idle: IdleOption, context: { fps: number; expressionNames: readonly string[]; startFrame?: number }): FrameFlame[] & { idle?: IdleMotion } {
+export function addIdleMotion(frames: FrameFlame[], idle: IdleOption, context: { fps: number; expressionNames: readonly string[]; startFrame?: number }): FrameFlame[] & {
+  /** The idle motion added, when `idle` was on. */
+  idle?: IdleMotion;
+} {
   if (!Array.isArray(frames)) throw new ValidationError(`addIdleMotion: expected frames to be an array of FLAME frames, received ${describeValue(frames)}`);
   requireOptions('addIdleMotion', context, 'context');
   if (idle === false) return frames;

@@ -48,7 +48,12 @@ export interface IdleMotion {
   /** Lid closure in [0, 1] per frame, [T]: the coefficient of the head's blink components. */
   blink: Float32Array;
   /** The blinks drawn: start and length in seconds (for tests and reports). */
-  blinks: { start: number; duration: number }[];
+  blinks: {
+    /** Start, seconds. */
+    start: number;
+    /** Length, seconds. */
+    duration: number;
+  }[];
 }
 
 const DEG = Math.PI / 180;

@@ -132,7 +132,14 @@ export interface SynthesizeResult {
   /** The idle motion added (neck, eyes, blink tracks), when `idle` was on. */
   idle?: IdleMotion;
   /** Wall time of each stage, seconds (render includes writing the video). */
-  timings: { expressions: number; render: number; total: number };
+  timings: {
+    /** Speech to expressions (features and denoising), seconds. */
+    expressions: number;
+    /** Rendering, including writing the video, seconds. */
+    render: number;
+    /** The whole call, seconds. */
+    total: number;
+  };
 }
 
 /**
