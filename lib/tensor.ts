@@ -10,6 +10,7 @@ import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 
 import { optionalOptions } from './arguments.js';
+import { requireDevice } from './backends.js';
 import { ValidationError } from './errors.js';
 import { native, toGgtalkerError, type NativeTensor, type RawArray } from './native.js';
 import { toFloat32Tensor, type ArrayLike } from './validate.js';
@@ -18,7 +19,7 @@ import { toFloat32Tensor, type ArrayLike } from './validate.js';
 export interface TensorOptions {
   /** Track gradients of computations that use this tensor (float tensors only). */
   requiresGrad?: boolean;
-  /** Where the data lives: `'cpu'` (default), `'cuda'` or `'cuda:N'`. */
+  /** Where the data lives: `'cpu'` (default), `'cuda'`, `'cuda:N'` or `'auto'` (CUDA when available). */
   device?: string;
 }
 
@@ -41,7 +42,9 @@ export class Tensor {
     const shape = typeof value === 'object' && value !== null ? (value as { shape?: unknown }).shape : undefined;
     const expected = Array.isArray(shape) ? (shape as number[]) : [];
     const t = toFloat32Tensor('tensor data', value, expected);
-    return nativeCall(() => new Tensor(native().Tensor.fromArray(t.data, t.shape, options)));
+    const device = options.device === undefined ? undefined : requireDevice(options.device);
+    const nativeOptions = { ...(options.requiresGrad !== undefined ? { requiresGrad: options.requiresGrad } : {}), ...(device ? { device } : {}) };
+    return nativeCall(() => new Tensor(native().Tensor.fromArray(t.data, t.shape, nativeOptions)));
   }
 
   /** @internal Wraps a handle returned by the addon. */
@@ -88,9 +91,10 @@ export class Tensor {
     return ndarray(raw.data, raw.shape);
   }
 
-  /** This tensor on another device (`'cpu'`, `'cuda'`, `'cuda:N'`). */
+  /** This tensor on another device (`'cpu'`, `'cuda'`, `'cuda:N'`, `'auto'`). */
   to(device: string): Tensor {
-    return nativeCall(() => new Tensor(this.handle.to(device)));
+    const resolved = requireDevice(device);
+    return nativeCall(() => new Tensor(this.handle.to(resolved)));
   }
 
   /**

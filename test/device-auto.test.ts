@@ -75,3 +75,13 @@ describe.runIf(!hasGpu)("device: 'auto' on this CPU machine", () => {
     expect(Array.from(auto.data)).toEqual(Array.from(cpu.data));
   });
 });
+
+describe.runIf(!hasGpu)("device: 'auto' for Tensor and Flame on this CPU machine", () => {
+  it("Tensor.from and Tensor.to resolve it to 'cpu'; an unknown device is a ValidationError", async () => {
+    const { Tensor } = await import('../lib/tensor.js');
+    const t = Tensor.from({ data: new Float32Array([1, 2, 3]), shape: [3] }, { device: 'auto' });
+    expect(t.device).toBe('cpu');
+    expect(t.to('auto').device).toBe('cpu');
+    expect(() => Tensor.from({ data: new Float32Array([1]), shape: [1] }, { device: 'gpu0' })).toThrow(ValidationError);
+  });
+});

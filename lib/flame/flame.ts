@@ -8,6 +8,7 @@
 import type { NdArray } from 'ndarray';
 
 import { optionalOptions } from '../arguments.js';
+import { requireDevice } from '../backends.js';
 import { ValidationError } from '../errors.js';
 import { native, type NativeTensor } from '../native.js';
 import { awaitNative, throwIfAborted, toNdarray } from '../ops.js';
@@ -115,13 +116,13 @@ export class Flame {
   /**
    * Copies a model into native memory (on `device`, default the CPU).
    *
-   * @param options.device - Where the model's arrays live: `'cpu'` (default), `'cuda'` or `'cuda:N'`.
+   * @param options.device - Where the model's arrays live: `'cpu'` (default), `'cuda'`, `'cuda:N'` or `'auto'` (CUDA when available).
    * @throws {@link ValidationError} when the model's arrays disagree with its counts.
    */
   static from(model: FlameModel, options: { device?: string } = {}): Flame {
     checkModel(model);
     options = optionalOptions('Flame.from', options);
-    return new Flame(model, options.device);
+    return new Flame(model, options.device === undefined ? undefined : requireDevice(options.device));
   }
 
   /** Triangles, [F, 3]. */

@@ -8,7 +8,7 @@ import { BENCH_SUITES, parseBenchArgs } from '../../bench/run.js';
 import { UsageError } from '../args.js';
 import type { CommandContext } from '../context.js';
 
-export const help = `ggtalker bench <${Object.keys(BENCH_SUITES).join('|')}> [--reps N] [--cases a,b] [--device cpu|cuda|cuda:N]
+export const help = `ggtalker bench <${Object.keys(BENCH_SUITES).join('|')}> [--reps N] [--cases a,b] [--device auto|cpu|cuda|cuda:N]
 
 Runs a benchmark suite; one JSON object per line on stdout, progress on stderr. The rasterizer
 and synthesize suites run on the CPU and, when this binary has CUDA and a GPU is visible, on

@@ -14,7 +14,7 @@ import type { CommandContext } from '../context.js';
 
 export const help = `ggtalker eval --avatar FILE.ggtavatar --dataset DIR --out REPORT_DIR [--split test|val|train|all]
               [--lpips WEIGHTS.safetensors [--lpips-net alex|vgg]] [--audio auto|on|off] [--views 0,1,2]
-              [--max-frames N] [--a2e-steps 25] [--seed 0] [--device cpu|cuda] [--sync-speech SPEECH_DIR]
+              [--max-frames N] [--a2e-steps 25] [--seed 0] [--device auto|cpu|cuda|cuda:N] [--sync-speech SPEECH_DIR]
 
 Scores an adapted avatar against a VHAP-format dataset (docs/evaluation.md) and writes
 REPORT_DIR/report.json and REPORT_DIR/report.md.

@@ -16,7 +16,7 @@ import { synthesisLabel } from '../progress.js';
 
 export const help = `ggtalker synthesize --avatar FILE.ggtavatar --audio SPEECH --out VIDEO.mp4
                    [--a2e STEM] [--wav2vec2 FILE.safetensors] [--head-pose tracked|still]
-                   [--yaw DEGREES] [--steps 25] [--guidance 1] [--seed 0] [--device cpu|cuda|cuda:N]
+                   [--yaw DEGREES] [--steps 25] [--guidance 1] [--seed 0] [--device auto|cpu|cuda|cuda:N]
                    [--allow-external-files]
 
 Speech (WAV, or any format ffmpeg reads) to a talking-head MP4 with the speech muxed in.
