@@ -3,26 +3,23 @@
 // Audio-Expression sampling, then rendering with the head alone, with the colour MLP, and with
 // the colour MLP and the body inpainter (random weights: speed does not depend on them).
 // Frames per second; JSON lines.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
 import { arrayToHandle } from '../a2e/native-params.js';
 import { Avatar } from '../avatar/avatar.js';
 import { proceduralAvatar } from '../avatar/procedural-avatar.js';
+import { demoAssets } from '../demo-assets.js';
+import { FileSystemError } from '../errors.js';
 import { AudioExpressionModel, backends, synthesize } from '../index.js';
 import { native, type NativeTensor } from '../native.js';
 import { benchDevices } from './devices.js';
 import type { BenchArgs } from './run.js';
 import { round } from './stats.js';
 
-const DEMO_MODEL = fileURLToPath(new URL('../../assets/demo/a2e', import.meta.url));
-
 export async function synthesizeBench(args: BenchArgs): Promise<void> {
   const seconds = 10;
   const size = 512;
   const samples = Float32Array.from({ length: seconds * 16000 }, (_, i) => 0.3 * Math.sin(i / 9) * Math.sin(i / 2000) ** 2);
-  const a2e = existsSync(`${DEMO_MODEL}.json`)
-    ? await AudioExpressionModel.load(DEMO_MODEL)
+  const a2e = demoModelPath()
+    ? await AudioExpressionModel.load(demoModelPath()!)
     : await AudioExpressionModel.create({ config: { dModel: 128, heads: 4, ffDim: 256, condLayers: 2, decoderLayers: 3, speakerDim: 16, maxFrames: 32, expressionCount: 17 } });
   const base = await proceduralAvatar({ size, uvSize: 256, a2e });
   const withNetworks = async (color: boolean, inpainter: boolean): Promise<Avatar> => {
@@ -75,5 +72,15 @@ export async function synthesizeBench(args: BenchArgs): Promise<void> {
         realtime_factor: round(seconds / r.timings.total, 3),
       }));
     }
+  }
+}
+
+/** The demo's speech model, or undefined in a checkout without `assets/demo/` (a random model is timed instead). */
+function demoModelPath(): string | undefined {
+  try {
+    return demoAssets().speechModel;
+  } catch (error) {
+    if (error instanceof FileSystemError) return undefined;
+    throw error;
   }
 }

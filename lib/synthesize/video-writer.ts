@@ -92,7 +92,10 @@ export class Mp4Writer {
       audioFile = wav;
     }
     const args = ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', '-'];
-    if (audioFile) args.push('-i', audioFile, '-c:a', 'aac', '-b:a', '128k', '-shortest');
+    // The video decides the length: the speech is padded with silence (apad) and cut where the
+    // frames end (-shortest). A bare -shortest lets ffmpeg 7 end on the speech's last sample and
+    // drop the final frame when the frames run a few ms past it (122 of 123 frames).
+    if (audioFile) args.push('-i', audioFile, '-af', 'apad', '-c:a', 'aac', '-b:a', '128k', '-shortest');
     // yuv420p needs even sides: pad by one pixel when odd.
     args.push('-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-preset', 'veryfast', '-crf', '18', '-movflags', '+faststart', temporary);
     const child = spawn(options.ffmpeg ?? 'ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] });
