@@ -1,5 +1,6 @@
 #include "script_model.h"
 
+#include <torch/csrc/jit/passes/tensorexpr_fuser.h>
 #include <torch/script.h>
 
 #include <mutex>
@@ -13,6 +14,13 @@ struct ScriptModel::Impl {
 };
 
 ScriptModel::ScriptModel(const std::string& path) : impl_(std::make_unique<Impl>()) {
+  // The TensorExpr fuser compiles fused CPU kernels on a module's second call (after one
+  // profiling run). Debian 13's LibTorch 2.6 is built with LLVM for it, and that compile never
+  // finished for the tiny DiT (a 35 ms sample ran > 10 min at 100 % CPU; with the fuser off it is
+  // 35 ms). The model is always loaded on the CPU here, where fusing the DiT's few elementwise ops
+  // gains little, so the fuser is switched off for the process (it is a process-wide switch;
+  // ggtalker loads no other TorchScript).
+  torch::jit::setTensorExprFuserEnabled(false);
   try {
     impl_->module = torch::jit::load(path, c10::Device(c10::kCPU));
   } catch (const c10::Error& e) {

@@ -18,12 +18,21 @@
  * `audio_position` is the same instant truncated to whole milliseconds. We use `sample` and
  * check that every event lies inside the samples written and agrees with audio_position.
  */
+#include <espeak-ng/espeak_ng.h>
 #include <espeak-ng/speak_lib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* espeak-ng 1.52 draws the breathiness noise of some variants (f2 among them) from a random
+ * generator whose default state depends on where the library is loaded (ASLR): the same text and
+ * settings gave different samples run to run (identical with ASLR off). 1.52 added
+ * espeak_ng_SetRandSeed; 1.51 (Debian 12) has neither the function nor the problem. Declared weak
+ * so one source builds and runs against both: NULL where the library lacks it. */
+extern espeak_ng_STATUS espeak_ng_SetRandSeed(long seed);
+#pragma weak espeak_ng_SetRandSeed
 
 enum { MAX_TEXT_BYTES = 1 << 16 };
 
@@ -228,6 +237,7 @@ int main(int argc, char **argv) {
     fputs("espeak_timings: espeak-ng could not initialize (is its data installed? apt-get install espeak-ng)\n", stderr);
     return 3;
   }
+  if (espeak_ng_SetRandSeed) espeak_ng_SetRandSeed(1); /* same text and settings, same samples */
 
   char base[128];
   const char *plus = strchr(voice, '+');
