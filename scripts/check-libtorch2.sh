@@ -7,6 +7,8 @@
 #           with -DGGT_CUDA=ON and the node addon with CUDA, check that the addon does not need
 #           libcudart (static runtime) and that it loads on a machine without a GPU.
 #   (none)  both.
+#   --prepare  only create (or reuse) the roots asked for, and stop: lets CI make the root in the
+#           background while it builds other things.
 # Environment:
 #   GGT_TRIXIE_CACHE   where the roots live (default /var/cache/ggtalker-trixie); a root is reused
 #                      while its package list is unchanged, and rebuilt from scratch otherwise
@@ -14,6 +16,8 @@
 #   JOBS               parallel compile jobs (default: the number of cores)
 #   GGT_LIBTORCH2_TESTS  test files for --cpu, space-separated (default: the whole suite);
 #                      "none" skips vitest
+#   GGT_LIBTORCH2_CMAKE  0 skips the CMake build and run of ggtalker_native_check in --cpu (CI
+#                      does: its 30-minute budget has room for the addon build and tests only)
 #   GGT_CUDA_ARCHS     CUDA architectures for --cuda (default "80;90")
 # Needs root (or sudo), git, and node_modules from `npm ci` in this checkout (it is copied in:
 # trixie's nodejs runs the same vitest, node-gyp and node-addon-api; nothing is downloaded
@@ -27,13 +31,14 @@ sudo=""
 [[ $(id -u) -ne 0 ]] && sudo="sudo"
 source "$here/root.sh"
 
-do_cpu=0 do_cuda=0
+do_cpu=0 do_cuda=0 prepare=0
 for arg in "$@"; do
   case "$arg" in
     --cpu) do_cpu=1 ;;
+    --prepare) prepare=1 ;;
     --cuda) do_cuda=1 ;;
-    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
-    *) echo "check-libtorch2.sh: expected --cpu, --cuda or nothing, received '$arg'" >&2; exit 2 ;;
+    -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+    *) echo "check-libtorch2.sh: expected --cpu, --cuda, --prepare or nothing, received '$arg'" >&2; exit 2 ;;
   esac
 done
 ((do_cpu + do_cuda)) || do_cpu=1 do_cuda=1
@@ -101,11 +106,13 @@ status=0
 if ((do_cpu)); then
   phase "CPU: create or reuse the trixie root"
   make_root cpu main "${cpu_packages[@]}"
+fi
+if ((do_cpu && !prepare)); then
   phase "CPU: copy the checkout into the root"
   copy_checkout cpu
   phase ""
   # The build, check program and tests time their own phases inside the root.
-  in_root cpu env JOBS="$jobs" GGT_LIBTORCH2_TESTS="${GGT_LIBTORCH2_TESTS:-}" \
+  in_root cpu env JOBS="$jobs" GGT_LIBTORCH2_TESTS="${GGT_LIBTORCH2_TESTS:-}" GGT_LIBTORCH2_CMAKE="${GGT_LIBTORCH2_CMAKE:-1}" \
     bash /src/scripts/libtorch2/in-root-cpu.sh || status=1
   root_timings cpu
 fi
@@ -113,6 +120,8 @@ if ((do_cuda)); then
   phase "CUDA: create or reuse the trixie root"
   deb="$(bash "$here/cudnn-standin-deb.sh" "$cache/debs")"
   make_root cuda main,contrib,non-free "${cuda_packages[@]}" "$deb"
+fi
+if ((do_cuda && !prepare)); then
   phase "CUDA: copy the checkout into the root"
   copy_checkout cuda
   phase ""
