@@ -102,6 +102,28 @@ export class NativeError extends GgtalkerError {
   }
 }
 
+/**
+ * A data-parallel training run lost its process group: the rendezvous could not be reached or
+ * not every rank came, or a rank died or stalled past the timeout during training. The last
+ * checkpoint is intact; restarting every rank resumes from it.
+ */
+export class DistributedError extends NativeError {
+  /** @internal */
+  static override readonly [CLASS_BRAND]: string = 'DistributedError';
+
+  /**
+   * A DistributedError (code `ERR_GGT_DISTRIBUTED`).
+   *
+   * @param message - Which rank, what it was doing, and what the native layer reported.
+   * @param options - Standard error options; `cause` is the NativeError.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    Object.defineProperty(this, 'code', { value: 'ERR_GGT_DISTRIBUTED' });
+    this.name = 'DistributedError';
+  }
+}
+
 /** Options of {@link AddonLoadError}. */
 export interface AddonLoadErrorOptions {
   /** The error raised while loading the addon. */

@@ -13,6 +13,8 @@ export { AudioExpressionModel, type CreateA2eModelOptions, type LoadA2eModelOpti
 export { predictExpressions, type ExpressionTracks, type PredictExpressionsOptions, type PredictProgress } from './a2e/predict.js';
 export type { SampleProgress, StepReport } from './a2e/step-progress.js';
 export { ExpressionStream, type ExpressionChunk, type ExpressionStreamOptions } from './a2e/stream.js';
+export { distributedFromEnv, joinProcessGroup, ProcessGroup, resolveDistributedOptions, type DistributedOptions } from './distributed/process-group.js';
+export { type DistributedSetting } from './distributed/training-group.js';
 export { fineTuneAudioExpression, splitClips, trainAudioExpressionPrior, type A2eDataSource, type A2eFineTuneResult, type A2eTrainResult, type FineTuneAudioExpressionOptions, type TrainAudioExpressionPriorOptions } from './a2e/train.js';
 export type { A2eTrainHistory, A2eTrainProgress, A2eTrainSettings } from './a2e/train-loop.js';
 export { articulate, type ArticulationTracks, type TimedPhoneme } from './synthetic/articulation.js';
@@ -47,7 +49,7 @@ export { backends, requireDevice, setThreads, type Backends, type Device, type R
 export type { NativeTensor, RawArray } from './native.js';
 export { nativeInfo, type CpuSimd, type NativeInfo } from './native-info.js';
 export type { BinaryRef, PrebuildManifest, RuntimeTorch, TorchBuild } from '../scripts/prebuild-torch.mjs';
-export { AbortError, AddonLoadError, FileSystemError, FormatError, GgtalkerError, NativeError, ValidationError, type FileSystemErrorOptions, type FormatErrorOptions, type AddonLoadErrorOptions } from './errors.js';
+export { AbortError, AddonLoadError, DistributedError, FileSystemError, FormatError, GgtalkerError, NativeError, ValidationError, type FileSystemErrorOptions, type FormatErrorOptions, type AddonLoadErrorOptions } from './errors.js';
 export { parsePly, readPly, encodePly, writePly, type GaussianCloud, type ShDegree } from './io/ply.js';
 export { Flame, FLAME_FRAMES_PER_CALL, type FlameForwardOptions, type FlameOutput, type FlameOutputGrads, type FlameParams } from './flame/flame.js';
 export { flameFromArrays, loadFlame, type LoadFlameOptions } from './flame/load.js';

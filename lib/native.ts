@@ -149,6 +149,10 @@ export interface NativeAddon {
   /** {a?, b? [B, 3, H, W], weights, network: 'alex' | 'vgg', device?} -> {distance [B]} (no images: checks the weights). */
   lpipsDistance: NativeOp;
   A2EScriptModel: new (path: string) => NativeScriptModel;
+  /** A data-parallel process group (c10d TCPStore + Gloo); see lib/distributed/. */
+  DistGroup: new () => NativeDistGroup;
+  /** Whether this build has data-parallel training (c10d's Gloo backend). */
+  distributedAvailable(): boolean;
   AbortFlag: new () => NativeAbortFlag;
   Tensor: NativeTensorClass;
 }
@@ -157,6 +161,14 @@ export interface NativeAddon {
 export interface NativeAbortFlag {
   abort(): void;
   readonly aborted: boolean;
+}
+
+/** The addon's process group handle (native/addon/dist_binding.h). */
+export interface NativeDistGroup {
+  join(options: { masterAddr: string; masterPort: number; rank: number; worldSize: number; timeoutMs: number; abort?: NativeAbortFlag }): Promise<void>;
+  exchange(key: string, value: string): Promise<{ values: Record<string, RawArray> }>;
+  broadcast(params: Record<string, NativeTensor>, root?: number): Promise<void>;
+  close(): void;
 }
 
 /** A TorchScript Audio-Expression network loaded by the addon. */
@@ -251,7 +263,7 @@ export function toGgtalkerError(error: unknown): GgtalkerError {
 }
 
 /** The addon's classes (constructed with `new`, static methods); every other export is a function. */
-const NATIVE_CLASSES = new Set<string>(['Tensor', 'AbortFlag', 'A2EScriptModel']);
+const NATIVE_CLASSES = new Set<string>(['Tensor', 'AbortFlag', 'A2EScriptModel', 'DistGroup']);
 
 /**
  * The addon with every export guarded so that nothing untyped escapes it, whichever way a
@@ -357,6 +369,8 @@ const REQUIRED_EXPORTS = [
   'lpipsDistance',
   'meshRender',
   'A2EScriptModel',
+  'DistGroup',
+  'distributedAvailable',
   'AbortFlag',
   'Tensor',
 ] as const satisfies readonly (keyof NativeAddon)[];

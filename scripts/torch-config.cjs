@@ -84,6 +84,11 @@ function sourceList() {
   return JSON.parse(fs.readFileSync(path.join(repo, 'native', 'sources.json'), 'utf8'));
 }
 
+// The folder holding gloo/algorithm.h: LibTorch's own include folders, then the system's.
+function glooInclude(torch) {
+  return [...torch.include, '/usr/include', '/usr/local/include'].find((d) => fs.existsSync(path.join(d, 'gloo', 'algorithm.h'))) || null;
+}
+
 // nvcc from $CUDA_HOME, PATH or /usr/local/cuda; null when absent.
 function findNvcc() {
   const candidates = [];
@@ -159,7 +164,10 @@ const out = {
   include: torch.include,
   libs: [`-L${torch.libdir}`, '-ltorch', '-ltorch_cpu', '-lc10'],
   ldflags: [`-Wl,-rpath,${torch.libdir}`],
-  defines: [`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi(torch)}`],
+  // c10d's Gloo backend (data-parallel training) needs Gloo's headers, which some LibTorch
+  // installs lack (Debian's libtorch-dev: apt-get install libgloo-dev); without them the addon
+  // builds without distributed training and says so when asked for it.
+  defines: [`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi(torch)}`, ...(glooInclude(torch) ? ['GGT_DISTRIBUTED', 'USE_C10D_GLOO'] : [])],
   root: [torch.root],
   describe: [`${torch.how} at ${torch.root}; CUDA kernels: ${cuda ? `yes (${cuda.nvcc})` : 'no'}`],
 }[what];

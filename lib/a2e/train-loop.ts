@@ -6,6 +6,8 @@
  * @module
  */
 
+import { asDistributedError, type ProcessGroup } from '../distributed/process-group.js';
+import { requireSameOnEveryRank } from '../distributed/training-group.js';
 import { AbortError, ValidationError } from '../errors.js';
 import { native, type NativeTensor } from '../native.js';
 import { nativeAbortFlag } from '../native-abort.js';
@@ -46,6 +48,8 @@ export interface A2eTrainSettings {
 export interface A2eTrainProgress {
   /** Steps done (1..steps). */
   step: number;
+  /** Training samples (windows) drawn so far, over all ranks. */
+  samplesSeen: number;
   /** Steps in all. */
   steps: number;
   /** 0..1 over the run. */
@@ -58,6 +62,8 @@ export interface A2eTrainProgress {
   validationLoss?: number;
   /** Seconds since training started. */
   elapsedSeconds: number;
+  /** Data-parallel runs: milliseconds per step spent waiting for the gradient all-reduce (the part the backward pass did not hide), over the last chunk. */
+  allreduceWaitMs?: number;
 }
 
 /** A record of a run: training losses per step and validation losses. */
@@ -190,6 +196,45 @@ export interface TrainingRun {
   history: A2eTrainHistory;
   onProgress?: (p: A2eTrainProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Data parallelism: this process is one rank of the group. Rank 0's weights, optimiser state
+   * and position are copied to every rank first; each step draws `batch` windows per rank and
+   * averages gradients over the ranks; only rank 0 reports progress and writes checkpoints.
+   */
+  group?: ProcessGroup;
+}
+
+/** The training settings (the fields of {@link A2eTrainSettings}). */
+const SETTING_KEYS = ['steps', 'batch', 'window', 'lr', 'warmupSteps', 'minLrFactor', 'lambdaExp', 'lambdaTemp', 'huberDelta', 'condDrop', 'gradClip', 'seed'] as const satisfies readonly (keyof A2eTrainSettings)[];
+
+/** What every rank of a data-parallel run must agree on (checked before the first step). */
+function runDescription(run: TrainingRun): Record<string, unknown> {
+  const { model, settings } = run;
+  return {
+    config: model.config,
+    speakers: model.speakers,
+    settings: Object.fromEntries(SETTING_KEYS.map((k) => [k, settings[k] ?? null])),
+    frozen: run.frozen ?? [],
+    speakerRows: run.speakerRows ?? [],
+    train: { clips: run.train.clips, frames: run.train.frames },
+    validation: run.validation ? { clips: run.validation.clips, frames: run.validation.frames } : null,
+    validateEvery: run.validateEvery ?? null,
+    checkpointEvery: run.checkpointEvery ?? null,
+  };
+}
+
+/** Every rank starts where rank 0 stands: its train state (step, position, history), weights and Adam moments. */
+async function startFromRankZero(run: TrainingRun, group: ProcessGroup): Promise<void> {
+  const { model } = run;
+  await requireSameOnEveryRank(group, 'Audio-Expression training run', runDescription(run));
+  const states = await group.exchange('a2e-train-state', JSON.stringify(model.trainState ?? {}));
+  model.trainState = JSON.parse(states[0]!) as Record<string, unknown>;
+  if (model.trainState.history) run.history = Object.assign(run.history, model.trainState.history as A2eTrainHistory);
+  await group.broadcast({ ...toParamObject(model.nativeParams()), ...prefixed('adam.m.', model.adam!.m), ...prefixed('adam.v.', model.adam!.v) });
+}
+
+function prefixed(prefix: string, params: Map<string, NativeTensor>): Record<string, NativeTensor> {
+  return Object.fromEntries([...params].map(([name, t]) => [prefix + name, t]));
 }
 
 /** Runs steps from model.trainState.step (0 when new) to settings.steps. */
@@ -201,8 +246,13 @@ export async function runTraining(run: TrainingRun): Promise<void> {
     const v = flattenNamed<NativeTensor>(await nativeAsync(native().a2eInit({ config: model.config, seed: 0, zeros: true })));
     model.adam = { m, v };
   }
+  const group = run.group;
+  if (group) await startFromRankZero(run, group);
+  const leader = !group || group.rank === 0;
   const state = (model.trainState ??= {});
   let step = typeof state.step === 'number' ? state.step : 0;
+  // Checkpoints from before samplesSeen existed: one process drawing `batch` windows a step.
+  let samplesSeen = typeof state.samplesSeen === 'number' ? state.samplesSeen : step * (settings.batch ?? 16);
   const warmup = settings.warmupSteps ?? Math.min(100, Math.floor(settings.steps / 10));
   const native_ = {
     config: model.config,
@@ -219,8 +269,9 @@ export async function runTraining(run: TrainingRun): Promise<void> {
   };
   Object.assign(state, { steps: settings.steps, window: native_.loss.window, batch: native_.batch, lr: settings.lr, seed: native_.seed, warmupSteps: warmup });
   const save = async (): Promise<void> => {
-    if (!run.checkpoint) return;
+    if (!run.checkpoint || !leader) return;
     state.step = step;
+    state.samplesSeen = samplesSeen;
     state.history = run.history;
     await model.save(run.checkpoint, { withOptimizer: true });
   };
@@ -239,12 +290,20 @@ export async function runTraining(run: TrainingRun): Promise<void> {
     const n = Math.max(1, Math.min(chunk, settings.steps - step, untilValidation, untilCheckpoint));
     const t0 = Date.now();
     const abort = nativeAbortFlag(run.signal);
-    const r = await nativeAsync(native().a2eTrain({ ...native_, step, steps: n, abort: abort.flag })).finally(abort.release);
+    const call = native().a2eTrain({ ...native_, step, steps: n, samplesSeen, abort: abort.flag, ...(group ? { group: group.handle } : {}) });
+    const r = await nativeAsync(call)
+      .catch((error: unknown) => {
+        throw group ? asDistributedError(error, `rank ${group.rank} of ${group.worldSize}: training step ${step + 1}`) : error;
+      })
+      .finally(abort.release);
     const losses = r.losses.data as Float64Array;
     const lrs = r.lrs.data as Float64Array;
     losses.forEach((loss, i) => run.history.losses.push({ step: step + i, loss }));
     step += losses.length;
+    samplesSeen = (r.samplesSeen.data as Float64Array)[0]!;
     state.step = step;
+    state.samplesSeen = samplesSeen;
+    const waitMs = (r.allreduceWaitMs.data as Float64Array)[0]! / Math.max(1, losses.length);
     if (run.signal?.aborted) continue; // the loop's top saves and throws
     const perStep = (Date.now() - t0) / n;
     chunk = Math.max(1, Math.min(64, Math.round(250 / Math.max(perStep, 1))));
@@ -254,14 +313,16 @@ export async function runTraining(run: TrainingRun): Promise<void> {
       run.history.validation.push({ step, loss: lastValidation });
       stop = run.onValidation?.(step, lastValidation) ?? false;
     }
-    run.onProgress?.({
+    if (leader) run.onProgress?.({
       step,
+      samplesSeen,
       steps: settings.steps,
       fraction: step / settings.steps,
       loss: losses.reduce((a, b) => a + b, 0) / losses.length,
       lr: lrs[lrs.length - 1]!,
       ...(lastValidation !== undefined ? { validationLoss: lastValidation } : {}),
       elapsedSeconds: (Date.now() - started) / 1000,
+      ...(group ? { allreduceWaitMs: waitMs } : {}),
     });
     if (step % checkpointEvery === 0 || step === settings.steps || stop) await save();
     if (stop) break;

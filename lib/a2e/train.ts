@@ -16,6 +16,8 @@ import { loadExpressionClips, readSpeechDataset, type ExpressionClip, type ReadS
 import type { AudioEncoder } from './features.js';
 import { AudioExpressionModel } from './model.js';
 import { cloneParams } from './native-params.js';
+import { openTrainingGroup, type DistributedSetting } from '../distributed/training-group.js';
+import type { ProcessGroup } from '../distributed/process-group.js';
 import { evaluateLoss, packClips, runTraining, targetStatistics, type A2eTrainHistory, type A2eTrainProgress, type A2eTrainSettings } from './train-loop.js';
 
 /** Where training data comes from: a speech dataset folder (encoded here) or prepared clips. */
@@ -48,6 +50,14 @@ export interface TrainAudioExpressionPriorOptions extends A2eDataSource, A2eTrai
   onProgress?: (p: A2eTrainProgress) => void;
   /** Cancels training: it rejects with AbortError, after writing `checkpoint` when there is one. */
   signal?: AbortSignal;
+  /**
+   * Data-parallel training over several processes (docs/distributed-training.md): options to
+   * join a group with, a {@link ProcessGroup} already joined, or `false` for none. Default: the
+   * environment's (`RANK`, `WORLD_SIZE`, `MASTER_ADDR`, `MASTER_PORT`, as torchrun and
+   * `ggtalker train-prior --nproc-per-node` set them; none when `WORLD_SIZE` is unset or 1).
+   * `batch` is per rank; rank 0 writes `checkpoint` and calls `onProgress`.
+   */
+  distributed?: DistributedSetting;
 }
 
 /** The result of a training run. */
@@ -114,8 +124,11 @@ export async function trainAudioExpressionPrior(options: TrainAudioExpressionPri
     if (i < 0) throw new ValidationError(`clip ${c.id} is spoken by ${JSON.stringify(c.speaker)}, whom the model does not know (its speakers: ${model.speakers.join(', ')}); fine-tune to add a speaker`);
     return i;
   };
-  await runTraining({
+  const parallel = await openTrainingGroup(options.distributed, options.signal);
+  try {
+    await runTraining({
     model,
+    ...(parallel.group ? { group: parallel.group } : {}),
     train: packClips(train, model, speakerOf),
     ...(validation.length > 0 ? { validation: packClips(validation, model, speakerOf) } : {}),
     settings: { ...options, steps, lr: options.lr ?? 1e-4 },
@@ -125,6 +138,9 @@ export async function trainAudioExpressionPrior(options: TrainAudioExpressionPri
     onProgress: options.onProgress,
     signal: options.signal,
   });
+  } finally {
+    parallel.release();
+  }
   return { model, history, trainClips: train.map((c) => c.id), validationClips: validation.map((c) => c.id) };
 }
 

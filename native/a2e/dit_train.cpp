@@ -2,24 +2,18 @@
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
-#include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
+#include "../train/epoch_sampler.h"
+#include "../train/grad_average.h"
 #include "diffusion.h"
 
 namespace ggt {
 namespace a2e {
 namespace {
-
-// Per-step generator: a splitmix of (seed, step), so resumed runs replay the same draws.
-at::Generator step_generator(uint64_t seed, int64_t step) {
-  uint64_t z = seed + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(step + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return at::make_generator<at::CPUGeneratorImpl>(z ^ (z >> 31));
-}
 
 at::Tensor normalise(const ParamMap& p, const at::Tensor& y) {
   return (y - p.at("data.mean")) / p.at("data.std");
@@ -105,64 +99,81 @@ bool TrainableSet::trains(const std::string& name) const {
 LossAndGrads loss_and_grads(const DitConfig& cfg, const ParamMap& params, const at::Tensor& x0, const at::Tensor& n,
                             const at::Tensor& noise, const at::Tensor& cond, const at::Tensor& speaker,
                             const at::Tensor& keep, const LossOptions& o, const TrainableSet& trainable,
-                            bool want_grads) {
+                            bool want_grads, train::ProcessGroup* group) {
   at::AutoGradMode grad_mode(want_grads);
-  ParamMap leaves;
-  for (const auto& [name, t] : params)
+  ParamMap leaves, trained;
+  for (const auto& [name, t] : params) {
     leaves[name] = want_grads && trainable.trains(name) ? t.detach().requires_grad_(true) : t.detach();
+    if (leaves[name].requires_grad()) trained[name] = leaves[name];
+  }
+  std::unique_ptr<train::GradientAverager> average;
+  if (group && want_grads) average = std::make_unique<train::GradientAverager>(*group, trained);
   const DiffusionSchedule s = make_schedule(cfg.diffusion_steps, cfg.schedule);
   const at::Tensor x_t = q_sample(s, x0, n, noise);
   const at::Tensor loss = a2e_loss(dit_forward(cfg, leaves, x_t, n, cond, speaker, keep), x0, o);
   LossAndGrads out;
   out.loss = loss.item<double>();
-  if (want_grads) {
-    loss.backward();
-    for (const auto& [name, t] : leaves) {
-      if (!t.requires_grad()) continue;
-      at::Tensor g = t.grad().defined() ? t.grad() : at::zeros_like(t);
-      if (name == "speaker.embedding" && !trainable.speaker_rows.empty()) {
-        at::Tensor mask = at::zeros({t.size(0), 1}, g.options());
-        for (int64_t r : trainable.speaker_rows) mask[r] = 1;
-        g = g * mask;
-      }
-      out.grads[name] = g;
-    }
+  if (!want_grads) return out;
+  loss.backward();
+  if (average) {
+    std::vector<double> stats{out.loss};
+    out.grads = average->finish(stats);
+    out.loss = stats[0];
+    out.allreduce_wait_ms = average->wait_ms();
+  } else {
+    for (const auto& [name, t] : trained) out.grads[name] = t.grad().defined() ? t.grad() : at::zeros_like(t);
+  }
+  if (!trainable.speaker_rows.empty() && out.grads.count("speaker.embedding")) {
+    at::Tensor& g = out.grads["speaker.embedding"];
+    at::Tensor mask = at::zeros({g.size(0), 1}, g.options());
+    for (int64_t r : trainable.speaker_rows) mask[r] = 1;
+    g = g * mask;
   }
   return out;
 }
 
 TrainResult train_steps(const DitConfig& cfg, ParamMap& params, AdamState& adam, const ClipSet& data,
                         const LossOptions& loss_opts, const AdamOptions& adam_opts, const TrainableSet& trainable,
-                        int64_t steps, uint64_t seed, int64_t batch, const std::function<bool()>& should_stop) {
+                        int64_t steps, uint64_t seed, int64_t batch, const std::function<bool()>& should_stop,
+                        const DataParallel& parallel) {
   check_dit_params(cfg, params);
   data.validate(cfg, loss_opts.window);
   TORCH_CHECK(batch >= 1, "expected a batch size >= 1, received ", batch);
+  TORCH_CHECK(parallel.samples_seen >= 0, "expected samplesSeen >= 0, received ", parallel.samples_seen);
   for (int64_t r : trainable.speaker_rows)
     TORCH_CHECK(r >= 0 && r < cfg.speakers, "expected trained speaker rows in [0, ", cfg.speakers, "), received ", r);
+  const int rank = parallel.group ? parallel.group->rank() : 0;
+  const int world = parallel.group ? parallel.group->world() : 1;
   const WindowIndex windows = index_windows(data, loss_opts.window);
-  const int64_t total_windows = windows.cumulative.back();
+  train::EpochSampler sampler(windows.cumulative.back(), seed);
   const at::TensorOptions i64 = at::TensorOptions().dtype(at::kLong);
+  const int64_t K = data.targets.size(1);
   TrainResult result;
+  result.samples_seen = parallel.samples_seen;
   for (int64_t k = 0; k < steps; ++k) {
     if (should_stop && should_stop()) break;
     const int64_t step = adam.step;
-    at::Generator gen = step_generator(seed, step);
-    // Windows drawn uniformly over all valid (clip, start) pairs.
-    const at::Tensor pick = at::randint(total_windows, {batch}, gen, i64);
-    std::vector<int64_t> starts(batch), speakers(batch);
-    for (int64_t b = 0; b < batch; ++b) {
-      const int64_t w = pick[b].item<int64_t>();
+    // This rank's windows, each with its own diffusion step, noise and condition dropout.
+    std::vector<int64_t> starts, speakers, ns;
+    std::vector<at::Tensor> noises;
+    std::vector<float> keeps;
+    for (int64_t position : train::rank_positions(result.samples_seen, batch, rank, world)) {
+      const int64_t w = sampler.item(position);
       const auto it = std::upper_bound(windows.cumulative.begin(), windows.cumulative.end(), w);
       const int64_t c = static_cast<int64_t>(it - windows.cumulative.begin()) - 1;
-      starts[b] = windows.clip_first[c] + (w - windows.cumulative[c]);
-      speakers[b] = windows.speaker[c];
+      starts.push_back(windows.clip_first[c] + (w - windows.cumulative[c]));
+      speakers.push_back(windows.speaker[c]);
+      at::Generator gen = train::sample_generator(seed, position);
+      ns.push_back(at::randint(cfg.diffusion_steps, {1}, gen, i64).item<int64_t>());
+      noises.push_back(at::normal(0.0, 1.0, {loss_opts.window, K}, gen));
+      keeps.push_back(at::rand({1}, gen).item<double>() >= loss_opts.cond_drop ? 1.f : 0.f);
     }
     const Batch bt = gather_windows(params, data, at::tensor(starts, i64), at::tensor(speakers, i64), loss_opts.window);
-    const at::Tensor n = at::randint(cfg.diffusion_steps, {batch}, gen, i64);
-    const at::Tensor noise = at::normal(0.0, 1.0, bt.x0.sizes(), gen, bt.x0.options().device(at::kCPU)).to(bt.x0.device());
-    const at::Tensor keep = (at::rand({batch}, gen) >= loss_opts.cond_drop).to(at::kFloat).to(bt.x0.device());
-    const LossAndGrads lg = loss_and_grads(cfg, params, bt.x0, n.to(bt.x0.device()), noise, bt.cond,
-                                           bt.speaker.to(bt.x0.device()), keep, loss_opts, trainable, true);
+    const at::Device device = bt.x0.device();
+    const LossAndGrads lg = loss_and_grads(cfg, params, bt.x0, at::tensor(ns, i64).to(device),
+                                           at::stack(noises).to(device), bt.cond, bt.speaker.to(device),
+                                           at::tensor(keeps, at::kFloat).to(device), loss_opts, trainable, true,
+                                           parallel.group);
     TORCH_CHECK(std::isfinite(lg.loss), "the Audio-Expression training loss became ", lg.loss, " at step ", step,
                 " (try a lower learning rate)");
     train::ParamMap masks;
@@ -176,6 +187,8 @@ TrainResult train_steps(const DitConfig& cfg, ParamMap& params, AdamState& adam,
     result.losses.push_back(lg.loss);
     result.lrs.push_back(lr);
     result.grad_norm = norm;
+    result.samples_seen += batch * world;
+    result.allreduce_wait_ms += lg.allreduce_wait_ms;
   }
   return result;
 }
@@ -192,7 +205,7 @@ double eval_loss(const DitConfig& cfg, const ParamMap& params, const ClipSet& da
       speakers.push_back(spk[c].item<int64_t>());
     }
   const at::TensorOptions i64 = at::TensorOptions().dtype(at::kLong);
-  at::Generator gen = step_generator(seed, -1);
+  at::Generator gen = train::sample_generator(seed, -1);  // its own stream, apart from training's positions
   double total = 0;
   int64_t count = 0;
   LossOptions o = loss_opts;

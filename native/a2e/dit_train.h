@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../train/adam.h"
+#include "../train/process_group.h"
 #include "dit.h"
 
 namespace ggt {
@@ -52,16 +53,22 @@ struct TrainableSet {
 };
 
 struct TrainResult {
-  std::vector<double> losses;  // one per step
+  std::vector<double> losses;  // one per step (the mean over all ranks)
   std::vector<double> lrs;
   double grad_norm = 0;        // of the last step, before clipping
+  int64_t samples_seen = 0;    // the sample position the next step starts at
+  double allreduce_wait_ms = 0;  // summed over the steps: communication the backward did not hide
 };
 
-// Runs `steps` optimisation steps from adam.step, updating `params` (in place) and `adam`.
-// `should_stop` is polled between steps. Throws if the loss becomes non-finite.
+using train::DataParallel;
+
+// Runs `steps` optimisation steps from adam.step, updating `params` (in place) and `adam`;
+// `batch` windows per rank and step. `should_stop` is polled between steps. Throws if the loss
+// becomes non-finite, or (with a group) when another rank is gone or stalls past the timeout.
 TrainResult train_steps(const DitConfig& cfg, ParamMap& params, AdamState& adam, const ClipSet& data,
                         const LossOptions& loss_opts, const AdamOptions& adam_opts, const TrainableSet& trainable,
-                        int64_t steps, uint64_t seed, int64_t batch, const std::function<bool()>& should_stop);
+                        int64_t steps, uint64_t seed, int64_t batch, const std::function<bool()>& should_stop,
+                        const DataParallel& parallel = {});
 
 // A fixed, seeded evaluation: every clip cut into non-overlapping windows, each with a
 // timestep and noise drawn from `seed`, condition kept. Returns the mean loss.
@@ -70,14 +77,16 @@ double eval_loss(const DitConfig& cfg, const ParamMap& params, const ClipSet& da
 
 // The loss of one explicit batch and, when want_grads, the gradient of every trained
 // parameter (for tests and gradient checks). x0 normalised [B, T, K].
+// With `group`, the loss and gradients are averaged over its ranks.
 struct LossAndGrads {
   double loss = 0;
   ParamMap grads;
+  double allreduce_wait_ms = 0;
 };
 LossAndGrads loss_and_grads(const DitConfig& cfg, const ParamMap& params, const at::Tensor& x0, const at::Tensor& n,
                             const at::Tensor& noise, const at::Tensor& cond, const at::Tensor& speaker,
                             const at::Tensor& keep, const LossOptions& o, const TrainableSet& trainable,
-                            bool want_grads);
+                            bool want_grads, train::ProcessGroup* group = nullptr);
 
 }  // namespace a2e
 }  // namespace ggt

@@ -9,6 +9,7 @@
 #include "../a2e/dit_sample.h"
 #include "../a2e/dit_train.h"
 #include "../a2e/script_model.h"
+#include "dist_binding.h"
 #include "abort_flag.h"
 #include "binding_options.h"
 #include "native_errors.h"
@@ -200,14 +201,20 @@ Napi::Value A2eTrain(const Napi::CallbackInfo& info) {
   const int64_t steps = int_or(opts, "steps", 1, op), batch = int_or(opts, "batch", 16, op);
   const uint64_t seed = seed_of(opts, op);
   const std::function<bool()> stop = abort_poll(opts.Get("abort"), op + ".abort");
+  const std::shared_ptr<train::ProcessGroup> group = process_group_of(opts.Get("group"), op + ".group");
+  // Resumed runs from before samplesSeen existed: one process, `batch` samples a step.
+  const int64_t samples_seen = int_or(opts, "samplesSeen", adam.step * batch, op);
   return run_async(info.Env(), op, [=]() mutable {
     for (const auto& [name, m] : adam.m)
       TORCH_CHECK(params.count(name) && m.sizes() == params.at(name).sizes(), "the Adam state of ", name,
                   " does not match its parameter");
-    const a2e::TrainResult tr = a2e::train_steps(cfg, params, adam, data, lo, ao, trainable, steps, seed, batch, stop);
+    const a2e::TrainResult tr = a2e::train_steps(cfg, params, adam, data, lo, ao, trainable, steps, seed, batch, stop,
+                                                 train::DataParallel{group.get(), samples_seen});
     return arrays({{"losses", at::tensor(tr.losses, at::kDouble)},
                    {"lrs", at::tensor(tr.lrs, at::kDouble)},
                    {"step", at::full({1}, static_cast<double>(adam.step), at::kDouble)},
+                   {"samplesSeen", at::full({1}, static_cast<double>(tr.samples_seen), at::kDouble)},
+                   {"allreduceWaitMs", at::full({1}, tr.allreduce_wait_ms, at::kDouble)},
                    {"gradNorm", at::full({1}, tr.grad_norm, at::kDouble)}});
   });
 }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "a2e_binding.h"
+#include "dist_binding.h"
 #include "abort_flag.h"
 #include "audio_binding.h"
 #include "avatar_binding.h"
@@ -114,6 +115,7 @@ static Napi::Object InitGgtalker(Napi::Env env, Napi::Object exports) {
   exports.Set("a2eEval", Napi::Function::New<A2eEval>(env, "a2eEval"));
   exports.Set("a2eSample", Napi::Function::New<A2eSample>(env, "a2eSample"));
   InitA2eScriptModel(env, exports);
+  InitDistGroup(env, exports);
   InitAbortFlag(env, exports);
   InitMeshRender(env, exports);
   InitEval(env, exports);

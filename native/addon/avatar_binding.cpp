@@ -12,6 +12,7 @@
 #include "../avatar/vgg.h"
 #include "abort_flag.h"
 #include "binding_options.h"
+#include "dist_binding.h"
 #include "flame_inputs.h"
 #include "native_errors.h"
 #include "op_binding.h"
@@ -314,13 +315,18 @@ Napi::Value AvatarTrain(const Napi::CallbackInfo& info) {
   for (const auto& [name, p] : params)
     if (!adam.m.count(name) || !adam.v.count(name))
       throw_type_error(info.Env(), op + ": missing Adam moments for " + name);
+  const std::shared_ptr<train::ProcessGroup> group = process_group_of(opts.Get("group"), op + ".group");
+  const int64_t samples_seen = int_or(opts, "samplesSeen", adam.step * batch, op);
   return run_async(info.Env(), op, [=]() mutable {
-    const avatar::AvatarTrainResult r =
-        avatar::train_avatar_steps(cfg, scene, params, adam, ao, frames, train_indices, frozen, steps, batch, seed, stop, lr_scales);
+    const avatar::AvatarTrainResult r = avatar::train_avatar_steps(
+        cfg, scene, params, adam, ao, frames, train_indices, frozen, steps, batch, seed, stop, lr_scales,
+        train::DataParallel{group.get(), samples_seen});
     AsyncResult res;
     res.tensors = {{"losses", at::tensor(r.losses, at::kDouble)},
                    {"psnr", at::tensor(r.psnr, at::kDouble)},
-                   {"step", at::full({1}, static_cast<double>(adam.step), at::kDouble)}};
+                   {"step", at::full({1}, static_cast<double>(adam.step), at::kDouble)},
+                   {"samplesSeen", at::full({1}, static_cast<double>(r.samples_seen), at::kDouble)},
+                   {"allreduceWaitMs", at::full({1}, r.allreduce_wait_ms, at::kDouble)}};
     return res;
   });
 }

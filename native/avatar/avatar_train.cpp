@@ -2,12 +2,14 @@
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
-#include <ATen/CPUGeneratorImpl.h>
 
 #include <cstring>
 #include <map>
+#include <memory>
 
 #include "../render/rasterize.h"
+#include "../train/epoch_sampler.h"
+#include "../train/grad_average.h"
 #include "image_losses.h"
 #include "vgg.h"
 
@@ -220,11 +222,13 @@ AvatarTrainResult train_avatar_steps(const AvatarConfig& cfg, const AvatarScene&
                                      const AvatarFrames& frames, const std::vector<int64_t>& train_indices,
                                      const std::vector<std::string>& frozen, int64_t steps, int64_t batch,
                                      uint64_t seed, const std::function<bool()>& should_stop,
-                                     const std::map<std::string, double>& lr_scales) {
+                                     const std::map<std::string, double>& lr_scales,
+                                     const train::DataParallel& parallel) {
   cfg.validate();
   frames.validate(scene, cfg, true);
   TORCH_CHECK(!train_indices.empty(), "expected at least one training frame");
   TORCH_CHECK(batch >= 1, "expected a batch of at least 1 frame, received ", batch);
+  TORCH_CHECK(parallel.samples_seen >= 0, "expected samplesSeen >= 0, received ", parallel.samples_seen);
   auto trains = [&](const std::string& name) {
     if (name.rfind("data.", 0) == 0 || name.rfind("vgg.", 0) == 0) return false;  // fixed networks
     for (const std::string& f : frozen)
@@ -235,32 +239,47 @@ AvatarTrainResult train_avatar_steps(const AvatarConfig& cfg, const AvatarScene&
   for (const auto& [name, t] : params)
     for (const auto& [prefix, scale] : lr_scales)
       if (name.rfind(prefix, 0) == 0) scales[name] = at::full({}, scale, t.options());
+  const int rank = parallel.group ? parallel.group->rank() : 0;
+  const int world = parallel.group ? parallel.group->world() : 1;
+  train::EpochSampler sampler(static_cast<int64_t>(train_indices.size()), seed);
   AvatarTrainResult result;
+  result.samples_seen = parallel.samples_seen;
   for (int64_t k = 0; k < steps; ++k) {
     if (should_stop && should_stop()) break;
-    uint64_t z = seed + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(adam.step + 1);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(z ^ (z >> 27));
-    const at::Tensor pick = at::randint(static_cast<int64_t>(train_indices.size()), {batch}, gen, at::kLong);
     std::vector<int64_t> idx;
-    for (int64_t b = 0; b < batch; ++b) idx.push_back(train_indices[pick[b].item<int64_t>()]);
+    for (int64_t position : train::rank_positions(result.samples_seen, batch, rank, world))
+      idx.push_back(train_indices[static_cast<size_t>(sampler.item(position))]);
 
-    ParamMap leaves;
-    for (const auto& [name, t] : params) leaves[name] = trains(name) ? t.detach().requires_grad_(true) : t.detach();
+    ParamMap leaves, trained;
+    for (const auto& [name, t] : params) {
+      leaves[name] = trains(name) ? t.detach().requires_grad_(true) : t.detach();
+      if (leaves[name].requires_grad()) trained[name] = leaves[name];
+    }
+    std::unique_ptr<train::GradientAverager> average;
+    if (parallel.group) average = std::make_unique<train::GradientAverager>(*parallel.group, trained);
     at::AutoGradMode grad_mode(true);
     const std::vector<FrameRender> renders = render_frames(cfg, scene, leaves, frames, idx);
     const LossParts l = frame_losses(cfg, leaves, renders);
-    const double loss = l.total.item<double>();
+    double loss = l.total.item<double>();
     TORCH_CHECK(std::isfinite(loss), "the avatar loss became ", loss, " at step ", adam.step, " (try a lower learning rate)");
     l.total.backward();
-    ParamMap grads;
-    for (const auto& [name, t] : leaves)
-      if (t.requires_grad()) grads[name] = t.grad().defined() ? t.grad() : at::zeros_like(t);
-    train::adam_step(params, adam, grads, adam_opts, scales);
-    result.losses.push_back(loss);
     double p = 0;
     for (const FrameRender& r : renders) p += avatar::psnr(r.frame.unsqueeze(0), r.target.unsqueeze(0)).item<double>();
-    result.psnr.push_back(p / static_cast<double>(renders.size()));
+    p /= static_cast<double>(renders.size());
+    ParamMap grads;
+    if (average) {
+      std::vector<double> stats{loss, p};
+      grads = average->finish(stats);
+      loss = stats[0];
+      p = stats[1];
+      result.allreduce_wait_ms += average->wait_ms();
+    } else {
+      for (const auto& [name, t] : trained) grads[name] = t.grad().defined() ? t.grad() : at::zeros_like(t);
+    }
+    train::adam_step(params, adam, grads, adam_opts, scales);
+    result.losses.push_back(loss);
+    result.psnr.push_back(p);
+    result.samples_seen += batch * world;
   }
   return result;
 }

@@ -17,6 +17,7 @@
 #include "../rig/flame.h"
 #include "../rig/rig.h"
 #include "../train/adam.h"
+#include "../train/process_group.h"
 #include "networks.h"
 
 namespace ggt {
@@ -82,19 +83,23 @@ struct LossParts {
 LossParts frame_losses(const AvatarConfig& cfg, const ParamMap& params, const std::vector<FrameRender>& renders);
 
 struct AvatarTrainResult {
-  std::vector<double> losses;
-  std::vector<double> psnr;     // mean PSNR of each step's batch
+  std::vector<double> losses;   // per step, the mean over all ranks
+  std::vector<double> psnr;     // mean PSNR of each step's batch (over all ranks)
+  int64_t samples_seen = 0;     // the sample position the next step starts at
+  double allreduce_wait_ms = 0; // summed over the steps: communication the backward did not hide
 };
 
 // `steps` Adam steps on the parameters not under a frozen prefix (data.* never trains); each
-// step renders `batch` frames drawn from `train_indices` with a generator seeded by (seed,
-// step). Stops early when should_stop() says so.
+// step renders `batch` frames per rank, drawn from `train_indices` in seeded per-epoch orders
+// by global sample position (train/epoch_sampler.h; with a group, gradients, loss and PSNR are
+// averaged over its ranks). Stops early when should_stop() says so.
 AvatarTrainResult train_avatar_steps(const AvatarConfig& cfg, const AvatarScene& scene, ParamMap& params,
                                      train::AdamState& adam, const train::AdamOptions& adam_opts,
                                      const AvatarFrames& frames, const std::vector<int64_t>& train_indices,
                                      const std::vector<std::string>& frozen, int64_t steps, int64_t batch,
                                      uint64_t seed, const std::function<bool()>& should_stop,
-                                     const std::map<std::string, double>& lr_scales = {});
+                                     const std::map<std::string, double>& lr_scales = {},
+                                     const train::DataParallel& parallel = {});
 
 }  // namespace avatar
 }  // namespace ggt

@@ -1,0 +1,164 @@
+#include "process_group.h"
+
+#include <c10/util/Exception.h>
+
+#include <cstdlib>
+#include <thread>
+
+#ifdef GGT_DISTRIBUTED
+#ifndef USE_C10D_GLOO
+#define USE_C10D_GLOO  // ProcessGroupGloo.hpp declares nothing without it
+#endif
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
+
+namespace ggt {
+namespace train {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+#ifdef GGT_DISTRIBUTED
+
+struct ProcessGroup::Impl {
+  GroupOptions options;
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+  int64_t exchanges = 0;
+};
+
+bool ProcessGroup::available() { return true; }
+
+namespace {
+
+std::string where(const GroupOptions& o) { return o.master_addr + ":" + std::to_string(o.port); }
+
+// Connects to (rank 0: serves) the TCPStore, retrying in short attempts so `should_stop` is
+// polled while the master is not up yet.
+c10::intrusive_ptr<c10d::Store> connect_store(const GroupOptions& o, const std::function<bool()>& should_stop,
+                                              Clock::time_point deadline) {
+  std::string last_error;
+  for (;;) {
+    TORCH_CHECK(!(should_stop && should_stop()), "joining the process group at ", where(o), " was cancelled");
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    TORCH_CHECK(left.count() > 0, "rank ", o.rank, " could not reach the rendezvous at MASTER_ADDR:MASTER_PORT = ",
+                where(o), " within ", o.timeout.count() / 1000.0, " s (", last_error,
+                "): is rank 0 running, and are the address and port right and reachable from here?");
+    c10d::TCPStoreOptions so;
+    so.port = static_cast<uint16_t>(o.port);
+    so.isServer = o.rank == 0;
+    so.numWorkers = o.world;
+    so.waitWorkers = false;  // joining is counted below, where it can be cancelled
+    so.timeout = std::min(left, milliseconds(1000));
+    try {
+      auto store = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
+      store->setTimeout(o.timeout);
+      return store;
+    } catch (const std::exception& e) {
+      if (o.rank == 0) {
+        TORCH_CHECK(false, "rank 0 could not serve the rendezvous on port ", o.port, " (MASTER_PORT): ", e.what(),
+                    " (is another run using that port?)");
+      }
+      last_error = e.what();
+      last_error = last_error.substr(0, last_error.find('\n'));
+    }
+  }
+}
+
+std::shared_ptr<::gloo::transport::Device> gloo_device() {
+  // As PyTorch does: GLOO_SOCKET_IFNAME names the network interface; otherwise the one the
+  // host name resolves to.
+  if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname && *ifname)
+    return c10d::ProcessGroupGloo::createDeviceForInterface(ifname);
+  return c10d::ProcessGroupGloo::createDefaultDevice();
+}
+
+}  // namespace
+
+ProcessGroup::ProcessGroup(const GroupOptions& o, const std::function<bool()>& should_stop)
+    : impl_(std::make_unique<Impl>()) {
+  TORCH_CHECK(o.world >= 1 && o.rank >= 0 && o.rank < o.world, "expected 0 <= RANK < WORLD_SIZE, received RANK ",
+              o.rank, " and WORLD_SIZE ", o.world);
+  TORCH_CHECK(o.port >= 1 && o.port <= 65535, "expected MASTER_PORT in [1, 65535], received ", o.port);
+  impl_->options = o;
+  const Clock::time_point deadline = Clock::now() + o.timeout;
+  impl_->store = connect_store(o, should_stop, deadline);
+  // Every rank counts itself in, then waits for the count to reach the world size.
+  impl_->store->add("ggt/joined", 1);
+  for (;;) {
+    const int64_t joined = impl_->store->add("ggt/joined", 0);
+    if (joined >= o.world) break;
+    TORCH_CHECK(!(should_stop && should_stop()), "joining the process group at ", where(o), " was cancelled");
+    TORCH_CHECK(Clock::now() < deadline, "only ", joined, " of WORLD_SIZE = ", o.world, " ranks joined at ", where(o),
+                " within ", o.timeout.count() / 1000.0, " s: start every rank (or lower WORLD_SIZE)");
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  auto gloo_options = c10d::ProcessGroupGloo::Options::create();
+  gloo_options->timeout = o.timeout;
+  gloo_options->devices.push_back(gloo_device());
+  impl_->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(
+      c10::make_intrusive<c10d::PrefixStore>("ggt/gloo", impl_->store), o.rank, o.world, gloo_options);
+}
+
+ProcessGroup::~ProcessGroup() = default;
+
+int ProcessGroup::rank() const { return impl_->options.rank; }
+int ProcessGroup::world() const { return impl_->options.world; }
+const GroupOptions& ProcessGroup::options() const { return impl_->options; }
+
+PendingWork ProcessGroup::allreduce_sum_async(at::Tensor tensor) {
+  TORCH_CHECK(tensor.device().is_cpu() && tensor.is_contiguous(), "all-reduce expects a contiguous CPU tensor");
+  std::vector<at::Tensor> tensors{tensor};
+  c10::intrusive_ptr<c10d::Work> work = impl_->gloo->allreduce(tensors);
+  return [work, tensors]() { work->wait(); };
+}
+
+void ProcessGroup::broadcast(std::vector<at::Tensor>& tensors, int root) {
+  c10d::BroadcastOptions o;
+  o.rootRank = root;
+  for (at::Tensor& t : tensors) {
+    // Gloo broadcasts one CPU tensor per call; a contiguous staging copy where needed.
+    std::vector<at::Tensor> one{t.is_contiguous() ? t : t.contiguous()};
+    impl_->gloo->broadcast(one, o)->wait();
+    if (!one[0].is_same(t)) t.copy_(one[0]);
+  }
+}
+
+std::vector<std::string> ProcessGroup::exchange(const std::string& key, const std::string& value) {
+  const std::string prefix = "ggt/exchange/" + std::to_string(impl_->exchanges++) + "/" + key + "/";
+  impl_->store->set(prefix + std::to_string(rank()), std::vector<uint8_t>(value.begin(), value.end()));
+  std::vector<std::string> all;
+  for (int r = 0; r < world(); ++r) {
+    const std::vector<uint8_t> bytes = impl_->store->get(prefix + std::to_string(r));
+    all.emplace_back(bytes.begin(), bytes.end());
+  }
+  return all;
+}
+
+#else  // no c10d Gloo in this build
+
+struct ProcessGroup::Impl {
+  GroupOptions options;
+};
+
+bool ProcessGroup::available() { return false; }
+
+ProcessGroup::ProcessGroup(const GroupOptions&, const std::function<bool()>&) {
+  TORCH_CHECK(false,
+              "this ggtalker build has no distributed training: it was compiled without the Gloo headers that "
+              "LibTorch's c10d needs (Debian/Ubuntu: apt-get install libgloo-dev, then npm rebuild ggtalker)");
+}
+ProcessGroup::~ProcessGroup() = default;
+int ProcessGroup::rank() const { return 0; }
+int ProcessGroup::world() const { return 1; }
+const GroupOptions& ProcessGroup::options() const { return impl_->options; }
+PendingWork ProcessGroup::allreduce_sum_async(at::Tensor) { return [] {}; }
+void ProcessGroup::broadcast(std::vector<at::Tensor>&, int) {}
+std::vector<std::string> ProcessGroup::exchange(const std::string&, const std::string& value) { return {value}; }
+
+#endif
+
+}  // namespace train
+}  // namespace ggt
