@@ -10,6 +10,7 @@
  */
 
 import { requireOptions } from '../arguments.js';
+import { openTrainingGroup, type DistributedSetting } from '../distributed/training-group.js';
 import { ValidationError } from '../errors.js';
 import { Flame } from '../flame/flame.js';
 import type { FlameModel } from '../flame/model.js';
@@ -78,6 +79,13 @@ export interface TrainExpressionVisualPriorOptions {
   onProgress?: (p: AvatarStageProgress & { fraction: number }) => void;
   /** Cancels training: it rejects with AbortError. */
   signal?: AbortSignal;
+  /**
+   * Data-parallel training over several processes (docs/distributed-training.md): options to
+   * join a group with, a {@link ProcessGroup} already joined, or `false` for none. Default: the
+   * environment's (`RANK`, `WORLD_SIZE`, `MASTER_ADDR`, `MASTER_PORT`; none when `WORLD_SIZE`
+   * is unset or 1). `batch` is per rank; rank 0 calls `onProgress`.
+   */
+  distributed?: DistributedSetting;
 }
 
 /**
@@ -182,6 +190,7 @@ export async function trainExpressionVisualPrior(options: TrainExpressionVisualP
     for (const [name, t] of flattenNamed<NativeTensor>(raw)) params.set(name, t);
   }
   const [h, w] = layout.face.shape as [number, number];
+  const parallel = await openTrainingGroup(options.distributed, options.signal);
   const r = await runAvatarStage(
     { name: 'expression-visual prior', trainable: ['gen.', ...(inpainterConfig ? ['inpaint.'] : [])], steps: options.steps, lr: options.lr ?? 1e-4, batch: options.batch ?? 4, seed: options.seed ?? 0 },
     {
@@ -192,8 +201,9 @@ export async function trainExpressionVisualPrior(options: TrainExpressionVisualP
       trainIndices: frames.map((_, i) => i),
       onProgress: (p) => options.onProgress?.({ ...p, fraction: p.step / p.steps }),
       signal: options.signal,
+      ...(parallel.group ? { group: parallel.group } : {}),
     },
-  );
+  ).finally(() => parallel.release());
   const inpainterParams = new Map([...params].filter(([name]) => name.startsWith('inpaint.')));
   return { generator, ...(inpainterConfig ? { inpainter: new BodyInpainter(inpainterConfig, inpainterParams) } : {}), losses: r.losses, psnr: r.psnr };
 }

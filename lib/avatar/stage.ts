@@ -5,6 +5,8 @@
  * @module
  */
 
+import { asDistributedError, type ProcessGroup } from '../distributed/process-group.js';
+import { requireSameOnEveryRank } from '../distributed/training-group.js';
 import { AbortError } from '../errors.js';
 import { native, type NativeTensor } from '../native.js';
 import { nativeAbortFlag } from '../native-abort.js';
@@ -51,6 +53,12 @@ export interface AvatarStageInputs {
   trainIndices: number[];
   onProgress?: (p: AvatarStageProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Data parallelism: this process is one rank of the group. Rank 0's trainable weights are
+   * copied to every rank first; each step renders `batch` frames per rank and averages the
+   * gradients over the ranks; only rank 0 reports progress.
+   */
+  group?: ProcessGroup;
 }
 
 /** Runs a stage; returns its per-step losses and PSNRs. */
@@ -79,17 +87,34 @@ export async function runAvatarStage(stage: AvatarStage, inputs: AvatarStageInpu
     batch: stage.batch,
     seed: stage.seed,
   };
+  const group = inputs.group;
+  if (group) {
+    await requireSameOnEveryRank(group, `${stage.name} training run`, {
+      stage,
+      config: inputs.config,
+      params: Object.fromEntries([...inputs.params].map(([name, t]) => [name, t.shape])),
+      frames: inputs.trainIndices.length,
+    });
+    await group.broadcast(Object.fromEntries([...inputs.params].filter(([name]) => trainable(name))));
+  }
   const losses: number[] = [];
   const psnr: number[] = [];
   const started = Date.now();
   let step = 0;
+  let samplesSeen = 0;
   let chunk = 1;
   while (step < stage.steps) {
     if (inputs.signal?.aborted) throw new AbortError(undefined, { cause: inputs.signal.reason });
     const n = Math.min(chunk, stage.steps - step);
     const t0 = Date.now();
     const abort = nativeAbortFlag(inputs.signal);
-    const r = await nativeAsync(native().avatarTrain({ ...base, step, steps: n, abort: abort.flag })).finally(abort.release);
+    const call = native().avatarTrain({ ...base, step, steps: n, samplesSeen, abort: abort.flag, ...(group ? { group: group.handle } : {}) });
+    const r = await nativeAsync(call)
+      .catch((error: unknown) => {
+        throw group ? asDistributedError(error, `rank ${group.rank} of ${group.worldSize}: ${stage.name} step ${step + 1}`) : error;
+      })
+      .finally(abort.release);
+    samplesSeen = (r.samplesSeen.data as Float64Array)[0]!;
     const l = Array.from(r.losses.data as Float64Array);
     const p = Array.from(r.psnr.data as Float64Array);
     losses.push(...l);
@@ -97,7 +122,7 @@ export async function runAvatarStage(stage: AvatarStage, inputs: AvatarStageInpu
     step += l.length;
     if (l.length === 0) continue;
     chunk = Math.max(1, Math.min(50, Math.round((250 * n) / Math.max(1, Date.now() - t0))));
-    inputs.onProgress?.({
+    if (!group || group.rank === 0) inputs.onProgress?.({
       stage: stage.name,
       step,
       steps: stage.steps,

@@ -3,7 +3,15 @@
 #include <c10/util/Exception.h>
 
 #include <cstdlib>
+#include <cerrno>
+#include <cstring>
 #include <thread>
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #ifdef GGT_DISTRIBUTED
 #ifndef USE_C10D_GLOO
@@ -35,8 +43,35 @@ namespace {
 
 std::string where(const GroupOptions& o) { return o.master_addr + ":" + std::to_string(o.port); }
 
-// Connects to (rank 0: serves) the TCPStore, retrying in short attempts so `should_stop` is
-// polled while the master is not up yet.
+// Whether something accepts TCP connections at host:port now (a plain connect, up to 200 ms):
+// the other ranks wait with this for rank 0's store, because c10d logs an error line for every
+// failed attempt of its own.
+bool accepts_connections(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return false;
+  bool ok = false;
+  for (addrinfo* a = found; a && !ok; a = a->ai_next) {
+    const int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK, a->ai_protocol);
+    if (fd < 0) continue;
+    if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+      ok = true;
+    } else if (errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      int err = 0;
+      socklen_t len = sizeof err;
+      ok = poll(&p, 1, 200) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+    }
+    close(fd);
+  }
+  freeaddrinfo(found);
+  return ok;
+}
+
+// Connects to (rank 0: serves) the TCPStore. The other ranks first wait, polling
+// `should_stop`, until the store accepts connections.
 c10::intrusive_ptr<c10d::Store> connect_store(const GroupOptions& o, const std::function<bool()>& should_stop,
                                               Clock::time_point deadline) {
   std::string last_error;
@@ -46,12 +81,17 @@ c10::intrusive_ptr<c10d::Store> connect_store(const GroupOptions& o, const std::
     TORCH_CHECK(left.count() > 0, "rank ", o.rank, " could not reach the rendezvous at MASTER_ADDR:MASTER_PORT = ",
                 where(o), " within ", o.timeout.count() / 1000.0, " s (", last_error,
                 "): is rank 0 running, and are the address and port right and reachable from here?");
+    if (o.rank != 0 && !accepts_connections(o.master_addr, o.port)) {
+      last_error = "nothing accepts connections there yet";
+      std::this_thread::sleep_for(milliseconds(100));
+      continue;
+    }
     c10d::TCPStoreOptions so;
     so.port = static_cast<uint16_t>(o.port);
     so.isServer = o.rank == 0;
     so.numWorkers = o.world;
     so.waitWorkers = false;  // joining is counted below, where it can be cancelled
-    so.timeout = std::min(left, milliseconds(1000));
+    so.timeout = std::min(left, milliseconds(5000));
     try {
       auto store = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
       store->setTimeout(o.timeout);
