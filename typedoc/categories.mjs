@@ -15,6 +15,7 @@ const RULES = [
   [(_, path) => path.startsWith('synthesize/') || path === 'demo-assets.ts', 'Synthesis'],
   [(_, path) => path.startsWith('avatar/'), 'Avatars'],
   [(_, path) => path.startsWith('a2e/') || path.startsWith('audio/'), 'Speech'],
+  [(_, path) => path.startsWith('distributed/'), 'Distributed training'],
   [(_, path) => path.startsWith('render/'), 'Rendering'],
   [(_, path) => path.startsWith('flame/') || path.startsWith('rig/'), 'FLAME and rigging'],
   [(_, path) => path.startsWith('eval/'), 'Evaluation'],

@@ -9,6 +9,7 @@ import { requireDevice, type Device } from '../backends.js';
 import { a2eBench } from './a2e.js';
 import { adaptBench } from './adapt.js';
 import { audioBench } from './audio.js';
+import { distributedBench } from './distributed.js';
 import { rasterizerBench } from './rasterizer.js';
 import { rigBench } from './rig.js';
 import { studioBench } from './studio.js';
@@ -26,6 +27,7 @@ export const BENCH_SUITES: Record<string, (args: BenchArgs) => Promise<void>> = 
   adapt: adaptBench,
   a2e: a2eBench,
   audio: audioBench,
+  distributed: distributedBench,
   rasterizer: rasterizerBench,
   rig: rigBench,
   studio: studioBench,

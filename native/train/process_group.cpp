@@ -43,6 +43,21 @@ namespace {
 
 std::string where(const GroupOptions& o) { return o.master_addr + ":" + std::to_string(o.port); }
 
+// Under torchrun, its agent already serves a TCPStore at MASTER_ADDR:MASTER_PORT and says so
+// (TORCHELASTIC_USE_AGENT_STORE=True): then rank 0 connects to it like the others.
+bool agent_serves_store() {
+  const char* v = std::getenv("TORCHELASTIC_USE_AGENT_STORE");
+  return v && std::string(v) == "True";
+}
+bool so_is_server(const GroupOptions& o) { return o.rank == 0 && !agent_serves_store(); }
+
+// Our keys' prefix in the store: apart from the agent's own, and per torchrun restart (an
+// agent's store outlives the workers it restarts).
+std::string key_prefix() {
+  const char* restart = std::getenv("TORCHELASTIC_RESTART_COUNT");
+  return std::string("ggt/") + (restart && *restart ? restart : "0") + "/";
+}
+
 // Whether something accepts TCP connections at host:port now (a plain connect, up to 200 ms):
 // the other ranks wait with this for rank 0's store, because c10d logs an error line for every
 // failed attempt of its own.
@@ -81,23 +96,23 @@ c10::intrusive_ptr<c10d::Store> connect_store(const GroupOptions& o, const std::
     TORCH_CHECK(left.count() > 0, "rank ", o.rank, " could not reach the rendezvous at MASTER_ADDR:MASTER_PORT = ",
                 where(o), " within ", o.timeout.count() / 1000.0, " s (", last_error,
                 "): is rank 0 running, and are the address and port right and reachable from here?");
-    if (o.rank != 0 && !accepts_connections(o.master_addr, o.port)) {
+    if (!so_is_server(o) && !accepts_connections(o.master_addr, o.port)) {
       last_error = "nothing accepts connections there yet";
       std::this_thread::sleep_for(milliseconds(100));
       continue;
     }
     c10d::TCPStoreOptions so;
     so.port = static_cast<uint16_t>(o.port);
-    so.isServer = o.rank == 0;
+    so.isServer = o.rank == 0 && !agent_serves_store();
     so.numWorkers = o.world;
     so.waitWorkers = false;  // joining is counted below, where it can be cancelled
     so.timeout = std::min(left, milliseconds(5000));
     try {
       auto store = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
       store->setTimeout(o.timeout);
-      return store;
+      return c10::make_intrusive<c10d::PrefixStore>(key_prefix(), store);
     } catch (const std::exception& e) {
-      if (o.rank == 0) {
+      if (so.isServer) {
         TORCH_CHECK(false, "rank 0 could not serve the rendezvous on port ", o.port, " (MASTER_PORT): ", e.what(),
                     " (is another run using that port?)");
       }
@@ -126,9 +141,9 @@ ProcessGroup::ProcessGroup(const GroupOptions& o, const std::function<bool()>& s
   const Clock::time_point deadline = Clock::now() + o.timeout;
   impl_->store = connect_store(o, should_stop, deadline);
   // Every rank counts itself in, then waits for the count to reach the world size.
-  impl_->store->add("ggt/joined", 1);
+  impl_->store->add("joined", 1);
   for (;;) {
-    const int64_t joined = impl_->store->add("ggt/joined", 0);
+    const int64_t joined = impl_->store->add("joined", 0);
     if (joined >= o.world) break;
     TORCH_CHECK(!(should_stop && should_stop()), "joining the process group at ", where(o), " was cancelled");
     TORCH_CHECK(Clock::now() < deadline, "only ", joined, " of WORLD_SIZE = ", o.world, " ranks joined at ", where(o),
@@ -139,7 +154,7 @@ ProcessGroup::ProcessGroup(const GroupOptions& o, const std::function<bool()>& s
   gloo_options->timeout = o.timeout;
   gloo_options->devices.push_back(gloo_device());
   impl_->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(
-      c10::make_intrusive<c10d::PrefixStore>("ggt/gloo", impl_->store), o.rank, o.world, gloo_options);
+      c10::make_intrusive<c10d::PrefixStore>("gloo", impl_->store), o.rank, o.world, gloo_options);
 }
 
 ProcessGroup::~ProcessGroup() = default;
@@ -167,7 +182,7 @@ void ProcessGroup::broadcast(std::vector<at::Tensor>& tensors, int root) {
 }
 
 std::vector<std::string> ProcessGroup::exchange(const std::string& key, const std::string& value) {
-  const std::string prefix = "ggt/exchange/" + std::to_string(impl_->exchanges++) + "/" + key + "/";
+  const std::string prefix = "exchange/" + std::to_string(impl_->exchanges++) + "/" + key + "/";
   impl_->store->set(prefix + std::to_string(rank()), std::vector<uint8_t>(value.begin(), value.end()));
   std::vector<std::string> all;
   for (int r = 0; r < world(); ++r) {
