@@ -88,7 +88,7 @@ copy_checkout() {
 # Packages each root needs (the roots' stamps are made from these lists).
 # npm: the suite runs as `npx vitest run`, and test/install-native-e2e.test.ts checks the real
 # npm's `npm rebuild` contract.
-cpu_packages=(libtorch-dev libopenblas0-openmp g++ make cmake python3 python3-numpy ffmpeg espeak-ng
+cpu_packages=(libtorch-dev libopenblas0-openmp libgloo-dev g++ make cmake python3 python3-numpy ffmpeg espeak-ng
               libespeak-ng-dev nodejs libnode-dev npm)
 # libtorch-cuda-dev conflicts with libtorch-dev, hence a root of its own. g++-13: nvcc 12.4
 # refuses trixie's default g++ 14 as its host compiler.

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-packages=(libtorch-dev libopenblas0-openmp g++ make cmake python3 python3-numpy ffmpeg espeak-ng libespeak-ng-dev)
+# libgloo-dev: the Gloo headers c10d's Gloo backend needs (data-parallel training; LibTorch
+# itself already links libgloo).
+packages=(libtorch-dev libopenblas0-openmp libgloo-dev g++ make cmake python3 python3-numpy ffmpeg espeak-ng libespeak-ng-dev)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
