@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import ndarray from 'ndarray';
@@ -40,8 +40,12 @@ function running(pid: number): boolean {
   }
 }
 
-/** Starts the child, waits for `lines` JSON lines on its stdout plus `delayMs`, then kills it with SIGKILL. */
-async function killMidWrite(mode: 'atomic' | 'mp4', target: string, lines: number, delayMs: number): Promise<{ ffmpeg?: number }> {
+/**
+ * Starts the child, waits for `lines` JSON lines on its stdout plus `delayMs` (and, with
+ * `ownTemporary`, until a temporary named with the child's pid is in the target's folder, so the
+ * kill lands mid-write however loaded the machine is), then kills it with SIGKILL.
+ */
+async function killMidWrite(mode: 'atomic' | 'mp4', target: string, lines: number, delayMs: number, ownTemporary = false): Promise<{ ffmpeg?: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, mode, target], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -59,6 +63,10 @@ async function killMidWrite(mode: 'atomic' | 'mp4', target: string, lines: numbe
     child.on('exit', (code) => reject(new Error(`the writer exited early (code ${code}): ${stderr}`)));
   });
   await new Promise((r) => setTimeout(r, delayMs));
+  for (let i = 0; ownTemporary && i < 2000; i++) {
+    if ((await readdir(dirname(target))).some((n) => n.includes(`.${child.pid}.`))) break;
+    await new Promise((r) => setTimeout(r, 1));
+  }
   child.kill('SIGKILL');
   await exited;
   return { ffmpeg: seen.find((l) => l.ffmpeg !== undefined)?.ffmpeg };
@@ -75,7 +83,7 @@ describe('temporary files after kill -9', () => {
     let leftAtSomeKill = 0;
     for (let k = 0; k < 5; k++) {
       // Each killed writer's first write sweeps its predecessors' leftovers, so count after each kill.
-      await killMidWrite('atomic', target, 2 + k, 30 * k);
+      await killMidWrite('atomic', target, 2 + k, 30 * k, true);
       leftAtSomeKill = Math.max(leftAtSomeKill, ours(await readdir(folder)).length);
     }
     // The scenario happened: a kill mid-write left a temporary (else this test proves nothing).
