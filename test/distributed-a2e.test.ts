@@ -83,7 +83,9 @@ describe('data-parallel Audio-Expression training (2 processes, Gloo)', () => {
     const killedAt = Date.now();
     const end = await ranks[0]!.exited;
     expect(end.code, ranks[0]!.stderr).toBe(3);
-    expect((Date.now() - killedAt) / 1000).toBeLessThan(20);
+    const noticed = (Date.now() - killedAt) / 1000;
+    console.log(`rank 0 stopped ${noticed.toFixed(1)} s after rank 1 was killed (timeout 20 s; rank 0 sleeps 0.3 s per progress report)`);
+    expect(noticed).toBeLessThan(20);
     const error = workerError(ranks[0]!)!;
     expect(error.code).toBe('ERR_GGT_DISTRIBUTED');
     expect(error.message).toMatch(/rank 0 of 2: training step \d+.*Another rank has stopped/);
