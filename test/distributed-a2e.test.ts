@@ -101,6 +101,24 @@ describe('data-parallel Audio-Expression training (2 processes, Gloo)', () => {
     expect((await AudioExpressionModel.load(checkpoint)).trainState!.samplesSeen).toBe((stoppedAt + 4) * 4);
   });
 
+  it('an abort on one rank stops every rank after the same step, promptly; rank 0 saves the checkpoint', async () => {
+    const port = await freePort();
+    const checkpoint = join(dir, 'aborted');
+    const run = JSON.stringify({ steps: 400, batch: 2, out: join(dir, 'aborted.json'), checkpoint, validateEvery: 1000, timeoutSeconds: 60, abortRank: 1, abortAfterMs: 4000 });
+    const ranks = [0, 1].map((rank) => startRank(WORKER, run, rank, 2, port));
+    const ends = await Promise.all(ranks.map((r) => r.exited));
+    ends.forEach((e, i) => expect(e.code, ranks[i]!.stderr).toBe(3));
+    const [e0, e1] = ranks.map((r) => workerError(r)!);
+    expect(e1!.code).toBe('ABORT_ERR');
+    expect(e0!.code).toBe('ABORT_ERR');
+    expect(e0!.message).toMatch(/another rank of the data-parallel run was interrupted/);
+    // Well before the 60 s timeout: rank 0 did not wait for a collective rank 1 never started.
+    expect(ends[0]!.seconds).toBeLessThan(30);
+    const saved = await AudioExpressionModel.load(checkpoint);
+    expect(saved.trainState!.step as number).toBeGreaterThan(0);
+    expect(saved.trainState!.samplesSeen).toBe((saved.trainState!.step as number) * 4);
+  });
+
   it('a rank that stalls stops the other within the timeout', async () => {
     const port = await freePort();
     const run = JSON.stringify({ steps: 400, batch: 2, out: join(dir, 'stall.json'), timeoutSeconds: 4 });

@@ -281,7 +281,9 @@ export async function runTraining(run: TrainingRun): Promise<void> {
   const validateEvery = run.validateEvery ?? Math.max(1, Math.floor(settings.steps / 10));
   const checkpointEvery = run.checkpointEvery ?? validateEvery;
   while (step < settings.steps) {
-    if (run.signal?.aborted) {
+    // In a group the native steps decide when to stop, all ranks after the same step: a rank
+    // leaving here on its own would leave the others waiting in a collective.
+    if (run.signal?.aborted && !group) {
       await save();
       throw new AbortError(undefined, { cause: run.signal.reason });
     }
@@ -304,6 +306,11 @@ export async function runTraining(run: TrainingRun): Promise<void> {
     state.step = step;
     state.samplesSeen = samplesSeen;
     const waitMs = (r.allreduceWaitMs.data as Float64Array)[0]! / Math.max(1, losses.length);
+    if (group && (r.stopped.data as Float64Array)[0]) {
+      // This rank was interrupted, or another one was: every rank stopped after this step.
+      await save();
+      throw new AbortError(run.signal?.aborted ? undefined : 'another rank of the data-parallel run was interrupted', { cause: run.signal?.reason });
+    }
     if (run.signal?.aborted) continue; // the loop's top saves and throws
     const perStep = (Date.now() - t0) / n;
     chunk = Math.max(1, Math.min(64, Math.round(250 / Math.max(perStep, 1))));

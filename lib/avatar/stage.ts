@@ -104,7 +104,8 @@ export async function runAvatarStage(stage: AvatarStage, inputs: AvatarStageInpu
   let samplesSeen = 0;
   let chunk = 1;
   while (step < stage.steps) {
-    if (inputs.signal?.aborted) throw new AbortError(undefined, { cause: inputs.signal.reason });
+    // In a group the native steps decide when to stop, all ranks after the same step.
+    if (inputs.signal?.aborted && !group) throw new AbortError(undefined, { cause: inputs.signal.reason });
     const n = Math.min(chunk, stage.steps - step);
     const t0 = Date.now();
     const abort = nativeAbortFlag(inputs.signal);
@@ -115,6 +116,9 @@ export async function runAvatarStage(stage: AvatarStage, inputs: AvatarStageInpu
       })
       .finally(abort.release);
     samplesSeen = (r.samplesSeen.data as Float64Array)[0]!;
+    if (group && (r.stopped.data as Float64Array)[0]) {
+      throw new AbortError(inputs.signal?.aborted ? undefined : 'another rank of the data-parallel run was interrupted', { cause: inputs.signal?.reason });
+    }
     const l = Array.from(r.losses.data as Float64Array);
     const p = Array.from(r.psnr.data as Float64Array);
     losses.push(...l);

@@ -99,7 +99,7 @@ bool TrainableSet::trains(const std::string& name) const {
 LossAndGrads loss_and_grads(const DitConfig& cfg, const ParamMap& params, const at::Tensor& x0, const at::Tensor& n,
                             const at::Tensor& noise, const at::Tensor& cond, const at::Tensor& speaker,
                             const at::Tensor& keep, const LossOptions& o, const TrainableSet& trainable,
-                            bool want_grads, train::ProcessGroup* group) {
+                            bool want_grads, train::ProcessGroup* group, bool stop_here) {
   at::AutoGradMode grad_mode(want_grads);
   ParamMap leaves, trained;
   for (const auto& [name, t] : params) {
@@ -116,11 +116,13 @@ LossAndGrads loss_and_grads(const DitConfig& cfg, const ParamMap& params, const 
   if (!want_grads) return out;
   loss.backward();
   if (average) {
-    std::vector<double> stats{out.loss};
+    std::vector<double> stats{out.loss, stop_here ? 1.0 : 0.0};
     out.grads = average->finish(stats);
     out.loss = stats[0];
+    out.stop_requested = stats[1] > 0;
     out.allreduce_wait_ms = average->wait_ms();
   } else {
+    out.stop_requested = stop_here;
     for (const auto& [name, t] : trained) out.grads[name] = t.grad().defined() ? t.grad() : at::zeros_like(t);
   }
   if (!trainable.speaker_rows.empty() && out.grads.count("speaker.embedding")) {
@@ -151,7 +153,11 @@ TrainResult train_steps(const DitConfig& cfg, ParamMap& params, AdamState& adam,
   TrainResult result;
   result.samples_seen = parallel.samples_seen;
   for (int64_t k = 0; k < steps; ++k) {
-    if (should_stop && should_stop()) break;
+    // Alone, stop before the step; in a group, after it, together (see the header).
+    if (!parallel.group && should_stop && should_stop()) {
+      result.stopped = true;
+      break;
+    }
     const int64_t step = adam.step;
     // This rank's windows, each with its own diffusion step, noise and condition dropout.
     std::vector<int64_t> starts, speakers, ns;
@@ -173,7 +179,7 @@ TrainResult train_steps(const DitConfig& cfg, ParamMap& params, AdamState& adam,
     const LossAndGrads lg = loss_and_grads(cfg, params, bt.x0, at::tensor(ns, i64).to(device),
                                            at::stack(noises).to(device), bt.cond, bt.speaker.to(device),
                                            at::tensor(keeps, at::kFloat).to(device), loss_opts, trainable, true,
-                                           parallel.group);
+                                           parallel.group, parallel.group && should_stop && should_stop());
     TORCH_CHECK(std::isfinite(lg.loss), "the Audio-Expression training loss became ", lg.loss, " at step ", step,
                 " (try a lower learning rate)");
     train::ParamMap masks;
@@ -189,6 +195,10 @@ TrainResult train_steps(const DitConfig& cfg, ParamMap& params, AdamState& adam,
     result.grad_norm = norm;
     result.samples_seen += batch * world;
     result.allreduce_wait_ms += lg.allreduce_wait_ms;
+    if (parallel.group && lg.stop_requested) {
+      result.stopped = true;
+      break;
+    }
   }
   return result;
 }

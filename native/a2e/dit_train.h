@@ -58,13 +58,16 @@ struct TrainResult {
   double grad_norm = 0;        // of the last step, before clipping
   int64_t samples_seen = 0;    // the sample position the next step starts at
   double allreduce_wait_ms = 0;  // summed over the steps: communication the backward did not hide
+  bool stopped = false;        // should_stop() (of any rank, with a group) ended the call early
 };
 
 using train::DataParallel;
 
 // Runs `steps` optimisation steps from adam.step, updating `params` (in place) and `adam`;
-// `batch` windows per rank and step. `should_stop` is polled between steps. Throws if the loss
-// becomes non-finite, or (with a group) when another rank is gone or stalls past the timeout.
+// `batch` windows per rank and step. `should_stop` is polled between steps; with a group, a rank
+// that should stop says so in its step's all-reduce and every rank stops after that same step
+// (no rank is left waiting in a collective the others never start). Throws if the loss becomes
+// non-finite, or (with a group) when another rank is gone or stalls past the timeout.
 TrainResult train_steps(const DitConfig& cfg, ParamMap& params, AdamState& adam, const ClipSet& data,
                         const LossOptions& loss_opts, const AdamOptions& adam_opts, const TrainableSet& trainable,
                         int64_t steps, uint64_t seed, int64_t batch, const std::function<bool()>& should_stop,
@@ -77,16 +80,18 @@ double eval_loss(const DitConfig& cfg, const ParamMap& params, const ClipSet& da
 
 // The loss of one explicit batch and, when want_grads, the gradient of every trained
 // parameter (for tests and gradient checks). x0 normalised [B, T, K].
-// With `group`, the loss and gradients are averaged over its ranks.
+// With `group`, the loss and gradients are averaged over its ranks, and `stop_here` (this rank
+// wants to stop after this step) is shared: stop_requested is true when any rank wants to.
 struct LossAndGrads {
   double loss = 0;
   ParamMap grads;
   double allreduce_wait_ms = 0;
+  bool stop_requested = false;
 };
 LossAndGrads loss_and_grads(const DitConfig& cfg, const ParamMap& params, const at::Tensor& x0, const at::Tensor& n,
                             const at::Tensor& noise, const at::Tensor& cond, const at::Tensor& speaker,
                             const at::Tensor& keep, const LossOptions& o, const TrainableSet& trainable,
-                            bool want_grads, train::ProcessGroup* group = nullptr);
+                            bool want_grads, train::ProcessGroup* group = nullptr, bool stop_here = false);
 
 }  // namespace a2e
 }  // namespace ggt

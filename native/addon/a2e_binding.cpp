@@ -215,6 +215,7 @@ Napi::Value A2eTrain(const Napi::CallbackInfo& info) {
                    {"step", at::full({1}, static_cast<double>(adam.step), at::kDouble)},
                    {"samplesSeen", at::full({1}, static_cast<double>(tr.samples_seen), at::kDouble)},
                    {"allreduceWaitMs", at::full({1}, tr.allreduce_wait_ms, at::kDouble)},
+                   {"stopped", at::full({1}, tr.stopped ? 1.0 : 0.0, at::kDouble)},
                    {"gradNorm", at::full({1}, tr.grad_norm, at::kDouble)}});
   });
 }

@@ -326,7 +326,8 @@ Napi::Value AvatarTrain(const Napi::CallbackInfo& info) {
                    {"psnr", at::tensor(r.psnr, at::kDouble)},
                    {"step", at::full({1}, static_cast<double>(adam.step), at::kDouble)},
                    {"samplesSeen", at::full({1}, static_cast<double>(r.samples_seen), at::kDouble)},
-                   {"allreduceWaitMs", at::full({1}, r.allreduce_wait_ms, at::kDouble)}};
+                   {"allreduceWaitMs", at::full({1}, r.allreduce_wait_ms, at::kDouble)},
+                   {"stopped", at::full({1}, r.stopped ? 1.0 : 0.0, at::kDouble)}};
     return res;
   });
 }

@@ -245,7 +245,10 @@ AvatarTrainResult train_avatar_steps(const AvatarConfig& cfg, const AvatarScene&
   AvatarTrainResult result;
   result.samples_seen = parallel.samples_seen;
   for (int64_t k = 0; k < steps; ++k) {
-    if (should_stop && should_stop()) break;
+    if (!parallel.group && should_stop && should_stop()) {
+      result.stopped = true;
+      break;
+    }
     std::vector<int64_t> idx;
     for (int64_t position : train::rank_positions(result.samples_seen, batch, rank, world))
       idx.push_back(train_indices[static_cast<size_t>(sampler.item(position))]);
@@ -267,11 +270,13 @@ AvatarTrainResult train_avatar_steps(const AvatarConfig& cfg, const AvatarScene&
     for (const FrameRender& r : renders) p += avatar::psnr(r.frame.unsqueeze(0), r.target.unsqueeze(0)).item<double>();
     p /= static_cast<double>(renders.size());
     ParamMap grads;
+    bool stop_requested = false;
     if (average) {
-      std::vector<double> stats{loss, p};
+      std::vector<double> stats{loss, p, should_stop && should_stop() ? 1.0 : 0.0};
       grads = average->finish(stats);
       loss = stats[0];
       p = stats[1];
+      stop_requested = stats[2] > 0;
       result.allreduce_wait_ms += average->wait_ms();
     } else {
       for (const auto& [name, t] : trained) grads[name] = t.grad().defined() ? t.grad() : at::zeros_like(t);
@@ -280,6 +285,10 @@ AvatarTrainResult train_avatar_steps(const AvatarConfig& cfg, const AvatarScene&
     result.losses.push_back(loss);
     result.psnr.push_back(p);
     result.samples_seen += batch * world;
+    if (stop_requested) {
+      result.stopped = true;
+      break;
+    }
   }
   return result;
 }

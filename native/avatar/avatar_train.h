@@ -87,12 +87,14 @@ struct AvatarTrainResult {
   std::vector<double> psnr;     // mean PSNR of each step's batch (over all ranks)
   int64_t samples_seen = 0;     // the sample position the next step starts at
   double allreduce_wait_ms = 0; // summed over the steps: communication the backward did not hide
+  bool stopped = false;         // should_stop() (of any rank, with a group) ended the call early
 };
 
 // `steps` Adam steps on the parameters not under a frozen prefix (data.* never trains); each
 // step renders `batch` frames per rank, drawn from `train_indices` in seeded per-epoch orders
 // by global sample position (train/epoch_sampler.h; with a group, gradients, loss and PSNR are
-// averaged over its ranks). Stops early when should_stop() says so.
+// averaged over its ranks). Stops early when should_stop() says so: in a group, every rank
+// after the step in which any rank's should_stop() said so (shared through that step's all-reduce).
 AvatarTrainResult train_avatar_steps(const AvatarConfig& cfg, const AvatarScene& scene, ParamMap& params,
                                      train::AdamState& adam, const train::AdamOptions& adam_opts,
                                      const AvatarFrames& frames, const std::vector<int64_t>& train_indices,

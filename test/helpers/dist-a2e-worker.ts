@@ -18,12 +18,17 @@ interface WorkerRun {
   config?: Record<string, unknown>;
   /** Milliseconds to sleep after each progress report (rank 0): lets a test kill a rank mid-run. */
   slowMs?: number;
+  /** This rank's AbortSignal fires after abortAfterMs (as Ctrl-C would on one machine). */
+  abortRank?: number;
+  abortAfterMs?: number;
 }
 
 const run = JSON.parse(process.argv[2]!) as WorkerRun;
 setThreads(1);
 const clips = syntheticClips(6, 40, 3);
 const rank = Number(process.env.RANK ?? 0);
+const controller = new AbortController();
+if (run.abortRank === rank) setTimeout(() => controller.abort(), run.abortAfterMs ?? 0);
 try {
   const result = await trainAudioExpressionPrior({
     clips,
@@ -33,6 +38,7 @@ try {
     lr: run.lr ?? 1e-4,
     seed: run.seed ?? 5,
     validationFraction: 0,
+    signal: controller.signal,
     ...(run.checkpoint ? { checkpoint: run.checkpoint } : {}),
     ...(run.validateEvery ? { validateEvery: run.validateEvery } : {}),
     ...(process.env.WORLD_SIZE ? { distributed: { rank, worldSize: Number(process.env.WORLD_SIZE), masterPort: Number(process.env.MASTER_PORT), timeoutSeconds: run.timeoutSeconds ?? 60 } } : {}),
