@@ -125,6 +125,8 @@ describe('data-parallel Audio-Expression training (2 processes, Gloo)', () => {
     const ranks = [0, 1].map((rank) => startRank(WORKER, run, rank, 2, port));
     const t0 = Date.now();
     while (!ranks[0]!.stdout.includes('"progress"') && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+    // Training is under way (else this would time the rendezvous, not a stall).
+    expect(ranks[0]!.stdout, ranks[0]!.stderr).toContain('"progress"');
     ranks[1]!.child.kill('SIGSTOP');
     const stoppedAt = Date.now();
     const end = await ranks[0]!.exited;
@@ -134,6 +136,7 @@ describe('data-parallel Audio-Expression training (2 processes, Gloo)', () => {
     console.log(`a stalled rank was noticed after ${waited.toFixed(1)} s (timeout 4 s)`);
     expect(waited).toBeLessThan(4 + 10);
     expect(workerError(ranks[0]!)!.code).toBe('ERR_GGT_DISTRIBUTED');
+    expect(workerError(ranks[0]!)!.message).toMatch(/rank 0 of 2: training step \d+/);
   });
 
   it('refuses bad configurations before training: rank >= world size, an unreachable master, different models', async () => {

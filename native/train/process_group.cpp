@@ -58,6 +58,22 @@ std::string key_prefix() {
   return std::string("ggt/") + (restart && *restart ? restart : "0") + "/";
 }
 
+// LibTorch 2.4+ serves the store with libuv by default (TCPStoreOptions::useLibUV), and builds
+// without libuv (Debian 13's 2.6) then refuse to serve at all: ask for the classic server where
+// the option exists (1.13 has neither the option nor libuv).
+template <typename Options>
+auto classic_store_server(Options& o, int) -> decltype(o.useLibUV = false, void()) {
+  o.useLibUV = false;
+}
+template <typename Options>
+void classic_store_server(Options&, long) {}
+
+// A c10d error's message without its C++ backtrace.
+std::string message_of(const std::exception& e) {
+  if (const auto* c = dynamic_cast<const c10::Error*>(&e)) return c->what_without_backtrace();
+  return e.what();
+}
+
 // Whether something accepts TCP connections at host:port now (a plain connect, up to 200 ms):
 // the other ranks wait with this for rank 0's store, because c10d logs an error line for every
 // failed attempt of its own.
@@ -107,16 +123,17 @@ c10::intrusive_ptr<c10d::Store> connect_store(const GroupOptions& o, const std::
     so.numWorkers = o.world;
     so.waitWorkers = false;  // joining is counted below, where it can be cancelled
     so.timeout = std::min(left, milliseconds(5000));
+    classic_store_server(so, 0);
     try {
       auto store = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
       store->setTimeout(o.timeout);
       return c10::make_intrusive<c10d::PrefixStore>(key_prefix(), store);
     } catch (const std::exception& e) {
       if (so.isServer) {
-        TORCH_CHECK(false, "rank 0 could not serve the rendezvous on port ", o.port, " (MASTER_PORT): ", e.what(),
+        TORCH_CHECK(false, "rank 0 could not serve the rendezvous on port ", o.port, " (MASTER_PORT): ", message_of(e),
                     " (is another run using that port?)");
       }
-      last_error = e.what();
+      last_error = message_of(e);
       last_error = last_error.substr(0, last_error.find('\n'));
     }
   }
