@@ -61,8 +61,9 @@ describe('data-parallel Audio-Expression training (2 processes, Gloo)', () => {
     // up to lr, so the measure is relative to the weights as a whole, not per tensor.
     const d = weightDifference(a.weights, b.weights);
     console.log(`2 ranks × batch 2 vs 1 × batch 4 after ${steps} steps: weights differ by ${d.l2.toExponential(2)} (L2, relative), ${d.maxAbs.toExponential(2)} (max abs / max |w|)`);
-    expect(d.l2).toBeLessThan(1e-5);
-    expect(d.maxAbs).toBeLessThan(1e-5);
+    expect(d.l2).toBeLessThan(1e-5); // measured 7.5e-7 (LibTorch 1.13), 6.0e-7 (2.6)
+    // Element-wise the key biases' noise dominates: 8.0e-6 (1.13), 9.4e-6 (2.6) of the largest weight.
+    expect(d.maxAbs).toBeLessThan(1e-4);
     // Not the same as one process with batch 2: the ranks did draw different windows.
     const half = startRank(WORKER, JSON.stringify({ steps, batch: 2, out: join(dir, 'half.json') }), undefined, undefined, port);
     await finished([half]);
