@@ -64,6 +64,7 @@ export function resolveDistributedOptions(options: DistributedOptions): Required
  * malformed or missing.
  */
 export function distributedFromEnv(env: NodeJS.ProcessEnv = process.env): DistributedOptions | undefined {
+  if (env === null || typeof env !== 'object') throw new ValidationError(`expected an environment object such as process.env, received ${describeValue(env)}`);
   if (env.WORLD_SIZE === undefined || env.WORLD_SIZE === '') return undefined;
   const int = (name: string, required: boolean): number | undefined => {
     const raw = env[name];

@@ -9,7 +9,7 @@ import * as api from '../../lib/index.js';
 import type { FuzzCase } from '../helpers/fuzz.js';
 
 /** Exports that are not callables taking user input (constants, the error classes). */
-const NOT_INPUT = new Set(['GgtalkerError', 'ValidationError', 'NativeError', 'FormatError', 'AbortError', 'AddonLoadError', 'FileSystemError', 'EspeakError']);
+const NOT_INPUT = new Set(['GgtalkerError', 'ValidationError', 'NativeError', 'FormatError', 'AbortError', 'AddonLoadError', 'FileSystemError', 'EspeakError', 'DistributedError']);
 
 /** Classes whose constructor is private in TypeScript (made by static factories only). */
 const PRIVATE_CONSTRUCTORS = new Set(['Tensor', 'Wav2Vec2Encoder', 'IdentityGaussianGenerator', 'Lpips', 'VhapDatasetWriter', 'Flame', 'AudioExpressionModel']);
