@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <chrono>
+#include <cstdlib>
 
 namespace ggt {
 namespace train {
@@ -10,6 +11,9 @@ namespace train {
 GradientAverager::GradientAverager(ProcessGroup& group, const std::map<std::string, at::Tensor>& leaves,
                                    int64_t bucket_bytes)
     : group_(group) {
+  // GGT_DIST_BUCKET_MB overrides the bucket size (PyTorch DDP's bucket_cap_mb).
+  if (const char* mb = std::getenv("GGT_DIST_BUCKET_MB"); mb && std::atof(mb) > 0)
+    bucket_bytes = static_cast<int64_t>(std::atof(mb) * 1e6);
   const int64_t per_bucket = std::max<int64_t>(1, bucket_bytes / static_cast<int64_t>(sizeof(float)));
   std::vector<int64_t> sizes;
   for (auto it = leaves.rbegin(); it != leaves.rend(); ++it) {
