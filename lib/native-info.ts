@@ -47,6 +47,11 @@ export interface NativeInfo {
     /** Visible CUDA devices, by index. */
     devices: string[];
   };
+  /** Data-parallel training (docs/distributed-training.md): whether the binary has c10d's Gloo backend. */
+  distributed: {
+    /** Built with the Gloo headers (libgloo-dev): the priors can train over several processes. */
+    gloo: boolean;
+  };
 }
 
 /**
@@ -80,6 +85,7 @@ export function nativeInfo(): NativeInfo {
     runtimeTorch: maps === null ? null : torchFromMaps(maps),
     cpu: { kernels: b.cpuKernels, supports: cpuinfo === null ? null : cpuSimdFromCpuinfo(cpuinfo), cap: process.env.GGT_CPU_SIMD ?? null, threads: b.threads },
     cuda: { builtIn: b.cuda, devices: b.cudaDeviceNames },
+    distributed: { gloo: native().distributedAvailable() },
   };
 }
 
@@ -109,5 +115,6 @@ export function formatNativeInfo(info: NativeInfo): string[] {
     `LibTorch:  ${runtime}${mismatch}`,
     `CPU:       ${info.cpu.kernels} kernels${info.cpu.cap ? ` (capped by GGT_CPU_SIMD=${info.cpu.cap})` : ''}; the CPU supports ${supports}; ${info.cpu.threads} threads`,
     `CUDA:      ${cuda}`,
+    `training:  ${info.distributed.gloo ? 'data-parallel over processes and machines (c10d Gloo)' : 'one process only: built without the Gloo headers (apt-get install libgloo-dev, then npm rebuild ggtalker)'}`,
   ];
 }

@@ -103,11 +103,15 @@ describe('ggtalker info (for people)', () => {
   it('prints one line per subject, with the binary path and kind and the LibTorch versions', async () => {
     const info = JSON.parse(await runInfo(['--json'])) as NativeInfo;
     const lines = (await runInfo([])).trimEnd().split('\n');
-    expect(lines.map((l) => l.split(':')[0])).toEqual(['binary', 'built for', 'LibTorch', 'CPU', 'CUDA']);
+    expect(lines.map((l) => l.split(':')[0])).toEqual(['binary', 'built for', 'LibTorch', 'CPU', 'CUDA', 'training']);
     expect(lines[0]).toBe(`binary:    ${info.binary.path} (${info.binary.kind})`);
     expect(lines[1]).toContain(`LibTorch ${info.builtFor.torchVersion}`);
     expect(lines[3]).toContain(`${info.cpu.kernels} kernels`);
     expect(lines[4]).toMatch(info.cuda.builtIn ? /^CUDA: +built in/ : /^CUDA: +not built in/);
+    // The Gloo backend is there exactly when the build found Gloo's headers (scripts/torch-config.cjs).
+    const gloo = execFileSync(process.execPath, [join(repo, 'scripts', 'torch-config.cjs'), 'defines'], { encoding: 'utf8' }).includes('GGT_DISTRIBUTED');
+    expect(info.distributed.gloo).toBe(gloo);
+    expect(lines[5]).toMatch(gloo ? /^training: +data-parallel/ : /^training: +one process only/);
   });
 
   it('reads the SIMD levels from cpuinfo flags as the native checks do (avx2 needs fma; avx512 needs avx2)', () => {
