@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+import { freePort } from '../distributed/launcher.js';
 import { native } from '../native.js';
 import type { BenchArgs } from './run.js';
 import { round } from './stats.js';
@@ -20,16 +21,6 @@ function workerPath(): string {
   const here = fileURLToPath(import.meta.url);
   const ts = here.replace(/distributed\.[jt]s$/, 'distributed-worker.ts');
   return here.endsWith('.ts') && existsSync(ts) ? ts : here.replace(/distributed\.js$/, 'distributed-worker.js');
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function runWorld(world: number, steps: number): Promise<{ steps: number; seconds: number; allreduceWaitMs: number }> {

@@ -34,7 +34,8 @@ export interface LaunchOptions {
   signal?: AbortSignal;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free right now (for a rendezvous on this machine). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -7,10 +7,9 @@
  */
 
 import { AbortError, DistributedError, NativeError, ValidationError } from '../errors.js';
-import { native, type NativeDistGroup } from '../native.js';
+import { native, type NativeDistGroup, type NativeTensor } from '../native.js';
 import { nativeAbortFlag } from '../native-abort.js';
 import { nativeAsync } from '../tensor.js';
-import type { NativeTensor } from '../native.js';
 import { describeValue } from '../validate.js';
 
 /** Where and how a process joins a data-parallel run (the names torchrun's variables have). */

@@ -50,7 +50,6 @@ void GradientAverager::launch_ready() {
   while (next_launch_ < buckets_.size() && buckets_[next_launch_].missing == 0) {
     Bucket& b = buckets_[next_launch_++];
     b.work = group_.allreduce_sum_async(b.flat);
-    b.launched = true;
   }
 }
 

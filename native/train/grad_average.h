@@ -45,7 +45,6 @@ class GradientAverager {
   struct Bucket {
     at::Tensor flat;  // [Σ numel] float32
     int64_t missing = 0;
-    bool launched = false;
     PendingWork work;
   };
   void on_grad(size_t slot, const at::Tensor& grad);

@@ -1,18 +1,7 @@
 // Starting the ranks of a data-parallel run as child processes, for the distributed tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 
-/** A TCP port free right now on 127.0.0.1 (for MASTER_PORT). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../lib/distributed/launcher.js';
 
 /** A rank's process, its output so far, and how it ended. */
 export interface RankProcess {
