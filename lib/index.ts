@@ -9,7 +9,7 @@ export { PAPER_A2E_CONFIG, resolveA2eConfig, type AudioExpressionConfig } from '
 export { checkpointPaths, readA2eCheckpoint, type A2eCheckpointJson, type ReadA2eCheckpoint, type ReadA2eCheckpointOptions } from './a2e/checkpoint.js';
 export { loadExpressionClips, readSpeechDataset, type ExpressionClip, type LoadExpressionClipsOptions, type ReadSpeechDatasetOptions, type SpeechDataset, type SpeechDatasetClip } from './a2e/dataset.js';
 export { audioSamples16k, encodeAudio, resampleFeatures, videoFrameCount, type AudioEncoder, type AudioFeatureSpec, type AudioInput, type EncodeAudioOptions, type ResampleFeaturesOptions } from './a2e/features.js';
-export { AudioExpressionModel, type CreateA2eModelOptions, type LoadA2eModelOptions, type SampleExpressionsOptions } from './a2e/model.js';
+export { AudioExpressionModel, SAMPLE_METHODS, type CreateA2eModelOptions, type LoadA2eModelOptions, type SampleExpressionsOptions, type SampleMethod } from './a2e/model.js';
 export { predictExpressions, type ExpressionTracks, type PredictExpressionsOptions, type PredictProgress } from './a2e/predict.js';
 export type { SampleProgress, StepReport } from './a2e/step-progress.js';
 export { ExpressionStream, type ExpressionChunk, type ExpressionStreamOptions } from './a2e/stream.js';
@@ -80,7 +80,7 @@ export { lookAt, type Camera, type Matrix4Input, type PinholeCamera, type Vec3 }
 export { renderHead, type RenderHeadInput } from './render/render-head.js';
 export type { AvatarGaussians, LocalGaussians } from './rig/local-gaussians.js';
 export { gaussiansOnMesh, SH_C0, type MeshGaussiansOptions } from './rig/mesh-gaussians.js';
-export { rigGaussians, rigGaussiansWithGradients, triangleFrames, type RigOptions, type RiggedGaussians, type TriangleFrames } from './rig/rig.js';
+export { rigGaussians, rigGaussiansTensors, rigGaussiansWithGradients, triangleFrames, type RigOptions, type RiggedGaussians, type RiggedGaussianTensors, type TriangleFrames } from './rig/rig.js';
 export { sampleUvGaussians, UV_MAP_CHANNELS, uvLayout, type UvGaussians, type UvLayout } from './rig/uv.js';
 export {
   rasterize,

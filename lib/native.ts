@@ -49,6 +49,8 @@ export interface NativeTensor {
   toArray(): RawArray;
   /** A copy on another device. */
   to(device: string): NativeTensor;
+  /** The slice at `index` along `dim` (a view sharing memory). */
+  select(dim: number, index: number): NativeTensor;
   /** Back-propagates from this tensor (with `grad` as its gradient; none for a scalar). */
   backward(grad?: RawArray | NativeTensor): Promise<void>;
 }
@@ -114,6 +116,20 @@ export interface Backends {
   threads: number;
   /** The rasterizer's CPU blending kernels in use: the widest the CPU runs, capped by `GGT_CPU_SIMD`. */
   cpuKernels: 'avx512' | 'avx2' | 'scalar';
+  /**
+   * The addon's cache of large CPU tensor blocks (>= 256 KiB), reused instead of being handed
+   * back to the system and faulted in again (GGT_CPU_CACHE_MB sets the limit; 0 turns it off).
+   */
+  cpuCache: {
+    /** Bytes held for reuse now. */
+    cachedBytes: number;
+    /** The most bytes the cache holds (default: 1/8 of physical memory, at most 4 GiB). */
+    limitBytes: number;
+    /** Large allocations served from the cache so far. */
+    hits: number;
+    /** Large allocations that needed fresh memory so far. */
+    misses: number;
+  };
 }
 
 /** The addon's exports. */

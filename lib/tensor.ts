@@ -13,7 +13,7 @@ import { optionalOptions } from './arguments.js';
 import { requireDevice } from './backends.js';
 import { ValidationError } from './errors.js';
 import { native, toGgtalkerError, type NativeTensor, type RawArray } from './native.js';
-import { toFloat32Tensor, type ArrayLike } from './validate.js';
+import { describeValue, toFloat32Tensor, type ArrayLike } from './validate.js';
 
 /** Options of {@link Tensor.from}. */
 export interface TensorOptions {
@@ -95,6 +95,26 @@ export class Tensor {
   to(device: string): Tensor {
     const resolved = requireDevice(device);
     return nativeCall(() => new Tensor(this.handle.to(resolved)));
+  }
+
+  /**
+   * The slice at `index` along `dim`, one dimension fewer: a view that shares this tensor's
+   * memory (no copy), e.g. `means.select(0, t)` is frame t of rigged means [T, N, 3]. Gradients
+   * flow through it.
+   *
+   * @param dim - A dimension in [0, rank).
+   * @param index - An index in [0, shape[dim]).
+   * @throws {@link ValidationError} for a dimension or index out of range.
+   */
+  select(dim: number, index: number): Tensor {
+    const shape = this.shape;
+    if (!Number.isInteger(dim) || dim < 0 || dim >= shape.length) {
+      throw new ValidationError(`expected dim to be an integer in [0, ${shape.length}) for a tensor of shape [${shape.join(', ')}], received ${describeValue(dim)}`);
+    }
+    if (!Number.isInteger(index) || index < 0 || index >= shape[dim]!) {
+      throw new ValidationError(`expected index to be an integer in [0, ${shape[dim]}) along dim ${dim} of shape [${shape.join(', ')}], received ${describeValue(index)}`);
+    }
+    return nativeCall(() => new Tensor(this.handle.select(dim, index)));
   }
 
   /**

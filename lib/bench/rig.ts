@@ -1,7 +1,8 @@
 // FLAME forward + rigging + rendering per frame (`npm run bench -- rig`): one JSON line per
 // (model, stage): a single frame end to end through renderHead, and FLAME + rigging batched
-// over 100 frames (ms per frame). Medians after warm-up.
-import { backends, Flame, lookAt, renderHead, rigGaussians, type AvatarGaussians, type FlameModel } from '../index.js';
+// over 100 frames (ms per frame), the rig both copied to JS arrays and kept native (the fused
+// CPU kernel's own speed). Medians after warm-up.
+import { backends, Flame, lookAt, renderHead, rigGaussians, rigGaussiansTensors, Tensor, type AvatarGaussians, type FlameModel } from '../index.js';
 import type { BenchArgs } from './run.js';
 import { flameSizedModel, gaussiansOnFaces } from './flame-sized.js';
 import { round, medianMs } from './stats.js';
@@ -23,9 +24,14 @@ async function benchModel(name: string, model: FlameModel, gaussians: AvatarGaus
   const flameMs = await medianMs(Math.max(1, Math.floor(reps / 2)), async () => {
     vertices = (await flame.forward({ expr, jaw: jaws })).vertices;
   });
-  const rigMs = await medianMs(Math.max(1, Math.floor(reps / 2)), () => rigGaussians(vertices!, { data: model.faces, shape: [model.faces.length / 3, 3] }, gaussians));
+  const faces = { data: model.faces, shape: [model.faces.length / 3, 3] };
+  const rigMs = await medianMs(Math.max(1, Math.floor(reps / 2)), () => rigGaussians(vertices!, faces, gaussians));
+  // The same rig, results kept native (what goes on to rasterizeTensors frame by frame).
+  const verticesTensor = Tensor.from(vertices!);
+  const nativeMs = await medianMs(reps, () => rigGaussiansTensors(verticesTensor, faces, gaussians));
   console.log(JSON.stringify({ ...base, case: 'batch100', stage: 'flame', frames: T, ms_per_frame: round(flameMs / T) }));
-  console.log(JSON.stringify({ ...base, case: 'batch100', stage: 'rig', frames: T, ms_per_frame: round(rigMs / T) }));
+  console.log(JSON.stringify({ ...base, case: 'batch100', stage: 'rig', output: 'js-arrays', frames: T, ms_per_frame: round(rigMs / T) }));
+  console.log(JSON.stringify({ ...base, case: 'batch100', stage: 'rig', output: 'native', frames: T, ms_per_frame: round(nativeMs / T) }));
 }
 
 export async function rigBench(args: BenchArgs): Promise<void> {

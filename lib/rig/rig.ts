@@ -7,7 +7,8 @@
 
 import type { NdArray } from 'ndarray';
 
-import { native } from '../native.js';
+import { native, type NativeTensor, type RawArray } from '../native.js';
+import { Tensor } from '../tensor.js';
 import { awaitNative, toNdarrays } from '../ops.js';
 import { ValidationError } from '../errors.js';
 import { describeValue, requireOutputElements, toFloat32Tensor, toInt32Tensor, type ArrayLike, type Dims } from '../validate.js';
@@ -77,6 +78,50 @@ export async function rigGaussians(vertices: ArrayLike, faces: ArrayLike, gaussi
   requireOutputElements('rigGaussians quats [T, N, 4]', [dims.T!, dims.N!, 4], options.maxOutputElements);
   const raw = await awaitNative(native().rigGaussians(input), undefined);
   return toNdarrays(raw) as unknown as RiggedGaussians;
+}
+
+/** {@link rigGaussiansTensors}'s result: native tensors that stay in LibTorch. */
+export interface RiggedGaussianTensors {
+  /** [T, N, 3]. */
+  means: Tensor;
+  /** [T, N, 3]. */
+  scales: Tensor;
+  /** [T, N, 4], (w, x, y, z). */
+  quats: Tensor;
+}
+
+/**
+ * {@link rigGaussians} whose results stay native: no copy of the T × N × 10 floats to JS, so
+ * a batch of frames goes to `rasterizeTensors` frame by frame (`means.select(0, t)` is a
+ * view, not a copy). On the CPU without gradients this runs the fused kernel (two passes over
+ * plain arrays); vertices as a {@link Tensor} with `requiresGrad` keep the autograd graph.
+ *
+ * @param vertices - [T, V, 3], an array or a Tensor.
+ * @param faces - int32 [F, 3].
+ */
+export async function rigGaussiansTensors(
+  vertices: ArrayLike | Tensor,
+  faces: ArrayLike,
+  gaussians: LocalGaussians,
+  options: RigOptions = {},
+): Promise<RiggedGaussianTensors> {
+  const dims: Dims = {};
+  let v: RawArray | NativeTensor;
+  if (vertices instanceof Tensor) {
+    const shape = vertices.shape;
+    if (shape.length !== 3 || shape[2] !== 3 || vertices.dtype !== 'float32') {
+      throw new ValidationError(`expected vertices to be a float32 Tensor of shape [T, V, 3], received ${vertices.dtype} [${shape.join(', ')}]`);
+    }
+    [dims.T, dims.V] = [shape[0]!, shape[1]!];
+    v = vertices.handle;
+  } else {
+    v = toFloat32Tensor('vertices', vertices, ['T', 'V', 3], dims);
+  }
+  const f = toInt32Tensor('faces', faces, ['F', 3], dims, { min: 0, max: dims.V! });
+  const input = { vertices: v, faces: f, gaussians: localGaussiansInput(gaussians, dims.F!, dims), returnTensors: true };
+  requireOutputElements('rigGaussiansTensors quats [T, N, 4]', [dims.T!, dims.N!, 4], options.maxOutputElements);
+  const raw = await awaitNative(native().rigGaussians(input), undefined);
+  return { means: Tensor.wrap(raw.means), scales: Tensor.wrap(raw.scales), quats: Tensor.wrap(raw.quats) };
 }
 
 /**

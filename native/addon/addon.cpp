@@ -17,6 +17,7 @@
 #include "mesh_render_binding.h"
 #include "native_errors.h"
 #include "rasterize_binding.h"
+#include "../common/caching_cpu_allocator.h"
 #include "../render/rasterize_kernels.h"
 #include "rig_binding.h"
 #include "tensor_handle.h"
@@ -59,7 +60,7 @@ Napi::Array cuda_device_names(Napi::Env env, int count) {
   return names;
 }
 
-// backends() -> {cpu, cuda, cudaDevices, cudaDeviceNames, torchVersion, threads, cpuKernels}
+// backends() -> {cpu, cuda, cudaDevices, cudaDeviceNames, torchVersion, threads, cpuKernels, cpuCache}
 Napi::Value Backends(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
@@ -75,6 +76,13 @@ Napi::Value Backends(const Napi::CallbackInfo& info) {
   out.Set("torchVersion", TORCH_VERSION);
   out.Set("threads", at::get_num_threads());
   out.Set("cpuKernels", ggt::render::cpu_kernel_variant());
+  const ggt::cpu::CpuCacheStats cache = ggt::cpu::install_caching_cpu_allocator().stats();
+  Napi::Object cache_out = Napi::Object::New(env);
+  cache_out.Set("cachedBytes", static_cast<double>(cache.cached_bytes));
+  cache_out.Set("limitBytes", static_cast<double>(cache.limit_bytes));
+  cache_out.Set("hits", static_cast<double>(cache.hits));
+  cache_out.Set("misses", static_cast<double>(cache.misses));
+  out.Set("cpuCache", cache_out);
   return out;
 }
 
@@ -97,6 +105,7 @@ static Napi::Object InitGgtalker(Napi::Env env, Napi::Object exports) {
   using namespace ggt::addon;
   const unsigned cores = std::thread::hardware_concurrency();
   if (cores > 0 && at::get_num_threads() < static_cast<int>(cores)) at::set_num_threads(static_cast<int>(cores));
+  ggt::cpu::install_caching_cpu_allocator();  // before any tensor of ours is made
   TensorHandle::Init(env, exports);
   exports.Set("backends", Napi::Function::New<Backends>(env, "backends"));
   exports.Set("setNumThreads", Napi::Function::New<SetNumThreads>(env, "setNumThreads"));

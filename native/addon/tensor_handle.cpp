@@ -135,7 +135,8 @@ Napi::Object TensorHandle::Init(Napi::Env env, Napi::Object exports) {
        InstanceAccessor<&TensorHandle::Dtype>("dtype"), InstanceAccessor<&TensorHandle::Device>("device"),
        InstanceAccessor<&TensorHandle::RequiresGrad, &TensorHandle::SetRequiresGrad>("requiresGrad"),
        InstanceAccessor<&TensorHandle::Grad>("grad"), InstanceMethod<&TensorHandle::ToArray>("toArray"),
-       InstanceMethod<&TensorHandle::To>("to"), InstanceMethod<&TensorHandle::Backward>("backward")});
+       InstanceMethod<&TensorHandle::To>("to"), InstanceMethod<&TensorHandle::Select>("select"),
+       InstanceMethod<&TensorHandle::Backward>("backward")});
   auto* ref = new Napi::FunctionReference(Napi::Persistent(cls));
   env.SetInstanceData<Napi::FunctionReference>(ref);
   exports.Set("Tensor", cls);
@@ -147,6 +148,14 @@ TensorHandle::TensorHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Te
   if (info.Length() != 1 || !info[0].IsExternal())
     throw_type_error(info.Env(), "Tensor cannot be constructed directly: use Tensor.fromArray(data, shape)");
   tensor_ = *info[0].As<Napi::External<at::Tensor>>().Data();
+  if (tensor_.defined()) {
+    external_bytes_ = static_cast<int64_t>(tensor_.numel()) * static_cast<int64_t>(tensor_.element_size());
+    Napi::MemoryManagement::AdjustExternalMemory(info.Env(), external_bytes_);
+  }
+}
+
+void TensorHandle::Finalize(Napi::Env env) {
+  if (external_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(env, -external_bytes_);
 }
 
 Napi::Object TensorHandle::Wrap(Napi::Env env, const at::Tensor& tensor) {
@@ -218,6 +227,15 @@ Napi::Value TensorHandle::To(const Napi::CallbackInfo& info) {
   if (!info[0].IsString()) throw_type_error(info.Env(), "expected a device name such as 'cpu' or 'cuda:0'");
   const std::string device = info[0].As<Napi::String>().Utf8Value();
   return Wrap(info.Env(), guarded(info.Env(), [&] { return tensor_.to(at::Device(device)); }));
+}
+
+// select(dim, index) -> the slice at `index` along `dim`, sharing memory (a view; autograd
+// flows through it). The TS side checks the integers; LibTorch checks the ranges again.
+Napi::Value TensorHandle::Select(const Napi::CallbackInfo& info) {
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber())
+    throw_type_error(info.Env(), "expected select(dim, index) with two integers");
+  const int64_t dim = info[0].As<Napi::Number>().Int64Value(), index = info[1].As<Napi::Number>().Int64Value();
+  return Wrap(info.Env(), guarded(info.Env(), [&] { return tensor_.select(dim, index); }));
 }
 
 // backward(grad?) -> Promise<void>: runs the autograd graph off the JS thread.

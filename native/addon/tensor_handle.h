@@ -21,6 +21,8 @@ class TensorHandle : public Napi::ObjectWrap<TensorHandle> {
 
   explicit TensorHandle(const Napi::CallbackInfo& info);
   const at::Tensor& tensor() const { return tensor_; }
+  // Hands the bytes reported at construction back to V8's external-memory count.
+  void Finalize(Napi::Env env) override;
 
  private:
   static Napi::FunctionReference* constructor(Napi::Env env);
@@ -33,9 +35,14 @@ class TensorHandle : public Napi::ObjectWrap<TensorHandle> {
   Napi::Value Grad(const Napi::CallbackInfo& info);
   Napi::Value ToArray(const Napi::CallbackInfo& info);
   Napi::Value To(const Napi::CallbackInfo& info);
+  Napi::Value Select(const Napi::CallbackInfo& info);
   Napi::Value Backward(const Napi::CallbackInfo& info);
 
   at::Tensor tensor_;
+  // The tensor's bytes as reported to V8 (AdjustExternalMemory), so that handles of large
+  // native tensors prompt garbage collection as JS objects of that size would: without it a
+  // loop of 400 MB results grows until V8 collects for reasons of its own.
+  int64_t external_bytes_ = 0;
 };
 
 // A plain JS array value: {data: Float32Array | Int32Array | Float64Array, shape: number[]}.

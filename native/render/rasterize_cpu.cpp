@@ -2,7 +2,7 @@
 // for the projection stages and over 16x16 tiles for blending (tiles handed out dynamically,
 // since a face's tiles cost far more than the background's).
 //
-// Threads: as many as at::get_num_threads() says, on LibTorch's thread pool (see run_workers).
+// Threads: as many as at::get_num_threads() says, on LibTorch's thread pool (common/cpu_parallel.h).
 //
 // Memory: the large temporary buffers live in per-thread Scratch kept from call to call.
 // Touching fresh memory costs a page fault per 4 KiB (about 12 us each on the benchmark VM,
@@ -29,10 +29,7 @@
 #include <numeric>
 #include <vector>
 
-#if __has_include(<dlfcn.h>)
-#include <dlfcn.h>
-#endif
-
+#include "../common/cpu_parallel.h"
 #include "cpu_simd.h"
 #include "rasterize_kernels.h"
 
@@ -40,77 +37,14 @@ namespace ggt {
 namespace render {
 namespace {
 
+using cpu::parallel_ranges;
+using cpu::run_workers;
+using cpu::worker_count;
+
 constexpr int64_t kGaussianGrain = 2048;  // Gaussians per parallel chunk
 constexpr int kTilePixels = kTileSize * kTileSize;
 
 Vec3 load3(const float* p, int64_t i) { return {p[3 * i], p[3 * i + 1], p[3 * i + 2]}; }
-
-// ---- Threads ----------------------------------------------------------------------------------
-//
-// at::parallel_for is inline code. With LibTorch's native or TBB backends it runs in parallel
-// from any file, but with its OpenMP backend (Debian's LibTorch) only from files compiled with
-// OpenMP, which this build does not do. There the kernels run their parallel regions on
-// LibTorch's own OpenMP threads through GOMP_parallel, the entry point compilers turn
-// `#pragma omp parallel` into (GNU, LLVM and Intel OpenMP runtimes all provide it), found at
-// run time. Threads of our own would compete for the cores with LibTorch's OpenMP threads,
-// which spin for milliseconds after each LibTorch operation.
-
-int worker_count(int64_t items) {
-  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), items)));
-}
-
-#if !defined(INTRA_OP_PARALLEL)
-using GompParallel = void (*)(void (*fn)(void*), void* data, unsigned num_threads, unsigned flags);
-
-// GOMP_parallel of the OpenMP runtime loaded with LibTorch, or null.
-GompParallel openmp_parallel() {
-#if __has_include(<dlfcn.h>)
-  static const GompParallel fn = reinterpret_cast<GompParallel>(dlsym(RTLD_DEFAULT, "GOMP_parallel"));
-  return fn;
-#else
-  return nullptr;
-#endif
-}
-#endif
-
-// Runs fn(worker) once for every worker = 0 .. workers - 1, spread over up to `workers`
-// threads (the calling one included), and rethrows the first exception a call threw.
-template <typename Fn>
-void run_workers(int workers, const Fn& fn) {
-  std::atomic<int> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto work = [&] {
-    for (int w = next++; w < workers; w = next++) {
-      try {
-        fn(w);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-      }
-    }
-  };
-  if (workers > 1) {
-#if defined(INTRA_OP_PARALLEL)
-    at::parallel_for(0, workers, 1, [&](int64_t, int64_t) { work(); });
-#else
-    if (const GompParallel parallel = openmp_parallel())
-      parallel([](void* w) { (*static_cast<decltype(work)*>(w))(); }, &work, static_cast<unsigned>(workers), 0);
-#endif
-  }
-  work();  // whatever no thread took (everything when no parallel region ran)
-  if (error) std::rethrow_exception(error);
-}
-
-// fn(begin, end) over [0, n) in chunks of `grain` items handed out dynamically.
-template <typename Fn>
-void parallel_ranges(int64_t n, int64_t grain, const Fn& fn) {
-  const int64_t chunks = (n + grain - 1) / grain;
-  std::atomic<int64_t> next{0};
-  run_workers(worker_count(chunks), [&](int) {
-    for (int64_t c = next++; c < chunks; c = next++) fn(c * grain, std::min(n, (c + 1) * grain));
-  });
-}
 
 // fn(tile, worker) for every tile, handed out one at a time to `workers` workers.
 template <typename Fn>
