@@ -441,6 +441,12 @@ export function requireNetworkPixels(what: string, images: number, height: numbe
   }
 }
 
+/** Requires `true` or `false`. */
+export function requireBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new ValidationError(`expected ${name} to be a boolean, received ${describeValue(value)}`);
+  return value;
+}
+
 /**
  * Requires one of a fixed set of values (compared with `===`).
  *

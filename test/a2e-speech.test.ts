@@ -2,14 +2,16 @@
 // lip tracks from its phoneme timings): a tiny model overfits a tiny set, follows the jaw of
 // sentences and voices it never heard better than loudness does, predictExpressions runs from
 // a WAV file, and a stream of 40 ms audio chunks yields every frame once, no more than a
-// window's worth of chunks after its audio arrived, with no seams.
+// window's worth of chunks after its audio arrived, with no seams; the few-step sampler
+// (DPM-Solver++) keeps the held-out lip metrics of 25 DDIM steps, offline and streaming.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { audioSamples16k, ExpressionStream, loadExpressionClips, predictExpressions, readSpeechDataset, trainAudioExpressionPrior, type ExpressionClip, type SpeechDataset } from '../lib/index.js';
+import { audioSamples16k, ExpressionStream, lipVertexError, loadExpressionClips, mouthOpeningCorrelation, predictExpressions, readSpeechDataset, trainAudioExpressionPrior, type ExpressionClip, type SpeechDataset } from '../lib/index.js';
+import { lipVertices, tracksToVertices } from '../lib/eval/ablations/lip-mesh.js';
 import { DEFAULT_VARIANTS, makeSyntheticSpeechDataset, planSpeechDataset } from '../lib/synthetic/speech-dataset.js';
 import { column, correlation, TINY } from './helpers/a2e.js';
 
@@ -94,6 +96,79 @@ describe('Audio-Expression model on synthetic speech', () => {
     expect(heldOut).toHaveLength(3);
     expect(mean(model)).toBeGreaterThanOrEqual(mean(loudness) + 0.1);
     expect(Math.min(...model)).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('dpm-solver++ at 4 and 8 steps keeps the held-out lip metrics of DDIM at 25 steps (within 5 %)', async () => {
+    // The lip metrics of the evaluation (lib/eval): the studio head posed by the predicted and
+    // the true tracks; lip vertex error (per frame the largest lip-vertex distance, mean over
+    // frames) and the correlation of mouth opening, each averaged over the held-out clips.
+    const { vertexCount, lips, upper, lower } = lipVertices();
+    const truths = await Promise.all(heldOut.map((clip) => tracksToVertices(clip.targets.data)));
+    const score = async (options: { method?: 'ddim' | 'dpm-solver++'; steps: number }) => {
+      let lve = 0;
+      let r = 0;
+      const t0 = performance.now();
+      for (const [i, clip] of heldOut.entries()) {
+        const pred = await tracksToVertices((await trained.model.sample(clip.features, { ...options, seed: 1 })).data);
+        lve += lipVertexError(pred, truths[i]!, lips, { vertexCount }) / heldOut.length;
+        r += mouthOpeningCorrelation(pred, truths[i]!, upper, lower, { vertexCount }) / heldOut.length;
+      }
+      return { lveMm: 1000 * lve, r, seconds: (performance.now() - t0) / 1000 };
+    };
+    const ddim = await score({ steps: 25 });
+    const rows = [`DDIM 25: ${ddim.lveMm.toFixed(3)} mm, r ${ddim.r.toFixed(3)}, ${ddim.seconds.toFixed(2)} s`];
+    for (const steps of [4, 8]) {
+      const dpm = await score({ method: 'dpm-solver++', steps });
+      rows.push(`dpm-solver++ ${steps}: ${dpm.lveMm.toFixed(3)} mm, r ${dpm.r.toFixed(3)}, ${dpm.seconds.toFixed(2)} s`);
+      expect(dpm.lveMm, `lip vertex error, ${steps} steps`).toBeLessThanOrEqual(1.05 * ddim.lveMm);
+      expect(dpm.r, `mouth-opening r, ${steps} steps`).toBeGreaterThanOrEqual(0.95 * ddim.r);
+    }
+    console.log(`held-out lip metrics: ${rows.join('; ')}`);
+  });
+
+  it('streaming with dpm-solver++ (4 steps) holds the emitted frames: no seams, held-out lip metrics within 5 % of DDIM 25', async () => {
+    const { vertexCount, lips, upper, lower } = lipVertices();
+    const e = K - 3;
+    const stream = async (audio: Float32Array, options: { method?: 'ddim' | 'dpm-solver++'; steps: number }) => {
+      const s = new ExpressionStream({ model: trained.model, seed: 1, window: 10, overlap: 4, ...options });
+      const rows: Float32Array[] = [];
+      const starts: number[] = [];
+      const take = (chunks: Awaited<ReturnType<ExpressionStream['push']>>) => {
+        for (const c of chunks) {
+          starts.push(c.startFrame);
+          for (let t = 0; t < c.frames; t++) rows.push(Float32Array.from([...c.expression.data.subarray(t * e, (t + 1) * e), ...c.jawPose.data.subarray(t * 3, (t + 1) * 3)]));
+        }
+      };
+      for (let i = 0; i < audio.length; i += 640) take(await s.push(audio.slice(i, i + 640)));
+      take(await s.end());
+      const tracks = new Float32Array(rows.length * K);
+      rows.forEach((r, t) => tracks.set(r, t * K));
+      return { tracks, starts };
+    };
+    const scores: Record<string, { lve: number; r: number; seam: number; inside: number }> = {};
+    for (const [name, options] of [['DDIM 25', { steps: 25 }], ['dpm-solver++ 4', { method: 'dpm-solver++', steps: 4 }]] as const) {
+      const sc = (scores[name] = { lve: 0, r: 0, seam: 0, inside: 0 });
+      for (const [i, clip] of heldOut.entries()) {
+        const { tracks, starts } = await stream(await audioSamples16k(heldOutAudio[i]!), options);
+        expect(tracks.length).toBe(clip.targets.data.length);
+        const truth = await tracksToVertices(clip.targets.data);
+        const pred = await tracksToVertices(tracks);
+        sc.lve += (1000 * lipVertexError(pred, truth, lips, { vertexCount })) / heldOut.length;
+        sc.r += mouthOpeningCorrelation(pred, truth, upper, lower, { vertexCount }) / heldOut.length;
+        // Jaw jumps where a chunk starts (after the first) against those inside chunks.
+        const jawTrack = column(tracks, K, jaw);
+        const jump = (t: number) => Math.abs(jawTrack[t]! - jawTrack[t - 1]!);
+        const seams = new Set(starts.filter((t) => t > 0));
+        sc.seam += mean([...seams].map(jump)) / heldOut.length;
+        sc.inside += mean(jawTrack.map((_, t) => t).filter((t) => t > 0 && !seams.has(t)).map(jump)) / heldOut.length;
+      }
+    }
+    console.log(`streamed held-out lip metrics: ${Object.entries(scores).map(([k, v]) => `${k}: ${v.lve.toFixed(3)} mm, r ${v.r.toFixed(3)}, jaw jump at seams ${v.seam.toFixed(4)} vs inside ${v.inside.toFixed(4)}`).join('; ')}`);
+    const ddim = scores['DDIM 25']!;
+    const dpm = scores['dpm-solver++ 4']!;
+    expect(dpm.lve).toBeLessThanOrEqual(1.05 * ddim.lve);
+    expect(dpm.r).toBeGreaterThanOrEqual(0.95 * ddim.r);
+    expect(dpm.seam).toBeLessThan(1.5 * dpm.inside + 1e-4);
   });
 
   it('predictExpressions reads the WAV file and returns one row per video frame', async () => {

@@ -1,12 +1,14 @@
 /**
  * Gaussian diffusion maths of the Audio-Expression prior, computed natively: noise schedules
- * (DDPM's linear, the cosine schedule), forward noising, and x0-prediction DDPM and DDIM steps.
+ * (DDPM's linear, the cosine schedule), forward noising, and x0-prediction DDPM, DDIM and
+ * DPM-Solver++(2M) steps.
  *
  * @module
  */
 
 import type { NdArray } from 'ndarray';
 
+import { ValidationError } from '../errors.js';
 import { native } from '../native.js';
 import { requireOptions } from '../arguments.js';
 import { awaitNative, toNdarray } from '../ops.js';
@@ -41,8 +43,12 @@ export async function diffusionSchedule(steps: number, schedule: NoiseSchedule):
 
 /** Inputs of {@link diffusionStep}; `x` and the other arrays are [B, ...], `t` int32 [B]. */
 export interface DiffusionStepInput {
-  /** `'q'`: noise x0 = x to step t; `'ddpm'`: x_t = x to x_{t−1}; `'ddim'`: x_t = x to x_{tPrev}. */
-  step: 'q' | 'ddpm' | 'ddim';
+  /**
+   * `'q'`: noise x0 = x to step t; `'ddpm'`: x_t = x to x_{t−1}; `'ddim'`: x_t = x to x_{tPrev};
+   * `'dpm-solver++'`: x_t = x to x_{tPrev} by DPM-Solver++(2M) (second order with `x0Before`,
+   * first order, which equals DDIM with eta 0, without; docs/audio-expression-model.md, "Sampling").
+   */
+  step: 'q' | 'ddpm' | 'ddim' | 'dpm-solver++';
   /** Diffusion steps N of the schedule. */
   steps: number;
   /** The noise schedule. */
@@ -53,8 +59,12 @@ export interface DiffusionStepInput {
   x0Pred?: ArrayLike;
   /** Step of each batch row, int32 [B]. */
   t: ArrayLike;
-  /** Target step of a DDIM step, below t; −1 is the clean end. */
+  /** Target step of a DDIM or DPM-Solver++ step, below t; −1 is the clean end. */
   tPrev?: ArrayLike;
+  /** DPM-Solver++: the previous step's x0 prediction (like x), made at `tBefore`. */
+  x0Before?: ArrayLike;
+  /** DPM-Solver++: the step of `x0Before`, above t, int32 [B]. */
+  tBefore?: ArrayLike;
   /** DDIM stochasticity (0 = deterministic). Default 0. */
   eta?: number;
   /** Standard normal noise, same shape as x (ignored where a step adds none). */
@@ -64,7 +74,7 @@ export interface DiffusionStepInput {
 /** One diffusion step (see {@link DiffusionStepInput}). */
 export async function diffusionStep(input: DiffusionStepInput): Promise<NdArray<Float32Array>> {
   requireOptions('diffusionStep', input, 'input');
-  const step = requireOneOf('step', input.step, ['q', 'ddpm', 'ddim'] as const);
+  const step = requireOneOf('step', input.step, ['q', 'ddpm', 'ddim', 'dpm-solver++'] as const);
   const steps = requirePositiveInt('steps', input.steps);
   const dims: Dims = {};
   const shape = Array.isArray((input.x as { shape?: unknown })?.shape) ? [...input.x.shape] : [];
@@ -78,6 +88,9 @@ export async function diffusionStep(input: DiffusionStepInput): Promise<NdArray<
   };
   if (input.x0Pred !== undefined) options.x0Pred = toFloat32Tensor('x0Pred', input.x0Pred, x.shape);
   if (input.tPrev !== undefined) options.tPrev = toInt32Tensor('tPrev', input.tPrev, [x.shape[0]!], dims, { min: -1, max: steps });
+  if ((input.x0Before === undefined) !== (input.tBefore === undefined)) throw new ValidationError('expected x0Before and tBefore together');
+  if (input.x0Before !== undefined) options.x0Before = toFloat32Tensor('x0Before', input.x0Before, x.shape);
+  if (input.tBefore !== undefined) options.tBefore = toInt32Tensor('tBefore', input.tBefore, [x.shape[0]!], dims, { min: 0, max: steps });
   if (input.eta !== undefined) options.eta = requireFiniteNumber('eta', input.eta, { min: 0 });
   const raw = await awaitNative(native().diffusionStep(options), undefined);
   return toNdarray(raw.x);

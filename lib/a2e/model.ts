@@ -20,7 +20,7 @@ import { native, type NativeScriptModel, type NativeTensor, type RawArray } from
 import { nativeAbortFlag } from '../native-abort.js';
 import { awaitNative, throwIfAborted, toNdarray } from '../ops.js';
 import { nativeAsync, nativeCall } from '../tensor.js';
-import { describeValue, requireNonNegativeInt, toFloat32Tensor, toInt32Tensor, type ArrayLike, type Dims } from '../validate.js';
+import { describeValue, requireBoolean, requireNonNegativeInt, requireOneOf, toFloat32Tensor, toInt32Tensor, type ArrayLike, type Dims } from '../validate.js';
 import { readA2eCheckpoint, writeA2eCheckpoint, type A2eCheckpointJson } from './checkpoint.js';
 import { resolveA2eConfig, type AudioExpressionConfig } from './config.js';
 import type { AudioFeatureSpec } from './features.js';
@@ -93,13 +93,30 @@ function isArrayLike(value: unknown): boolean {
 /** Denoising steps of {@link AudioExpressionModel.sample} when `steps` is not given. */
 export const DEFAULT_SAMPLE_STEPS = 25;
 
+/**
+ * Samplers of {@link AudioExpressionModel.sample} (docs/audio-expression-model.md, "Sampling"):
+ * `'ddim'` (default), `'ddpm'` (ancestral) and `'dpm-solver++'` (DPM-Solver++(2M), Lu et al.
+ * 2022: a second-order multistep ODE solver, deterministic, for few steps: 4–8 match DDIM's 25 in
+ * lip accuracy on held-out speech at a fraction of the time).
+ */
+export const SAMPLE_METHODS = ['ddim', 'ddpm', 'dpm-solver++'] as const;
+
+/** One of {@link SAMPLE_METHODS}. */
+export type SampleMethod = (typeof SAMPLE_METHODS)[number];
+
 /** Options of {@link AudioExpressionModel.sample}. */
 export interface SampleExpressionsOptions {
   /** Speaker name or embedding row. Default 0. */
   speaker?: string | number;
-  /** `'ddim'` (default; deterministic for a seed with eta 0) or `'ddpm'` (ancestral). */
-  method?: 'ddim' | 'ddpm';
-  /** Denoising steps. Default 25. */
+  /**
+   * `'ddim'` (default; deterministic for a seed with eta 0), `'ddpm'` (ancestral) or
+   * `'dpm-solver++'` (deterministic for a seed; few steps, e.g. 4–8). See {@link SAMPLE_METHODS}.
+   */
+  method?: SampleMethod;
+  /**
+   * Denoising steps (network evaluations): 1 to the model's diffusion steps; for
+   * `'dpm-solver++'` below them. Default 25.
+   */
   steps?: number;
   /** Classifier-free guidance scale (1: plain conditional). Default 1. */
   guidance?: number;
@@ -125,6 +142,11 @@ export interface SampleExpressionsOptions {
   onProgress?: (p: SampleProgress) => void;
   /** Cancels sampling: the call rejects with AbortError. */
   signal?: AbortSignal;
+  /**
+   * @internal Cache the cross-attention keys and values of the encoded audio across denoising
+   * steps (default true; false only to measure the cache, the results agree to round-off).
+   */
+  crossAttentionCache?: boolean;
 }
 
 /** A loaded or new Audio-Expression model. */
@@ -416,15 +438,22 @@ export class AudioExpressionModel {
     keep: ArrayLike;
     /** Cancels the call: it rejects with AbortError. */
     signal?: AbortSignal;
+    /**
+     * Take the sampler's path: encode the audio and the cross-attention keys and values of every
+     * decoder layer first, then denoise with them (equal to the default path to float32
+     * round-off). Default false.
+     */
+    crossAttentionCache?: boolean;
   }): Promise<NdArray<Float32Array>> {
     const c = this.config;
     const dims: Dims = {};
+    const cache = requireBoolean('crossAttentionCache', input.crossAttentionCache ?? false);
     const x_t = toFloat32Tensor('x_t', input.x_t, ['B', 'T', c.outputDim], dims);
     const cond = toFloat32Tensor('cond', input.cond, ['B', 'T', c.featureDim], dims);
     const n = toInt32Tensor('n', input.n, ['B'], dims, { min: 0, max: c.diffusionSteps });
     const speaker = toInt32Tensor('speaker', input.speaker, ['B'], dims, { min: 0, max: c.speakers });
     const keep = toFloat32Tensor('keep', input.keep, ['B'], dims);
-    const raw = await awaitNative(native().a2eForward({ config: c, params: toParamObject(this.nativeParams()), x_t, n, cond, speaker, keep }), input.signal);
+    const raw = await awaitNative(native().a2eForward({ config: c, params: toParamObject(this.nativeParams()), x_t, n, cond, speaker, keep, crossAttentionCache: cache }), input.signal);
     return toNdarray(raw.x0);
   }
 
@@ -522,10 +551,13 @@ export class AudioExpressionModel {
       overlap,
       seed: requireNonNegativeInt('seed', options.seed ?? 0),
     };
-    if (sample.method !== 'ddim' && sample.method !== 'ddpm') throw new ValidationError(`expected method 'ddim' or 'ddpm', received ${describeValue(sample.method)}`);
-    if (!Number.isInteger(sample.steps) || sample.steps < 1 || sample.steps > c.diffusionSteps) {
-      throw new ValidationError(`expected steps to be an integer in [1, ${c.diffusionSteps}] (the model's diffusion steps), received ${describeValue(sample.steps)}`);
+    requireOneOf('method', sample.method, SAMPLE_METHODS);
+    // DPM-Solver++ lands its last step on t = 0 without evaluating there (one timestep more than steps).
+    const maxSteps = sample.method === 'dpm-solver++' ? c.diffusionSteps - 1 : c.diffusionSteps;
+    if (!Number.isInteger(sample.steps) || sample.steps < 1 || sample.steps > maxSteps) {
+      throw new ValidationError(`expected steps to be an integer in [1, ${maxSteps}] (${sample.method === 'dpm-solver++' ? "below the model's diffusion steps for dpm-solver++" : "the model's diffusion steps"}), received ${describeValue(sample.steps)}`);
     }
+    const crossAttentionCache = requireBoolean('crossAttentionCache', options.crossAttentionCache ?? true);
     if (!Number.isFinite(sample.guidance)) throw new ValidationError(`expected guidance to be a finite number, received ${describeValue(sample.guidance)}`);
     const extra: Record<string, unknown> = {};
     if (options.known !== undefined || options.knownMask !== undefined) {
@@ -544,7 +576,7 @@ export class AudioExpressionModel {
     const abort = nativeAbortFlag(options.signal);
     try {
       const raw = await awaitNative(
-        native().a2eSample({ config: c, ...weights, cond, speaker, sample, ...extra, abort: abort.flag, ...(progress.onStep ? { onStep: progress.onStep } : {}) }),
+        native().a2eSample({ config: c, ...weights, cond, speaker, sample, crossAttentionCache, ...extra, abort: abort.flag, ...(progress.onStep ? { onStep: progress.onStep } : {}) }),
         options.signal,
       );
       progress.finish();

@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
+#include <utility>
+#include <vector>
 
 namespace ggt {
 namespace a2e {
@@ -21,6 +23,16 @@ void check_steps(const DiffusionSchedule& s, const at::Tensor& t, const char* na
   const int64_t lo = t.min().item<int64_t>(), hi = t.max().item<int64_t>();
   TORCH_CHECK(lo >= (allow_minus_one ? -1 : 0) && hi < s.steps, "expected ", name, " in [", allow_minus_one ? -1 : 0,
               ", ", s.steps, "), received ", lo < 0 ? lo : hi);
+}
+
+// sqrt(ᾱ) and sqrt(1 − ᾱ) at steps t [B] (-1: the clean end, ᾱ = 1) in float64, shaped to
+// broadcast against x [B, ...].
+std::pair<at::Tensor, at::Tensor> alpha_sigma(const DiffusionSchedule& s, const at::Tensor& t, const at::Tensor& x) {
+  const at::Tensor table = at::cat({at::ones({1}, s.alphas_cumprod.options()), s.alphas_cumprod}).to(at::kDouble);
+  std::vector<int64_t> shape(x.dim(), 1);
+  shape[0] = -1;
+  const at::Tensor ac = table.to(x.device()).index_select(0, (t.to(x.device(), at::kLong) + 1)).view(shape);
+  return {at::sqrt(ac), at::sqrt((1 - ac).clamp_min(0))};
 }
 
 }  // namespace
@@ -86,6 +98,35 @@ at::Tensor ddim_step(const DiffusionSchedule& s, const at::Tensor& x_t, const at
   const at::Tensor eps = (x_t - at::sqrt(ac) * x0_pred) / at::sqrt(1 - ac);
   const at::Tensor sigma = eta * at::sqrt((1 - ac_prev) / (1 - ac) * (1 - ac / ac_prev));
   return at::sqrt(ac_prev) * x0_pred + at::sqrt((1 - ac_prev - sigma * sigma).clamp_min(0)) * eps + sigma * noise;
+}
+
+at::Tensor dpm_solver_pp_step(const DiffusionSchedule& s, const at::Tensor& x_t, const at::Tensor& x0_pred,
+                              const at::Tensor& t, const at::Tensor& t_next, const at::Tensor& x0_before,
+                              const at::Tensor& t_before) {
+  check_steps(s, t, "t");
+  check_steps(s, t_next, "t_next", /*allow_minus_one=*/true);
+  TORCH_CHECK((t_next < t).all().item<bool>(), "expected every t_next below its t");
+  TORCH_CHECK(x0_pred.sizes() == x_t.sizes(), "expected x0_pred of the same shape as x_t");
+  const auto [a, sg] = alpha_sigma(s, t, x_t);
+  const auto [a_n, sg_n] = alpha_sigma(s, t_next, x_t);
+  at::Tensor d = x0_pred;
+  if (x0_before.defined()) {
+    TORCH_CHECK(t_before.defined(), "expected t_before with x0_before");
+    check_steps(s, t_before, "t_before");
+    TORCH_CHECK((t_before > t).all().item<bool>(), "expected every t_before above its t");
+    TORCH_CHECK(x0_before.sizes() == x_t.sizes(), "expected x0_before of the same shape as x_t");
+    const auto [a_b, sg_b] = alpha_sigma(s, t_before, x_t);
+    const at::Tensor lambda = at::log(a) - at::log(sg);
+    const at::Tensor h = at::log(a_n) - at::log(sg_n) - lambda;        // +inf towards the clean end
+    const at::Tensor half_inv_r = (h / (lambda - (at::log(a_b) - at::log(sg_b)))) / 2;  // 1 / (2r)
+    // First order where h is infinite (t_next = -1).
+    const at::Tensor w = at::where(t_next.to(x_t.device()).view(half_inv_r.sizes()) < 0, at::zeros_like(half_inv_r), half_inv_r)
+                             .to(x_t.scalar_type());
+    d = x0_pred + w * (x0_pred - x0_before);
+  }
+  const at::Tensor coef_x = (sg_n / sg).to(x_t.scalar_type());
+  const at::Tensor coef_d = (a_n - sg_n * a / sg).to(x_t.scalar_type());
+  return coef_x * x_t + coef_d * d;
 }
 
 }  // namespace a2e

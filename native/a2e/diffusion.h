@@ -1,5 +1,6 @@
 // Gaussian diffusion maths for the Audio-Expression prior (DDPM, Ho et al. 2020; cosine
-// schedule, Nichol & Dhariwal 2021; DDIM, Song et al. 2021), with the network predicting the
+// schedule, Nichol & Dhariwal 2021; DDIM, Song et al. 2021; DPM-Solver++, Lu et al. 2022), with
+// the network predicting the
 // clean sequence x0 as GGTalker does. Plain LibTorch ops on the tensors' device; schedules
 // are computed in float64 and stored in float32.
 #pragma once
@@ -37,6 +38,21 @@ at::Tensor ddpm_step(const DiffusionSchedule& s, const at::Tensor& x_t, const at
 // given the predicted x0; eta = 0 is deterministic. t, t_prev [B].
 at::Tensor ddim_step(const DiffusionSchedule& s, const at::Tensor& x_t, const at::Tensor& x0_pred, const at::Tensor& t,
                      const at::Tensor& t_prev, double eta, const at::Tensor& noise);
+
+// One DPM-Solver++(2M) step (Lu et al. 2022, "DPM-Solver++", Algorithm 2: the data-prediction
+// multistep solver of the probability-flow ODE) from x_t to x_{t_next} (t_next < t; -1 is the
+// clean end) given x0_pred at t and, for the second-order correction, x0_before: the
+// prediction of the step before, made at t_before > t. With α = sqrt(ᾱ), σ = sqrt(1 − ᾱ),
+// λ = log(α/σ), h = λ(t_next) − λ(t), r = (λ(t) − λ(t_before)) / h:
+//   D = (1 + 1/(2r)) x0_pred − 1/(2r) x0_before     (D = x0_pred without x0_before: first order)
+//   x_{t_next} = σ(t_next)/σ(t) · x_t + (α(t_next) − σ(t_next) α(t)/σ(t)) · D
+// (the second factor is −α(t_next)(e^{−h} − 1), written so that it stays finite at σ = 0).
+// The first-order step is DDIM with η = 0. Towards the clean end (t_next = -1, h = ∞) the step
+// is first order: the result is x0_pred. t, t_next, t_before [B]; x0_before undefined for the
+// first step.
+at::Tensor dpm_solver_pp_step(const DiffusionSchedule& s, const at::Tensor& x_t, const at::Tensor& x0_pred,
+                              const at::Tensor& t, const at::Tensor& t_next, const at::Tensor& x0_before = {},
+                              const at::Tensor& t_before = {});
 
 }  // namespace a2e
 }  // namespace ggt

@@ -45,20 +45,30 @@ at::Tensor norm(const ParamMap& p, const std::string& name, const at::Tensor& x)
   return at::layer_norm(x, {x.size(-1)}, param(p, name + ".weight"), param(p, name + ".bias"), 1e-5);
 }
 
-// Multi-head attention: q_in [B, Tq, d], kv_in [B, Tk, d] -> [B, Tq, d]; `bias` (optional)
+// Linear(name)(x) split into heads: x [B, T, d] -> [B, heads, T, d / heads].
+at::Tensor project_heads(const ParamMap& p, const std::string& name, const at::Tensor& x, int64_t heads) {
+  const int64_t B = x.size(0), T = x.size(1), d = x.size(2);
+  return linear(p, name, x).view({B, T, heads, d / heads}).transpose(1, 2);
+}
+
+// Scaled dot-product attention of projected heads q [B, h, Tq, hd], k and v [B, h, Tk, hd],
+// heads concatenated and projected by Linear(name.out) -> [B, Tq, h·hd]; `bias` (optional)
 // [Tq, Tk] is added to the scores (-inf masks a pair out).
-at::Tensor attention(const ParamMap& p, const std::string& name, const at::Tensor& q_in, const at::Tensor& kv_in,
-                     int64_t heads, const at::Tensor& bias = {}) {
-  const int64_t B = q_in.size(0), Tq = q_in.size(1), Tk = kv_in.size(1), d = q_in.size(2), hd = d / heads;
-  auto split = [&](const at::Tensor& x, int64_t T) { return x.view({B, T, heads, hd}).transpose(1, 2); };  // [B,h,T,hd]
-  const at::Tensor q = split(linear(p, name + ".q", q_in), Tq);
-  const at::Tensor k = split(linear(p, name + ".k", kv_in), Tk);
-  const at::Tensor v = split(linear(p, name + ".v", kv_in), Tk);
+at::Tensor attend(const ParamMap& p, const std::string& name, const at::Tensor& q, const at::Tensor& k,
+                  const at::Tensor& v, const at::Tensor& bias = {}) {
+  const int64_t B = q.size(0), h = q.size(1), Tq = q.size(2), hd = q.size(3);
   at::Tensor scores = at::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(hd));  // [B, h, Tq, Tk]
   if (bias.defined()) scores = scores + bias;
   const at::Tensor w = at::softmax(scores, -1);
-  const at::Tensor o = at::matmul(w, v).transpose(1, 2).reshape({B, Tq, d});
+  const at::Tensor o = at::matmul(w, v).transpose(1, 2).reshape({B, Tq, h * hd});
   return linear(p, name + ".out", o);
+}
+
+// Multi-head attention: q_in [B, Tq, d], kv_in [B, Tk, d] -> [B, Tq, d] (bias as in attend).
+at::Tensor attention(const ParamMap& p, const std::string& name, const at::Tensor& q_in, const at::Tensor& kv_in,
+                     int64_t heads, const at::Tensor& bias = {}) {
+  return attend(p, name, project_heads(p, name + ".q", q_in, heads), project_heads(p, name + ".k", kv_in, heads),
+                project_heads(p, name + ".v", kv_in, heads), bias);
 }
 
 at::Tensor feed_forward(const ParamMap& p, const std::string& name, const at::Tensor& x) {
@@ -229,6 +239,16 @@ DitCondition dit_encode_condition(const DitConfig& cfg, const ParamMap& p, const
   return out;
 }
 
+void dit_cache_cross_attention(const DitConfig& cfg, const ParamMap& p, DitCondition& c) {
+  c.cross_k.clear();
+  c.cross_v.clear();
+  for (int64_t i = 0; i < cfg.decoder_layers; ++i) {
+    const std::string pre = "dec.layers." + std::to_string(i) + ".cross_attn";
+    c.cross_k.push_back(project_heads(p, pre + ".k", c.c_prime, cfg.heads));  // [B, h, T, hd]
+    c.cross_v.push_back(project_heads(p, pre + ".v", c.c_prime, cfg.heads));
+  }
+}
+
 at::Tensor dit_denoise(const DitConfig& cfg, const ParamMap& p, const at::Tensor& x_t, const at::Tensor& n,
                        const DitCondition& cnd) {
   check_input(x_t, "x_t", {-1, -1, cfg.output_dim}, at::kFloat);
@@ -241,12 +261,16 @@ at::Tensor dit_denoise(const DitConfig& cfg, const ParamMap& p, const at::Tensor
                 "expected diffusion timesteps in [0, ", cfg.diffusion_steps, ")");
   const auto fopts = x_t.options();
 
-  // Diffusion time: t_n [B, d], the FiLM input g [B, d], memory = C' ++ time tokens.
+  // Diffusion time: t_n [B, d], the FiLM input g [B, d].
   const at::Tensor t_n = linear(p, "time.mlp.2", at::silu(linear(p, "time.mlp.0", sinusoidal_embedding(n, d))));
   const at::Tensor g_act = at::silu(t_n + linear(p, "film.cond", cnd.c_bar));
-  at::Tensor memory = cnd.c_prime;
-  if (cfg.time_tokens > 0)
-    memory = at::cat({cnd.c_prime, linear(p, "time.tokens", t_n).view({B, cfg.time_tokens, d})}, 1);  // [B, T+k, d]
+  // Time tokens [B, k, d]: the memory is C' ++ time tokens [B, T + k, d].
+  const at::Tensor tokens = cfg.time_tokens > 0 ? linear(p, "time.tokens", t_n).view({B, cfg.time_tokens, d}) : at::Tensor();
+  const bool cached = !cnd.cross_k.empty();
+  TORCH_CHECK(!cached || (static_cast<int64_t>(cnd.cross_k.size()) == cfg.decoder_layers &&
+                          cnd.cross_v.size() == cnd.cross_k.size()),
+              "expected cached cross-attention keys and values for ", cfg.decoder_layers, " decoder layers");
+  const at::Tensor memory = cached || !tokens.defined() ? cnd.c_prime : at::cat({cnd.c_prime, tokens}, 1);
 
   // Alignment bias [T, T + k]: frame i sees condition frames within align_radius, and all time tokens.
   at::Tensor cross_bias;
@@ -263,7 +287,18 @@ at::Tensor dit_denoise(const DitConfig& cfg, const ParamMap& p, const at::Tensor
     const std::string pre = "dec.layers." + std::to_string(i);
     const at::Tensor h1 = norm(p, pre + ".norm1", h);
     h = h + attention(p, pre + ".self_attn", h1, h1, cfg.heads);
-    h = h + attention(p, pre + ".cross_attn", norm(p, pre + ".norm2", h), memory, cfg.heads, cross_bias);
+    const at::Tensor h2 = norm(p, pre + ".norm2", h);
+    if (cached) {
+      // Keys/values of C' from the cache, the time tokens' projected now: [B, h, T + k, hd].
+      at::Tensor k = cnd.cross_k[i], v = cnd.cross_v[i];
+      if (tokens.defined()) {
+        k = at::cat({k, project_heads(p, pre + ".cross_attn.k", tokens, cfg.heads)}, 2);
+        v = at::cat({v, project_heads(p, pre + ".cross_attn.v", tokens, cfg.heads)}, 2);
+      }
+      h = h + attend(p, pre + ".cross_attn", project_heads(p, pre + ".cross_attn.q", h2, cfg.heads), k, v, cross_bias);
+    } else {
+      h = h + attention(p, pre + ".cross_attn", h2, memory, cfg.heads, cross_bias);
+    }
     const std::vector<at::Tensor> gb = linear(p, pre + ".film", g_act).chunk(2, 1);  // gamma, beta [B, d]
     const at::Tensor modulated = norm(p, pre + ".norm3", h) * (1 + gb[0].unsqueeze(1)) + gb[1].unsqueeze(1);
     h = h + feed_forward(p, pre + ".ff", modulated);

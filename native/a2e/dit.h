@@ -62,9 +62,18 @@ at::Tensor dit_forward(const DitConfig& cfg, const ParamMap& p, const at::Tensor
 // compute it once for all denoising steps): C' [B, T, d] and c̄ [B, d].
 struct DitCondition {
   at::Tensor c_prime, c_bar;
+  // Optional (dit_cache_cross_attention): per decoder layer, the cross-attention keys and values
+  // of C', each [B, heads, T, d / heads]. They too are the same at every denoising step; when
+  // present dit_denoise uses them instead of projecting C' again (only the k time tokens, which
+  // depend on n, are projected per call).
+  std::vector<at::Tensor> cross_k, cross_v;
 };
 DitCondition dit_encode_condition(const DitConfig& cfg, const ParamMap& p, const at::Tensor& cond,
                                   const at::Tensor& speaker, const at::Tensor& keep);
+
+// Fills c.cross_k / c.cross_v (see DitCondition). The result of dit_denoise is the same with or
+// without them, to float32 round-off.
+void dit_cache_cross_attention(const DitConfig& cfg, const ParamMap& p, DitCondition& c);
 
 // The rest: x_t [B, T, K], n [B] -> x̂0 [B, T, K], given the encoded condition.
 at::Tensor dit_denoise(const DitConfig& cfg, const ParamMap& p, const at::Tensor& x_t, const at::Tensor& n,

@@ -32,12 +32,13 @@ at::Tensor window_weights(const std::vector<int64_t>& starts, int64_t window) {
 
 }  // namespace
 
-DenoiseFn dit_denoiser(const DitConfig& cfg, const ParamMap& params) {
+DenoiseFn dit_denoiser(const DitConfig& cfg, const ParamMap& params, bool cache_cross_attention) {
   auto cache = std::make_shared<std::pair<const void*, DitCondition>>(nullptr, DitCondition{});
-  return [cfg, params, cache](const at::Tensor& x, const at::Tensor& n, const at::Tensor& c, const at::Tensor& spk,
-                              const at::Tensor& keep) {
+  return [cfg, params, cache, cache_cross_attention](const at::Tensor& x, const at::Tensor& n, const at::Tensor& c,
+                                                     const at::Tensor& spk, const at::Tensor& keep) {
     if (cache->first != c.unsafeGetTensorImpl()) {
       cache->second = dit_encode_condition(cfg, params, c, spk, keep);
+      if (cache_cross_attention) dit_cache_cross_attention(cfg, params, cache->second);
       cache->first = c.unsafeGetTensorImpl();
     }
     return dit_denoise(cfg, params, x, n, cache->second);
@@ -53,6 +54,19 @@ std::vector<int64_t> sampling_timesteps(int64_t diffusion_steps, int64_t steps) 
     const int64_t t = static_cast<int64_t>(std::llround((diffusion_steps - 1) * (1.0 - f)));
     if (ts.empty() || t < ts.back()) ts.push_back(t);
   }
+  return ts;
+}
+
+std::vector<int64_t> solver_timesteps(int64_t diffusion_steps, int64_t steps) {
+  TORCH_CHECK(steps >= 1 && steps < diffusion_steps, "expected 1 to ", diffusion_steps - 1,
+              " dpm-solver++ steps (below the model's diffusion steps), received ", steps);
+  std::vector<int64_t> ts(steps + 1);
+  for (int64_t i = 0; i <= steps; ++i) {
+    const double f = 1.0 - static_cast<double>(i) / steps;
+    ts[i] = static_cast<int64_t>(std::llround((diffusion_steps - 1) * f * f));
+  }
+  // Near t = 0 the squares crowd together when steps approach N: keep them distinct (t_i >= steps - i).
+  for (int64_t i = steps - 1; i >= 0; --i) ts[i] = std::max(ts[i], ts[i + 1] + 1);
   return ts;
 }
 
@@ -72,7 +86,9 @@ at::Tensor sample_sequence(const DitConfig& cfg, const DenoiseFn& denoise, const
                            const std::function<bool()>& should_stop, const StepFn& on_step) {
   TORCH_CHECK(cond.dim() == 2 && cond.size(1) == cfg.feature_dim, "expected audio features of shape [frames, ",
               cfg.feature_dim, "], received ", cond.sizes());
-  TORCH_CHECK(o.method == "ddim" || o.method == "ddpm", "expected method 'ddim' or 'ddpm', received '", o.method, "'");
+  const bool dpm = o.method == "dpm-solver++";
+  TORCH_CHECK(o.method == "ddim" || o.method == "ddpm" || dpm, "expected method 'ddim', 'ddpm' or 'dpm-solver++', received '",
+              o.method, "'");
   TORCH_CHECK(speaker >= 0 && speaker < cfg.speakers, "expected a speaker in [0, ", cfg.speakers, "), received ", speaker);
   TORCH_CHECK(o.window >= 1 && o.window <= cfg.max_frames, "expected a window of 1 to config.maxFrames = ",
               cfg.max_frames, " frames, received ", o.window);
@@ -103,13 +119,18 @@ at::Tensor sample_sequence(const DitConfig& cfg, const DenoiseFn& denoise, const
   const at::Tensor speaker_in = at::full({guided ? 2 * nW : nW}, speaker, i64);
 
   const DiffusionSchedule sched = make_schedule(cfg.diffusion_steps, cfg.schedule);
-  const std::vector<int64_t> ts = sampling_timesteps(cfg.diffusion_steps, o.steps);
+  // DPM-Solver++ visits one timestep more than it evaluates the network: the last, t = 0, is
+  // where its final step lands (see dit_sample.h).
+  const std::vector<int64_t> ts =
+      dpm ? solver_timesteps(cfg.diffusion_steps, o.steps) : sampling_timesteps(cfg.diffusion_steps, o.steps);
+  const size_t evals = dpm ? ts.size() - 1 : ts.size();
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(o.seed);
   auto gaussian = [&]() { return at::normal(0.0, 1.0, {1, T, K}, gen, at::TensorOptions().dtype(at::kFloat)).to(fopts.device()); };
   at::Tensor x = gaussian();  // [1, T, K]
   const bool full_ddpm = o.method == "ddpm" && static_cast<int64_t>(ts.size()) == cfg.diffusion_steps;
   const double eta = o.method == "ddpm" ? 1.0 : o.eta;
-  for (size_t i = 0; i < ts.size(); ++i) {
+  at::Tensor x0_before;  // dpm-solver++: the previous step's x̂0 [1, T, K] (its multistep memory)
+  for (size_t i = 0; i < evals; ++i) {
     TORCH_CHECK(!(should_stop && should_stop()), "expression sampling was aborted");
     const int64_t t = ts[i], t_prev = i + 1 < ts.size() ? ts[i + 1] : -1;
     const at::Tensor xw = x[0].index_select(0, idx).view({nW, W, K});
@@ -123,15 +144,21 @@ at::Tensor sample_sequence(const DitConfig& cfg, const DenoiseFn& denoise, const
     if (out_known.defined()) x0_full = at::where(mask, out_known, x0_full);
     x0_full = x0_full.unsqueeze(0);
     const at::Tensor tt = at::full({1}, t, i64);
-    if (t_prev < 0) {
+    if (dpm) {
+      x = dpm_solver_pp_step(sched, x, x0_full, tt, at::full({1}, t_prev, i64), x0_before,
+                             i > 0 ? at::full({1}, ts[i - 1], i64) : at::Tensor());
+      x0_before = x0_full;
+    } else if (t_prev < 0) {
       x = x0_full;
     } else if (full_ddpm) {
       x = ddpm_step(sched, x, x0_full, tt, gaussian());
     } else {
       x = ddim_step(sched, x, x0_full, tt, at::full({1}, t_prev, i64), eta, eta > 0 ? gaussian() : at::zeros_like(x));
     }
-    if (on_step) on_step(static_cast<int64_t>(i) + 1, static_cast<int64_t>(ts.size()));
+    if (on_step) on_step(static_cast<int64_t>(i) + 1, static_cast<int64_t>(evals));
   }
+  // DPM-Solver++ ends at t = 0, where the known frames are α_0·known + σ_0·(noise left): hold them exactly.
+  if (dpm && out_known.defined()) x = at::where(mask, out_known, x[0]).unsqueeze(0);
   return x[0] * std + mean;
 }
 

@@ -21,6 +21,14 @@ namespace ggt {
 namespace addon {
 namespace {
 
+// opts[key] as a boolean (default `fallback`).
+bool bool_or(const Napi::Object& opts, const char* key, bool fallback, const std::string& op) {
+  const Napi::Value v = opts.Get(key);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsBoolean()) throw_type_error(opts.Env(), "expected " + op + "." + key + " to be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
 a2e::DitConfig read_config(const Napi::Object& opts, const std::string& op) {
   const Napi::Object c = object_option(opts, "config", op);
   const std::string where = op + ".config";
@@ -154,10 +162,14 @@ Napi::Value A2eForward(const Napi::CallbackInfo& info) {
   const at::Tensor x_t = tensor_at(opts, "x_t", true, op), n = tensor_at(opts, "n", true, op);
   const at::Tensor cond = tensor_at(opts, "cond", true, op), speaker = tensor_at(opts, "speaker", true, op);
   const at::Tensor keep = tensor_at(opts, "keep", true, op);
+  // The sampler's path: the condition and its cross-attention keys/values computed up front.
+  const bool cached = bool_or(opts, "crossAttentionCache", false, op);
   return run_async(info.Env(), op, [=]() {
     at::NoGradGuard no_grad;
     a2e::check_dit_params(cfg, params);
-    return arrays({{"x0", a2e::dit_forward(cfg, params, x_t, n.to(at::kLong), cond, speaker.to(at::kLong), keep)}});
+    if (!cached) return arrays({{"x0", a2e::dit_forward(cfg, params, x_t, n.to(at::kLong), cond, speaker.to(at::kLong), keep)}});
+    const at::Tensor x0 = a2e::dit_denoiser(cfg, params, true)(x_t, n.to(at::kLong), cond, speaker.to(at::kLong), keep);
+    return arrays({{"x0", x0}});
   });
 }
 
@@ -262,6 +274,7 @@ Napi::Value A2eSample(const Napi::CallbackInfo& info) {
     so.overlap = int_or(s, "overlap", so.overlap, where);
     so.seed = seed_of(s, where);
   }
+  const bool cache_cross_attention = bool_or(opts, "crossAttentionCache", true, op);
   const std::function<bool()> stop = abort_poll(opts.Get("abort"), op + ".abort");
   const a2e::StepFn on_step = step_callback(opts, op);
   at::Tensor known, known_mask;
@@ -283,7 +296,7 @@ Napi::Value A2eSample(const Napi::CallbackInfo& info) {
       for (const auto& [name, t] : params) on_device[name] = t.to(device);
       m = on_device.at("data.mean");
       s = on_device.at("data.std");
-      fn = a2e::dit_denoiser(cfg, on_device);
+      fn = a2e::dit_denoiser(cfg, on_device, cache_cross_attention);
     }
     TORCH_CHECK(m.numel() == cfg.output_dim && s.numel() == cfg.output_dim, "expected mean and std of ",
                 cfg.output_dim, " values");

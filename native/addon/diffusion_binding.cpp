@@ -43,10 +43,10 @@ Napi::Value DiffusionStep(const Napi::CallbackInfo& info) {
   const ScheduleSpec spec = read_schedule(opts, "diffusionStep");
   const Napi::Value step_value = opts.Get("step");
   const std::string step = step_value.IsString() ? step_value.As<Napi::String>().Utf8Value() : "";
-  if (step != "q" && step != "ddpm" && step != "ddim")
-    throw_type_error(info.Env(), "expected diffusionStep.step to be 'q', 'ddpm' or 'ddim'");
+  if (step != "q" && step != "ddpm" && step != "ddim" && step != "dpm-solver++")
+    throw_type_error(info.Env(), "expected diffusionStep.step to be 'q', 'ddpm', 'ddim' or 'dpm-solver++'");
   const double eta = opts.Get("eta").IsUndefined() ? 0.0 : number_option(opts, "eta", "diffusionStep");
-  return run_op(info, {"diffusionStep", {"x", "t", "noise"}, {"x0Pred", "tPrev"}}, [spec, step, eta](const OpInputs& in) {
+  return run_op(info, {"diffusionStep", {"x", "t", "noise"}, {"x0Pred", "tPrev", "x0Before", "tBefore"}}, [spec, step, eta](const OpInputs& in) {
     const a2e::DiffusionSchedule s = a2e::make_schedule(spec.steps, spec.kind);
     const at::Tensor t = in["t"].to(at::kLong);
     at::Tensor out;
@@ -56,6 +56,11 @@ Napi::Value DiffusionStep(const Napi::CallbackInfo& info) {
       TORCH_CHECK(in["x0Pred"].defined(), "diffusionStep '", step, "' needs x0Pred");
       if (step == "ddpm") {
         out = a2e::ddpm_step(s, in["x"], in["x0Pred"], t, in["noise"]);
+      } else if (step == "dpm-solver++") {
+        TORCH_CHECK(in["tPrev"].defined(), "diffusionStep 'dpm-solver++' needs tPrev");
+        TORCH_CHECK(in["x0Before"].defined() == in["tBefore"].defined(), "diffusionStep 'dpm-solver++' needs x0Before and tBefore together");
+        out = a2e::dpm_solver_pp_step(s, in["x"], in["x0Pred"], t, in["tPrev"].to(at::kLong), in["x0Before"],
+                                      in["tBefore"].defined() ? in["tBefore"].to(at::kLong) : at::Tensor());
       } else {
         TORCH_CHECK(in["tPrev"].defined(), "diffusionStep 'ddim' needs tPrev");
         out = a2e::ddim_step(s, in["x"], in["x0Pred"], t, in["tPrev"].to(at::kLong), eta, in["noise"]);
