@@ -139,6 +139,8 @@ export interface NativeAddon {
   rasterize(options: RawRasterizeOptions & { returnTensors: true }): Promise<RawRasterizeResult<NativeTensor>>;
   rasterize(options: RawRasterizeOptions): Promise<RawRasterizeResult<RawArray>>;
   benchScene(name: 'head' | 'scene' | 'small', seed?: number): BenchSceneData;
+  /** Milliseconds of each stage of the most recent CPU render and its backward (benchmarks). */
+  rasterizerStageTimes(): { checks: number; project: number; sort: number; blend: number; backwardBlend: number; backwardProject: number };
   flameForward: NativeOp;
   triangleFrames: NativeOp;
   rigGaussians: NativeOp;
@@ -360,6 +362,7 @@ const REQUIRED_EXPORTS = [
   'setNumThreads',
   'rasterize',
   'benchScene',
+  'rasterizerStageTimes',
   'flameForward',
   'triangleFrames',
   'rigGaussians',

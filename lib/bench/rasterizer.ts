@@ -1,7 +1,9 @@
 // Rasterizer benchmark on the scenes of DESIGN.md §8: medians after warm-up of the forward
 // (projection + binning + blending, native tensors in and out) and of the backward (gradients
 // of sum(image * fixed random weights) to all inputs), per backend. The `reference` case times
-// the float64 per-pixel reference and the kernels on the same small scene.
+// the float64 per-pixel reference and the kernels on the same small scene. On the CPU each line
+// also has `stage_ms`: checks (input checks before the kernels), project, sort (tile counts,
+// binning, sorting), blend, backwardBlend, backwardProject.
 import {
   backends,
   benchScene,
@@ -10,6 +12,7 @@ import {
   Tensor,
   type BenchScene,
 } from '../index.js';
+import { native } from '../native.js';
 import { benchDevices } from './devices.js';
 import type { BenchArgs } from './run.js';
 import { median, round } from './stats.js';
@@ -29,6 +32,7 @@ async function timeKernels(scene: BenchScene, device: string, reps: number) {
   const inputs = { means: t(g.means), quats: t(g.quats), scales: t(g.scales), opacities: t(g.opacities), colors: t(g.colors) };
   const forward: number[] = [];
   const backward: number[] = [];
+  const stages: Record<string, number[]> = {};
   for (let r = 0; r < reps + 2; r++) {
     const t0 = now();
     const out = await rasterizeTensors(inputs, { camera, device });
@@ -38,9 +42,13 @@ async function timeKernels(scene: BenchScene, device: string, reps: number) {
     if (r >= 2) {
       forward.push(t1 - t0);
       backward.push(t2 - t1);
+      if (device === 'cpu') for (const [k, v] of Object.entries(native().rasterizerStageTimes())) (stages[k] ??= []).push(v);
     }
   }
-  return { forward_ms: round(median(forward)), backward_ms: round(median(backward)) };
+  // Per stage (CPU only), medians: the native kernels' own times; forward_ms less their sum is
+  // what the TypeScript call and LibTorch's autograd cost around them.
+  const stage_ms = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, round(median(v))]));
+  return { forward_ms: round(median(forward)), backward_ms: round(median(backward)), ...(device === 'cpu' ? { stage_ms } : {}) };
 }
 
 async function timeReference(scene: BenchScene, reps: number) {

@@ -111,6 +111,7 @@ static Napi::Object InitGgtalker(Napi::Env env, Napi::Object exports) {
   exports.Set("setNumThreads", Napi::Function::New<SetNumThreads>(env, "setNumThreads"));
   exports.Set("rasterize", Napi::Function::New<Rasterize>(env, "rasterize"));
   exports.Set("benchScene", Napi::Function::New<BenchScene>(env, "benchScene"));
+  exports.Set("rasterizerStageTimes", Napi::Function::New<RasterizerStageTimes>(env, "rasterizerStageTimes"));
   exports.Set("flameForward", Napi::Function::New<FlameForward>(env, "flameForward"));
   exports.Set("triangleFrames", Napi::Function::New<TriangleFrames>(env, "triangleFrames"));
   exports.Set("rigGaussians", Napi::Function::New<RigGaussians>(env, "rigGaussians"));

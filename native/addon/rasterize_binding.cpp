@@ -30,6 +30,18 @@ Napi::Value Rasterize(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value RasterizerStageTimes(const Napi::CallbackInfo& info) {
+  const render::StageTimes t = render::last_stage_times();
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("checks", t.checks);
+  out.Set("project", t.project);
+  out.Set("sort", t.sort);
+  out.Set("blend", t.blend);
+  out.Set("backwardBlend", t.backward_blend);
+  out.Set("backwardProject", t.backward_project);
+  return out;
+}
+
 Napi::Value BenchScene(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) throw_type_error(env, "expected a scene name: head, scene or small");

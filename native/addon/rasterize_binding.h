@@ -13,6 +13,10 @@ namespace addon {
 // reference (the float64 test reference), returnTensors (handles instead of arrays).
 Napi::Value Rasterize(const Napi::CallbackInfo& info);
 
+// rasterizerStageTimes() -> {checks, project, sort, blend, backwardBlend, backwardProject}: ms
+// of each stage of the most recent CPU render and its backward in this process (benchmarks).
+Napi::Value RasterizerStageTimes(const Napi::CallbackInfo& info);
+
 // benchScene(name, seed) -> {means, quats, scales, opacities, colors, camera}: the seeded
 // benchmark scenes of DESIGN.md §8 (bench_scenes.h).
 Napi::Value BenchScene(const Napi::CallbackInfo& info);

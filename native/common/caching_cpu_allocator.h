@@ -15,11 +15,12 @@
 //   - the cache holds at most `limit` bytes (default: 1/8 of the machine's memory, at most
 //     4 GiB; GGT_CPU_CACHE_MB overrides, 0 turns caching off); beyond it, blocks are returned
 //     to the system, largest first.
-// Smaller requests go to the allocator LibTorch had before (its posix_memalign one).
+// Smaller requests go to LibTorch's own c10::alloc_cpu, as before.
 #pragma once
 
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
+#include <c10/core/impl/alloc_cpu.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -27,6 +28,7 @@
 #include <map>
 #include <mutex>
 #include <new>
+#include <unordered_map>
 
 #if __has_include(<sys/mman.h>)
 #include <sys/mman.h>
@@ -50,11 +52,14 @@ class CachingCpuAllocator final : public c10::Allocator {
   static constexpr size_t kMinCachedBytes = size_t(256) << 10;  // 256 KiB
   static constexpr size_t kHugePage = size_t(2) << 20;          // 2 MiB
 
-  CachingCpuAllocator(c10::Allocator* fallback, uint64_t limit) : fallback_(fallback), limit_(limit) {}
+  explicit CachingCpuAllocator(uint64_t limit) : limit_(limit) {}
 
   // LibTorch 1.x declares allocate() const, 2.3+ not: define both (each overrides where it exists).
   c10::DataPtr allocate(size_t n) const { return const_cast<CachingCpuAllocator*>(this)->take(n); }
   c10::DataPtr allocate(size_t n) { return take(n); }
+  // Every block, small or cached, is freed by release(data): oneDNN (mkldnn convolutions)
+  // allocates through raw_allocate()/raw_deallocate(), which need this one deleter.
+  c10::DeleterFnPtr raw_deleter() const override { return &CachingCpuAllocator::release; }
   // Pure virtual in LibTorch 2.3+ (used by Storage copies); a plain member in 1.x.
   void copy_data(void* dest, const void* src, std::size_t count) const {
     if (count > 0) std::memcpy(dest, src, count);
@@ -65,13 +70,12 @@ class CachingCpuAllocator final : public c10::Allocator {
     return {cached_, limit_, hits_, misses_};
   }
 
- private:
-  struct Block {
-    void* ptr;
-    size_t size;  // rounded size class
-    CachingCpuAllocator* owner;
-  };
+  static CachingCpuAllocator*& instance() {
+    static CachingCpuAllocator* a = nullptr;
+    return a;
+  }
 
+ private:
   // Size classes: multiples of 2 MiB from 2 MiB up, powers of two below.
   static size_t size_class(size_t n) {
     if (n >= kHugePage) return (n + kHugePage - 1) / kHugePage * kHugePage;
@@ -81,7 +85,11 @@ class CachingCpuAllocator final : public c10::Allocator {
   }
 
   c10::DataPtr take(size_t n) {
-    if (n < kMinCachedBytes || limit_ == 0) return fallback_->allocate(n);
+    const c10::Device cpu(c10::DeviceType::CPU);
+    if (n < kMinCachedBytes || limit_ == 0) {
+      void* p = c10::alloc_cpu(n);  // LibTorch's own aligned allocation (what it used before)
+      return {p, p, &CachingCpuAllocator::release, cpu};
+    }
     const size_t size = size_class(n);
     void* ptr = nullptr;
     {
@@ -97,8 +105,11 @@ class CachingCpuAllocator final : public c10::Allocator {
       }
     }
     if (ptr == nullptr) ptr = fresh(size);
-    Block* block = new Block{ptr, size, this};
-    return {ptr, block, &CachingCpuAllocator::give_back, c10::Device(c10::DeviceType::CPU)};
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      live_.emplace(ptr, size);
+    }
+    return {ptr, ptr, &CachingCpuAllocator::release, cpu};
   }
 
   static void* fresh(size_t size) {
@@ -111,16 +122,23 @@ class CachingCpuAllocator final : public c10::Allocator {
     return ptr;
   }
 
-  static void give_back(void* ctx) {
-    Block* block = static_cast<Block*>(ctx);
-    block->owner->keep(block->ptr, block->size);
-    delete block;
+  static void release(void* ptr) {
+    if (ptr != nullptr) instance()->keep(ptr);
   }
 
-  void keep(void* ptr, size_t size) {
+  // A cached-size block goes back to the cache (evicting the largest beyond the limit); any
+  // other came from alloc_cpu.
+  void keep(void* ptr) {
     std::multimap<size_t, void*> evicted;
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      const auto live = live_.find(ptr);
+      if (live == live_.end()) {
+        c10::free_cpu(ptr);
+        return;
+      }
+      const size_t size = live->second;
+      live_.erase(live);
       free_.emplace(size, ptr);
       cached_ += size;
       while (cached_ > limit_ && !free_.empty()) {
@@ -133,10 +151,10 @@ class CachingCpuAllocator final : public c10::Allocator {
     for (const auto& e : evicted) std::free(e.second);
   }
 
-  c10::Allocator* fallback_;
   uint64_t limit_;
   std::mutex mutex_;
-  std::multimap<size_t, void*> free_;  // size class -> cached blocks
+  std::unordered_map<void*, size_t> live_;  // cacheable blocks in use -> size class
+  std::multimap<size_t, void*> free_;        // size class -> cached blocks
   uint64_t cached_ = 0, hits_ = 0, misses_ = 0;
 };
 
@@ -160,7 +178,8 @@ inline uint64_t default_cpu_cache_limit() {
 // life of the process: tensors may be freed during static destruction).
 inline CachingCpuAllocator& install_caching_cpu_allocator() {
   static CachingCpuAllocator* const allocator = [] {
-    auto* a = new CachingCpuAllocator(c10::GetCPUAllocator(), default_cpu_cache_limit());
+    auto* a = new CachingCpuAllocator(default_cpu_cache_limit());
+    CachingCpuAllocator::instance() = a;
     c10::SetCPUAllocator(a, /*priority=*/1);
     return a;
   }();

@@ -5,9 +5,16 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <limits>
+#include <mutex>
+#include <string>
+#include <utility>
 #include <vector>
 
+#include "../common/cpu_parallel.h"
 #include "rasterize_kernels.h"
 
 #ifdef GGT_WITH_CUDA
@@ -20,6 +27,17 @@ namespace {
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
+
+std::mutex stage_mutex;
+StageTimes stage_times;  // guarded by stage_mutex
+
+// Milliseconds since `start`, restarting it.
+double lap(std::chrono::steady_clock::time_point& start) {
+  const auto now = std::chrono::steady_clock::now();
+  const double ms = std::chrono::duration<double, std::milli>(now - start).count();
+  start = now;
+  return ms;
+}
 
 std::string shape_of(const at::Tensor& t) {
   std::string s = "[";
@@ -35,7 +53,51 @@ void check_gaussian_tensor(const at::Tensor& t, const char* name, std::vector<in
   for (size_t d = 0; ok && d < shape.size(); ++d) ok = shape[d] < 0 || t.size(d) == shape[d];
   TORCH_CHECK(ok, "expected ", name, " to have shape ", shape_text, ", received shape ", shape_of(t));
   TORCH_CHECK(t.device() == device, "expected ", name, " on ", device, " like means, received it on ", t.device());
-  TORCH_CHECK(at::isfinite(t).all().item<bool>(), "expected ", name, " to be finite, received NaN or infinity");
+}
+
+// The value checks of rasterize() on CPU tensors: one parallel pass over each contiguous
+// input instead of LibTorch reductions that allocate a [N, ...] bool tensor per check.
+// Returns the first failed check's message, or empty.
+struct ValueRule {
+  const char* name;
+  const float* data;
+  int64_t rows, cols;
+  float lo, hi;       // every value in [lo, hi] (after the finiteness check)
+  bool nonzero_rows;  // some value of each row is non-zero
+  const char* range_message;
+};
+
+std::string check_values_cpu(const std::vector<ValueRule>& rules) {
+  enum : int { kNotFinite = 1, kOutOfRange = 2, kZeroRow = 4 };
+  std::vector<int> found(rules.size(), 0);
+  for (size_t k = 0; k < rules.size(); ++k) {
+    const ValueRule& r = rules[k];
+    std::atomic<int> flags{0};
+    cpu::parallel_ranges(r.rows, 16384, [&](int64_t begin, int64_t end) {
+      int local = 0;
+      for (int64_t i = begin; i < end; ++i) {
+        const float* row = r.data + i * r.cols;
+        bool any = false;
+        for (int64_t c = 0; c < r.cols; ++c) {
+          const float x = row[c];
+          if (!std::isfinite(x)) local |= kNotFinite;
+          else if (!(x >= r.lo && x <= r.hi)) local |= kOutOfRange;
+          any = any || x != 0.f;
+        }
+        if (r.nonzero_rows && !any) local |= kZeroRow;
+      }
+      if (local != 0) flags.fetch_or(local);
+    });
+    found[k] = flags.load();
+  }
+  // The order the messages had as separate checks: finiteness of every input first.
+  for (size_t k = 0; k < rules.size(); ++k)
+    if (found[k] & kNotFinite) return std::string("expected ") + rules[k].name + " to be finite, received NaN or infinity";
+  for (size_t k = 0; k < rules.size(); ++k)
+    if (found[k] & kOutOfRange) return rules[k].range_message;
+  for (size_t k = 0; k < rules.size(); ++k)
+    if (found[k] & kZeroRow) return "expected quats to have non-zero rows, received a zero quaternion";
+  return {};
 }
 
 // Camera is stored in the autograd context as doubles (IValue has no float lists).
@@ -94,6 +156,8 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
   const bool cuda = means.is_cuda();
   const GaussianInputs g = gaussian_inputs(means, quats, scales, opacities);
   ForwardState s;
+  StageTimes times;
+  auto clock = std::chrono::steady_clock::now();
   s.proj = at::empty({n, kProjStride}, f32);
   s.radii = at::empty({n}, i32);
   at::Tensor touched = at::empty({n}, i32);
@@ -110,6 +174,7 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
                           touched.data_ptr<int32_t>());
     }
   }
+  times.project = lap(clock);
   const at::Tensor offsets = at::cumsum(touched, 0, at::kLong);
   const int64_t n_isect = n > 0 ? offsets[n - 1].item<int64_t>() : 0;
   TORCH_CHECK(n_isect < (int64_t(1) << 31), "this scene has ", n_isect,
@@ -140,10 +205,15 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
   } else {
     bin_cpu(n, s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(), offsets.data_ptr<int64_t>(), grid, n_isect,
             s.sorted_ids.data_ptr<int32_t>(), s.tile_start.data_ptr<int32_t>());
+    times.sort = lap(clock);
     blend_forward_cpu(cam, s.proj.data_ptr<float>(), colors.data_ptr<float>(), background.data(),
                       s.sorted_ids.data_ptr<int32_t>(), s.tile_start.data_ptr<int32_t>(), s.image.data_ptr<float>(),
                       s.alpha.data_ptr<float>(), s.depth.data_ptr<float>(), s.final_t.data_ptr<float>(),
                       s.last_contributor.data_ptr<int32_t>());
+    times.blend = lap(clock);
+    std::lock_guard<std::mutex> lock(stage_mutex);
+    times.checks = stage_times.checks;  // set by rasterize() just before
+    stage_times = times;
   }
   return s;
 }
@@ -206,13 +276,18 @@ class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
         no_cuda();
 #endif
       } else {
+        auto clock = std::chrono::steady_clock::now();
         blend_backward_cpu(cam, n, proj.data_ptr<float>(), colors.data_ptr<float>(), bg.data(),
                            sorted_ids.data_ptr<int32_t>(), tile_start.data_ptr<int32_t>(), final_t.data_ptr<float>(),
                            last_contributor.data_ptr<int32_t>(), v_image.data_ptr<float>(), v_alpha.data_ptr<float>(),
                            v_depth.data_ptr<float>(), v_proj.data_ptr<float>(), v_colors.data_ptr<float>());
+        const double blend_ms = lap(clock);
         project_backward_cpu(g, cam, antialiased, radii.data_ptr<int32_t>(), v_proj.data_ptr<float>(),
                              v_means.data_ptr<float>(), v_quats.data_ptr<float>(), v_scales.data_ptr<float>(),
                              v_opacities.data_ptr<float>());
+        std::lock_guard<std::mutex> lock(stage_mutex);
+        stage_times.backward_blend = blend_ms;
+        stage_times.backward_project = lap(clock);
       }
     } else {
       for (at::Tensor* t : {&v_means, &v_quats, &v_scales, &v_opacities}) t->zero_();
@@ -274,8 +349,14 @@ at::Tensor sh_to_color(const at::Tensor& sh, const at::Tensor& means, const at::
   return (at::bmm(b.unsqueeze(1), sh).squeeze(1) + 0.5).clamp_min(0.0);
 }
 
+StageTimes last_stage_times() {
+  std::lock_guard<std::mutex> lock(stage_mutex);
+  return stage_times;
+}
+
 RasterOutputs rasterize(const at::Tensor& means, const at::Tensor& quats, const at::Tensor& scales,
                         const at::Tensor& opacities, const at::Tensor& colors, const RasterSettings& settings) {
+  auto clock = std::chrono::steady_clock::now();
   check_camera(settings.camera);
   TORCH_CHECK(means.defined() && means.dim() == 2 && means.size(1) == 3,
               "expected means to have shape [N, 3], received shape ", means.defined() ? shape_of(means) : "none");
@@ -297,12 +378,32 @@ RasterOutputs rasterize(const at::Tensor& means, const at::Tensor& quats, const 
                 "expected SH coefficients [N, K, 3] with K = 1, 4, 9 or 16 (degree 0-3), received K = ", k);
   }
   TORCH_CHECK(n < (int64_t(1) << 31), "expected fewer than 2^31 Gaussians, received ", n);
-  TORCH_CHECK((scales >= 0).all().item<bool>(),
-              "expected scales to be non-negative (standard deviations, not log-scales)");
-  TORCH_CHECK(((opacities >= 0) & (opacities <= 1)).all().item<bool>(), "expected opacities in [0, 1] (not logits)");
-  TORCH_CHECK((quats.abs().sum(1) > 0).all().item<bool>(),
-              "expected quats to have non-zero rows, received a zero quaternion");
   TORCH_CHECK(device.is_cpu() || device.is_cuda(), "expected tensors on the CPU or a CUDA device, received ", device);
+  const char* kScalesMessage = "expected scales to be non-negative (standard deviations, not log-scales)";
+  const char* kOpacitiesMessage = "expected opacities in [0, 1] (not logits)";
+  if (device.is_cpu()) {
+    const float inf = std::numeric_limits<float>::infinity();
+    const at::Tensor m = means.contiguous(), q = quats.contiguous(), sc = scales.contiguous(), o = opacities.contiguous(),
+                     c = colors.contiguous();
+    const std::string failed = check_values_cpu({
+        {"means", m.data_ptr<float>(), n, 3, -inf, inf, false, ""},
+        {"quats", q.data_ptr<float>(), n, 4, -inf, inf, true, ""},
+        {"scales", sc.data_ptr<float>(), n, 3, 0.f, inf, false, kScalesMessage},
+        {"opacities", o.data_ptr<float>(), n, 1, 0.f, 1.f, false, kOpacitiesMessage},
+        {colors.dim() == 2 ? "colors" : "SH coefficients", c.data_ptr<float>(), n, c.numel() / std::max<int64_t>(n, 1),
+         -inf, inf, false, ""},
+    });
+    TORCH_CHECK(failed.empty(), failed);
+  } else {
+    for (const auto& [t, name] : {std::pair<const at::Tensor&, const char*>{means, "means"}, {quats, "quats"},
+                                  {scales, "scales"}, {opacities, "opacities"},
+                                  {colors, colors.dim() == 2 ? "colors" : "SH coefficients"}})
+      TORCH_CHECK(at::isfinite(t).all().item<bool>(), "expected ", name, " to be finite, received NaN or infinity");
+    TORCH_CHECK((scales >= 0).all().item<bool>(), kScalesMessage);
+    TORCH_CHECK(((opacities >= 0) & (opacities <= 1)).all().item<bool>(), kOpacitiesMessage);
+    TORCH_CHECK((quats.abs().sum(1) > 0).all().item<bool>(),
+                "expected quats to have non-zero rows, received a zero quaternion");
+  }
   for (float b : settings.background)
     TORCH_CHECK(std::isfinite(b), "expected the background colour to be finite, received ", b);
 
@@ -312,6 +413,10 @@ RasterOutputs rasterize(const at::Tensor& means, const at::Tensor& quats, const 
     rgb = sh_to_color(colors, means, at::tensor({c[0], c[1], c[2]}, means.options()));
   }
   const auto& bg = settings.background;
+  {
+    std::lock_guard<std::mutex> lock(stage_mutex);
+    stage_times.checks = lap(clock);
+  }
   auto out = RasterizeFunction::apply(means.contiguous(), quats.contiguous(), scales.contiguous(),
                                       opacities.contiguous(), rgb.contiguous(), camera_to_doubles(settings.camera),
                                       std::vector<double>{bg[0], bg[1], bg[2]},

@@ -53,6 +53,15 @@ at::Tensor sh_to_color(const at::Tensor& sh, const at::Tensor& means, const at::
 // Camera centre in world coordinates of a world->camera matrix: -R^T t.
 std::array<float, 3> camera_center(const Camera& camera);
 
+// Wall time of each stage of the most recent CPU forward and backward in this process, in ms
+// (for benchmarks: concurrent renders overwrite each other's figures). checks: input checks
+// and conversions before the kernels; project, sort (tile counts, binning and sorting), blend;
+// backward_blend, backward_project.
+struct StageTimes {
+  double checks = 0, project = 0, sort = 0, blend = 0, backward_blend = 0, backward_project = 0;
+};
+StageTimes last_stage_times();
+
 // Throws c10::Error with a message in the user's terms when the camera is unusable.
 void check_camera(const Camera& camera);
 
