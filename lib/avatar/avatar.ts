@@ -33,7 +33,7 @@ import { parseJsonText, readRegularFile } from '../io/read-file.js';
 import { encodeSafetensors, parseSafetensors } from '../io/safetensors.js';
 import { frameRateProblem, rigidTransformProblem } from '../io/vhap-camera.js';
 import { firstNonFinite } from '../io/vhap-flame.js';
-import { native, type NativeTensor } from '../native.js';
+import { native, type NativeTensor, type RawArray } from '../native.js';
 import { nativeAbortFlag } from '../native-abort.js';
 import { requirePixelBudget } from '../render/pixel-limit.js';
 import { awaitNative, toNdarray } from '../ops.js';
@@ -184,6 +184,19 @@ export class Avatar {
     /** The head's opacity, [T, H, W]. */
     alphas: NdArray<Float32Array>;
   }> {
+    const raw = await this.#render(options, true);
+    return { frames: toNdarray(raw.frames), heads: toNdarray(raw.heads!), alphas: toNdarray(raw.alphas!) };
+  }
+
+  /**
+   * @internal The final frames of {@link Avatar.render} alone, [T, H, W, 3] (synthesis): the
+   * heads and alphas are neither stacked nor copied out.
+   */
+  async renderFrames(options: RenderAvatarOptions): Promise<NdArray<Float32Array>> {
+    return toNdarray((await this.#render(options, false)).frames);
+  }
+
+  async #render(options: RenderAvatarOptions, heads: boolean): Promise<{ frames: RawArray; heads?: RawArray; alphas?: RawArray }> {
     requireOptions('Avatar.render', options);
     const camera = options.camera ?? this.track?.camera;
     const background = options.background ?? this.track?.background;
@@ -211,14 +224,12 @@ export class Avatar {
           params: { ...toParamObject(this.params), ...Object.fromEntries(packed.flame) },
           indices: options.frames.map((_, i) => i),
           composite: true,
+          heads,
           ...(abort.flag ? { abort: abort.flag } : {}),
         }),
         options.signal,
       );
-      const frames = toNdarray(raw.frames);
-      const heads = toNdarray(raw.heads);
-      const alphas = toNdarray(raw.alphas);
-      return { frames, heads, alphas };
+      return raw as { frames: RawArray; heads?: RawArray; alphas?: RawArray };
     } finally {
       abort.release();
     }

@@ -66,7 +66,11 @@ export interface PackedFrames {
   width: number;
   /** Frame height, pixels. */
   height: number;
-  /** The images, masks and cameras as native tensors, by name. */
+  /**
+   * The images, masks and cameras as native tensors, by name: `images` [T, H, W, 3] and `masks`
+   * [T, H, W], or [1, H, W, 3] and [1, H, W] when every frame shows the same image and mask
+   * objects (the native stages read that one for every frame); `views` [T, 4, 4], `intrinsics` [T, 4].
+   */
   data: Record<string, NativeTensor>;
   /** The per-frame FLAME parameters as native tensors, by name. */
   flame: Map<string, NativeTensor>;
@@ -93,20 +97,25 @@ export function packFrames(frames: readonly AvatarFrame[], exprCount: number): P
   requireNonNegativeInt('exprCount', exprCount);
   const [height, width] = frames[0]!.image.shape as [number, number];
   const T = frames.length;
-  const images = new Float32Array(T * height * width * 3);
-  const masks = new Float32Array(T * height * width);
+  const hasMasks = frames.every((f) => f.mask !== undefined);
+  // Frames that all show one image and mask (Avatar.render's background) are packed with that
+  // image once, [1, H, W, 3]: the native side reads it for every frame (a [T, ...] broadcast)
+  // instead of T copies (512², 8 frames: 24 MiB fewer bytes written and checked per call).
+  const shared = frames.every((f) => f.image === frames[0]!.image && f.mask === frames[0]!.mask);
+  const stored = shared ? 1 : T;
+  const images = new Float32Array(stored * height * width * 3);
+  const masks = hasMasks ? new Float32Array(stored * height * width) : new Float32Array(0);
   const views = new Float32Array(T * 16);
   const intrinsics = new Float32Array(T * 4);
-  const hasMasks = frames.every((f) => f.mask !== undefined);
   const flame = new Map<string, Float32Array>();
   for (const [key, width_] of FRAME_FLAME_KEYS) flame.set(key, new Float32Array(T * (key === 'expr' ? exprCount : width_)));
   frames.forEach((f, t) => {
     const [h, w, c] = f.image.shape as [number, number, number];
     if (h !== height || w !== width || c !== 3) throw new ValidationError(`expected frames[${t}].image of shape [${height}, ${width}, 3] like frame 0, received [${f.image.shape.join(', ')}]`);
-    copyRows(f.image, images, t * height * width * 3);
+    if (t < stored) copyRows(f.image, images, t * height * width * 3);
     if (hasMasks) {
       if (f.mask!.shape[0] !== height || f.mask!.shape[1] !== width) throw new ValidationError(`expected frames[${t}].mask of shape [${height}, ${width}]`);
-      copyRows(f.mask!, masks, t * height * width);
+      if (t < stored) copyRows(f.mask!, masks, t * height * width);
     }
     const cam = f.camera;
     if (cam.width !== width || cam.height !== height) throw new ValidationError(`expected frames[${t}].camera to be ${width}x${height} like its image, received ${cam.width}x${cam.height}`);
@@ -137,8 +146,8 @@ export function packFrames(frames: readonly AvatarFrame[], exprCount: number): P
     width,
     height,
     data: {
-      images: Tn.fromArray(images, [T, height, width, 3]),
-      ...(hasMasks ? { masks: Tn.fromArray(masks, [T, height, width]) } : {}),
+      images: Tn.fromArray(images, [stored, height, width, 3]),
+      ...(hasMasks ? { masks: Tn.fromArray(masks, [stored, height, width]) } : {}),
       views: Tn.fromArray(views, [T, 4, 4]),
       intrinsics: Tn.fromArray(intrinsics, [T, 4]),
     },

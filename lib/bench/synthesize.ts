@@ -52,7 +52,10 @@ export async function synthesizeBench(args: BenchArgs): Promise<void> {
       a2e,
     });
   };
-  const common = { case: 'synthesize', width: size, height: size, audio_s: seconds, a2e_parameters: a2e.parameterCount(), gaussians: base.layout.count, steps: 25 };
+  // malloc_env: whether glibc's MALLOC_* tunables were set (they keep freed memory mapped and
+  // used to change the inpainter's rate 2.5x, issue 16; the rates must not depend on them now).
+  const mallocEnv = Object.keys(process.env).some((k) => k.startsWith('MALLOC_'));
+  const common = { case: 'synthesize', width: size, height: size, audio_s: seconds, a2e_parameters: a2e.parameterCount(), gaussians: base.layout.count, steps: 25, malloc_env: mallocEnv };
   const configs: [string, boolean, boolean][] = [
     ['head', false, false],
     ['head+color', true, false],

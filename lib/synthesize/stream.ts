@@ -137,11 +137,11 @@ export class SynthesisStream {
       const poses = headPoses(this.avatar, this.options.headPose ?? 'tracked', c.startFrame + c.frames).slice(c.startFrame);
       const spoken = poses.map((p, t) => ({ ...p, expr: c.expression.data.slice(t * E, (t + 1) * E), jaw: c.jawPose.data.slice(t * 3, t * 3 + 3) }));
       const frames = addIdleMotion(spoken, this.options.idle ?? false, { fps: this.fps, expressionNames: this.expressionNames, startFrame: c.startFrame });
-      const r = await this.avatar.render({ frames, ...(this.options.camera ? { camera: this.options.camera } : {}), ...(this.options.background ? { background: this.options.background } : {}), ...(this.options.device ? { device: this.options.device } : {}) });
+      const rendered = await this.avatar.renderFrames({ frames, ...(this.options.camera ? { camera: this.options.camera } : {}), ...(this.options.background ? { background: this.options.background } : {}), ...(this.options.device ? { device: this.options.device } : {}) });
       const renderSeconds = (performance.now() - t0) / 1000;
       out.push({
         startFrame: c.startFrame,
-        frames: r.frames,
+        frames: rendered,
         bufferedSeconds: c.bufferedSeconds,
         computeSeconds: c.computeSeconds + renderSeconds,
         latencySeconds: c.latencySeconds + renderSeconds,

@@ -233,9 +233,9 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
       let t1 = t0 + 1;
       while (t1 < T && t1 - t0 < batch && cameraAt(t1) === cameraAt(t0)) t1++;
       const camera = cameraAt(t0);
-      const r = await avatar.render({ frames: flame.slice(t0, t1), ...(camera ? { camera } : {}), ...(options.background ? { background: options.background } : {}), ...(device ? { device } : {}), signal: options.signal });
-      if (writer) await writer.write(r.frames);
-      all?.set(r.frames.data, t0 * frameSize);
+      const frames = await avatar.renderFrames({ frames: flame.slice(t0, t1), ...(camera ? { camera } : {}), ...(options.background ? { background: options.background } : {}), ...(device ? { device } : {}), signal: options.signal });
+      if (writer) await writer.write(frames);
+      all?.set(frames.data, t0 * frameSize);
       t0 = t1;
       onProgress?.({ stage: 'render', frame: t0, frames: T, fraction: EXPRESSIONS_SHARE + (1 - EXPRESSIONS_SHARE) * (t0 / T) });
     }

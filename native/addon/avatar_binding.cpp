@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <vector>
 
 #include "../avatar/avatar_train.h"
 #include "../avatar/image_losses.h"
@@ -95,6 +96,18 @@ avatar::AvatarFrames read_frames(const Napi::Object& opts, const std::string& op
   f.sources = tensor_at(opts, "frames.sources", false, op);
   f.source = tensor_at(opts, "frames.source", false, op);
   if (f.source.defined()) f.source = f.source.to(at::kLong);
+  // One image (and mask) shown by every frame comes as [1, H, W, 3] (packFrames): read it for
+  // each of the T frames through a broadcast view, no copies.
+  const int64_t T = f.views.defined() && f.views.dim() >= 1 ? f.views.size(0) : 0;
+  auto broadcast = [T](at::Tensor& t) {
+    if (t.defined() && t.dim() >= 1 && t.size(0) == 1 && T > 1) {
+      std::vector<int64_t> sizes = t.sizes().vec();
+      sizes[0] = T;
+      t = t.expand(sizes);
+    }
+  };
+  broadcast(f.images);
+  broadcast(f.masks);
   return f;
 }
 
@@ -236,6 +249,9 @@ Napi::Value AvatarRender(const Napi::CallbackInfo& info) {
   // composite: without an inpainter, frames are the head over the frame image (what a video
   // shows) instead of the head alone (what training compares with the masked image).
   const bool metrics = opts.Get("metrics").ToBoolean(), composite = opts.Get("composite").ToBoolean();
+  // heads: false returns the frames only (synthesis): no heads [T, H, W, 3] and alphas [T, H, W]
+  // stacked and copied to JavaScript that nobody reads.
+  const bool heads_too = !opts.Get("heads").IsBoolean() || opts.Get("heads").ToBoolean();
   // abort: an AbortFlag polled between chunks of frames, so an aborted synthesis stops rendering
   // within one chunk instead of finishing every frame in the background.
   const std::function<bool()> stop = abort_poll(opts.Get("abort"), op + ".abort");
@@ -259,8 +275,10 @@ Napi::Value AvatarRender(const Napi::CallbackInfo& info) {
       if (composite && !cfg.use_inpainter)
         frame = fr.head + (1 - fr.alpha) * on_device.images[indices[i]].permute({2, 0, 1});
       out.push_back(frame.permute({1, 2, 0}));
-      heads.push_back(fr.head.permute({1, 2, 0}));
-      alphas.push_back(fr.alpha[0]);
+      if (heads_too) {
+        heads.push_back(fr.head.permute({1, 2, 0}));
+        alphas.push_back(fr.alpha[0]);
+      }
       if (metrics) {
         psnr.push_back(avatar::psnr(fr.frame.unsqueeze(0), fr.target.unsqueeze(0)));
         ssim.push_back(avatar::ssim(fr.frame.unsqueeze(0), fr.target.unsqueeze(0)).reshape({1}));
@@ -268,7 +286,11 @@ Napi::Value AvatarRender(const Napi::CallbackInfo& info) {
     }
     AsyncResult res;
     if (r.empty()) return res;
-    res.tensors = {{"frames", at::stack(out)}, {"heads", at::stack(heads)}, {"alphas", at::stack(alphas)}};
+    res.tensors = {{"frames", at::stack(out)}};
+    if (heads_too) {
+      res.tensors.emplace_back("heads", at::stack(heads));
+      res.tensors.emplace_back("alphas", at::stack(alphas));
+    }
     if (metrics) {
       res.tensors.emplace_back("psnr", at::cat(psnr));
       res.tensors.emplace_back("ssim", at::cat(ssim));
