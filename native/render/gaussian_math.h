@@ -29,6 +29,11 @@ constexpr float kMinTransmittance = 1e-4f;     // a pixel stops once T would fal
 constexpr float kFrustumSlack = 1.3f;          // x/z, y/z clamp: 1.3 tan(fov / 2)
 
 GGT_HD int min_int(int a, int b) { return a < b ? a : b; }
+
+// fmaxf(bound, x) / fminf(bound, x) as comparisons: GCC on x86-64 turns fmaxf into a libm call
+// (for its NaN and signed-zero rules), ~5 % of a CPU render. A NaN x gives `bound`, as there.
+GGT_HD float max_with(float bound, float x) { return x > bound ? x : bound; }
+GGT_HD float min_with(float bound, float x) { return x < bound ? x : bound; }
 GGT_HD int max_int(int a, int b) { return a > b ? a : b; }
 
 struct Vec2 { float x, y; };
@@ -119,8 +124,8 @@ GGT_HD Jacobian projection_jacobian(const Camera& cam, Vec3 p) {
   Jacobian jac;
   jac.u_clamped = !(u >= -lim_x && u <= lim_x);
   jac.v_clamped = !(v >= -lim_y && v <= lim_y);
-  u = fminf(lim_x, fmaxf(-lim_x, u));
-  v = fminf(lim_y, fmaxf(-lim_y, v));
+  u = min_with(lim_x, max_with(-lim_x, u));
+  v = min_with(lim_y, max_with(-lim_y, v));
   jac.u = u;
   jac.v = v;
   jac.j00 = cam.fx * rz;
@@ -157,7 +162,7 @@ struct Projected {
 // Clamps a tile coordinate into [0, hi] before the integer conversion (safe for huge or
 // NaN values; same result as 3DGS's truncate-then-clamp for every finite value).
 GGT_HD int clamp_tile(float v, int hi) {
-  return static_cast<int>(fminf(static_cast<float>(hi), fmaxf(0.f, v)));
+  return static_cast<int>(min_with(static_cast<float>(hi), max_with(0.f, v)));
 }
 
 // Pixel-space bounding rectangle in tiles, [x0, y0, x1, y1), exactly as 3DGS computes it.
@@ -223,14 +228,14 @@ GGT_HD bool project_gaussian(const Camera& cam, Vec3 mean, const float quat[4], 
   float compensation = 1.f;
   if (antialiased) {
     const float det_raw = raw.a * raw.c - raw.b * raw.b;
-    compensation = sqrtf(fmaxf(0.f, det_raw * inv_det));
+    compensation = sqrtf(max_with(0.f, det_raw * inv_det));
   }
   out.opacity = opacity * compensation;
   const float rz = 1.f / p.z;
   out.mean = {cam.fx * p.x * rz + cam.cx, cam.fy * p.y * rz + cam.cy};
   out.depth = p.z;
   const float mid = 0.5f * (cov.a + cov.c);
-  const float lambda_max = mid + sqrtf(fmaxf(0.1f, mid * mid - det));
+  const float lambda_max = mid + sqrtf(max_with(0.1f, mid * mid - det));
   const int radius = static_cast<int>(ceilf(3.f * sqrtf(lambda_max)));
   int rect[4];
   splat_tile_rect(out.mean, out.conic, out.opacity, radius, tiles_x, tiles_y, rect);
@@ -271,7 +276,7 @@ GGT_HD void project_gaussian_vjp(const Camera& cam, Vec3 mean, const float quat[
   if (antialiased) {
     const float det_raw = raw.a * raw.c - raw.b * raw.b;
     const float ratio = det_raw / det;
-    compensation = sqrtf(fmaxf(0.f, ratio));
+    compensation = sqrtf(max_with(0.f, ratio));
     if (ratio > 0.f) {
       const float v_comp = g.opacity * opacity;
       const float v_ratio = v_comp * 0.5f / compensation;
@@ -363,7 +368,7 @@ GGT_HD float splat_alpha(Vec2 mean, Sym2 conic, float opacity, float px, float p
   const float power = -0.5f * (conic.a * ddx * ddx + conic.c * ddy * ddy) - conic.b * ddx * ddy;
   if (power > 0.f) return 0.f;
   const float gv = expf(power);
-  const float alpha = fminf(kMaxAlpha, opacity * gv);
+  const float alpha = min_with(kMaxAlpha, opacity * gv);
   if (alpha < kMinAlpha) return 0.f;
   *gauss = gv;
   *dx = ddx;
