@@ -12,7 +12,7 @@ export { audioSamples16k, encodeAudio, resampleFeatures, videoFrameCount, type A
 export { AudioExpressionModel, SAMPLE_METHODS, type CreateA2eModelOptions, type LoadA2eModelOptions, type SampleExpressionsOptions, type SampleMethod } from './a2e/model.js';
 export { predictExpressions, type ExpressionTracks, type PredictExpressionsOptions, type PredictProgress } from './a2e/predict.js';
 export type { SampleProgress, StepReport } from './a2e/step-progress.js';
-export { ExpressionStream, type ExpressionChunk, type ExpressionStreamOptions } from './a2e/stream.js';
+export { ExpressionStream, STREAM_SAMPLE_METHOD, STREAM_SAMPLE_STEPS, type ExpressionChunk, type ExpressionStreamOptions } from './a2e/stream.js';
 export { distributedFromEnv, joinProcessGroup, ProcessGroup, resolveDistributedOptions, type DistributedOptions } from './distributed/process-group.js';
 export { type DistributedSetting } from './distributed/training-group.js';
 export { fineTuneAudioExpression, splitClips, trainAudioExpressionPrior, type A2eDataSource, type A2eFineTuneResult, type A2eTrainResult, type FineTuneAudioExpressionOptions, type TrainAudioExpressionPriorOptions } from './a2e/train.js';

@@ -3,7 +3,7 @@
 import ndarray from 'ndarray';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { AudioExpressionModel, NativeError, PAPER_A2E_CONFIG, resolveA2eConfig, ValidationError } from '../lib/index.js';
+import { AudioExpressionModel, ExpressionStream, NativeError, PAPER_A2E_CONFIG, resolveA2eConfig, ValidationError } from '../lib/index.js';
 import { FIXTURE_DIR } from './helpers/a2e.js';
 import { rng } from './helpers/scene.js';
 
@@ -79,6 +79,49 @@ describe('sampling', () => {
     expect(maxAbsDiff(out.data.subarray(5 * K), known.subarray(5 * K))).toBeGreaterThan(1e-3);
   });
 
+  it('dpm-solver++: deterministic for a seed, known frames held exactly, guided and windowed', async () => {
+    const T = 30;
+    const known = new Float32Array(T * K);
+    const mask = new Float32Array(T);
+    for (let t = 0; t < 6; t++) {
+      mask[t] = 1;
+      for (let k = 0; k < K; k++) known[t * K + k] = Math.cos(t + 2 * k);
+    }
+    const opts = { method: 'dpm-solver++', steps: 4, seed: 3, window: 12, overlap: 4, guidance: 1.5, known: ndarray(known, [T, K]), knownMask: ndarray(mask, [T]) } as const;
+    const a = await model.sample(features(T, 9), opts);
+    const b = await model.sample(features(T, 9), opts);
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+    expect(maxAbsDiff(a.data.subarray(0, 6 * K), known.subarray(0, 6 * K))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(a.data.subarray(6 * K), known.subarray(6 * K))).toBeGreaterThan(1e-3);
+    // Its steps are its own: not the DDIM sample of the same seed and step count.
+    const ddim = await model.sample(features(T, 9), { ...opts, method: 'ddim' });
+    expect(maxAbsDiff(a.data.subarray(6 * K), ddim.data.subarray(6 * K))).toBeGreaterThan(1e-3);
+  });
+
+  it('caching the cross-attention keys and values changes nothing beyond float32 round-off', async () => {
+    // One network evaluation on three rows (kept and dropped audio, timesteps 0 .. N − 1), through
+    // the sampler's path (condition and per-layer keys/values computed first) and the plain one.
+    const c = model.config;
+    const [B, T] = [3, 9];
+    const r = rng(21);
+    const input = {
+      x_t: ndarray(Float32Array.from({ length: B * T * K }, () => r() * 2 - 1), [B, T, K]),
+      cond: ndarray(Float32Array.from({ length: B * T * F }, () => r() * 2 - 1), [B, T, F]),
+      n: ndarray(Int32Array.from([0, 17, c.diffusionSteps - 1]), [B]),
+      speaker: ndarray(Int32Array.from([0, 1, 0]), [B]),
+      keep: ndarray(Float32Array.from([1, 1, 0]), [B]),
+    };
+    const plain = await model.forward(input);
+    const cached = await model.forward({ ...input, crossAttentionCache: true });
+    const scale = Math.max(...Array.from(plain.data, Math.abs));
+    expect(maxAbsDiff(plain.data, cached.data)).toBeLessThanOrEqual(1e-5 * scale);
+    // Whole samples (25 steps, guided, 3 windows) too: the error does not grow beyond round-off.
+    const cond = features(28, 10);
+    const on = await model.sample(cond, { seed: 2, guidance: 2, window: 12, overlap: 4 });
+    const off = await model.sample(cond, { seed: 2, guidance: 2, window: 12, overlap: 4, crossAttentionCache: false });
+    expect(maxAbsDiff(on.data, off.data)).toBeLessThanOrEqual(1e-5 * Math.max(...Array.from(on.data, Math.abs)));
+  });
+
   it('samples sequences longer than maxFrames as blended windows', async () => {
     const out = await model.sample(features(100, 6), { seed: 1, steps: 5, window: 16, overlap: 6 });
     expect(out.shape).toEqual([100, K]);
@@ -88,6 +131,12 @@ describe('sampling', () => {
   it('rejects bad options in the user terms', async () => {
     const cond = features(4, 1);
     await expect(model.sample(cond, { steps: 0 })).rejects.toThrow(/steps.*\[1, 50\]/);
+    await expect(model.sample(cond, { method: 'dpm-solver++', steps: 50 })).rejects.toThrow(/steps.*\[1, 49\].*dpm-solver\+\+/);
+    await expect(model.sample(cond, { method: 'dpm-solver++', steps: 2.5 })).rejects.toThrow(ValidationError);
+    await expect(model.sample(cond, { method: 'euler' as 'ddim' })).rejects.toThrow(/method to be one of "ddim", "ddpm", "dpm-solver\+\+", received "euler"/);
+    await expect(model.sample(cond, { crossAttentionCache: 1 as unknown as boolean })).rejects.toThrow(/crossAttentionCache to be a boolean/);
+    expect(() => new ExpressionStream({ model, method: 'dpm-solver' as 'ddim' })).toThrow(ValidationError);
+    expect(() => new ExpressionStream({ model, steps: 0 })).toThrow(/steps.*\[1, 49\]/);
     await expect(model.sample(cond, { window: 17 })).rejects.toThrow(/window.*maxFrames/);
     await expect(model.sample(cond, { overlap: 10, window: 10 })).rejects.toThrow(ValidationError);
     await expect(model.sample(cond, { speaker: 'nobody' })).rejects.toThrow(/unknown speaker "nobody".*speaker0/);

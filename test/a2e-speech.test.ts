@@ -146,7 +146,7 @@ describe('Audio-Expression model on synthetic speech', () => {
       return { tracks, starts };
     };
     const scores: Record<string, { lve: number; r: number; seam: number; inside: number }> = {};
-    for (const [name, options] of [['DDIM 25', { steps: 25 }], ['dpm-solver++ 4', { method: 'dpm-solver++', steps: 4 }]] as const) {
+    for (const [name, options] of [['DDIM 25', { method: 'ddim', steps: 25 }], ['dpm-solver++ 4', { method: 'dpm-solver++', steps: 4 }]] as const) {
       const sc = (scores[name] = { lve: 0, r: 0, seam: 0, inside: 0 });
       for (const [i, clip] of heldOut.entries()) {
         const { tracks, starts } = await stream(await audioSamples16k(heldOutAudio[i]!), options);

@@ -104,6 +104,20 @@ export const SAMPLE_METHODS = ['ddim', 'ddpm', 'dpm-solver++'] as const;
 /** One of {@link SAMPLE_METHODS}. */
 export type SampleMethod = (typeof SAMPLE_METHODS)[number];
 
+/**
+ * Checks a sampler and its step count for a model of `config` (ValidationError otherwise):
+ * steps in [1, diffusionSteps], for `'dpm-solver++'` below diffusionSteps (its last step lands
+ * on t = 0 without evaluating the network there).
+ */
+export function requireSampler(config: Pick<AudioExpressionConfig, 'diffusionSteps'>, method: unknown, steps: unknown): { method: SampleMethod; steps: number } {
+  const m = requireOneOf('method', method, SAMPLE_METHODS);
+  const max = m === 'dpm-solver++' ? config.diffusionSteps - 1 : config.diffusionSteps;
+  if (!Number.isInteger(steps) || (steps as number) < 1 || (steps as number) > max) {
+    throw new ValidationError(`expected steps to be an integer in [1, ${max}] (${m === 'dpm-solver++' ? "below the model's diffusion steps for dpm-solver++" : "the model's diffusion steps"}), received ${describeValue(steps)}`);
+  }
+  return { method: m, steps: steps as number };
+}
+
 /** Options of {@link AudioExpressionModel.sample}. */
 export interface SampleExpressionsOptions {
   /** Speaker name or embedding row. Default 0. */
@@ -551,12 +565,7 @@ export class AudioExpressionModel {
       overlap,
       seed: requireNonNegativeInt('seed', options.seed ?? 0),
     };
-    requireOneOf('method', sample.method, SAMPLE_METHODS);
-    // DPM-Solver++ lands its last step on t = 0 without evaluating there (one timestep more than steps).
-    const maxSteps = sample.method === 'dpm-solver++' ? c.diffusionSteps - 1 : c.diffusionSteps;
-    if (!Number.isInteger(sample.steps) || sample.steps < 1 || sample.steps > maxSteps) {
-      throw new ValidationError(`expected steps to be an integer in [1, ${maxSteps}] (${sample.method === 'dpm-solver++' ? "below the model's diffusion steps for dpm-solver++" : "the model's diffusion steps"}), received ${describeValue(sample.steps)}`);
-    }
+    requireSampler(c, sample.method, sample.steps);
     const crossAttentionCache = requireBoolean('crossAttentionCache', options.crossAttentionCache ?? true);
     if (!Number.isFinite(sample.guidance)) throw new ValidationError(`expected guidance to be a finite number, received ${describeValue(sample.guidance)}`);
     const extra: Record<string, unknown> = {};

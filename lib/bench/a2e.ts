@@ -7,7 +7,11 @@
 // their values.
 //
 // Cases: wav2vec2-base-features, log-mel-features, dit-sample-paper, dit-sample-paper-cfg,
-// a2e-end-to-end-wav2vec2, a2e-end-to-end-log-mel, dit-train-step, stream-latency.
+// dit-sample-paper-no-kv-cache (DDIM 25 projecting the condition's cross-attention keys and
+// values at every step, as before they were cached), dit-sample-paper-dpm2/4/8 (DPM-Solver++
+// with 2, 4, 8 steps), dit-sample-paper-dpm4-cfg, a2e-end-to-end-wav2vec2,
+// a2e-end-to-end-log-mel, a2e-end-to-end-log-mel-dpm4, dit-train-step, stream-latency,
+// stream-latency-dpm4.
 // `--reps N` (default 3) is used as is for the fast cases and the plain DiT sampling; the
 // guided sampling, end-to-end runs and the stream run fewer (see `repsFor`).
 import ndarray from 'ndarray';
@@ -32,10 +36,17 @@ const CASES = [
   'log-mel-features',
   'dit-sample-paper',
   'dit-sample-paper-cfg',
+  'dit-sample-paper-no-kv-cache',
+  'dit-sample-paper-dpm2',
+  'dit-sample-paper-dpm4',
+  'dit-sample-paper-dpm8',
+  'dit-sample-paper-dpm4-cfg',
   'a2e-end-to-end-wav2vec2',
   'a2e-end-to-end-log-mel',
+  'a2e-end-to-end-log-mel-dpm4',
   'dit-train-step',
   'stream-latency',
+  'stream-latency-dpm4',
 ] as const;
 type CaseName = (typeof CASES)[number];
 
@@ -43,8 +54,16 @@ const RATE = 16000;
 const AUDIO_S = 10;
 const FPS = 25;
 const FRAMES = AUDIO_S * FPS;
-/** The sampler settings of every sampling case (the defaults, spelled out). */
+/** The sampler settings of the sampling cases (the defaults, spelled out). */
 const SAMPLE = { method: 'ddim', steps: 25, window: 10, overlap: 4 } as const;
+/** The few-step sampler's, for the cases named …-dpmN (N steps). */
+const FAST = { ...SAMPLE, method: 'dpm-solver++' } as const;
+
+/** Sampler settings of a case: DPM-Solver++ with N steps for names with `dpmN`, else SAMPLE. */
+function samplerOf(name: CaseName): { method: 'ddim' | 'dpm-solver++'; steps: number; window: number; overlap: number } {
+  const m = /dpm(\d+)/.exec(name);
+  return m ? { ...FAST, steps: Number(m[1]) } : SAMPLE;
+}
 const TRAIN = { batch: 16, window: 10, clips: 8, clipFrames: 100 } as const;
 
 const log = (msg: string): void => console.error(`a2e: ${msg}`);
@@ -109,6 +128,7 @@ function syntheticClips(count: number, frames: number, featureDim: number, outpu
 function repsFor(name: CaseName, reps: number): number {
   switch (name) {
     case 'dit-sample-paper-cfg':
+    case 'dit-sample-paper-no-kv-cache':
       return Math.max(1, Math.floor(reps / 2));
     case 'a2e-end-to-end-wav2vec2':
     case 'a2e-end-to-end-log-mel':
@@ -168,20 +188,29 @@ export async function a2eBench(args: BenchArgs): Promise<void> {
         break;
       }
       case 'dit-sample-paper':
-      case 'dit-sample-paper-cfg': {
-        const guidance = name === 'dit-sample-paper-cfg' ? 2 : 1;
-        log(`paper-sized DiT: ${FRAMES} frames, DDIM ${SAMPLE.steps}, guidance ${guidance} (${n} reps)...`);
+      case 'dit-sample-paper-cfg':
+      case 'dit-sample-paper-no-kv-cache':
+      case 'dit-sample-paper-dpm2':
+      case 'dit-sample-paper-dpm4':
+      case 'dit-sample-paper-dpm8':
+      case 'dit-sample-paper-dpm4-cfg': {
+        const guidance = name.endsWith('-cfg') ? 2 : 1;
+        const sampler = samplerOf(name);
+        const crossAttentionCache = name !== 'dit-sample-paper-no-kv-cache';
+        log(`paper-sized DiT: ${FRAMES} frames, ${sampler.method} ${sampler.steps}, guidance ${guidance}${crossAttentionCache ? '' : ', no cross-attention cache'} (${n} reps)...`);
         const model = await paperModel('wav2vec2');
         const cond = randomFeatures(FRAMES, model.config.featureDim, 3);
-        const times = await timeRuns(0, n, () => model.sample(cond, { ...SAMPLE, guidance, seed: 1 }));
+        const times = await timeRuns(0, n, () => model.sample(cond, { ...sampler, guidance, seed: 1, crossAttentionCache }));
         const s = median(times);
-        const windows = Math.ceil((FRAMES - SAMPLE.overlap) / (SAMPLE.window - SAMPLE.overlap));
-        console.log(JSON.stringify({ ...base, feature_dim: model.config.featureDim, d_model: model.config.dModel, decoder_layers: model.config.decoderLayers, cond_layers: model.config.condLayers, align_radius: model.config.alignRadius, parameters: model.parameterCount(), frames: FRAMES, audio_s: AUDIO_S, method: SAMPLE.method, steps: SAMPLE.steps, window: SAMPLE.window, overlap: SAMPLE.overlap, windows, guidance, reps: n, seconds: round(s), ms_per_step: round((s / SAMPLE.steps) * 1000, 1), realtime_factor: round(AUDIO_S / s, 2) }));
+        const windows = Math.ceil((FRAMES - sampler.overlap) / (sampler.window - sampler.overlap));
+        console.log(JSON.stringify({ ...base, feature_dim: model.config.featureDim, d_model: model.config.dModel, decoder_layers: model.config.decoderLayers, cond_layers: model.config.condLayers, align_radius: model.config.alignRadius, parameters: model.parameterCount(), frames: FRAMES, audio_s: AUDIO_S, method: sampler.method, steps: sampler.steps, window: sampler.window, overlap: sampler.overlap, windows, guidance, cross_attention_cache: crossAttentionCache, reps: n, seconds: round(s), ms_per_step: round((s / sampler.steps) * 1000, 1), realtime_factor: round(AUDIO_S / s, 2) }));
         break;
       }
       case 'a2e-end-to-end-wav2vec2':
-      case 'a2e-end-to-end-log-mel': {
-        const kind = name === 'a2e-end-to-end-log-mel' ? 'log-mel' : 'wav2vec2';
+      case 'a2e-end-to-end-log-mel':
+      case 'a2e-end-to-end-log-mel-dpm4': {
+        const kind = name === 'a2e-end-to-end-wav2vec2' ? 'wav2vec2' : 'log-mel';
+        const sampler = samplerOf(name);
         log(`end to end with ${kind}: ${AUDIO_S} s of audio to ${FRAMES} frames (${n} reps)...`);
         const model = await paperModel(kind);
         if (!featureTimes.has(kind)) await features(kind); // warm-up of the encoder
@@ -192,12 +221,12 @@ export async function a2eBench(args: BenchArgs): Promise<void> {
           const t0 = performance.now();
           const f = await features(kind);
           const t1 = performance.now();
-          await model.sample(f, { ...SAMPLE, guidance: 1, seed: 1 });
+          await model.sample(f, { ...sampler, guidance: 1, seed: 1 });
           feat.push((t1 - t0) / 1000);
           sample.push((performance.now() - t1) / 1000);
         });
         const s = median(total);
-        console.log(JSON.stringify({ ...base, encoder: kind === 'wav2vec2' ? 'wav2vec2-base (random weights)' : 'log-mel', feature_dim: model.config.featureDim, parameters: model.parameterCount(), audio_s: AUDIO_S, frames: FRAMES, steps: SAMPLE.steps, guidance: 1, reps: n, features_seconds: round(median(feat)), sample_seconds: round(median(sample)), seconds: round(s), realtime_factor: round(AUDIO_S / s, 2) }));
+        console.log(JSON.stringify({ ...base, encoder: kind === 'wav2vec2' ? 'wav2vec2-base (random weights)' : 'log-mel', feature_dim: model.config.featureDim, parameters: model.parameterCount(), audio_s: AUDIO_S, frames: FRAMES, method: sampler.method, steps: sampler.steps, guidance: 1, reps: n, features_seconds: round(median(feat)), sample_seconds: round(median(sample)), seconds: round(s), realtime_factor: round(AUDIO_S / s, 2) }));
         break;
       }
       case 'dit-train-step': {
@@ -217,7 +246,9 @@ export async function a2eBench(args: BenchArgs): Promise<void> {
         console.log(JSON.stringify({ ...base, feature_dim: 768, parameters: model.parameterCount(), batch: TRAIN.batch, window: TRAIN.window, clips: TRAIN.clips, clip_frames: TRAIN.clipFrames, steps, seconds: round(s), ms_per_step: round((s / steps) * 1000, 1), final_loss: round(r.history.losses.at(-1)!.loss, 4) }));
         break;
       }
-      case 'stream-latency': {
+      case 'stream-latency':
+      case 'stream-latency-dpm4': {
+        const sampler = samplerOf(name);
         const model = await paperModel('log-mel');
         const chunkSeconds = 0.04;
         const chunkSamples = Math.round(chunkSeconds * RATE);
@@ -230,7 +261,7 @@ export async function a2eBench(args: BenchArgs): Promise<void> {
         const live: number[] = [];
         let bounds = { max: 0, steady: 0 };
         const walls = await timeRuns(0, n, async () => {
-          const stream = new ExpressionStream({ model, ...SAMPLE, guidance: 1, seed: 1 });
+          const stream = new ExpressionStream({ model, ...sampler, guidance: 1, seed: 1 });
           bounds = { max: stream.maxBufferedSeconds, steady: stream.steadyBufferedSeconds };
           let clock = 0;
           const take = (out: ExpressionChunk[], arrival: number, t0: number): void => {
@@ -255,7 +286,7 @@ export async function a2eBench(args: BenchArgs): Promise<void> {
         const compute = median(chunks.map((c) => c.computeSeconds));
         const hop = median(chunks.map((c) => c.frames)) / FPS; // new frames per chunk, seconds
         const wall = median(walls);
-        console.log(JSON.stringify({ ...base, feature_dim: model.config.featureDim, audio_s: AUDIO_S, chunk_ms: chunkSeconds * 1000, steps: SAMPLE.steps, window: SAMPLE.window, overlap: SAMPLE.overlap, align_radius: model.config.alignRadius, runs: n, emitted_chunks: chunks.length / n, frames,
+        console.log(JSON.stringify({ ...base, feature_dim: model.config.featureDim, audio_s: AUDIO_S, chunk_ms: chunkSeconds * 1000, method: sampler.method, steps: sampler.steps, window: sampler.window, overlap: sampler.overlap, align_radius: model.config.alignRadius, runs: n, emitted_chunks: chunks.length / n, frames,
           max_latency_seconds: round(Math.max(...latency)), median_latency_seconds: round(median(latency)),
           max_buffered_seconds: round(maxBufferedSeen), stream_max_buffered_seconds: round(bounds.max), stream_steady_buffered_seconds: round(bounds.steady), buffered_within_bound: maxBufferedSeen <= bounds.max + chunkSeconds + 1e-9,
           median_compute_seconds: round(compute), max_compute_seconds: round(Math.max(...chunks.map((c) => c.computeSeconds))), hop_seconds: round(hop), keeps_up: Math.max(...live.slice(-20)) <= 2 * Math.max(...live.slice(0, 20)),
