@@ -34,17 +34,46 @@ describe('Avatar.render', () => {
     expect(covered).toBeLessThan(0.9 * 2 * 48 * 48);
   });
 
-  it('renders frames that share one background (packed once, read by every frame) exactly as with a copy per frame, through the inpainter; renderFrames gives the same frames', async () => {
-    const base = await proceduralAvatar({ size: 48, uvSize: 32 });
-    const config = { channels: 4, levels: 2 };
-    const inpainter = await BodyInpainter.create({ config, seed: 2 });
-    const params = new Map(base.params);
-    for (const [name, t] of inpainter.params) {
-      // A non-zero output layer, so the network's residual is in the frames.
-      const n = t.shape.reduce((a, b) => a * b, 1);
-      params.set(name, name.startsWith('inpaint.out.') ? native().Tensor.fromArray(Float32Array.from({ length: n }, (_, i) => 0.05 * Math.sin(i + 1)), t.shape) : t);
+  it('renders streams through their own inpainter workspaces as without one (to 1e-5): the head moving, out of view, two streams at once, a background changed, a workspace busy in another call', async () => {
+    const avatar = await inpaintingAvatar();
+    const E = avatar.model.exprCount;
+    const r = rng(6);
+    const backgroundA = ndarray(Float32Array.from({ length: 48 * 48 * 3 }, () => r()), [48, 48, 3]);
+    const backgroundB = ndarray(Float32Array.from({ length: 48 * 48 * 3 }, () => r()), [48, 48, 3]);
+    // Batches whose head turns and opens its mouth; one frame has it out of view (nothing drawn).
+    const batch = (k: number) =>
+      [0, 1, 2].map((t) => ({
+        expr: new Float32Array(E),
+        jaw: Float32Array.of(0.1 * t, 0, 0),
+        rotation: Float32Array.of(0, 0.15 * k - 0.1 * t, 0),
+        translation: Float32Array.of(k === 1 && t === 2 ? 10 : 0, 0, 0),
+      }));
+    const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+    const fresh = async (frames: ReturnType<typeof batch>, background: typeof backgroundA) => (await avatar.renderFrames({ frames, background })).data;
+    let worst = 0;
+    const check = async (got: Float32Array, frames: ReturnType<typeof batch>, background: typeof backgroundA) => {
+      const want = await fresh(frames, background);
+      expect(got.length).toBe(want.length);
+      worst = Math.max(worst, maxDiff(got, want));
+    };
+    const streamA = {};
+    const streamB = {};
+    for (const k of [0, 1, 2]) {
+      const [a, b] = await Promise.all([avatar.renderFrames({ frames: batch(k), background: backgroundA }, streamA), avatar.renderFrames({ frames: batch(k + 3), background: backgroundB }, streamB)]);
+      await check(a.data, batch(k), backgroundA);
+      await check(b.data, batch(k + 3), backgroundB);
     }
-    const avatar = new Avatar({ model: base.model, layout: base.layout, description: { ...base.description, inpainter: config }, params, track: base.track! });
+    // Stream A's background changes: its workspace starts over from the new one.
+    await check((await avatar.renderFrames({ frames: batch(4), background: backgroundB }, streamA)).data, batch(4), backgroundB);
+    // Two calls at once with one workspace: the one that finds it busy renders without it.
+    const [c, d] = await Promise.all([avatar.renderFrames({ frames: batch(0), background: backgroundB }, streamA), avatar.renderFrames({ frames: batch(2), background: backgroundB }, streamA)]);
+    await check(c.data, batch(0), backgroundB);
+    await check(d.data, batch(2), backgroundB);
+    expect(worst).toBeLessThanOrEqual(1e-5); // measured 1.2e-7: the same convolutions, on crops
+  });
+
+  it('renders frames that share one background (packed once, read by every frame) exactly as with a copy per frame, through the inpainter; renderFrames gives the same frames', async () => {
+    const avatar = await inpaintingAvatar();
     const r = rng(5);
     const background = ndarray(Float32Array.from({ length: 48 * 48 * 3 }, () => r()), [48, 48, 3]);
     const E = avatar.model.exprCount;
@@ -70,3 +99,16 @@ describe('Avatar.render', () => {
   });
 });
 
+/** The procedural avatar (48², 32² map) with a small body inpainter whose output layer is not zero. */
+async function inpaintingAvatar(): Promise<Avatar> {
+  const base = await proceduralAvatar({ size: 48, uvSize: 32 });
+  const config = { channels: 4, levels: 2 };
+  const inpainter = await BodyInpainter.create({ config, seed: 2 });
+  const params = new Map(base.params);
+  for (const [name, t] of inpainter.params) {
+    // A non-zero output layer, so the network's residual is in the frames.
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    params.set(name, name.startsWith('inpaint.out.') ? native().Tensor.fromArray(Float32Array.from({ length: n }, (_, i) => 0.05 * Math.sin(i + 1)), t.shape) : t);
+  }
+  return new Avatar({ model: base.model, layout: base.layout, description: { ...base.description, inpainter: config }, params, track: base.track! });
+}

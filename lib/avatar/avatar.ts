@@ -190,13 +190,16 @@ export class Avatar {
 
   /**
    * @internal The final frames of {@link Avatar.render} alone, [T, H, W, 3] (synthesis): the
-   * heads and alphas are neither stacked nor copied out.
+   * heads and alphas are neither stacked nor copied out. `workspace`: an empty object owned by
+   * one stream of frames (one synthesis), passed with each of its calls: the body inpainter
+   * keeps the activations of the stream's background on it and recomputes only around the
+   * head (native/avatar/networks.h). Frames equal those made without it up to float rounding.
    */
-  async renderFrames(options: RenderAvatarOptions): Promise<NdArray<Float32Array>> {
-    return toNdarray((await this.#render(options, false)).frames);
+  async renderFrames(options: RenderAvatarOptions, workspace?: object): Promise<NdArray<Float32Array>> {
+    return toNdarray((await this.#render(options, false, workspace)).frames);
   }
 
-  async #render(options: RenderAvatarOptions, heads: boolean): Promise<{ frames: RawArray; heads?: RawArray; alphas?: RawArray }> {
+  async #render(options: RenderAvatarOptions, heads: boolean, workspace?: object): Promise<{ frames: RawArray; heads?: RawArray; alphas?: RawArray }> {
     requireOptions('Avatar.render', options);
     const camera = options.camera ?? this.track?.camera;
     const background = options.background ?? this.track?.background;
@@ -225,6 +228,7 @@ export class Avatar {
           indices: options.frames.map((_, i) => i),
           composite: true,
           heads,
+          ...(workspace ? { workspace } : {}),
           ...(abort.flag ? { abort: abort.flag } : {}),
         }),
         options.signal,

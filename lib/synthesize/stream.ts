@@ -84,6 +84,8 @@ export class SynthesisStream {
   private readonly options: SynthesisStreamOptions;
   private readonly fps: number;
   private readonly expressionNames: readonly string[];
+  /** This stream's own inpainter workspace (Avatar.renderFrames): streams never share one. */
+  private readonly workspace = {};
 
   /**
    * A stream for `options.avatar`; push 16 kHz audio with {@link SynthesisStream.push}.
@@ -137,7 +139,7 @@ export class SynthesisStream {
       const poses = headPoses(this.avatar, this.options.headPose ?? 'tracked', c.startFrame + c.frames).slice(c.startFrame);
       const spoken = poses.map((p, t) => ({ ...p, expr: c.expression.data.slice(t * E, (t + 1) * E), jaw: c.jawPose.data.slice(t * 3, t * 3 + 3) }));
       const frames = addIdleMotion(spoken, this.options.idle ?? false, { fps: this.fps, expressionNames: this.expressionNames, startFrame: c.startFrame });
-      const rendered = await this.avatar.renderFrames({ frames, ...(this.options.camera ? { camera: this.options.camera } : {}), ...(this.options.background ? { background: this.options.background } : {}), ...(this.options.device ? { device: this.options.device } : {}) });
+      const rendered = await this.avatar.renderFrames({ frames, ...(this.options.camera ? { camera: this.options.camera } : {}), ...(this.options.background ? { background: this.options.background } : {}), ...(this.options.device ? { device: this.options.device } : {}) }, this.workspace);
       const renderSeconds = (performance.now() - t0) / 1000;
       out.push({
         startFrame: c.startFrame,

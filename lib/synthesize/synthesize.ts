@@ -226,6 +226,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
   const writer = output !== undefined ? await Mp4Writer.open(output, { width: first.width, height: first.height, fps, audio: samples }) : undefined;
   const frameSize = first.width * first.height * 3;
   const all = keep ? new Float32Array(T * frameSize) : undefined;
+  const workspace = {}; // this video's (Avatar.renderFrames)
   try {
     for (let t0 = 0; t0 < T; ) {
       check();
@@ -233,7 +234,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
       let t1 = t0 + 1;
       while (t1 < T && t1 - t0 < batch && cameraAt(t1) === cameraAt(t0)) t1++;
       const camera = cameraAt(t0);
-      const frames = await avatar.renderFrames({ frames: flame.slice(t0, t1), ...(camera ? { camera } : {}), ...(options.background ? { background: options.background } : {}), ...(device ? { device } : {}), signal: options.signal });
+      const frames = await avatar.renderFrames({ frames: flame.slice(t0, t1), ...(camera ? { camera } : {}), ...(options.background ? { background: options.background } : {}), ...(device ? { device } : {}), signal: options.signal }, workspace);
       if (writer) await writer.write(frames);
       all?.set(frames.data, t0 * frameSize);
       t0 = t1;

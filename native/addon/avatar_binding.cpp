@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "../avatar/avatar_train.h"
@@ -118,6 +119,28 @@ std::vector<int64_t> index_list(const Napi::Object& opts, const char* key, const
   Napi::Array a = v.As<Napi::Array>();
   for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).ToNumber().Int64Value());
   return out;
+}
+
+// The inpainter workspace of a stream (networks.h), kept on the plain JS object the caller
+// passes as `workspace` (napi_wrap: made on first use, freed with the object), so each stream
+// object has its own and no new export is needed. Undefined: none.
+std::shared_ptr<avatar::InpainterWorkspace> workspace_of(const Napi::Object& opts, const std::string& op) {
+  const Napi::Value v = opts.Get("workspace");
+  if (v.IsUndefined()) return nullptr;
+  if (!v.IsObject()) throw_type_error(opts.Env(), "expected " + op + ".workspace to be an object");
+  napi_env env = opts.Env();
+  void* found = nullptr;
+  if (napi_unwrap(env, v, &found) == napi_ok && found != nullptr)
+    return *static_cast<std::shared_ptr<avatar::InpainterWorkspace>*>(found);
+  auto* held = new std::shared_ptr<avatar::InpainterWorkspace>(avatar::make_inpainter_workspace());
+  const napi_status status = napi_wrap(
+      env, v, held, [](napi_env, void* data, void*) { delete static_cast<std::shared_ptr<avatar::InpainterWorkspace>*>(data); },
+      nullptr, nullptr);
+  if (status != napi_ok) {
+    delete held;
+    throw_type_error(opts.Env(), "expected " + op + ".workspace to be a plain object of its own (it holds a native workspace)");
+  }
+  return *held;
 }
 
 // Runs a network (parameters without prefix) and, with grads, d(sum(out * w))/d(each parameter).
@@ -255,6 +278,8 @@ Napi::Value AvatarRender(const Napi::CallbackInfo& info) {
   // abort: an AbortFlag polled between chunks of frames, so an aborted synthesis stops rendering
   // within one chunk instead of finishing every frame in the background.
   const std::function<bool()> stop = abort_poll(opts.Get("abort"), op + ".abort");
+  // workspace: the stream's inpainter workspace (frames of one background, rendered in turn).
+  const std::shared_ptr<avatar::InpainterWorkspace> workspace = workspace_of(opts, op);
   return run_async(info.Env(), op, [=]() {
     at::NoGradGuard no_grad;
     frames.validate(scene, cfg, false);
@@ -266,7 +291,8 @@ Napi::Value AvatarRender(const Napi::CallbackInfo& info) {
     for (size_t s = 0; s < indices.size(); s += kFramesPerChunk) {
       TORCH_CHECK(!stop(), "aborted");
       const std::vector<int64_t> part(indices.begin() + s, indices.begin() + std::min(indices.size(), s + kFramesPerChunk));
-      for (avatar::FrameRender& fr : avatar::render_frames(cfg, scene_dev, params_dev, on_device, part)) r.push_back(std::move(fr));
+      for (avatar::FrameRender& fr : avatar::render_frames(cfg, scene_dev, params_dev, on_device, part, workspace.get()))
+        r.push_back(std::move(fr));
     }
     std::vector<at::Tensor> out, heads, alphas, psnr, ssim;
     for (size_t i = 0; i < r.size(); ++i) {

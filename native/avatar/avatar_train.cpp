@@ -121,7 +121,8 @@ ParamMap params_on(const ParamMap& params, const at::Device& device) {
 }
 
 std::vector<FrameRender> render_frames(const AvatarConfig& cfg, const AvatarScene& scene, const ParamMap& params,
-                                       const AvatarFrames& frames, const std::vector<int64_t>& indices) {
+                                       const AvatarFrames& frames, const std::vector<int64_t>& indices,
+                                       InpainterWorkspace* inpainter_workspace) {
   const int64_t T = frames.count();
   for (int64_t f : indices) TORCH_CHECK(f >= 0 && f < T, "expected frame indices in [0, ", T, "), received ", f);
   const at::Tensor idx = at::tensor(indices, at::TensorOptions().dtype(at::kLong)).to(frames.images.device());
@@ -184,8 +185,11 @@ std::vector<FrameRender> render_frames(const AvatarConfig& cfg, const AvatarScen
       // The region to remove: the tracked foreground mask if any, else the render's alpha.
       const at::Tensor m = frames.masks.defined() ? frames.masks[f].unsqueeze(0) : fr.alpha.detach();
       const at::Tensor region = dilate(m.unsqueeze(0), cfg.dilate);
-      fr.frame = inpainter_forward(cfg.inpainter, params, "inpaint.", fr.head.unsqueeze(0), fr.alpha.unsqueeze(0),
-                                   image.unsqueeze(0), region)[0];
+      fr.frame = inpainter_workspace && !at::GradMode::is_enabled()
+                     ? inpainter_forward_reusing(cfg.inpainter, params, "inpaint.", fr.head.unsqueeze(0), fr.alpha.unsqueeze(0),
+                                                 image.unsqueeze(0), region, *inpainter_workspace)[0]
+                     : inpainter_forward(cfg.inpainter, params, "inpaint.", fr.head.unsqueeze(0), fr.alpha.unsqueeze(0),
+                                         image.unsqueeze(0), region)[0];
       fr.target = image;
     } else {
       fr.frame = fr.head;

@@ -73,9 +73,12 @@ struct FrameRender {
   at::Tensor target; // [3, H, W] what the frame is compared with (the masked image without the inpainter)
 };
 
-// Renders frames `indices` of `frames` (differentiable in the parameters).
+// Renders frames `indices` of `frames` (differentiable in the parameters). With
+// `inpainter_workspace` (rendering a stream, no autograd), the inpainter reuses the activations
+// of the stream's background (networks.h).
 std::vector<FrameRender> render_frames(const AvatarConfig& cfg, const AvatarScene& scene, const ParamMap& params,
-                                       const AvatarFrames& frames, const std::vector<int64_t>& indices);
+                                       const AvatarFrames& frames, const std::vector<int64_t>& indices,
+                                       InpainterWorkspace* inpainter_workspace = nullptr);
 
 struct LossParts {
   at::Tensor total, l1, ssim, pos, vgg;  // scalars

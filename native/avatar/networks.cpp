@@ -5,7 +5,9 @@
 #include <ATen/core/grad_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <cmath>
+#include <mutex>
 
 namespace ggt {
 namespace avatar {
@@ -80,14 +82,18 @@ at::Tensor phase_of(const at::Tensor& y, int a, int b) {
                       y.storage_offset() + a * y.stride(2) + b * y.stride(3));
 }
 
-// y += conv3x3(upsample2(x), w) (padding 1, no bias), in place: y [B, O, 2h, 2w], x [B, I, h, w],
-// w [O, I, 3, 3]. Equal to the upsampled convolution up to float rounding (taps summed first).
-at::Tensor& add_upsampled_conv3x3_(at::Tensor& y, const at::Tensor& x, const at::Tensor& w) {
-  const int64_t O = w.size(0), h = x.size(2), wd = x.size(3);
-  const at::Tensor z = upsampled_phases(x, w);
+// y [B, O, 2h, 2w] += the phases z [B, 4 O, h + 1, w + 1] (upsampled_phases) interleaved.
+at::Tensor& add_phases_(at::Tensor& y, const at::Tensor& z, int64_t O) {
+  const int64_t h = y.size(2) / 2, wd = y.size(3) / 2;
   for (int a = 0; a < 2; ++a)
     for (int b = 0; b < 2; ++b) phase_of(y, a, b).add_(z.narrow(1, (2 * a + b) * O, O).narrow(2, a, h).narrow(3, b, wd));
   return y;
+}
+
+// y += conv3x3(upsample2(x), w) (padding 1, no bias), in place: y [B, O, 2h, 2w], x [B, I, h, w],
+// w [O, I, 3, 3]. Equal to the upsampled convolution up to float rounding (taps summed first).
+at::Tensor& add_upsampled_conv3x3_(at::Tensor& y, const at::Tensor& x, const at::Tensor& w) {
+  return add_phases_(y, upsampled_phases(x, w), w.size(0));
 }
 
 // conv3x3(upsample2(x), w) as a new tensor (differentiable): the phases interleaved.
@@ -228,8 +234,34 @@ at::Tensor color_mlp_forward(const ColorMlpConfig& cfg, const ParamMap& p, const
   // Rendering (no autograd): activations in place, so each layer allocates one [N, hidden]
   // buffer instead of two (fresh memory costs page faults: ~3 ms per MiB on the benchmark VM).
   const bool in_place = !at::GradMode::is_enabled();
+  const at::Tensor w_sh0 = w0.narrow(1, 0, 3).t();  // [3, hidden]
+  if (in_place && sh0.device().is_cpu() && cfg.layers > 1) {
+    // Rendering on the CPU: the hidden layers [N, hidden] x [hidden, hidden] as 1x1
+    // convolutions of a channels-last view, which oneDNN runs ~2x faster than the BLAS GEMM
+    // LibTorch's linear calls (52k Gaussians, hidden 64, 2 cores: 2.3 vs 4-7 ms per layer) and
+    // without BLAS's own thread pool spinning against LibTorch's. The rows are padded to a
+    // multiple of kGroups (the view's batch: oneDNN takes 1x1 convolutions of batch >= 16);
+    // padding rows are zeros and dropped.
+    constexpr int64_t kGroups = 16;
+    ggt::ensure_correct_convolutions();  // LibTorch 2.6 + oneDNN 3.7: see common/conv_check.h
+    const int64_t N = sh0.size(0), hidden = cfg.hidden, rows = (N + kGroups - 1) / kGroups * kGroups;
+    at::Tensor x = at::empty({rows, hidden}, sh0.options());  // [rows, hidden]
+    at::Tensor head = x.narrow(0, 0, N);
+    at::addmm_out(head, code_term, sh0, w_sh0);
+    x.narrow(0, N, rows - N).zero_();
+    at::silu_(x);
+    for (int64_t i = 1; i < cfg.layers; ++i) {
+      const std::string n = prefix + "l" + std::to_string(i);
+      const at::Tensor planes = x.view({kGroups, rows / kGroups, 1, hidden}).permute({0, 3, 1, 2});  // [16, hidden, rows/16, 1] NHWC
+      x = at::conv2d(planes, get(p, n + ".weight").reshape({hidden, hidden, 1, 1}), get(p, n + ".bias"))
+              .permute({0, 2, 3, 1})
+              .reshape({rows, hidden});
+      at::silu_(x);
+    }
+    return sh0 + at::linear(x.narrow(0, 0, N), get(p, prefix + "out.weight"), get(p, prefix + "out.bias"));
+  }
   auto act = [in_place](at::Tensor t) { return in_place ? at::silu_(t) : at::silu(t); };
-  at::Tensor x = act(at::addmm(code_term, sh0, w0.narrow(1, 0, 3).t()));  // [N, hidden]
+  at::Tensor x = act(at::addmm(code_term, sh0, w_sh0));  // [N, hidden]
   for (int64_t i = 1; i < cfg.layers; ++i) {
     const std::string n = prefix + "l" + std::to_string(i);
     x = act(at::linear(x, get(p, n + ".weight"), get(p, n + ".bias")));
@@ -287,6 +319,178 @@ at::Tensor inpainter_forward(const InpainterConfig& cfg, const ParamMap& p, cons
   at::Tensor frame = head + (1 - alpha) * removed;  // [B, 3, H, W]
   const at::Tensor residual = at::conv2d(x, weight("out"), bias("out"), {1, 1}, {1, 1});
   return in_place ? frame.add_(residual) : frame + residual.contiguous();
+}
+
+// ---- The inpainter through a per-stream workspace (networks.h) ----
+
+namespace {
+
+// Rows [y0, y1) x columns [x0, x1) of one level's grid.
+struct Box {
+  int64_t y0 = 0, y1 = 0, x0 = 0, x1 = 0;
+  bool empty() const { return y0 >= y1 || x0 >= x1; }
+};
+
+Box unite(const Box& a, const Box& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  return {std::min(a.y0, b.y0), std::max(a.y1, b.y1), std::min(a.x0, b.x0), std::max(a.x1, b.x1)};
+}
+
+// Where a 3x3 convolution (padding 1) of stride 1 or 2 over an input differing in `in` can
+// differ, on its H x W output grid: output o reads inputs s o - 1 .. s o + 1.
+Box conv_reach(const Box& in, int64_t stride, int64_t H, int64_t W) {
+  if (in.empty()) return {};
+  auto lo = [stride](int64_t a) { return stride == 1 ? a - 1 : a / 2; };       // first o with s o + 1 >= a
+  auto hi = [stride](int64_t b) { return stride == 1 ? b + 1 : b / 2 + 1; };   // past the last o with s o - 1 <= b - 1
+  return {std::max<int64_t>(lo(in.y0), 0), std::min(hi(in.y1), H), std::max<int64_t>(lo(in.x0), 0), std::min(hi(in.x1), W)};
+}
+
+at::Tensor silu_of(at::Tensor t) { return at::silu_(t); }
+
+at::Tensor crop(const at::Tensor& t, const Box& b) { return t.narrow(2, b.y0, b.y1 - b.y0).narrow(3, b.x0, b.x1 - b.x0); }
+
+// x's rows [r0, r1) x columns [c0, c1) (which may reach past x by up to its padding), the part
+// outside x zero-padded as a padding-1 convolution pads it.
+at::Tensor padded_window(const at::Tensor& x, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+  const int64_t H = x.size(2), W = x.size(3);
+  const Box inside{std::max<int64_t>(r0, 0), std::min(r1, H), std::max<int64_t>(c0, 0), std::min(c1, W)};
+  const at::Tensor w = crop(x, inside);
+  const int64_t top = inside.y0 - r0, bottom = r1 - inside.y1, left = inside.x0 - c0, right = c1 - inside.x1;
+  return top || bottom || left || right ? at::constant_pad_nd(w, {left, right, top, bottom}) : w;
+}
+
+// conv3x3(x, w, b; stride, padding 1) on the output box `out` only: [1, O, out rows, out cols].
+at::Tensor conv_on(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t stride, const Box& out) {
+  const at::Tensor win = padded_window(x, stride * out.y0 - 1, stride * (out.y1 - 1) + 2, stride * out.x0 - 1, stride * (out.x1 - 1) + 2);
+  return at::conv2d(win.contiguous(at::MemoryFormat::ChannelsLast), w, b, {stride, stride}, at::IntArrayRef{0, 0});
+}
+
+}  // namespace
+
+struct InpainterWorkspace {
+  std::mutex mutex;
+  // What the background activations were computed for.
+  int64_t channels = 0, levels = 0;
+  std::vector<std::pair<const void*, int64_t>> weights;  // (tensor, version) of each weight
+  at::Tensor background;                                 // [1, 3, H, W]
+  // Activations of the background ([0, 0, background, 0]) and of the last frame, NHWC, in the
+  // order: input [1, 8, H, W], in, down.0 .. down.(L-1), up.(L-1) .. up.0, out [1, 3, H, W];
+  // and where the last frame's differ from the background's.
+  std::vector<at::Tensor> reference, current;
+  std::vector<Box> changed;
+};
+
+std::shared_ptr<InpainterWorkspace> make_inpainter_workspace() { return std::make_shared<InpainterWorkspace>(); }
+
+at::Tensor inpainter_forward_reusing(const InpainterConfig& cfg, const ParamMap& p, const std::string& prefix,
+                                     const at::Tensor& head, const at::Tensor& alpha, const at::Tensor& background,
+                                     const at::Tensor& region, InpainterWorkspace& ws) {
+  TORCH_CHECK(head.dim() == 4 && head.size(0) == 1, "the inpainter's workspace takes one frame at a time, received ", head.sizes());
+  std::unique_lock<std::mutex> lock(ws.mutex, std::try_to_lock);
+  if (!lock.owns_lock()) return inpainter_forward(cfg, p, prefix, head, alpha, background, region);  // in use by another call
+  const at::NoGradGuard no_grad;
+  ggt::ensure_correct_convolutions();  // LibTorch 2.6 + oneDNN 3.7: see common/conv_check.h
+  const auto cl = at::MemoryFormat::ChannelsLast;
+  const int64_t H = head.size(2), W = head.size(3), L = cfg.levels;
+  const int64_t m = int64_t{1} << L;
+  TORCH_CHECK(H % m == 0 && W % m == 0, "expected the inpainter's image size divisible by ", m, " (2^levels), received ", H, "x", W);
+  TORCH_CHECK(alpha.sizes() == at::IntArrayRef({1, 1, H, W}) && region.sizes() == at::IntArrayRef({1, 1, H, W}) &&
+                  background.sizes() == at::IntArrayRef({1, 3, H, W}),
+              "expected the inpainter's alpha and region [1, 1, ", H, ", ", W, "] and background [1, 3, ", H, ", ", W, "]");
+  auto weight = [&](const std::string& name) { return get(p, prefix + name + ".weight").contiguous(cl); };
+  auto bias = [&](const std::string& name) { return get(p, prefix + name + ".bias"); };
+  const Shapes shapes = inpainter_shapes(cfg);
+  std::vector<std::pair<const void*, int64_t>> key;
+  for (const auto& [name, shape] : shapes) {
+    const at::Tensor& t = get(p, prefix + name);
+    key.emplace_back(t.unsafeGetTensorImpl(), static_cast<int64_t>(t._version()));
+  }
+  // Layer k's grid: input, in and up.0 at level 0, down.l at level l + 1, up.l at level l.
+  const int64_t K = 2 * L + 3;
+  auto level_of = [L](int64_t k) { return k <= 1 ? 0 : k <= L + 1 ? k - 1 : k < 2 * L + 2 ? 2 * L + 1 - k : 0; };
+
+  // The frame: the alpha composite plus the residual, as inpainter_forward.
+  const at::Tensor removed = background * (1 - region);
+
+  // Layer k over box `out` of its grid, from the current activations of the layers before it.
+  auto compute = [&](int64_t k, const Box& out) -> at::Tensor {
+    if (k == 1) return silu_of(conv_on(ws.current[0], weight("in"), bias("in"), 1, out));
+    if (k <= L + 1) {
+      const std::string n = "down." + std::to_string(k - 2);
+      return silu_of(conv_on(ws.current[k - 1], weight(n), bias(n), 2, out));
+    }
+    if (k == K - 1) return conv_on(ws.current[K - 2], weight("out"), bias("out"), 1, out);
+    // up.l = conv(cat(upsample2(u), skip)): `out` has even bounds (the caller makes them so).
+    const int64_t l = 2 * L + 1 - k;
+    const std::string n = "up." + std::to_string(l);
+    const at::Tensor& u = ws.current[k - 1];
+    const at::Tensor& skip = ws.current[l + 1];
+    const at::Tensor w = get(p, prefix + n + ".weight");
+    const int64_t up = u.size(1);
+    at::Tensor y = conv_on(skip, w.narrow(1, up, w.size(1) - up).contiguous(cl), bias(n), 1, out);
+    // The low-resolution rows i0 - 1 .. i1 around the box's i0 .. i1 - 1, zero-padded as padding
+    // 1 pads them: the phases' 2x2 windows over them (upsampled_phases without padding).
+    const at::Tensor win = padded_window(u, out.y0 / 2 - 1, out.y1 / 2 + 1, out.x0 / 2 - 1, out.x1 / 2 + 1);
+    const at::Tensor z = at::conv2d(win.contiguous(cl), subpixel_weight(w.narrow(1, 0, up)).contiguous(cl), {}, {1, 1}, at::IntArrayRef{0, 0});
+    add_phases_(y, z, w.size(0));
+    return at::silu_(y);
+  };
+  auto full = [&](int64_t k) {
+    const int64_t s = int64_t{1} << level_of(k);
+    return Box{0, H / s, 0, W / s};
+  };
+
+  const bool same = ws.channels == cfg.channels && ws.levels == L && ws.weights == key && ws.background.defined() &&
+                    ws.background.device() == background.device() && ws.background.sizes() == background.sizes() && at::equal(ws.background, background);
+  if (!same) {
+    // The background's activations, every layer on its whole grid.
+    ws.channels = cfg.channels;
+    ws.levels = L;
+    ws.weights = key;
+    ws.background = background.contiguous().clone();
+    ws.current.assign(K, at::Tensor());
+    ws.changed.assign(K, Box{});
+    ws.current[0] = at::cat({at::zeros({1, 4, H, W}, head.options()), background, at::zeros({1, 1, H, W}, head.options())}, 1).contiguous(cl);
+    for (int64_t k = 1; k < K; ++k) ws.current[k] = compute(k, full(k)).contiguous(cl);
+    ws.reference.clear();
+    for (const at::Tensor& t : ws.current) ws.reference.push_back(t.clone(cl));
+  }
+
+  // Where this frame's input differs from the background's: its head, alpha and region.
+  const at::Tensor differs = (region[0][0] > 0).logical_or_(alpha[0][0] > 0).logical_or_(head[0].ne(0).any(0));  // [H, W]
+  Box box;
+  const at::Tensor rows = differs.any(1).nonzero(), cols = differs.any(0).nonzero();
+  if (rows.numel() > 0) box = {rows.min().item<int64_t>(), rows.max().item<int64_t>() + 1, cols.min().item<int64_t>(), cols.max().item<int64_t>() + 1};
+
+  for (int64_t k = 0; k < K; ++k) {
+    // Back to the background where the last frame changed layer k, then this frame's box.
+    if (!ws.changed[k].empty()) crop(ws.current[k], ws.changed[k]).copy_(crop(ws.reference[k], ws.changed[k]));
+    const int64_t s = int64_t{1} << level_of(k);
+    Box out;
+    if (k == 0) {
+      out = box;
+    } else if (k <= L + 1) {
+      out = conv_reach(ws.changed[k - 1], k == 1 ? 1 : 2, H / s, W / s);
+    } else if (k == K - 1) {
+      out = conv_reach(ws.changed[K - 2], 1, H, W);
+    } else {
+      const int64_t l = 2 * L + 1 - k;
+      const Box& u = ws.changed[k - 1];
+      const Box upsampled = u.empty() ? Box{} : Box{2 * u.y0, 2 * u.y1, 2 * u.x0, 2 * u.x1};
+      out = conv_reach(unite(upsampled, ws.changed[l + 1]), 1, H / s, W / s);
+      if (!out.empty()) out = {out.y0 / 2 * 2, (out.y1 + 1) / 2 * 2, out.x0 / 2 * 2, (out.x1 + 1) / 2 * 2};  // whole phases
+    }
+    ws.changed[k] = out;
+    if (out.empty()) continue;
+    if (k == 0) {
+      const at::Tensor r = crop(region, out);
+      crop(ws.current[0], out).copy_(at::cat({crop(head, out), crop(alpha, out), crop(removed, out), r}, 1));
+    } else {
+      crop(ws.current[k], out).copy_(compute(k, out));
+    }
+  }
+  return (head + (1 - alpha) * removed).add_(ws.current[K - 1]);
 }
 
 }  // namespace avatar

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -70,6 +71,25 @@ at::Tensor color_mlp_forward(const ColorMlpConfig& cfg, const ParamMap& p, const
 at::Tensor inpainter_forward(const InpainterConfig& cfg, const ParamMap& p, const std::string& prefix,
                              const at::Tensor& head, const at::Tensor& alpha, const at::Tensor& background,
                              const at::Tensor& region);
+
+// The inpainter's activations kept across the frames of one stream (synthesis), so that each
+// frame recomputes only where it differs from the stream's background. A frame's input is the
+// background itself ([head 0, alpha 0, background, region 0]) outside the box around its head
+// region; a 3x3 convolution's output differs from the background's only within one pixel (one
+// output pixel of a stride-2 one) of where its input differs, so every layer is recomputed
+// on a box that grows that much per layer (512², a head over 40 % of the frame: about half of
+// each layer) and keeps the background's activations elsewhere. The result equals the full
+// forward pass up to float rounding (the same convolutions, run on crops).
+// Memory: two copies (background, current) of every layer's activations, 140 MiB at 512² for
+// the default sizes. One frame at a time: a workspace busy in another call is not used.
+struct InpainterWorkspace;
+std::shared_ptr<InpainterWorkspace> make_inpainter_workspace();
+
+// inpainter_forward with B = 1, no autograd, through `ws` (recomputed from scratch when the
+// background, the image size or the weights changed since the last frame).
+at::Tensor inpainter_forward_reusing(const InpainterConfig& cfg, const ParamMap& p, const std::string& prefix,
+                                     const at::Tensor& head, const at::Tensor& alpha, const at::Tensor& background,
+                                     const at::Tensor& region, InpainterWorkspace& ws);
 
 }  // namespace avatar
 }  // namespace ggt
