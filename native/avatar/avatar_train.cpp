@@ -1,8 +1,10 @@
 #include "avatar_train.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -49,12 +51,44 @@ render::RasterSettings settings_for(const AvatarConfig& cfg, const AvatarScene& 
 }
 
 // max-pool dilation of [B, 1, H, W] masks by r pixels, as two 1D passes (the max over a
-// (2r+1)² window is the max of its rows' maxima: the same values for 2 (2r + 1) instead of
-// (2r + 1)² comparisons; 512², r = 4: 6 ms instead of 20 per frame).
+// (2r+1)² window is the max of its rows' maxima: 2 (2r + 1) instead of (2r + 1)² comparisons).
+// On the CPU a plain loop (512², r = 4: ~0.5 ms against max_pool2d's 20 ms per frame, 6 ms as
+// two 1D max_pool2d); masks are finite (the max of a NaN window is not NaN here).
 at::Tensor dilate(const at::Tensor& mask, int64_t r) {
   if (r <= 0) return mask;
-  const at::Tensor rows = at::max_pool2d(mask, {1, 2 * r + 1}, {1, 1}, {0, r});
-  return at::max_pool2d(rows, {2 * r + 1, 1}, {1, 1}, {r, 0});
+  if (!mask.device().is_cpu() || mask.scalar_type() != at::kFloat || at::GradMode::is_enabled()) {
+    const at::Tensor rows = at::max_pool2d(mask, {1, 2 * r + 1}, {1, 1}, {0, r});
+    return at::max_pool2d(rows, {2 * r + 1, 1}, {1, 1}, {r, 0});
+  }
+  const at::Tensor m = mask.contiguous();
+  const int64_t H = m.size(2), W = m.size(3), lines = m.size(0) * H;
+  at::Tensor across = at::empty_like(m), out = at::empty_like(m);
+  const float* in = m.data_ptr<float>();
+  float* mid = across.data_ptr<float>();
+  float* dst = out.data_ptr<float>();
+  at::parallel_for(0, lines, 16, [&](int64_t l0, int64_t l1) {  // along rows
+    for (int64_t l = l0; l < l1; ++l) {
+      const float* src = in + l * W;
+      float* row = mid + l * W;
+      std::copy(src, src + W, row);
+      for (int64_t k = 1; k <= r && k < W; ++k) {  // shifted rows (loops the compiler vectorises)
+        for (int64_t x = 0; x < W - k; ++x) row[x] = std::max(row[x], src[x + k]);
+        for (int64_t x = k; x < W; ++x) row[x] = std::max(row[x], src[x - k]);
+      }
+    }
+  });
+  at::parallel_for(0, lines, 16, [&](int64_t l0, int64_t l1) {  // along columns: the max of rows y - r .. y + r
+    for (int64_t l = l0; l < l1; ++l) {
+      const int64_t y = l % H, first = l - y;
+      float* row = dst + l * W;
+      std::copy(mid + l * W, mid + (l + 1) * W, row);
+      for (int64_t k = std::max<int64_t>(0, y - r), e = std::min(H - 1, y + r); k <= e; ++k) {
+        const float* src = mid + (first + k) * W;
+        for (int64_t x = 0; x < W; ++x) row[x] = std::max(row[x], src[x]);
+      }
+    }
+  });
+  return out;
 }
 
 }  // namespace

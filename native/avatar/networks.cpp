@@ -235,30 +235,34 @@ at::Tensor color_mlp_forward(const ColorMlpConfig& cfg, const ParamMap& p, const
   // buffer instead of two (fresh memory costs page faults: ~3 ms per MiB on the benchmark VM).
   const bool in_place = !at::GradMode::is_enabled();
   const at::Tensor w_sh0 = w0.narrow(1, 0, 3).t();  // [3, hidden]
-  if (in_place && sh0.device().is_cpu() && cfg.layers > 1) {
-    // Rendering on the CPU: the hidden layers [N, hidden] x [hidden, hidden] as 1x1
-    // convolutions of a channels-last view, which oneDNN runs ~2x faster than the BLAS GEMM
-    // LibTorch's linear calls (52k Gaussians, hidden 64, 2 cores: 2.3 vs 4-7 ms per layer) and
-    // without BLAS's own thread pool spinning against LibTorch's. The rows are padded to a
-    // multiple of kGroups (the view's batch: oneDNN takes 1x1 convolutions of batch >= 16);
-    // padding rows are zeros and dropped.
+  if (in_place && sh0.device().is_cpu()) {
+    // Rendering on the CPU: every layer as a 1x1 convolution of a channels-last view of the
+    // rows [rows, C] (as [16, C, rows / 16, 1]), which oneDNN runs ~2x faster than the BLAS
+    // GEMM of at::linear (52k Gaussians, hidden 64, 2 cores: 2.3 vs 4-7 ms per hidden layer),
+    // and with no BLAS call per frame at all: OpenBLAS's own threads spin (sched_yield) for a
+    // while after each call, taking a core from LibTorch's threads (10 % of a synthesis profile).
+    // The rows are padded to a multiple of kGroups (oneDNN takes 1x1 convolutions of batch
+    // >= 16); padding rows are zeros and dropped.
     constexpr int64_t kGroups = 16;
     ggt::ensure_correct_convolutions();  // LibTorch 2.6 + oneDNN 3.7: see common/conv_check.h
-    const int64_t N = sh0.size(0), hidden = cfg.hidden, rows = (N + kGroups - 1) / kGroups * kGroups;
-    at::Tensor x = at::empty({rows, hidden}, sh0.options());  // [rows, hidden]
-    at::Tensor head = x.narrow(0, 0, N);
-    at::addmm_out(head, code_term, sh0, w_sh0);
-    x.narrow(0, N, rows - N).zero_();
+    const int64_t N = sh0.size(0), rows = (N + kGroups - 1) / kGroups * kGroups;
+    auto planes = [&](const at::Tensor& t) { return t.view({kGroups, rows / kGroups, 1, t.size(1)}).permute({0, 3, 1, 2}); };
+    auto rows_of = [&](const at::Tensor& y) { return y.permute({0, 2, 3, 1}).reshape({rows, y.size(1)}); };
+    auto conv1x1 = [&](const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+      return rows_of(at::conv2d(planes(x), w.reshape({w.size(0), w.size(1), 1, 1}), b));  // [rows, out]
+    };
+    at::Tensor x = at::zeros({rows, 3}, sh0.options());  // [rows, 3]
+    x.narrow(0, 0, N).copy_(sh0);
+    // The code's share as a product and sum (a [hidden, C] x [C] GEMV is no work for BLAS).
+    const at::Tensor b0 = (w0.narrow(1, 3, cfg.code_dim) * code).sum(1) + get(p, prefix + "l0.bias");  // [hidden]
+    x = conv1x1(x, w0.narrow(1, 0, 3), b0);
     at::silu_(x);
     for (int64_t i = 1; i < cfg.layers; ++i) {
       const std::string n = prefix + "l" + std::to_string(i);
-      const at::Tensor planes = x.view({kGroups, rows / kGroups, 1, hidden}).permute({0, 3, 1, 2});  // [16, hidden, rows/16, 1] NHWC
-      x = at::conv2d(planes, get(p, n + ".weight").reshape({hidden, hidden, 1, 1}), get(p, n + ".bias"))
-              .permute({0, 2, 3, 1})
-              .reshape({rows, hidden});
+      x = conv1x1(x, get(p, n + ".weight"), get(p, n + ".bias"));
       at::silu_(x);
     }
-    return sh0 + at::linear(x.narrow(0, 0, N), get(p, prefix + "out.weight"), get(p, prefix + "out.bias"));
+    return sh0 + conv1x1(x, get(p, prefix + "out.weight"), get(p, prefix + "out.bias")).narrow(0, 0, N);
   }
   auto act = [in_place](at::Tensor t) { return in_place ? at::silu_(t) : at::silu(t); };
   at::Tensor x = act(at::addmm(code_term, sh0, w_sh0));  // [N, hidden]
