@@ -157,6 +157,7 @@ struct Projected {
   float depth;      // camera z
   float opacity;    // after the antialiasing compensation, if any
   int32_t radius;   // pixels; 0 = culled
+  int rect[4];      // tiles it can change, [x0, y0, x1, y1) (splat_tile_rect); set when not culled
 };
 
 // Clamps a tile coordinate into [0, hi] before the integer conversion (safe for huge or
@@ -237,7 +238,7 @@ GGT_HD bool project_gaussian(const Camera& cam, Vec3 mean, const float quat[4], 
   const float mid = 0.5f * (cov.a + cov.c);
   const float lambda_max = mid + sqrtf(max_with(0.1f, mid * mid - det));
   const int radius = static_cast<int>(ceilf(3.f * sqrtf(lambda_max)));
-  int rect[4];
+  int* rect = out.rect;
   splat_tile_rect(out.mean, out.conic, out.opacity, radius, tiles_x, tiles_y, rect);
   if ((rect[2] - rect[0]) * (rect[3] - rect[1]) == 0) return false;
   out.radius = radius;

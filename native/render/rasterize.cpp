@@ -161,6 +161,7 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
   s.proj = at::empty({n, kProjStride}, f32);
   s.radii = at::empty({n}, i32);
   at::Tensor touched = at::empty({n}, i32);
+  at::Tensor rects;  // CPU: [N, 4] tile rectangles from the projection, for binning
   if (n > 0) {
     if (cuda) {
 #ifdef GGT_WITH_CUDA
@@ -170,8 +171,9 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
       no_cuda();
 #endif
     } else {
+      rects = at::empty({n, 4}, i32);
       project_forward_cpu(g, cam, antialiased, s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(),
-                          touched.data_ptr<int32_t>());
+                          touched.data_ptr<int32_t>(), rects.data_ptr<int32_t>());
     }
   }
   times.project = lap(clock);
@@ -203,8 +205,8 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
                        s.last_contributor.data_ptr<int32_t>(), stream);
 #endif
   } else {
-    bin_cpu(n, s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(), offsets.data_ptr<int64_t>(), grid, n_isect,
-            s.sorted_ids.data_ptr<int32_t>(), s.tile_start.data_ptr<int32_t>());
+    bin_cpu(n, s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(), n > 0 ? rects.data_ptr<int32_t>() : nullptr, grid,
+            n_isect, s.sorted_ids.data_ptr<int32_t>(), s.tile_start.data_ptr<int32_t>());
     times.sort = lap(clock);
     blend_forward_cpu(cam, s.proj.data_ptr<float>(), colors.data_ptr<float>(), background.data(),
                       s.sorted_ids.data_ptr<int32_t>(), s.tile_start.data_ptr<int32_t>(), s.image.data_ptr<float>(),

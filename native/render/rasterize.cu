@@ -123,10 +123,8 @@ __global__ void project_forward_kernel(GaussianInputs g, Camera cam, bool antial
     return;
   }
   store_projected(&p, out);
-  int rect[4];
-  proj_tile_rect(out, p.radius, tiles_x, tiles_y, rect);
   radii[i] = p.radius;
-  tiles_touched[i] = (rect[2] - rect[0]) * (rect[3] - rect[1]);
+  tiles_touched[i] = (p.rect[2] - p.rect[0]) * (p.rect[3] - p.rect[1]);
 }
 
 // Per Gaussian i: v_means [N, 3], v_quats [N, 4], v_scales [N, 3], v_opacities [N] from v_proj [N, 8].

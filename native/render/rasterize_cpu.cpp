@@ -298,7 +298,7 @@ const char* cpu_kernel_variant() { return tile_kernels().name; }
 // ---- Projection -------------------------------------------------------------------------------
 
 void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, float* proj, int32_t* radii,
-                         int32_t* tiles_touched) {
+                         int32_t* tiles_touched, int32_t* rects) {
   const TileGrid grid = TileGrid::for_camera(cam);
   parallel_ranges(g.n, kGaussianGrain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
@@ -309,13 +309,13 @@ void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antial
         store_projected(nullptr, out);
         radii[i] = 0;
         tiles_touched[i] = 0;
+        std::fill(rects + 4 * i, rects + 4 * i + 4, 0);
         continue;
       }
       store_projected(&p, out);
-      int rect[4];
-      proj_tile_rect(out, p.radius, grid.tiles_x, grid.tiles_y, rect);
+      std::copy(p.rect, p.rect + 4, rects + 4 * i);
       radii[i] = p.radius;
-      tiles_touched[i] = (rect[2] - rect[0]) * (rect[3] - rect[1]);
+      tiles_touched[i] = (p.rect[2] - p.rect[0]) * (p.rect[3] - p.rect[1]);
     }
   });
 }
@@ -349,7 +349,7 @@ int32_t* radix_sort_by_key(int64_t n, uint32_t* keys, int32_t* ids, uint32_t* ke
 
 }  // namespace
 
-void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int64_t* offsets, TileGrid grid,
+void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int32_t* rects_by_id, TileGrid grid,
              int64_t n_isect, int32_t* sorted_ids, int32_t* tile_start) {
   const int64_t tiles = grid.count();
   std::fill(tile_start, tile_start + tiles + 1, 0);
@@ -369,11 +369,10 @@ void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int64_t* 
   order = radix_sort_by_key(visible, keys, order, grow(scratch.keys_tmp, visible),
                             grow(scratch.order_tmp, visible));
 
-  // The depth-ordered Gaussians in `workers` consecutive parts. Each part computes its
-  // Gaussians' tile rectangles and counts its pairs per tile into slots [workers, tiles], which
-  // then becomes the part's first slot in each tile's list; each part then places its pairs in
-  // order. (The Gaussians' rows are visited in random order: they are prefetched, as the
-  // rectangle's maths is too long for the next iterations' loads to overlap it.)
+  // The depth-ordered Gaussians in `workers` consecutive parts. Each part gathers its
+  // Gaussians' tile rectangles (from the projection) in depth order and counts its pairs per
+  // tile into slots [workers, tiles], which then becomes the part's first slot in each tile's
+  // list; each part then places its pairs in order.
   const int workers = worker_count(visible / kGaussianGrain + 1);
   auto part = [&](int w) { return visible * w / workers; };
   int32_t* rects = grow(scratch.rects, 4 * visible);
@@ -384,12 +383,9 @@ void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int64_t* 
     int32_t* count = slots + w * tiles;
     std::fill(count, count + tiles, 0);
     for (int64_t j = begin; j < end; ++j) {
-      if (j + kAhead < end) {
-        __builtin_prefetch(proj + static_cast<int64_t>(order[j + kAhead]) * kProjStride);
-        __builtin_prefetch(radii + order[j + kAhead]);
-      }
-      proj_tile_rect(proj + static_cast<int64_t>(order[j]) * kProjStride, radii[order[j]], grid.tiles_x,
-                     grid.tiles_y, &rects[4 * j]);
+      if (j + kAhead < end) __builtin_prefetch(rects_by_id + 4 * static_cast<int64_t>(order[j + kAhead]));
+      std::copy(rects_by_id + 4 * static_cast<int64_t>(order[j]), rects_by_id + 4 * static_cast<int64_t>(order[j]) + 4,
+                &rects[4 * j]);
     }
     for (int64_t j = begin; j < end; ++j) {
       const int32_t* r = &rects[4 * j];
@@ -417,7 +413,6 @@ void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int64_t* 
         for (int tx = r[0]; tx < r[2]; ++tx) sorted_ids[cursor[ty * grid.tiles_x + tx]++] = order[j];
     }
   });
-  (void)offsets;  // the pair count per Gaussian is recomputed from its rectangle
 }
 
 // ---- Blending ---------------------------------------------------------------------------------

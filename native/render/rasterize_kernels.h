@@ -67,14 +67,17 @@ struct TileGrid {
 // process from the CPU and GGT_CPU_SIMD).
 const char* cpu_kernel_variant();
 
+// The CPU version also writes rects [N, 4]: each Gaussian's tile rectangle [x0, y0, x1, y1)
+// (what bin_cpu places it by; computed once here instead of again there).
 void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, float* proj, int32_t* radii,
-                         int32_t* tiles_touched);
+                         int32_t* tiles_touched, int32_t* rects);
 
 // Stage 2. offsets [N] is the inclusive cumulative sum of tiles_touched (int64); n_isect its
 // last value. Writes sorted_ids [n_isect]: Gaussian ids grouped by tile, front to back within
 // a tile (ties by id), and tile_start [tiles + 1]: tile t owns sorted_ids[tile_start[t] ..
 // tile_start[t + 1]).
-void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int64_t* offsets, TileGrid grid,
+// The CPU version takes project_forward_cpu's rects [N, 4].
+void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int32_t* rects, TileGrid grid,
              int64_t n_isect, int32_t* sorted_ids, int32_t* tile_start);
 
 // Stage 3. colors [N, 3]; background [3] is always a host pointer. Writes image [H, W, 3], alpha [H, W],
