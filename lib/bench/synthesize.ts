@@ -67,12 +67,17 @@ export async function synthesizeBench(args: BenchArgs): Promise<void> {
       const avatar = await withNetworks(color, inpainter);
       await synthesize({ avatar, audio: samples.subarray(0, 16000), returnFrames: false, steps: 5, device }); // warm-up
       console.error(`synthesizing ${seconds} s at ${size}² on ${device} (${stages})...`);
+      const cpu0 = process.cpuUsage();
       const r = await synthesize({ avatar, audio: samples, returnFrames: false, steps: 25, device });
+      const cpu = process.cpuUsage(cpu0);
       console.log(JSON.stringify({
         ...common, backend: device, threads: device === 'cpu' ? backends().threads : 0, stages, frames: r.frameCount,
         expressions_seconds: round(r.timings.expressions), render_seconds: round(r.timings.render), seconds: round(r.timings.total),
         render_fps: round(r.frameCount / r.timings.render, 2), end_to_end_fps: round(r.frameCount / r.timings.total, 2),
         realtime_factor: round(seconds / r.timings.total, 3),
+        // CPU time of this process per frame (all threads, user + system), ms: what the frames
+        // cost when other processes share the cores and the wall-clock rates say little.
+        cpu_ms_per_frame: round((cpu.user + cpu.system) / 1000 / r.frameCount, 1),
       }));
     }
   }

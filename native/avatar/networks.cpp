@@ -383,6 +383,7 @@ struct InpainterWorkspace {
   // and where the last frame's differ from the background's.
   std::vector<at::Tensor> reference, current;
   std::vector<Box> changed;
+  at::Tensor frame;  // the background's frame [1, 3, H, W]: the background plus its residual
 };
 
 std::shared_ptr<InpainterWorkspace> make_inpainter_workspace() { return std::make_shared<InpainterWorkspace>(); }
@@ -414,8 +415,6 @@ at::Tensor inpainter_forward_reusing(const InpainterConfig& cfg, const ParamMap&
   const int64_t K = 2 * L + 3;
   auto level_of = [L](int64_t k) { return k <= 1 ? 0 : k <= L + 1 ? k - 1 : k < 2 * L + 2 ? 2 * L + 1 - k : 0; };
 
-  // The frame: the alpha composite plus the residual, as inpainter_forward.
-  const at::Tensor removed = background * (1 - region);
 
   // Layer k over box `out` of its grid, from the current activations of the layers before it.
   auto compute = [&](int64_t k, const Box& out) -> at::Tensor {
@@ -459,6 +458,7 @@ at::Tensor inpainter_forward_reusing(const InpainterConfig& cfg, const ParamMap&
     for (int64_t k = 1; k < K; ++k) ws.current[k] = compute(k, full(k)).contiguous(cl);
     ws.reference.clear();
     for (const at::Tensor& t : ws.current) ws.reference.push_back(t.clone(cl));
+    ws.frame = (ws.background + ws.reference[K - 1]).contiguous();
   }
 
   // Where this frame's input differs from the background's: its head, alpha and region.
@@ -489,12 +489,21 @@ at::Tensor inpainter_forward_reusing(const InpainterConfig& cfg, const ParamMap&
     if (out.empty()) continue;
     if (k == 0) {
       const at::Tensor r = crop(region, out);
-      crop(ws.current[0], out).copy_(at::cat({crop(head, out), crop(alpha, out), crop(removed, out), r}, 1));
+      crop(ws.current[0], out).copy_(at::cat({crop(head, out), crop(alpha, out), crop(background, out) * (1 - r), r}, 1));
     } else {
       crop(ws.current[k], out).copy_(compute(k, out));
     }
   }
-  return (head + (1 - alpha) * removed).add_(ws.current[K - 1]);
+  // The frame, the alpha composite plus the residual as inpainter_forward makes it, is the
+  // background's frame outside the box where the residual changed: the composite is the
+  // background itself outside the (smaller) box where the input changed.
+  at::Tensor frame = ws.frame.clone();
+  const Box& out = ws.changed[K - 1];
+  if (!out.empty()) {
+    const at::Tensor a = crop(alpha, out);
+    crop(frame, out).copy_(crop(head, out) + (1 - a) * (crop(background, out) * (1 - crop(region, out))) + crop(ws.current[K - 1], out));
+  }
+  return frame;
 }
 
 }  // namespace avatar
