@@ -186,19 +186,22 @@ describe('Audio-Expression model on synthetic speech', () => {
     const samples = await audioSamples16k(info.audio);
     // Latency counted in chunks, not wall time. Window 10 frames, overlap 4, look-ahead one
     // frame (40 ms); a chunk is one frame (640 samples at 16 kHz, 25 fps). Frame t's audio is
-    // in after chunk t + 1. The first window runs once its 10 frames and the look-ahead are
-    // in, so frame 0 waits 10 - 1 + 1 = 10 chunks past its own audio; each later window starts
-    // `overlap` frames before the first frame not yet sent and runs when its audio is in, so
-    // that frame waits 10 - 4 - 1 + 1 = 6 chunks (the frames the alignment radius holds back
-    // are the next window's first unsent frames: the same bound).
+    // in after chunk t + 1. The first window is window - overlap = 6 frames and runs once they
+    // and the look-ahead are in, so frame 0 waits 6 - 1 + 1 = 6 chunks past its own audio; each
+    // later window starts `overlap` frames before the first frame not yet sent and runs when its
+    // audio is in, so that frame waits 10 - 4 - 1 + 1 = 6 chunks (the frames the alignment radius
+    // holds back are the next window's first unsent frames: the same bound). A full first window
+    // made frame 0 wait 10 chunks.
     const window = 10;
     const overlap = 4;
     const lookAheadSeconds = 0.04;
     const chunk = 640;
     const lookAheadChunks = Math.ceil((lookAheadSeconds * 16000) / chunk);
-    const firstBound = window - 1 + lookAheadChunks;
+    const firstBound = window - overlap - 1 + lookAheadChunks;
     const steadyBound = window - overlap - 1 + lookAheadChunks;
     const stream = new ExpressionStream({ model: trained.model, seed: 1, steps: 25, window, overlap, lookAheadSeconds });
+    // Counted from a frame's start rather than from the end of its audio: one chunk more.
+    expect(stream.maxBufferedSeconds).toBeCloseTo((firstBound + 1) * (chunk / 16000), 9);
     const totalChunks = Math.ceil(samples.length / chunk);
     const rows: number[][] = [];
     const delays: number[] = []; // per frame: chunks pushed when it left - chunks holding its audio

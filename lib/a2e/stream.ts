@@ -10,9 +10,15 @@
  * so that stream falls behind; 4 solver steps keep the held-out lip metrics within 5 % of them
  * (test/a2e-speech.test.ts).
  *
- * Latency of a frame = the audio that must arrive after it starts (the rest of its window and
- * the look-ahead: window / fps + lookAhead for the first window, (window − overlap) / fps +
- * lookAhead after it, plus up to one pushed chunk) + the time to compute it.
+ * The first window is short, window − overlap frames, so the first frames wait no longer for
+ * their audio than later ones: (window − overlap) / fps + lookAhead (0.28 s by default; a full
+ * first window made the stream's first frame wait window / fps + lookAhead = 0.44 s, which with
+ * its compute alone exceeded half a second). The frames it holds back (the alignment radius) come
+ * with the next, full window.
+ *
+ * Latency of a frame = the audio that must arrive after it starts (see
+ * {@link ExpressionStream.maxBufferedSeconds}, plus up to one pushed chunk) + the time to
+ * compute it.
  *
  * @module
  */
@@ -64,6 +70,8 @@ export class ExpressionStream {
   private readonly model: AudioExpressionModel;
   private readonly options: ExpressionStreamOptions;
   private readonly window: number;
+  /** Frames of the first window: window − overlap (see the module's notes). */
+  private readonly firstWindow: number;
   private readonly overlap: number;
   private readonly fps: number;
   private readonly context: number;
@@ -104,15 +112,22 @@ export class ExpressionStream {
     if (this.window - this.overlap - this.guard < 1) {
       throw new ValidationError(`expected window − overlap − ${this.guard} (the alignment radius) >= 1 so each window adds a frame, received window ${this.window} and overlap ${this.overlap}`);
     }
+    this.firstWindow = this.window - this.overlap;
     // Bounded: the context is re-encoded with every window, the look-ahead delays every frame.
     this.context = requirePositiveNumber('contextSeconds', options.contextSeconds ?? 1);
     if (this.context > MAX_STREAM_SECONDS) throw new ValidationError(`expected contextSeconds to be at most ${MAX_STREAM_SECONDS}, received ${this.context}`);
     this.lookAhead = requireFiniteNumber('lookAheadSeconds', options.lookAheadSeconds ?? 0.04, { min: 0, max: MAX_STREAM_SECONDS });
   }
 
-  /** The most audio a frame waits for: the first window's, window / fps + look-ahead, seconds. */
+  /**
+   * The most audio a frame waits for, seconds: the first window's frames wait for all of it
+   * (firstWindow frames), the ones it holds back for the next window's end; at least the steady
+   * wait. With the defaults, (window − overlap) / fps + look-ahead = 0.28 s.
+   */
   get maxBufferedSeconds(): number {
-    return this.window / this.fps + this.lookAhead;
+    const firstEmitted = this.firstWindow - this.guard;
+    const heldBack = Math.max(0, firstEmitted - this.overlap) + this.window - firstEmitted;
+    return Math.max(this.firstWindow, heldBack, this.window - this.overlap) / this.fps + this.lookAhead;
   }
 
   /** After the first window: (window − overlap) / fps + look-ahead, seconds. */
@@ -137,8 +152,9 @@ export class ExpressionStream {
       // slower than real time, or a large chunk), all ready windows are denoised in one call,
       // which costs far less per window than one call each.
       const start = this.nextWindowStart();
-      const ready = Math.floor((this.received / RATE - this.lookAhead) * this.fps);
-      if (ready - start >= this.window) out.push(await this.run(start, ready, false));
+      // In samples, so that a frame boundary is not lost to rounding ((0.6 − 0.04) · 25 is 13.999…).
+      const ready = Math.floor(((this.received - Math.round(this.lookAhead * RATE)) * this.fps) / RATE);
+      if (ready - start >= (this.emitted === 0 ? this.firstWindow : this.window)) out.push(await this.run(start, ready, false));
       return out;
     } finally {
       this.busy = false;
