@@ -129,8 +129,10 @@ TestAvatar make_test_avatar(int64_t size, int64_t uv, int64_t grid, int64_t fram
 
 // render_frames on `device` for frames [first, first + count): frames, heads, alphas stacked
 // [count, 3, H, W] / [count, 1, H, W], still on `device`. Like synthesize(), each call sends
-// only its frames' images and parameters, and the avatar's weights, to the device.
-std::vector<at::Tensor> render_on(const TestAvatar& a, const at::Device& device, int64_t first, int64_t count) {
+// only its frames' images and parameters, and the avatar's weights, to the device; with
+// `workspace`, the inpainter reuses the stream's background activations as synthesize() does.
+std::vector<at::Tensor> render_on(const TestAvatar& a, const at::Device& device, int64_t first, int64_t count,
+                                  avatar::InpainterWorkspace* workspace = nullptr) {
   at::NoGradGuard no_grad;
   const int64_t T = a.frames.count();
   avatar::AvatarFrames batch;
@@ -145,7 +147,7 @@ std::vector<at::Tensor> render_on(const TestAvatar& a, const at::Device& device,
   std::vector<at::Tensor> out, heads, alphas;
   for (const avatar::FrameRender& r : avatar::render_frames(a.cfg, avatar::scene_on(a.scene, device),
                                                             avatar::params_on(params, device),
-                                                            avatar::frames_on(batch, device), idx)) {
+                                                            avatar::frames_on(batch, device), idx, workspace)) {
     out.push_back(r.frame);
     heads.push_back(r.head);
     alphas.push_back(r.alpha);
@@ -224,11 +226,12 @@ void compare_backends(const at::Device& cuda) {
 double bench_render(const at::Device& device, bool color, bool inpainter, int64_t frames) {
   const int64_t batch = 8;
   const TestAvatar a = make_test_avatar(512, 256, 71, frames, color, inpainter, 31);
-  render_on(a, device, 0, batch);  // warm-up: allocator, cuDNN algorithm choice, thread pool
+  const std::shared_ptr<avatar::InpainterWorkspace> workspace = avatar::make_inpainter_workspace();
+  render_on(a, device, 0, batch, workspace.get());  // warm-up: allocator, cuDNN algorithm choice, thread pool, workspace
   synchronize(device);
   const auto t0 = clock_type::now();
   for (int64_t f = 0; f < frames; f += batch) {
-    const std::vector<at::Tensor> r = render_on(a, device, f, std::min(batch, frames - f));
+    const std::vector<at::Tensor> r = render_on(a, device, f, std::min(batch, frames - f), workspace.get());
     r[0].to(at::kCPU);
   }
   synchronize(device);
