@@ -468,8 +468,6 @@ at::Tensor inpainter_forward_reusing(const InpainterConfig& cfg, const ParamMap&
   if (rows.numel() > 0) box = {rows.min().item<int64_t>(), rows.max().item<int64_t>() + 1, cols.min().item<int64_t>(), cols.max().item<int64_t>() + 1};
 
   for (int64_t k = 0; k < K; ++k) {
-    // Back to the background where the last frame changed layer k, then this frame's box.
-    if (!ws.changed[k].empty()) crop(ws.current[k], ws.changed[k]).copy_(crop(ws.reference[k], ws.changed[k]));
     const int64_t s = int64_t{1} << level_of(k);
     Box out;
     if (k == 0) {
@@ -484,6 +482,22 @@ at::Tensor inpainter_forward_reusing(const InpainterConfig& cfg, const ParamMap&
       const Box upsampled = u.empty() ? Box{} : Box{2 * u.y0, 2 * u.y1, 2 * u.x0, 2 * u.x1};
       out = conv_reach(unite(upsampled, ws.changed[l + 1]), 1, H / s, W / s);
       if (!out.empty()) out = {out.y0 / 2 * 2, (out.y1 + 1) / 2 * 2, out.x0 / 2 * 2, (out.x1 + 1) / 2 * 2};  // whole phases
+    }
+    // Back to the background where the last frame changed layer k outside this frame's box
+    // (the strips of the old box above, below, left and right of the new one), then the box.
+    const Box old = ws.changed[k];
+    auto restore = [&](const Box& b) {
+      if (!b.empty()) crop(ws.current[k], b).copy_(crop(ws.reference[k], b));
+    };
+    if (out.empty()) {
+      restore(old);
+    } else if (!old.empty()) {
+      const int64_t top = std::min(old.y1, out.y0), bottom = std::max(old.y0, out.y1);
+      restore({old.y0, top, old.x0, old.x1});
+      restore({bottom, old.y1, old.x0, old.x1});
+      const int64_t y0 = std::max(old.y0, top), y1 = std::min(old.y1, bottom);
+      restore({y0, y1, old.x0, std::min(old.x1, out.x0)});
+      restore({y0, y1, std::max(old.x0, out.x1), old.x1});
     }
     ws.changed[k] = out;
     if (out.empty()) continue;
