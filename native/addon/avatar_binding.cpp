@@ -294,13 +294,19 @@ Napi::Value AvatarRender(const Napi::CallbackInfo& info) {
       for (avatar::FrameRender& fr : avatar::render_frames(cfg, scene_dev, params_dev, on_device, part, workspace.get()))
         r.push_back(std::move(fr));
     }
-    std::vector<at::Tensor> out, heads, alphas, psnr, ssim;
+    AsyncResult res;
+    if (r.empty()) return res;
+    std::vector<at::Tensor> heads, alphas, psnr, ssim;
+    // The frames [T, H, W, 3], each written once into its slice (no per-frame temporaries
+    // stacked afterwards): the head over the frame image, head + image (1 - alpha), or the frame.
+    const at::Tensor out = at::empty({static_cast<int64_t>(r.size()), scene.height, scene.width, 3}, r[0].frame.options());
     for (size_t i = 0; i < r.size(); ++i) {
       const avatar::FrameRender& fr = r[i];
-      at::Tensor frame = fr.frame;  // [3, H, W]
+      at::Tensor slot = out[static_cast<int64_t>(i)];
       if (composite && !cfg.use_inpainter)
-        frame = fr.head + (1 - fr.alpha) * on_device.images[indices[i]].permute({2, 0, 1});
-      out.push_back(frame.permute({1, 2, 0}));
+        at::addcmul_out(slot, fr.head.permute({1, 2, 0}), on_device.images[indices[i]], (1 - fr.alpha).permute({1, 2, 0}));
+      else
+        slot.copy_(fr.frame.permute({1, 2, 0}));
       if (heads_too) {
         heads.push_back(fr.head.permute({1, 2, 0}));
         alphas.push_back(fr.alpha[0]);
@@ -310,9 +316,7 @@ Napi::Value AvatarRender(const Napi::CallbackInfo& info) {
         ssim.push_back(avatar::ssim(fr.frame.unsqueeze(0), fr.target.unsqueeze(0)).reshape({1}));
       }
     }
-    AsyncResult res;
-    if (r.empty()) return res;
-    res.tensors = {{"frames", at::stack(out)}};
+    res.tensors = {{"frames", out}};
     if (heads_too) {
       res.tensors.emplace_back("heads", at::stack(heads));
       res.tensors.emplace_back("alphas", at::stack(alphas));
