@@ -70,6 +70,9 @@ describe('Avatar.render', () => {
     await check(c.data, batch(0), backgroundB);
     await check(d.data, batch(2), backgroundB);
     expect(worst).toBeLessThanOrEqual(1e-5); // measured 1.2e-7: the same convolutions, on crops
+    // An object that holds another native thing is refused, never read as a workspace.
+    const tensor = native().Tensor.fromArray(new Float32Array(1), [1]) as object;
+    await expect(avatar.renderFrames({ frames: batch(0), background: backgroundA }, tensor)).rejects.toThrow(/workspace to be a plain object of its own/);
   });
 
   it('renders frames that share one background (packed once, read by every frame) exactly as with a copy per frame, through the inpainter; renderFrames gives the same frames', async () => {

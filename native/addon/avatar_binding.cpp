@@ -124,22 +124,28 @@ std::vector<int64_t> index_list(const Napi::Object& opts, const char* key, const
 // The inpainter workspace of a stream (networks.h), kept on the plain JS object the caller
 // passes as `workspace` (napi_wrap: made on first use, freed with the object), so each stream
 // object has its own and no new export is needed. Undefined: none.
+// The object is type-tagged as ours, so an object wrapped by anything else is refused, never
+// read as a workspace.
+const napi_type_tag kWorkspaceTag = {0x67677477726b7370ull, 0x1c3e5a7b9d2f4860ull};
+
 std::shared_ptr<avatar::InpainterWorkspace> workspace_of(const Napi::Object& opts, const std::string& op) {
   const Napi::Value v = opts.Get("workspace");
   if (v.IsUndefined()) return nullptr;
-  if (!v.IsObject()) throw_type_error(opts.Env(), "expected " + op + ".workspace to be an object");
+  const std::string refused = "expected " + op + ".workspace to be a plain object of its own (it holds a native workspace)";
+  if (!v.IsObject()) throw_type_error(opts.Env(), refused);
   napi_env env = opts.Env();
+  bool ours = false;
   void* found = nullptr;
-  if (napi_unwrap(env, v, &found) == napi_ok && found != nullptr)
+  if (napi_check_object_type_tag(env, v, &kWorkspaceTag, &ours) == napi_ok && ours &&
+      napi_unwrap(env, v, &found) == napi_ok && found != nullptr)
     return *static_cast<std::shared_ptr<avatar::InpainterWorkspace>*>(found);
   auto* held = new std::shared_ptr<avatar::InpainterWorkspace>(avatar::make_inpainter_workspace());
-  const napi_status status = napi_wrap(
-      env, v, held, [](napi_env, void* data, void*) { delete static_cast<std::shared_ptr<avatar::InpainterWorkspace>*>(data); },
-      nullptr, nullptr);
-  if (status != napi_ok) {
-    delete held;
-    throw_type_error(opts.Env(), "expected " + op + ".workspace to be a plain object of its own (it holds a native workspace)");
+  if (napi_wrap(env, v, held, [](napi_env, void* data, void*) { delete static_cast<std::shared_ptr<avatar::InpainterWorkspace>*>(data); },
+                nullptr, nullptr) != napi_ok) {
+    delete held;  // wrapped by something else already
+    throw_type_error(opts.Env(), refused);
   }
+  if (napi_type_tag_object(env, v, &kWorkspaceTag) != napi_ok) throw_type_error(opts.Env(), refused);
   return *held;
 }
 
