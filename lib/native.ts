@@ -140,7 +140,7 @@ export interface NativeAddon {
   rasterize(options: RawRasterizeOptions): Promise<RawRasterizeResult<RawArray>>;
   benchScene(name: 'head' | 'scene' | 'small', seed?: number): BenchSceneData;
   /** Milliseconds of each stage of the most recent CPU render and its backward (benchmarks). */
-  rasterizerStageTimes(): { checks: number; project: number; sort: number; blend: number; backwardBlend: number; backwardProject: number };
+  rasterizerStageTimes(): { checks: number; project: number; sort: number; blend: number; backwardBlend: number; backwardProject: number; forwardTotal: number };
   flameForward: NativeOp;
   triangleFrames: NativeOp;
   rigGaussians: NativeOp;

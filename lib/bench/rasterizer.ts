@@ -3,7 +3,8 @@
 // of sum(image * fixed random weights) to all inputs), per backend. The `reference` case times
 // the float64 per-pixel reference and the kernels on the same small scene. On the CPU each line
 // also has `stage_ms`: checks (input checks before the kernels), project, sort (tile counts,
-// binning, sorting), blend, backwardBlend, backwardProject.
+// binning, sorting), blend, backwardBlend, backwardProject, forwardTotal (the whole native
+// forward).
 import {
   backends,
   benchScene,

@@ -39,6 +39,7 @@ Napi::Value RasterizerStageTimes(const Napi::CallbackInfo& info) {
   out.Set("blend", t.blend);
   out.Set("backwardBlend", t.backward_blend);
   out.Set("backwardProject", t.backward_project);
+  out.Set("forwardTotal", t.total);
   return out;
 }
 

@@ -13,7 +13,8 @@ namespace addon {
 // reference (the float64 test reference), returnTensors (handles instead of arrays).
 Napi::Value Rasterize(const Napi::CallbackInfo& info);
 
-// rasterizerStageTimes() -> {checks, project, sort, blend, backwardBlend, backwardProject}: ms
+// rasterizerStageTimes() -> {checks, project, sort, blend, backwardBlend, backwardProject,
+// forwardTotal}: ms
 // of each stage of the most recent CPU render and its backward in this process (benchmarks).
 Napi::Value RasterizerStageTimes(const Napi::CallbackInfo& info);
 

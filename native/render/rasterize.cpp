@@ -358,7 +358,8 @@ StageTimes last_stage_times() {
 
 RasterOutputs rasterize(const at::Tensor& means, const at::Tensor& quats, const at::Tensor& scales,
                         const at::Tensor& opacities, const at::Tensor& colors, const RasterSettings& settings) {
-  auto clock = std::chrono::steady_clock::now();
+  const auto start = std::chrono::steady_clock::now();
+  auto clock = start;
   check_camera(settings.camera);
   TORCH_CHECK(means.defined() && means.dim() == 2 && means.size(1) == 3,
               "expected means to have shape [N, 3], received shape ", means.defined() ? shape_of(means) : "none");
@@ -423,10 +424,17 @@ RasterOutputs rasterize(const at::Tensor& means, const at::Tensor& quats, const 
                                       opacities.contiguous(), rgb.contiguous(), camera_to_doubles(settings.camera),
                                       std::vector<double>{bg[0], bg[1], bg[2]},
                                       settings.mode == RasterMode::kAntialiased, settings.max_tile_pairs);
-  // Expected depth: normalise the accumulated depth by alpha where anything was drawn.
-  const at::Tensor drawn = out[1] > 0;
-  const at::Tensor depth = at::where(drawn, out[2] / at::where(drawn, out[1], at::ones_like(out[1])),
-                                     at::zeros_like(out[2]));
+  // Expected depth: the accumulated depth over alpha where anything was drawn, else 0. One
+  // division instead of masks and two wheres: where nothing was drawn, alpha and the
+  // accumulated depth are both exactly 0 (T stays 1), so 0 / 1e-30 = 0; where anything was,
+  // alpha >= 1/255 and the clamp does nothing. (Gradients reaching undrawn pixels' accumulated
+  // depth meet no Gaussian in the backward.)
+  const at::Tensor depth = out[2] / out[1].clamp_min(1e-30);
+  if (device.is_cpu()) {
+    auto finish = start;
+    std::lock_guard<std::mutex> lock(stage_mutex);
+    stage_times.total = lap(finish);
+  }
   return {out[0], out[1], depth, out[3]};
 }
 

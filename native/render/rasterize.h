@@ -56,9 +56,10 @@ std::array<float, 3> camera_center(const Camera& camera);
 // Wall time of each stage of the most recent CPU forward and backward in this process, in ms
 // (for benchmarks: concurrent renders overwrite each other's figures). checks: input checks
 // and conversions before the kernels; project, sort (tile counts, binning and sorting), blend;
-// backward_blend, backward_project.
+// backward_blend, backward_project; total: the whole native forward (the stages, LibTorch's
+// autograd node, buffer set-up and the depth normalisation).
 struct StageTimes {
-  double checks = 0, project = 0, sort = 0, blend = 0, backward_blend = 0, backward_project = 0;
+  double checks = 0, project = 0, sort = 0, blend = 0, backward_blend = 0, backward_project = 0, total = 0;
 };
 StageTimes last_stage_times();
 
