@@ -160,7 +160,7 @@ describe('Audio-Expression model on synthetic speech', () => {
         const jump = (t: number) => Math.abs(jawTrack[t]! - jawTrack[t - 1]!);
         const seams = new Set(starts.filter((t) => t > 0));
         sc.seam += mean([...seams].map(jump)) / heldOut.length;
-        sc.inside += mean(jawTrack.map((_, t) => t).filter((t) => t > 0 && !seams.has(t)).map(jump)) / heldOut.length;
+        sc.inside += mean(Array.from(jawTrack, (_, t) => t).filter((t) => t > 0 && !seams.has(t)).map(jump)) / heldOut.length;
       }
     }
     console.log(`streamed held-out lip metrics: ${Object.entries(scores).map(([k, v]) => `${k}: ${v.lve.toFixed(3)} mm, r ${v.r.toFixed(3)}, jaw jump at seams ${v.seam.toFixed(4)} vs inside ${v.inside.toFixed(4)}`).join('; ')}`);
