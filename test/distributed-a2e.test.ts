@@ -105,7 +105,9 @@ describe('data-parallel Audio-Expression training (2 processes, Gloo)', () => {
   it('an abort on one rank stops every rank after the same step, promptly; rank 0 saves the checkpoint', async () => {
     const port = await freePort();
     const checkpoint = join(dir, 'aborted');
-    const run = JSON.stringify({ steps: 400, batch: 2, out: join(dir, 'aborted.json'), checkpoint, validateEvery: 1000, timeoutSeconds: 60, abortRank: 1, abortAfterMs: 4000 });
+    // Far more steps than 4 s can hold (400 steps once took longer; with the CPU block cache
+    // they finished before the abort), so the abort always lands mid-run.
+    const run = JSON.stringify({ steps: 50_000, batch: 2, out: join(dir, 'aborted.json'), checkpoint, validateEvery: 100_000, timeoutSeconds: 60, abortRank: 1, abortAfterMs: 4000 });
     const ranks = [0, 1].map((rank) => startRank(WORKER, run, rank, 2, port));
     const ends = await Promise.all(ranks.map((r) => r.exited));
     ends.forEach((e, i) => expect(e.code, ranks[i]!.stderr).toBe(3));
@@ -122,7 +124,7 @@ describe('data-parallel Audio-Expression training (2 processes, Gloo)', () => {
 
   it('a rank that stalls stops the other within the timeout', async () => {
     const port = await freePort();
-    const run = JSON.stringify({ steps: 400, batch: 2, out: join(dir, 'stall.json'), timeoutSeconds: 4 });
+    const run = JSON.stringify({ steps: 50_000, batch: 2, out: join(dir, 'stall.json'), timeoutSeconds: 4 });
     const ranks = [0, 1].map((rank) => startRank(WORKER, run, rank, 2, port));
     const t0 = Date.now();
     while (!ranks[0]!.stdout.includes('"progress"') && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
