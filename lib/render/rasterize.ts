@@ -188,6 +188,8 @@ export async function referenceRasterize(
   alpha: NdArray;
   /** Expected depth, [H, W]. */
   depth: NdArray;
+  /** Screen radius of each Gaussian in pixels (3 standard deviations, in float64), 0 = culled, [N]. */
+  radii: NdArray<Int32Array>;
   /** Gradients of the loss with respect to each input, when `outputGrads` were given. */
   grads?: Record<keyof GaussianGrads, NdArray>;
 }> {
@@ -200,6 +202,7 @@ export async function referenceRasterize(
     image: nd(raw.image),
     alpha: nd(raw.alpha),
     depth: nd(raw.depth),
+    radii: toNdarray<Int32Array>(raw.radii),
     ...(raw.grads ? { grads: gradients(raw) } : {}),
   };
 }

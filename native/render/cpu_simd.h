@@ -60,6 +60,14 @@ struct ScalarLanes {
   static F fnmadd(F a, F b, F c) { return c - a * b; }  // c - a * b, two roundings
   static F min(F a, F b) { return std::fmin(a, b); }
   static F exp(F x) { return std::exp(x); }
+  // For the projection (rasterize_cpu_project.inc): max_with / min_with's rules (a NaN x
+  // gives the bound), sqrt, rounding, float(int(x)) with x86's conversion.
+  static F max_with(F bound, F x) { return x > bound ? x : bound; }
+  static F min_with(F bound, F x) { return x < bound ? x : bound; }
+  static F sqrt(F x) { return std::sqrt(x); }
+  static F floor(F x) { return std::floor(x); }
+  static F ceil(F x) { return std::ceil(x); }
+  static F truncate_to_float(F x) { return static_cast<float>(static_cast<int32_t>(x)); }  // float(int(x))
 
   static M lt(F a, F b) { return a < b; }
   static M le(F a, F b) { return a <= b; }
@@ -102,6 +110,13 @@ struct Avx2Lanes {
   static F fmadd(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
   static F fnmadd(F a, F b, F c) { return _mm256_fnmadd_ps(a, b, c); }
   static F min(F a, F b) { return _mm256_min_ps(a, b); }
+  // max_ps / min_ps return their second operand when either is NaN: the bound, as max_with.
+  static F max_with(F bound, F x) { return _mm256_max_ps(x, bound); }
+  static F min_with(F bound, F x) { return _mm256_min_ps(x, bound); }
+  static F sqrt(F x) { return _mm256_sqrt_ps(x); }
+  static F floor(F x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+  static F ceil(F x) { return _mm256_round_ps(x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
+  static F truncate_to_float(F x) { return _mm256_cvtepi32_ps(_mm256_cvttps_epi32(x)); }
 
   // e^x for x >= -87 (smaller x gives e^-87), max error 1.03 ulp: x = q ln2 + s with
   // |s| <= ln2 / 2 (ln2 split in two for an exact reduction), e^s = 1 + s + s^2 P(s) with
@@ -187,6 +202,12 @@ struct Avx512Lanes {
   static F fmadd(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
   static F fnmadd(F a, F b, F c) { return _mm512_fnmadd_ps(a, b, c); }
   static F min(F a, F b) { return _mm512_mask_min_ps(a, kAll, a, b); }
+  static F max_with(F bound, F x) { return _mm512_mask_max_ps(x, kAll, x, bound); }
+  static F min_with(F bound, F x) { return _mm512_mask_min_ps(x, kAll, x, bound); }
+  static F sqrt(F x) { return _mm512_mask_sqrt_ps(x, kAll, x); }
+  static F floor(F x) { return _mm512_mask_roundscale_ps(x, kAll, x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+  static F ceil(F x) { return _mm512_mask_roundscale_ps(x, kAll, x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
+  static F truncate_to_float(F x) { return _mm512_mask_cvtepi32_ps(x, kAll, _mm512_mask_cvttps_epi32(_mm512_setzero_si512(), kAll, x)); }
 
   // Avx2Lanes::exp, sixteen lanes at a time. (The masked forms with every lane on stand for
   // the plain ones, whose GCC 12 definitions trip -Wmaybe-uninitialized.)

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -63,9 +64,38 @@ struct ValueRule {
   const float* data;
   int64_t rows, cols;
   float lo, hi;       // every value in [lo, hi] (after the finiteness check)
-  bool nonzero_rows;  // some value of each row is non-zero
+  bool nonzero_rows;  // some value of each row is non-zero (rows of 4 only: quaternions)
   const char* range_message;
 };
+
+// Flags of one run of floats, in a loop without branches that the compiler vectorises (the
+// input is read once, at memory speed): non-finite values (all exponent bits set), values
+// outside [lo, hi] (NaN counts too, but is reported as non-finite first).
+int scan_values(const float* x, int64_t count, float lo, float hi) {
+  uint32_t not_finite = 0, out_of_range = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, x + i, sizeof bits);
+    not_finite |= (bits & 0x7f800000u) == 0x7f800000u;
+    out_of_range |= !(x[i] >= lo) | !(x[i] <= hi);
+  }
+  return (not_finite ? 1 : 0) | (out_of_range ? 2 : 0);
+}
+
+// Whether any row of 4 floats is all zeros (+0 or -0).
+bool any_zero_row4(const float* x, int64_t rows) {
+  uint32_t zero = 0;
+  for (int64_t i = 0; i < rows; ++i) {
+    uint32_t bits = 0;
+    for (int c = 0; c < 4; ++c) {
+      uint32_t b;
+      std::memcpy(&b, x + 4 * i + c, sizeof b);
+      bits |= b & 0x7fffffffu;
+    }
+    zero |= bits == 0;
+  }
+  return zero != 0;
+}
 
 std::string check_values_cpu(const std::vector<ValueRule>& rules) {
   enum : int { kNotFinite = 1, kOutOfRange = 2, kZeroRow = 4 };
@@ -74,18 +104,9 @@ std::string check_values_cpu(const std::vector<ValueRule>& rules) {
     const ValueRule& r = rules[k];
     std::atomic<int> flags{0};
     cpu::parallel_ranges(r.rows, 16384, [&](int64_t begin, int64_t end) {
-      int local = 0;
-      for (int64_t i = begin; i < end; ++i) {
-        const float* row = r.data + i * r.cols;
-        bool any = false;
-        for (int64_t c = 0; c < r.cols; ++c) {
-          const float x = row[c];
-          if (!std::isfinite(x)) local |= kNotFinite;
-          else if (!(x >= r.lo && x <= r.hi)) local |= kOutOfRange;
-          any = any || x != 0.f;
-        }
-        if (r.nonzero_rows && !any) local |= kZeroRow;
-      }
+      int local = scan_values(r.data + begin * r.cols, (end - begin) * r.cols, r.lo, r.hi);
+      TORCH_INTERNAL_ASSERT(!r.nonzero_rows || r.cols == 4);
+      if (r.nonzero_rows && any_zero_row4(r.data + begin * r.cols, end - begin)) local |= kZeroRow;
       if (local != 0) flags.fetch_or(local);
     });
     found[k] = flags.load();
@@ -172,7 +193,7 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
 #endif
     } else {
       rects = at::empty({n, 4}, i32);
-      project_forward_cpu(g, cam, antialiased, s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(),
+      project_forward_cpu(g, cam, antialiased, colors.data_ptr<float>(), s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(),
                           touched.data_ptr<int32_t>(), rects.data_ptr<int32_t>());
     }
   }

@@ -109,6 +109,16 @@ Splat make_splat(const float* p, const float* color) {
   return s;
 }
 
+// What the projection writes (rasterize_cpu_project.inc): proj [N, kProjStride], radii [N],
+// tiles_touched [N], rects [N, 4], and splats [N] (the records of visible Gaussians) from
+// colors [N, 3].
+struct ProjectionOutputs {
+  float* proj;
+  int32_t *radii, *tiles_touched, *rects;
+  Splat* splats;
+  const float* colors;
+};
+
 // Writes the records of Gaussians 0 .. count - 1 to splats[0 .. count).
 void make_splats(const float* proj, const float* colors, int64_t count, Splat* splats) {
   parallel_ranges(count, kGaussianGrain, [&](int64_t begin, int64_t end) {
@@ -223,6 +233,7 @@ struct alignas(64) BackwardTile {
 namespace scalar_tiles {
 using V = simd::ScalarLanes;
 #include "rasterize_cpu_tiles.inc"
+#include "rasterize_cpu_project.inc"
 }  // namespace scalar_tiles
 
 #if defined(GGT_BEGIN_AVX2)
@@ -230,12 +241,14 @@ GGT_BEGIN_AVX2
 namespace avx2_tiles {
 using V = simd::Avx2Lanes;
 #include "rasterize_cpu_tiles.inc"
+#include "rasterize_cpu_project.inc"
 }  // namespace avx2_tiles
 GGT_END_TARGET
 GGT_BEGIN_AVX512
 namespace avx512_tiles {
 using V = simd::Avx512Lanes;
 #include "rasterize_cpu_tiles.inc"
+#include "rasterize_cpu_project.inc"
 }  // namespace avx512_tiles
 GGT_END_TARGET
 #endif
@@ -243,6 +256,7 @@ GGT_END_TARGET
 struct TileKernels {
   decltype(&scalar_tiles::blend_tile_forward) forward;
   decltype(&scalar_tiles::blend_tile_backward) backward;
+  decltype(&scalar_tiles::project_range) project;
   const char* name;
 };
 
@@ -255,12 +269,15 @@ const TileKernels& tile_kernels() {
     const bool allow_avx2 = allow_avx512 || !std::strcmp(cap, "avx2");
 #if defined(GGT_BEGIN_AVX2)
     if (allow_avx512 && simd::cpu_has_avx512())
-      return TileKernels{avx512_tiles::blend_tile_forward, avx512_tiles::blend_tile_backward, "avx512"};
+      return TileKernels{avx512_tiles::blend_tile_forward, avx512_tiles::blend_tile_backward,
+                         avx512_tiles::project_range, "avx512"};
     if (allow_avx2 && simd::cpu_has_avx2_fma())
-      return TileKernels{avx2_tiles::blend_tile_forward, avx2_tiles::blend_tile_backward, "avx2"};
+      return TileKernels{avx2_tiles::blend_tile_forward, avx2_tiles::blend_tile_backward, avx2_tiles::project_range,
+                         "avx2"};
 #endif
     (void)allow_avx2;
-    return TileKernels{scalar_tiles::blend_tile_forward, scalar_tiles::blend_tile_backward, "scalar"};
+    return TileKernels{scalar_tiles::blend_tile_forward, scalar_tiles::blend_tile_backward, scalar_tiles::project_range,
+                       "scalar"};
   }();
   return kernels;
 }
@@ -272,8 +289,10 @@ struct Scratch {
   // bin_cpu
   std::vector<uint32_t> keys, keys_tmp;
   std::vector<int32_t> order, order_tmp, rects, slots_per_tile;
-  // blending
+  // blending. splats_of: the proj buffer whose records project_forward_cpu left in `splats`
+  // for the next blend_forward_cpu (null once used or overwritten).
   std::vector<Splat> splats;
+  const float* splats_of = nullptr;
   std::vector<ForwardTile> forward_tiles;
   std::vector<BackwardTile> backward_tiles;
   std::vector<int32_t> live_start, group_start, row_slot;
@@ -291,33 +310,25 @@ T* grow(std::vector<T>& v, int64_t n) {
   return v.data();
 }
 
+// Room for n blending records, dropping any that projection left for blending.
+Splat* splats_to_write(Scratch& scratch, int64_t n) {
+  scratch.splats_of = nullptr;
+  return grow(scratch.splats, n);
+}
+
 }  // namespace
 
 const char* cpu_kernel_variant() { return tile_kernels().name; }
 
 // ---- Projection -------------------------------------------------------------------------------
 
-void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, float* proj, int32_t* radii,
-                         int32_t* tiles_touched, int32_t* rects) {
-  const TileGrid grid = TileGrid::for_camera(cam);
-  parallel_ranges(g.n, kGaussianGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      Projected p;
-      float* out = proj + i * kProjStride;
-      if (!project_gaussian(cam, load3(g.means, i), g.quats + 4 * i, load3(g.scales, i), g.opacities[i],
-                            antialiased, grid.tiles_x, grid.tiles_y, p)) {
-        store_projected(nullptr, out);
-        radii[i] = 0;
-        tiles_touched[i] = 0;
-        std::fill(rects + 4 * i, rects + 4 * i + 4, 0);
-        continue;
-      }
-      store_projected(&p, out);
-      std::copy(p.rect, p.rect + 4, rects + 4 * i);
-      radii[i] = p.radius;
-      tiles_touched[i] = (p.rect[2] - p.rect[0]) * (p.rect[3] - p.rect[1]);
-    }
-  });
+void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const float* colors, float* proj,
+                         int32_t* radii, int32_t* tiles_touched, int32_t* rects) {
+  Scratch& scratch = Scratch::of_this_thread();
+  const ProjectionOutputs out{proj, radii, tiles_touched, rects, splats_to_write(scratch, g.n), colors};
+  const auto project = tile_kernels().project;
+  parallel_ranges(g.n, kGaussianGrain, [&](int64_t begin, int64_t end) { project(g, cam, antialiased, begin, end, out); });
+  scratch.splats_of = proj;
 }
 
 // ---- Binning ----------------------------------------------------------------------------------
@@ -424,17 +435,23 @@ void blend_forward_cpu(const Camera& cam, const float* proj, const float* colors
   const int64_t tiles = grid.count();
   Scratch& scratch = Scratch::of_this_thread();
 
-  // Records for every Gaussian the lists name (the stage is not told how many there are).
-  const int64_t n_isect = tile_start[tiles];
-  std::atomic<int32_t> max_id{-1};
-  parallel_ranges(n_isect, 1 << 16, [&](int64_t begin, int64_t end) {
-    const int32_t m = *std::max_element(sorted_ids + begin, sorted_ids + end);
-    for (int32_t seen = max_id.load(); m > seen && !max_id.compare_exchange_weak(seen, m);) {
-    }
-  });
-  const int64_t n = static_cast<int64_t>(max_id.load()) + 1;
-  Splat* splats = grow(scratch.splats, n);
-  make_splats(proj, colors, n, splats);
+  // The records projection left for this proj, else records for every Gaussian the lists
+  // name (the stage is not told how many there are).
+  const Splat* splats = scratch.splats.data();
+  if (scratch.splats_of != proj) {
+    const int64_t n_isect = tile_start[tiles];
+    std::atomic<int32_t> max_id{-1};
+    parallel_ranges(n_isect, 1 << 16, [&](int64_t begin, int64_t end) {
+      const int32_t m = *std::max_element(sorted_ids + begin, sorted_ids + end);
+      for (int32_t seen = max_id.load(); m > seen && !max_id.compare_exchange_weak(seen, m);) {
+      }
+    });
+    const int64_t n = static_cast<int64_t>(max_id.load()) + 1;
+    Splat* fresh = splats_to_write(scratch, n);
+    make_splats(proj, colors, n, fresh);
+    splats = fresh;
+  }
+  scratch.splats_of = nullptr;
 
   const ForwardOutputs out{cam.width, background, image, alpha, depth, final_t, last_contributor};
   const TileKernels& kernels = tile_kernels();
@@ -506,7 +523,7 @@ void blend_backward_cpu(const Camera& cam, int64_t n, const float* proj, const f
 
   const RowLayout layout = layout_rows(cam, n, sorted_ids, tile_start, last_contributor, scratch);
   float* rows = grow(scratch.rows, layout.rows * kRowStride);
-  Splat* splats = grow(scratch.splats, n);
+  Splat* splats = splats_to_write(scratch, n);
   make_splats(proj, colors, n, splats);
 
   const BackwardInputs in{cam.width, background, final_t, v_image, v_alpha, v_depth, last_contributor};

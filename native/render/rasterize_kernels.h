@@ -68,9 +68,12 @@ struct TileGrid {
 const char* cpu_kernel_variant();
 
 // The CPU version also writes rects [N, 4]: each Gaussian's tile rectangle [x0, y0, x1, y1)
-// (what bin_cpu places it by; computed once here instead of again there).
-void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, float* proj, int32_t* radii,
-                         int32_t* tiles_touched, int32_t* rects);
+// (what bin_cpu places it by; computed once here instead of again there). It also reads
+// colors [N, 3] and keeps, on the calling thread, the blending records of the visible
+// Gaussians, which the next blend_forward_cpu on that thread with this proj uses instead of
+// computing them again (call the stages in order on one thread, proj unchanged in between).
+void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const float* colors, float* proj,
+                         int32_t* radii, int32_t* tiles_touched, int32_t* rects);
 
 // Stage 2. offsets [N] is the inclusive cumulative sum of tiles_touched (int64); n_isect its
 // last value. Writes sorted_ids [n_isect]: Gaussian ids grouped by tile, front to back within

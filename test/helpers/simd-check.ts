@@ -1,10 +1,11 @@
 // Run by rasterize-simd.test.ts in a child process (GGT_CPU_SIMD is read once per process):
 // renders a seeded scene with the kernels and the float64 reference, prints the kernel variant
 // that ran and the relative errors as JSON.
-import { backends, rasterizeWithGradients, referenceRasterize } from '../../lib/index.js';
-import { randomScene, randomWeights, relativeError } from './scene.js';
+import { backends, rasterize, rasterizeWithGradients, referenceRasterize } from '../../lib/index.js';
+import { randomScene, randomWeights, relativeError, rng } from './scene.js';
 
 const errors: Record<string, number> = {};
+
 for (const mode of ['classic', 'antialiased'] as const) {
   const scene = randomScene(mode === 'classic' ? 91 : 92, { n: 400, width: 70, height: 45 });
   const { width, height } = scene.camera;
@@ -17,4 +18,27 @@ for (const mode of ['classic', 'antialiased'] as const) {
     errors[`${mode}.${key}`] = relativeError(kernel.grads[key], reference.grads![key]);
   }
 }
-console.log(JSON.stringify({ kernels: backends().cpuKernels, errors }));
+
+// The projection's integer outputs on a scene with its edge cases: Gaussians behind the
+// camera, at the near plane, far outside the field of view (clamped Jacobian), below 1/255
+// opacity, huge and tiny; printed so the test can compare the variants exactly.
+const stress = randomScene(95, { n: 1200, width: 70, height: 45 });
+const r = rng(96);
+const m = stress.gaussians.means.data as Float32Array;
+const s = stress.gaussians.scales.data as Float32Array;
+const o = stress.gaussians.opacities.data as Float32Array;
+for (let i = 0; i < 1200; i++) {
+  const kind = i % 8;
+  if (kind === 1) m[3 * i + 2] = -m[3 * i + 2];                 // behind the camera
+  if (kind === 2) m[3 * i + 2] = 0.0095 + 0.001 * r();          // around near = 0.01
+  if (kind === 3) m[3 * i] *= 20;                               // far outside the view
+  if (kind === 4) o[i] = 0.006 * r();                           // around alpha 1/255
+  if (kind === 5) for (let k = 0; k < 3; k++) s[3 * i + k] *= 100;  // huge
+  if (kind === 6) for (let k = 0; k < 3; k++) s[3 * i + k] *= 1e-3; // tiny
+}
+const radii: Record<string, number[]> = {};
+for (const mode of ['classic', 'antialiased'] as const) {
+  radii[mode] = Array.from((await rasterize(stress.gaussians, { camera: stress.camera, mode })).radii.data);
+  radii[`${mode}.reference`] = Array.from((await referenceRasterize(stress.gaussians, { camera: stress.camera, mode })).radii.data);
+}
+console.log(JSON.stringify({ kernels: backends().cpuKernels, errors, radii }));
