@@ -44,8 +44,6 @@ using cpu::worker_count;
 constexpr int64_t kGaussianGrain = 2048;  // Gaussians per parallel chunk
 constexpr int kTilePixels = kTileSize * kTileSize;
 
-Vec3 load3(const float* p, int64_t i) { return {p[3 * i], p[3 * i + 1], p[3 * i + 2]}; }
-
 // fn(tile, worker) for every tile, handed out one at a time to `workers` workers.
 template <typename Fn>
 void for_each_tile(int64_t tiles, int workers, const Fn& fn) {
@@ -257,6 +255,7 @@ struct TileKernels {
   decltype(&scalar_tiles::blend_tile_forward) forward;
   decltype(&scalar_tiles::blend_tile_backward) backward;
   decltype(&scalar_tiles::project_range) project;
+  decltype(&scalar_tiles::project_backward_range) project_backward;
   const char* name;
 };
 
@@ -270,14 +269,14 @@ const TileKernels& tile_kernels() {
 #if defined(GGT_BEGIN_AVX2)
     if (allow_avx512 && simd::cpu_has_avx512())
       return TileKernels{avx512_tiles::blend_tile_forward, avx512_tiles::blend_tile_backward,
-                         avx512_tiles::project_range, "avx512"};
+                         avx512_tiles::project_range, avx512_tiles::project_backward_range, "avx512"};
     if (allow_avx2 && simd::cpu_has_avx2_fma())
       return TileKernels{avx2_tiles::blend_tile_forward, avx2_tiles::blend_tile_backward, avx2_tiles::project_range,
-                         "avx2"};
+                         avx2_tiles::project_backward_range, "avx2"};
 #endif
     (void)allow_avx2;
     return TileKernels{scalar_tiles::blend_tile_forward, scalar_tiles::blend_tile_backward, scalar_tiles::project_range,
-                       "scalar"};
+                       scalar_tiles::project_backward_range, "scalar"};
   }();
   return kernels;
 }
@@ -558,20 +557,9 @@ void blend_backward_cpu(const Camera& cam, int64_t n, const float* proj, const f
 
 void project_backward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const int32_t* radii,
                           const float* v_proj, float* v_means, float* v_quats, float* v_scales, float* v_opacities) {
+  const auto project_backward = tile_kernels().project_backward;
   parallel_ranges(g.n, kGaussianGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      if (radii[i] == 0) {
-        std::fill(v_means + 3 * i, v_means + 3 * i + 3, 0.f);
-        std::fill(v_quats + 4 * i, v_quats + 4 * i + 4, 0.f);
-        std::fill(v_scales + 3 * i, v_scales + 3 * i + 3, 0.f);
-        v_opacities[i] = 0.f;
-        continue;
-      }
-      const float* vp = v_proj + i * kProjStride;
-      const ProjectedGrad pg = load_projected_grad(vp);
-      project_gaussian_vjp(cam, load3(g.means, i), g.quats + 4 * i, load3(g.scales, i), g.opacities[i], antialiased,
-                           pg, v_means + 3 * i, v_quats + 4 * i, v_scales + 3 * i, v_opacities + i);
-    }
+    project_backward(g, cam, antialiased, radii, v_proj, v_means, v_quats, v_scales, v_opacities, begin, end);
   });
 }
 
