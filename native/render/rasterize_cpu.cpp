@@ -80,33 +80,6 @@ struct alignas(64) Splat {
 };
 static_assert(sizeof(Splat) == 64, "one cache line per Gaussian");
 
-Splat make_splat(const float* p, const float* color) {
-  Splat s;
-  s.mean_x = p[kProjMeanX];
-  s.mean_y = p[kProjMeanY];
-  s.conic_a = p[kProjConicA];
-  s.conic_b = p[kProjConicB];
-  s.conic_c = p[kProjConicC];
-  s.opacity = p[kProjOpacity];
-  for (int c = 0; c < 3; ++c) s.value[c] = color[c];
-  s.value[3] = p[kProjDepth];
-  float ex, ey;
-  if (!splat_extent({s.conic_a, s.conic_b, s.conic_c}, s.opacity, &ex, &ey)) {
-    s.min_power = 0.f;
-    s.x0 = s.y0 = s.x1 = s.y1 = 0;  // empty box: reaches no pixel
-    return s;
-  }
-  s.min_power = -(logf(255.f * s.opacity) + kPowerMargin);
-  // Pixel i is in the box when its centre i + 0.5 lies in [mean - extent, mean + extent].
-  auto lo = [](float v) { return static_cast<int32_t>(std::ceil(std::max(v, -1e9f))); };
-  auto hi = [](float v) { return static_cast<int32_t>(std::floor(std::min(v, 1e9f))) + 1; };
-  s.x0 = lo(s.mean_x - ex - 0.5f);
-  s.y0 = lo(s.mean_y - ey - 0.5f);
-  s.x1 = hi(s.mean_x + ex - 0.5f);
-  s.y1 = hi(s.mean_y + ey - 0.5f);
-  return s;
-}
-
 // What the projection writes (rasterize_cpu_project.inc): proj [N, kProjStride], radii [N],
 // tiles_touched [N], rects [N, 4], and splats [N] (the records of visible Gaussians) from
 // colors [N, 3].
@@ -116,13 +89,6 @@ struct ProjectionOutputs {
   Splat* splats;
   const float* colors;
 };
-
-// Writes the records of Gaussians 0 .. count - 1 to splats[0 .. count).
-void make_splats(const float* proj, const float* colors, int64_t count, Splat* splats) {
-  parallel_ranges(count, kGaussianGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) splats[i] = make_splat(proj + i * kProjStride, colors + 3 * i);
-  });
-}
 
 struct ForwardOutputs {
   int width;
@@ -256,6 +222,7 @@ struct TileKernels {
   decltype(&scalar_tiles::blend_tile_backward) backward;
   decltype(&scalar_tiles::project_range) project;
   decltype(&scalar_tiles::project_backward_range) project_backward;
+  decltype(&scalar_tiles::splats_from_proj) splats;
   const char* name;
 };
 
@@ -269,14 +236,15 @@ const TileKernels& tile_kernels() {
 #if defined(GGT_BEGIN_AVX2)
     if (allow_avx512 && simd::cpu_has_avx512())
       return TileKernels{avx512_tiles::blend_tile_forward, avx512_tiles::blend_tile_backward,
-                         avx512_tiles::project_range, avx512_tiles::project_backward_range, "avx512"};
+                         avx512_tiles::project_range, avx512_tiles::project_backward_range,
+                         avx512_tiles::splats_from_proj, "avx512"};
     if (allow_avx2 && simd::cpu_has_avx2_fma())
       return TileKernels{avx2_tiles::blend_tile_forward, avx2_tiles::blend_tile_backward, avx2_tiles::project_range,
-                         avx2_tiles::project_backward_range, "avx2"};
+                         avx2_tiles::project_backward_range, avx2_tiles::splats_from_proj, "avx2"};
 #endif
     (void)allow_avx2;
     return TileKernels{scalar_tiles::blend_tile_forward, scalar_tiles::blend_tile_backward, scalar_tiles::project_range,
-                       scalar_tiles::project_backward_range, "scalar"};
+                       scalar_tiles::project_backward_range, scalar_tiles::splats_from_proj, "scalar"};
   }();
   return kernels;
 }
@@ -307,6 +275,12 @@ template <typename T>
 T* grow(std::vector<T>& v, int64_t n) {
   if (static_cast<int64_t>(v.size()) < n) v.resize(n);
   return v.data();
+}
+
+// Writes the records of Gaussians 0 .. count - 1 to splats[0 .. count).
+void make_splats(const float* proj, const float* colors, int64_t count, Splat* splats) {
+  const auto records = tile_kernels().splats;
+  parallel_ranges(count, kGaussianGrain, [&](int64_t begin, int64_t end) { records(proj, colors, begin, end, splats); });
 }
 
 // Room for n blending records, dropping any that projection left for blending.
