@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import ndarray from 'ndarray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AbortError, FormatError, audioSamples16k, loadExpressionClips, proceduralAvatar, readSpeechDataset, synthesize, SynthesisStream, trainAudioExpressionPrior, type Avatar } from '../lib/index.js';
+import { AbortError, FormatError, audioSamples16k, loadExpressionClips, predictExpressions, proceduralAvatar, readSpeechDataset, synthesize, SynthesisStream, trainAudioExpressionPrior, type Avatar } from '../lib/index.js';
 import { main } from '../lib/cli/main.js';
 import { FileSystemError } from '../lib/errors.js';
 import { makeSyntheticSpeechDataset } from '../lib/synthetic/speech-dataset.js';
@@ -170,6 +170,20 @@ describe('synthesize', () => {
     expect((await readdir(folder)).sort()).toEqual(['dying-ffmpeg']);
   });
 
+  it('samples the expressions with the method asked for (dpm-solver++: predictExpressions\' tracks, not ddim\'s), checked before any work', async () => {
+    const clip = audio.subarray(0, 3 * 16000);
+    const few = await synthesize({ avatar, audio: clip, headPose: 'still', method: 'dpm-solver++', steps: 4, seed: 2, returnFrames: false });
+    const direct = await predictExpressions(clip, { model: avatar.a2e!, method: 'dpm-solver++', steps: 4, seed: 2, speaker: 0 });
+    expect(Array.from(few.jawPose.data)).toEqual(Array.from(direct.jawPose.data));
+    // The option really changes the sampler: DDIM at 4 steps gives other tracks.
+    const ddim = await synthesize({ avatar, audio: clip, headPose: 'still', steps: 4, seed: 2, returnFrames: false });
+    const diff = Math.max(...Array.from(ddim.jawPose.data, (v, i) => Math.abs(v - few.jawPose.data[i]!)));
+    expect(diff).toBeGreaterThan(1e-4);
+    // A bad sampler or step count is refused before the audio is read.
+    await expect(synthesize({ avatar, audio: '/no/such.wav', method: 'euler' as never })).rejects.toThrow(/expected method to be one of/);
+    await expect(synthesize({ avatar, audio: '/no/such.wav', method: 'dpm-solver++', steps: 10_000 })).rejects.toThrow(/expected steps to be an integer/);
+  });
+
   it('rejects an avatar without an Audio-Expression model', async () => {
     const mute = await proceduralAvatar({ size: 64, uvSize: 32 });
     await expect(synthesize({ avatar: mute, audio })).rejects.toThrow(/no Audio-Expression model/);
@@ -184,6 +198,8 @@ describe('the ggtalker command', () => {
     const out = join(dir, 'cli.mp4');
     expect(await main(['synthesize', '--avatar', file, '--audio', wav, '--out', out, '--steps', '3', '--quiet'])).toBe(0);
     expect(existsSync(out)).toBe(true);
+    expect(await main(['synthesize', '--avatar', file, '--audio', wav, '--out', out, '--method', 'dpm-solver++', '--quiet'])).toBe(0);
+    expect(await main(['synthesize', '--avatar', file, '--audio', wav, '--out', out, '--method', 'euler', '--quiet'])).toBe(2);
     expect(await main(['synthesize', '--avatar', file, '--quiet'])).toBe(2); // missing --audio
     expect(await main(['synthesize', '--avatar', join(dir, 'none.ggtavatar'), '--audio', wav, '--out', out, '--quiet'])).toBe(1);
     expect(await main(['no-such-command'])).toBe(2);

@@ -13,7 +13,7 @@ import { ValidationError } from '../errors.js';
 import { Wav2Vec2Encoder } from '../audio/wav2vec2.js';
 import { describeValue } from '../validate.js';
 import { encodeAudio, type AudioEncoder, type AudioInput } from './features.js';
-import { AudioExpressionModel, DEFAULT_SAMPLE_STEPS, type SampleExpressionsOptions } from './model.js';
+import { AudioExpressionModel, defaultSampleSteps, type SampleExpressionsOptions } from './model.js';
 import type { SampleProgress, StepReport } from './step-progress.js';
 
 /** Options of {@link predictExpressions}. */
@@ -122,7 +122,7 @@ export async function predictExpressions(audio: AudioInput, options: PredictExpr
   const { model, onProgress } = options;
   const encoder = encoderFor(model, options.encoder);
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new ValidationError(`expected onProgress to be a function, received ${describeValue(onProgress)}`);
-  const steps = options.steps ?? DEFAULT_SAMPLE_STEPS;
+  const steps = options.steps ?? defaultSampleSteps(options.method);
   const share = FEATURE_SHARE[encoder === 'log-mel' ? 'log-mel' : 'wav2vec2'];
   const features = await encodeAudio(audio, {
     encoder,

@@ -11,7 +11,7 @@ import type { NdArray } from 'ndarray';
 
 import { audioSamples16k, videoFrameCount, type AudioEncoder, type AudioInput } from '../a2e/features.js';
 import { requireOptions } from '../arguments.js';
-import { AudioExpressionModel, DEFAULT_SAMPLE_STEPS } from '../a2e/model.js';
+import { AudioExpressionModel, defaultSampleSteps, requireSampler, type SampleMethod } from '../a2e/model.js';
 import { predictExpressions, type PredictProgress } from '../a2e/predict.js';
 import { Avatar } from '../avatar/avatar.js';
 import type { FrameFlame } from '../avatar/frames.js';
@@ -61,7 +61,12 @@ export interface SynthesizeOptions {
   encoder?: AudioEncoder;
   /** Speaker of the Audio-Expression model. Default: 'identity' when the avatar was fine-tuned, else 0. */
   speaker?: string | number;
-  /** Denoising steps of the speech-to-expressions diffusion. Default 25. */
+  /**
+   * Sampler of the speech-to-expressions diffusion: `'ddim'` (default), `'ddpm'` or
+   * `'dpm-solver++'` (few steps at DDIM-25's lip accuracy; see `SAMPLE_METHODS`).
+   */
+  method?: SampleMethod;
+  /** Denoising steps of the speech-to-expressions diffusion. Default 25; 8 with `'dpm-solver++'`. */
   steps?: number;
   /** Classifier-free guidance scale (1: plain conditional). Default 1. */
   guidance?: number;
@@ -169,6 +174,8 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
   if (model.config.expressionCount !== avatar.model.exprCount) {
     throw new ValidationError(`the Audio-Expression model predicts ${model.config.expressionCount} expression coefficients, but the avatar's head has ${avatar.model.exprCount}`);
   }
+  // The sampler and its step count, checked before any work.
+  requireSampler(model.config, options.method ?? 'ddim', options.steps ?? defaultSampleSteps(options.method));
   const batch = options.batch ?? 8;
   if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH) throw new ValidationError(`expected batch to be an integer in [1, ${MAX_BATCH}], received ${describeValue(batch)}`);
   const maxReturnedBytes = requireFiniteNumber('maxReturnedBytes', options.maxReturnedBytes ?? DEFAULT_MAX_RETURNED_BYTES, { min: 0 });
@@ -200,11 +207,12 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
   }
   const speaker = options.speaker ?? (model.speakers.includes('identity') ? 'identity' : 0);
   const { onProgress } = options;
-  onProgress?.({ stage: 'expressions', frame: 0, frames: 0, step: 0, steps: options.steps ?? DEFAULT_SAMPLE_STEPS, fraction: 0 });
+  onProgress?.({ stage: 'expressions', frame: 0, frames: 0, step: 0, steps: options.steps ?? defaultSampleSteps(options.method), fraction: 0 });
   const tracks = await predictExpressions(samples, {
     model,
     ...(options.encoder ? { encoder: options.encoder } : {}),
     speaker,
+    ...(options.method !== undefined ? { method: options.method } : {}),
     ...(options.steps !== undefined ? { steps: options.steps } : {}),
     ...(options.guidance !== undefined ? { guidance: options.guidance } : {}),
     seed: options.seed ?? 0,

@@ -19,16 +19,19 @@ import { synthesize } from '../../synthesize/synthesize.js';
 import { integer, parse } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { synthesisLabel } from '../progress.js';
+import { sampler } from '../sampler-option.js';
 
-export const help = `ggtalker demo [--out demo-output/demo.mp4] [--size 512] [--steps 25] [--seed 0]
+export const help = `ggtalker demo [--out demo-output/demo.mp4] [--size 512] [--method ddim|ddpm|dpm-solver++] [--steps N] [--seed 0]
 
 Writes an MP4 of the project's procedural head speaking the bundled clip
 (assets/demo/hello.wav, made with espeak-ng), lips driven by the shipped
 Audio-Expression model, with idle head sway, blinks and gaze shifts
-(seeded by --seed). Needs ffmpeg. Also writes <out>.png, one frame.`;
+(seeded by --seed). Needs ffmpeg. Also writes <out>.png, one frame.
+--method   the expression sampler (default ddim); dpm-solver++ needs few steps
+--steps    denoising steps (default 25; 8 with dpm-solver++)`;
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
-  const { values } = parse(argv, { out: { type: 'string' }, size: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' } });
+  const { values } = parse(argv, { out: { type: 'string' }, size: { type: 'string' }, method: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' } });
   const out = (values.out as string | undefined) ?? 'demo-output/demo.mp4';
   const size = integer(values, 'size', 512)!;
   const assets = demoAssets();
@@ -43,7 +46,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     headPose: 'still',
     // A person speaking is never still: small head sway, blinks and gaze shifts (seeded).
     idle: { seed: integer(values, 'seed', 0)! },
-    steps: integer(values, 'steps', 25)!,
+    ...sampler(values),
     seed: integer(values, 'seed', 0)!,
     signal: ctx.signal,
     onProgress: (p) => ctx.progress.update(p.fraction, synthesisLabel(p)),
