@@ -140,8 +140,7 @@ export interface SampleExpressionsOptions {
   method?: SampleMethod;
   /**
    * Denoising steps (network evaluations): 1 to the model's diffusion steps; for
-   * `'dpm-solver++'` below them. Default 25 ({@link DEFAULT_SAMPLE_STEPS}), 8 for
-   * `'dpm-solver++'` ({@link DEFAULT_DPM_SOLVER_STEPS}).
+   * `'dpm-solver++'` below them. Default 25; 8 for `'dpm-solver++'`.
    */
   steps?: number;
   /** Classifier-free guidance scale (1: plain conditional). Default 1. */
