@@ -97,6 +97,18 @@ struct ForwardOutputs {
   int32_t* last_contributor;
 };
 
+// Copies w <= kTileSize values of one tile row. A full row is a copy of constant size, which
+// the compiler does inline; std::copy of w values became a memmove call per row (~2 % of a
+// forward render).
+template <typename T>
+void copy_row(T* dst, const T* src, int w) {
+  if (w == kTileSize) {
+    std::memcpy(dst, src, kTileSize * sizeof(T));
+  } else {
+    std::memcpy(dst, src, static_cast<size_t>(w) * sizeof(T));
+  }
+}
+
 // One tile's per-pixel state in the forward, pixel (x, y) of the tile at y * kTileSize + x.
 struct alignas(64) ForwardTile {
   float T[kTilePixels];
@@ -130,9 +142,9 @@ struct alignas(64) ForwardTile {
         for (int c = 0; c < 3; ++c) out.image[3 * (pix + x) + c] = acc[c][p + x] + T[p + x] * out.background[c];
       }
       for (int x = 0; x < w; ++x) out.alpha[pix + x] = 1.f - T[p + x];
-      std::copy(acc[3] + p, acc[3] + p + w, out.depth + pix);
-      std::copy(T + p, T + p + w, out.final_t + pix);
-      std::copy(last + p, last + p + w, out.last_contributor + pix);
+      copy_row(out.depth + pix, acc[3] + p, w);
+      copy_row(out.final_t + pix, T + p, w);
+      copy_row(out.last_contributor + pix, last + p, w);
     }
   }
 };
