@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "../common/cpu_parallel.h"
+#include "../common/huge_page_allocator.h"
 #include "cpu_simd.h"
 #include "rasterize_kernels.h"
 
@@ -266,16 +267,16 @@ const TileKernels& tile_kernels() {
 // in them. grow(v, n) makes sure v holds at least n elements and returns its data.
 struct Scratch {
   // bin_cpu
-  std::vector<uint32_t> keys, keys_tmp;
-  std::vector<int32_t> order, order_tmp, rects, slots_per_tile;
+  cpu::HugePageVector<uint32_t> keys, keys_tmp;
+  cpu::HugePageVector<int32_t> order, order_tmp, rects, slots_per_tile;
   // blending. splats_of: the proj buffer whose records project_forward_cpu left in `splats`
   // for the next blend_forward_cpu (null once used or overwritten).
-  std::vector<Splat> splats;
+  cpu::HugePageVector<Splat> splats;
   const float* splats_of = nullptr;
-  std::vector<ForwardTile> forward_tiles;
-  std::vector<BackwardTile> backward_tiles;
-  std::vector<int32_t> live_start, group_start, row_slot;
-  std::vector<float> rows;
+  cpu::HugePageVector<ForwardTile> forward_tiles;
+  cpu::HugePageVector<BackwardTile> backward_tiles;
+  cpu::HugePageVector<int32_t> live_start, group_start, row_slot;
+  cpu::HugePageVector<float> rows;
 
   static Scratch& of_this_thread() {
     thread_local Scratch scratch;
@@ -284,7 +285,7 @@ struct Scratch {
 };
 
 template <typename T>
-T* grow(std::vector<T>& v, int64_t n) {
+T* grow(cpu::HugePageVector<T>& v, int64_t n) {
   if (static_cast<int64_t>(v.size()) < n) v.resize(n);
   return v.data();
 }
