@@ -53,6 +53,10 @@ export interface NativeTensor {
   select(dim: number, index: number): NativeTensor;
   /** Back-propagates from this tensor (with `grad` as its gradient; none for a scalar). */
   backward(grad?: RawArray | NativeTensor): Promise<void>;
+  /** Drops the handle's reference to the tensor now (later uses throw a TypeError). */
+  dispose(): void;
+  /** Whether dispose() was called. */
+  readonly disposed: boolean;
 }
 
 /** The native `Tensor` constructor's static side. */

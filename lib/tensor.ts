@@ -1,7 +1,7 @@
 /**
  * Native tensor handles: data that stays inside LibTorch between calls (on the CPU or a CUDA
  * device), with autograd. JS holds only the handle; the memory is released when the handle
- * is garbage-collected.
+ * is garbage-collected, or at once by {@link Tensor.dispose}.
  *
  * @module
  */
@@ -52,49 +52,75 @@ export class Tensor {
     return new Tensor(handle);
   }
 
+  /**
+   * Releases this handle's data now rather than when the handle is garbage-collected (a loop
+   * of renders or training steps otherwise holds every result until V8 collects, and takes
+   * fresh memory meanwhile). Memory shared with something still alive (a view from
+   * {@link Tensor.select}, an autograd graph that saved this tensor, native work in flight)
+   * stays until that lets go. Any later use of this handle is a {@link ValidationError};
+   * disposing twice does nothing.
+   */
+  dispose(): void {
+    this.handle.dispose();
+  }
+
+  /** Whether {@link Tensor.dispose} was called. */
+  get disposed(): boolean {
+    return this.handle.disposed;
+  }
+
+  /** @internal The handle for a native call, after checking it was not disposed. */
+  live(name: string): NativeTensor {
+    if (this.handle.disposed) throw new ValidationError(`expected ${name} to be a live tensor, received one that was disposed (Tensor.dispose())`);
+    return this.handle;
+  }
+
   /** Size of each dimension. */
   get shape(): number[] {
-    return this.handle.shape;
+    return this.live('this tensor').shape;
   }
 
   /** Element type, e.g. `'float32'`. */
   get dtype(): string {
-    return this.handle.dtype;
+    return this.live('this tensor').dtype;
   }
 
   /** Device, e.g. `'cpu'` or `'cuda:0'`. */
   get device(): string {
-    return this.handle.device;
+    return this.live('this tensor').device;
   }
 
   /** Whether gradients flow to this tensor. */
   get requiresGrad(): boolean {
-    return this.handle.requiresGrad;
+    return this.live('this tensor').requiresGrad;
   }
 
   /** Turns gradient tracking on or off. */
   set requiresGrad(value: boolean) {
+    const handle = this.live('this tensor');
     nativeCall(() => {
-      this.handle.requiresGrad = value;
+      handle.requiresGrad = value;
     });
   }
 
   /** Gradient accumulated by {@link Tensor.backward}, or null. */
   get grad(): Tensor | null {
-    const g = this.handle.grad;
+    const g = this.live('this tensor').grad;
     return g === null ? null : new Tensor(g);
   }
 
   /** A copy of the data as an ndarray (float32 stays float32, int32 stays int32). */
   toNdarray(): NdArray<Float32Array | Float64Array | Int32Array> {
-    const raw = nativeCall(() => this.handle.toArray());
+    const handle = this.live('this tensor');
+    const raw = nativeCall(() => handle.toArray());
     return ndarray(raw.data, raw.shape);
   }
 
   /** This tensor on another device (`'cpu'`, `'cuda'`, `'cuda:N'`, `'auto'`). */
   to(device: string): Tensor {
     const resolved = requireDevice(device);
-    return nativeCall(() => new Tensor(this.handle.to(resolved)));
+    const handle = this.live('this tensor');
+    return nativeCall(() => new Tensor(handle.to(resolved)));
   }
 
   /**
@@ -114,7 +140,8 @@ export class Tensor {
     if (!Number.isInteger(index) || index < 0 || index >= shape[dim]!) {
       throw new ValidationError(`expected index to be an integer in [0, ${shape[dim]}) along dim ${dim} of shape [${shape.join(', ')}], received ${describeValue(index)}`);
     }
-    return nativeCall(() => new Tensor(this.handle.select(dim, index)));
+    const handle = this.live('this tensor');
+    return nativeCall(() => new Tensor(handle.select(dim, index)));
   }
 
   /**
@@ -124,13 +151,14 @@ export class Tensor {
    * @param grad - dL/d(this), same shape; omit for a single-element tensor (dL/dthis = 1).
    */
   async backward(grad?: ArrayLike | Tensor): Promise<void> {
+    const handle = this.live('this tensor');
     let g: RawArray | NativeTensor | undefined;
-    if (grad instanceof Tensor) g = grad.handle;
+    if (grad instanceof Tensor) g = grad.live('grad');
     else if (grad !== undefined) g = toFloat32Tensor('grad', grad, this.shape);
     else if (this.shape.reduce((a, b) => a * b, 1) !== 1) {
       throw new ValidationError(`backward() on a tensor of shape [${this.shape.join(', ')}] needs grad of the same shape`);
     }
-    await nativeAsync(this.handle.backward(g));
+    await nativeAsync(handle.backward(g));
   }
 }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import ndarray from 'ndarray';
 
-import { GgtalkerError, rasterizeTensors, rasterizeWithGradients, Tensor, ValidationError } from '../lib/index.js';
+import { backends, GgtalkerError, rasterizeTensors, rasterizeWithGradients, Tensor, ValidationError } from '../lib/index.js';
 import { maxAbsDiff, randomScene, randomWeights } from './helpers/scene.js';
 
 describe('Tensor', () => {
@@ -55,5 +55,41 @@ describe('Tensor', () => {
     expect(() => Tensor.from(null as never)).toThrow(ValidationError);
     expect(() => Tensor.from({ data: Float32Array.of(1), shape: [1] }, { device: 'tpu' })).toThrow(GgtalkerError);
     expect(() => Tensor.from({ data: Float32Array.of(1), shape: [1] }, null as never)).toThrow(/^Tensor\.from: expected options to be an object, received null/);
+  });
+
+  it('dispose() hands the memory back at once (no garbage collection), leaves views and autograd working, and makes later use a typed error', async () => {
+    // 8 MiB of float32: a block the CPU cache keeps. With the cache off (GGT_CPU_CACHE_MB=0)
+    // the memory goes straight back to the system and the cache stays empty.
+    const n = 2 << 20;
+    const big = Tensor.from({ data: new Float32Array(n).fill(1.5), shape: [2, n / 2] });
+    const row = big.select(0, 1);  // a view: shares the block
+    const cached = (): number => backends().cpuCache.cachedBytes;
+    const before = cached();
+    big.dispose();
+    expect(big.disposed).toBe(true);
+    expect(cached()).toBe(before);  // the view still holds the block
+    expect(row.toNdarray().get(7)).toBe(1.5);
+    row.dispose();
+    if (backends().cpuCache.limitBytes > 4 * n) expect(cached()).toBeGreaterThanOrEqual(before + 4 * n);
+    big.dispose();  // twice: nothing happens
+    // Every later use is a ValidationError naming what was disposed.
+    expect(() => big.shape).toThrow(/expected this tensor to be a live tensor, received one that was disposed/);
+    expect(() => big.toNdarray()).toThrow(ValidationError);
+    expect(() => big.select(0, 0)).toThrow(ValidationError);
+    await expect(big.backward()).rejects.toThrow(ValidationError);
+
+    // Disposing an input after the forward: the graph saved it, so the backward still runs;
+    // passing a disposed tensor to a render is refused, naming the field.
+    const scene = randomScene(83, { n: 20, width: 16, height: 16 });
+    const g = scene.gaussians;
+    const t = (a: { data: Float32Array; shape: number[] }) => Tensor.from(a, { requiresGrad: true });
+    const inputs = { means: t(g.means), quats: t(g.quats), scales: t(g.scales), opacities: t(g.opacities), colors: t(g.colors!) };
+    const out = await rasterizeTensors(inputs, { camera: scene.camera });
+    inputs.scales.dispose();
+    out.alpha.dispose();
+    await out.image.backward(randomWeights(84, [16, 16, 3]));
+    expect(inputs.means.grad!.shape).toEqual([20, 3]);
+    await expect(rasterizeTensors(inputs, { camera: scene.camera })).rejects.toThrow(/expected scales to be a live tensor, received one that was disposed/);
+    await expect(out.image.backward(big)).rejects.toThrow(/expected grad to be a live tensor/);
   });
 });

@@ -29,6 +29,11 @@ function weights(height: number, width: number): { data: Float32Array; shape: nu
   return { data, shape: [height, width, 3] };
 }
 
+// A careful training loop releases each step's results as it goes (Tensor.dispose).
+function disposeAll(out: object): void {
+  for (const t of Object.values(out)) if (t instanceof Tensor) t.dispose();
+}
+
 async function timeKernels(scene: BenchScene, device: string, reps: number) {
   const { gaussians: g, camera } = scene;
   const w = Tensor.from(weights(camera.height, camera.width), { device });
@@ -46,6 +51,7 @@ async function timeKernels(scene: BenchScene, device: string, reps: number) {
   while (warmup < WARMUP_RUNS || now() - warmupStart < WARMUP_MS) {
     const out = await rasterizeTensors(inputs, { camera, device });
     await out.image.backward(w);
+    disposeAll(out);
     warmup++;
   }
   for (let r = 0; r < reps; r++) {
@@ -54,6 +60,7 @@ async function timeKernels(scene: BenchScene, device: string, reps: number) {
     const t1 = now();
     await out.image.backward(w);
     const t2 = now();
+    disposeAll(out);
     {
       forward.push(t1 - t0);
       backward.push(t2 - t1);

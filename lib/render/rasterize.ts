@@ -331,11 +331,12 @@ const tensorInput: InputReader<Tensor> = (name, value, shape, dims) => {
   if (!(value instanceof Tensor)) {
     throw new ValidationError(`expected ${name} to be a Tensor (use Tensor.from), received ${typeof value}`);
   }
+  const handle = value.live(name);
   if (value.dtype !== 'float32') {
     throw new ValidationError(`expected ${name} to be a float32 Tensor, received ${value.dtype}`);
   }
   requireShape(name, value.shape, shape, dims, 'a float32 Tensor');
-  return value.handle;
+  return handle;
 };
 
 function requireNonZeroRows(name: string, a: RawArray): void {

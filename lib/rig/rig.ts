@@ -108,12 +108,13 @@ export async function rigGaussiansTensors(
   const dims: Dims = {};
   let v: RawArray | NativeTensor;
   if (vertices instanceof Tensor) {
+    const handle = vertices.live('vertices');
     const shape = vertices.shape;
     if (shape.length !== 3 || shape[2] !== 3 || vertices.dtype !== 'float32') {
       throw new ValidationError(`expected vertices to be a float32 Tensor of shape [T, V, 3], received ${vertices.dtype} [${shape.join(', ')}]`);
     }
     [dims.T, dims.V] = [shape[0]!, shape[1]!];
-    v = vertices.handle;
+    v = handle;
   } else {
     v = toFloat32Tensor('vertices', vertices, ['T', 'V', 3], dims);
   }

@@ -73,7 +73,7 @@ at::Tensor tensor_from_array(const Napi::Value& value, const std::string& name) 
 }
 
 at::Tensor tensor_from_js(const Napi::Value& value, const std::string& name) {
-  return TensorHandle::IsHandle(value) ? TensorHandle::TensorOf(value) : tensor_from_array(value, name);
+  return TensorHandle::IsHandle(value) ? TensorHandle::TensorOf(value, name) : tensor_from_array(value, name);
 }
 
 Napi::Object tensor_to_array(Napi::Env env, const at::Tensor& tensor) {
@@ -136,7 +136,8 @@ Napi::Object TensorHandle::Init(Napi::Env env, Napi::Object exports) {
        InstanceAccessor<&TensorHandle::RequiresGrad, &TensorHandle::SetRequiresGrad>("requiresGrad"),
        InstanceAccessor<&TensorHandle::Grad>("grad"), InstanceMethod<&TensorHandle::ToArray>("toArray"),
        InstanceMethod<&TensorHandle::To>("to"), InstanceMethod<&TensorHandle::Select>("select"),
-       InstanceMethod<&TensorHandle::Backward>("backward")});
+       InstanceMethod<&TensorHandle::Backward>("backward"), InstanceMethod<&TensorHandle::Dispose>("dispose"),
+       InstanceAccessor<&TensorHandle::Disposed>("disposed")});
   auto* ref = new Napi::FunctionReference(Napi::Persistent(cls));
   env.SetInstanceData<Napi::FunctionReference>(ref);
   exports.Set("Tensor", cls);
@@ -168,8 +169,28 @@ bool TensorHandle::IsHandle(const Napi::Value& value) {
   return value.As<Napi::Object>().InstanceOf(constructor(value.Env())->Value());
 }
 
-at::Tensor TensorHandle::TensorOf(const Napi::Value& value) {
-  return Napi::ObjectWrap<TensorHandle>::Unwrap(value.As<Napi::Object>())->tensor_;
+at::Tensor TensorHandle::TensorOf(const Napi::Value& value, const std::string& name) {
+  return Napi::ObjectWrap<TensorHandle>::Unwrap(value.As<Napi::Object>())->live(value.Env(), name);
+}
+
+const at::Tensor& TensorHandle::live(Napi::Env env, const std::string& name) const {
+  if (!tensor_.defined())
+    throw_type_error(env, "expected " + name + " to be a live tensor, received one that was disposed (Tensor.dispose())");
+  return tensor_;
+}
+
+// dispose(): drops this handle's reference now instead of at garbage collection. The memory
+// goes back (to the CPU block cache, or the CUDA allocator) once nothing else holds it: views,
+// an autograd graph that saved it, or native work in flight keep their own references.
+Napi::Value TensorHandle::Dispose(const Napi::CallbackInfo& info) {
+  tensor_.reset();
+  if (external_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -external_bytes_);
+  external_bytes_ = 0;
+  return info.Env().Undefined();
+}
+
+Napi::Value TensorHandle::Disposed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), !tensor_.defined());
 }
 
 Napi::Value TensorHandle::FromArray(const Napi::CallbackInfo& info) {
@@ -191,42 +212,46 @@ Napi::Value TensorHandle::FromArray(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value TensorHandle::Shape(const Napi::CallbackInfo& info) {
-  Napi::Array shape = Napi::Array::New(info.Env(), tensor_.dim());
-  for (int64_t d = 0; d < tensor_.dim(); ++d)
-    shape.Set(static_cast<uint32_t>(d), Napi::Number::New(info.Env(), double(tensor_.size(d))));
+  const at::Tensor& t = live(info.Env());
+  Napi::Array shape = Napi::Array::New(info.Env(), t.dim());
+  for (int64_t d = 0; d < t.dim(); ++d)
+    shape.Set(static_cast<uint32_t>(d), Napi::Number::New(info.Env(), double(t.size(d))));
   return shape;
 }
 
 Napi::Value TensorHandle::Dtype(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), dtype_name(tensor_.scalar_type()));
+  return Napi::String::New(info.Env(), dtype_name(live(info.Env()).scalar_type()));
 }
 
 Napi::Value TensorHandle::Device(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), tensor_.device().str());
+  return Napi::String::New(info.Env(), live(info.Env()).device().str());
 }
 
 Napi::Value TensorHandle::RequiresGrad(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), tensor_.requires_grad());
+  return Napi::Boolean::New(info.Env(), live(info.Env()).requires_grad());
 }
 
 void TensorHandle::SetRequiresGrad(const Napi::CallbackInfo& info, const Napi::Value& value) {
+  live(info.Env());
   guarded(info.Env(), [&] { tensor_.requires_grad_(value.ToBoolean().Value()); });
 }
 
 Napi::Value TensorHandle::Grad(const Napi::CallbackInfo& info) {
-  const at::Tensor& g = tensor_.grad();
+  const at::Tensor& g = live(info.Env()).grad();
   if (!g.defined()) return info.Env().Null();
   return Wrap(info.Env(), g);
 }
 
 Napi::Value TensorHandle::ToArray(const Napi::CallbackInfo& info) {
-  return guarded(info.Env(), [&] { return tensor_to_array(info.Env(), tensor_); });
+  const at::Tensor& t = live(info.Env());
+  return guarded(info.Env(), [&] { return tensor_to_array(info.Env(), t); });
 }
 
 Napi::Value TensorHandle::To(const Napi::CallbackInfo& info) {
   if (!info[0].IsString()) throw_type_error(info.Env(), "expected a device name such as 'cpu' or 'cuda:0'");
   const std::string device = info[0].As<Napi::String>().Utf8Value();
-  return Wrap(info.Env(), guarded(info.Env(), [&] { return tensor_.to(at::Device(device)); }));
+  const at::Tensor& t = live(info.Env());
+  return Wrap(info.Env(), guarded(info.Env(), [&] { return t.to(at::Device(device)); }));
 }
 
 // select(dim, index) -> the slice at `index` along `dim`, sharing memory (a view; autograd
@@ -235,7 +260,8 @@ Napi::Value TensorHandle::Select(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber())
     throw_type_error(info.Env(), "expected select(dim, index) with two integers");
   const int64_t dim = info[0].As<Napi::Number>().Int64Value(), index = info[1].As<Napi::Number>().Int64Value();
-  return Wrap(info.Env(), guarded(info.Env(), [&] { return tensor_.select(dim, index); }));
+  const at::Tensor& t = live(info.Env());
+  return Wrap(info.Env(), guarded(info.Env(), [&] { return t.select(dim, index); }));
 }
 
 // backward(grad?) -> Promise<void>: runs the autograd graph off the JS thread.
@@ -243,7 +269,7 @@ Napi::Value TensorHandle::Backward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   at::Tensor grad;
   if (info.Length() > 0 && !info[0].IsUndefined() && !info[0].IsNull()) grad = tensor_from_js(info[0], "grad");
-  at::Tensor root = tensor_;
+  at::Tensor root = live(env);
   return run_async(env, "backward", [root, grad]() mutable {
     at::Tensor g = grad.defined() ? grad.to(root.device(), root.scalar_type()) : at::Tensor();
     TORCH_CHECK(root.requires_grad(), "backward() needs a tensor that was computed from inputs with requiresGrad");

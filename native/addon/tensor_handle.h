@@ -1,5 +1,5 @@
 // JS <-> LibTorch tensors: the `Tensor` handle class (an ObjectWrap owning an at::Tensor,
-// released by its finalizer) and conversions of plain {data, shape} arrays. JS never sees a
+// released by dispose() or else by its finalizer) and conversions of plain {data, shape} arrays. JS never sees a
 // raw pointer.
 #pragma once
 
@@ -17,7 +17,8 @@ class TensorHandle : public Napi::ObjectWrap<TensorHandle> {
   // Wraps `tensor` in a new JS Tensor object (shares storage, no copy).
   static Napi::Object Wrap(Napi::Env env, const at::Tensor& tensor);
   static bool IsHandle(const Napi::Value& value);
-  static at::Tensor TensorOf(const Napi::Value& value);
+  // The tensor of a handle; a JS TypeError naming `name` when it was disposed.
+  static at::Tensor TensorOf(const Napi::Value& value, const std::string& name = "this tensor");
 
   explicit TensorHandle(const Napi::CallbackInfo& info);
   const at::Tensor& tensor() const { return tensor_; }
@@ -37,8 +38,12 @@ class TensorHandle : public Napi::ObjectWrap<TensorHandle> {
   Napi::Value To(const Napi::CallbackInfo& info);
   Napi::Value Select(const Napi::CallbackInfo& info);
   Napi::Value Backward(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
+  Napi::Value Disposed(const Napi::CallbackInfo& info);
+  // The tensor, or a JS TypeError (naming `name`) when dispose() has released it.
+  const at::Tensor& live(Napi::Env env, const std::string& name = "this tensor") const;
 
-  at::Tensor tensor_;
+  at::Tensor tensor_;  // undefined once disposed
   // The tensor's bytes as reported to V8 (AdjustExternalMemory), so that handles of large
   // native tensors prompt garbage collection as JS objects of that size would: without it a
   // loop of 400 MB results grows until V8 collects for reasons of its own.
