@@ -268,7 +268,8 @@ const TileKernels& tile_kernels() {
 struct Scratch {
   // bin_cpu
   cpu::HugePageVector<uint32_t> keys, keys_tmp;
-  cpu::HugePageVector<int32_t> order, order_tmp, rects, slots_per_tile;
+  cpu::HugePageVector<int32_t> order, order_tmp, merged, rects, slots_per_tile;
+  cpu::HugePageVector<uint32_t> merged_keys;
   // blending. splats_of: the proj buffer whose records project_forward_cpu left in `splats`
   // for the next blend_forward_cpu (null once used or overwritten).
   cpu::HugePageVector<Splat> splats;
@@ -344,6 +345,36 @@ int32_t* radix_sort_by_key(int64_t n, uint32_t* keys, int32_t* ids, uint32_t* ke
   return ids;
 }
 
+// Merges the sorted runs (ka, ia)[0 .. na) and (kb, ib)[0 .. nb) into (ko, io), equal keys
+// taking a's first.
+void merge_runs(const uint32_t* ka, const int32_t* ia, int64_t na, const uint32_t* kb, const int32_t* ib, int64_t nb,
+                uint32_t* ko, int32_t* io) {
+  int64_t i = 0, j = 0, o = 0;
+  while (i < na && j < nb) {
+    if (kb[j] < ka[i]) {
+      ko[o] = kb[j];
+      io[o++] = ib[j++];
+    } else {
+      ko[o] = ka[i];
+      io[o++] = ia[i++];
+    }
+  }
+  for (; i < na; ++i, ++o) ko[o] = ka[i], io[o] = ia[i];
+  for (; j < nb; ++j, ++o) ko[o] = kb[j], io[o] = ib[j];
+}
+
+// How many of the first m merged elements come from run a (merge_runs' order): the largest
+// i with a[i - 1] <= b[m - i] not violated, found by bisection (merge path).
+int64_t merge_split(const uint32_t* ka, int64_t na, const uint32_t* kb, int64_t nb, int64_t m) {
+  int64_t lo = std::max<int64_t>(0, m - nb), hi = std::min(m, na);
+  while (lo < hi) {
+    const int64_t i = (lo + hi) / 2, j = m - i;
+    if (kb[j - 1] >= ka[i]) lo = i + 1;  // a[i] precedes b[j - 1]: take more of a
+    else hi = i;
+  }
+  return lo;
+}
+
 }  // namespace
 
 void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int32_t* rects_by_id, TileGrid grid,
@@ -355,16 +386,47 @@ void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int32_t* 
 
   // Visible Gaussians front to back (ties by id): emitting pairs in this order and then
   // placing them by tile with a stable counting sort leaves each tile's list depth-sorted.
+  // Two halves of the ids are collected and radix-sorted in parallel, then merged (each
+  // worker writes one half of the output), equal keys taking the lower half's (lower ids).
   uint32_t* keys = grow(scratch.keys, n);
-  int32_t* order = grow(scratch.order, n);
-  int64_t visible = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    if (radii[i] == 0) continue;
-    std::memcpy(&keys[visible], proj + i * kProjStride + kProjDepth, sizeof(uint32_t));
-    order[visible++] = static_cast<int32_t>(i);
+  int32_t* ids = grow(scratch.order, n);
+  uint32_t* keys_tmp = grow(scratch.keys_tmp, n);
+  int32_t* ids_tmp = grow(scratch.order_tmp, n);
+  const int halves = worker_count(n / 32768 + 1) > 1 ? 2 : 1;
+  int64_t run_begin[2] = {0, n / 2}, run_size[2] = {0, 0};
+  const uint32_t* run_keys[2];
+  const int32_t* run_ids[2];
+  run_workers(halves, [&](int h) {
+    const int64_t begin = halves == 1 ? 0 : run_begin[h], end = halves == 1 || h == 1 ? n : run_begin[1];
+    int64_t count = 0;
+    for (int64_t i = begin; i < end; ++i) {
+      if (radii[i] == 0) continue;
+      std::memcpy(&keys[begin + count], proj + i * kProjStride + kProjDepth, sizeof(uint32_t));
+      ids[begin + count++] = static_cast<int32_t>(i);
+    }
+    run_size[h] = count;
+    int32_t* sorted = radix_sort_by_key(count, keys + begin, ids + begin, keys_tmp + begin, ids_tmp + begin);
+    const bool in_tmp = sorted != ids + begin;
+    run_keys[h] = (in_tmp ? keys_tmp : keys) + begin;
+    run_ids[h] = sorted;
+  });
+  const int64_t visible = run_size[0] + run_size[1];
+  const int32_t* order = run_ids[0];
+  if (halves == 2) {
+    int32_t* merged = grow(scratch.merged, visible);
+    uint32_t* merged_keys = grow(scratch.merged_keys, visible);
+    order = merged;
+    run_workers(2, [&](int h) {
+      const int64_t m = visible / 2;
+      const int64_t i = merge_split(run_keys[0], run_size[0], run_keys[1], run_size[1], m), j = m - i;
+      if (h == 0) {
+        merge_runs(run_keys[0], run_ids[0], i, run_keys[1], run_ids[1], j, merged_keys, merged);
+      } else {
+        merge_runs(run_keys[0] + i, run_ids[0] + i, run_size[0] - i, run_keys[1] + j, run_ids[1] + j, run_size[1] - j,
+                   merged_keys + m, merged + m);
+      }
+    });
   }
-  order = radix_sort_by_key(visible, keys, order, grow(scratch.keys_tmp, visible),
-                            grow(scratch.order_tmp, visible));
 
   // The depth-ordered Gaussians in `workers` consecutive parts. Each part gathers its
   // Gaussians' tile rectangles (from the projection) in depth order and counts its pairs per
