@@ -16,8 +16,7 @@
 // maths, the widest the CPU runs picked at run time). The backward is race-free and
 // deterministic: each tile's thread owns the gradient rows of its (tile, Gaussian) pairs, and
 // the rows of one Gaussian are summed afterwards in tile order, whatever the thread count
-// (each row is written straight to its place in the Gaussian-grouped order, so the sums
-// stream through memory).
+// (each tile writes its rows one after another; the summing pass gathers them by Gaussian).
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -276,7 +275,7 @@ struct Scratch {
   const float* splats_of = nullptr;
   cpu::HugePageVector<ForwardTile> forward_tiles;
   cpu::HugePageVector<BackwardTile> backward_tiles;
-  cpu::HugePageVector<int32_t> live_start, group_start, row_slot;
+  cpu::HugePageVector<int32_t> live_start, group_start, rows_of;
   cpu::HugePageVector<float> rows;
 
   static Scratch& of_this_thread() {
@@ -513,13 +512,14 @@ void blend_forward_cpu(const Camera& cam, const float* proj, const float* colors
 
 namespace {
 
-// Where the backward's gradient rows go. Only the first `live` positions of a tile's list can
-// have gradients (live = the tile's largest last_contributor); these (tile, position) pairs,
-// numbered in tile order from live_start[t], are grouped by Gaussian, stably: Gaussian i's rows
-// are rows [group_start[i], group_start[i + 1]), in tile order, and pair r's row is
-// row_slot[r].
+// The backward's gradient rows. Only the first `live` positions of a tile's list can have
+// gradients (live = the tile's largest last_contributor); these (tile, position) pairs are the
+// rows, numbered in tile order from live_start[t], so each tile writes its own rows one after
+// another (written straight to their places grouped by Gaussian, every row was a store to a
+// far line: those misses held up the tile loop's own stores). Gaussian i's rows, in tile
+// order, are rows_of[group_start[i] .. group_start[i + 1]), which the summing pass reads.
 struct RowLayout {
-  const int32_t *live_start, *group_start, *row_slot;
+  const int32_t *live_start, *group_start, *rows_of;
   int64_t rows;
 };
 
@@ -548,14 +548,14 @@ RowLayout layout_rows(const Camera& cam, int64_t n, const int32_t* sorted_ids, c
     for (int32_t k = tile_start[t], end = k + live_start[t + 1] - live_start[t]; k < end; ++k)
       ++group_start[sorted_ids[k] + 1];
   std::partial_sum(group_start, group_start + n + 1, group_start);
-  int32_t* row_slot = grow(scratch.row_slot, rows);
+  int32_t* rows_of = grow(scratch.rows_of, rows);
   for (int64_t t = 0; t < tiles; ++t)
     for (int32_t k = tile_start[t], r = live_start[t]; r < live_start[t + 1]; ++k, ++r)
-      row_slot[r] = group_start[sorted_ids[k]]++;
+      rows_of[group_start[sorted_ids[k]]++] = r;
   // group_start[i] now holds the end of group i, i.e. the start of group i + 1.
   std::copy_backward(group_start, group_start + n, group_start + n + 1);
   group_start[0] = 0;
-  return {live_start, group_start, row_slot, rows};
+  return {live_start, group_start, rows_of, rows};
 }
 
 }  // namespace
@@ -582,15 +582,19 @@ void blend_backward_cpu(const Camera& cam, int64_t n, const float* proj, const f
     const int64_t live = layout.live_start[t + 1] - layout.live_start[t];
     if (live == 0) return;
     kernels.backward(splats, sorted_ids + tile_start[t], live, tile_bounds(t, grid, cam), state[worker], in,
-                     layout.row_slot + layout.live_start[t], rows);
+                     rows + static_cast<int64_t>(layout.live_start[t]) * kRowStride);
   });
 
   // Each Gaussian's rows, summed in tile order.
   parallel_ranges(n, kGaussianGrain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       float sum[kRowStride] = {};
-      for (int64_t r = layout.group_start[i]; r < layout.group_start[i + 1]; ++r)
-        for (int c = 0; c < kRowStride; ++c) sum[c] += rows[r * kRowStride + c];
+      constexpr int64_t kAhead = 8;
+      for (int64_t m = layout.group_start[i], end = layout.group_start[i + 1]; m < end; ++m) {
+        if (m + kAhead < end) __builtin_prefetch(rows + static_cast<int64_t>(layout.rows_of[m + kAhead]) * kRowStride);
+        const float* row = rows + static_cast<int64_t>(layout.rows_of[m]) * kRowStride;
+        for (int c = 0; c < kRowStride; ++c) sum[c] += row[c];
+      }
       float* vp = v_proj + i * kProjStride;
       vp[kProjMeanX] += sum[kRowMeanX];
       vp[kProjMeanY] += sum[kRowMeanY];
