@@ -1,9 +1,10 @@
 // std::allocator for large, long-lived scratch buffers (the rasterizer's per-thread Scratch):
 // blocks of 2 MiB and more are 2 MiB-aligned and advised as transparent huge pages before
-// their first touch, like the LibTorch block cache (caching_cpu_allocator.h) does for tensors.
-// Kernels that read such buffers at random (blending reads a 64-byte record per Gaussian)
-// otherwise miss the TLB once per 4 KiB page, more so after other work (a backward) has
-// flushed it.
+// their first touch, like the LibTorch block cache (caching_cpu_allocator.h) does for tensors;
+// blending reads these buffers at random (a 64-byte record per Gaussian), one TLB entry per
+// 4 KiB page otherwise. Measured (head scene, back-to-back A/B against std::vector): native
+// forward 16.9 / 16.8 / 18.8 ms against 17.9 / 17.5 / 20.2 ms. The kernels' own stage times
+// did not move, so where the time goes (TLB, first touch) is not pinned down.
 #pragma once
 
 #include <cstddef>
