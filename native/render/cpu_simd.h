@@ -79,6 +79,9 @@ struct ScalarLanes {
   static M from_bits(uint32_t b) { return b != 0; }
   static F select(M m, F a, F b) { return m ? a : b; }
   static I select(M m, I a, I b) { return m ? a : b; }
+  // *p = v in the lanes of m; the other lanes of *p are left as they are.
+  static void store_where(M m, float* p, F v) { if (m) *p = v; }
+  static void store_where(M m, int32_t* p, I v) { if (m) *p = v; }
 
   // out[j] = sum of the lanes of v[j], j < count.
   static void sum_lanes(const F* v, int count, float* out) {
@@ -156,6 +159,9 @@ struct Avx2Lanes {
   static I select(M m, I a, I b) {
     return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(b), _mm256_castsi256_ps(a), m));
   }
+  // A blend and a full store: AVX2's masked stores (vmaskmov) are slow on some CPUs.
+  static void store_where(M m, float* p, F v) { store(p, select(m, v, load(p))); }
+  static void store_where(M m, int32_t* p, I v) { store(p, select(m, v, load(p))); }
 
   // out[j] = sum of the lanes of v[j], j < count (lanes summed pairwise: a fixed order).
   static void sum_lanes(const F* v, int count, float* out) {
@@ -238,6 +244,8 @@ struct Avx512Lanes {
   static M from_bits(uint32_t b) { return static_cast<M>(b); }
   static F select(M m, F a, F b) { return _mm512_mask_blend_ps(m, b, a); }
   static I select(M m, I a, I b) { return _mm512_mask_blend_epi32(m, b, a); }
+  static void store_where(M m, float* p, F v) { _mm512_mask_storeu_ps(p, m, v); }
+  static void store_where(M m, int32_t* p, I v) { _mm512_mask_storeu_epi32(p, m, v); }
 
   // out[j] = sum of the lanes of v[j], j < count: the two 256-bit halves added, then as
   // Avx2Lanes::sum_lanes.
