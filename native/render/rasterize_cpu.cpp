@@ -374,6 +374,18 @@ int64_t merge_split(const uint32_t* ka, int64_t na, const uint32_t* kb, int64_t 
   return lo;
 }
 
+// fn(per_tile[t]) for the tiles t of rectangle r = {x0, y0, x1, y1}, row by row. The bounds
+// are copied to locals first: read through r inside the loop, the compiler reloaded them
+// after every store (an int32_t store may alias them).
+template <typename Fn>
+inline void for_each_rect_row(const int32_t* r, int32_t* per_tile, int tiles_x, const Fn& fn) {
+  const int x0 = r[0], y0 = r[1], x1 = r[2], y1 = r[3];
+  for (int ty = y0; ty < y1; ++ty) {
+    int32_t* row = per_tile + static_cast<int64_t>(ty) * tiles_x;
+    for (int tx = x0; tx < x1; ++tx) fn(row[tx]);
+  }
+}
+
 }  // namespace
 
 void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int32_t* rects_by_id, TileGrid grid,
@@ -445,11 +457,7 @@ void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int32_t* 
       std::copy(rects_by_id + 4 * static_cast<int64_t>(order[j]), rects_by_id + 4 * static_cast<int64_t>(order[j]) + 4,
                 &rects[4 * j]);
     }
-    for (int64_t j = begin; j < end; ++j) {
-      const int32_t* r = &rects[4 * j];
-      for (int ty = r[1]; ty < r[3]; ++ty)
-        for (int tx = r[0]; tx < r[2]; ++tx) ++count[ty * grid.tiles_x + tx];
-    }
+    for (int64_t j = begin; j < end; ++j) for_each_rect_row(&rects[4 * j], count, grid.tiles_x, [](int32_t& c) { ++c; });
   });
   int64_t total = 0;
   for (int64_t t = 0; t < tiles; ++t) {
@@ -465,10 +473,10 @@ void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int32_t* 
                         n_isect);
   run_workers(workers, [&](int w) {
     int32_t* cursor = slots + w * tiles;
+    int32_t* __restrict ids_out = sorted_ids;
     for (int64_t j = part(w); j < part(w + 1); ++j) {
-      const int32_t* r = &rects[4 * j];
-      for (int ty = r[1]; ty < r[3]; ++ty)
-        for (int tx = r[0]; tx < r[2]; ++tx) sorted_ids[cursor[ty * grid.tiles_x + tx]++] = order[j];
+      const int32_t id = order[j];
+      for_each_rect_row(&rects[4 * j], cursor, grid.tiles_x, [&](int32_t& c) { ids_out[c++] = id; });
     }
   });
 }
