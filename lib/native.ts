@@ -143,8 +143,21 @@ export interface NativeAddon {
   rasterize(options: RawRasterizeOptions & { returnTensors: true }): Promise<RawRasterizeResult<NativeTensor>>;
   rasterize(options: RawRasterizeOptions): Promise<RawRasterizeResult<RawArray>>;
   benchScene(name: 'head' | 'scene' | 'small', seed?: number): BenchSceneData;
-  /** Milliseconds of each stage of the most recent CPU render and its backward (benchmarks). */
-  rasterizerStageTimes(): { checks: number; project: number; sort: number; blend: number; backwardBlend: number; backwardProject: number; forwardTotal: number };
+  /**
+   * Milliseconds of each stage of the most recent CPU render and its backward (benchmarks),
+   * and that render's (tile, Gaussian) pairs: in the tile rectangles, and in the tile lists.
+   */
+  rasterizerStageTimes(): {
+    checks: number;
+    project: number;
+    sort: number;
+    blend: number;
+    backwardBlend: number;
+    backwardProject: number;
+    forwardTotal: number;
+    rectTilePairs: number;
+    tilePairs: number;
+  };
   flameForward: NativeOp;
   triangleFrames: NativeOp;
   rigGaussians: NativeOp;

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
-type Check = { kernels: string; errors: Record<string, number>; radii: Record<string, number[]> };
+type Check = { kernels: string; errors: Record<string, number>; radii: Record<string, number[]>; pairs: { rect: number; listed: number } };
 
 function errorsWith(simd: string): Check {
   const out = execFileSync(process.execPath, ['--import', 'tsx', 'test/helpers/simd-check.ts'], {
@@ -32,12 +32,21 @@ describe('CPU kernel variants', () => {
       const { kernels, errors } = checkWith(simd);
       // The cap must really select that variant.
       expect(kernels).toBe(expected[simd]);
-      expect(Object.keys(errors).length).toBe(14);
+      expect(Object.keys(errors).length).toBe(16);
       for (const [name, err] of Object.entries(errors)) {
         expect(err, name).toBeLessThan(name.endsWith('image') || name.endsWith('alpha') ? 1e-5 : 1e-4);
       }
     });
   }
+
+  // Each variant computes the tile masks in its projection: each must leave out the tiles the
+  // thin Gaussians miss (and match the reference above, so none they reach).
+  it('every variant lists only the tiles the Gaussians reach', () => {
+    for (const check of [checkWith('scalar'), checkWith('avx2'), checkWith('avx512')]) {
+      expect(check.pairs.rect, check.kernels).toBeGreaterThan(1000);
+      expect(check.pairs.listed, check.kernels).toBeLessThan(0.85 * check.pairs.rect);
+    }
+  });
 
   // The projection runs per variant too (V::kLanes Gaussians at a time). The scalar variant is
   // project_gaussian's arithmetic operation for operation (what CUDA runs); the vector ones may

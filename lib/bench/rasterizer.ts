@@ -5,7 +5,8 @@
 // the float64 per-pixel reference and the kernels on the same small scene. On the CPU each line
 // also has `stage_ms`: checks (input checks before the kernels), project, sort (tile counts,
 // binning, sorting), blend, backwardBlend, backwardProject, forwardTotal (the whole native
-// forward).
+// forward); and `tile_pairs`: the last render's (tile, Gaussian) pairs in the Gaussians' tile
+// rectangles (`rect`) and in the tile lists (`listed`: those whose tiles the ellipses reach).
 import {
   backends,
   benchScene,
@@ -42,6 +43,7 @@ async function timeKernels(scene: BenchScene, device: string, reps: number) {
   const forward: number[] = [];
   const backward: number[] = [];
   const stages: Record<string, number[]> = {};
+  let pairs: { rect: number; listed: number } | undefined;  // (tile, Gaussian) pairs of the last render
   // Warm-up: at least WARMUP_RUNS calls and WARMUP_MS of them. The first renders of a process
   // run slower (head: ~13 calls at 13-16 ms of blending against 11 after) while the CPU block
   // cache fills: results stay alive until V8 collects their handles, so until then every call
@@ -64,13 +66,22 @@ async function timeKernels(scene: BenchScene, device: string, reps: number) {
     {
       forward.push(t1 - t0);
       backward.push(t2 - t1);
-      if (device === 'cpu') for (const [k, v] of Object.entries(native().rasterizerStageTimes())) (stages[k] ??= []).push(v);
+      if (device === 'cpu') {
+        const { rectTilePairs, tilePairs, ...times } = native().rasterizerStageTimes();
+        for (const [k, v] of Object.entries(times)) (stages[k] ??= []).push(v);
+        pairs = { rect: rectTilePairs, listed: tilePairs };
+      }
     }
   }
   // Per stage (CPU only), medians: the native kernels' own times; forward_ms less their sum is
   // what the TypeScript call and LibTorch's autograd cost around them.
   const stage_ms = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, round(median(v))]));
-  return { forward_ms: round(median(forward)), backward_ms: round(median(backward)), warmup_runs: warmup, ...(device === 'cpu' ? { stage_ms } : {}) };
+  return {
+    forward_ms: round(median(forward)),
+    backward_ms: round(median(backward)),
+    warmup_runs: warmup,
+    ...(device === 'cpu' ? { stage_ms, tile_pairs: pairs } : {}),
+  };
 }
 
 async function timeReference(scene: BenchScene, reps: number) {

@@ -40,6 +40,8 @@ Napi::Value RasterizerStageTimes(const Napi::CallbackInfo& info) {
   out.Set("backwardBlend", t.backward_blend);
   out.Set("backwardProject", t.backward_project);
   out.Set("forwardTotal", t.total);
+  out.Set("rectTilePairs", static_cast<double>(t.rect_pairs));
+  out.Set("tilePairs", static_cast<double>(t.tile_pairs));
   return out;
 }
 

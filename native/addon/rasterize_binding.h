@@ -14,8 +14,9 @@ namespace addon {
 Napi::Value Rasterize(const Napi::CallbackInfo& info);
 
 // rasterizerStageTimes() -> {checks, project, sort, blend, backwardBlend, backwardProject,
-// forwardTotal}: ms
-// of each stage of the most recent CPU render and its backward in this process (benchmarks).
+// forwardTotal}: ms of each stage of the most recent CPU render and its backward in this
+// process (benchmarks), and its (tile, Gaussian) pairs: rectTilePairs in the tile rectangles,
+// tilePairs in the tile lists.
 Napi::Value RasterizerStageTimes(const Napi::CallbackInfo& info);
 
 // benchScene(name, seed) -> {means, quats, scales, opacities, colors, camera}: the seeded

@@ -51,6 +51,11 @@ struct ScalarLanes {
   static I load(const int32_t* p) { return *p; }
   static void store(int32_t* p, I v) { *p = v; }
   static I set1(int32_t v) { return v; }
+  static I to_int(F x) { return static_cast<int32_t>(x); }  // truncating; x in int32 range
+  // Lanes shifted by n outside [0, 32) give 0, as vpsllvd.
+  static I shl(I a, I n) { return n >= 0 && n < 32 ? static_cast<int32_t>(static_cast<uint32_t>(a) << n) : 0; }
+  static I bit_or(I a, I b) { return a | b; }
+  static I sub(I a, I b) { return static_cast<int32_t>(static_cast<uint32_t>(a) - static_cast<uint32_t>(b)); }
 
   static F add(F a, F b) { return a + b; }
   static F sub(F a, F b) { return a - b; }
@@ -105,6 +110,10 @@ struct Avx2Lanes {
   static I load(const int32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
   static void store(int32_t* p, I v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
   static I set1(int32_t v) { return _mm256_set1_epi32(v); }
+  static I to_int(F x) { return _mm256_cvttps_epi32(x); }
+  static I shl(I a, I n) { return _mm256_sllv_epi32(a, n); }
+  static I bit_or(I a, I b) { return _mm256_or_si256(a, b); }
+  static I sub(I a, I b) { return _mm256_sub_epi32(a, b); }
 
   static F add(F a, F b) { return _mm256_add_ps(a, b); }
   static F sub(F a, F b) { return _mm256_sub_ps(a, b); }
@@ -200,6 +209,10 @@ struct Avx512Lanes {
   static I load(const int32_t* p) { return _mm512_loadu_si512(p); }
   static void store(int32_t* p, I v) { _mm512_storeu_si512(p, v); }
   static I set1(int32_t v) { return _mm512_set1_epi32(v); }
+  static I to_int(F x) { return _mm512_mask_cvttps_epi32(_mm512_setzero_si512(), kAll, x); }
+  static I shl(I a, I n) { return _mm512_maskz_sllv_epi32(kAll, a, n); }
+  static I bit_or(I a, I b) { return _mm512_or_si512(a, b); }
+  static I sub(I a, I b) { return _mm512_sub_epi32(a, b); }
 
   static F add(F a, F b) { return _mm512_add_ps(a, b); }
   static F sub(F a, F b) { return _mm512_sub_ps(a, b); }

@@ -229,6 +229,8 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
     bin_cpu(n, s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(), n > 0 ? rects.data_ptr<int32_t>() : nullptr, grid,
             n_isect, s.sorted_ids.data_ptr<int32_t>(), s.tile_start.data_ptr<int32_t>());
     times.sort = lap(clock);
+    times.rect_pairs = n_isect;
+    times.tile_pairs = s.tile_start.data_ptr<int32_t>()[grid.count()];
     blend_forward_cpu(cam, s.proj.data_ptr<float>(), colors.data_ptr<float>(), background.data(),
                       s.sorted_ids.data_ptr<int32_t>(), s.tile_start.data_ptr<int32_t>(), s.image.data_ptr<float>(),
                       s.alpha.data_ptr<float>(), s.depth.data_ptr<float>(), s.final_t.data_ptr<float>(),

@@ -57,9 +57,12 @@ std::array<float, 3> camera_center(const Camera& camera);
 // (for benchmarks: concurrent renders overwrite each other's figures). checks: input checks
 // and conversions before the kernels; project, sort (tile counts, binning and sorting), blend;
 // backward_blend, backward_project; total: the whole native forward (the stages, LibTorch's
-// autograd node, buffer set-up and the depth normalisation).
+// autograd node, buffer set-up and the depth normalisation). Also the forward's (tile,
+// Gaussian) pairs: rect_pairs in the Gaussians' tile rectangles, tile_pairs in the tile lists
+// (those whose tiles the Gaussians' ellipses reach).
 struct StageTimes {
   double checks = 0, project = 0, sort = 0, blend = 0, backward_blend = 0, backward_project = 0, total = 0;
+  int64_t rect_pairs = 0, tile_pairs = 0;
 };
 StageTimes last_stage_times();
 

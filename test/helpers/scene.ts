@@ -20,6 +20,22 @@ export interface SceneOptions {
   shDegree?: number; // undefined: plain colours
 }
 
+/** Zeroed means [n, 3], quats [n, 4], scales [n, 3] and opacities [n]. */
+function gaussianArrays(n: number) {
+  return { means: new Float32Array(n * 3), quats: new Float32Array(n * 4), scales: new Float32Array(n * 3), opacities: new Float32Array(n) };
+}
+
+/** The arrays of gaussianArrays as rasterizer inputs (colours to be added). */
+function asInputs(a: ReturnType<typeof gaussianArrays>): Scene['gaussians'] {
+  const n = a.opacities.length;
+  return {
+    means: { data: a.means, shape: [n, 3] },
+    quats: { data: a.quats, shape: [n, 4] },
+    scales: { data: a.scales, shape: [n, 3] },
+    opacities: { data: a.opacities, shape: [n] },
+  };
+}
+
 /**
  * Gaussians spread in front of a camera looking down +z from the origin; some straddle the
  * image border (the spread is wider than the field of view) and scales vary tenfold.
@@ -27,10 +43,7 @@ export interface SceneOptions {
 export function randomScene(seed: number, options: SceneOptions = {}): Scene {
   const { n = 150, width = 48, height = 40, shDegree } = options;
   const r = rng(seed);
-  const means = new Float32Array(n * 3);
-  const quats = new Float32Array(n * 4);
-  const scales = new Float32Array(n * 3);
-  const opacities = new Float32Array(n);
+  const { means, quats, scales, opacities } = gaussianArrays(n);
   for (let i = 0; i < n; i++) {
     const z = 2 + 2 * r();
     means[3 * i] = (r() - 0.5) * 1.6 * z * (width / 2 / 40);
@@ -40,12 +53,7 @@ export function randomScene(seed: number, options: SceneOptions = {}): Scene {
     for (let k = 0; k < 3; k++) scales[3 * i + k] = Math.exp(Math.log(0.02) + r() * Math.log(10));
     opacities[i] = 0.05 + 0.95 * r();
   }
-  const gaussians: Scene['gaussians'] = {
-    means: { data: means, shape: [n, 3] },
-    quats: { data: quats, shape: [n, 4] },
-    scales: { data: scales, shape: [n, 3] },
-    opacities: { data: opacities, shape: [n] },
-  };
+  const gaussians = asInputs({ means, quats, scales, opacities });
   if (shDegree === undefined) {
     gaussians.colors = { data: Float32Array.from({ length: n * 3 }, () => r()), shape: [n, 3] };
   } else {
@@ -62,6 +70,46 @@ export function randomScene(seed: number, options: SceneOptions = {}): Scene {
     width,
     height,
   };
+  return { gaussians, camera, n };
+}
+
+/**
+ * Thin, rotated, faint Gaussians, most of their tile rectangles 2 to 8 tiles a side: their
+ * ellipses miss many tiles of those rectangles (the CPU binning's tile masks leave those out)
+ * and pass close to many tile corners. Faint (opacity 0.01 to 0.25, a few near 1/255), so
+ * pixels rarely saturate and every (tile, Gaussian) pair that reaches a pixel shows.
+ */
+export function thinGaussiansScene(seed: number, n = 250): Scene {
+  const width = 96;
+  const height = 80;
+  const r = rng(seed);
+  const arrays = gaussianArrays(n);
+  const { means, quats, scales, opacities } = arrays;
+  for (let i = 0; i < n; i++) {
+    const z = 2 + r();
+    means[3 * i] = (r() - 0.5) * 1.8 * z * (width / 2 / 60);
+    means[3 * i + 1] = (r() - 0.5) * 1.8 * z * (height / 2 / 60);
+    means[3 * i + 2] = z;
+    // A turn about the view axis, tilted a little.
+    const angle = Math.PI * r();
+    const tilt = 0.2 * (r() - 0.5);
+    quats.set([Math.cos(angle / 2), tilt, 0.5 * tilt, Math.sin(angle / 2)], 4 * i);
+    const long = 0.1 + 0.6 * r(); // about 3 to 20 pixels of sigma at fx = 60
+    const thin = long * (0.03 + 0.27 * r());
+    scales.set([long, thin, thin], 3 * i);
+    opacities[i] = i % 10 === 0 ? (1 + 2 * r()) / 255 : 0.01 + 0.24 * r();
+  }
+  const camera: Camera = {
+    view: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1],
+    fx: 60,
+    fy: 60,
+    cx: width / 2 + 0.37,
+    cy: height / 2 - 0.21,
+    width,
+    height,
+  };
+  const gaussians = asInputs(arrays);
+  gaussians.colors = { data: Float32Array.from({ length: n * 3 }, () => r()), shape: [n, 3] };
   return { gaussians, camera, n };
 }
 
