@@ -188,19 +188,26 @@ struct alignas(64) BackwardTile {
     std::memset(active, 0, sizeof active);
     active_rows = 0;
     first.assign(live + 1, -1);
+    const float bg[3] = {in.background[0], in.background[1], in.background[2]};
+    const int w = tb.x1 - tb.x0;
     for (int y = tb.y0; y < tb.y1; ++y) {
-      for (int x = tb.x0; x < tb.x1; ++x) {
-        const int p = (y - tb.y0) * kTileSize + (x - tb.x0);
-        const int64_t pix = static_cast<int64_t>(y) * in.width + x;
-        T[p] = final_t[p] = in.final_t[pix];
-        for (int c = 0; c < 3; ++c) v_value[c][p] = in.v_image[3 * pix + c];
-        v_value[3][p] = in.v_depth[pix];
-        v_alpha_bg[p] = in.v_alpha[pix] - (in.background[0] * v_value[0][p] + in.background[1] * v_value[1][p] +
-                                           in.background[2] * v_value[2][p]);
-        const int32_t last = in.last_contributor[pix];
+      // Row by row in a loop of its own, which the compiler vectorises (with the pixel lists
+      // below in it, it did not).
+      const int row = (y - tb.y0) * kTileSize;
+      const int64_t pix = static_cast<int64_t>(y) * in.width + tb.x0;
+      const float* __restrict v_image_row = in.v_image + 3 * pix;
+      for (int x = 0; x < w; ++x) {
+        const int p = row + x;
+        T[p] = final_t[p] = in.final_t[pix + x];
+        for (int c = 0; c < 3; ++c) v_value[c][p] = v_image_row[3 * x + c];
+        v_value[3][p] = in.v_depth[pix + x];
+        v_alpha_bg[p] = in.v_alpha[pix + x] - (bg[0] * v_value[0][p] + bg[1] * v_value[1][p] + bg[2] * v_value[2][p]);
+      }
+      for (int x = 0; x < w; ++x) {
+        const int32_t last = in.last_contributor[pix + x];
         if (last > 0) {
-          next[p] = first[last];
-          first[last] = p;
+          next[row + x] = first[last];
+          first[last] = row + x;
         }
       }
     }
