@@ -627,13 +627,16 @@ void blend_backward_cpu(const Camera& cam, int64_t n, const float* proj, const f
                      rows + static_cast<int64_t>(layout.live_start[t]) * kRowStride);
   });
 
-  // Each Gaussian's rows, summed in tile order.
+  // Each Gaussian's rows, summed in tile order. The rows are prefetched kAhead gathered rows
+  // ahead, across Gaussians: a Gaussian has about three, so a prefetch limited to its own rows
+  // hardly ever ran.
   parallel_ranges(n, kGaussianGrain, [&](int64_t begin, int64_t end) {
+    const int64_t last_row = layout.rows - 1;
     for (int64_t i = begin; i < end; ++i) {
       float sum[kRowStride] = {};
       constexpr int64_t kAhead = 8;
       for (int64_t m = layout.group_start[i], end = layout.group_start[i + 1]; m < end; ++m) {
-        if (m + kAhead < end) __builtin_prefetch(rows + static_cast<int64_t>(layout.rows_of[m + kAhead]) * kRowStride);
+        __builtin_prefetch(rows + static_cast<int64_t>(layout.rows_of[std::min(m + kAhead, last_row)]) * kRowStride);
         const float* row = rows + static_cast<int64_t>(layout.rows_of[m]) * kRowStride;
         for (int c = 0; c < kRowStride; ++c) sum[c] += row[c];
       }
