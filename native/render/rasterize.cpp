@@ -164,6 +164,7 @@ GaussianInputs gaussian_inputs(const at::Tensor& means, const at::Tensor& quats,
 // Everything the backward needs from the forward, besides the inputs.
 struct ForwardState {
   at::Tensor proj, radii, sorted_ids, tile_start, final_t, last_contributor;
+  at::Tensor splat_records;  // CPU: [N, kSplatRecordFloats] blending records; CUDA: empty
   at::Tensor image, alpha, depth;
 };
 
@@ -183,6 +184,7 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
   s.radii = at::empty({n}, i32);
   at::Tensor touched = at::empty({n}, i32);
   at::Tensor rects;  // CPU: [N, 4] tile rectangles from the projection, for binning
+  s.splat_records = at::empty({cuda ? 0 : n, kSplatRecordFloats}, f32);
   if (n > 0) {
     if (cuda) {
 #ifdef GGT_WITH_CUDA
@@ -194,7 +196,7 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
     } else {
       rects = at::empty({n, 4}, i32);
       project_forward_cpu(g, cam, antialiased, colors.data_ptr<float>(), s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(),
-                          touched.data_ptr<int32_t>(), rects.data_ptr<int32_t>());
+                          touched.data_ptr<int32_t>(), rects.data_ptr<int32_t>(), s.splat_records.data_ptr<float>());
     }
   }
   times.project = lap(clock);
@@ -231,10 +233,9 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
     times.sort = lap(clock);
     times.rect_pairs = n_isect;
     times.tile_pairs = s.tile_start.data_ptr<int32_t>()[grid.count()];
-    blend_forward_cpu(cam, s.proj.data_ptr<float>(), colors.data_ptr<float>(), background.data(),
-                      s.sorted_ids.data_ptr<int32_t>(), s.tile_start.data_ptr<int32_t>(), s.image.data_ptr<float>(),
-                      s.alpha.data_ptr<float>(), s.depth.data_ptr<float>(), s.final_t.data_ptr<float>(),
-                      s.last_contributor.data_ptr<int32_t>());
+    blend_forward_cpu(cam, s.splat_records.data_ptr<float>(), background.data(), s.sorted_ids.data_ptr<int32_t>(),
+                      s.tile_start.data_ptr<int32_t>(), s.image.data_ptr<float>(), s.alpha.data_ptr<float>(),
+                      s.depth.data_ptr<float>(), s.final_t.data_ptr<float>(), s.last_contributor.data_ptr<int32_t>());
     times.blend = lap(clock);
     std::lock_guard<std::mutex> lock(stage_mutex);
     times.checks = stage_times.checks;  // set by rasterize() just before
@@ -259,7 +260,7 @@ class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
     const std::array<float, 3> bg{float(background[0]), float(background[1]), float(background[2])};
     ForwardState s = forward_kernels(means, quats, scales, opacities, colors, cam, bg, antialiased, max_tile_pairs);
     ctx->save_for_backward({means, quats, scales, opacities, colors, s.proj, s.radii, s.sorted_ids, s.tile_start,
-                            s.final_t, s.last_contributor});
+                            s.final_t, s.last_contributor, s.splat_records});
     ctx->saved_data["camera"] = camera;
     ctx->saved_data["background"] = background;
     ctx->saved_data["antialiased"] = antialiased;
@@ -271,7 +272,8 @@ class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
     const auto saved = ctx->get_saved_variables();
     const at::Tensor &means = saved[0], &quats = saved[1], &scales = saved[2], &opacities = saved[3],
                      &colors = saved[4], &proj = saved[5], &radii = saved[6], &sorted_ids = saved[7],
-                     &tile_start = saved[8], &final_t = saved[9], &last_contributor = saved[10];
+                     &tile_start = saved[8], &final_t = saved[9], &last_contributor = saved[10],
+                     &splat_records = saved[11];
     const Camera cam = camera_from_doubles(ctx->saved_data["camera"].toDoubleVector());
     const auto bgd = ctx->saved_data["background"].toDoubleVector();
     const std::array<float, 3> bg{float(bgd[0]), float(bgd[1]), float(bgd[2])};
@@ -302,8 +304,8 @@ class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
 #endif
       } else {
         auto clock = std::chrono::steady_clock::now();
-        blend_backward_cpu(cam, n, proj.data_ptr<float>(), colors.data_ptr<float>(), bg.data(),
-                           sorted_ids.data_ptr<int32_t>(), tile_start.data_ptr<int32_t>(), final_t.data_ptr<float>(),
+        blend_backward_cpu(cam, n, splat_records.data_ptr<float>(), bg.data(), sorted_ids.data_ptr<int32_t>(),
+                           tile_start.data_ptr<int32_t>(), final_t.data_ptr<float>(),
                            last_contributor.data_ptr<int32_t>(), v_image.data_ptr<float>(), v_alpha.data_ptr<float>(),
                            v_depth.data_ptr<float>(), v_proj.data_ptr<float>(), v_colors.data_ptr<float>());
         const double blend_ms = lap(clock);

@@ -8,7 +8,8 @@
 // Touching fresh memory costs a page fault per 4 KiB (about 12 us each on the benchmark VM,
 // i.e. ~3 ms per MiB), far more than the kernels' own work on it.
 //
-// Blending precomputes one 64-byte record per Gaussian (Splat), then walks each tile Gaussian
+// The projection writes one 64-byte blending record per Gaussian (Splat) into a buffer the
+// caller keeps from forward to backward; blending walks each tile Gaussian
 // by Gaussian (front to back), touching only the pixels inside the splat's alpha >= 1/255
 // ellipse box that are still blending, with per-pixel state; every pixel still sees its
 // Gaussians in list order, so the result is the per-pixel 3DGS loop's. The pixel loops are
@@ -79,6 +80,14 @@ struct alignas(64) Splat {
   int32_t x0, y0, x1, y1;  // pixels [x0, x1) x [y0, y1) whose centres lie in the alpha >= 1/255 ellipse's box
 };
 static_assert(sizeof(Splat) == 64, "one cache line per Gaussian");
+static_assert(sizeof(Splat) == kSplatRecordFloats * sizeof(float), "the records' size in rasterize_kernels.h");
+
+// The blending records in a caller's buffer (project_forward_cpu's splat_records).
+const Splat* as_splats(const float* records) {
+  TORCH_INTERNAL_ASSERT(reinterpret_cast<uintptr_t>(records) % alignof(Splat) == 0, "blending records must be 64-byte aligned");
+  return reinterpret_cast<const Splat*>(records);
+}
+Splat* as_splats(float* records) { return const_cast<Splat*>(as_splats(static_cast<const float*>(records))); }
 
 // Which tiles of its rectangle a Gaussian's alpha >= 1/255 ellipse reaches: bit
 // kMaskSide * r + c for the tile c columns and r rows from the rectangle's first, for
@@ -251,7 +260,6 @@ struct TileKernels {
   decltype(&scalar_tiles::blend_tile_backward) backward;
   decltype(&scalar_tiles::project_range) project;
   decltype(&scalar_tiles::project_backward_range) project_backward;
-  decltype(&scalar_tiles::splats_from_proj) splats;
   const char* name;
 };
 
@@ -265,15 +273,14 @@ const TileKernels& tile_kernels() {
 #if defined(GGT_BEGIN_AVX2)
     if (allow_avx512 && simd::cpu_has_avx512())
       return TileKernels{avx512_tiles::blend_tile_forward, avx512_tiles::blend_tile_backward,
-                         avx512_tiles::project_range, avx512_tiles::project_backward_range,
-                         avx512_tiles::splats_from_proj, "avx512"};
+                         avx512_tiles::project_range, avx512_tiles::project_backward_range, "avx512"};
     if (allow_avx2 && simd::cpu_has_avx2_fma())
       return TileKernels{avx2_tiles::blend_tile_forward, avx2_tiles::blend_tile_backward, avx2_tiles::project_range,
-                         avx2_tiles::project_backward_range, avx2_tiles::splats_from_proj, "avx2"};
+                         avx2_tiles::project_backward_range, "avx2"};
 #endif
     (void)allow_avx2;
     return TileKernels{scalar_tiles::blend_tile_forward, scalar_tiles::blend_tile_backward, scalar_tiles::project_range,
-                       scalar_tiles::project_backward_range, scalar_tiles::splats_from_proj, "scalar"};
+                       scalar_tiles::project_backward_range, "scalar"};
   }();
   return kernels;
 }
@@ -286,12 +293,11 @@ struct Scratch {
   cpu::HugePageVector<uint32_t> keys, keys_tmp;
   cpu::HugePageVector<int32_t> order, order_tmp, merged, rects, slots_per_tile;
   cpu::HugePageVector<uint32_t> merged_keys;
-  // blending. splats_of: the proj buffer whose records project_forward_cpu left in `splats`
-  // (and tile masks in `tile_masks`) for the next bin_cpu and blend_forward_cpu (null once
-  // used or overwritten).
-  cpu::HugePageVector<Splat> splats;
-  cpu::HugePageVector<uint64_t> tile_masks, masks_in_order;  // tile_masks: with splats, by id
-  const float* splats_of = nullptr;
+  // tile_masks: by id, what project_forward_cpu left for the next bin_cpu with proj masks_of
+  // (null once used).
+  cpu::HugePageVector<uint64_t> tile_masks, masks_in_order;
+  const float* masks_of = nullptr;
+  // blending
   cpu::HugePageVector<ForwardTile> forward_tiles;
   cpu::HugePageVector<BackwardTile> backward_tiles;
   cpu::HugePageVector<int32_t> live_start, group_start, rows_of;
@@ -309,18 +315,6 @@ T* grow(cpu::HugePageVector<T>& v, int64_t n) {
   return v.data();
 }
 
-// Writes the records of Gaussians 0 .. count - 1 to splats[0 .. count).
-void make_splats(const float* proj, const float* colors, int64_t count, Splat* splats) {
-  const auto records = tile_kernels().splats;
-  parallel_ranges(count, kGaussianGrain, [&](int64_t begin, int64_t end) { records(proj, colors, begin, end, splats); });
-}
-
-// Room for n blending records, dropping any that projection left for blending.
-Splat* splats_to_write(Scratch& scratch, int64_t n) {
-  scratch.splats_of = nullptr;
-  return grow(scratch.splats, n);
-}
-
 }  // namespace
 
 const char* cpu_kernel_variant() { return tile_kernels().name; }
@@ -328,13 +322,13 @@ const char* cpu_kernel_variant() { return tile_kernels().name; }
 // ---- Projection -------------------------------------------------------------------------------
 
 void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const float* colors, float* proj,
-                         int32_t* radii, int32_t* tiles_touched, int32_t* rects) {
+                         int32_t* radii, int32_t* tiles_touched, int32_t* rects, float* splat_records) {
   Scratch& scratch = Scratch::of_this_thread();
-  const ProjectionOutputs out{proj, radii, tiles_touched, rects, splats_to_write(scratch, g.n),
-                              grow(scratch.tile_masks, g.n), colors};
+  const ProjectionOutputs out{proj, radii, tiles_touched, rects, as_splats(splat_records), grow(scratch.tile_masks, g.n),
+                              colors};
   const auto project = tile_kernels().project;
   parallel_ranges(g.n, kGaussianGrain, [&](int64_t begin, int64_t end) { project(g, cam, antialiased, begin, end, out); });
-  scratch.splats_of = proj;
+  scratch.masks_of = proj;
 }
 
 // ---- Binning ----------------------------------------------------------------------------------
@@ -475,7 +469,8 @@ void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int32_t* 
   auto part = [&](int w) { return visible * w / workers; };
   int32_t* rects = grow(scratch.rects, 4 * visible);
   // The projection's tile masks where it left them (else every tile of each rectangle).
-  const uint64_t* masks_by_id = scratch.splats_of == proj ? scratch.tile_masks.data() : nullptr;
+  const uint64_t* masks_by_id = scratch.masks_of == proj ? scratch.tile_masks.data() : nullptr;
+  scratch.masks_of = nullptr;
   uint64_t* masks = grow(scratch.masks_in_order, visible);
   int32_t* slots = grow(scratch.slots_per_tile, workers * tiles);
   run_workers(workers, [&](int w) {
@@ -517,31 +512,13 @@ void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int32_t* 
 
 // ---- Blending ---------------------------------------------------------------------------------
 
-void blend_forward_cpu(const Camera& cam, const float* proj, const float* colors, const float* background,
+void blend_forward_cpu(const Camera& cam, const float* splat_records, const float* background,
                        const int32_t* sorted_ids, const int32_t* tile_start, float* image, float* alpha,
                        float* depth, float* final_t, int32_t* last_contributor) {
   const TileGrid grid = TileGrid::for_camera(cam);
   const int64_t tiles = grid.count();
   Scratch& scratch = Scratch::of_this_thread();
-
-  // The records projection left for this proj, else records for every Gaussian the lists
-  // name (the stage is not told how many there are).
-  const Splat* splats = scratch.splats.data();
-  if (scratch.splats_of != proj) {
-    const int64_t n_isect = tile_start[tiles];
-    std::atomic<int32_t> max_id{-1};
-    parallel_ranges(n_isect, 1 << 16, [&](int64_t begin, int64_t end) {
-      const int32_t m = *std::max_element(sorted_ids + begin, sorted_ids + end);
-      for (int32_t seen = max_id.load(); m > seen && !max_id.compare_exchange_weak(seen, m);) {
-      }
-    });
-    const int64_t n = static_cast<int64_t>(max_id.load()) + 1;
-    Splat* fresh = splats_to_write(scratch, n);
-    make_splats(proj, colors, n, fresh);
-    splats = fresh;
-  }
-  scratch.splats_of = nullptr;
-
+  const Splat* splats = as_splats(splat_records);
   const ForwardOutputs out{cam.width, background, image, alpha, depth, final_t, last_contributor};
   const TileKernels& kernels = tile_kernels();
   const int workers = worker_count(tiles);
@@ -602,10 +579,10 @@ RowLayout layout_rows(const Camera& cam, int64_t n, const int32_t* sorted_ids, c
 
 }  // namespace
 
-void blend_backward_cpu(const Camera& cam, int64_t n, const float* proj, const float* colors,
-                        const float* background, const int32_t* sorted_ids, const int32_t* tile_start,
-                        const float* final_t, const int32_t* last_contributor, const float* v_image,
-                        const float* v_alpha, const float* v_depth, float* v_proj, float* v_colors) {
+void blend_backward_cpu(const Camera& cam, int64_t n, const float* splat_records, const float* background,
+                        const int32_t* sorted_ids, const int32_t* tile_start, const float* final_t,
+                        const int32_t* last_contributor, const float* v_image, const float* v_alpha,
+                        const float* v_depth, float* v_proj, float* v_colors) {
   const TileGrid grid = TileGrid::for_camera(cam);
   const int64_t tiles = grid.count();
   if (tile_start[tiles] == 0) return;
@@ -613,8 +590,7 @@ void blend_backward_cpu(const Camera& cam, int64_t n, const float* proj, const f
 
   const RowLayout layout = layout_rows(cam, n, sorted_ids, tile_start, last_contributor, scratch);
   float* rows = grow(scratch.rows, layout.rows * kRowStride);
-  Splat* splats = splats_to_write(scratch, n);
-  make_splats(proj, colors, n, splats);
+  const Splat* splats = as_splats(splat_records);
 
   const BackwardInputs in{cam.width, background, final_t, v_image, v_alpha, v_depth, last_contributor};
   const TileKernels& kernels = tile_kernels();

@@ -68,12 +68,14 @@ struct TileGrid {
 const char* cpu_kernel_variant();
 
 // The CPU version also writes rects [N, 4]: each Gaussian's tile rectangle [x0, y0, x1, y1)
-// (what bin_cpu places it by; computed once here instead of again there). It also reads
-// colors [N, 3] and keeps, on the calling thread, the blending records of the visible
-// Gaussians, which the next blend_forward_cpu on that thread with this proj uses instead of
-// computing them again (call the stages in order on one thread, proj unchanged in between).
+// (what bin_cpu places it by; computed once here instead of again there), and from colors
+// [N, 3] the blending records [N, kSplatRecordFloats] of the visible Gaussians (64-byte
+// aligned; everything blending and its backward need of a Gaussian, computed once). It keeps,
+// on the calling thread, which tiles of its rectangle each Gaussian's ellipse reaches, for the
+// next bin_cpu on that thread with this proj (call the stages in order on one thread).
+constexpr int kSplatRecordFloats = 16;
 void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const float* colors, float* proj,
-                         int32_t* radii, int32_t* tiles_touched, int32_t* rects);
+                         int32_t* radii, int32_t* tiles_touched, int32_t* rects, float* splat_records);
 
 // Stage 2. offsets [N] is the inclusive cumulative sum of tiles_touched (int64); n_isect its
 // last value. Writes sorted_ids [n_isect]: Gaussian ids grouped by tile, front to back within
@@ -86,17 +88,18 @@ void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int32_t* 
 // Stage 3. colors [N, 3]; background [3] is always a host pointer. Writes image [H, W, 3], alpha [H, W],
 // depth [H, W] (sum of w_i z_i, not yet divided by alpha), final_t [H, W] and
 // last_contributor [H, W] (one past the last position in the tile's list that blended).
-void blend_forward_cpu(const Camera& cam, const float* proj, const float* colors, const float* background,
+// The CPU version takes project_forward_cpu's blending records instead of proj and colors.
+void blend_forward_cpu(const Camera& cam, const float* splat_records, const float* background,
                        const int32_t* sorted_ids, const int32_t* tile_start, float* image, float* alpha,
                        float* depth, float* final_t, int32_t* last_contributor);
 
 // Stage 3 backward. v_image [H, W, 3], v_alpha [H, W], v_depth [H, W] in; v_proj [N, 8]
 // (mean x/y, conic A/B/C, depth, opacity; zero-initialised by the caller) and v_colors [N, 3]
-// (zero-initialised) out.
-void blend_backward_cpu(const Camera& cam, int64_t n, const float* proj, const float* colors,
-                        const float* background, const int32_t* sorted_ids, const int32_t* tile_start,
-                        const float* final_t, const int32_t* last_contributor, const float* v_image,
-                        const float* v_alpha, const float* v_depth, float* v_proj, float* v_colors);
+// (zero-initialised) out. The CPU version takes the forward's blending records.
+void blend_backward_cpu(const Camera& cam, int64_t n, const float* splat_records, const float* background,
+                        const int32_t* sorted_ids, const int32_t* tile_start, const float* final_t,
+                        const int32_t* last_contributor, const float* v_image, const float* v_alpha,
+                        const float* v_depth, float* v_proj, float* v_colors);
 
 // Stage 1 backward. v_proj [N, 8] in; v_means [N, 3], v_quats [N, 4], v_scales [N, 3],
 // v_opacities [N] out (fully written; zero for culled Gaussians).
