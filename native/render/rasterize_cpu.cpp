@@ -300,7 +300,7 @@ struct Scratch {
   // blending
   cpu::HugePageVector<ForwardTile> forward_tiles;
   cpu::HugePageVector<BackwardTile> backward_tiles;
-  cpu::HugePageVector<int32_t> live_start, group_start, rows_of;
+  cpu::HugePageVector<int32_t> live_start, group_start, rows_of, row_counts;
   cpu::HugePageVector<float> rows;
 
   static Scratch& of_this_thread() {
@@ -561,19 +561,41 @@ RowLayout layout_rows(const Camera& cam, int64_t n, const int32_t* sorted_ids, c
   std::partial_sum(live_start, live_start + tiles + 1, live_start);
   const int64_t rows = live_start[tiles];
 
+  // The tiles in `workers` consecutive ranges of about equal rows, each counting its rows per
+  // Gaussian into counts[w * n ..) and then placing them from there: range w's first slot in
+  // Gaussian i's group follows ranges 0 .. w - 1's, so each group stays in tile order whatever
+  // the worker count. (One serial pass over the rows was ~1.4 ms on head.)
+  const int workers = worker_count(rows / 32768 + 1);
+  std::vector<int64_t> first_tile(workers + 1, tiles);
+  for (int w = 0; w < workers; ++w)
+    first_tile[w] = std::upper_bound(live_start, live_start + tiles, static_cast<int32_t>(rows * w / workers)) - live_start - 1;
+  first_tile[0] = 0;
+  int32_t* counts = grow(scratch.row_counts, workers * n);
+  auto each_row = [&](int w, const auto& fn) {  // fn(Gaussian, row) for range w's rows, in tile order
+    for (int64_t t = first_tile[w]; t < first_tile[w + 1]; ++t)
+      for (int32_t k = tile_start[t], r = live_start[t]; r < live_start[t + 1]; ++k, ++r) fn(sorted_ids[k], r);
+  };
+  run_workers(workers, [&](int w) {
+    int32_t* count = counts + w * n;
+    std::fill(count, count + n, 0);
+    each_row(w, [&](int32_t i, int32_t) { ++count[i]; });
+  });
   int32_t* group_start = grow(scratch.group_start, n + 1);
-  std::fill(group_start, group_start + n + 1, 0);
-  for (int64_t t = 0; t < tiles; ++t)
-    for (int32_t k = tile_start[t], end = k + live_start[t + 1] - live_start[t]; k < end; ++k)
-      ++group_start[sorted_ids[k] + 1];
-  std::partial_sum(group_start, group_start + n + 1, group_start);
+  int32_t total = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    group_start[i] = total;
+    for (int w = 0; w < workers; ++w) {
+      const int32_t c = counts[w * n + i];
+      counts[w * n + i] = total;
+      total += c;
+    }
+  }
+  group_start[n] = total;
   int32_t* rows_of = grow(scratch.rows_of, rows);
-  for (int64_t t = 0; t < tiles; ++t)
-    for (int32_t k = tile_start[t], r = live_start[t]; r < live_start[t + 1]; ++k, ++r)
-      rows_of[group_start[sorted_ids[k]]++] = r;
-  // group_start[i] now holds the end of group i, i.e. the start of group i + 1.
-  std::copy_backward(group_start, group_start + n, group_start + n + 1);
-  group_start[0] = 0;
+  run_workers(workers, [&](int w) {
+    int32_t* cursor = counts + w * n;
+    each_row(w, [&](int32_t i, int32_t r) { rows_of[cursor[i]++] = r; });
+  });
   return {live_start, group_start, rows_of, rows};
 }
 
