@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import ndarray from 'ndarray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AbortError, FormatError, audioSamples16k, loadExpressionClips, predictExpressions, proceduralAvatar, readSpeechDataset, synthesize, SynthesisStream, trainAudioExpressionPrior, type Avatar } from '../lib/index.js';
+import { AbortError, FormatError, audioSamples16k, loadExpressionClips, predictExpressions, proceduralAvatar, readSpeechDataset, STREAM_SAMPLE_METHOD, STREAM_SAMPLE_STEPS, synthesize, SynthesisStream, trainAudioExpressionPrior, type Avatar } from '../lib/index.js';
 import { main } from '../lib/cli/main.js';
 import { FileSystemError } from '../lib/errors.js';
 import { makeSyntheticSpeechDataset } from '../lib/synthetic/speech-dataset.js';
@@ -133,6 +133,22 @@ describe('synthesize', () => {
     for (let i = 0; i < audio.length; i += 640) take(await stream.push(audio.slice(i, i + 640)));
     take(await stream.end());
     expect(next).toBe(Math.round((audio.length / 16000) * 25));
+  });
+
+  // The stream samples as ExpressionStream does unless told otherwise (DPM-Solver++ at
+  // STREAM_SAMPLE_STEPS); it used to ask for 10 steps, 2.5 times the expression compute per window.
+  it('samples like ExpressionStream by default (DPM-Solver++, STREAM_SAMPLE_STEPS steps) and passes method and steps on', async () => {
+    const clip = audio.slice(SILENCE, SILENCE + 24000);
+    const framesOf = async (options: { steps?: number; method?: 'ddim' | 'dpm-solver++' }) => {
+      const stream = new SynthesisStream({ avatar, headPose: 'still', ...options });
+      const chunks = [...(await stream.push(clip)), ...(await stream.end())];
+      return Float32Array.from(chunks.flatMap((c) => Array.from(c.frames.data as Float32Array)));
+    };
+    const byDefault = await framesOf({});
+    const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
+    expect(maxDiff(byDefault, await framesOf({ method: STREAM_SAMPLE_METHOD, steps: STREAM_SAMPLE_STEPS }))).toBe(0);
+    expect(maxDiff(byDefault, await framesOf({ steps: 10 }))).toBeGreaterThan(1e-3);
+    expect(maxDiff(byDefault, await framesOf({ method: 'ddim' }))).toBeGreaterThan(1e-3);
   });
 
   it('checks the output path before any work: an existing folder, a missing parent (FileSystemError naming the path)', async () => {

@@ -9,7 +9,7 @@
 import type { NdArray } from 'ndarray';
 
 import { ExpressionStream, type ExpressionChunk } from '../a2e/stream.js';
-import { AudioExpressionModel } from '../a2e/model.js';
+import { AudioExpressionModel, type SampleMethod } from '../a2e/model.js';
 import type { AudioEncoder } from '../a2e/features.js';
 import { Avatar } from '../avatar/avatar.js';
 import { requireDevice, type Device } from '../backends.js';
@@ -38,7 +38,16 @@ export interface SynthesisStreamOptions {
   headPose?: Extract<HeadPose, string>;
   /** Idle head sway, blinks and gaze, as synthesize()'s `idle` (default off). */
   idle?: IdleOption;
-  /** Denoising steps per window. Default 10 (fewer than offline, for latency). */
+  /**
+   * Sampler of the expressions: as {@link ExpressionStream}, `'dpm-solver++'` by default
+   * ({@link STREAM_SAMPLE_METHOD}), `'ddim'` or `'ddpm'`.
+   */
+  method?: SampleMethod;
+  /**
+   * Denoising steps per window. Default: {@link ExpressionStream}'s, {@link STREAM_SAMPLE_STEPS}
+   * (4; with DPM-Solver++ the held-out lip metrics stay within 5 % of offline DDIM's 25 steps, at
+   * a fraction of the latency).
+   */
   steps?: number;
   /** Seed of the diffusion noise. Default 0. */
   seed?: number;
@@ -110,7 +119,8 @@ export class SynthesisStream {
       model,
       ...(options.encoder ? { encoder: options.encoder } : {}),
       speaker: options.speaker ?? (model.speakers.includes('identity') ? 'identity' : 0),
-      steps: options.steps ?? 10,
+      ...(options.method !== undefined ? { method: options.method } : {}),
+      ...(options.steps !== undefined ? { steps: options.steps } : {}),
       seed: options.seed ?? 0,
       ...(this.options.device ? { device: this.options.device } : {}),
     });
