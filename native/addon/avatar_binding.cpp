@@ -126,9 +126,28 @@ std::vector<int64_t> index_list(const Napi::Object& opts, const char* key, const
 // object has its own and no new export is needed. Undefined: none.
 // The object is type-tagged as ours, so an object wrapped by anything else is refused, never
 // read as a workspace.
+// Its memory (140 MiB at 512² by default) is reported to V8 after each render that used it
+// and given back when the object is collected, so dropped streams are collected as promptly as
+// tensors of that size.
 const napi_type_tag kWorkspaceTag = {0x67677477726b7370ull, 0x1c3e5a7b9d2f4860ull};
 
-std::shared_ptr<avatar::InpainterWorkspace> workspace_of(const Napi::Object& opts, const std::string& op) {
+struct HeldWorkspace {
+  std::shared_ptr<avatar::InpainterWorkspace> workspace = avatar::make_inpainter_workspace();
+  int64_t reported = 0;    // bytes reported to V8 (JS thread only)
+  bool collected = false;  // its JS object was finalized (JS thread only)
+};
+
+// After a render on the worker thread: reports the workspace's size change on the JS thread.
+std::function<void(Napi::Env)> report_workspace(const std::shared_ptr<HeldWorkspace>& held) {
+  const int64_t bytes = avatar::inpainter_workspace_bytes(*held->workspace);
+  return [held, bytes](Napi::Env env) {
+    if (held->collected || bytes == held->reported) return;
+    Napi::MemoryManagement::AdjustExternalMemory(env, bytes - held->reported);
+    held->reported = bytes;
+  };
+}
+
+std::shared_ptr<HeldWorkspace> workspace_of(const Napi::Object& opts, const std::string& op) {
   const Napi::Value v = opts.Get("workspace");
   if (v.IsUndefined()) return nullptr;
   const std::string refused = "expected " + op + ".workspace to be a plain object of its own (it holds a native workspace)";
@@ -138,10 +157,16 @@ std::shared_ptr<avatar::InpainterWorkspace> workspace_of(const Napi::Object& opt
   void* found = nullptr;
   if (napi_check_object_type_tag(env, v, &kWorkspaceTag, &ours) == napi_ok && ours &&
       napi_unwrap(env, v, &found) == napi_ok && found != nullptr)
-    return *static_cast<std::shared_ptr<avatar::InpainterWorkspace>*>(found);
-  auto* held = new std::shared_ptr<avatar::InpainterWorkspace>(avatar::make_inpainter_workspace());
-  if (napi_wrap(env, v, held, [](napi_env, void* data, void*) { delete static_cast<std::shared_ptr<avatar::InpainterWorkspace>*>(data); },
-                nullptr, nullptr) != napi_ok) {
+    return *static_cast<std::shared_ptr<HeldWorkspace>*>(found);
+  auto* held = new std::shared_ptr<HeldWorkspace>(std::make_shared<HeldWorkspace>());
+  auto finalize = [](napi_env env, void* data, void*) {
+    auto* h = static_cast<std::shared_ptr<HeldWorkspace>*>(data);
+    int64_t unused = 0;
+    if ((*h)->reported != 0) napi_adjust_external_memory(env, -(*h)->reported, &unused);
+    (*h)->collected = true;
+    delete h;
+  };
+  if (napi_wrap(env, v, held, finalize, nullptr, nullptr) != napi_ok) {
     delete held;  // wrapped by something else already
     throw_type_error(opts.Env(), refused);
   }
@@ -285,7 +310,7 @@ Napi::Value AvatarRender(const Napi::CallbackInfo& info) {
   // within one chunk instead of finishing every frame in the background.
   const std::function<bool()> stop = abort_poll(opts.Get("abort"), op + ".abort");
   // workspace: the stream's inpainter workspace (frames of one background, rendered in turn).
-  const std::shared_ptr<avatar::InpainterWorkspace> workspace = workspace_of(opts, op);
+  const std::shared_ptr<HeldWorkspace> workspace = workspace_of(opts, op);
   return run_async(info.Env(), op, [=]() {
     at::NoGradGuard no_grad;
     frames.validate(scene, cfg, false);
@@ -297,10 +322,12 @@ Napi::Value AvatarRender(const Napi::CallbackInfo& info) {
     for (size_t s = 0; s < indices.size(); s += kFramesPerChunk) {
       TORCH_CHECK(!stop(), "aborted");
       const std::vector<int64_t> part(indices.begin() + s, indices.begin() + std::min(indices.size(), s + kFramesPerChunk));
-      for (avatar::FrameRender& fr : avatar::render_frames(cfg, scene_dev, params_dev, on_device, part, workspace.get()))
+      for (avatar::FrameRender& fr : avatar::render_frames(cfg, scene_dev, params_dev, on_device, part,
+                                                           workspace ? workspace->workspace.get() : nullptr))
         r.push_back(std::move(fr));
     }
     AsyncResult res;
+    if (workspace) res.on_js_thread = report_workspace(workspace);
     if (r.empty()) return res;
     std::vector<at::Tensor> heads, alphas, psnr, ssim;
     // The frames [T, H, W, 3], each written once into its slice (no per-frame temporaries

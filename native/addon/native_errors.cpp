@@ -26,6 +26,7 @@ class PromiseWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
+    if (result_.on_js_thread) result_.on_js_thread(env);
     if (result_.tensors.empty()) {
       deferred_.Resolve(env.Undefined());
       return;

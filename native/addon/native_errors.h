@@ -43,6 +43,9 @@ auto guarded(Napi::Env env, Fn&& fn) -> decltype(fn()) {
 struct AsyncResult {
   std::vector<std::pair<std::string, at::Tensor>> tensors;
   bool as_handles = false;  // Tensor handles instead of {data, shape} copies
+  // Run on the JS thread when the work is done, before the promise settles (e.g. to report
+  // memory the work kept to V8).
+  std::function<void(Napi::Env)> on_js_thread;
 };
 
 // Runs `work` on the libuv thread pool; resolves with its AsyncResult converted to JS (or

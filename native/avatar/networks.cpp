@@ -388,6 +388,19 @@ struct InpainterWorkspace {
 
 std::shared_ptr<InpainterWorkspace> make_inpainter_workspace() { return std::make_shared<InpainterWorkspace>(); }
 
+int64_t inpainter_workspace_bytes(InpainterWorkspace& ws) {
+  std::lock_guard<std::mutex> lock(ws.mutex);
+  int64_t bytes = 0;
+  auto add = [&](const at::Tensor& t) {
+    if (t.defined()) bytes += static_cast<int64_t>(t.nbytes());
+  };
+  add(ws.background);
+  add(ws.frame);
+  for (const auto& list : {&ws.reference, &ws.current})
+    for (const at::Tensor& t : *list) add(t);
+  return bytes;
+}
+
 at::Tensor inpainter_forward_reusing(const InpainterConfig& cfg, const ParamMap& p, const std::string& prefix,
                                      const at::Tensor& head, const at::Tensor& alpha, const at::Tensor& background,
                                      const at::Tensor& region, InpainterWorkspace& ws) {

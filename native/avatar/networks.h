@@ -81,9 +81,12 @@ at::Tensor inpainter_forward(const InpainterConfig& cfg, const ParamMap& p, cons
 // each layer) and keeps the background's activations elsewhere. The result equals the full
 // forward pass up to float rounding (the same convolutions, run on crops).
 // Memory: two copies (background, current) of every layer's activations, 140 MiB at 512² for
-// the default sizes. One frame at a time: a workspace busy in another call is not used.
+// the default sizes (inpainter_workspace_bytes; the addon reports it to V8). One frame at a
+// time: a workspace busy in another call is not used.
 struct InpainterWorkspace;
 std::shared_ptr<InpainterWorkspace> make_inpainter_workspace();
+// Bytes of the tensors `ws` holds now (waits for a call using it to finish).
+int64_t inpainter_workspace_bytes(InpainterWorkspace& ws);
 
 // inpainter_forward with B = 1, no autograd, through `ws` (recomputed from scratch when the
 // background, the image size or the weights changed since the last frame).
