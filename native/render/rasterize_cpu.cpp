@@ -93,9 +93,9 @@ Splat* as_splats(float* records) { return const_cast<Splat*>(as_splats(static_ca
 // kMaskSide * r + c for the tile c columns and r rows from the rectangle's first, for
 // rectangles of up to kMaskSide x kMaskSide tiles; kAllTiles for the others (every tile of
 // the rectangle is kept). The kept tiles of a row are consecutive (an ellipse's section), which
-// bin_cpu's count relies on. Binning leaves the other tiles out: about a sixth of the
-// rectangles' (tile, Gaussian) pairs in the head benchmark, pairs blending would visit only to
-// find no pixel in reach.
+// bin_cpu's count relies on. Binning leaves the other tiles out: 13 % of the rectangles'
+// (tile, Gaussian) pairs in the head benchmark, pairs blending would visit only to find no
+// pixel in reach.
 constexpr int kMaskSide = 8;
 constexpr uint64_t kAllTiles = ~uint64_t{0};
 
