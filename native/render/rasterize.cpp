@@ -161,6 +161,8 @@ GaussianInputs gaussian_inputs(const at::Tensor& means, const at::Tensor& quats,
           opacities.data_ptr<float>()};
 }
 
+TileFootprint* footprints_of(const at::Tensor& t) { return reinterpret_cast<TileFootprint*>(t.data_ptr<int64_t>()); }
+
 // Everything the backward needs from the forward, besides the inputs.
 struct ForwardState {
   at::Tensor proj, radii, sorted_ids, tile_start, final_t, last_contributor;
@@ -183,7 +185,7 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
   s.proj = at::empty({n, kProjStride}, f32);
   s.radii = at::empty({n}, i32);
   at::Tensor touched = at::empty({n}, i32);
-  at::Tensor rects;  // CPU: [N, 4] tile rectangles from the projection, for binning
+  at::Tensor footprints;  // CPU: [N, 2] int64 holding a TileFootprint per Gaussian, for binning
   s.splat_records = at::empty({cuda ? 0 : n, kSplatRecordFloats}, f32);
   if (n > 0) {
     if (cuda) {
@@ -194,9 +196,9 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
       no_cuda();
 #endif
     } else {
-      rects = at::empty({n, 4}, i32);
+      footprints = at::empty({n, 2}, f32.dtype(at::kLong));
       project_forward_cpu(g, cam, antialiased, colors.data_ptr<float>(), s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(),
-                          touched.data_ptr<int32_t>(), rects.data_ptr<int32_t>(), s.splat_records.data_ptr<float>());
+                          touched.data_ptr<int32_t>(), footprints_of(footprints), s.splat_records.data_ptr<float>());
     }
   }
   times.project = lap(clock);
@@ -228,7 +230,7 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
                        s.last_contributor.data_ptr<int32_t>(), stream);
 #endif
   } else {
-    bin_cpu(n, s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(), n > 0 ? rects.data_ptr<int32_t>() : nullptr, grid,
+    bin_cpu(n, s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(), n > 0 ? footprints_of(footprints) : nullptr, grid,
             n_isect, s.sorted_ids.data_ptr<int32_t>(), s.tile_start.data_ptr<int32_t>());
     times.sort = lap(clock);
     times.rect_pairs = n_isect;

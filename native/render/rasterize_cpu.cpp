@@ -100,13 +100,13 @@ constexpr int kMaskSide = 8;
 constexpr uint64_t kAllTiles = ~uint64_t{0};
 
 // What the projection writes (rasterize_cpu_project.inc): proj [N, kProjStride], radii [N],
-// tiles_touched [N] (the rectangles' areas), rects [N, 4], and for visible Gaussians splats [N]
-// (their blending records) from colors [N, 3] and tile_masks [N].
+// tiles_touched [N] (the rectangles' areas), footprints [N], and for visible Gaussians splats
+// [N] (their blending records) from colors [N, 3].
 struct ProjectionOutputs {
   float* proj;
-  int32_t *radii, *tiles_touched, *rects;
+  int32_t *radii, *tiles_touched;
+  TileFootprint* footprints;
   Splat* splats;
-  uint64_t* tile_masks;
   const float* colors;
 };
 
@@ -327,12 +327,9 @@ const TileKernels& tile_kernels() {
 struct Scratch {
   // bin_cpu
   cpu::HugePageVector<uint32_t> keys, keys_tmp;
-  cpu::HugePageVector<int32_t> order, order_tmp, merged, rects, slots_per_tile, row_diffs;
+  cpu::HugePageVector<int32_t> order, order_tmp, merged, slots_per_tile, row_diffs;
   cpu::HugePageVector<uint32_t> merged_keys;
-  // tile_masks: by id, what project_forward_cpu left for the next bin_cpu with proj masks_of
-  // (null once used).
-  cpu::HugePageVector<uint64_t> tile_masks, masks_in_order;
-  const float* masks_of = nullptr;
+  cpu::HugePageVector<TileFootprint> footprints;
   // blending
   cpu::HugePageVector<ForwardTile> forward_tiles;
   cpu::HugePageVector<BackwardTile> backward_tiles;
@@ -358,13 +355,10 @@ const char* cpu_kernel_variant() { return tile_kernels().name; }
 // ---- Projection -------------------------------------------------------------------------------
 
 void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const float* colors, float* proj,
-                         int32_t* radii, int32_t* tiles_touched, int32_t* rects, float* splat_records) {
-  Scratch& scratch = Scratch::of_this_thread();
-  const ProjectionOutputs out{proj, radii, tiles_touched, rects, as_splats(splat_records), grow(scratch.tile_masks, g.n),
-                              colors};
+                         int32_t* radii, int32_t* tiles_touched, TileFootprint* footprints, float* splat_records) {
+  const ProjectionOutputs out{proj, radii, tiles_touched, footprints, as_splats(splat_records), colors};
   const auto project = tile_kernels().project;
   parallel_ranges(g.n, kGaussianGrain, [&](int64_t begin, int64_t end) { project(g, cam, antialiased, begin, end, out); });
-  scratch.masks_of = proj;
 }
 
 // ---- Binning ----------------------------------------------------------------------------------
@@ -424,12 +418,13 @@ int64_t merge_split(const uint32_t* ka, int64_t na, const uint32_t* kb, int64_t 
   return lo;
 }
 
-// fn(per_tile[t]) for the tiles t of rectangle r = {x0, y0, x1, y1} that tile mask `mask`
-// keeps, in row order. The bounds are copied to locals first: read through r inside the loop,
-// the compiler reloaded them after every store (an int32_t store may alias them).
+// fn(per_tile[t]) for the tiles t of footprint f's rectangle that its mask keeps, in row
+// order. The bounds are copied to locals first: read through f inside the loop, the compiler
+// reloaded them after every store (an int32_t store may alias them).
 template <typename Fn>
-inline void for_each_kept_tile(const int32_t* r, uint64_t mask, int32_t* per_tile, int tiles_x, const Fn& fn) {
-  const int x0 = r[0], y0 = r[1], x1 = r[2], y1 = r[3];
+inline void for_each_kept_tile(const TileFootprint& f, int32_t* per_tile, int tiles_x, const Fn& fn) {
+  const int x0 = f.x0, y0 = f.y0, x1 = f.x1, y1 = f.y1;
+  uint64_t mask = f.mask;
   if (mask != kAllTiles) {
     int32_t* first = per_tile + static_cast<int64_t>(y0) * tiles_x + x0;
     for (; mask; mask &= mask - 1) {
@@ -446,7 +441,7 @@ inline void for_each_kept_tile(const int32_t* r, uint64_t mask, int32_t* per_til
 
 }  // namespace
 
-void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int32_t* rects_by_id, TileGrid grid,
+void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const TileFootprint* footprints_by_id, TileGrid grid,
              int64_t n_isect, int32_t* sorted_ids, int32_t* tile_start) {
   const int64_t tiles = grid.count();
   std::fill(tile_start, tile_start + tiles + 1, 0);
@@ -498,17 +493,13 @@ void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int32_t* 
   }
 
   // The depth-ordered Gaussians in `workers` consecutive parts. Each part gathers its
-  // Gaussians' tile rectangles (from the projection) in depth order and counts its pairs per
-  // tile into slots [workers, tiles], which then becomes the part's first slot in each tile's
-  // list; each part then places its pairs in order.
+  // Gaussians' footprints (from the projection) in depth order and counts its pairs per tile
+  // into slots [workers, tiles], which then becomes the part's first slot in each tile's list;
+  // each part then places its pairs in order.
   const int workers = worker_count(visible / kGaussianGrain + 1);
   auto part = [&](int w) { return visible * w / workers; };
-  int32_t* rects = grow(scratch.rects, 4 * visible);
+  TileFootprint* footprints = grow(scratch.footprints, visible);
   int32_t* row_diffs = grow(scratch.row_diffs, static_cast<int64_t>(workers) * grid.tiles_y * (grid.tiles_x + 1));
-  // The projection's tile masks where it left them (else every tile of each rectangle).
-  const uint64_t* masks_by_id = scratch.masks_of == proj ? scratch.tile_masks.data() : nullptr;
-  scratch.masks_of = nullptr;
-  uint64_t* masks = grow(scratch.masks_in_order, visible);
   int32_t* slots = grow(scratch.slots_per_tile, workers * tiles);
   run_workers(workers, [&](int w) {
     constexpr int64_t kAhead = 16;
@@ -516,11 +507,8 @@ void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int32_t* 
     int32_t* count = slots + w * tiles;
     std::fill(count, count + tiles, 0);
     for (int64_t j = begin; j < end; ++j) {
-      const int64_t ahead = j + kAhead < end ? order[j + kAhead] : 0, id = order[j];
-      __builtin_prefetch(rects_by_id + 4 * ahead);
-      if (masks_by_id) __builtin_prefetch(masks_by_id + ahead);
-      std::copy(rects_by_id + 4 * id, rects_by_id + 4 * id + 4, &rects[4 * j]);
-      masks[j] = masks_by_id ? masks_by_id[id] : kAllTiles;
+      __builtin_prefetch(footprints_by_id + (j + kAhead < end ? order[j + kAhead] : 0));
+      footprints[j] = footprints_by_id[order[j]];
     }
     // Counted as differences along each tile row (+1 at a row's first kept tile, -1 past its
     // last: a row's kept tiles are consecutive, see kMaskSide), then summed: two updates per
@@ -529,9 +517,9 @@ void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int32_t* 
     int32_t* diff = row_diffs + static_cast<int64_t>(w) * grid.tiles_y * stride;
     std::fill(diff, diff + static_cast<int64_t>(grid.tiles_y) * stride, 0);
     for (int64_t j = begin; j < end; ++j) {
-      const int32_t* r = &rects[4 * j];
-      const uint64_t mask = masks[j];
-      const int x0 = r[0], y0 = r[1], x1 = r[2], y1 = r[3];
+      const TileFootprint& f = footprints[j];
+      const uint64_t mask = f.mask;
+      const int x0 = f.x0, y0 = f.y0, x1 = f.x1, y1 = f.y1;
       for (int ty = y0; ty < y1; ++ty) {
         int a = x0, b = x1;
         if (mask != kAllTiles) {
@@ -565,7 +553,7 @@ void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int32_t* 
     int32_t* __restrict ids_out = sorted_ids;
     for (int64_t j = part(w); j < part(w + 1); ++j) {
       const int32_t id = order[j];
-      for_each_kept_tile(&rects[4 * j], masks[j], cursor, grid.tiles_x, [&](int32_t& c) { ids_out[c++] = id; });
+      for_each_kept_tile(footprints[j], cursor, grid.tiles_x, [&](int32_t& c) { ids_out[c++] = id; });
     }
   });
 }

@@ -67,22 +67,31 @@ struct TileGrid {
 // process from the CPU and GGT_CPU_SIMD).
 const char* cpu_kernel_variant();
 
-// The CPU version also writes rects [N, 4]: each Gaussian's tile rectangle [x0, y0, x1, y1)
-// (what bin_cpu places it by; computed once here instead of again there), and from colors
-// [N, 3] the blending records [N, kSplatRecordFloats] of the visible Gaussians (64-byte
-// aligned; everything blending and its backward need of a Gaussian, computed once). It keeps,
-// on the calling thread, which tiles of its rectangle each Gaussian's ellipse reaches, for the
-// next bin_cpu on that thread with this proj (call the stages in order on one thread).
+// A Gaussian's tiles for CPU binning: its tile rectangle [x0, x1) x [y0, y1) and which of those
+// tiles its alpha >= 1/255 ellipse reaches (rasterize_cpu.cpp: kMaskSide, kAllTiles). One
+// 16-byte record, so that binning, which reads them in depth order, fetches one cache line per
+// Gaussian, not one for the rectangle and one for the mask. Tile coordinates fit int16: images
+// are at most 16384 pixels (1024 tiles) a side.
+struct TileFootprint {
+  int16_t x0, y0, x1, y1;
+  uint64_t mask;
+};
+static_assert(sizeof(TileFootprint) == 16, "two int64 per Gaussian");
+
+// The CPU version also writes footprints [N] (what bin_cpu places each Gaussian by; computed
+// once here instead of again there), and from colors [N, 3] the blending records
+// [N, kSplatRecordFloats] of the visible Gaussians (64-byte aligned; everything blending and
+// its backward need of a Gaussian, computed once).
 constexpr int kSplatRecordFloats = 16;
 void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const float* colors, float* proj,
-                         int32_t* radii, int32_t* tiles_touched, int32_t* rects, float* splat_records);
+                         int32_t* radii, int32_t* tiles_touched, TileFootprint* footprints, float* splat_records);
 
 // Stage 2. offsets [N] is the inclusive cumulative sum of tiles_touched (int64); n_isect its
 // last value. Writes sorted_ids [n_isect]: Gaussian ids grouped by tile, front to back within
 // a tile (ties by id), and tile_start [tiles + 1]: tile t owns sorted_ids[tile_start[t] ..
 // tile_start[t + 1]).
-// The CPU version takes project_forward_cpu's rects [N, 4].
-void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const int32_t* rects, TileGrid grid,
+// The CPU version takes project_forward_cpu's footprints [N].
+void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const TileFootprint* footprints, TileGrid grid,
              int64_t n_isect, int32_t* sorted_ids, int32_t* tile_start);
 
 // Stage 3. colors [N, 3]; background [3] is always a host pointer. Writes image [H, W, 3], alpha [H, W],
