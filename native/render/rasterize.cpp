@@ -187,23 +187,26 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
   at::Tensor touched = at::empty({n}, i32);
   at::Tensor footprints;  // CPU: [N, 2] int64 holding a TileFootprint per Gaussian, for binning
   s.splat_records = at::empty({cuda ? 0 : n, kSplatRecordFloats}, f32);
+  int64_t n_isect = 0;  // the rectangles' (tile, Gaussian) pairs
+  at::Tensor offsets;   // CUDA: inclusive cumulative sum of tiles_touched [N], int64
   if (n > 0) {
     if (cuda) {
 #ifdef GGT_WITH_CUDA
       project_forward_cuda(g, cam, antialiased, s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(),
                            touched.data_ptr<int32_t>(), current_stream(means));
+      offsets = at::cumsum(touched, 0, at::kLong);
+      n_isect = offsets[n - 1].item<int64_t>();
 #else
       no_cuda();
 #endif
     } else {
       footprints = at::empty({n, 2}, f32.dtype(at::kLong));
-      project_forward_cpu(g, cam, antialiased, colors.data_ptr<float>(), s.proj.data_ptr<float>(), s.radii.data_ptr<int32_t>(),
-                          touched.data_ptr<int32_t>(), footprints_of(footprints), s.splat_records.data_ptr<float>());
+      n_isect = project_forward_cpu(g, cam, antialiased, colors.data_ptr<float>(), s.proj.data_ptr<float>(),
+                                    s.radii.data_ptr<int32_t>(), touched.data_ptr<int32_t>(), footprints_of(footprints),
+                                    s.splat_records.data_ptr<float>());
     }
   }
   times.project = lap(clock);
-  const at::Tensor offsets = at::cumsum(touched, 0, at::kLong);
-  const int64_t n_isect = n > 0 ? offsets[n - 1].item<int64_t>() : 0;
   TORCH_CHECK(n_isect < (int64_t(1) << 31), "this scene has ", n_isect,
               " tile intersections, more than the rasterizer's 2^31 limit: render fewer or smaller Gaussians");
   // Checked before the pairs are allocated: a few huge Gaussians cover every tile of a large image.

@@ -354,11 +354,14 @@ const char* cpu_kernel_variant() { return tile_kernels().name; }
 
 // ---- Projection -------------------------------------------------------------------------------
 
-void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const float* colors, float* proj,
-                         int32_t* radii, int32_t* tiles_touched, TileFootprint* footprints, float* splat_records) {
+int64_t project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const float* colors, float* proj,
+                            int32_t* radii, int32_t* tiles_touched, TileFootprint* footprints, float* splat_records) {
   const ProjectionOutputs out{proj, radii, tiles_touched, footprints, as_splats(splat_records), colors};
   const auto project = tile_kernels().project;
-  parallel_ranges(g.n, kGaussianGrain, [&](int64_t begin, int64_t end) { project(g, cam, antialiased, begin, end, out); });
+  std::atomic<int64_t> pairs{0};
+  parallel_ranges(g.n, kGaussianGrain,
+                  [&](int64_t begin, int64_t end) { pairs += project(g, cam, antialiased, begin, end, out); });
+  return pairs.load();
 }
 
 // ---- Binning ----------------------------------------------------------------------------------

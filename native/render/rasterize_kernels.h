@@ -81,9 +81,10 @@ static_assert(sizeof(TileFootprint) == 16, "two int64 per Gaussian");
 // The CPU version also writes footprints [N] (what bin_cpu places each Gaussian by; computed
 // once here instead of again there), and from colors [N, 3] the blending records
 // [N, kSplatRecordFloats] of the visible Gaussians (64-byte aligned; everything blending and
-// its backward need of a Gaussian, computed once).
+// its backward need of a Gaussian, computed once). It returns the sum of tiles_touched (the
+// n_isect bin_cpu takes), so that the CPU path needs no cumulative sum (0.23 ms for 100k).
 constexpr int kSplatRecordFloats = 16;
-void project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const float* colors, float* proj,
+int64_t project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const float* colors, float* proj,
                          int32_t* radii, int32_t* tiles_touched, TileFootprint* footprints, float* splat_records);
 
 // Stage 2. offsets [N] is the inclusive cumulative sum of tiles_touched (int64); n_isect its
