@@ -254,7 +254,8 @@ at::Tensor contiguous_or_zeros(const at::Tensor& grad, at::IntArrayRef shape, co
 }
 
 // Autograd function over the kernels. Inputs are contiguous float32 tensors; colors [N, 3].
-// Outputs: image [H, W, 3], alpha [H, W], accumulated depth [H, W] (sum w_i z_i), radii [N].
+// Outputs: image [H, W, 3], alpha [H, W], expected depth [H, W] (kDepthAlphaFloor), radii [N].
+// The CPU kernels divide and differentiate the depth per pixel; on CUDA it is done here.
 class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
  public:
   static variable_list forward(AutogradContext* ctx, const at::Tensor& means, const at::Tensor& quats,
@@ -264,8 +265,9 @@ class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
     const Camera cam = camera_from_doubles(camera);
     const std::array<float, 3> bg{float(background[0]), float(background[1]), float(background[2])};
     ForwardState s = forward_kernels(means, quats, scales, opacities, colors, cam, bg, antialiased, max_tile_pairs);
+    if (means.is_cuda()) s.depth = s.depth / s.alpha.clamp_min(kDepthAlphaFloor);
     ctx->save_for_backward({means, quats, scales, opacities, colors, s.proj, s.radii, s.sorted_ids, s.tile_start,
-                            s.final_t, s.last_contributor, s.splat_records});
+                            s.final_t, s.last_contributor, s.splat_records, s.depth});
     ctx->saved_data["camera"] = camera;
     ctx->saved_data["background"] = background;
     ctx->saved_data["antialiased"] = antialiased;
@@ -278,15 +280,20 @@ class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
     const at::Tensor &means = saved[0], &quats = saved[1], &scales = saved[2], &opacities = saved[3],
                      &colors = saved[4], &proj = saved[5], &radii = saved[6], &sorted_ids = saved[7],
                      &tile_start = saved[8], &final_t = saved[9], &last_contributor = saved[10],
-                     &splat_records = saved[11];
+                     &splat_records = saved[11], &depth = saved[12];
     const Camera cam = camera_from_doubles(ctx->saved_data["camera"].toDoubleVector());
     const auto bgd = ctx->saved_data["background"].toDoubleVector();
     const std::array<float, 3> bg{float(bgd[0]), float(bgd[1]), float(bgd[2])};
     const bool antialiased = ctx->saved_data["antialiased"].toBool();
     const int64_t h = final_t.size(0), w = final_t.size(1);
     const at::Tensor v_image = contiguous_or_zeros(grads[0], {h, w, 3}, final_t.options());
-    const at::Tensor v_alpha = contiguous_or_zeros(grads[1], {h, w}, final_t.options());
-    const at::Tensor v_depth = contiguous_or_zeros(grads[2], {h, w}, final_t.options());
+    at::Tensor v_alpha = contiguous_or_zeros(grads[1], {h, w}, final_t.options());
+    at::Tensor v_depth = contiguous_or_zeros(grads[2], {h, w}, final_t.options());
+    if (means.is_cuda()) {  // to the accumulated depth's gradient, as the CPU kernels do per pixel
+      const at::Tensor alpha = 1 - final_t, floored = alpha.clamp_min(kDepthAlphaFloor);
+      v_alpha = (v_alpha - at::where(alpha >= kDepthAlphaFloor, v_depth * depth / floored, at::zeros_like(alpha))).contiguous();
+      v_depth = (v_depth / floored).contiguous();
+    }
 
     const int64_t n = means.size(0);
     at::Tensor v_proj = at::zeros_like(proj), v_colors = at::zeros_like(colors);
@@ -310,7 +317,7 @@ class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
       } else {
         auto clock = std::chrono::steady_clock::now();
         blend_backward_cpu(cam, n, splat_records.data_ptr<float>(), bg.data(), sorted_ids.data_ptr<int32_t>(),
-                           tile_start.data_ptr<int32_t>(), final_t.data_ptr<float>(),
+                           tile_start.data_ptr<int32_t>(), final_t.data_ptr<float>(), depth.data_ptr<float>(),
                            last_contributor.data_ptr<int32_t>(), v_image.data_ptr<float>(), v_alpha.data_ptr<float>(),
                            v_depth.data_ptr<float>(), v_proj.data_ptr<float>(), v_colors.data_ptr<float>());
         const double blend_ms = lap(clock);
@@ -454,18 +461,12 @@ RasterOutputs rasterize(const at::Tensor& means, const at::Tensor& quats, const 
                                       opacities.contiguous(), rgb.contiguous(), camera_to_doubles(settings.camera),
                                       std::vector<double>{bg[0], bg[1], bg[2]},
                                       settings.mode == RasterMode::kAntialiased, settings.max_tile_pairs);
-  // Expected depth: the accumulated depth over alpha where anything was drawn, else 0. One
-  // division instead of masks and two wheres: where nothing was drawn, alpha and the
-  // accumulated depth are both exactly 0 (T stays 1), so 0 / 1e-30 = 0; where anything was,
-  // alpha >= 1/255 and the clamp does nothing. (Gradients reaching undrawn pixels' accumulated
-  // depth meet no Gaussian in the backward.)
-  const at::Tensor depth = out[2] / out[1].clamp_min(1e-30);
   if (device.is_cpu()) {
     auto finish = start;
     std::lock_guard<std::mutex> lock(stage_mutex);
     stage_times.total = lap(finish);
   }
-  return {out[0], out[1], depth, out[3]};
+  return {out[0], out[1], out[2], out[3]};
 }
 
 }  // namespace render

@@ -195,7 +195,7 @@ struct alignas(64) ForwardTile {
           for (int c = 0; c < 3; ++c) out.image[3 * (pix + x) + c] = acc[c][p + x] + T[p + x] * out.background[c];
         }
         for (int x = 0; x < n; ++x) out.alpha[pix + x] = 1.f - T[p + x];
-        copy_half_row(out.depth + pix, acc[3] + p, n);
+        for (int x = 0; x < n; ++x) out.depth[pix + x] = acc[3][p + x] / std::max(1.f - T[p + x], kDepthAlphaFloor);
         copy_half_row(out.final_t + pix, T + p, n);
         copy_half_row(out.last_contributor + pix, last + p, n);
       });
@@ -210,7 +210,7 @@ constexpr int kRowStride = kRowValue + 4;  // then r, g, b, depth
 struct BackwardInputs {
   int width;
   const float* background;
-  const float *final_t, *v_image, *v_alpha, *v_depth;
+  const float *final_t, *depth, *v_image, *v_alpha, *v_depth;  // depth, v_depth: the expected depth
   const int32_t* last_contributor;
 };
 
@@ -244,8 +244,14 @@ struct alignas(64) BackwardTile {
           const int p = p0 + x;
           T[p] = final_t[p] = in.final_t[pix + x];
           for (int c = 0; c < 3; ++c) v_value[c][p] = v_image_row[3 * x + c];
-          v_value[3][p] = in.v_depth[pix + x];
-          v_alpha_bg[p] = in.v_alpha[pix + x] - (bg[0] * v_value[0][p] + bg[1] * v_value[1][p] + bg[2] * v_value[2][p]);
+          // The expected depth d = D / max(alpha, floor) of the accumulated depth D: dL/dD =
+          // v_depth / max(alpha, floor), and dL/dalpha gains -v_depth d / alpha where alpha is
+          // above the floor (LibTorch's gradients of the division and of clamp_min).
+          const float alpha = 1.f - final_t[p], floored = std::max(alpha, kDepthAlphaFloor);
+          const float v_depth = in.v_depth[pix + x];
+          v_value[3][p] = v_depth / floored;
+          const float v_alpha = in.v_alpha[pix + x] - (alpha >= kDepthAlphaFloor ? v_depth * in.depth[pix + x] / floored : 0.f);
+          v_alpha_bg[p] = v_alpha - (bg[0] * v_value[0][p] + bg[1] * v_value[1][p] + bg[2] * v_value[2][p]);
         }
         for (int x = 0; x < n; ++x) {
           const int32_t last = in.last_contributor[pix + x];
@@ -654,8 +660,8 @@ RowLayout layout_rows(const Camera& cam, int64_t n, const int32_t* sorted_ids, c
 
 void blend_backward_cpu(const Camera& cam, int64_t n, const float* splat_records, const float* background,
                         const int32_t* sorted_ids, const int32_t* tile_start, const float* final_t,
-                        const int32_t* last_contributor, const float* v_image, const float* v_alpha,
-                        const float* v_depth, float* v_proj, float* v_colors) {
+                        const float* depth, const int32_t* last_contributor, const float* v_image,
+                        const float* v_alpha, const float* v_depth, float* v_proj, float* v_colors) {
   const TileGrid grid = TileGrid::for_camera(cam);
   const int64_t tiles = grid.count();
   if (tile_start[tiles] == 0) return;
@@ -665,7 +671,7 @@ void blend_backward_cpu(const Camera& cam, int64_t n, const float* splat_records
   float* rows = grow(scratch.rows, layout.rows * kRowStride);
   const Splat* splats = as_splats(splat_records);
 
-  const BackwardInputs in{cam.width, background, final_t, v_image, v_alpha, v_depth, last_contributor};
+  const BackwardInputs in{cam.width, background, final_t, depth, v_image, v_alpha, v_depth, last_contributor};
   const TileKernels& kernels = tile_kernels();
   const int workers = worker_count(tiles);
   BackwardTile* state = grow(scratch.backward_tiles, workers);

@@ -95,9 +95,15 @@ int64_t project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool ant
 void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const TileFootprint* footprints, TileGrid grid,
              int64_t n_isect, int32_t* sorted_ids, int32_t* tile_start);
 
+// The expected depth of a pixel is its accumulated depth sum w_i z_i over max(alpha,
+// kDepthAlphaFloor): where nothing was drawn both are exactly 0 (T stays 1), so it is 0; where
+// anything was, alpha >= 1/255 and the floor does nothing. One division instead of masks.
+constexpr float kDepthAlphaFloor = 1e-30f;
+
 // Stage 3. colors [N, 3]; background [3] is always a host pointer. Writes image [H, W, 3], alpha [H, W],
-// depth [H, W] (sum of w_i z_i, not yet divided by alpha), final_t [H, W] and
-// last_contributor [H, W] (one past the last position in the tile's list that blended).
+// depth [H, W], final_t [H, W] and last_contributor [H, W] (one past the last position in the
+// tile's list that blended). depth: CUDA writes the accumulated depth (sum of w_i z_i); the CPU
+// writes the expected depth (see kDepthAlphaFloor), in the pass that writes the image.
 // The CPU version takes project_forward_cpu's blending records instead of proj and colors.
 void blend_forward_cpu(const Camera& cam, const float* splat_records, const float* background,
                        const int32_t* sorted_ids, const int32_t* tile_start, float* image, float* alpha,
@@ -105,11 +111,13 @@ void blend_forward_cpu(const Camera& cam, const float* splat_records, const floa
 
 // Stage 3 backward. v_image [H, W, 3], v_alpha [H, W], v_depth [H, W] in; v_proj [N, 8]
 // (mean x/y, conic A/B/C, depth, opacity; zero-initialised by the caller) and v_colors [N, 3]
-// (zero-initialised) out. The CPU version takes the forward's blending records.
+// (zero-initialised) out. v_depth is with respect to the depth the forward wrote: CUDA, the
+// accumulated depth; CPU, the expected depth, which it takes too (depth [H, W]) and whose
+// division it differentiates per pixel. The CPU version takes the forward's blending records.
 void blend_backward_cpu(const Camera& cam, int64_t n, const float* splat_records, const float* background,
                         const int32_t* sorted_ids, const int32_t* tile_start, const float* final_t,
-                        const int32_t* last_contributor, const float* v_image, const float* v_alpha,
-                        const float* v_depth, float* v_proj, float* v_colors);
+                        const float* depth, const int32_t* last_contributor, const float* v_image,
+                        const float* v_alpha, const float* v_depth, float* v_proj, float* v_colors);
 
 // Stage 1 backward. v_proj [N, 8] in; v_means [N, 3], v_quats [N, 4], v_scales [N, 3],
 // v_opacities [N] out (fully written; zero for culled Gaussians).
