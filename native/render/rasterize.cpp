@@ -165,7 +165,8 @@ TileFootprint* footprints_of(const at::Tensor& t) { return reinterpret_cast<Tile
 
 // Everything the backward needs from the forward, besides the inputs.
 struct ForwardState {
-  at::Tensor proj, radii, sorted_ids, tile_start, final_t, last_contributor;
+  at::Tensor proj;  // CUDA: [N, kProjStride]; CPU: [N], the depths (project_forward_cpu)
+  at::Tensor radii, sorted_ids, tile_start, final_t, last_contributor;
   at::Tensor splat_records;  // CPU: [N, kSplatRecordFloats] blending records; CUDA: empty
   at::Tensor image, alpha, depth;
 };
@@ -182,7 +183,7 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
   ForwardState s;
   StageTimes times;
   auto clock = std::chrono::steady_clock::now();
-  s.proj = at::empty({n, kProjStride}, f32);
+  s.proj = cuda ? at::empty({n, kProjStride}, f32) : at::empty({n}, f32);
   s.radii = at::empty({n}, i32);
   at::Tensor touched = at::empty({n}, i32);
   at::Tensor footprints;  // CPU: [N, 2] int64 holding a TileFootprint per Gaussian, for binning
@@ -296,7 +297,7 @@ class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
     }
 
     const int64_t n = means.size(0);
-    at::Tensor v_proj = at::zeros_like(proj), v_colors = at::zeros_like(colors);
+    at::Tensor v_proj = at::zeros({n, kProjStride}, proj.options()), v_colors = at::zeros_like(colors);
     at::Tensor v_means = at::empty_like(means), v_quats = at::empty_like(quats), v_scales = at::empty_like(scales),
                v_opacities = at::empty_like(opacities);
     if (n > 0 && final_t.numel() > 0) {

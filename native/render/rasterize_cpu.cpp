@@ -99,11 +99,11 @@ Splat* as_splats(float* records) { return const_cast<Splat*>(as_splats(static_ca
 constexpr int kMaskSide = 8;
 constexpr uint64_t kAllTiles = ~uint64_t{0};
 
-// What the projection writes (rasterize_cpu_project.inc): proj [N, kProjStride], radii [N],
+// What the projection writes (rasterize_cpu_project.inc): depths [N], radii [N],
 // tiles_touched [N] (the rectangles' areas), footprints [N], and for visible Gaussians splats
 // [N] (their blending records) from colors [N, 3].
 struct ProjectionOutputs {
-  float* proj;
+  float* depths;
   int32_t *radii, *tiles_touched;
   TileFootprint* footprints;
   Splat* splats;
@@ -360,9 +360,10 @@ const char* cpu_kernel_variant() { return tile_kernels().name; }
 
 // ---- Projection -------------------------------------------------------------------------------
 
-int64_t project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const float* colors, float* proj,
-                            int32_t* radii, int32_t* tiles_touched, TileFootprint* footprints, float* splat_records) {
-  const ProjectionOutputs out{proj, radii, tiles_touched, footprints, as_splats(splat_records), colors};
+int64_t project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const float* colors,
+                            float* depths, int32_t* radii, int32_t* tiles_touched, TileFootprint* footprints,
+                            float* splat_records) {
+  const ProjectionOutputs out{depths, radii, tiles_touched, footprints, as_splats(splat_records), colors};
   const auto project = tile_kernels().project;
   std::atomic<int64_t> pairs{0};
   parallel_ranges(g.n, kGaussianGrain,
@@ -450,7 +451,7 @@ inline void for_each_kept_tile(const TileFootprint& f, int32_t* per_tile, int ti
 
 }  // namespace
 
-void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const TileFootprint* footprints_by_id, TileGrid grid,
+void bin_cpu(int64_t n, const float* depths, const int32_t* radii, const TileFootprint* footprints_by_id, TileGrid grid,
              int64_t n_isect, int32_t* sorted_ids, int32_t* tile_start) {
   const int64_t tiles = grid.count();
   std::fill(tile_start, tile_start + tiles + 1, 0);
@@ -474,7 +475,7 @@ void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const TileFootp
     int64_t count = 0;
     for (int64_t i = begin; i < end; ++i) {
       if (radii[i] == 0) continue;
-      std::memcpy(&keys[begin + count], proj + i * kProjStride + kProjDepth, sizeof(uint32_t));
+      std::memcpy(&keys[begin + count], depths + i, sizeof(uint32_t));
       ids[begin + count++] = static_cast<int32_t>(i);
     }
     run_size[h] = count;

@@ -78,21 +78,25 @@ struct TileFootprint {
 };
 static_assert(sizeof(TileFootprint) == 16, "two int64 per Gaussian");
 
-// The CPU version also writes footprints [N] (what bin_cpu places each Gaussian by; computed
-// once here instead of again there), and from colors [N, 3] the blending records
-// [N, kSplatRecordFloats] of the visible Gaussians (64-byte aligned; everything blending and
-// its backward need of a Gaussian, computed once). It returns the sum of tiles_touched (the
-// n_isect bin_cpu takes), so that the CPU path needs no cumulative sum (0.23 ms for 100k).
+// The CPU version writes, instead of proj, depths [N] (camera-space z of the visible Gaussians,
+// binning's sort keys; 0 for culled ones) and footprints [N] (what bin_cpu places each
+// Gaussian by; computed once here instead of again there), and from colors [N, 3] the blending
+// records [N, kSplatRecordFloats] of the visible Gaussians (64-byte aligned; everything
+// blending and its backward need of a Gaussian, computed once): proj's other fields live in
+// the records, and writing proj too cost 3.2 MB of memory traffic per 100k Gaussians. It
+// returns the sum of tiles_touched (the n_isect bin_cpu takes), so that the CPU path needs no
+// cumulative sum (0.23 ms for 100k).
 constexpr int kSplatRecordFloats = 16;
-int64_t project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const float* colors, float* proj,
-                         int32_t* radii, int32_t* tiles_touched, TileFootprint* footprints, float* splat_records);
+int64_t project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const float* colors,
+                            float* depths, int32_t* radii, int32_t* tiles_touched, TileFootprint* footprints,
+                            float* splat_records);
 
 // Stage 2. offsets [N] is the inclusive cumulative sum of tiles_touched (int64); n_isect its
 // last value. Writes sorted_ids [n_isect]: Gaussian ids grouped by tile, front to back within
 // a tile (ties by id), and tile_start [tiles + 1]: tile t owns sorted_ids[tile_start[t] ..
 // tile_start[t + 1]).
-// The CPU version takes project_forward_cpu's footprints [N].
-void bin_cpu(int64_t n, const float* proj, const int32_t* radii, const TileFootprint* footprints, TileGrid grid,
+// The CPU version takes project_forward_cpu's depths [N] and footprints [N].
+void bin_cpu(int64_t n, const float* depths, const int32_t* radii, const TileFootprint* footprints, TileGrid grid,
              int64_t n_isect, int32_t* sorted_ids, int32_t* tile_start);
 
 // The expected depth of a pixel is its accumulated depth sum w_i z_i over max(alpha,
