@@ -16,6 +16,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -92,6 +93,11 @@ struct ScalarLanes {
   static void sum_lanes(const F* v, int count, float* out) {
     for (int j = 0; j < count; ++j) out[j] = v[j];
   }
+
+  // Copies one 64-byte line (both 64-byte aligned); the vector lane sets store it past the
+  // caches (non-temporal), and stream_fence orders those stores before what follows.
+  static void stream_line(float* dst, const float* src) { std::memcpy(dst, src, 64); }
+  static void stream_fence() {}
 };
 
 #if defined(GGT_BEGIN_AVX2)
@@ -168,6 +174,12 @@ struct Avx2Lanes {
   static I select(M m, I a, I b) {
     return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(b), _mm256_castsi256_ps(a), m));
   }
+  static void stream_line(float* dst, const float* src) {
+    _mm256_stream_ps(dst, _mm256_load_ps(src));
+    _mm256_stream_ps(dst + 8, _mm256_load_ps(src + 8));
+  }
+  static void stream_fence() { _mm_sfence(); }
+
   // A blend and a full store: AVX2's masked stores (vmaskmov) are slow on some CPUs.
   static void store_where(M m, float* p, F v) { store(p, select(m, v, load(p))); }
   static void store_where(M m, int32_t* p, I v) { store(p, select(m, v, load(p))); }
@@ -259,6 +271,8 @@ struct Avx512Lanes {
   static I select(M m, I a, I b) { return _mm512_mask_blend_epi32(m, b, a); }
   static void store_where(M m, float* p, F v) { _mm512_mask_storeu_ps(p, m, v); }
   static void store_where(M m, int32_t* p, I v) { _mm512_mask_storeu_epi32(p, m, v); }
+  static void stream_line(float* dst, const float* src) { _mm512_stream_ps(dst, _mm512_load_ps(src)); }
+  static void stream_fence() { _mm_sfence(); }
 
   // out[j] = sum of the lanes of v[j], j < count: the two 256-bit halves added, then as
   // Avx2Lanes::sum_lanes.
