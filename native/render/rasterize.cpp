@@ -297,7 +297,10 @@ class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
     }
 
     const int64_t n = means.size(0);
-    at::Tensor v_proj = at::zeros({n, kProjStride}, proj.options()), v_colors = at::zeros_like(colors);
+    // CUDA accumulates into zeros; the CPU writes every row.
+    const bool cuda = means.is_cuda();
+    at::Tensor v_proj = cuda ? at::zeros({n, kProjStride}, proj.options()) : at::empty({n, kProjStride}, proj.options());
+    at::Tensor v_colors = cuda ? at::zeros_like(colors) : at::empty_like(colors);
     at::Tensor v_means = at::empty_like(means), v_quats = at::empty_like(quats), v_scales = at::empty_like(scales),
                v_opacities = at::empty_like(opacities);
     if (n > 0 && final_t.numel() > 0) {
@@ -330,7 +333,7 @@ class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
         stage_times.backward_project = lap(clock);
       }
     } else {
-      for (at::Tensor* t : {&v_means, &v_quats, &v_scales, &v_opacities}) t->zero_();
+      for (at::Tensor* t : {&v_means, &v_quats, &v_scales, &v_opacities, &v_colors}) t->zero_();
     }
     return {v_means, v_quats, v_scales, v_opacities, v_colors, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
   }

@@ -665,7 +665,11 @@ void blend_backward_cpu(const Camera& cam, int64_t n, const float* splat_records
                         const float* v_alpha, const float* v_depth, float* v_proj, float* v_colors) {
   const TileGrid grid = TileGrid::for_camera(cam);
   const int64_t tiles = grid.count();
-  if (tile_start[tiles] == 0) return;
+  if (tile_start[tiles] == 0) {
+    std::fill(v_proj, v_proj + n * kProjStride, 0.f);
+    std::fill(v_colors, v_colors + n * 3, 0.f);
+    return;
+  }
   Scratch& scratch = Scratch::of_this_thread();
 
   const RowLayout layout = layout_rows(cam, n, sorted_ids, tile_start, last_contributor, scratch);
@@ -697,14 +701,15 @@ void blend_backward_cpu(const Camera& cam, int64_t n, const float* splat_records
         for (int c = 0; c < kRowStride; ++c) sum[c] += row[c];
       }
       float* vp = v_proj + i * kProjStride;
-      vp[kProjMeanX] += sum[kRowMeanX];
-      vp[kProjMeanY] += sum[kRowMeanY];
-      vp[kProjConicA] += sum[kRowConicA];
-      vp[kProjConicB] += sum[kRowConicB];
-      vp[kProjConicC] += sum[kRowConicC];
-      vp[kProjDepth] += sum[kRowValue + 3];
-      vp[kProjOpacity] += sum[kRowOpacity];
-      for (int c = 0; c < 3; ++c) v_colors[3 * i + c] += sum[kRowValue + c];
+      vp[kProjMeanX] = sum[kRowMeanX];
+      vp[kProjMeanY] = sum[kRowMeanY];
+      vp[kProjConicA] = sum[kRowConicA];
+      vp[kProjConicB] = sum[kRowConicB];
+      vp[kProjConicC] = sum[kRowConicC];
+      vp[kProjDepth] = sum[kRowValue + 3];
+      vp[kProjOpacity] = sum[kRowOpacity];
+      vp[7] = 0.f;
+      for (int c = 0; c < 3; ++c) v_colors[3 * i + c] = sum[kRowValue + c];
     }
   });
 }

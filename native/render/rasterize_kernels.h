@@ -114,10 +114,11 @@ void blend_forward_cpu(const Camera& cam, const float* splat_records, const floa
                        float* depth, float* final_t, int32_t* last_contributor);
 
 // Stage 3 backward. v_image [H, W, 3], v_alpha [H, W], v_depth [H, W] in; v_proj [N, 8]
-// (mean x/y, conic A/B/C, depth, opacity; zero-initialised by the caller) and v_colors [N, 3]
-// (zero-initialised) out. v_depth is with respect to the depth the forward wrote: CUDA, the
-// accumulated depth; CPU, the expected depth, which it takes too (depth [H, W]) and whose
-// division it differentiates per pixel. The CPU version takes the forward's blending records.
+// (mean x/y, conic A/B/C, depth, opacity) and v_colors [N, 3] out: CUDA accumulates into them
+// (zero-initialised by the caller), the CPU writes every row. v_depth is with respect to the
+// depth the forward wrote: CUDA, the accumulated depth; CPU, the expected depth, which it
+// takes too (depth [H, W]) and whose division it differentiates per pixel. The CPU version
+// takes the forward's blending records.
 void blend_backward_cpu(const Camera& cam, int64_t n, const float* splat_records, const float* background,
                         const int32_t* sorted_ids, const int32_t* tile_start, const float* final_t,
                         const float* depth, const int32_t* last_contributor, const float* v_image,
