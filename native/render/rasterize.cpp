@@ -71,6 +71,11 @@ struct ValueRule {
 // Flags of one run of floats, in a loop without branches that the compiler vectorises (the
 // input is read once, at memory speed): non-finite values (all exponent bits set), values
 // outside [lo, hi] (NaN counts too, but is reported as non-finite first).
+// Compiled for AVX-512 and AVX2 too, the widest the CPU runs picked at load time (the baseline
+// SSE2 loop took 0.22-0.35 ms for head's 1.4 M input floats, these 0.15-0.22 ms: 5 A/B pairs).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 int scan_values(const float* x, int64_t count, float lo, float hi) {
   uint32_t not_finite = 0, out_of_range = 0;
   for (int64_t i = 0; i < count; ++i) {
