@@ -95,9 +95,18 @@ struct ScalarLanes {
     for (int j = 0; j < count; ++j) out[j] = v[j];
   }
 
-  // Copies one 64-byte line (both 64-byte aligned); the vector lane sets store it past the
-  // caches (non-temporal), and stream_fence orders those stores before what follows.
-  static void stream_line(float* dst, const float* src) { std::memcpy(dst, src, 64); }
+  // The bits of v as a float lane (to store an int field in a float record).
+  static F int_bits(I v) {
+    F f;
+    std::memcpy(&f, &v, sizeof f);
+    return f;
+  }
+  // Records l = 0 .. count - 1 (count <= kLanes), record l being lane l of fields[0 .. 15], to
+  // records + 16 l (64-byte lines, aligned). The vector lane sets transpose in registers and
+  // store past the caches (non-temporal); stream_fence orders those stores before what follows.
+  static void stream_records(const F* fields, int count, float* records) {
+    if (count > 0) std::memcpy(records, fields, 16 * sizeof(float));
+  }
   static void stream_fence() {}
 };
 
@@ -207,9 +216,37 @@ struct Avx2Lanes {
   static I select(M m, I a, I b) {
     return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(b), _mm256_castsi256_ps(a), m));
   }
-  static void stream_line(float* dst, const float* src) {
-    _mm256_stream_ps(dst, _mm256_load_ps(src));
-    _mm256_stream_ps(dst + 8, _mm256_load_ps(src + 8));
+  static F int_bits(I v) { return _mm256_castsi256_ps(v); }
+  // r[0 .. 7] transposed in place: lane l of r[k] goes to lane k of r[l].
+  static void transpose8(F* r) {
+    F t[8], u[8];
+    for (int i = 0; i < 4; ++i) {
+      t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; ++i) {  // u[4 i + c]: columns c (low half) and c + 4 of rows 4 i .. 4 i + 3
+      u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+      u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xee);
+      u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+      u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xee);
+    }
+    for (int c = 0; c < 4; ++c) {
+      r[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
+      r[c + 4] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
+    }
+  }
+  static void stream_records(const F* fields, int count, float* records) {
+    F lo[8], hi[8];
+    for (int k = 0; k < 8; ++k) {
+      lo[k] = fields[k];
+      hi[k] = fields[8 + k];
+    }
+    transpose8(lo);
+    transpose8(hi);
+    for (int l = 0; l < count; ++l) {
+      _mm256_stream_ps(records + 16 * l, lo[l]);
+      _mm256_stream_ps(records + 16 * l + 8, hi[l]);
+    }
   }
   static void stream_fence() { _mm_sfence(); }
 
@@ -332,7 +369,40 @@ struct Avx512Lanes {
   static I select(M m, I a, I b) { return _mm512_mask_blend_epi32(m, b, a); }
   static void store_where(M m, float* p, F v) { _mm512_mask_storeu_ps(p, m, v); }
   static void store_where(M m, int32_t* p, I v) { _mm512_mask_storeu_epi32(p, m, v); }
-  static void stream_line(float* dst, const float* src) { _mm512_stream_ps(dst, _mm512_load_ps(src)); }
+  static F int_bits(I v) { return _mm512_castsi512_ps(v); }
+  // r[0 .. 15] transposed in place: lane l of r[k] goes to lane k of r[l].
+  // 128-bit blocks 0, 2 (odd: 1, 3) of a, then those of b. (The masked forms with every lane
+  // on, here and in transpose16: see exp.)
+  static F blocks(F a, F b, bool odd) {
+    return odd ? _mm512_mask_shuffle_f32x4(a, kAll, a, b, 0xdd) : _mm512_mask_shuffle_f32x4(a, kAll, a, b, 0x88);
+  }
+  static void transpose16(F* r) {
+    F t[16], u[16];
+    for (int i = 0; i < 8; ++i) {
+      t[2 * i] = _mm512_mask_unpacklo_ps(r[2 * i], kAll, r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm512_mask_unpackhi_ps(r[2 * i], kAll, r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; ++i) {  // u[4 i + c], 128-bit lane j: column 4 j + c of rows 4 i .. 4 i + 3
+      u[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+      u[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xee);
+      u[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+      u[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xee);
+    }
+    for (int c = 0; c < 4; ++c) {
+      const F even01 = blocks(u[c], u[4 + c], 0), odd01 = blocks(u[c], u[4 + c], 1);
+      const F even23 = blocks(u[8 + c], u[12 + c], 0), odd23 = blocks(u[8 + c], u[12 + c], 1);
+      r[c] = blocks(even01, even23, 0);
+      r[8 + c] = blocks(even01, even23, 1);
+      r[4 + c] = blocks(odd01, odd23, 0);
+      r[12 + c] = blocks(odd01, odd23, 1);
+    }
+  }
+  static void stream_records(const F* fields, int count, float* records) {
+    F r[16];
+    for (int k = 0; k < 16; ++k) r[k] = fields[k];
+    transpose16(r);
+    for (int l = 0; l < count; ++l) _mm512_stream_ps(records + 16 * l, r[l]);
+  }
   static void stream_fence() { _mm_sfence(); }
 
   // out[j] = sum of the lanes of v[j], j < count: the two 256-bit halves added, then as
