@@ -561,7 +561,9 @@ void bin_cpu(int64_t n, const float* depths, const int32_t* radii, const TileFoo
   run_workers(workers, [&](int w) {
     int32_t* cursor = slots + w * tiles;
     int32_t* __restrict ids_out = sorted_ids;
-    for (int64_t j = part(w); j < part(w + 1); ++j) {
+    // The bounds in locals: the id stores may alias what part() reads (a division per Gaussian).
+    const int64_t begin = part(w), end = part(w + 1);
+    for (int64_t j = begin; j < end; ++j) {
       const int32_t id = order[j];
       for_each_kept_tile(footprints[j], cursor, grid.tiles_x, [&](int32_t& c) { ids_out[c++] = id; });
     }
