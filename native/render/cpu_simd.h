@@ -57,6 +57,15 @@ struct ScalarLanes {
   static I shl(I a, I n) { return n >= 0 && n < 32 ? static_cast<int32_t>(static_cast<uint32_t>(a) << n) : 0; }
   static I bit_or(I a, I b) { return a | b; }
   static I sub(I a, I b) { return static_cast<int32_t>(static_cast<uint32_t>(a) - static_cast<uint32_t>(b)); }
+  static I add(I a, I b) { return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b)); }
+  static I bit_and(I a, I b) { return a & b; }
+  static I shr(I a, int n) { return static_cast<int32_t>(static_cast<uint32_t>(a) >> n); }  // logical, n in [0, 32)
+  static F to_float(I a) { return static_cast<float>(a); }
+  static I float_bits(F x) {
+    I v;
+    std::memcpy(&v, &x, sizeof v);
+    return v;
+  }
 
   static F add(F a, F b) { return a + b; }
   static F sub(F a, F b) { return a - b; }
@@ -66,7 +75,6 @@ struct ScalarLanes {
   static F fnmadd(F a, F b, F c) { return c - a * b; }  // c - a * b, two roundings
   static F min(F a, F b) { return std::fmin(a, b); }
   static F exp(F x) { return std::exp(x); }
-  static F log(F x) { return logf(x); }  // libm's, as gaussian_math.h's splat_extent
   // For the projection (rasterize_cpu_project.inc): max_with / min_with's rules (a NaN x
   // gives the bound), sqrt, rounding, float(int(x)) with x86's conversion.
   static F max_with(F bound, F x) { return x > bound ? x : bound; }
@@ -130,6 +138,11 @@ struct Avx2Lanes {
   static I shl(I a, I n) { return _mm256_sllv_epi32(a, n); }
   static I bit_or(I a, I b) { return _mm256_or_si256(a, b); }
   static I sub(I a, I b) { return _mm256_sub_epi32(a, b); }
+  static I add(I a, I b) { return _mm256_add_epi32(a, b); }
+  static I bit_and(I a, I b) { return _mm256_and_si256(a, b); }
+  static I shr(I a, int n) { return _mm256_srli_epi32(a, n); }
+  static F to_float(I a) { return _mm256_cvtepi32_ps(a); }
+  static I float_bits(F x) { return _mm256_castps_si256(x); }
 
   static F add(F a, F b) { return _mm256_add_ps(a, b); }
   static F sub(F a, F b) { return _mm256_sub_ps(a, b); }
@@ -166,38 +179,6 @@ struct Avx2Lanes {
     const F u = _mm256_add_ps(_mm256_set1_ps(1.f), _mm256_fmadd_ps(s2, p, s));
     const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(q), _mm256_set1_epi32(127)), 23);
     return _mm256_mul_ps(u, _mm256_castsi256_ps(e));
-  }
-
-  // ln x for x > 0, within 1 ulp (0.83 at worst over every float in [2^-20, 2^10), against
-  // double-precision log; ln 0 and denormals give about -88; NaN and +inf pass
-  // through). x = 2^e m with m in [sqrt(1/2), sqrt(2)) (exact, from the bits), then
-  // ln x = e ln2 + f - f^2 / 2 + f^3 P(f), f = m - 1, with Cephes' logf coefficients for P and
-  // ln2 split in two (the e ln2 product exact to float).
-  static F log(F x) {
-    const __m256i bits = _mm256_castps_si256(x);
-    __m256i e = _mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(127));
-    F m = _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)),
-                                              _mm256_set1_epi32(0x3f800000)));  // [1, 2)
-    const F big = _mm256_cmp_ps(m, _mm256_set1_ps(1.41421356237f), _CMP_GT_OQ);
-    m = _mm256_blendv_ps(m, _mm256_mul_ps(m, _mm256_set1_ps(0.5f)), big);
-    e = _mm256_sub_epi32(e, _mm256_castps_si256(big));  // -(-1) where halved
-    const F ef = _mm256_cvtepi32_ps(e);
-    const F f = _mm256_sub_ps(m, _mm256_set1_ps(1.f));
-    const F f2 = _mm256_mul_ps(f, f);
-    F p = _mm256_set1_ps(7.0376836292e-2f);
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(-1.1514610310e-1f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.1676998740e-1f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(-1.2420140846e-1f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.4249322787e-1f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(-1.6668057665e-1f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(2.0000714765e-1f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(-2.4999993993e-1f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(3.3333331174e-1f));
-    F y = _mm256_mul_ps(_mm256_mul_ps(p, f), f2);
-    y = _mm256_fmadd_ps(ef, _mm256_set1_ps(-2.12194440e-4f), y);
-    y = _mm256_fnmadd_ps(_mm256_set1_ps(0.5f), f2, y);
-    const F r = _mm256_fmadd_ps(ef, _mm256_set1_ps(0.693359375f), _mm256_add_ps(f, y));
-    return _mm256_blendv_ps(x, r, _mm256_cmp_ps(x, _mm256_set1_ps(INFINITY), _CMP_LT_OQ));  // NaN, +inf: x
   }
 
   static M lt(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
@@ -295,6 +276,11 @@ struct Avx512Lanes {
   static I shl(I a, I n) { return _mm512_maskz_sllv_epi32(kAll, a, n); }
   static I bit_or(I a, I b) { return _mm512_or_si512(a, b); }
   static I sub(I a, I b) { return _mm512_sub_epi32(a, b); }
+  static I add(I a, I b) { return _mm512_add_epi32(a, b); }
+  static I bit_and(I a, I b) { return _mm512_and_si512(a, b); }
+  static I shr(I a, int n) { return _mm512_maskz_srli_epi32(kAll, a, n); }
+  static F to_float(I a) { return _mm512_mask_cvtepi32_ps(_mm512_setzero_ps(), kAll, a); }
+  static I float_bits(F x) { return _mm512_castps_si512(x); }
 
   static F add(F a, F b) { return _mm512_add_ps(a, b); }
   static F sub(F a, F b) { return _mm512_sub_ps(a, b); }
@@ -327,34 +313,6 @@ struct Avx512Lanes {
     const F p = _mm512_fmadd_ps(p45, _mm512_mul_ps(s2, s2), _mm512_fmadd_ps(p23, s2, p01));
     const F u = _mm512_add_ps(_mm512_set1_ps(1.f), _mm512_fmadd_ps(s2, p, s));
     return _mm512_mask_scalef_ps(u, kAll, u, q);  // u 2^q, exact like Avx2Lanes' exponent-bits product
-  }
-
-  // Avx2Lanes::log, sixteen lanes at a time.
-  static F log(F x) {
-    const __m512i bits = _mm512_castps_si512(x);
-    __m512i e = _mm512_sub_epi32(_mm512_maskz_srli_epi32(kAll, bits, 23), _mm512_set1_epi32(127));
-    F m = _mm512_castsi512_ps(_mm512_or_si512(_mm512_and_si512(bits, _mm512_set1_epi32(0x007fffff)),
-                                              _mm512_set1_epi32(0x3f800000)));  // [1, 2)
-    const M big = _mm512_cmp_ps_mask(m, _mm512_set1_ps(1.41421356237f), _CMP_GT_OQ);
-    m = _mm512_mask_mul_ps(m, big, m, _mm512_set1_ps(0.5f));
-    e = _mm512_mask_add_epi32(e, big, e, _mm512_set1_epi32(1));
-    const F ef = _mm512_mask_cvtepi32_ps(x, kAll, e);
-    const F f = _mm512_sub_ps(m, _mm512_set1_ps(1.f));
-    const F f2 = _mm512_mul_ps(f, f);
-    F p = _mm512_set1_ps(7.0376836292e-2f);
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-1.1514610310e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.1676998740e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-1.2420140846e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.4249322787e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-1.6668057665e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.0000714765e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-2.4999993993e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(3.3333331174e-1f));
-    F y = _mm512_mul_ps(_mm512_mul_ps(p, f), f2);
-    y = _mm512_fmadd_ps(ef, _mm512_set1_ps(-2.12194440e-4f), y);
-    y = _mm512_fnmadd_ps(_mm512_set1_ps(0.5f), f2, y);
-    const F r = _mm512_fmadd_ps(ef, _mm512_set1_ps(0.693359375f), _mm512_add_ps(f, y));
-    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ), x, r);  // NaN, +inf: x
   }
 
   static M lt(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
