@@ -270,7 +270,11 @@ class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
                                int64_t max_tile_pairs) {
     const Camera cam = camera_from_doubles(camera);
     const std::array<float, 3> bg{float(background[0]), float(background[1]), float(background[2])};
-    ForwardState s = forward_kernels(means, quats, scales, opacities, colors, cam, bg, antialiased, max_tile_pairs);
+    ForwardState s;
+    // On the CPU the kernels' parallel regions share one wake-up of LibTorch's threads.
+    auto kernels = [&] { s = forward_kernels(means, quats, scales, opacities, colors, cam, bg, antialiased, max_tile_pairs); };
+    if (means.is_cuda()) kernels();
+    else cpu::with_team(kernels);
     if (means.is_cuda()) s.depth = s.depth / s.alpha.clamp_min(kDepthAlphaFloor);
     ctx->save_for_backward({means, quats, scales, opacities, colors, s.proj, s.radii, s.sorted_ids, s.tile_start,
                             s.final_t, s.last_contributor, s.splat_records, s.depth});
@@ -325,14 +329,17 @@ class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
 #endif
       } else {
         auto clock = std::chrono::steady_clock::now();
+        double blend_ms = 0;
+        cpu::with_team([&] {  // one wake-up of LibTorch's threads for both stages' regions
         blend_backward_cpu(cam, n, splat_records.data_ptr<float>(), bg.data(), sorted_ids.data_ptr<int32_t>(),
                            tile_start.data_ptr<int32_t>(), final_t.data_ptr<float>(), depth.data_ptr<float>(),
                            last_contributor.data_ptr<int32_t>(), v_image.data_ptr<float>(), v_alpha.data_ptr<float>(),
                            v_depth.data_ptr<float>(), v_proj.data_ptr<float>(), v_colors.data_ptr<float>());
-        const double blend_ms = lap(clock);
+        blend_ms = lap(clock);
         project_backward_cpu(g, cam, antialiased, radii.data_ptr<int32_t>(), v_proj.data_ptr<float>(),
                              v_means.data_ptr<float>(), v_quats.data_ptr<float>(), v_scales.data_ptr<float>(),
                              v_opacities.data_ptr<float>());
+        });
         std::lock_guard<std::mutex> lock(stage_mutex);
         stage_times.backward_blend = blend_ms;
         stage_times.backward_project = lap(clock);
@@ -434,14 +441,15 @@ RasterOutputs rasterize(const at::Tensor& means, const at::Tensor& quats, const 
     const float inf = std::numeric_limits<float>::infinity();
     const at::Tensor m = means.contiguous(), q = quats.contiguous(), sc = scales.contiguous(), o = opacities.contiguous(),
                      c = colors.contiguous();
-    const std::string failed = check_values_cpu({
+    std::string failed;
+    cpu::with_team([&] { failed = check_values_cpu({
         {"means", m.data_ptr<float>(), n, 3, -inf, inf, false, ""},
         {"quats", q.data_ptr<float>(), n, 4, -inf, inf, true, ""},
         {"scales", sc.data_ptr<float>(), n, 3, 0.f, inf, false, kScalesMessage},
         {"opacities", o.data_ptr<float>(), n, 1, 0.f, 1.f, false, kOpacitiesMessage},
         {colors.dim() == 2 ? "colors" : "SH coefficients", c.data_ptr<float>(), n, c.numel() / std::max<int64_t>(n, 1),
          -inf, inf, false, ""},
-    });
+    }); });
     TORCH_CHECK(failed.empty(), failed);
   } else {
     for (const auto& [t, name] : {std::pair<const at::Tensor&, const char*>{means, "means"}, {quats, "quats"},
