@@ -166,10 +166,11 @@ describe('rasterizer edge cases', () => {
     }
   });
 
-  // Above 32768 Gaussians the CPU sorts two halves of the ids in parallel and merges them; the
-  // merge must keep the reference's order (depth, then id) through many exact depth ties, which
-  // decide the blending order of overlapping Gaussians.
-  it('orders 40 000 Gaussians with many tied depths like the reference (the two-half sort and merge)', async () => {
+  // Above 32768 Gaussians the CPU's depth sort runs on two threads, each scattering its range
+  // of every radix pass from its own offsets; it must keep the reference's order (depth, then
+  // id) through many exact depth ties, which decide the blending order of overlapping
+  // Gaussians. (Giving the second thread's ties the first slots fails this test.)
+  it('orders 40 000 Gaussians with many tied depths like the reference (the parallel radix sort)', async () => {
     const n = 40_000;
     const r = rng(61);
     const means = new Float32Array(n * 3);

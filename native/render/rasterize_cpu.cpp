@@ -332,9 +332,8 @@ const TileKernels& tile_kernels() {
 // in them. grow(v, n) makes sure v holds at least n elements and returns its data.
 struct Scratch {
   // bin_cpu
-  cpu::HugePageVector<uint32_t> keys, keys_tmp;
-  cpu::HugePageVector<int32_t> order, order_tmp, merged, slots_per_tile, row_diffs;
-  cpu::HugePageVector<uint32_t> merged_keys;
+  cpu::HugePageVector<uint64_t> items, items_tmp;
+  cpu::HugePageVector<int32_t> order, digit_offsets, slots_per_tile, row_diffs;
   cpu::HugePageVector<TileFootprint> footprints;
   // blending
   cpu::HugePageVector<ForwardTile> forward_tiles;
@@ -375,57 +374,97 @@ int64_t project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool ant
 
 namespace {
 
-// Stable LSD radix sort of ids[0 .. n) by non-negative float keys (their bits order like the
-// floats): equal keys keep their input order. 4 passes of 8 bits, skipping the bytes all keys
-// share; keys_tmp and ids_tmp are scratch of the same size. The sorted arrays end up in
-// keys / ids or in the tmp pair: returns the ids that hold them.
-int32_t* radix_sort_by_key(int64_t n, uint32_t* keys, int32_t* ids, uint32_t* keys_tmp, int32_t* ids_tmp) {
-  int64_t count[4][257] = {};
-  for (int64_t i = 0; i < n; ++i)
-    for (int d = 0; d < 4; ++d) ++count[d][((keys[i] >> (8 * d)) & 0xff) + 1];
-  for (int d = 0; d < 4; ++d) {
-    int64_t* c = count[d];
-    if (*std::max_element(c + 1, c + 257) == n) continue;  // one value for every key: nothing moves
-    for (int v = 0; v < 256; ++v) c[v + 1] += c[v];
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t dst = c[(keys[i] >> (8 * d)) & 0xff]++;
-      keys_tmp[dst] = keys[i];
-      ids_tmp[dst] = ids[i];
-    }
-    std::swap(keys, keys_tmp);
-    std::swap(ids, ids_tmp);
-  }
-  return ids;
-}
+// The visible Gaussians (radius > 0) front to back, ties by id: a stable LSD radix sort of
+// their depths' bits (non-negative floats order like their bits) less the smallest, in digits
+// of kDigitBits, run in parallel: each pass histograms every worker's range of the previous
+// pass's output, then each worker scatters its range from its own offsets (so equal digits
+// keep their order). A depth range within a factor of two needs 23 bits or fewer: two passes.
+// On head this takes 0.65 ms against 0.83-0.85 ms for two halves sorted apart and then
+// merged (the merge, a mispredicted branch per element, cost about as much as the sorts).
+// Wider digits make fewer passes but more write streams; 8 bits (three passes) measured no
+// better than 11.
+constexpr int kDigitBits = 11;
+constexpr int kDigitValues = 1 << kDigitBits;
 
-// Merges the sorted runs (ka, ia)[0 .. na) and (kb, ib)[0 .. nb) into (ko, io), equal keys
-// taking a's first.
-void merge_runs(const uint32_t* ka, const int32_t* ia, int64_t na, const uint32_t* kb, const int32_t* ib, int64_t nb,
-                uint32_t* ko, int32_t* io) {
-  int64_t i = 0, j = 0, o = 0;
-  while (i < na && j < nb) {
-    if (kb[j] < ka[i]) {
-      ko[o] = kb[j];
-      io[o++] = ib[j++];
-    } else {
-      ko[o] = ka[i];
-      io[o++] = ia[i++];
+struct DepthOrder {
+  const int32_t* ids;
+  int64_t count;
+};
+
+DepthOrder sort_visible_by_depth(int64_t n, const float* depths, const int32_t* radii, Scratch& scratch) {
+  // Items: depth bits << 32 | id, one 8-byte store per item and pass (not a key and an id
+  // array: twice the write streams).
+  uint64_t* items = grow(scratch.items, n);
+  uint64_t* items_out = grow(scratch.items_tmp, n);
+  const int workers = worker_count(n / 32768 + 1);
+  // Worker w's source range: first[w] .. + size[w]. First the visible of ids
+  // [n w / workers, n (w + 1) / workers), collected at the range's start.
+  std::vector<int64_t> first(workers), size(workers);
+  std::vector<uint32_t> lowest(workers), highest(workers);
+  run_workers(workers, [&](int w) {
+    const int64_t begin = n * w / workers, end = n * (w + 1) / workers;
+    int64_t count = 0;
+    uint32_t lo = ~0u, hi = 0;
+    for (int64_t i = begin; i < end; ++i) {
+      if (radii[i] == 0) continue;
+      uint32_t key;
+      std::memcpy(&key, depths + i, sizeof key);
+      lo = std::min(lo, key);
+      hi = std::max(hi, key);
+      items[begin + count++] = static_cast<uint64_t>(key) << 32 | static_cast<uint32_t>(i);
+    }
+    first[w] = begin;
+    size[w] = count;
+    lowest[w] = lo;
+    highest[w] = hi;
+  });
+  int64_t visible = 0;
+  uint32_t lo = ~0u, hi = 0;
+  for (int w = 0; w < workers; ++w) {
+    visible += size[w];
+    if (size[w] > 0) lo = std::min(lo, lowest[w]), hi = std::max(hi, highest[w]);
+  }
+  int32_t* ids = grow(scratch.order, std::max<int64_t>(visible, 1));
+  if (visible == 0) return {ids, 0};
+  const int bits = hi == lo ? 0 : 32 - __builtin_clz(hi - lo);
+  const int passes = std::max(1, (bits + kDigitBits - 1) / kDigitBits);  // one at least: it also closes the gaps
+  int32_t* offsets = grow(scratch.digit_offsets, static_cast<int64_t>(workers) * kDigitValues);
+  for (int pass = 0; pass < passes; ++pass) {
+    const int shift = pass * kDigitBits;
+    auto digit = [lo, shift](uint64_t item) {
+      return ((static_cast<uint32_t>(item >> 32) - lo) >> shift) & (kDigitValues - 1);
+    };
+    run_workers(workers, [&](int w) {
+      int32_t* count = offsets + static_cast<int64_t>(w) * kDigitValues;
+      std::fill(count, count + kDigitValues, 0);
+      for (int64_t i = first[w], end = first[w] + size[w]; i < end; ++i) ++count[digit(items[i])];
+    });
+    int32_t running = 0;  // digit by digit, worker by worker: the counts become first slots
+    for (int d = 0; d < kDigitValues; ++d) {
+      for (int w = 0; w < workers; ++w) {
+        int32_t& slot = offsets[static_cast<int64_t>(w) * kDigitValues + d];
+        const int32_t count = slot;
+        slot = running;
+        running += count;
+      }
+    }
+    const bool last = pass == passes - 1;
+    run_workers(workers, [&](int w) {
+      int32_t* cursor = offsets + static_cast<int64_t>(w) * kDigitValues;
+      const int64_t begin = first[w], end = first[w] + size[w];
+      if (last) {  // the ids alone
+        for (int64_t i = begin; i < end; ++i) ids[cursor[digit(items[i])]++] = static_cast<int32_t>(items[i]);
+      } else {
+        for (int64_t i = begin; i < end; ++i) items_out[cursor[digit(items[i])]++] = items[i];
+      }
+    });
+    std::swap(items, items_out);
+    for (int w = 0; w < workers; ++w) {  // the next pass reads the output in equal ranges
+      first[w] = visible * w / workers;
+      size[w] = visible * (w + 1) / workers - first[w];
     }
   }
-  for (; i < na; ++i, ++o) ko[o] = ka[i], io[o] = ia[i];
-  for (; j < nb; ++j, ++o) ko[o] = kb[j], io[o] = ib[j];
-}
-
-// How many of the first m merged elements come from run a (merge_runs' order): the largest
-// i with a[i - 1] <= b[m - i] not violated, found by bisection (merge path).
-int64_t merge_split(const uint32_t* ka, int64_t na, const uint32_t* kb, int64_t nb, int64_t m) {
-  int64_t lo = std::max<int64_t>(0, m - nb), hi = std::min(m, na);
-  while (lo < hi) {
-    const int64_t i = (lo + hi) / 2, j = m - i;
-    if (kb[j - 1] >= ka[i]) lo = i + 1;  // a[i] precedes b[j - 1]: take more of a
-    else hi = i;
-  }
-  return lo;
+  return {ids, visible};
 }
 
 // fn(per_tile[t]) for the tiles t of footprint f's rectangle that its mask keeps, in row
@@ -460,47 +499,9 @@ void bin_cpu(int64_t n, const float* depths, const int32_t* radii, const TileFoo
 
   // Visible Gaussians front to back (ties by id): emitting pairs in this order and then
   // placing them by tile with a stable counting sort leaves each tile's list depth-sorted.
-  // Two halves of the ids are collected and radix-sorted in parallel, then merged (each
-  // worker writes one half of the output), equal keys taking the lower half's (lower ids).
-  uint32_t* keys = grow(scratch.keys, n);
-  int32_t* ids = grow(scratch.order, n);
-  uint32_t* keys_tmp = grow(scratch.keys_tmp, n);
-  int32_t* ids_tmp = grow(scratch.order_tmp, n);
-  const int halves = worker_count(n / 32768 + 1) > 1 ? 2 : 1;
-  int64_t run_begin[2] = {0, n / 2}, run_size[2] = {0, 0};
-  const uint32_t* run_keys[2];
-  const int32_t* run_ids[2];
-  run_workers(halves, [&](int h) {
-    const int64_t begin = halves == 1 ? 0 : run_begin[h], end = halves == 1 || h == 1 ? n : run_begin[1];
-    int64_t count = 0;
-    for (int64_t i = begin; i < end; ++i) {
-      if (radii[i] == 0) continue;
-      std::memcpy(&keys[begin + count], depths + i, sizeof(uint32_t));
-      ids[begin + count++] = static_cast<int32_t>(i);
-    }
-    run_size[h] = count;
-    int32_t* sorted = radix_sort_by_key(count, keys + begin, ids + begin, keys_tmp + begin, ids_tmp + begin);
-    const bool in_tmp = sorted != ids + begin;
-    run_keys[h] = (in_tmp ? keys_tmp : keys) + begin;
-    run_ids[h] = sorted;
-  });
-  const int64_t visible = run_size[0] + run_size[1];
-  const int32_t* order = run_ids[0];
-  if (halves == 2) {
-    int32_t* merged = grow(scratch.merged, visible);
-    uint32_t* merged_keys = grow(scratch.merged_keys, visible);
-    order = merged;
-    run_workers(2, [&](int h) {
-      const int64_t m = visible / 2;
-      const int64_t i = merge_split(run_keys[0], run_size[0], run_keys[1], run_size[1], m), j = m - i;
-      if (h == 0) {
-        merge_runs(run_keys[0], run_ids[0], i, run_keys[1], run_ids[1], j, merged_keys, merged);
-      } else {
-        merge_runs(run_keys[0] + i, run_ids[0] + i, run_size[0] - i, run_keys[1] + j, run_ids[1] + j, run_size[1] - j,
-                   merged_keys + m, merged + m);
-      }
-    });
-  }
+  const DepthOrder depth_order = sort_visible_by_depth(n, depths, radii, scratch);
+  const int32_t* order = depth_order.ids;
+  const int64_t visible = depth_order.count;
 
   // The depth-ordered Gaussians in `workers` consecutive parts. Each part gathers its
   // Gaussians' footprints (from the projection) in depth order and counts its pairs per tile
