@@ -158,6 +158,11 @@ export interface NativeAddon {
     rectTilePairs: number;
     tilePairs: number;
   };
+  /**
+   * The CPU kernels' lane maths on x, for tests: the projection's log (`'log'`) or the blending
+   * exp (`'exp'`) of one lane set; null when this CPU or build lacks the variant.
+   */
+  laneMath(op: 'log' | 'exp', variant: 'scalar' | 'avx2' | 'avx512', x: Float32Array): Float32Array | null;
   flameForward: NativeOp;
   triangleFrames: NativeOp;
   rigGaussians: NativeOp;
@@ -380,6 +385,7 @@ const REQUIRED_EXPORTS = [
   'rasterize',
   'benchScene',
   'rasterizerStageTimes',
+  'laneMath',
   'flameForward',
   'triangleFrames',
   'rigGaussians',

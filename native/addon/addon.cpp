@@ -112,6 +112,7 @@ static Napi::Object InitGgtalker(Napi::Env env, Napi::Object exports) {
   exports.Set("rasterize", Napi::Function::New<Rasterize>(env, "rasterize"));
   exports.Set("benchScene", Napi::Function::New<BenchScene>(env, "benchScene"));
   exports.Set("rasterizerStageTimes", Napi::Function::New<RasterizerStageTimes>(env, "rasterizerStageTimes"));
+  exports.Set("laneMath", Napi::Function::New<LaneMath>(env, "laneMath"));
   exports.Set("flameForward", Napi::Function::New<FlameForward>(env, "flameForward"));
   exports.Set("triangleFrames", Napi::Function::New<TriangleFrames>(env, "triangleFrames"));
   exports.Set("rigGaussians", Napi::Function::New<RigGaussians>(env, "rigGaussians"));

@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 
 #include "../render/bench_scenes.h"
+#include "../render/rasterize_kernels.h"
 #include "../render/rasterize.h"
 #include "../render/reference_rasterize.h"
 #include "native_errors.h"
@@ -43,6 +44,20 @@ Napi::Value RasterizerStageTimes(const Napi::CallbackInfo& info) {
   out.Set("rectTilePairs", static_cast<double>(t.rect_pairs));
   out.Set("tilePairs", static_cast<double>(t.tile_pairs));
   return out;
+}
+
+Napi::Value LaneMath(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 3 || !info[0].IsString() || !info[1].IsString() || !info[2].IsTypedArray() ||
+      info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw_type_error(env, "laneMath expects (op: string, variant: string, x: Float32Array)");
+  const std::string op = info[0].As<Napi::String>().Utf8Value(), variant = info[1].As<Napi::String>().Utf8Value();
+  const Napi::Float32Array x = info[2].As<Napi::Float32Array>();
+  Napi::Float32Array y = Napi::Float32Array::New(env, x.ElementLength());
+  const bool ran = guarded(env, [&] {
+    return render::cpu_lane_math(op, variant, x.Data(), y.Data(), static_cast<int64_t>(x.ElementLength()));
+  });
+  return ran ? Napi::Value(y) : env.Null();
 }
 
 Napi::Value BenchScene(const Napi::CallbackInfo& info) {

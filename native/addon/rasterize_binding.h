@@ -23,5 +23,10 @@ Napi::Value RasterizerStageTimes(const Napi::CallbackInfo& info);
 // benchmark scenes of DESIGN.md §8 (bench_scenes.h).
 Napi::Value BenchScene(const Napi::CallbackInfo& info);
 
+// laneMath(op 'log' | 'exp', variant 'scalar' | 'avx2' | 'avx512', x Float32Array) ->
+// Float32Array | null: the CPU kernels' lane maths on x (render::cpu_lane_math), for tests;
+// null when this CPU or build lacks the variant.
+Napi::Value LaneMath(const Napi::CallbackInfo& info);
+
 }  // namespace addon
 }  // namespace ggt

@@ -357,6 +357,30 @@ T* grow(cpu::HugePageVector<T>& v, int64_t n) {
 
 const char* cpu_kernel_variant() { return tile_kernels().name; }
 
+bool cpu_lane_math(const std::string& op, const std::string& variant, const float* x, float* y, int64_t n) {
+  TORCH_CHECK(op == "log" || op == "exp", "expected op 'log' or 'exp', received '", op, "'");
+  const bool log = op == "log";
+  if (variant == "scalar") {
+    scalar_tiles::lane_math(log, x, y, n);
+    return true;
+  }
+#if defined(GGT_BEGIN_AVX2)
+  if (variant == "avx2") {
+    if (!simd::cpu_has_avx2_fma()) return false;
+    avx2_tiles::lane_math(log, x, y, n);
+    return true;
+  }
+  if (variant == "avx512") {
+    if (!simd::cpu_has_avx512()) return false;
+    avx512_tiles::lane_math(log, x, y, n);
+    return true;
+  }
+#endif
+  TORCH_CHECK(variant == "avx2" || variant == "avx512", "expected variant 'scalar', 'avx2' or 'avx512', received '",
+              variant, "'");
+  return false;
+}
+
 // ---- Projection -------------------------------------------------------------------------------
 
 int64_t project_forward_cpu(const GaussianInputs& g, const Camera& cam, bool antialiased, const float* colors,

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "gaussian_math.h"
 
@@ -66,6 +67,11 @@ struct TileGrid {
 // Which blending kernels the CPU path runs: "avx512", "avx2" or "scalar" (chosen once per
 // process from the CPU and GGT_CPU_SIMD).
 const char* cpu_kernel_variant();
+
+// Tests of the kernels' lane maths: y[i] = log(x[i]) (op "log": the projection's log_lanes) or
+// exp(x[i]) ("exp": the lane set's exp) for i < n, computed by `variant`'s lane set ("scalar",
+// "avx2", "avx512"); false, with y untouched, when this CPU or build lacks the variant.
+bool cpu_lane_math(const std::string& op, const std::string& variant, const float* x, float* y, int64_t n);
 
 // A Gaussian's tiles for CPU binning: its tile rectangle [x0, x1) x [y0, y1) and which of those
 // tiles its alpha >= 1/255 ellipse reaches (rasterize_cpu.cpp: kMaskSide, kAllTiles). One
