@@ -139,7 +139,7 @@ describe('rasterizer edge cases', () => {
   // ellipse the masks are made from by a tenth moved pixels by 3e-3 here.
   it('lists only the tiles a Gaussian\'s ellipse reaches, and renders like the reference', async () => {
     for (const seed of [1, 2]) {
-      const scene = thinGaussiansScene(seed);
+      const scene = thinGaussiansScene(seed, 120, 2);
       await expectMatchesReference(scene.gaussians, scene.camera);
       const { rectTilePairs, tilePairs } = native().rasterizerStageTimes();
       expect(rectTilePairs).toBeGreaterThan(1000);

@@ -182,8 +182,8 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
   const int64_t n = means.size(0);
   const auto f32 = means.options();
   const auto i32 = f32.dtype(at::kInt);
-  const TileGrid grid = TileGrid::for_camera(cam);
   const bool cuda = means.is_cuda();
+  const TileGrid grid = cuda ? TileGrid::for_camera(cam) : TileGrid::for_cpu(cam);
   const GaussianInputs g = gaussian_inputs(means, quats, scales, opacities);
   ForwardState s;
   StageTimes times;
@@ -216,7 +216,9 @@ ForwardState forward_kernels(const at::Tensor& means, const at::Tensor& quats, c
   TORCH_CHECK(n_isect < (int64_t(1) << 31), "this scene has ", n_isect,
               " tile intersections, more than the rasterizer's 2^31 limit: render fewer or smaller Gaussians");
   // Checked before the pairs are allocated: a few huge Gaussians cover every tile of a large image.
-  TORCH_CHECK(n_isect <= max_tile_pairs, "this scene has ", n_isect, " (Gaussian, 16x16 tile) pairs, more than maxTilePairs = ",
+  const int tile_w = cuda ? kTileSize : kCpuTileWidth, tile_h = cuda ? kTileSize : kCpuTileHeight;
+  TORCH_CHECK(n_isect <= max_tile_pairs, "this scene has ", n_isect, " (Gaussian, ", tile_w, "x", tile_h,
+              " tile) pairs, more than maxTilePairs = ",
               max_tile_pairs, " (about ", (n_isect * 4) >> 20, " MB of tile lists): render fewer or smaller Gaussians or a smaller image, ",
               "or raise maxTilePairs if the machine has the memory");
   s.sorted_ids = at::empty({n_isect}, i32);

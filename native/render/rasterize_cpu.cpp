@@ -1,6 +1,6 @@
 // CPU kernels of the rasterizer (contracts in rasterize_kernels.h). Parallel over Gaussians
-// for the projection stages and over 16x16 tiles for blending (tiles handed out dynamically,
-// since a face's tiles cost far more than the background's).
+// for the projection stages and over kCpuTileWidth x kCpuTileHeight tiles for blending (tiles
+// handed out dynamically, since a face's tiles cost far more than the background's).
 //
 // Threads: as many as at::get_num_threads() says, on LibTorch's thread pool (common/cpu_parallel.h).
 //
@@ -43,7 +43,7 @@ using cpu::run_workers;
 using cpu::worker_count;
 
 constexpr int64_t kGaussianGrain = 2048;  // Gaussians per parallel chunk
-constexpr int kTilePixels = kTileSize * kTileSize;
+constexpr int kTilePixels = kCpuTileWidth * kCpuTileHeight;
 
 // fn(tile, worker) for every tile, handed out one at a time to `workers` workers.
 template <typename Fn>
@@ -62,8 +62,8 @@ struct TileBounds {
 
 TileBounds tile_bounds(int64_t tile, TileGrid grid, const Camera& cam) {
   const int tx = static_cast<int>(tile % grid.tiles_x), ty = static_cast<int>(tile / grid.tiles_x);
-  return {tx * kTileSize, ty * kTileSize, std::min(cam.width, (tx + 1) * kTileSize),
-          std::min(cam.height, (ty + 1) * kTileSize)};
+  return {tx * kCpuTileWidth, ty * kCpuTileHeight, std::min(cam.width, (tx + 1) * kCpuTileWidth),
+          std::min(cam.height, (ty + 1) * kCpuTileHeight)};
 }
 
 // Powers below -(ln(255 o) + kPowerMargin) give alpha < 1/255 for certain (the margin covers
@@ -117,51 +117,56 @@ struct ForwardOutputs {
   int32_t* last_contributor;
 };
 
-// The layout of a tile's per-pixel state: its two 8-column halves one after the other, each
-// row by row, so pixel (x, y) of the tile is at slot (x / 8) * 128 + y * 8 + x % 8. Slots come
-// in kGroups groups of kGroupSize: group g holds half g / 8 (columns 8 (g / 8) ..) of rows
-// 2 (g % 8) and 2 (g % 8) + 1, and is the unit of the pixels-to-do masks. With 16 lanes a
-// group is one vector (8 columns x 2 rows): a splat's pixels in reach cover on average 7.5 of
-// a tile row's 16, so whole-row vectors were half empty; groups need 24 % fewer vectors for the
-// same pixels (head benchmark). 8 lanes take half a group (8 columns of one row).
-constexpr int kHalfWidth = kTileSize / 2;
-constexpr int kHalfSlots = kHalfWidth * kTileSize;  // slots of one half
-constexpr int kGroupSize = 2 * kHalfWidth;
+// The layout of a tile's per-pixel state: its 8-column blocks one after the other, each row
+// by row, so pixel (x, y) of the tile is at slot (x / 8) * kBlockSlots + y * 8 + x % 8. Slots
+// come in kGroups groups of kGroupSize: group g holds block g / kPairs (columns 8 (g / kPairs)
+// ..) of rows 2 (g % kPairs) and 2 (g % kPairs) + 1, and is the unit of the pixels-to-do
+// masks. With 16 lanes a group is one vector (8 columns x 2 rows): a splat's pixels in reach
+// cover on average 7.5 of a 16-pixel row, so whole-row vectors were half empty; groups need
+// 24 % fewer vectors for the same pixels (head benchmark). 8 lanes take half a group (8
+// columns of one row).
+constexpr int kBlockWidth = 8;
+constexpr int kBlocks = kCpuTileWidth / kBlockWidth;
+constexpr int kBlockSlots = kBlockWidth * kCpuTileHeight;  // slots of one block
+constexpr int kPairs = kCpuTileHeight / 2;                 // row pairs: groups of one block
+constexpr int kGroupSize = 2 * kBlockWidth;
 constexpr int kGroups = kTilePixels / kGroupSize;
-static_assert(kTileSize == 16 && kGroups <= 32, "group masks fit 32 bits, lane masks 16");
+static_assert(kCpuTileWidth % kBlockWidth == 0 && kCpuTileHeight % 2 == 0 && kCpuTileHeight <= 16 && kGroups <= 32,
+              "group masks fit 32 bits, a block's row pairs 8, lane masks 16");
 
-inline int tile_slot(int x, int y) { return (x / kHalfWidth) * kHalfSlots + y * kHalfWidth + x % kHalfWidth; }
+inline int tile_slot(int x, int y) { return (x / kBlockWidth) * kBlockSlots + y * kBlockWidth + x % kBlockWidth; }
 
 // The groups of rows [0, h) x columns [0, w) of a tile: their bits in masks[0 .. kGroups) (bit
-// b of group g: column 8 (g / 8) + b % 8 of row 2 (g % 8) + b / 8), and which are not empty.
+// b of group g: column 8 (g / kPairs) + b % 8 of row 2 (g % kPairs) + b / 8), and which are
+// not empty.
 inline uint32_t group_masks(int w, int h, uint32_t* masks) {
   uint32_t nonempty = 0;
   for (int g = 0; g < kGroups; ++g) {
-    const int x0 = (g / (kGroups / 2)) * kHalfWidth, y0 = 2 * (g % (kGroups / 2));
-    const uint32_t columns = w <= x0 ? 0u : (1u << std::min(kHalfWidth, w - x0)) - 1;
-    masks[g] = (y0 < h ? columns : 0u) | (y0 + 1 < h ? columns << kHalfWidth : 0u);
+    const int x0 = (g / kPairs) * kBlockWidth, y0 = 2 * (g % kPairs);
+    const uint32_t columns = w <= x0 ? 0u : (1u << std::min(kBlockWidth, w - x0)) - 1;
+    masks[g] = (y0 < h ? columns : 0u) | (y0 + 1 < h ? columns << kBlockWidth : 0u);
     if (masks[g]) nonempty |= 1u << g;
   }
   return nonempty;
 }
 
-// Copies n <= kHalfWidth values of one half row. A full half row is a copy of constant size,
-// which the compiler does inline; std::copy of n values became a memmove call per row (~2 % of
-// a forward render).
+// Copies n <= kBlockWidth values of one block row. A full block row is a copy of constant
+// size, which the compiler does inline; std::copy of n values became a memmove call per row
+// (~2 % of a forward render).
 template <typename T>
-void copy_half_row(T* dst, const T* src, int n) {
-  if (n == kHalfWidth) {
-    std::memcpy(dst, src, kHalfWidth * sizeof(T));
+void copy_block_row(T* dst, const T* src, int n) {
+  if (n == kBlockWidth) {
+    std::memcpy(dst, src, kBlockWidth * sizeof(T));
   } else {
     std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(T));
   }
 }
 
-// fn(pixel offset x from the tile's left, slot of (x, y), n) for the half rows of tile row y
-// (tile width w): n <= kHalfWidth pixels each.
+// fn(pixel offset x from the tile's left, slot of (x, y), n) for the block rows of tile row y
+// (tile width w): n <= kBlockWidth pixels each.
 template <typename Fn>
-void for_half_rows(int w, int y, const Fn& fn) {
-  for (int x = 0; x < w; x += kHalfWidth) fn(x, tile_slot(x, y), std::min(kHalfWidth, w - x));
+void for_block_rows(int w, int y, const Fn& fn) {
+  for (int x = 0; x < w; x += kBlockWidth) fn(x, tile_slot(x, y), std::min(kBlockWidth, w - x));
 }
 
 // One tile's per-pixel state in the forward, at tile_slot(x, y).
@@ -185,19 +190,19 @@ struct alignas(64) ForwardTile {
     if (!active[g]) active_groups &= ~(1u << g);
   }
 
-  // Half row by half row, in loops the compiler vectorises.
+  // Block row by block row, in loops the compiler vectorises.
   void write(const TileBounds& tb, const ForwardOutputs& out) const {
     const int w = tb.x1 - tb.x0;
     for (int y = tb.y0; y < tb.y1; ++y) {
-      for_half_rows(w, y - tb.y0, [&](int x0, int p, int n) {
+      for_block_rows(w, y - tb.y0, [&](int x0, int p, int n) {
         const int64_t pix = static_cast<int64_t>(y) * out.width + tb.x0 + x0;
         for (int x = 0; x < n; ++x) {
           for (int c = 0; c < 3; ++c) out.image[3 * (pix + x) + c] = acc[c][p + x] + T[p + x] * out.background[c];
         }
         for (int x = 0; x < n; ++x) out.alpha[pix + x] = 1.f - T[p + x];
         for (int x = 0; x < n; ++x) out.depth[pix + x] = acc[3][p + x] / std::max(1.f - T[p + x], kDepthAlphaFloor);
-        copy_half_row(out.final_t + pix, T + p, n);
-        copy_half_row(out.last_contributor + pix, last + p, n);
+        copy_block_row(out.final_t + pix, T + p, n);
+        copy_block_row(out.last_contributor + pix, last + p, n);
       });
     }
   }
@@ -235,7 +240,7 @@ struct alignas(64) BackwardTile {
     const float bg[3] = {in.background[0], in.background[1], in.background[2]};
     const int w = tb.x1 - tb.x0;
     for (int y = tb.y0; y < tb.y1; ++y) {
-      for_half_rows(w, y - tb.y0, [&](int x0, int p0, int n) {
+      for_block_rows(w, y - tb.y0, [&](int x0, int p0, int n) {
         // In a loop of its own, which the compiler vectorises (with the pixel lists below in
         // it, it did not).
         const int64_t pix = static_cast<int64_t>(y) * in.width + tb.x0 + x0;
@@ -600,7 +605,7 @@ void bin_cpu(int64_t n, const float* depths, const int32_t* radii, const TileFoo
 void blend_forward_cpu(const Camera& cam, const float* splat_records, const float* background,
                        const int32_t* sorted_ids, const int32_t* tile_start, float* image, float* alpha,
                        float* depth, float* final_t, int32_t* last_contributor) {
-  const TileGrid grid = TileGrid::for_camera(cam);
+  const TileGrid grid = TileGrid::for_cpu(cam);
   const int64_t tiles = grid.count();
   Scratch& scratch = Scratch::of_this_thread();
   const Splat* splats = as_splats(splat_records);
@@ -629,7 +634,7 @@ struct RowLayout {
 
 RowLayout layout_rows(const Camera& cam, int64_t n, const int32_t* sorted_ids, const int32_t* tile_start,
                       const int32_t* last_contributor, Scratch& scratch) {
-  const TileGrid grid = TileGrid::for_camera(cam);
+  const TileGrid grid = TileGrid::for_cpu(cam);
   const int64_t tiles = grid.count();
   int32_t* live_start = grow(scratch.live_start, tiles + 1);
   live_start[0] = 0;
@@ -690,7 +695,7 @@ void blend_backward_cpu(const Camera& cam, int64_t n, const float* splat_records
                         const int32_t* sorted_ids, const int32_t* tile_start, const float* final_t,
                         const float* depth, const int32_t* last_contributor, const float* v_image,
                         const float* v_alpha, const float* v_depth, float* v_proj, float* v_colors) {
-  const TileGrid grid = TileGrid::for_camera(cam);
+  const TileGrid grid = TileGrid::for_cpu(cam);
   const int64_t tiles = grid.count();
   if (tile_start[tiles] == 0) {
     std::fill(v_proj, v_proj + n * kProjStride, 0.f);

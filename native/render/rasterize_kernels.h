@@ -55,10 +55,19 @@ struct GaussianInputs {
   const float* opacities;  // [N] in [0, 1]
 };
 
+// The CPU kernels' tiles: kCpuTileWidth x kCpuTileHeight pixels (CUDA's are kTileSize
+// square, one thread per pixel). Wider tiles give fewer (tile, Gaussian) pairs to bin and to
+// set up in blending (head: see docs/rasterizer.md); two of their 8-column blocks' state is what
+// one 16 x 16 tile had, so four blocks of 16 rows still fit the L1 cache in the backward.
+constexpr int kCpuTileWidth = 32, kCpuTileHeight = 16;
+
 struct TileGrid {
   int32_t tiles_x, tiles_y;
   static TileGrid for_camera(const Camera& cam) {
     return {(cam.width + kTileSize - 1) / kTileSize, (cam.height + kTileSize - 1) / kTileSize};
+  }
+  static TileGrid for_cpu(const Camera& cam) {
+    return {(cam.width + kCpuTileWidth - 1) / kCpuTileWidth, (cam.height + kCpuTileHeight - 1) / kCpuTileHeight};
   }
   int64_t count() const { return static_cast<int64_t>(tiles_x) * tiles_y; }
 };

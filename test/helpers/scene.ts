@@ -74,21 +74,23 @@ export function randomScene(seed: number, options: SceneOptions = {}): Scene {
 }
 
 /**
- * Thin, rotated, faint Gaussians, most of their tile rectangles 2 to 8 tiles a side: their
- * ellipses miss many tiles of those rectangles (the CPU binning's tile masks leave those out)
- * and pass close to many tile corners. Faint (opacity 0.01 to 0.25, a few near 1/255), so
- * pixels rarely saturate and every (tile, Gaussian) pair that reaches a pixel shows.
+ * Thin, rotated, faint Gaussians: their ellipses miss many tiles of their tile rectangles (the
+ * CPU binning's tile masks leave those out) and pass close to many tile corners. Faint
+ * (opacity 0.01 to 0.25, a few near 1/255), so pixels rarely saturate and every (tile,
+ * Gaussian) pair that reaches a pixel shows. `scale` multiplies the image and the focal length
+ * (same view, Gaussians `scale` times as many pixels): at 2, with the CPU's 32 x 16 tiles,
+ * most rectangles are 2 to 8 tiles a side, as at 1 with 16 x 16 ones.
  */
-export function thinGaussiansScene(seed: number, n = 250): Scene {
-  const width = 96;
-  const height = 80;
+export function thinGaussiansScene(seed: number, n = 250, scale = 1): Scene {
+  const width = 96 * scale;
+  const height = 80 * scale;
   const r = rng(seed);
   const arrays = gaussianArrays(n);
   const { means, quats, scales, opacities } = arrays;
   for (let i = 0; i < n; i++) {
     const z = 2 + r();
-    means[3 * i] = (r() - 0.5) * 1.8 * z * (width / 2 / 60);
-    means[3 * i + 1] = (r() - 0.5) * 1.8 * z * (height / 2 / 60);
+    means[3 * i] = (r() - 0.5) * 1.8 * z * (width / 2 / (60 * scale));
+    means[3 * i + 1] = (r() - 0.5) * 1.8 * z * (height / 2 / (60 * scale));
     means[3 * i + 2] = z;
     // A turn about the view axis, tilted a little.
     const angle = Math.PI * r();
@@ -101,8 +103,8 @@ export function thinGaussiansScene(seed: number, n = 250): Scene {
   }
   const camera: Camera = {
     view: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1],
-    fx: 60,
-    fy: 60,
+    fx: 60 * scale,
+    fy: 60 * scale,
     cx: width / 2 + 0.37,
     cy: height / 2 - 0.21,
     width,

@@ -27,7 +27,7 @@ for (const mode of ['classic', 'antialiased'] as const) {
 // (the scalar variant's quaternion gradients are 1.2e-4 off with or without the masks), so
 // only the image and alpha are compared here.
 {
-  const scene = thinGaussiansScene(3);
+  const scene = thinGaussiansScene(3, 120, 2);
   const { width, height } = scene.camera;
   const options = { camera: scene.camera, background: [0.3, 0.1, 0.2] as const, outputGrads: { image: randomWeights(97, [height, width, 3]) } };
   const kernel = await rasterizeWithGradients(scene.gaussians, options);
