@@ -61,7 +61,7 @@ export interface RasterizeOptions {
    */
   maxPixels?: number;
   /**
-   * The most (Gaussian, tile) pairs one render may bin (tiles of 32×16 pixels on the CPU,
+   * The most (Gaussian, tile) pairs one render may bin (tiles of 32×32 pixels on the CPU,
    * 16×16 on CUDA); default
    * {@link DEFAULT_MAX_TILE_PAIRS} (2^27, about 0.5 GB of tile lists on the CPU). A few thousand
    * Gaussians that each cover a large image reach it (3000 such Gaussians at 4096² took 1.4 GB

@@ -131,21 +131,22 @@ constexpr int kBlockSlots = kBlockWidth * kCpuTileHeight;  // slots of one block
 constexpr int kPairs = kCpuTileHeight / 2;                 // row pairs: groups of one block
 constexpr int kGroupSize = 2 * kBlockWidth;
 constexpr int kGroups = kTilePixels / kGroupSize;
-static_assert(kCpuTileWidth % kBlockWidth == 0 && kCpuTileHeight % 2 == 0 && kCpuTileHeight <= 16 && kGroups <= 32,
-              "group masks fit 32 bits, a block's row pairs 8, lane masks 16");
+static_assert(kCpuTileWidth % kBlockWidth == 0 && kCpuTileHeight % 2 == 0 && kCpuTileHeight <= 32 && kGroups <= 64,
+              "group masks fit 64 bits, a block's row pairs 16, lane masks 16");
+using GroupBits = uint64_t;  // bit g: group g
 
 inline int tile_slot(int x, int y) { return (x / kBlockWidth) * kBlockSlots + y * kBlockWidth + x % kBlockWidth; }
 
 // The groups of rows [0, h) x columns [0, w) of a tile: their bits in masks[0 .. kGroups) (bit
 // b of group g: column 8 (g / kPairs) + b % 8 of row 2 (g % kPairs) + b / 8), and which are
 // not empty.
-inline uint32_t group_masks(int w, int h, uint32_t* masks) {
-  uint32_t nonempty = 0;
+inline GroupBits group_masks(int w, int h, uint32_t* masks) {
+  GroupBits nonempty = 0;
   for (int g = 0; g < kGroups; ++g) {
     const int x0 = (g / kPairs) * kBlockWidth, y0 = 2 * (g % kPairs);
     const uint32_t columns = w <= x0 ? 0u : (1u << std::min(kBlockWidth, w - x0)) - 1;
     masks[g] = (y0 < h ? columns : 0u) | (y0 + 1 < h ? columns << kBlockWidth : 0u);
-    if (masks[g]) nonempty |= 1u << g;
+    if (masks[g]) nonempty |= GroupBits{1} << g;
   }
   return nonempty;
 }
@@ -175,7 +176,7 @@ struct alignas(64) ForwardTile {
   float acc[4][kTilePixels];       // weighted r, g, b and depth
   int32_t last[kTilePixels];
   uint32_t active[kGroups];        // per group, bit b set while its pixel b is still blending
-  uint32_t active_groups;          // bit g set while group g has pixels blending
+  GroupBits active_groups;         // bit g set while group g has pixels blending
 
   void reset(const TileBounds& tb) {
     std::fill(T, T + kTilePixels, 1.f);
@@ -187,7 +188,7 @@ struct alignas(64) ForwardTile {
   // The pixels of group g in `pixels` (bits) are done: 3DGS stops them.
   void stop(int g, uint32_t pixels) {
     active[g] &= ~pixels;
-    if (!active[g]) active_groups &= ~(1u << g);
+    if (!active[g]) active_groups &= ~(GroupBits{1} << g);
   }
 
   // Block row by block row, in loops the compiler vectorises.
@@ -228,7 +229,7 @@ struct alignas(64) BackwardTile {
   float v_alpha_bg[kTilePixels];     // dL/dalpha - background . dL/dimage
   float final_t[kTilePixels];
   uint32_t active[kGroups];          // per group, bit b set once the replay reached its pixel b's last splat
-  uint32_t active_groups;            // bit g set once group g has an active pixel
+  GroupBits active_groups;           // bit g set once group g has an active pixel
   int32_t next[kTilePixels];         // slots by last_contributor: next slot with the same value
   std::vector<int32_t> first;        // first[l]: a slot whose pixel's last_contributor is l, or -1
 
@@ -273,7 +274,7 @@ struct alignas(64) BackwardTile {
   void activate(int32_t last) {
     for (int32_t p = first[last]; p >= 0; p = next[p]) {
       active[p / kGroupSize] |= 1u << (p % kGroupSize);
-      active_groups |= 1u << (p / kGroupSize);
+      active_groups |= GroupBits{1} << (p / kGroupSize);
     }
   }
 };

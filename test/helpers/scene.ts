@@ -78,8 +78,8 @@ export function randomScene(seed: number, options: SceneOptions = {}): Scene {
  * CPU binning's tile masks leave those out) and pass close to many tile corners. Faint
  * (opacity 0.01 to 0.25, a few near 1/255), so pixels rarely saturate and every (tile,
  * Gaussian) pair that reaches a pixel shows. `scale` multiplies the image and the focal length
- * (same view, Gaussians `scale` times as many pixels): at 2, with the CPU's 32 x 16 tiles,
- * most rectangles are 2 to 8 tiles a side, as at 1 with 16 x 16 ones.
+ * (same view, Gaussians `scale` times as many pixels): at 2, with the CPU's 32 x 32 tiles,
+ * the masks leave out about a quarter of the rectangles' pairs, as at 1 with 16 x 16 ones.
  */
 export function thinGaussiansScene(seed: number, n = 250, scale = 1): Scene {
   const width = 96 * scale;
