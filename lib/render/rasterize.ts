@@ -62,11 +62,10 @@ export interface RasterizeOptions {
   maxPixels?: number;
   /**
    * The most (Gaussian, tile) pairs one render may bin (tiles of 32×32 pixels on the CPU,
-   * 16×16 on CUDA); default
-   * {@link DEFAULT_MAX_TILE_PAIRS} (2^27, about 0.5 GB of tile lists on the CPU). A few thousand
-   * Gaussians that each cover a large image reach it (3000 such Gaussians at 4096² took 1.4 GB
-   * and 25 s); the call then rejects with a NativeError naming this option instead of
-   * allocating gigabytes. Ordinary scenes stay far below it.
+   * 16×16 on CUDA); default {@link DEFAULT_MAX_TILE_PAIRS} (2^27, about 0.5 GB of tile lists
+   * on the CPU). Thousands of Gaussians that each cover a large image reach it (about 8200 at
+   * 4096² on the CPU, 2000 on CUDA); the call then rejects with a NativeError naming this
+   * option instead of allocating gigabytes. Ordinary scenes stay far below it.
    */
   maxTilePairs?: number;
 }

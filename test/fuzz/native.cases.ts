@@ -127,8 +127,10 @@ function* cameraCases(): Generator<FuzzCase> {
     yield c(`rasterize camera = ${label}`, VE, () => rasterize(good, { camera: value as unknown as Camera }));
   }
   yield c('rasterize 16384x16384 (10.7 GB before the limit)', VE, () => rasterize(good, { camera: { ...camera, width: 16384, height: 16384, cx: 8192, cy: 8192 } }));
-  yield c('rasterize 3000 Gaussians covering 4096² (1.4 GB and 25 s before maxTilePairs)', 'NativeError', () => {
-    const N = 3000;
+  // 12000 x 16384 CPU tiles of 32 x 32 pixels: 197M pairs, past the default 2^27 (0.8 GB of
+  // tile lists); with 16 x 16 tiles 3000 Gaussians took 1.4 GB and 25 s before the limit.
+  yield c('rasterize 12000 Gaussians covering 4096² (0.8 GB of tile lists before maxTilePairs)', 'NativeError', () => {
+    const N = 12000;
     const means = new Float32Array(N * 3);
     for (let i = 0; i < N; i++) means.set([0.1 * Math.sin(i), 0, 5 + (i % 7) * 0.01], 3 * i);
     const quats = Float32Array.from({ length: N * 4 }, (_, i) => (i % 4 === 0 ? 1 : 0));
