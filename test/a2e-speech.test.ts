@@ -3,7 +3,8 @@
 // sentences and voices it never heard better than loudness does, predictExpressions runs from
 // a WAV file, and a stream of 40 ms audio chunks yields every frame once, no more than a
 // window's worth of chunks after its audio arrived, with no seams; the few-step sampler
-// (DPM-Solver++) keeps the held-out lip metrics of 25 DDIM steps, offline and streaming.
+// (DPM-Solver++) keeps the held-out lip metrics of 25 DDIM steps, offline and streaming, on
+// unseen sentences and voices of the training languages and on a language it never heard.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,9 @@ let press: number;
 /** Clips of sentences and voices not in the training set (see beforeAll). */
 let heldOut: ExpressionClip[];
 let heldOutAudio: string[];
+/** Clips of a language (French) and voices the model never heard: the training set is en + de. */
+let heldOutLanguage: ExpressionClip[];
+let heldOutLanguageAudio: string[];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ggt-speech-'));
@@ -46,6 +50,11 @@ beforeAll(async () => {
   const held = await readSpeechDataset(heldDir);
   heldOut = await loadExpressionClips(held);
   heldOutAudio = held.clips.map((c) => c.audio);
+  const languageDir = join(dir, 'held-out-language');
+  await makeSyntheticSpeechDataset({ out: languageDir, clips: 3, seed, languages: ['fr'], variants });
+  const language = await readSpeechDataset(languageDir);
+  heldOutLanguage = await loadExpressionClips(language);
+  heldOutLanguageAudio = language.clips.map((c) => c.audio);
 });
 
 afterAll(async () => {
@@ -98,35 +107,42 @@ describe('Audio-Expression model on synthetic speech', () => {
     expect(Math.min(...model)).toBeGreaterThanOrEqual(0.5);
   });
 
-  it('dpm-solver++ at 4 and 8 steps keeps the held-out lip metrics of DDIM at 25 steps (within 5 %)', async () => {
+  it('dpm-solver++ at 4 and 8 steps keeps the held-out lip metrics of DDIM at 25 steps (within 5 %), unseen voices and an unseen language', async () => {
     // The lip metrics of the evaluation (lib/eval): the studio head posed by the predicted and
     // the true tracks; lip vertex error (per frame the largest lip-vertex distance, mean over
-    // frames) and the correlation of mouth opening, each averaged over the held-out clips.
+    // frames) and the correlation of mouth opening, each averaged over a held-out set's clips.
     const { vertexCount, lips, upper, lower } = lipVertices();
-    const truths = await Promise.all(heldOut.map((clip) => tracksToVertices(clip.targets.data)));
-    const score = async (options: { method?: 'ddim' | 'dpm-solver++'; steps: number }) => {
-      let lve = 0;
-      let r = 0;
-      const t0 = performance.now();
-      for (const [i, clip] of heldOut.entries()) {
-        const pred = await tracksToVertices((await trained.model.sample(clip.features, { ...options, seed: 1 })).data);
-        lve += lipVertexError(pred, truths[i]!, lips, { vertexCount }) / heldOut.length;
-        r += mouthOpeningCorrelation(pred, truths[i]!, upper, lower, { vertexCount }) / heldOut.length;
+    const sets = [
+      { name: 'unseen sentences and voices (en, de)', clips: heldOut },
+      { name: 'unseen language (fr)', clips: heldOutLanguage },
+    ];
+    const rows: string[] = [];
+    for (const set of sets) {
+      expect(set.clips).toHaveLength(3);
+      const truths = await Promise.all(set.clips.map((clip) => tracksToVertices(clip.targets.data)));
+      const score = async (options: { method?: 'ddim' | 'dpm-solver++'; steps: number }) => {
+        let lve = 0;
+        let r = 0;
+        for (const [i, clip] of set.clips.entries()) {
+          const pred = await tracksToVertices((await trained.model.sample(clip.features, { ...options, seed: 1 })).data);
+          lve += lipVertexError(pred, truths[i]!, lips, { vertexCount }) / set.clips.length;
+          r += mouthOpeningCorrelation(pred, truths[i]!, upper, lower, { vertexCount }) / set.clips.length;
+        }
+        return { lveMm: 1000 * lve, r };
+      };
+      const ddim = await score({ steps: 25 });
+      rows.push(`${set.name}: DDIM 25 ${ddim.lveMm.toFixed(3)} mm, r ${ddim.r.toFixed(3)}`);
+      for (const steps of [4, 8]) {
+        const dpm = await score({ method: 'dpm-solver++', steps });
+        rows.push(`dpm-solver++ ${steps} ${dpm.lveMm.toFixed(3)} mm, r ${dpm.r.toFixed(3)}`);
+        expect(dpm.lveMm, `${set.name}: lip vertex error, ${steps} steps`).toBeLessThanOrEqual(1.05 * ddim.lveMm);
+        expect(dpm.r, `${set.name}: mouth-opening r, ${steps} steps`).toBeGreaterThanOrEqual(0.95 * ddim.r);
       }
-      return { lveMm: 1000 * lve, r, seconds: (performance.now() - t0) / 1000 };
-    };
-    const ddim = await score({ steps: 25 });
-    const rows = [`DDIM 25: ${ddim.lveMm.toFixed(3)} mm, r ${ddim.r.toFixed(3)}, ${ddim.seconds.toFixed(2)} s`];
-    for (const steps of [4, 8]) {
-      const dpm = await score({ method: 'dpm-solver++', steps });
-      rows.push(`dpm-solver++ ${steps}: ${dpm.lveMm.toFixed(3)} mm, r ${dpm.r.toFixed(3)}, ${dpm.seconds.toFixed(2)} s`);
-      expect(dpm.lveMm, `lip vertex error, ${steps} steps`).toBeLessThanOrEqual(1.05 * ddim.lveMm);
-      expect(dpm.r, `mouth-opening r, ${steps} steps`).toBeGreaterThanOrEqual(0.95 * ddim.r);
     }
     console.log(`held-out lip metrics: ${rows.join('; ')}`);
   });
 
-  it('streaming with dpm-solver++ (4 steps) holds the emitted frames: no seams, held-out lip metrics within 5 % of DDIM 25', async () => {
+  it('streaming with dpm-solver++ (4 steps) holds the emitted frames: no seams, held-out lip metrics within 5 % of DDIM 25, unseen voices and an unseen language', async () => {
     const { vertexCount, lips, upper, lower } = lipVertices();
     const e = K - 3;
     const stream = async (audio: Float32Array, options: { method?: 'ddim' | 'dpm-solver++'; steps: number }) => {
@@ -145,30 +161,37 @@ describe('Audio-Expression model on synthetic speech', () => {
       rows.forEach((r, t) => tracks.set(r, t * K));
       return { tracks, starts };
     };
-    const scores: Record<string, { lve: number; r: number; seam: number; inside: number }> = {};
-    for (const [name, options] of [['DDIM 25', { method: 'ddim', steps: 25 }], ['dpm-solver++ 4', { method: 'dpm-solver++', steps: 4 }]] as const) {
-      const sc = (scores[name] = { lve: 0, r: 0, seam: 0, inside: 0 });
-      for (const [i, clip] of heldOut.entries()) {
-        const { tracks, starts } = await stream(await audioSamples16k(heldOutAudio[i]!), options);
-        expect(tracks.length).toBe(clip.targets.data.length);
-        const truth = await tracksToVertices(clip.targets.data);
-        const pred = await tracksToVertices(tracks);
-        sc.lve += (1000 * lipVertexError(pred, truth, lips, { vertexCount })) / heldOut.length;
-        sc.r += mouthOpeningCorrelation(pred, truth, upper, lower, { vertexCount }) / heldOut.length;
-        // Jaw jumps where a chunk starts (after the first) against those inside chunks.
-        const jawTrack = column(tracks, K, jaw);
-        const jump = (t: number) => Math.abs(jawTrack[t]! - jawTrack[t - 1]!);
-        const seams = new Set(starts.filter((t) => t > 0));
-        sc.seam += mean([...seams].map(jump)) / heldOut.length;
-        sc.inside += mean(Array.from(jawTrack, (_, t) => t).filter((t) => t > 0 && !seams.has(t)).map(jump)) / heldOut.length;
+    const sets = [
+      { name: 'unseen sentences and voices (en, de)', clips: heldOut, audio: heldOutAudio },
+      { name: 'unseen language (fr)', clips: heldOutLanguage, audio: heldOutLanguageAudio },
+    ];
+    for (const set of sets) {
+      const scores: Record<string, { lve: number; r: number; seam: number; inside: number }> = {};
+      const n = set.clips.length;
+      for (const [name, options] of [['DDIM 25', { method: 'ddim', steps: 25 }], ['dpm-solver++ 4', { method: 'dpm-solver++', steps: 4 }]] as const) {
+        const sc = (scores[name] = { lve: 0, r: 0, seam: 0, inside: 0 });
+        for (const [i, clip] of set.clips.entries()) {
+          const { tracks, starts } = await stream(await audioSamples16k(set.audio[i]!), options);
+          expect(tracks.length).toBe(clip.targets.data.length);
+          const truth = await tracksToVertices(clip.targets.data);
+          const pred = await tracksToVertices(tracks);
+          sc.lve += (1000 * lipVertexError(pred, truth, lips, { vertexCount })) / n;
+          sc.r += mouthOpeningCorrelation(pred, truth, upper, lower, { vertexCount }) / n;
+          // Jaw jumps where a chunk starts (after the first) against those inside chunks.
+          const jawTrack = column(tracks, K, jaw);
+          const jump = (t: number) => Math.abs(jawTrack[t]! - jawTrack[t - 1]!);
+          const seams = new Set(starts.filter((t) => t > 0));
+          sc.seam += mean([...seams].map(jump)) / n;
+          sc.inside += mean(Array.from(jawTrack, (_, t) => t).filter((t) => t > 0 && !seams.has(t)).map(jump)) / n;
+        }
       }
+      console.log(`streamed held-out lip metrics, ${set.name}: ${Object.entries(scores).map(([k, v]) => `${k}: ${v.lve.toFixed(3)} mm, r ${v.r.toFixed(3)}, jaw jump at seams ${v.seam.toFixed(4)} vs inside ${v.inside.toFixed(4)}`).join('; ')}`);
+      const ddim = scores['DDIM 25']!;
+      const dpm = scores['dpm-solver++ 4']!;
+      expect(dpm.lve, `${set.name}: lip vertex error`).toBeLessThanOrEqual(1.05 * ddim.lve);
+      expect(dpm.r, `${set.name}: mouth-opening r`).toBeGreaterThanOrEqual(0.95 * ddim.r);
+      expect(dpm.seam, `${set.name}: seams`).toBeLessThan(1.5 * dpm.inside + 1e-4);
     }
-    console.log(`streamed held-out lip metrics: ${Object.entries(scores).map(([k, v]) => `${k}: ${v.lve.toFixed(3)} mm, r ${v.r.toFixed(3)}, jaw jump at seams ${v.seam.toFixed(4)} vs inside ${v.inside.toFixed(4)}`).join('; ')}`);
-    const ddim = scores['DDIM 25']!;
-    const dpm = scores['dpm-solver++ 4']!;
-    expect(dpm.lve).toBeLessThanOrEqual(1.05 * ddim.lve);
-    expect(dpm.r).toBeGreaterThanOrEqual(0.95 * ddim.r);
-    expect(dpm.seam).toBeLessThan(1.5 * dpm.inside + 1e-4);
   });
 
   it('predictExpressions reads the WAV file and returns one row per video frame', async () => {
