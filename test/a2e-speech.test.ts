@@ -29,6 +29,8 @@ let heldOutAudio: string[];
 /** Clips of a language (French) and voices the model never heard: the training set is en + de. */
 let heldOutLanguage: ExpressionClip[];
 let heldOutLanguageAudio: string[];
+/** Both held-out sets, each with its clips' audio files. */
+let heldOutSets: { name: string; clips: ExpressionClip[]; audio: string[]; jawMargin: number }[];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ggt-speech-'));
@@ -55,6 +57,11 @@ beforeAll(async () => {
   const language = await readSpeechDataset(languageDir);
   heldOutLanguage = await loadExpressionClips(language);
   heldOutLanguageAudio = language.clips.map((c) => c.audio);
+  heldOutSets = [
+    // jawMargin: how much the sampled jaw's mean correlation must beat loudness's (see the test).
+    { name: 'unseen sentences and voices (en, de)', clips: heldOut, audio: heldOutAudio, jawMargin: 0.1 },
+    { name: 'unseen language (fr)', clips: heldOutLanguage, audio: heldOutLanguageAudio, jawMargin: 0.02 },
+  ];
 });
 
 afterAll(async () => {
@@ -80,9 +87,13 @@ describe('Audio-Expression model on synthetic speech', () => {
     }
   });
 
-  it('on held-out sentences and voices the sampled jaw follows the truth better than loudness does', async () => {
+  it('on held-out sentences and voices, and on an unseen language, the sampled jaw follows the truth better than loudness does', async () => {
     // Baseline: jaw opening proportional to the RMS energy of each frame's 40 ms of audio,
-    // given its best lag in [-2, 2] frames. The model must beat it by 0.1 in mean correlation.
+    // given its best lag in [-2, 2] frames. The model must beat it by 0.1 in mean correlation on
+    // the training languages (measured 0.823 vs 0.627) and by 0.02 on French, which this model
+    // (6 clips of en + de) never heard: there it is only a little better (measured 0.770 vs
+    // 0.738), so the French sampler checks below show that the samplers agree, not that a tiny
+    // model lips a new language well (the cross-language ablation, test/ablations.test.ts, does).
     const rms = (samples: Float32Array, frames: number) =>
       Float64Array.from({ length: frames }, (_, t) => {
         const a = samples.subarray(t * 640, (t + 1) * 640);
@@ -92,19 +103,21 @@ describe('Audio-Expression model on synthetic speech', () => {
       const idx = Array.from(truth, (_, t) => t).filter((t) => t + lag >= 0 && t + lag < x.length);
       return correlation(idx.map((t) => truth[t]!), idx.map((t) => x[t + lag]!));
     };
-    const model: number[] = [];
-    const loudness: number[] = [];
-    for (const [i, clip] of heldOut.entries()) {
-      const truth = column(clip.targets.data, K, jaw);
-      const out = await trained.model.sample(clip.features, { steps: 25, seed: 1 });
-      model.push(correlation(truth, column(out.data, K, jaw)));
-      const energy = rms(await audioSamples16k(heldOutAudio[i]!), truth.length);
-      loudness.push(Math.max(...[-2, -1, 0, 1, 2].map((lag) => lagged(truth, energy, lag))));
+    for (const set of heldOutSets) {
+      const model: number[] = [];
+      const loudness: number[] = [];
+      for (const [i, clip] of set.clips.entries()) {
+        const truth = column(clip.targets.data, K, jaw);
+        const out = await trained.model.sample(clip.features, { steps: 25, seed: 1 });
+        model.push(correlation(truth, column(out.data, K, jaw)));
+        const energy = rms(await audioSamples16k(set.audio[i]!), truth.length);
+        loudness.push(Math.max(...[-2, -1, 0, 1, 2].map((lag) => lagged(truth, energy, lag))));
+      }
+      console.log(`held-out jaw r, ${set.name}: model ${model.map((r) => r.toFixed(3)).join(' ')}, loudness ${loudness.map((r) => r.toFixed(3)).join(' ')}`);
+      expect(set.clips).toHaveLength(3);
+      expect(mean(model), set.name).toBeGreaterThanOrEqual(mean(loudness) + set.jawMargin);
+      expect(Math.min(...model), set.name).toBeGreaterThanOrEqual(0.5);
     }
-    console.log(`held-out jaw r: model ${model.map((r) => r.toFixed(3)).join(' ')}, loudness ${loudness.map((r) => r.toFixed(3)).join(' ')}`);
-    expect(heldOut).toHaveLength(3);
-    expect(mean(model)).toBeGreaterThanOrEqual(mean(loudness) + 0.1);
-    expect(Math.min(...model)).toBeGreaterThanOrEqual(0.5);
   });
 
   it('dpm-solver++ at 4 and 8 steps keeps the held-out lip metrics of DDIM at 25 steps (within 5 %), unseen voices and an unseen language', async () => {
@@ -112,12 +125,8 @@ describe('Audio-Expression model on synthetic speech', () => {
     // the true tracks; lip vertex error (per frame the largest lip-vertex distance, mean over
     // frames) and the correlation of mouth opening, each averaged over a held-out set's clips.
     const { vertexCount, lips, upper, lower } = lipVertices();
-    const sets = [
-      { name: 'unseen sentences and voices (en, de)', clips: heldOut },
-      { name: 'unseen language (fr)', clips: heldOutLanguage },
-    ];
     const rows: string[] = [];
-    for (const set of sets) {
+    for (const set of heldOutSets) {
       expect(set.clips).toHaveLength(3);
       const truths = await Promise.all(set.clips.map((clip) => tracksToVertices(clip.targets.data)));
       const score = async (options: { method?: 'ddim' | 'dpm-solver++'; steps: number }) => {
@@ -161,11 +170,7 @@ describe('Audio-Expression model on synthetic speech', () => {
       rows.forEach((r, t) => tracks.set(r, t * K));
       return { tracks, starts };
     };
-    const sets = [
-      { name: 'unseen sentences and voices (en, de)', clips: heldOut, audio: heldOutAudio },
-      { name: 'unseen language (fr)', clips: heldOutLanguage, audio: heldOutLanguageAudio },
-    ];
-    for (const set of sets) {
+    for (const set of heldOutSets) {
       const scores: Record<string, { lve: number; r: number; seam: number; inside: number }> = {};
       const n = set.clips.length;
       for (const [name, options] of [['DDIM 25', { method: 'ddim', steps: 25 }], ['dpm-solver++ 4', { method: 'dpm-solver++', steps: 4 }]] as const) {
